@@ -1,0 +1,66 @@
+// Checker noFailedRequests: inside a time window (offsets or marks) or a workload phase, at most `maxFailed` requests
+// certainly failed and at most `maxInfo` ended with an unknown outcome (reset, closed, hung). Counts are absolute,
+// not rates: "zero 503s during a recycle" is the IIS promise being tested, and a rate would hide a handful.
+import { z } from 'zod';
+import type { RequestRecord } from '../history/types';
+import {
+  countBy,
+  defineChecker,
+  describeWindow,
+  EXAMPLES,
+  requestBrief,
+  requestWindowShape,
+  selectRequests,
+  verdict,
+} from './shared';
+
+export const noFailedRequestsOptions = z.strictObject({
+  ...requestWindowShape,
+  maxFailed: z.number().int().nonnegative().default(0).describe('requests with outcome fail tolerated'),
+  maxInfo: z.number().int().nonnegative().default(0).describe('requests with outcome info (unknown) tolerated'),
+  allowStatuses: z
+    .array(z.number().int().min(100).max(599))
+    .default([])
+    .describe('responses with these statuses are expected and not counted as failures (e.g. [404])'),
+  pathPrefix: z.string().optional().describe('only requests whose path starts with this prefix'),
+  maxExamples: z.number().int().nonnegative().default(EXAMPLES),
+});
+
+export const noFailedRequests = defineChecker('noFailedRequests', noFailedRequestsOptions, (input, o) => {
+  const sel = selectRequests(input, o);
+  if (!sel.ok) return verdict('unknown', `Cannot place the window: ${sel.reason}.`, {});
+  const { window } = sel.value;
+  const requests = sel.value.requests.filter((r) => o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix));
+  const scope = { window: describeWindow(input, window), ...(o.phase !== undefined ? { phase: o.phase } : {}) };
+  if (requests.length === 0) return verdict('unknown', 'No requests in the window.', scope);
+
+  const allowed = (r: RequestRecord): boolean => r.status !== undefined && o.allowStatuses.includes(r.status);
+  const failed = requests.filter((r) => r.outcome === 'fail' && !allowed(r));
+  const info = requests.filter((r) => r.outcome === 'info');
+  const notOk = [...failed, ...info].sort((a, b) => a.t - b.t);
+  const details = {
+    ...scope,
+    requests: requests.length,
+    ok: requests.filter((r) => r.outcome === 'ok').length,
+    failed: failed.length,
+    info: info.length,
+    allowedByStatus: requests.filter((r) => r.outcome !== 'ok' && allowed(r)).length,
+    byError: countBy(notOk, (r) => r.error ?? (r.status !== undefined ? `status-${r.status}` : 'other')),
+    byStatus: countBy(notOk, (r) => (r.status !== undefined ? String(r.status) : undefined)),
+    examples: notOk.slice(0, o.maxExamples).map((r) => requestBrief(input, r)),
+  };
+  const overFailed = failed.length > o.maxFailed;
+  const overInfo = info.length > o.maxInfo;
+  if (overFailed || overInfo) {
+    const parts = [
+      overFailed ? `${failed.length} failed (max ${o.maxFailed})` : undefined,
+      overInfo ? `${info.length} with unknown outcome (max ${o.maxInfo})` : undefined,
+    ].filter((p) => p !== undefined);
+    return verdict(false, `Of ${requests.length} requests in the window, ${parts.join(' and ')}.`, details);
+  }
+  return verdict(
+    true,
+    `${requests.length} requests in the window: ${failed.length} failed, ${info.length} unknown, within limits.`,
+    details,
+  );
+});

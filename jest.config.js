@@ -1,0 +1,12 @@
+// Jest runs the TypeScript sources through ts-jest. Type checking is done by `tsc` in `npm test`,
+// so ts-jest is told to only transpile (isolatedModules) and stays fast.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/targets', '<rootDir>/harness', '<rootDir>/faults'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  testTimeout: 60000,
+  maxWorkers: 2,
+  verbose: false,
+};

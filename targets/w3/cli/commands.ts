@@ -1,0 +1,104 @@
+// The w3 commands of the `w3lab` CLI: `serve` runs a host in the foreground; `status`, `recycle`, `start`, `stop`
+// and `reload` talk to a running host through its admin socket. Errors carry an exit code; only main() exits.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { W3Host } from '../host';
+import { loadConfig } from '../config';
+import { AdminClient } from '../admin/admin-client';
+import { createLogger } from '../util/logger';
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_CONFIG = 'w3.json';
+
+interface ServeOptions {
+  config: string;
+  port?: string;
+  enableFaults?: boolean;
+  faultToken?: string;
+  logLevel?: string;
+}
+
+export async function serve(opts: ServeOptions): Promise<W3Host> {
+  const file = path.resolve(opts.config);
+  let config;
+  try {
+    config = loadConfig(file);
+  } catch (err) {
+    throw new CliError((err as Error).message, 254);
+  }
+  if (opts.port !== undefined) {
+    const port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: not a port number: ${opts.port}`, 254);
+    config.listen.port = port;
+  }
+  const log = createLogger({ level: opts.logLevel ?? config.logging.level });
+  const faultInjection = opts.enableFaults ? { enabled: true, token: opts.faultToken ?? config.faultInjection.token ?? undefined } : undefined;
+  let host: W3Host;
+  try {
+    host = await W3Host.start(config, { log, faultInjection });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new CliError(e.message, e.code === 'W3_ERR_CONFIG' ? 254 : 255);
+  }
+  process.stderr.write(`w3 listening on http://${host.address.host}:${host.address.port} (admin socket ${host.adminSocket})\n`);
+  const shutdown = (sig: string): void => {
+    log.info({ signal: sig }, 'shutting down');
+    void host.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => void host.reload());
+  return host;
+}
+
+function client(opts: { admin?: string; config?: string }): AdminClient {
+  let socketPath = opts.admin;
+  if (!socketPath) {
+    try {
+      socketPath = loadConfig(path.resolve(opts.config ?? DEFAULT_CONFIG)).admin.socket;
+    } catch (err) {
+      throw new CliError(`cannot find the admin socket: pass --admin SOCKET or --config FILE (${(err as Error).message})`, 254);
+    }
+  }
+  return new AdminClient({ socketPath });
+}
+
+async function adminCall(opts: { admin?: string; config?: string }, method: string, route: string): Promise<void> {
+  try {
+    const out = await client(opts).request(method, route);
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } catch (err) {
+    throw new CliError((err as Error).message, (err as { status?: number }).status === 404 ? 254 : 255);
+  }
+}
+
+export function registerW3Commands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the w3 server (listener + manager) in the foreground')
+    .option('-c, --config <file>', 'configuration file (JSON or YAML)', DEFAULT_CONFIG)
+    .option('-p, --port <port>', 'override listen.port (0 = any free port)')
+    .option('--enable-faults', 'enable the fault-injection admin routes')
+    .option('--fault-token <token>', 'token required by the fault routes (random when omitted)')
+    .option('--log-level <level>', 'pino log level')
+    .action(async (o: ServeOptions) => {
+      await serve(o);
+    });
+  const adminOpts = (c: Command): Command =>
+    c.option('-a, --admin <socket>', 'admin socket of the running server').option('-c, --config <file>', 'read the admin socket from this config');
+  adminOpts(program.command('status').description('show pools and workers of a running server')).action((o) => adminCall(o, 'GET', '/pools'));
+  for (const verb of ['recycle', 'start', 'stop'] as const) {
+    adminOpts(program.command(`${verb} <pool>`).description(`${verb} an application pool`)).action((pool: string, o) =>
+      adminCall(o, 'POST', `/pools/${encodeURIComponent(pool)}/${verb}`),
+    );
+  }
+  adminOpts(program.command('reload').description('re-read the configuration file of a running server')).action((o) => adminCall(o, 'POST', '/reload'));
+}

@@ -1,0 +1,152 @@
+// The w3 host process: the listener and the manager (its pools) plus the admin API and the event log. It never
+// loads application code — workers do. `W3Host.start(config)` is separate from the CLI so tests and the lab can
+// run a host in-process; `stop()` drains every pool gracefully.
+import crypto from 'node:crypto';
+import { Listener } from './listener/listener';
+import { AppPool } from './manager/app-pool';
+import { EventLog } from './events/event-log';
+import { AdminServer } from './admin/admin-server';
+import { loadConfig } from './config';
+import type { W3Config, PoolConfig, ApplicationConfig } from './config/types';
+import type { Logger } from './util/logger';
+
+export interface HostOptions {
+  log: Logger;
+  /** Overrides config.faultInjection (the CLI's --enable-faults / --fault-token). */
+  faultInjection?: { enabled: boolean; token?: string };
+}
+
+export class W3Host {
+  readonly pools = new Map<string, AppPool>();
+  readonly events: EventLog;
+  readonly faultInjection: { enabled: boolean; token: string };
+  address = { host: '', port: 0 };
+  adminTcpPort: number | null = null;
+  private listener!: Listener;
+  private admin!: AdminServer;
+  private workerSeq = 0;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    private config: W3Config,
+    private readonly log: Logger,
+    opts: HostOptions,
+  ) {
+    this.events = new EventLog(log.child({ log: 'event' }));
+    const fi = opts.faultInjection ?? config.faultInjection;
+    this.faultInjection = { enabled: fi.enabled, token: fi.token ?? crypto.randomBytes(16).toString('hex') };
+  }
+
+  static async start(config: W3Config, opts: HostOptions): Promise<W3Host> {
+    checkHostable(config);
+    const host = new W3Host(config, opts.log, opts);
+    await host.boot();
+    return host;
+  }
+
+  private poolCtx(name: string) {
+    return {
+      events: this.events,
+      log: this.log.child({ pool: name }),
+      faultInjection: this.faultInjection.enabled,
+      nextWorkerId: () => ++this.workerSeq,
+    };
+  }
+
+  private async boot(): Promise<void> {
+    for (const p of this.config.pools) this.pools.set(p.name, new AppPool(p, appsOf(this.config, p), this.poolCtx(p.name)));
+    this.listener = new Listener(this.config, this.pools, this.log.child({ component: 'listener' }));
+    this.admin = new AdminServer(this, this.log.child({ component: 'admin' }));
+    await this.admin.listenSocket(this.config.admin.socket);
+    if (this.config.admin.tcp) {
+      const t = this.config.admin.tcp;
+      this.adminTcpPort = await this.admin.listenTcp(t.host, t.port, t.token);
+    }
+    this.address = await this.listener.listen(this.config.listen.host, this.config.listen.port);
+    this.events.emit({ type: 'HostStarted', listen: this.address, admin: this.config.admin.socket, faultInjection: this.faultInjection.enabled });
+    for (const pool of this.pools.values()) pool.boot();
+  }
+
+  get adminSocket(): string {
+    return this.config.admin.socket;
+  }
+
+  /**
+   * Re-reads the configuration file (SIGHUP, `w3lab reload`, POST /reload). Pools whose settings changed are
+   * recycled (event 5080) unless disallowRotationOnConfigChange; new pools start, removed pools drain.
+   * The listen address and admin socket are fixed for the life of the host.
+   */
+  async reload(): Promise<{ ok: boolean; error?: string; recycled?: string[]; added?: string[]; removed?: string[] }> {
+    if (!this.config.file) return { ok: false, error: 'this host was not started from a file' };
+    let next: W3Config;
+    try {
+      next = loadConfig(this.config.file);
+      checkHostable(next);
+    } catch (err) {
+      // A bad file never takes the running server down: keep the old configuration.
+      this.log.error({ err: (err as Error).message }, 'reload rejected');
+      return { ok: false, error: (err as Error).message };
+    }
+    const recycled: string[] = [];
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const p of next.pools) {
+      const apps = appsOf(next, p);
+      const pool = this.pools.get(p.name);
+      if (!pool) {
+        const np = new AppPool(p, apps, this.poolCtx(p.name));
+        this.pools.set(p.name, np);
+        np.boot();
+        added.push(p.name);
+        continue;
+      }
+      const changed = JSON.stringify(pool.config) !== JSON.stringify(p) || JSON.stringify(pool.apps) !== JSON.stringify(apps);
+      pool.config = p;
+      pool.apps = apps;
+      if (changed && !p.recycling.disallowRotationOnConfigChange && pool.state === 'Started') {
+        pool.recycle('ConfigChange');
+        recycled.push(p.name);
+      }
+    }
+    for (const [name, pool] of this.pools) {
+      if (!next.pools.some((p) => p.name === name)) {
+        void pool.shutdown().then(() => this.pools.delete(name));
+        removed.push(name);
+      }
+    }
+    this.config = { ...next, listen: this.config.listen, admin: this.config.admin };
+    this.listener.reconfigure(this.config);
+    this.events.emit({ type: 'ConfigReloaded', recycled, added, removed });
+    return { ok: true, recycled, added, removed };
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.events.emit({ type: 'HostStopping' });
+      const closing = this.listener.close();
+      await Promise.all([...this.pools.values()].map((p) => p.shutdown()));
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 3000).unref())]);
+      this.listener.httpErr.close();
+      this.admin.close();
+    })();
+    return this.stopping;
+  }
+}
+
+function appsOf(config: W3Config, pool: PoolConfig): ApplicationConfig[] {
+  return config.applications.filter((a) => a.pool === pool.name);
+}
+
+/** What the schema cannot say on its own: a worker hosts either modules or exactly one command. */
+function checkHostable(config: W3Config): void {
+  for (const p of config.pools) {
+    const apps = appsOf(config, p);
+    const commands = apps.filter((a) => a.command);
+    if (commands.length > 0 && apps.length > 1) {
+      throw Object.assign(
+        new Error(`invalid config ${config.file ?? ''}: pools.${config.pools.indexOf(p)}: pool "${p.name}" hosts a command application, which must be the pool's only application`),
+        { code: 'W3_ERR_CONFIG' },
+      );
+    }
+  }
+}

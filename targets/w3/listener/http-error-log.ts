@@ -1,0 +1,98 @@
+// The HTTPERR-style error log: one W3C-like line per request the listener rejected or abandoned, with the IIS
+// reason phrase (QueueFull, AppOffline, Disabled, Connection_Abandoned_By_ReqQueue, Timer_HeaderWait, ...).
+// Written to a file when configured (with the #Fields header) and always to the pino log.
+import fs from 'node:fs';
+import type { Logger } from '../util/logger';
+
+export type HttpErrReason =
+  | 'AppOffline'
+  | 'AppPoolTimer'
+  | 'AppShutdown'
+  | 'BadRequest'
+  | 'Client_Reset'
+  | 'Connection_Abandoned_By_ReqQueue'
+  | 'Connection_Dropped'
+  | 'Disabled'
+  | 'FieldLength'
+  | 'Hostname'
+  | 'N/A'
+  | 'NotFound'
+  | 'QueueFull'
+  | 'RequestLength'
+  | 'Timer_ConnectionIdle'
+  | 'Timer_EntityBody'
+  | 'Timer_HeaderWait'
+  | 'Timer_MinBytesPerSecond'
+  | 'URL'
+  | 'URL_Length'
+  | 'Verb'
+  | 'Worker_Failed';
+
+export interface HttpErrEntry {
+  clientIp?: string;
+  clientPort?: number;
+  serverIp?: string;
+  serverPort?: number;
+  version?: string;
+  method?: string;
+  uri?: string;
+  status?: number;
+  reason: HttpErrReason;
+  queue?: string;
+}
+
+const FIELDS = '#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename';
+
+export class HttpErrorLog {
+  private fd: number | null = null;
+  readonly counts = new Map<HttpErrReason, number>();
+
+  constructor(
+    private readonly log: Logger,
+    file: string | null,
+  ) {
+    if (file) {
+      this.fd = fs.openSync(file, 'a');
+      fs.writeSync(this.fd, `#Software: w3 HTTP listener\n#Version: 1.0\n#Date: ${stamp(new Date())}\n${FIELDS}\n`);
+    }
+  }
+
+  write(e: HttpErrEntry): void {
+    this.counts.set(e.reason, (this.counts.get(e.reason) ?? 0) + 1);
+    const line = formatLine(new Date(), e);
+    this.log.warn({ httperr: e }, line);
+    if (this.fd !== null) fs.writeSync(this.fd, line + '\n');
+  }
+
+  close(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** W3C rules: spaces inside a field become '+', a missing field is '-'. */
+function field(v: string | number | undefined): string {
+  if (v === undefined || v === '') return '-';
+  return String(v).replace(/[\s\x00-\x1f]/g, '+').slice(0, 4096);
+}
+
+export function formatLine(d: Date, e: HttpErrEntry): string {
+  return [
+    stamp(d),
+    field(e.clientIp),
+    field(e.clientPort),
+    field(e.serverIp),
+    field(e.serverPort),
+    field(e.version ? `HTTP/${e.version}` : undefined),
+    field(e.method),
+    field(e.uri),
+    field(e.status),
+    '1',
+    e.reason,
+    field(e.queue),
+  ].join(' ');
+}

@@ -1,0 +1,20 @@
+// What the pool queues and dispatches: one client request waiting for (or running on) a worker. The listener
+// implements it (it owns the HTTP side); the pool only decides where and when a job runs.
+import type { WorkerProcess } from './worker-process';
+
+/** Why the pool could not serve a job; maps to an HTTPERR reason and a 503 or TCP reset. */
+export type RejectReason = 'QueueFull' | 'AppOffline' | 'Disabled' | 'AppShutdown' | 'AppPoolTimer';
+
+export interface PoolJob {
+  readonly enqueuedAt: number;
+  /** When it was handed to a worker (for the progress watchdog). */
+  dispatchedAt: number;
+  /** True once the worker sent the first response byte. */
+  responseStarted: boolean;
+  /** The client went away; the pool drops it instead of dispatching it. */
+  cancelled: boolean;
+  /** A worker to skip (its transport just failed) until it proves alive or exits. */
+  avoid: WorkerProcess | null;
+  run(worker: WorkerProcess): void;
+  reject(reason: RejectReason, tcpReset: boolean): void;
+}

@@ -1,0 +1,53 @@
+import { RapidFailWindow } from './rapid-fail';
+
+describe('RapidFailWindow (sliding window)', () => {
+  let now = 0;
+  const clock = () => now;
+  beforeEach(() => {
+    now = 1_000_000;
+  });
+
+  it('trips exactly at the Nth failure inside the window', () => {
+    const w = new RapidFailWindow(true, 5, 300_000, clock);
+    for (let i = 1; i <= 4; i++) {
+      now += 10_000;
+      expect(w.record('crash')).toBe(false);
+    }
+    now += 10_000;
+    expect(w.record('ping')).toBe(true);
+    expect(w.count()).toBe(5);
+  });
+
+  it('never trips when the same failures are spread wider than the window', () => {
+    const w = new RapidFailWindow(true, 5, 300_000, clock);
+    for (let i = 0; i < 50; i++) {
+      now += 75_001; // 4 failures span 225 s; the 5th arrives after the 1st left the window
+      expect(w.record('crash')).toBe(false);
+    }
+    expect(w.count()).toBe(4);
+  });
+
+  it('slides: old failures leave the window', () => {
+    const w = new RapidFailWindow(true, 3, 1000, clock);
+    w.record('crash');
+    now += 600;
+    w.record('crash');
+    now += 600; // first one is now 1200 ms old
+    expect(w.record('crash')).toBe(false);
+    now += 100;
+    expect(w.record('crash')).toBe(true);
+  });
+
+  it('counts but never trips when disabled', () => {
+    const w = new RapidFailWindow(false, 1, 1000, clock);
+    expect(w.record('crash')).toBe(false);
+    expect(w.count()).toBe(1);
+  });
+
+  it('reset clears the count (admin start)', () => {
+    const w = new RapidFailWindow(true, 2, 1000, clock);
+    w.record('crash');
+    w.reset();
+    expect(w.record('crash')).toBe(false);
+  });
+});

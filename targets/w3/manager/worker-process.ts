@@ -1,0 +1,331 @@
+// One worker process as the manager sees it: how it is started (module mode: a forked worker-main with an IPC
+// control channel; command mode: any program listening on $PORT), how it reports ready, how it is pinged, drained
+// and killed. Policy (when to start, recycle or kill) lives in the pool; this class only does and reports.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import http from 'node:http';
+import path from 'node:path';
+import os from 'node:os';
+import { Pool as UpstreamPool } from 'undici';
+import { compiled } from '../util/compiled-path';
+import { isFromWorker, type FromWorker, type ToWorker } from '../worker/control-protocol';
+import type { ApplicationConfig } from '../config/types';
+import type { Logger } from '../util/logger';
+
+export type WorkerState = 'Starting' | 'Ready' | 'Draining' | 'Orphaned' | 'Exited';
+
+export interface WorkerSpec {
+  pool: string;
+  id: number;
+  apps: ApplicationConfig[];
+  faultInjection: boolean;
+  /** Set when a startup fault is armed for this worker (only with fault injection enabled). */
+  startupFault: 'crash' | 'hang' | null;
+  log: Logger;
+}
+
+/** Events: 'ready', 'exit' (code, signal), 'message' (FromWorker), 'unhealthy' (reason), 'malformed' (raw). */
+export class WorkerProcess extends EventEmitter {
+  readonly id: number;
+  readonly pool: string;
+  readonly mode: 'module' | 'command';
+  state: WorkerState = 'Starting';
+  readonly startedAt = Date.now();
+  readyAt: number | null = null;
+  pid = 0;
+  /** Requests completed by this worker (for periodicRestart.requests). */
+  requests = 0;
+  /** Requests dispatched to it that have not finished. */
+  inFlight = 0;
+  lastActivity = Date.now();
+  /** Recycle this worker belongs to as the replacement, if any. */
+  recycleId: number | null = null;
+  /** True while it is an overlapped recycle's replacement that is not ready yet. */
+  overlapReplacement = false;
+  /** Why the manager ended it (so 'exit' can tell a crash from an orderly exit). */
+  endReason: string | null = null;
+  upstream: UpstreamPool | null = null;
+  privateMemoryKB = 0;
+  virtualMemoryKB = 0;
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+
+  private child: ChildProcess | null = null;
+  private socketPath: string;
+  private port = 0;
+  private readonly log: Logger;
+  private pingSeq = 0;
+  private pendingPings = new Map<number, () => void>();
+  private faultSeq = 0;
+  private pendingFaults = new Map<number, (r: { ok: boolean; error?: string }) => void>();
+  private readyPoll: NodeJS.Timeout | null = null;
+
+  constructor(private readonly spec: WorkerSpec) {
+    super();
+    this.id = spec.id;
+    this.pool = spec.pool;
+    this.log = spec.log;
+    const commandApp = spec.apps.find((a) => a.command);
+    this.mode = commandApp ? 'command' : 'module';
+    this.socketPath = path.join(os.tmpdir(), `w3-${process.pid}-${spec.pool}-${spec.id}.sock`);
+  }
+
+  get exited(): boolean {
+    return this.state === 'Exited';
+  }
+
+  start(): void {
+    if (this.mode === 'module') this.startModule();
+    else void this.startCommand();
+  }
+
+  private startModule(): void {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      W3_POOL: this.pool,
+      W3_WORKER_ID: String(this.id),
+      W3_SOCKET: this.socketPath,
+      W3_APPS: JSON.stringify(this.spec.apps.map((a) => ({ path: a.path, module: a.module }))),
+      W3_FAULTS: this.spec.faultInjection ? '1' : '0',
+    };
+    for (const a of this.spec.apps) Object.assign(env, a.env);
+    if (this.spec.startupFault) env['W3LAB_STARTUP_FAULT'] = this.spec.startupFault;
+    else delete env['W3LAB_STARTUP_FAULT'];
+    const child = fork(compiled('targets/w3/worker/worker-main'), [], {
+      env,
+      cwd: this.spec.apps[0]?.cwd,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    this.attach(child);
+    child.on('message', (m: unknown) => this.onMessage(m));
+  }
+
+  private async startCommand(): Promise<void> {
+    const app = this.spec.apps.find((a) => a.command)!;
+    this.port = await freePort();
+    const [cmd, ...args] = app.command!;
+    const child = spawn(cmd!, args, {
+      env: { ...process.env, ...app.env, PORT: String(this.port), W3_WORKER_ID: String(this.id), W3_POOL: this.pool },
+      cwd: app.cwd,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      // Own process group, so a kill reaches the program's children too.
+      detached: true,
+    });
+    this.attach(child);
+    child.once('spawn', () => this.pollCommandReady(app));
+  }
+
+  private attach(child: ChildProcess): void {
+    this.child = child;
+    this.pid = child.pid ?? 0;
+    child.once('error', (err) => {
+      this.log.error({ err: err.message }, 'worker process error');
+      if (this.state !== 'Exited' && child.exitCode === null && !child.pid) this.onExit(null, null);
+    });
+    child.once('exit', (code, signal) => this.onExit(code, signal));
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.state === 'Exited') return;
+    this.state = 'Exited';
+    this.exitCode = code;
+    this.exitSignal = signal;
+    if (this.readyPoll) clearTimeout(this.readyPoll);
+    for (const done of this.pendingPings.values()) done();
+    this.pendingPings.clear();
+    for (const done of this.pendingFaults.values()) done({ ok: false, error: 'worker exited' });
+    this.pendingFaults.clear();
+    this.upstream?.destroy().catch(() => undefined);
+    this.emit('exit', code, signal);
+  }
+
+  private onMessage(raw: unknown): void {
+    if (!isFromWorker(raw)) {
+      this.emit('malformed', raw);
+      return;
+    }
+    const m: FromWorker = raw;
+    switch (m.type) {
+      case 'ready':
+        this.becomeReady(`http://localhost`, m.socket);
+        break;
+      case 'pong': {
+        const done = this.pendingPings.get(m.seq);
+        if (done) {
+          this.pendingPings.delete(m.seq);
+          done();
+        }
+        break;
+      }
+      case 'unhealthy':
+        this.emit('unhealthy', m.reason ?? 'reported by the application');
+        break;
+      case 'fault-ack': {
+        const done = this.pendingFaults.get(m.id);
+        this.pendingFaults.delete(m.id);
+        done?.({ ok: m.ok, error: m.error });
+        break;
+      }
+      case 'log':
+        this.log[m.level]({}, m.msg);
+        break;
+    }
+  }
+
+  private becomeReady(origin: string, socketPath?: string): void {
+    if (this.state !== 'Starting') return;
+    this.upstream = new UpstreamPool(origin, {
+      socketPath,
+      connections: null,
+      pipelining: 1,
+      keepAliveTimeout: 600_000,
+      keepAliveMaxTimeout: 600_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.state = 'Ready';
+    this.readyAt = Date.now();
+    this.lastActivity = this.readyAt;
+    this.emit('ready');
+  }
+
+  private pollCommandReady(app: ApplicationConfig): void {
+    const attempt = (): void => {
+      if (this.state !== 'Starting') return;
+      probe(this.port, app.healthPath, 1000).then(
+        () => this.becomeReady(`http://127.0.0.1:${this.port}`),
+        () => {
+          this.readyPoll = setTimeout(attempt, 25);
+        },
+      );
+    };
+    attempt();
+  }
+
+  /** Resolves true when the worker answered within `timeoutMs`. */
+  ping(timeoutMs: number): Promise<boolean> {
+    if (this.state === 'Exited') return Promise.resolve(false);
+    if (this.mode === 'command') {
+      const app = this.spec.apps.find((a) => a.command)!;
+      return probe(this.port, app.healthPath, timeoutMs).then(
+        () => true,
+        () => false,
+      );
+    }
+    return new Promise((resolve) => {
+      const seq = ++this.pingSeq;
+      const timer = setTimeout(() => {
+        this.pendingPings.delete(seq);
+        resolve(false);
+      }, timeoutMs);
+      this.pendingPings.set(seq, () => {
+        clearTimeout(timer);
+        resolve(this.state !== 'Exited');
+      });
+      this.send({ type: 'ping', seq });
+    });
+  }
+
+  /** Ask the worker to finish and exit (module: shutdown message; command: SIGTERM). */
+  requestShutdown(): void {
+    if (this.state === 'Exited') return;
+    if (this.mode === 'module') this.send({ type: 'shutdown' });
+    else this.signal('SIGTERM');
+  }
+
+  injectFault(spec: unknown, timeoutMs = 5000): Promise<{ ok: boolean; error?: string }> {
+    if (this.mode !== 'module') return Promise.resolve({ ok: false, error: 'command-mode workers host no fault agent' });
+    if (this.state === 'Exited') return Promise.resolve({ ok: false, error: 'worker has exited' });
+    return new Promise((resolve) => {
+      const id = ++this.faultSeq;
+      const timer = setTimeout(() => {
+        this.pendingFaults.delete(id);
+        resolve({ ok: false, error: 'worker did not acknowledge the fault (event loop blocked?)' });
+      }, timeoutMs);
+      this.pendingFaults.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      this.send({ type: 'fault', id, spec });
+    });
+  }
+
+  heal(): void {
+    if (this.mode === 'module') this.send({ type: 'heal' });
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.state === 'Exited' || !this.pid) return;
+    try {
+      // Command workers run in their own process group: signal the whole group.
+      process.kill(this.mode === 'command' ? -this.pid : this.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  kill(reason: string): void {
+    this.endReason ??= reason;
+    this.signal('SIGKILL');
+  }
+
+  private send(m: ToWorker): void {
+    const c = this.child;
+    if (c && c.connected) {
+      try {
+        c.send(m);
+      } catch {
+        /* channel closed: the exit event follows */
+      }
+    }
+  }
+
+  /** Forget the worker without killing it (orphaning). */
+  detach(): void {
+    this.child?.removeAllListeners('exit');
+    if (this.child?.connected) this.child.disconnect();
+    this.child?.unref();
+    this.upstream?.destroy().catch(() => undefined);
+    this.state = 'Orphaned';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** TCP connect, or an HTTP GET of `healthPath` answering < 500, within timeoutMs. */
+function probe(port: number, healthPath: string | null, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!healthPath) {
+      const s = net.connect(port, '127.0.0.1');
+      const t = setTimeout(() => s.destroy(new Error('timeout')), timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(t);
+        s.destroy();
+        resolve();
+      });
+      s.once('error', (e) => {
+        clearTimeout(t);
+        reject(e);
+      });
+      return;
+    }
+    const req = http.get({ host: '127.0.0.1', port, path: healthPath, timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      if ((res.statusCode ?? 500) < 500) resolve();
+      else reject(new Error(`health ${res.statusCode}`));
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', reject);
+  });
+}

@@ -1,0 +1,112 @@
+// Entry point of a module-mode worker process (the w3wp of w3). It loads the pool's application modules, serves
+// them on a private Unix socket that only the listener connects to, reports ready on the control channel and
+// answers pings from its event loop — a blocked loop therefore shows up as missed pings.
+// Environment (set by the manager): W3_POOL, W3_WORKER_ID, W3_SOCKET, W3_APPS (JSON [{path, module}]),
+// W3_FAULTS=1 when fault injection is enabled for this server.
+import http from 'node:http';
+import fs from 'node:fs';
+import { toRequestListener, type RequestListener } from './load-app';
+import type { ToWorker, FromWorker } from './control-protocol';
+import type { FaultAgent } from '../../../faults/agent/agent';
+
+interface AppEntry {
+  path: string;
+  module: string;
+}
+
+function send(msg: FromWorker): void {
+  if (process.send && process.connected) process.send(msg);
+}
+
+function prefixMatch(url: string, prefix: string): boolean {
+  if (prefix === '/') return true;
+  return url === prefix || url.startsWith(prefix + '/') || url.startsWith(prefix + '?');
+}
+
+async function main(): Promise<void> {
+  const socketPath = process.env['W3_SOCKET'];
+  const apps = JSON.parse(process.env['W3_APPS'] ?? '[]') as AppEntry[];
+  if (!socketPath || apps.length === 0) throw new Error('worker started without W3_SOCKET / W3_APPS');
+
+  let agent: FaultAgent | null = null;
+  if (process.env['W3_FAULTS'] === '1') {
+    // Loaded only when the server enables fault injection, so production workers carry no fault code.
+    require('../../../faults/agent/startup').applyStartupFault(process.env);
+    agent = require('../../../faults/agent/agent').createFaultAgent() as FaultAgent;
+  }
+
+  // Longest prefix first, so /api/v2 wins over /api and / .
+  const handlers: { path: string; listener: RequestListener }[] = apps
+    .sort((a, b) => b.path.length - a.path.length)
+    .map((a) => ({ path: a.path, listener: toRequestListener(require(a.module), a.module) }));
+
+  const route: RequestListener = (req, res) => {
+    const url = req.url ?? '/';
+    for (const h of handlers) {
+      if (prefixMatch(url, h.path)) return h.listener(req, res);
+    }
+    res.statusCode = 404;
+    res.end();
+  };
+  const server = http.createServer(agent ? agent.wrapHandler(route) : route);
+  // The listener keeps pooled connections to us; never time them out from this side.
+  server.keepAliveTimeout = 0;
+  server.headersTimeout = 0;
+  server.requestTimeout = 0;
+
+  let shuttingDown = false;
+  const shutdown = (): void => {
+    if (shuttingDown) return;
+    if (agent && !agent.honoursShutdown()) return; // shutdown-hang fault: ignore, the manager will kill us
+    shuttingDown = true;
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+  };
+
+  process.on('message', (raw: unknown) => {
+    const m = raw as ToWorker;
+    switch (m?.type) {
+      case 'ping':
+        if (!agent || agent.answersPings()) send({ type: 'pong', seq: m.seq });
+        break;
+      case 'shutdown':
+        shutdown();
+        break;
+      case 'fault': {
+        if (!agent) {
+          send({ type: 'fault-ack', id: m.id, ok: false, error: 'fault injection is not enabled' });
+          break;
+        }
+        const { parseWorkerFault } = require('../../../faults/spec') as typeof import('../../../faults/spec');
+        const parsed = parseWorkerFault(m.spec);
+        if (!parsed.ok) {
+          send({ type: 'fault-ack', id: m.id, ok: false, error: parsed.error });
+          break;
+        }
+        // Ack first: a crash fault may end the process before anything else is sent.
+        send({ type: 'fault-ack', id: m.id, ok: true });
+        agent.apply(parsed.value);
+        break;
+      }
+      case 'heal':
+        agent?.heal(m.id);
+        break;
+      default:
+        break;
+    }
+  });
+  // The host went away: a worker never outlives its manager (no orphans unless the manager orphans us).
+  process.on('disconnect', () => process.exit(0));
+
+  try {
+    fs.unlinkSync(socketPath);
+  } catch {
+    /* not there */
+  }
+  server.listen(socketPath, () => send({ type: 'ready', socket: socketPath }));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`w3 worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(70);
+});
