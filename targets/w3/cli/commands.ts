@@ -60,15 +60,15 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
 }
 
 function client(opts: { admin?: string; config?: string }): AdminClient {
-  let socketPath = opts.admin;
-  if (!socketPath) {
-    try {
-      socketPath = loadConfig(path.resolve(opts.config ?? DEFAULT_CONFIG)).admin.socket;
-    } catch (err) {
-      throw new CliError(`cannot find the admin socket: pass --admin SOCKET or --config FILE (${(err as Error).message})`, 254);
-    }
+  return new AdminClient({ socketPath: opts.admin ?? socketFromConfig(opts.config ?? DEFAULT_CONFIG) });
+}
+
+function socketFromConfig(file: string): string {
+  try {
+    return loadConfig(path.resolve(file)).admin.socket;
+  } catch (err) {
+    throw new CliError(`cannot find the admin socket: pass --admin SOCKET or --config FILE (${(err as Error).message})`, 254);
   }
-  return new AdminClient({ socketPath });
 }
 
 async function adminCall(opts: { admin?: string; config?: string }, method: string, route: string): Promise<void> {

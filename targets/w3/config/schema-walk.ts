@@ -64,26 +64,26 @@ export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[
 
 /** Every setting in document order. Objects are descended into; an object or array of objects is listed itself
  *  only when it has no default (so "pools" and the optional "admin.tcp" appear, but "timers" does not). */
-export function listSettings(schema: z.ZodType, prefix = '', required = true): SettingInfo[] {
+export function listSettings(schema: z.ZodType, prefix = ''): SettingInfo[] {
   const rows: SettingInfo[] = [];
   const u = unwrap(schema);
   const row = (): SettingInfo => ({
     path: prefix,
     defaultValue: u.defaultValue,
     hasDefault: u.hasDefault,
-    required: required && !u.optional && !u.hasDefault,
+    // Relative to the enclosing object: admin.tcp is optional, but when given it needs a port.
+    required: !u.optional && !u.hasDefault,
     description: u.description ?? '',
   });
   const core = u.core;
   if (core instanceof z.ZodObject) {
     if (prefix && !u.hasDefault) rows.push(row());
     for (const [key, child] of Object.entries(core.shape as Record<string, z.ZodType>)) {
-      rows.push(...listSettings(child, prefix ? `${prefix}.${key}` : key, required && !u.optional));
+      rows.push(...listSettings(child, prefix ? `${prefix}.${key}` : key));
     }
   } else if (core instanceof z.ZodArray && unwrap(core.element as z.ZodType).core instanceof z.ZodObject) {
     rows.push(row());
-    // Element fields are required relative to their element; the array row says whether any must exist.
-    rows.push(...listSettings(core.element as z.ZodType, `${prefix}[]`, true).filter((r) => r.path !== `${prefix}[]`));
+    rows.push(...listSettings(core.element as z.ZodType, `${prefix}[]`).filter((r) => r.path !== `${prefix}[]`));
   } else {
     rows.push(row());
   }

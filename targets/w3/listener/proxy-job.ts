@@ -5,6 +5,7 @@
 //  - no response byte yet, otherwise → 502 on a connection that stays open (when the request was fully read);
 //  - response partly sent → the response can only be aborted: the connection is destroyed and recorded.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { PoolJob, RejectReason } from '../manager/pool-job';
 import type { WorkerProcess } from '../manager/worker-process';
@@ -48,7 +49,6 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-    if (te !== undefined) this.headers.push('transfer-encoding', 'chunked');
     res.once('close', () => this.onClientClose());
   }
 
@@ -64,11 +64,18 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
         path: this.req.url ?? '/',
         method: this.req.method as Dispatcher.HttpMethod,
         headers: this.headers,
-        body: this.hasBody ? this.req : null,
+        body: this.hasBody ? this.bodyStream() : null,
         idempotent: false, // w3 decides about replays itself
       } as Dispatcher.DispatchOptions,
       this,
     );
+  }
+
+  /** undici destroys a failed request's body stream; a pipe keeps that from destroying the client socket. */
+  private bodyStream(): PassThrough {
+    const pt = new PassThrough();
+    this.req.pipe(pt);
+    return pt;
   }
 
   reject(reason: RejectReason, tcpReset: boolean): void {

@@ -148,7 +148,8 @@ export class AppPool {
 
   /** Workers that serve or will serve (not draining, not being replaced). */
   private liveCount(): number {
-    let n = 0;
+    // A worker draining for a non-overlapped recycle has its replacement coming: count it as live.
+    let n = this.recycler.pendingReplacements();
     for (const w of this.workers) if ((w.state === 'Starting' || w.state === 'Ready') && !w.overlapReplacement) n++;
     return n;
   }

@@ -30,6 +30,13 @@ export class Recycler {
 
   constructor(private readonly pool: AppPool) {}
 
+  /** Non-overlapped recycles whose old worker has not exited yet (their replacement starts after it). */
+  pendingReplacements(): number {
+    let n = 0;
+    for (const rec of this.byOld.values()) if (!rec.overlapped) n++;
+    return n;
+  }
+
   recycleAll(reason: RecycleReason): number[] {
     const ids: number[] = [];
     for (const w of [...this.pool.workers]) {

@@ -1,0 +1,217 @@
+// The agent in-process, against a real http.Server on port 0. Crash modes end the process, so they are tested in
+// child processes (crash.test.ts).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { performance } from 'node:perf_hooks';
+import { createFaultAgent, type FaultAgent } from './agent';
+import { workerFaultSpec, type WorkerFaultSpec } from '../spec';
+import { get } from '../test-support/http-client';
+import { waitFor } from '../test-support/dist';
+
+const spec = (input: unknown): WorkerFaultSpec => workerFaultSpec.parse(input);
+
+let agent: FaultAgent;
+let server: http.Server;
+let port: number;
+let appCalls = 0;
+
+async function start(a: FaultAgent): Promise<void> {
+  agent = a;
+  appCalls = 0;
+  server = http.createServer(
+    a.wrapHandler((_req, res) => {
+      appCalls++;
+      res.end('ok');
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+}
+
+beforeEach(() => start(createFaultAgent({ seed: 7 })));
+afterEach(async () => {
+  agent.heal(); // heal before close: stalled requests would otherwise keep close() waiting
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+test('without faults the app answers', async () => {
+  const r = await get(port);
+  expect([r.status, r.body, appCalls]).toEqual([200, 'ok', 1]);
+  expect(agent.active()).toEqual([]);
+});
+
+test('slow delays requests by delayMs, and heal removes the delay', async () => {
+  const { id } = agent.apply(spec({ kind: 'slow', delayMs: 300 }));
+  const slow = await get(port);
+  expect(slow.status).toBe(200);
+  expect(slow.ms).toBeGreaterThanOrEqual(290);
+  agent.heal(id);
+  const fast = await get(port);
+  expect(fast.ms).toBeLessThan(250);
+});
+
+test('error answers with the status without calling the app', async () => {
+  agent.apply(spec({ kind: 'error', status: 503 }));
+  const r = await get(port);
+  expect(r.status).toBe(503);
+  expect(r.body).toContain('503');
+  expect(r.headers['x-w3lab-fault']).toBe('error');
+  expect(appCalls).toBe(0);
+});
+
+test('percent rolls are repeatable with the same seed and hit roughly the share asked for', async () => {
+  const statuses = async (): Promise<number[]> => {
+    const out: number[] = [];
+    for (let i = 0; i < 40; i++) out.push((await get(port)).status);
+    return out;
+  };
+  agent.apply(spec({ kind: 'error', status: 500, percent: 50 }));
+  const first = await statuses();
+  agent.heal();
+  await new Promise((r) => server.close(r));
+  await start(createFaultAgent({ seed: 7 }));
+  agent.apply(spec({ kind: 'error', status: 500, percent: 50 }));
+  expect(await statuses()).toEqual(first);
+  const hits = first.filter((s) => s === 500).length;
+  expect(hits).toBeGreaterThan(8);
+  expect(hits).toBeLessThan(32);
+});
+
+test('an injected random source decides: 0.99 never hits a 50% fault', async () => {
+  agent.heal();
+  await new Promise((r) => server.close(r));
+  await start(createFaultAgent({ random: () => 0.99 }));
+  agent.apply(spec({ kind: 'error', percent: 50 }));
+  expect((await get(port)).status).toBe(200);
+});
+
+test('stall-requests holds requests (pings still answered) until healed, then the app answers them', async () => {
+  const { id } = agent.apply(spec({ kind: 'hang', mode: 'stall-requests' }));
+  const pending = get(port, '/', 10_000);
+  await waitFor(() => agent.stalledRequests() === 1, 'the request to be held');
+  expect(appCalls).toBe(0);
+  expect(agent.answersPings()).toBe(true);
+  agent.heal(id);
+  const r = await pending;
+  expect([r.status, appCalls, agent.stalledRequests()]).toEqual([200, 1, 0]);
+});
+
+test('stall-requests with durationMs heals itself and releases the held requests', async () => {
+  agent.apply(spec({ kind: 'hang', mode: 'stall-requests', durationMs: 200 }));
+  const r = await get(port, '/', 5000);
+  expect(r.status).toBe(200);
+  expect(r.ms).toBeGreaterThanOrEqual(150);
+  expect(agent.active()).toEqual([]);
+});
+
+test('ignore-pings flips answersPings until healed or expired; requests are still served', async () => {
+  const { id } = agent.apply(spec({ kind: 'hang', mode: 'ignore-pings' }));
+  expect(agent.answersPings()).toBe(false);
+  expect((await get(port)).status).toBe(200);
+  agent.heal(id);
+  expect(agent.answersPings()).toBe(true);
+  agent.apply(spec({ kind: 'hang', mode: 'ignore-pings', durationMs: 100 }));
+  expect(agent.answersPings()).toBe(false);
+  await waitFor(() => agent.answersPings(), 'ignore-pings to expire');
+});
+
+test('shutdown-hang makes honoursShutdown false until healed', () => {
+  agent.apply(spec({ kind: 'shutdown-hang' }));
+  expect(agent.honoursShutdown()).toBe(false);
+  agent.heal();
+  expect(agent.honoursShutdown()).toBe(true);
+});
+
+test('block-loop blocks the event loop for durationMs, then leaves the active set', async () => {
+  const started = Date.now();
+  agent.apply(spec({ kind: 'hang', mode: 'block-loop', durationMs: 250 }));
+  expect(agent.active()).toHaveLength(1); // applied, not yet blocking: the host can still acknowledge
+  await new Promise((r) => setTimeout(r, 0));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+  expect(agent.active()).toEqual([]);
+});
+
+test('off-heap leak really commits memory (arrayBuffers, rss) and heal releases it', async () => {
+  const gc = exposeGc();
+  gc();
+  const before = process.memoryUsage();
+  const capKB = 40 * 1024;
+  agent.apply(spec({ kind: 'leak', space: 'offheap', rateKBps: 200 * 1024, capKB }));
+  await waitFor(() => agent.leakedBytes() >= capKB * 1024, 'the leak to reach its cap');
+  const during = process.memoryUsage();
+  expect(during.arrayBuffers - before.arrayBuffers).toBeGreaterThan(capKB * 1024 * 0.9);
+  expect(during.rss - before.rss).toBeGreaterThan(capKB * 1024 * 0.7); // filled pages are resident
+  expect(agent.leakedBytes()).toBe(capKB * 1024); // never past the cap
+  agent.heal();
+  expect(agent.leakedBytes()).toBe(0);
+  await waitFor(
+    () => {
+      gc();
+      return process.memoryUsage().arrayBuffers - before.arrayBuffers < capKB * 1024 * 0.2;
+    },
+    'the leaked buffers to be collected',
+    5000,
+    50,
+  );
+});
+
+test('heap leak grows heapUsed at the given rate and stops growing after durationMs', async () => {
+  const gc = exposeGc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  // 10 MB/s for 300 ms: about 3 MB (first step at once, then one per 100 ms), far below the 64 MB cap.
+  agent.apply(spec({ kind: 'leak', space: 'heap', rateKBps: 10 * 1024, capKB: 64 * 1024, durationMs: 300 }));
+  await new Promise((r) => setTimeout(r, 600));
+  const leaked = agent.leakedBytes();
+  expect(leaked).toBeGreaterThanOrEqual(3 * 1024 * 1024);
+  expect(leaked).toBeLessThanOrEqual(5 * 1024 * 1024);
+  gc();
+  expect(process.memoryUsage().heapUsed - before).toBeGreaterThan(leaked * 0.8);
+  expect(agent.active()).toHaveLength(1); // still holding its memory after durationMs
+  agent.heal();
+  expect(agent.leakedBytes()).toBe(0);
+});
+
+test('cpu-spin keeps the event loop busy for its duty share and heals itself after durationMs', async () => {
+  // Event-loop utilisation is wall-clock based, so it holds on a busy machine where CPU time (also checked,
+  // loosely) falls short because other processes take turns on the cores.
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  agent.apply(spec({ kind: 'cpu-spin', dutyPercent: 60, durationMs: 500 }));
+  await waitFor(() => agent.active().length === 0, 'cpu-spin to expire', 3000);
+  expect(performance.eventLoopUtilization(elu0).utilization).toBeGreaterThan(0.35);
+  const used = process.cpuUsage(cpu0);
+  expect((used.user + used.system) / 1000).toBeGreaterThan(50);
+  const elu1 = performance.eventLoopUtilization();
+  await new Promise((r) => setTimeout(r, 300));
+  expect(performance.eventLoopUtilization(elu1).utilization).toBeLessThan(0.2);
+});
+
+test('healing a pending crash cancels it; heal is idempotent; active() reports the clock', () => {
+  let t = 1000;
+  const changes: number[] = [];
+  const a = createFaultAgent({ now: () => t, onChange: () => changes.push(a.active().length) });
+  const { id } = a.apply(spec({ kind: 'crash', delayMs: 60_000 }));
+  t = 2000;
+  const second = a.apply(spec({ kind: 'slow', delayMs: 10 })).id;
+  expect(a.active().map((f) => [f.id, f.spec.kind, f.since])).toEqual([
+    [id, 'crash', 1000],
+    [second, 'slow', 2000],
+  ]);
+  a.heal(id);
+  a.heal(id);
+  a.heal(12345);
+  a.heal();
+  a.heal();
+  expect(a.active()).toEqual([]);
+  expect(changes).toEqual([1, 2, 1, 0]);
+});
+
+/** GC on demand, for assertions that memory was released (not just that references were dropped). */
+function exposeGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}

@@ -1,0 +1,252 @@
+// The in-worker fault agent: applies worker faults (faults/spec.ts) from inside the process that serves requests,
+// and heals them. It owns no transport and no server: the host (w3's worker, or preload.ts in a foreign Node
+// process) passes specs in, routes requests through wrapHandler(), and consults answersPings() before answering a
+// health ping and honoursShutdown() before starting a graceful shutdown. That keeps the agent testable in-process
+// against a plain http.Server.
+//
+// Timers the agent owns are unref'd (a fault must not keep a process alive) except a pending crash, which must
+// still happen if nothing else holds the process up.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WorkerFaultSpec } from '../spec';
+import { seededRandom, type Random } from '../seeded-random';
+import { busyWait, MAX_BLOCK_MS, startCpuSpinner } from './busy';
+import { MemoryLeak } from './leak';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+type Spec<K extends WorkerFaultSpec['kind']> = Extract<WorkerFaultSpec, { kind: K }>;
+
+export interface FaultAgentOptions {
+  /** Where the agent reports what it does; hosts that may crash on purpose should log synchronously. */
+  log?: (msg: string, extra?: object) => void;
+  /** Clock for `since` timestamps (durations themselves use real timers). */
+  now?: () => number;
+  /** Random source for percent rolls; defaults to seededRandom(seed). */
+  random?: Random;
+  seed?: number;
+  /** Called after the set of active faults changed (apply, heal, expiry); lets hosts mirror state. */
+  onChange?: () => void;
+}
+
+export interface ActiveFault {
+  id: number;
+  spec: WorkerFaultSpec;
+  since: number;
+}
+
+export interface FaultAgent {
+  apply(spec: WorkerFaultSpec): { id: number };
+  /** Heals one fault, or all when `id` is omitted. Unknown or already healed ids are ignored. */
+  heal(id?: number): void;
+  active(): ActiveFault[];
+  /** Wraps the app's request listener; implements slow, error and stall-requests. */
+  wrapHandler(h: RequestHandler): RequestHandler;
+  /** False while hang{ignore-pings} is active: the host must then leave health pings unanswered. */
+  answersPings(): boolean;
+  /** False while shutdown-hang is active: the host must then ignore graceful shutdown requests. */
+  honoursShutdown(): boolean;
+  /** Bytes currently retained by leak faults (evidence for the lab; 0 after heal). */
+  leakedBytes(): number;
+  /** Requests held by stall-requests, waiting for heal. */
+  stalledRequests(): number;
+}
+
+interface Entry extends ActiveFault {
+  /** Stops timers and frees resources; runs exactly once, when the fault leaves the active set. */
+  release: () => void;
+  leak?: MemoryLeak;
+}
+
+interface Held {
+  handler: RequestHandler;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+const ERROR_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'x-w3lab-fault': 'error' };
+
+export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
+  const log = opts.log ?? (() => undefined);
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? seededRandom(opts.seed ?? 1);
+  const faults = new Map<number, Entry>();
+  let held: Held[] = [];
+  let nextId = 1;
+
+  const changed = (): void => {
+    try {
+      opts.onChange?.();
+    } catch (err) {
+      log('fault agent onChange hook failed', { error: String(err) });
+    }
+  };
+
+  function specsOf<K extends WorkerFaultSpec['kind']>(kind: K): Spec<K>[] {
+    const out: Spec<K>[] = [];
+    for (const f of faults.values()) if (f.spec.kind === kind) out.push(f.spec as Spec<K>);
+    return out;
+  }
+
+  const hangActive = (mode: Spec<'hang'>['mode']): boolean => specsOf('hang').some((s) => s.mode === mode);
+
+  /** percent=100 never consumes a random number, so adding a certain fault does not shift other rolls. */
+  const hit = (percent: number): boolean => percent >= 100 || (percent > 0 && random() * 100 < percent);
+
+  function remove(id: number, reason: 'healed' | 'expired' | 'fired'): void {
+    const f = faults.get(id);
+    if (!f) return;
+    faults.delete(id);
+    f.release();
+    log('fault healed', { id, kind: f.spec.kind, reason });
+    if (!hangActive('stall-requests')) releaseHeld();
+    changed();
+  }
+
+  function releaseHeld(): void {
+    if (held.length === 0) return;
+    const batch = held;
+    held = [];
+    log('releasing stalled requests', { count: batch.length });
+    for (const { handler, req, res } of batch) {
+      // One turn each: an app that throws for one request must neither strand the rest nor throw into heal().
+      setImmediate(() => {
+        // A closed socket cannot receive an answer; the client side has already recorded the failure.
+        if (res.writableEnded || req.socket.destroyed) return;
+        handler(req, res);
+      });
+    }
+  }
+
+  /** Arms the self-heal timer of a timed fault (durationMs > 0) and chains its cleanup into release. */
+  function expireAfter(entry: Entry, ms: number, onExpire: () => void): void {
+    if (ms <= 0) return;
+    const t = setTimeout(onExpire, ms);
+    t.unref();
+    const previous = entry.release;
+    entry.release = () => {
+      clearTimeout(t);
+      previous();
+    };
+  }
+
+  function apply(spec: WorkerFaultSpec): { id: number } {
+    const id = nextId++;
+    const entry: Entry = { id, spec, since: now(), release: () => undefined };
+    faults.set(id, entry);
+    log('fault applied', { id, spec });
+    switch (spec.kind) {
+      case 'crash': {
+        // Deferred even with delayMs 0, so the host can acknowledge the fault before the process dies.
+        const t = setTimeout(() => {
+          remove(id, 'fired'); // only observable if the process survives (e.g. an app that swallows exceptions)
+          crashNow(spec, log);
+        }, spec.delayMs);
+        entry.release = () => clearTimeout(t);
+        break;
+      }
+      case 'hang':
+        if (spec.mode === 'block-loop') {
+          // On the next turn, so the host's acknowledgement leaves first. Nothing can heal a blocked loop from
+          // inside; it ends after durationMs, or at MAX_BLOCK_MS for "forever", or when the process is killed.
+          const ms = spec.durationMs > 0 ? Math.min(spec.durationMs, MAX_BLOCK_MS) : MAX_BLOCK_MS;
+          const imm = setImmediate(() => {
+            log('blocking the event loop', { id, ms });
+            busyWait(ms);
+            remove(id, 'expired');
+          });
+          entry.release = () => clearImmediate(imm);
+        } else {
+          // ignore-pings and stall-requests are states read by answersPings() and wrapHandler().
+          expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
+        }
+        break;
+      case 'leak': {
+        const leak = new MemoryLeak(spec);
+        entry.leak = leak;
+        entry.release = () => leak.release();
+        leak.start();
+        // After durationMs the leak stops growing but keeps its memory: only heal frees it.
+        expireAfter(entry, spec.durationMs, () => leak.stopGrowing());
+        break;
+      }
+      case 'cpu-spin': {
+        const spinner = startCpuSpinner(spec.dutyPercent);
+        entry.release = () => spinner.stop();
+        expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
+        break;
+      }
+      case 'slow':
+      case 'error':
+        expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
+        break;
+      case 'shutdown-hang':
+        break;
+    }
+    changed();
+    return { id };
+  }
+
+  function heal(id?: number): void {
+    if (id !== undefined) return remove(id, 'healed');
+    for (const key of [...faults.keys()]) remove(key, 'healed');
+  }
+
+  function wrapHandler(h: RequestHandler): RequestHandler {
+    return (req, res) => {
+      if (faults.size === 0) return h(req, res);
+      for (const f of specsOf('error')) {
+        if (hit(f.percent)) return respondError(res, f.status);
+      }
+      if (hangActive('stall-requests')) {
+        // Accepted and kept, never answered: the worker still answers pings, so only request timeouts see it.
+        held.push({ handler: h, req, res });
+        return;
+      }
+      let delay = 0;
+      for (const f of specsOf('slow')) if (hit(f.percent)) delay = Math.max(delay, f.delayMs);
+      // Requests already delayed finish their delay even if the fault is healed meanwhile (bounded by delayMs).
+      if (delay > 0) setTimeout(() => h(req, res), delay);
+      else h(req, res);
+    };
+  }
+
+  return {
+    apply,
+    heal,
+    active: () => [...faults.values()].map(({ id, spec, since }) => ({ id, spec, since })),
+    wrapHandler,
+    answersPings: () => !hangActive('ignore-pings'),
+    honoursShutdown: () => specsOf('shutdown-hang').length === 0,
+    leakedBytes: () => [...faults.values()].reduce((sum, f) => sum + (f.leak?.retainedBytes() ?? 0), 0),
+    stalledRequests: () => held.length,
+  };
+}
+
+function respondError(res: ServerResponse, status: number): void {
+  const body = `w3lab injected fault: ${status}\n`;
+  res.writeHead(status, { ...ERROR_HEADERS, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function crashNow(spec: Spec<'crash'>, log: (msg: string, extra?: object) => void): void {
+  log('crashing', { mode: spec.mode, exitCode: spec.exitCode, signal: spec.signal });
+  switch (spec.mode) {
+    case 'exit':
+      process.exit(spec.exitCode);
+    case 'signal':
+      process.kill(process.pid, spec.signal);
+      return;
+    case 'uncaught-exception':
+      setImmediate(() => {
+        throw new Error('w3lab fault: injected uncaught exception');
+      });
+      return;
+    case 'unhandled-rejection':
+      // Node 20 defaults to --unhandled-rejections=throw: this ends the process like an uncaught exception.
+      process.nextTick(() => {
+        void Promise.reject(new Error('w3lab fault: injected unhandled rejection'));
+      });
+      return;
+    case 'abort':
+      process.abort();
+  }
+}

@@ -1,0 +1,80 @@
+// Helpers for tests that start real child processes. Children run the compiled JavaScript in dist/ (ts-jest only
+// transforms modules loaded inside Jest), so these tests need `npm run build` first; a missing or stale build is
+// reported as such instead of testing old code.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const fixture = (name: string): string => path.join(__dirname, 'fixtures', name);
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'test-support' ? [] : sources(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+/** Throws with instructions unless every faults/ module has a compiled file at least as new as its source. */
+export function requireFreshBuild(): void {
+  const problems: string[] = [];
+  for (const src of sources(path.join(repoRoot, 'faults'))) {
+    const out = path.join(repoRoot, 'dist', path.relative(repoRoot, src)).replace(/\.ts$/, '.js');
+    if (!fs.existsSync(out)) problems.push(`missing ${path.relative(repoRoot, out)}`);
+    else if (fs.statSync(out).mtimeMs + 1 < fs.statSync(src).mtimeMs) problems.push(`stale ${path.relative(repoRoot, out)}`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`faults/ child-process tests run dist/: run \`npm run build\` first (${problems.join(', ')})`);
+  }
+}
+
+/** `dist('faults/agent/agent')` → absolute path of the compiled module. */
+export function dist(relativeModule: string): string {
+  return path.join(repoRoot, 'dist', relativeModule + '.js');
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Collects a child's output and resolves when it exits; kills it (SIGKILL) after `timeoutMs`. */
+export function collect(child: ChildProcess, timeoutMs = 20_000): Promise<Exit> {
+  const started = Date.now();
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(t);
+      // 'exit' can precede the last output chunks; 'close' waits for the pipes, when there are any.
+      const done = (): void => resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+      if (child.stdout || child.stderr) child.once('close', done);
+      else done();
+    });
+  });
+}
+
+export function runNode(args: string[], opts: SpawnOptions = {}, timeoutMs?: number): Promise<Exit> {
+  return collect(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts }), timeoutMs);
+}
+
+/** Polls `check` until it returns true or the deadline passes (then throws naming what was awaited). */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000, everyMs = 10): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Kills a child that is still running; for afterEach. */
+export function killIfRunning(child: ChildProcess | undefined): void {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}

@@ -1,0 +1,77 @@
+// Checker hangDetectedWithin: a hung worker is noticed in time (IIS-SPEC §3.7). After the fault mark, the manager
+// must report the worker the mark names (targetPid, else workerId) as hung — PingFailed (5010), RequestStalled
+// (w3's progress watchdog for the zombie that still answers pings) or WorkerKilled for a ping/stall reason —
+// within `withinMs` of the mark.
+import { z } from 'zod';
+import type { W3Event } from '../../targets/w3/events/event-types';
+import type { MarkRecord } from '../history/types';
+import { defineChecker, eventBrief, eventsOf, faultKindOf, marksOf, numberField, verdict, WORKER_GONE } from './shared';
+
+export const hangDetectedWithinOptions = z.strictObject({
+  withinMs: z.number().positive().describe('max time from the mark to the detection event'),
+  after: z.string().min(1).default('fault-injected').describe('name of the mark that starts the clock'),
+  faultKind: z
+    .string()
+    .optional()
+    .describe('only marks whose fault kind is this (e.g. "hang"), when several faults were injected'),
+});
+
+const KILL_FOR_HANG = /ping|stall|hang|unresponsive/i;
+
+function isDetection(e: W3Event): boolean {
+  if (e.type === 'PingFailed' || e.type === 'RequestStalled') return true;
+  return e.type === 'WorkerKilled' && typeof e.reason === 'string' && KILL_FOR_HANG.test(e.reason);
+}
+
+/** Events about the worker the mark names: by PID when known (worker ids are reused across pools). */
+function aboutTarget(mark: MarkRecord): ((e: W3Event) => boolean) | undefined {
+  const pid = numberField(mark, 'targetPid') ?? numberField(mark, 'pid');
+  if (pid !== undefined) return (e) => e.pid === pid;
+  const workerId = numberField(mark, 'workerId');
+  const pool = typeof mark['pool'] === 'string' ? mark['pool'] : undefined;
+  if (workerId !== undefined) return (e) => e.workerId === workerId && (pool === undefined || e.pool === pool);
+  return undefined;
+}
+
+export const hangDetectedWithin = defineChecker('hangDetectedWithin', hangDetectedWithinOptions, (input, o) => {
+  const mark = marksOf(input, o.after).find((m) => o.faultKind === undefined || faultKindOf(m) === o.faultKind);
+  const kindNote = o.faultKind !== undefined ? ` with fault ${o.faultKind}` : '';
+  if (!mark) return verdict('unknown', `No "${o.after}" mark${kindNote}: no hang was injected.`, {});
+  const target = aboutTarget(mark);
+  const base = {
+    markAt: mark.t - input.start,
+    targetPid: numberField(mark, 'targetPid') ?? null,
+    workerId: numberField(mark, 'workerId') ?? null,
+    withinMs: o.withinMs,
+  };
+  if (!target) return verdict('unknown', `The "${o.after}" mark names no worker (targetPid/workerId).`, base);
+
+  const mine = eventsOf(input).filter((e) => e.t >= mark.t && target(e));
+  const detection = mine.find(isDetection);
+  const gone = mine.find((e) => WORKER_GONE.includes(e.type));
+  const replacement =
+    gone &&
+    eventsOf(input, gone.pool, ['WorkerReady']).find((e) => e.t >= gone.t && e.pid !== gone.pid);
+  const details = {
+    ...base,
+    detection: detection ? eventBrief(input, detection) : null,
+    detectionMs: detection ? detection.t - mark.t : null,
+    workerGone: gone ? eventBrief(input, gone) : null,
+    replacementReadyMs: replacement ? replacement.t - mark.t : null,
+  };
+  if (detection && detection.t - mark.t <= o.withinMs) {
+    return verdict(true, `The hung worker was detected (${detection.type}) ${detection.t - mark.t} ms after the fault.`, details);
+  }
+  if (detection) {
+    return verdict(
+      false,
+      `The hung worker was detected only after ${detection.t - mark.t} ms (budget ${o.withinMs} ms).`,
+      details,
+    );
+  }
+  if (input.end < mark.t + o.withinMs) {
+    return verdict('unknown', `The run ended ${input.end - mark.t} ms after the fault, before the ${o.withinMs} ms budget.`, details);
+  }
+  const exitNote = gone ? `; it ended with ${gone.type} instead` : '';
+  return verdict(false, `The hung worker was never detected within the run${exitNote}.`, details);
+});

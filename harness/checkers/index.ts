@@ -1,0 +1,125 @@
+// The checker registry: the public names scenario files use in `expect:`, validation of their options, running a
+// list of checks over one run's history and events, and Jepsen-style composition (false > unknown > true).
+import { z } from 'zod';
+import { connectionsSurvive } from './connections-survive';
+import { CheckerConfigError } from './errors';
+import { hangDetectedWithin } from './hang-detected-within';
+import { latencyBudget } from './latency-budget';
+import { memoryRecycleBeforeLimit } from './memory-recycle-before-limit';
+import { noFailedRequests } from './no-failed-requests';
+import { overlappedRecycleCompletes } from './overlapped-recycle-completes';
+import { queuedRequestsServed } from './queued-requests-served';
+import { rapidFailProtectionTriggers } from './rapid-fail-protection-triggers';
+import type { SchemaChecker } from './shared';
+import type { CheckInput, Validity, Verdict } from './types';
+
+export type { Checker, CheckInput, Validity, Verdict } from './types';
+export { CheckerConfigError, type CheckerErrorCode } from './errors';
+export type { SchemaChecker, TimeRef } from './shared';
+export {
+  connectionsSurvive,
+  hangDetectedWithin,
+  latencyBudget,
+  memoryRecycleBeforeLimit,
+  noFailedRequests,
+  overlappedRecycleCompletes,
+  queuedRequestsServed,
+  rapidFailProtectionTriggers,
+};
+
+export const checkers: Readonly<Record<string, SchemaChecker<z.ZodType>>> = Object.freeze({
+  connectionsSurvive,
+  noFailedRequests,
+  rapidFailProtectionTriggers,
+  overlappedRecycleCompletes,
+  hangDetectedWithin,
+  memoryRecycleBeforeLimit,
+  queuedRequestsServed,
+  latencyBudget,
+});
+
+export const checkerNames = Object.keys(checkers);
+
+export interface CheckSpec {
+  name: string;
+  options?: Record<string, unknown>;
+}
+
+export interface CheckResult {
+  name: string;
+  verdict: Verdict;
+}
+
+/**
+ * Checks every spec names a known checker with valid options, so a scenario is rejected before the run rather than
+ * after it. Returns the parsed options (defaults applied). `at` prefixes the error path.
+ */
+export function validateCheckSpecs(specs: readonly CheckSpec[], at = 'expect'): Record<string, unknown>[] {
+  return specs.map((spec, i) => {
+    const checker = checkers[spec.name];
+    if (!checker) {
+      throw new CheckerConfigError(
+        'LAB_ERR_UNKNOWN_CHECKER',
+        `${at}[${i}]: unknown checker "${spec.name}" (known: ${checkerNames.join(', ')})`,
+        `${at}[${i}].name`,
+      );
+    }
+    const parsed = checker.optionsSchema.safeParse(spec.options ?? {});
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const path = [`${at}[${i}].options`, ...(first?.path ?? []).map(String)].join('.');
+      throw new CheckerConfigError(
+        'LAB_ERR_CHECKER_OPTIONS',
+        `${path}: invalid options for ${spec.name}: ${z.prettifyError(parsed.error)}`,
+        path,
+        { cause: parsed.error },
+      );
+    }
+    return parsed.data as Record<string, unknown>;
+  });
+}
+
+/**
+ * Runs the checks in order. A bad spec throws CheckerConfigError before any check runs; a checker that throws
+ * yields an unknown verdict carrying the error (like Jepsen's check-safe), so one bug cannot hide other verdicts.
+ */
+export function runChecks(input: CheckInput, specs: readonly CheckSpec[]): CheckResult[] {
+  validateCheckSpecs(specs);
+  return specs.map((spec) => {
+    const checker = checkers[spec.name];
+    if (!checker) throw new Error(`unreachable: ${spec.name} was validated`);
+    try {
+      return { name: spec.name, verdict: checker.check(input, spec.options ?? {}) };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        name: spec.name,
+        verdict: { valid: 'unknown', summary: `The checker crashed: ${message}`, details: { error: message } },
+      };
+    }
+  });
+}
+
+/** Jepsen's compose priority: any false wins, then any unknown; no verdicts at all is valid. */
+export function combineValidity(values: readonly Validity[]): Validity {
+  if (values.includes(false)) return false;
+  if (values.includes('unknown')) return 'unknown';
+  return true;
+}
+
+/** Merges verdicts (or named check results) into one verdict whose details count and name the outcomes. */
+export function combine(results: readonly (Verdict | CheckResult)[]): Verdict {
+  const named = results.map((r, i) => ('verdict' in r ? r : { name: `#${i + 1}`, verdict: r }));
+  const names = (v: Validity): string[] => named.filter((r) => r.verdict.valid === v).map((r) => r.name);
+  const failed = names(false);
+  const unknown = names('unknown');
+  const valid = combineValidity(named.map((r) => r.verdict.valid));
+  const counts = `${named.length - failed.length - unknown.length} valid, ${failed.length} failed, ${unknown.length} unknown`;
+  const summary =
+    valid === false
+      ? `Failed: ${failed.join(', ')} (${counts}).`
+      : valid === 'unknown'
+        ? `Undecided: ${unknown.join(', ')} (${counts}).`
+        : `All ${named.length} checks valid.`;
+  return { valid, summary, details: { checks: named.length, failed, unknown } };
+}

@@ -1,0 +1,69 @@
+import { noFailedRequests } from './no-failed-requests';
+import { RunBuilder } from './test-support/run-builder';
+
+/** Steady load, an admin recycle at 10 s; `during` decides how requests in the 2 s after it end. */
+function recycleRun(during: (ms: number) => Parameters<RunBuilder['request']>[1]) {
+  return new RunBuilder(20_000)
+    .mark(10_000, 'recycle-requested', { pool: 'app' })
+    .load(0, 20_000, 20, (ms) => (ms >= 10_000 && ms < 12_000 ? during(ms) : { workerPid: ms < 10_500 ? 101 : 102 }));
+}
+
+describe('noFailedRequests', () => {
+  it('is valid when every request through an overlapped recycle succeeded', () => {
+    const run = recycleRun(() => ({ workerPid: 102 }));
+    const v = noFailedRequests.check(run.input(), { from: 'recycle-requested', to: 'recycle-requested+5000' });
+    expect(v.valid).toBe(true);
+    expect(v.details).toMatchObject({ requests: 250, ok: 250, failed: 0, info: 0, window: { from: 10_000, to: 15_000 } });
+  });
+
+  it('is false for 503s while the old worker shuts down (the ASP.NET Core Module complaint)', () => {
+    const run = recycleRun((ms) =>
+      ms % 400 === 0 ? { outcome: 'fail', status: 503, error: 'status-5xx', workerPid: 101 } : { workerPid: 101 },
+    );
+    const v = noFailedRequests.check(run.input(), { from: 'recycle-requested', to: 'recycle-requested+5000' });
+    expect(v.valid).toBe(false);
+    expect(v.details).toMatchObject({ failed: 5, info: 0, byStatus: { '503': 5 }, byError: { 'status-5xx': 5 } });
+    expect(v.details['examples']).toHaveLength(5);
+    // Absolute counts: tolerating 5 makes it pass, 4 does not.
+    expect(noFailedRequests.check(run.input(), { from: 'recycle-requested', maxFailed: 5 }).valid).toBe(true);
+    expect(noFailedRequests.check(run.input(), { from: 'recycle-requested', maxFailed: 4 }).valid).toBe(false);
+  });
+
+  it('counts unknown outcomes (resets, hangs) separately from failures', () => {
+    const run = recycleRun((ms) => (ms === 10_100 ? { outcome: 'info', error: 'reset', status: undefined } : {}));
+    const v = noFailedRequests.check(run.input(), {});
+    expect(v.valid).toBe(false);
+    expect(v.details).toMatchObject({ failed: 0, info: 1, byError: { reset: 1 } });
+    expect(noFailedRequests.check(run.input(), { maxInfo: 1 }).valid).toBe(true);
+  });
+
+  it('does not count expected statuses', () => {
+    const run = new RunBuilder().load(0, 1_000, 10, (ms) =>
+      ms % 100 === 0 ? { outcome: 'fail', status: 404, error: 'status-4xx', path: '/missing' } : {},
+    );
+    expect(noFailedRequests.check(run.input(), {}).valid).toBe(false);
+    const v = noFailedRequests.check(run.input(), { allowStatuses: [404] });
+    expect(v.valid).toBe(true);
+    expect(v.details['allowedByStatus']).toBe(10);
+    expect(noFailedRequests.check(run.input(), { pathPrefix: '/missing' }).details['requests']).toBe(10);
+  });
+
+  it('selects a phase by request tags or by its phase marks', () => {
+    const run = new RunBuilder()
+      .mark(1_000, 'phase-start', { phase: 'fault' })
+      .mark(2_000, 'phase-end', { phase: 'fault' })
+      .load(0, 3_000, 100, (ms) => (ms >= 1_000 && ms < 2_000 ? { outcome: 'fail', status: 502 } : {}))
+      .request(2_500, { phase: 'fault', outcome: 'fail', status: 500 });
+    const v = noFailedRequests.check(run.input(), { phase: 'fault' });
+    expect(v.details).toMatchObject({ requests: 11, failed: 11 });
+    expect(noFailedRequests.check(run.input(), { to: 'phase-start' }).valid).toBe(true);
+  });
+
+  it('is unknown when no request falls in the window or the window cannot be placed', () => {
+    const run = new RunBuilder().load(0, 1_000, 10);
+    expect(noFailedRequests.check(run.input(), { from: 5_000 }).valid).toBe('unknown');
+    const v = noFailedRequests.check(run.input(), { from: 'fault-healed' });
+    expect(v.valid).toBe('unknown');
+    expect(v.summary).toMatch(/no mark "fault-healed"/);
+  });
+});

@@ -1,0 +1,197 @@
+// Test support: starts `w3lab serve` as a real child process on a generated config, waits for it to listen, and
+// gives tests the address, the admin client and the event stream. Everything is torn down by stop().
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { AdminClient } from '../admin/admin-client';
+import { repoRoot } from '../util/compiled-path';
+import type { W3Event } from '../events/event-types';
+
+export const APPS = path.join(repoRoot(), 'targets', 'apps');
+const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  admin: AdminClient;
+  proc: ChildProcess;
+  dir: string;
+  events: W3Event[];
+  output: () => string;
+  waitForEvent(pred: (e: W3Event) => boolean, timeoutMs?: number, from?: number): Promise<W3Event>;
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix = 'w3-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startServer(config: Record<string, unknown>, extraArgs: string[] = []): Promise<RunningServer> {
+  const dir = tempDir();
+  const file = path.join(dir, 'w3.json');
+  const full = { listen: { host: '127.0.0.1', port: 0 }, admin: { socket: path.join(dir, 'admin.sock') }, ...config };
+  fs.writeFileSync(file, JSON.stringify(full, null, 2));
+  const proc = spawn(process.execPath, [BIN, 'serve', '--config', file, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const events: W3Event[] = [];
+  const waiters = new Set<() => void>();
+  let buf = '';
+  proc.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    buf += c.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        const j = JSON.parse(line) as { event?: W3Event };
+        if (j.event) {
+          events.push(j.event);
+          for (const w of [...waiters]) w();
+        }
+      } catch {
+        /* not JSON */
+      }
+    }
+  });
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+
+  const waitForEvent = (pred: (e: W3Event) => boolean, timeoutMs = 15000, from = 0): Promise<W3Event> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const e = events.slice(from).find(pred);
+        if (e) {
+          waiters.delete(check as () => void);
+          clearTimeout(timer);
+          resolve(e);
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check as () => void);
+        reject(new Error(`timed out waiting for an event; server output:\n${out.slice(-3000)}`));
+      }, timeoutMs);
+      if (!check()) waiters.add(check as () => void);
+    });
+
+  const started = await Promise.race([
+    waitForEvent((e) => e.type === 'HostStarted', 20000),
+    exited.then((code) => {
+      throw new Error(`w3 exited with ${code} before listening:\n${out}`);
+    }),
+  ]);
+  const port = (started['listen'] as { port: number }).port;
+  const admin = new AdminClient({ socketPath: full.admin.socket as string, faultToken: extraArgs.includes('--fault-token') ? extraArgs[extraArgs.indexOf('--fault-token') + 1] : undefined });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    admin,
+    proc,
+    dir,
+    events,
+    output: () => out,
+    waitForEvent,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(t);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+  localPort: number;
+  workerPid: number;
+  endedAt: number;
+}
+
+export function request(url: string, opts: { method?: string; path?: string; agent?: http.Agent; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(opts.path ?? '/', url);
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? 'GET', agent: opts.agent, headers: opts.headers, timeout: opts.timeoutMs ?? 20000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            headers: res.headers,
+            localPort: req.socket?.localPort ?? 0,
+            workerPid: Number(res.headers['x-w3-worker-pid'] ?? 0),
+            endedAt: Date.now(),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('client timeout')));
+    req.on('error', reject);
+    if (opts.body) req.write(opts.body);
+    req.end();
+  });
+}
+
+/** An agent with a fixed set of keep-alive sockets whose server-side closes are counted. */
+export function trackedAgent(maxSockets: number): { agent: http.Agent; closedByServer: () => number; sockets: () => number; done: () => void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, keepAliveMsecs: 60000 });
+  let closed = 0;
+  let count = 0;
+  let finished = false;
+  const orig = agent.createConnection.bind(agent);
+  (agent as unknown as { createConnection: typeof orig }).createConnection = ((...args: Parameters<typeof orig>) => {
+    const s = orig(...args) as unknown as import('node:net').Socket;
+    count++;
+    s.once('end', () => {
+      if (!finished) closed++;
+    });
+    s.once('error', () => {
+      if (!finished) closed++;
+    });
+    return s;
+  }) as typeof orig;
+  return {
+    agent,
+    closedByServer: () => closed,
+    sockets: () => count,
+    done: () => {
+      finished = true;
+      agent.destroy();
+    },
+  };
+}
+
+/** Runs `concurrency` request loops until `stop()` resolves; returns every reply (or error). */
+export function loadLoop(url: string, agent: http.Agent, concurrency: number, path = '/'): { results: (Reply | Error)[]; stop: () => Promise<void> } {
+  const results: (Reply | Error)[] = [];
+  let running = true;
+  const deadline = Date.now() + 120_000; // bounded even if a test forgets to stop it
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running && Date.now() < deadline) {
+      try {
+        results.push(await request(url, { agent, path }));
+      } catch (err) {
+        results.push(err as Error);
+      }
+    }
+  });
+  return {
+    results,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
