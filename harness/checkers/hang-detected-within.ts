@@ -60,7 +60,8 @@ export const hangDetectedWithin = defineChecker('hangDetectedWithin', hangDetect
     replacementReadyMs: replacement ? replacement.t - mark.t : null,
   };
   if (detection && detection.t - mark.t <= o.withinMs) {
-    return verdict(true, `The hung worker was detected (${detection.type}) ${detection.t - mark.t} ms after the fault.`, details);
+    const after = detection.t - mark.t;
+    return verdict(true, `The hung worker was detected (${detection.type}) ${after} ms after the fault.`, details);
   }
   if (detection) {
     return verdict(
@@ -70,7 +71,8 @@ export const hangDetectedWithin = defineChecker('hangDetectedWithin', hangDetect
     );
   }
   if (input.end < mark.t + o.withinMs) {
-    return verdict('unknown', `The run ended ${input.end - mark.t} ms after the fault, before the ${o.withinMs} ms budget.`, details);
+    const ran = input.end - mark.t;
+    return verdict('unknown', `The run ended ${ran} ms after the fault, before the ${o.withinMs} ms budget.`, details);
   }
   const exitNote = gone ? `; it ended with ${gone.type} instead` : '';
   return verdict(false, `The hung worker was never detected within the run${exitNote}.`, details);

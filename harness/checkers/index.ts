@@ -114,7 +114,8 @@ export function combine(results: readonly (Verdict | CheckResult)[]): Verdict {
   const failed = names(false);
   const unknown = names('unknown');
   const valid = combineValidity(named.map((r) => r.verdict.valid));
-  const counts = `${named.length - failed.length - unknown.length} valid, ${failed.length} failed, ${unknown.length} unknown`;
+  const passed = named.length - failed.length - unknown.length;
+  const counts = `${passed} valid, ${failed.length} failed, ${unknown.length} unknown`;
   const summary =
     valid === false
       ? `Failed: ${failed.join(', ')} (${counts}).`

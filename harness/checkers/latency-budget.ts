@@ -45,6 +45,8 @@ export const latencyBudget = defineChecker('latencyBudget', latencyBudgetOptions
     return limit !== undefined && actual !== undefined && actual > limit ? [`${k} ${actual} ms > ${limit} ms`] : [];
   });
   const shown = `p50 ${String(stats.p50)} ms, p99 ${String(stats.p99)} ms, max ${String(stats.max)} ms`;
-  if (over.length > 0) return verdict(false, `Latency over budget: ${over.join(', ')} (${samples.length} requests).`, details);
+  if (over.length > 0) {
+    return verdict(false, `Latency over budget: ${over.join(', ')} (${samples.length} requests).`, details);
+  }
   return verdict(true, `Latency within budget over ${samples.length} requests: ${shown}.`, details);
 });

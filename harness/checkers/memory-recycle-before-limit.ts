@@ -71,7 +71,8 @@ export const memoryRecycleBeforeLimit = defineChecker(
 
     const problems: string[] = [];
     if (oomBefore.length > 0) {
-      problems.push(`${oomBefore.length} worker(s) ran out of memory ${first ? 'before the memory recycle' : 'and no memory recycle happened'}`);
+      const when = first ? 'before the memory recycle' : 'and no memory recycle happened';
+      problems.push(`${oomBefore.length} worker(s) ran out of memory ${when}`);
     }
     if (oomOfRecycled.length > 0) problems.push('the recycled worker ran out of memory while draining');
     if (o.limitKB !== undefined && measured !== undefined && measured >= o.limitKB) {
@@ -79,10 +80,13 @@ export const memoryRecycleBeforeLimit = defineChecker(
     }
     if (problems.length > 0) return verdict(false, `Memory recycle too late: ${problems.join('; ')}.`, details);
     if (!first) {
-      if (leaks.length > 0) return verdict(false, 'A memory leak was injected but no memory recycle happened.', details);
+      if (leaks.length > 0) {
+        return verdict(false, 'A memory leak was injected but no memory recycle happened.', details);
+      }
       return verdict('unknown', 'No leak was injected and no memory recycle happened.', details);
     }
     const when = details.leakToRecycleMs !== null ? ` ${details.leakToRecycleMs} ms after the leak started` : '';
-    return verdict(true, `Worker recycled for ${first.reason ?? 'memory'}${when}, before any out-of-memory exit.`, details);
+    const why = first.reason ?? 'memory';
+    return verdict(true, `Worker recycled for ${why}${when}, before any out-of-memory exit.`, details);
   },
 );

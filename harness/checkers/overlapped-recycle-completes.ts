@@ -37,7 +37,9 @@ function judgeRecycle(input: CheckInput, o: Options, started: W3Event) {
   const after = (e: W3Event): boolean => e.t >= started.t;
   const pool = started.pool;
   const completed = eventsOf(input, pool, ['RecycleCompleted']).find((e) => after(e) && sameRecycle(e, started));
-  const overlapFailed = eventsOf(input, pool, ['RecycleOverlapFailed']).find((e) => after(e) && sameRecycle(e, started));
+  const overlapFailed = eventsOf(input, pool, ['RecycleOverlapFailed']).find(
+    (e) => after(e) && sameRecycle(e, started),
+  );
   const completedNewPid = completed ? numberField(completed, 'newPid') : undefined;
   const ready = eventsOf(input, pool, ['WorkerReady']).find(
     (e) =>
@@ -68,8 +70,9 @@ function judgeRecycle(input: CheckInput, o: Options, started: W3Event) {
     problems.push(`took ${end - started.t} ms (max ${o.maxDurationMs})`);
   }
   const requests = requestsOf(input);
-  const early = ready && newPid !== undefined ? requests.filter((r) => r.workerPid === newPid && r.t < ready.t - o.graceMs) : [];
-  const late = ready && oldPid !== undefined ? requests.filter((r) => r.workerPid === oldPid && r.t > ready.t + o.graceMs) : [];
+  const readyAt = ready?.t ?? Infinity;
+  const early = requests.filter((r) => newPid !== undefined && r.workerPid === newPid && r.t < readyAt - o.graceMs);
+  const late = requests.filter((r) => oldPid !== undefined && r.workerPid === oldPid && r.t > readyAt + o.graceMs);
   if (early.length > 0) problems.push(`the new worker served ${early.length} request(s) before it was ready`);
   if (late.length > 0) problems.push(`the old worker took ${late.length} new request(s) after the new one was ready`);
 
@@ -114,7 +117,8 @@ export const overlappedRecycleCompletes = defineChecker(
     }
     if (recycles.length === 0) return verdict('unknown', `No recycle${where} happened.`, details);
     if (recycles.length < o.minRecycles) {
-      return verdict('unknown', `Only ${recycles.length} of ${o.minRecycles} expected recycles${where} happened.`, details);
+      const seen = `Only ${recycles.length} of ${o.minRecycles} expected recycles${where} happened.`;
+      return verdict('unknown', seen, details);
     }
     return verdict(true, `All ${recycles.length} recycles${where} overlapped and completed.`, details);
   },

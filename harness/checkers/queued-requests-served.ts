@@ -66,9 +66,11 @@ export const queuedRequestsServed = defineChecker('queuedRequestsServed', queued
   }
   const queueFull = eventsOf(input, pool, ['QueueFull']);
   const requests = requestsOf(input).filter((r) => o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix));
+  // A 503 is QueueFull's only when the pool reported an overflow during this gap.
+  const overflowed = (gap: Window, r: RequestRecord): boolean =>
+    queueFull.some((e) => e.t >= gap.from && e.t <= Math.max(gap.to, endOf(r)));
   const acceptable = (r: RequestRecord, gap: Window): boolean =>
-    r.outcome === 'ok' ||
-    (o.allowQueueFull && r.status === 503 && queueFull.some((e) => e.t >= gap.from && e.t <= Math.max(gap.to, endOf(r))));
+    r.outcome === 'ok' || (o.allowQueueFull && r.status === 503 && overflowed(gap, r));
 
   const gaps = noReadyWorkerGaps(input, pool).map((gap) => {
     const inGap = requests.filter((r) => inWindow(gap, r.t));
@@ -91,12 +93,14 @@ export const queuedRequestsServed = defineChecker('queuedRequestsServed', queued
     examples: bad.slice(0, o.maxExamples).map((r) => requestBrief(input, r)),
   };
   if (withRequests.length === 0) {
-    return verdict('unknown', `No request arrived while pool ${pool} had no ready worker (${gaps.length} gaps).`, details);
+    const none = `No request arrived while pool ${pool} had no ready worker (${gaps.length} gaps).`;
+    return verdict('unknown', none, details);
   }
   if (bad.length > 0) {
     return verdict(
       false,
-      `${bad.length} of ${details.queuedRequests} requests that arrived while pool ${pool} had no ready worker were not served.`,
+      `${bad.length} of ${details.queuedRequests} requests that arrived while pool ${pool} had no ready worker ` +
+        'were not served.',
       details,
     );
   }

@@ -10,7 +10,12 @@ import type { CheckInput } from './types';
 import { countBy, defineChecker, EXAMPLES, eventBrief, eventsOf, requestBrief, requestsOf, verdict } from './shared';
 
 /** The failures IIS counts toward rapid-fail protection (orderly recycles and idle shutdowns do not count). */
-export const COUNTED_FAILURES: readonly W3EventType[] = ['WorkerCrashed', 'PingFailed', 'StartupTimeout', 'ShutdownTimeout'];
+export const COUNTED_FAILURES: readonly W3EventType[] = [
+  'WorkerCrashed',
+  'PingFailed',
+  'StartupTimeout',
+  'ShutdownTimeout',
+];
 
 export const rapidFailProtectionTriggersOptions = z.strictObject({
   pool: z.string().min(1),
@@ -56,11 +61,12 @@ function whileStopped(input: CheckInput, o: z.output<typeof rapidFailProtectionT
       r.t >= stop.t + o.graceMs && r.t < until && (o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix)),
   );
   const wrong = requests.filter((r) => !answeredAsStopped(r, o.tcpLevel));
+  const expected = o.tcpLevel ? 'reset' : '503';
   return {
     problems: [
       ...(workerStarts.length > 0 ? [`${workerStarts.length} worker(s) started while the pool was stopped`] : []),
       ...(wrong.length > 0
-        ? [`${wrong.length} of ${requests.length} requests to the stopped pool were not ${o.tcpLevel ? 'reset' : '503'}`]
+        ? [`${wrong.length} of ${requests.length} requests to the stopped pool were not ${expected}`]
         : []),
     ],
     details: {
@@ -106,7 +112,8 @@ export const rapidFailProtectionTriggers = defineChecker(
       const before = failures.filter((f) => f.t <= stop.t).length;
       return verdict(
         false,
-        `Pool ${o.pool} was stopped too early: after ${before} failures, before ${o.maxCrashes} fell within ${o.intervalMs} ms.`,
+        `Pool ${o.pool} was stopped too early: after ${before} failures, ` +
+          `before ${o.maxCrashes} fell within ${o.intervalMs} ms.`,
         details,
       );
     }
@@ -134,7 +141,9 @@ export const rapidFailProtectionTriggers = defineChecker(
     const after = whileStopped(input, o, stop);
     problems.push(...after.problems);
     Object.assign(details, after.details, { problems });
-    if (problems.length > 0) return verdict(false, `Rapid-fail protection of ${o.pool}: ${problems.join('; ')}.`, details);
+    if (problems.length > 0) {
+      return verdict(false, `Rapid-fail protection of ${o.pool}: ${problems.join('; ')}.`, details);
+    }
     return verdict(
       true,
       `Pool ${o.pool} stopped ${delay} ms after failure ${trip + 1} and stayed stopped` +

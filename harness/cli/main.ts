@@ -3,6 +3,7 @@
 // 255 internal error. This is the only place that calls process.exit.
 import { Command, CommanderError } from 'commander';
 import { registerW3Commands, CliError } from '../../targets/w3/cli/commands';
+import { registerLabCommands } from './lab-commands';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('w3lab')
@@ -10,6 +11,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .showHelpAfterError();
   registerW3Commands(program);
+  registerLabCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
@@ -18,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(254);
     }
     const code = (err as { exitCode?: number }).exitCode;
-    process.stderr.write(`w3lab: ${(err as Error).message}\n`);
+    if (!(err as { quiet?: boolean }).quiet) process.stderr.write(`w3lab: ${(err as Error).message}\n`);
     process.exit(typeof code === 'number' ? code : 255);
   }
 }

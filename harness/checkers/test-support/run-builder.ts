@@ -39,7 +39,7 @@ export class RunBuilder {
   }
 
   /** One request every `everyMs` in [fromMs, toMs); `fields` may depend on the write time. */
-  load(fromMs: number, toMs: number, everyMs: number, fields: (ms: number) => Partial<RequestRecord> = () => ({})): this {
+  load(fromMs: number, toMs: number, everyMs: number, fields: (ms: number) => Partial<RequestRecord> = () => ({})) {
     for (let ms = fromMs; ms < toMs; ms += everyMs) this.request(ms, fields(ms));
     return this;
   }
@@ -70,7 +70,7 @@ export class RunBuilder {
   }
 
   /** The usual start of a worker: Starting, then Ready `readyAfterMs` later. */
-  workerUp(ms: number, pool: string, workerId: number, pid: number, readyAfterMs = 300, extra: Partial<W3Event> = {}): this {
+  workerUp(ms: number, pool: string, workerId: number, pid: number, readyAfterMs = 300, extra: Partial<W3Event> = {}) {
     this.event(ms, 'WorkerStarting', { pool, workerId, pid });
     return this.event(ms + readyAfterMs, 'WorkerReady', { pool, workerId, pid, ...extra });
   }

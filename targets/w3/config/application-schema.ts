@@ -14,7 +14,9 @@ const ENV_NAME = /^[^=\0]+$/;
 function urlPath(what: string) {
   return z
     .string()
-    .regex(URL_PATH, { error: (iss) => `bad ${what} ${JSON.stringify(iss.input)} (must start with "/", no "?", "#", "//" or spaces)` })
+    .regex(URL_PATH, {
+      error: (iss) => `bad ${what} ${JSON.stringify(iss.input)} (must start with "/", no "?", "#", "//" or spaces)`,
+    })
     .refine((p) => !DOT_SEGMENT.test(p), { error: `${what} must not contain "." or ".." segments` });
 }
 
@@ -44,7 +46,11 @@ export const applicationSchema = z
         'Command mode: argv of a program (any language) that listens on 127.0.0.1:$PORT; the program is the ' +
           'worker, so its pool serves no other application. Exactly one of module / command.',
       ),
-    cwd: z.string().min(1).optional().describe('Working directory of the worker, relative to the config file folder (default: that folder).'),
+    cwd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Working directory of the worker, relative to the config file folder (default: that folder).'),
     env: z
       .record(z.string().regex(ENV_NAME, { error: 'bad environment variable name' }), z.string())
       .optional()

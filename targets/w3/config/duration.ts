@@ -97,7 +97,9 @@ export function parseDuration(v: number | string): number {
 export const durationSchema = z
   .union(
     [
-      z.number({ error: (iss) => badDurationMessage(iss.input) }).min(0, { error: (iss) => badDurationMessage(iss.input, 'must be >= 0') }),
+      z
+        .number({ error: (iss) => badDurationMessage(iss.input) })
+        .min(0, { error: (iss) => badDurationMessage(iss.input, 'must be >= 0') }),
       z.string().regex(new RegExp(DURATION_PATTERN), { error: (iss) => badDurationMessage(iss.input) }),
     ],
     { error: (iss) => badDurationMessage(iss.input) },

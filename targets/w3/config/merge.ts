@@ -23,7 +23,8 @@ function mergeInto(target: Record<string, unknown>, source: Record<string, unkno
   for (const [key, value] of Object.entries(source)) {
     if (UNSAFE_KEYS.has(key) || value === undefined) continue;
     const current = target[key];
-    target[key] = isPlainObject(current) && isPlainObject(value) ? mergeInto(mergeInto({}, current), value) : cloneValue(value);
+    target[key] =
+      isPlainObject(current) && isPlainObject(value) ? mergeInto(mergeInto({}, current), value) : cloneValue(value);
   }
   return target;
 }

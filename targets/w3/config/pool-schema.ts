@@ -126,7 +126,9 @@ export const cpuSchema = z
     action: z
       .enum(['NoAction', 'KillW3wp', 'Throttle', 'ThrottleUnderLoad'])
       .prefault('NoAction')
-      .describe('On exceeding the limit: NoAction (event only), KillW3wp (stop the pool\'s workers), Throttle, ThrottleUnderLoad.'),
+      .describe(
+        'On exceeding the limit: NoAction (event only), KillW3wp (stop the pool\'s workers), Throttle, ThrottleUnderLoad.',
+      ),
     resetInterval: durationSchema
       .prefault('5m')
       .describe('CPU accounting window. 0 = CPU monitoring off.'),
@@ -138,7 +140,9 @@ export const poolSchema = z
   .strictObject({
     name: z
       .string()
-      .regex(POOL_NAME_PATTERN, { error: (iss) => `bad pool name ${JSON.stringify(iss.input)} (letters, digits, ".", "_", "-")` })
+      .regex(POOL_NAME_PATTERN, {
+        error: (iss) => `bad pool name ${JSON.stringify(iss.input)} (letters, digits, ".", "_", "-")`,
+      })
       .describe('Unique pool name (letters, digits, ".", "_", "-"); used in logs, events and the admin API.'),
     queueLength: z
       .number()
@@ -151,7 +155,10 @@ export const poolSchema = z
       .enum(['OnDemand', 'AlwaysRunning'])
       .prefault('OnDemand')
       .describe('OnDemand: the first request starts a worker. AlwaysRunning: workers start with the pool.'),
-    autoStart: z.boolean().prefault(true).describe('Start the pool when w3 starts; false leaves it Stopped until an admin starts it.'),
+    autoStart: z
+      .boolean()
+      .prefault(true)
+      .describe('Start the pool when w3 starts; false leaves it Stopped until an admin starts it.'),
     retryIdempotent: z
       .boolean()
       .prefault(true)

@@ -66,7 +66,9 @@ export function resolveSocketPath(socket: string, baseDir: string): Resolved {
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     return {
       ok: false,
-      message: `socket path ${abs} is ${bytes} bytes; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES} (use a shorter absolute path)`,
+      message:
+        `socket path ${abs} is ${bytes} bytes; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES} ` +
+        '(use a shorter absolute path)',
     };
   }
   return { ok: true, path: abs };

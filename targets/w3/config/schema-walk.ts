@@ -24,7 +24,13 @@ interface Unwrapped {
 /** Peels optional/nullable/default/prefault wrappers and pipes (their input side), collecting what they say. The
  *  outermost description and default win, as they are the ones a user of that field sees. */
 export function unwrap(schema: z.ZodType): Unwrapped {
-  const out: Unwrapped = { core: schema, description: undefined, defaultValue: undefined, hasDefault: false, optional: false };
+  const out: Unwrapped = {
+    core: schema,
+    description: undefined,
+    defaultValue: undefined,
+    hasDefault: false,
+    optional: false,
+  };
   let s: z.ZodType = schema;
   for (;;) {
     out.description ??= s.description;

@@ -35,7 +35,9 @@ export const configFileSchema = z
   })
   .superRefine(
     (cfg, ctx) => {
-      for (const issue of crossCheck(cfg)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: cfg });
+      for (const issue of crossCheck(cfg)) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: cfg });
+      }
     },
     // Cross-field rules need a well-formed value; they report once the per-field errors are fixed.
     { when: (payload) => payload.issues.length === 0 },

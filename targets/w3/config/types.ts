@@ -25,7 +25,7 @@ export interface PeriodicRestart {
   requests: number; // 0 = off
   privateMemory: number; // KB, 0 = off
   memory: number; // KB (virtual), 0 = off
-  schedule: string[]; // "HH:MM" local times of day
+  schedule: string[]; // "HH:MM" or "HH:MM:SS" local times of day, as written (validated, two-digit fields)
 }
 
 export interface Recycling {
@@ -65,9 +65,9 @@ export interface PoolConfig {
 }
 
 export interface ApplicationConfig {
-  /** Path prefix, starts with "/". */
+  /** Path prefix, starts with "/"; trailing slashes removed (except for "/" itself). */
   path: string;
-  /** Host name to match (case-insensitive, without port); null matches any host. */
+  /** Host name to match, lower-cased, without port; null matches any host. */
   host: string | null;
   pool: string;
   /** In-process module: absolute path of a module exporting a Node request listener. */
@@ -107,7 +107,8 @@ export interface CacheConfig {
 }
 
 export interface W3Config {
-  /** Absolute path of the file it was loaded from (null when built in memory). */
+  /** Absolute path of the file it was loaded from (null when built in memory). Durations anywhere in this
+   *  object may exceed setTimeout's 2^31-1 ms limit (e.g. a 30-day idleTimeout): arm long timers in steps. */
   file: string | null;
   baseDir: string;
   listen: { host: string; port: number };

@@ -1,0 +1,73 @@
+import { hangDetectedWithin } from './hang-detected-within';
+import { RunBuilder } from './test-support/run-builder';
+
+const pool = 'app';
+const hang = { fault: { kind: 'hang', mode: 'block-loop' }, targetPid: 101, workerId: 1, pool };
+
+/** Worker 1 (pid 101) hangs at 5 s; worker 2 (pid 102) is a healthy web-garden sibling. */
+function hungRun(durationMs = 60_000): RunBuilder {
+  return new RunBuilder(durationMs)
+    .workerUp(0, pool, 1, 101)
+    .workerUp(0, pool, 2, 102)
+    .mark(5_000, 'fault-injected', hang);
+}
+
+describe('hangDetectedWithin', () => {
+  it('is valid when the ping fails within the budget, and reports the replacement', () => {
+    const run = hungRun()
+      .event(8_000, 'PingFailed', { pool, workerId: 1, pid: 101, eventId: 5010 })
+      .event(8_010, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'PingFailed' })
+      .workerUp(8_020, pool, 3, 103);
+    const v = hangDetectedWithin.check(run.input(), { withinMs: 4_000 });
+    expect(v.valid).toBe(true);
+    expect(v.details).toMatchObject({
+      detectionMs: 3_000,
+      detection: { type: 'PingFailed', pid: 101 },
+      workerGone: { type: 'WorkerKilled' },
+      replacementReadyMs: 3_320,
+    });
+  });
+
+  it('accepts the progress watchdog (RequestStalled) or a kill for a stall as detection', () => {
+    const stalled = hungRun().event(6_000, 'RequestStalled', { pool, workerId: 1, pid: 101 });
+    expect(hangDetectedWithin.check(stalled.input(), { withinMs: 2_000 }).valid).toBe(true);
+    const killed = hungRun().event(6_000, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'RequestStalled' });
+    expect(hangDetectedWithin.check(killed.input(), { withinMs: 2_000 }).valid).toBe(true);
+  });
+
+  it('is false when detection took longer than the budget', () => {
+    const run = hungRun().event(125_000, 'PingFailed', { pool, workerId: 1, pid: 101 });
+    const v = hangDetectedWithin.check(run.input(), { withinMs: 10_000 });
+    expect(v.valid).toBe(false);
+    expect(v.summary).toMatch(/only after 120000 ms/);
+  });
+
+  it('is false when the hung worker is never detected (a ping failure of another worker does not count)', () => {
+    const run = hungRun().event(7_000, 'PingFailed', { pool, workerId: 2, pid: 102 });
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 10_000 }).valid).toBe(false);
+    // Detected by worker id when the mark has no PID.
+    const byId = new RunBuilder()
+      .mark(1_000, 'fault-injected', { fault: 'hang', workerId: 1, pool })
+      .event(2_000, 'PingFailed', { pool, workerId: 1 });
+    expect(hangDetectedWithin.check(byId.input(), { withinMs: 2_000 }).valid).toBe(true);
+  });
+
+  it('picks the mark by fault kind and by name', () => {
+    const run = hungRun()
+      .mark(1_000, 'fault-injected', { fault: { kind: 'slow' }, targetPid: 102 })
+      .mark(5_000, 'hang-start', { targetPid: 101 })
+      .event(6_000, 'PingFailed', { pool, pid: 101 });
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000 }).valid).toBe(false);
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000, faultKind: 'hang' }).valid).toBe(true);
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000, after: 'hang-start' }).valid).toBe(true);
+  });
+
+  it('is unknown without a fault mark, without a target, or when the run ended before the budget', () => {
+    expect(hangDetectedWithin.check(new RunBuilder().input(), { withinMs: 1_000 }).valid).toBe('unknown');
+    const noTarget = new RunBuilder().mark(1_000, 'fault-injected', { fault: 'hang' });
+    expect(hangDetectedWithin.check(noTarget.input(), { withinMs: 1_000 }).valid).toBe('unknown');
+    const short = hangDetectedWithin.check(hungRun(10_000).input(), { withinMs: 120_000 });
+    expect(short.valid).toBe('unknown');
+    expect(short.summary).toMatch(/ended 5000 ms after the fault/);
+  });
+});

@@ -1,0 +1,84 @@
+import { overlappedRecycleCompletes } from './overlapped-recycle-completes';
+import { RunBuilder } from './test-support/run-builder';
+
+const pool = 'app';
+
+interface RecycleTimes {
+  start: number;
+  ready: number;
+  oldExit: number;
+  completed?: number | null;
+}
+
+/**
+ * Worker 1 (pid 101) serves until a recycle at `start`; worker 2 (pid 102) becomes ready at `ready`, the old one
+ * exits at `oldExit`. Requests every 50 ms go to `servedBy(ms)`.
+ */
+function recycle(t: RecycleTimes, servedBy: (ms: number) => number | undefined, durationMs = 20_000): RunBuilder {
+  const run = new RunBuilder(durationMs).workerUp(0, pool, 1, 101);
+  const old = { pool, workerId: 1, pid: 101 };
+  run.event(t.start, 'RecycleStarted', { ...old, recycleId: 7, reason: 'OnDemand', eventId: 5079 });
+  run.workerUp(t.start + 5, pool, 2, 102, t.ready - t.start - 5, { recycleId: 7 });
+  run.event(t.oldExit, 'WorkerExited', { pool, workerId: 1, pid: 101, exitCode: 0 });
+  if (t.completed !== null) {
+    run.event(t.completed ?? t.oldExit, 'RecycleCompleted', {
+      pool, recycleId: 7, workerId: 1, newWorkerId: 2, oldPid: 101, newPid: 102,
+    });
+  }
+  return run.load(500, durationMs, 50, (ms) => ({ workerPid: servedBy(ms) }));
+}
+
+const good: RecycleTimes = { start: 10_000, ready: 10_500, oldExit: 10_800 };
+const switchAtReady = (ms: number): number => (ms < good.ready ? 101 : 102);
+
+describe('overlappedRecycleCompletes', () => {
+  it('is valid when the new worker is ready before the old exits and traffic switches at ready', () => {
+    const run = recycle(good, switchAtReady);
+    run.request(10_480, { workerPid: 101, latencyMs: 200 }); // in flight on the old worker: may finish
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.valid).toBe(true);
+    expect(v.details['perRecycle']).toEqual([
+      expect.objectContaining({
+        recycleId: 7, reason: 'OnDemand', oldPid: 101, newPid: 102,
+        startToReadyMs: 500, readyToOldExitMs: 300, startToOldExitMs: 800, startToCompleteMs: 800, problems: [],
+      }),
+    ]);
+  });
+
+  it('is false for a non-overlapped recycle (old worker gone before the new one is ready)', () => {
+    const run = recycle({ start: 10_000, ready: 10_900, oldExit: 10_200 }, (ms) => (ms < 10_200 ? 101 : 102));
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.valid).toBe(false);
+    expect(v.summary).toMatch(/not overlapped: the old worker exited 700 ms before/);
+  });
+
+  it('is false when the old worker still takes new requests after the new one is ready', () => {
+    // 10 500 and 10 550 fall within the 50 ms grace; 10 600 and 10 650 do not.
+    const v = overlappedRecycleCompletes.check(recycle(good, (ms) => (ms < 10_700 ? 101 : 102)).input(), {});
+    expect(v.valid).toBe(false);
+    expect(v.summary).toMatch(/old worker took 2 new request/);
+  });
+
+  it('is false when the new worker serves before it reports ready', () => {
+    const v = overlappedRecycleCompletes.check(recycle(good, (ms) => (ms < 10_300 ? 101 : 102)).input(), {});
+    expect(v.valid).toBe(false);
+    expect(v.summary).toMatch(/new worker served 3 request\(s\) before it was ready/);
+  });
+
+  it('is false when the recycle never completes, failed to overlap or took too long', () => {
+    const missing = recycle({ ...good, completed: null }, switchAtReady);
+    expect(overlappedRecycleCompletes.check(missing.input(), {}).summary).toMatch(/no RecycleCompleted/);
+    const overlapFailed = recycle(good, switchAtReady).event(10_600, 'RecycleOverlapFailed', { pool, recycleId: 7 });
+    expect(overlappedRecycleCompletes.check(overlapFailed.input(), {}).valid).toBe(false);
+    const slow = overlappedRecycleCompletes.check(recycle(good, switchAtReady).input(), { maxDurationMs: 500 });
+    expect(slow.summary).toMatch(/took 800 ms \(max 500\)/);
+  });
+
+  it('is unknown when no recycle (or fewer than minRecycles) happened', () => {
+    const none = new RunBuilder().workerUp(0, pool, 1, 101).load(500, 5_000, 50, () => ({ workerPid: 101 }));
+    expect(overlappedRecycleCompletes.check(none.input(), {}).valid).toBe('unknown');
+    const one = recycle(good, switchAtReady);
+    expect(overlappedRecycleCompletes.check(one.input(), { minRecycles: 2 }).valid).toBe('unknown');
+    expect(overlappedRecycleCompletes.check(one.input(), { pool: 'other' }).valid).toBe('unknown');
+  });
+});

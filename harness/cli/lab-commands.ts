@@ -1,0 +1,106 @@
+// The lab's commands: `run` (scenarios → verdicts, exit 0/1/2), `list` (bundled scenarios and past runs) and
+// `clean` (leftover lab processes from interrupted runs). `run` validates every scenario before starting any.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadScenario, resolveScenarioFiles, listScenarioFiles } from '../scenarios/load-scenario';
+import { runScenario, type RunResult } from '../runner/run-scenario';
+import { DEFAULT_RESULTS_DIR, listRuns } from '../results/store';
+import { createLogger } from '../../targets/w3/util/logger';
+import { CliError } from '../../targets/w3/cli/commands';
+import { renderRunTable, exitCodeOf } from './run-table';
+
+interface RunCliOptions {
+  target?: string;
+  runtime?: string;
+  seed?: string;
+  out?: string;
+  logLevel?: string;
+}
+
+export async function runCommand(args: string[], opts: RunCliOptions): Promise<number> {
+  const runtime = opts.runtime ?? 'process';
+  if (runtime !== 'process' && runtime !== 'container') throw new CliError(`--runtime must be process or container, not "${runtime}"`, 254);
+  let seed: number | undefined;
+  if (opts.seed !== undefined) {
+    seed = Number(opts.seed);
+    if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a non-negative integer, not "${opts.seed}"`, 254);
+  }
+  const files = resolveScenarioFiles(args);
+  const scenarios = files.map((f) => ({ file: f, scenario: loadScenario(f) })); // all validated before any runs
+  const outDir = path.resolve(opts.out ?? DEFAULT_RESULTS_DIR());
+  // Harness logs go to a file beside the results, so the terminal shows only progress and the table.
+  fs.mkdirSync(outDir, { recursive: true });
+  const log = createLogger({ level: opts.logLevel ?? 'info', name: 'w3lab', fd: fs.openSync(path.join(outDir, 'lab.log'), 'a') });
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nw3lab: interrupted — stopping the run and keeping what was recorded (Ctrl-C again to kill now)\n');
+      abort.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const tty = process.stdout.isTTY === true;
+  const progress = (msg: string): void => {
+    if (tty) process.stdout.write(`\r\x1b[2K${msg.slice(0, (process.stdout.columns ?? 100) - 1)}`);
+  };
+  const results: RunResult[] = [];
+  try {
+    for (const { file, scenario } of scenarios) {
+      if (abort.signal.aborted) break;
+      results.push(await runScenario({ scenario, scenarioFile: file, target: opts.target, runtime, seed, outDir, log, signal: abort.signal, onProgress: progress }));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    if (tty) process.stdout.write('\r\x1b[2K');
+  }
+  process.stdout.write(renderRunTable(results) + '\n');
+  if (abort.signal.aborted) return 2;
+  return exitCodeOf(results);
+}
+
+export function registerLabCommands(program: Command): void {
+  program
+    .command('run [scenario...]')
+    .description('run scenarios (files or bundled names; none = the core suite against w3)')
+    .option('-t, --target <name>', 'target system: w3 | node-cluster (default: the scenario\'s)')
+    .option('-r, --runtime <kind>', 'process | container', 'process')
+    .option('-s, --seed <n>', 'random seed (default: the scenario\'s, else random; always recorded)')
+    .option('-o, --out <dir>', 'results folder', undefined)
+    .option('--log-level <level>', 'harness log level (results/lab.log)')
+    .action(async (args: string[], o: RunCliOptions) => {
+      const code = await runCommand(args, o);
+      if (code !== 0) throw Object.assign(new Error(code === 1 ? 'a check failed' : 'some checks could not decide (unknown)'), { exitCode: code, quiet: true });
+    });
+  program
+    .command('list')
+    .description('list the bundled scenarios and recent runs')
+    .option('-o, --out <dir>', 'results folder')
+    .action((o: { out?: string }) => {
+      const lines = ['Bundled scenarios:'];
+      for (const f of listScenarioFiles()) {
+        const sc = loadScenario(f);
+        lines.push(`  ${sc.name.padEnd(22)} ${sc.description.split('\n')[0]}`);
+      }
+      const runs = listRuns(path.resolve(o.out ?? DEFAULT_RESULTS_DIR())).slice(0, 20);
+      lines.push('', runs.length ? 'Recent runs:' : 'No runs yet.');
+      for (const r of runs) lines.push(`  ${String(r.info.startedAt ?? '?').padEnd(26)} ${String(r.info.scenario ?? '?').padEnd(22)} ${String(r.info.target ?? '').padEnd(13)} ${verdictWord(r.verdict).padEnd(8)} ${r.dir}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+  program
+    .command('clean')
+    .description('kill leftover lab processes (targets of interrupted runs)')
+    .action(async () => {
+      const { cleanLeftovers } = await import('./clean');
+      const out = await cleanLeftovers();
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}
+
+function verdictWord(v: unknown): string {
+  return v === true ? 'PASS' : v === false ? 'FAIL' : v === 'unknown' ? 'UNKNOWN' : '-';
+}

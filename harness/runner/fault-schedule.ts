@@ -1,0 +1,170 @@
+// The fault schedule of a run: fires each scenario fault step at its time (at / every / after an event), against
+// whatever the target can do (capabilities), and records every action as a mark in the history. Heal steps always
+// run: timed heals when their duration ends, and every remaining heal in stop(), whatever happened before.
+import { pickTargets, type Random } from '../../faults';
+import type { StartedTarget, WorkerInfo } from '../targets/types';
+import type { FaultStep } from '../scenarios/schema';
+import type { Logger } from '../../targets/w3/util/logger';
+
+export type MarkFn = (name: string, extra?: Record<string, unknown>) => void;
+
+export class CapabilityError extends Error {
+  readonly code = 'LAB_ERR_CAPABILITY';
+}
+
+export class FaultSchedule {
+  private timers: NodeJS.Timeout[] = [];
+  private heals = new Map<number, () => Promise<void>>();
+  private healSeq = 0;
+  private pending = new Set<Promise<void>>();
+  private stopped = false;
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly target: StartedTarget,
+    private readonly steps: FaultStep[],
+    private readonly rng: Random,
+    private readonly mark: MarkFn,
+    private readonly log: Logger,
+  ) {}
+
+  /** Arms every step relative to now (the workload start). */
+  start(): void {
+    const t0 = Date.now();
+    this.steps.forEach((step, i) => {
+      if (step.at !== undefined) this.later(step.at, () => this.fire(step, i));
+      else if (step.every !== undefined) {
+        let n = 0;
+        const first = step.from ?? step.every;
+        for (let at = first; ; at += step.every) {
+          if (step.until !== undefined && at > step.until) break;
+          if (step.times !== undefined && n >= step.times) break;
+          if (n >= 10_000) break; // bounded whatever the file says
+          this.later(at, () => this.fire(step, i));
+          n++;
+        }
+      } else if (step.after) this.watchEvent(step, i, t0);
+    });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    this.timers.push(setTimeout(fn, ms));
+  }
+
+  private watchEvent(step: FaultStep, i: number, t0: number): void {
+    const after = step.after!;
+    const poll = setInterval(() => {
+      const events = this.target.events?.() ?? [];
+      const hits = events.filter((e) => e.t >= t0 && e.type === after.event && (after.pool === undefined || e.pool === after.pool));
+      if (hits.length >= after.nth) {
+        clearInterval(poll);
+        this.later(after.delay, () => this.fire(step, i));
+      }
+    }, 25);
+    this.timers.push(poll as unknown as NodeJS.Timeout);
+  }
+
+  private fire(step: FaultStep, i: number): void {
+    if (this.stopped) return;
+    const p = this.act(step)
+      .catch((err: Error) => {
+        const msg = `faults[${i}] (${step.action}): ${err.message}`;
+        this.errors.push(msg);
+        this.mark('fault-error', { step: i, action: step.action, error: err.message });
+        this.log.warn({ err: err.message, step: i }, 'fault step failed');
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  private need<K extends keyof StartedTarget>(k: K): NonNullable<StartedTarget[K]> {
+    const f = this.target[k];
+    if (!f) throw new CapabilityError(`target ${this.target.name} cannot ${String(k)}`);
+    return (f as (...a: unknown[]) => unknown).bind(this.target) as NonNullable<StartedTarget[K]>;
+  }
+
+  private async pick(pool: string, select: FaultStep extends { select?: infer S } ? S : never): Promise<WorkerInfo[]> {
+    const all = await this.need('workers')(pool);
+    const live = all.filter((w) => w.state === 'Ready');
+    if (live.length === 0) throw new Error(`pool ${pool} has no ready worker to select from`);
+    return pickTargets(live, select as never, this.rng);
+  }
+
+  private async act(step: FaultStep): Promise<void> {
+    switch (step.action) {
+      case 'recycle':
+        this.mark('recycle-requested', { pool: step.pool });
+        await this.need('recycle')(step.pool);
+        return;
+      case 'start-pool':
+        await this.need('startPool')(step.pool);
+        this.mark('pool-started', { pool: step.pool });
+        return;
+      case 'stop-pool':
+        this.mark('pool-stop-requested', { pool: step.pool });
+        await this.need('stopPool')(step.pool);
+        return;
+      case 'signal': {
+        const signal = this.need('signal');
+        for (const w of await this.pick(step.pool, step.select as never)) {
+          this.mark('fault-injected', { fault: `signal:${step.signal}`, signal: step.signal, targetPid: w.pid, workerId: w.id, pool: step.pool });
+          await signal(w.pid, step.signal);
+          if (step.signal === 'SIGSTOP') this.addHeal(step.duration, async () => {
+            await signal(w.pid, 'SIGCONT').catch(() => undefined);
+            this.mark('fault-healed', { fault: 'signal:SIGSTOP', targetPid: w.pid });
+          });
+        }
+        return;
+      }
+      case 'fault': {
+        const inject = this.need('injectFault');
+        const heal = this.need('healFaults');
+        for (const w of await this.pick(step.pool, step.select as never)) {
+          this.mark('fault-injected', { fault: step.fault, targetPid: w.pid, workerId: w.id, pool: step.pool });
+          await inject(w, step.fault);
+          this.addHeal(step.duration, async () => {
+            await heal(w).catch(() => undefined); // the worker may be gone: that is fine
+            this.mark('fault-healed', { fault: step.fault.kind, targetPid: w.pid });
+          });
+        }
+        return;
+      }
+      case 'startup-fault': {
+        const set = this.need('setStartupFault');
+        this.mark('fault-injected', { fault: step.fault, pool: step.pool });
+        await set(step.pool, step.fault);
+        this.addHeal(undefined, async () => {
+          await set(step.pool, null).catch(() => undefined);
+          this.mark('fault-healed', { fault: 'startup', pool: step.pool });
+        });
+        return;
+      }
+      case 'heal-startup-fault':
+        await this.need('setStartupFault')(step.pool, null);
+        this.mark('fault-healed', { fault: 'startup', pool: step.pool });
+        return;
+    }
+  }
+
+  /** Registers a heal: after `ms` if given, and in any case when the schedule stops. */
+  private addHeal(ms: number | undefined, fn: () => Promise<void>): void {
+    const id = ++this.healSeq;
+    let done = false;
+    const once = async (): Promise<void> => {
+      if (done) return;
+      done = true;
+      this.heals.delete(id);
+      await fn();
+    };
+    this.heals.set(id, once);
+    if (ms !== undefined) this.later(ms, () => void once());
+  }
+
+  /** Cancels what has not fired, waits for running actions, then runs every outstanding heal. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t), clearInterval(t);
+    await Promise.allSettled([...this.pending]);
+    await Promise.allSettled([...this.heals.values()].map((h) => h()));
+  }
+}

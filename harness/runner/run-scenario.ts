@@ -1,0 +1,219 @@
+// Runs one scenario against one target: writes run.json first, brings the target up, runs the workload phases and
+// the fault schedule side by side, records history and target events as they happen, always heals and stops the
+// target, then runs the checkers and writes results.json and summary.md. Interrupted or crashed runs still leave
+// run.json, the partial history and the events; no child process outlives the run.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { HistoryWriter, readHistory } from '../history/writer';
+import type { HistoryRecord } from '../history/types';
+import { runTrackedClient } from '../workloads/tracked-client';
+import { runAutocannon } from '../workloads/autocannon-load';
+import { runChecks, combine, type CheckResult, type Verdict } from '../checkers';
+import { getTarget } from '../targets/registry';
+import type { RuntimeKind, StartedTarget } from '../targets/types';
+import { seededRandom } from '../../faults';
+import { FaultSchedule } from './fault-schedule';
+import { RunFolder, gitSha, type RunInfo } from '../results/store';
+import { computeStats, type RunStats } from '../results/stats';
+import { renderSummary } from '../results/summary';
+import type { Scenario, WorkloadPhase } from '../scenarios/schema';
+import type { Logger } from '../../targets/w3/util/logger';
+import type { W3Event } from '../../targets/w3/events/event-types';
+
+export interface RunOptions {
+  scenario: Scenario;
+  scenarioFile: string;
+  target?: string;
+  runtime?: RuntimeKind;
+  seed?: number;
+  outDir: string;
+  log: Logger;
+  signal?: AbortSignal;
+  onProgress?: (msg: string) => void;
+}
+
+export interface RunResult {
+  scenario: string;
+  target: string;
+  dir: string;
+  verdict: Verdict;
+  checks: CheckResult[];
+  stats: RunStats;
+  durationMs: number;
+  error?: string;
+}
+
+const VERSION = (() => {
+  try {
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export async function runScenario(o: RunOptions): Promise<RunResult> {
+  const sc = o.scenario;
+  const targetName = o.target ?? sc.target;
+  const runtime = o.runtime ?? 'process';
+  const seed = o.seed ?? sc.seed ?? crypto.randomInt(0, 2 ** 31);
+  const folder = new RunFolder(o.outDir, sc.name);
+  const began = Date.now();
+  const info: RunInfo = {
+    runId: folder.runId,
+    scenario: sc.name,
+    description: sc.description,
+    target: targetName,
+    runtime,
+    seed,
+    startedAt: new Date(began).toISOString(),
+    status: 'running',
+    versions: { node: process.version, w3lab: VERSION, git: gitSha() },
+    scenarioFile: o.scenarioFile,
+    scenarioConfig: sc,
+  };
+  folder.writeJson('run.json', info);
+  const log = o.log.child({ runId: folder.runId });
+  const history = new HistoryWriter(folder.file('history.jsonl'));
+  const mark = (name: string, extra: Record<string, unknown> = {}): void => history.append({ kind: 'mark', t: Date.now(), name, ...extra });
+  const token = crypto.randomBytes(16).toString('hex');
+  let started: StartedTarget | null = null;
+  let events: W3Event[] = [];
+  let start = began;
+  let end = began;
+  let error: string | undefined;
+  let faultErrors: string[] = [];
+  // A harness that dies anyway (uncaught error, second Ctrl-C) must not leave the target running.
+  const emergency = (): void => {
+    history.flushSync();
+    if (started?.pid) killTree(started);
+  };
+  process.once('exit', emergency);
+  try {
+    o.onProgress?.(`${sc.name}: starting ${targetName}`);
+    const up = await getTarget(targetName).setup({
+      runId: folder.runId,
+      runDir: folder.dir,
+      runtime,
+      settings: { config: resolveModulePaths(sc.config, path.dirname(o.scenarioFile)), ...(sc.targets[targetName] ?? {}) },
+      faultInjection: { enabled: sc.faultInjection, token },
+      log,
+    });
+    started = up;
+    folder.writeJson('run.json', { ...info, endpoint: up.endpoint, targetPid: up.pid });
+    const schedule = new FaultSchedule(up, sc.faults, seededRandom(seed), mark, log);
+    start = Date.now();
+    mark('workload-start');
+    schedule.start();
+    try {
+      await Promise.all(sc.workload.map((p) => runPhase(p, up, folder, history, mark, o)));
+    } finally {
+      await schedule.stop();
+      faultErrors = schedule.errors;
+    }
+    end = Date.now();
+    mark('workload-end');
+    if (!o.signal?.aborted) await new Promise((r) => setTimeout(r, sc.settle));
+  } catch (err) {
+    error = (err as Error).message;
+    log.error({ err: error }, 'run failed');
+    mark('run-error', { error });
+  } finally {
+    events = started?.events?.() ?? [];
+    fs.writeFileSync(folder.file('events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''));
+    if (started) {
+      o.onProgress?.(`${sc.name}: stopping ${targetName}`);
+      await started.stop().catch(async (err: Error) => {
+        log.warn({ err: err.message }, 'graceful stop failed; killing');
+        await started!.kill();
+      });
+      events = started.events?.() ?? events;
+      fs.writeFileSync(folder.file('events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''));
+    }
+    history.close();
+    process.removeListener('exit', emergency);
+  }
+  if (end === began) end = Date.now();
+  const recorded: HistoryRecord[] = readHistory(folder.file('history.jsonl'));
+  const specs = sc.expect.filter((e) => !e.targets || e.targets.includes(targetName)).map((e) => ({ name: e.check, options: e.options }));
+  const checks = runChecks({ history: recorded, events, start, end }, specs);
+  let verdict = combine(checks);
+  if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
+  if (o.signal?.aborted) verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
+  const stats = computeStats(recorded, events, start, end);
+  folder.writeJson('results.json', { valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors, error: error ?? null });
+  folder.writeText('summary.md', renderSummary({ scenario: sc.name, description: sc.description, target: targetName, runtime, seed, dir: folder.dir, verdict, checks, stats, faultErrors }));
+  folder.writeJson('run.json', { ...info, status: o.signal?.aborted ? 'interrupted' : error ? 'error' : 'finished', finishedAt: new Date().toISOString(), valid: verdict.valid });
+  return { scenario: sc.name, target: targetName, dir: folder.dir, verdict, checks, stats, durationMs: Date.now() - began, error };
+}
+
+async function runPhase(
+  p: WorkloadPhase,
+  target: StartedTarget,
+  folder: RunFolder,
+  history: HistoryWriter,
+  mark: (name: string, extra?: Record<string, unknown>) => void,
+  o: RunOptions,
+): Promise<void> {
+  if (p.start > 0) await abortableSleep(p.start, o.signal);
+  if (o.signal?.aborted) return;
+  mark('phase-start', { phase: p.name });
+  o.onProgress?.(`${o.scenario.name}: phase ${p.name} (${p.client}, ${p.connections} connections, ${p.duration} ms)`);
+  if (p.client === 'tracked') {
+    const summary = await runTrackedClient({
+      url: target.endpoint.url,
+      connections: p.connections,
+      durationMs: p.duration,
+      ratePerSec: p.rate,
+      timeoutMs: p.timeout,
+      requests: p.requests,
+      phase: p.name,
+      onRecord: (r) => history.append(r),
+      signal: o.signal,
+    });
+    folder.writeJson(`workload-${p.name}.json`, summary);
+  } else {
+    const first = p.requests[0]!;
+    const result = await runAutocannon({ url: target.endpoint.url + first.path, connections: p.connections, durationMs: p.duration, method: first.method as 'GET', headers: first.headers, body: first.body, timeoutSec: Math.ceil(p.timeout / 1000) });
+    folder.writeJson(`autocannon-${p.name}.json`, result);
+  }
+  mark('phase-end', { phase: p.name });
+}
+
+/** Application module paths in a scenario are relative to the scenario file (the target writes its config elsewhere). */
+function resolveModulePaths(config: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const apps = config['applications'];
+  if (!Array.isArray(apps)) return config;
+  return {
+    ...config,
+    applications: apps.map((a: unknown) => {
+      const app = a as Record<string, unknown>;
+      const m = app['module'];
+      return typeof m === 'string' && (m.startsWith('./') || m.startsWith('../')) ? { ...app, module: path.resolve(dir, m) } : app;
+    }),
+  };
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** Synchronous last resort at process exit: SIGKILL the target's main process and every worker it reported. */
+function killTree(t: StartedTarget): void {
+  const pids = new Set<number>();
+  if (t.pid) pids.add(t.pid);
+  for (const e of t.events?.() ?? []) if (e.type === 'WorkerStarting' && e.pid) pids.add(e.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
