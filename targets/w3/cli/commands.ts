@@ -56,6 +56,8 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => void host.reload());
+  // Started by a parent with an IPC channel (the lab does this): never outlive it.
+  if (process.send) process.once('disconnect', () => shutdown('parent-disconnected'));
   return host;
 }
 
