@@ -121,22 +121,23 @@ export class FaultSchedule {
         const heal = this.need('healFaults');
         for (const w of await this.pick(step.pool, step.select as never)) {
           this.mark('fault-injected', { fault: step.fault, targetPid: w.pid, workerId: w.id, pool: step.pool });
-          await inject(w, step.fault);
+          // The heal is registered first: an injection that timed out may still have taken effect.
           this.addHeal(step.duration, async () => {
             await heal(w).catch(() => undefined); // the worker may be gone: that is fine
             this.mark('fault-healed', { fault: step.fault.kind, targetPid: w.pid });
           });
+          await inject(w, step.fault);
         }
         return;
       }
       case 'startup-fault': {
         const set = this.need('setStartupFault');
         this.mark('fault-injected', { fault: step.fault, pool: step.pool });
-        await set(step.pool, step.fault);
         this.addHeal(undefined, async () => {
           await set(step.pool, null).catch(() => undefined);
           this.mark('fault-healed', { fault: 'startup', pool: step.pool });
         });
+        await set(step.pool, step.fault);
         return;
       }
       case 'heal-startup-fault':

@@ -23,6 +23,7 @@ export interface TrackedClientSummary {
   fail: number;
   info: number;
   byError: Record<string, number>;
+  /** Count per response status; "none" for requests that got no response head. */
   byStatus: Record<string, number>;
   socketsOpened: number;
   /** Sockets the server ended: server-fin + server-close-announced + reset. */

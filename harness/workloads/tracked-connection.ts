@@ -211,17 +211,21 @@ export class TrackedConnection {
     this.closeKind ??= kind;
   }
 
-  private settle(c: Omit<Completion, 'responseBytes' | 'priorRequests' | 'startedAt' | 'endedAt'>): void {
+  private settle(c: { head?: ResponseHead; error?: RequestErrorKind; errorMessage?: string }): void {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
-    p.resolve({
-      ...c,
+    // Built field by field (not spread): this runs once per request.
+    const done: Completion = {
+      head: c.head,
+      error: c.error,
+      errorMessage: c.errorMessage,
       responseBytes: this.parser.bytesReceived,
       priorRequests: p.priorRequests,
       startedAt: p.startedAt,
       endedAt: performance.now(),
-    });
+    };
+    p.resolve(done);
   }
 
   private settleReady(r: ConnectResult): void {

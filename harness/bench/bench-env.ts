@@ -1,0 +1,120 @@
+// What every benchmark result file carries besides its numbers: the parameters read from the environment
+// (BENCH_*), the machine (cores, model, load), the Node version and the git sha, and where outputs go. Parameters are
+// read once by run-bench and passed down, never at import time.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface BenchParams {
+  /** Measured duration of each throughput run (BENCH_DURATION_S, default 10). */
+  durationS: number;
+  /** Unrecorded warm-up before each throughput run (BENCH_WARMUP_S, default 2, or 1 when durationS < 5). */
+  warmupS: number;
+  /** Keep-alive connections of the throughput runs (BENCH_CONNECTIONS, default 100). */
+  connections: number;
+  /** Back-to-back recycles of the recycle-cost section (BENCH_RECYCLES, default 20). */
+  recycles: number;
+}
+
+export class BenchParamError extends Error {
+  readonly code = 'LAB_ERR_BENCH_PARAM';
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new BenchParamError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function readBenchParams(env: NodeJS.ProcessEnv): BenchParams {
+  const durationS = positive(env, 'BENCH_DURATION_S', 10, false);
+  return {
+    durationS,
+    warmupS: positive(env, 'BENCH_WARMUP_S', durationS < 5 ? 1 : 2, false),
+    connections: positive(env, 'BENCH_CONNECTIONS', 100, true),
+    recycles: positive(env, 'BENCH_RECYCLES', 20, true),
+  };
+}
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  totalMemMB: number;
+  /** os.loadavg() — 1, 5 and 15 minute averages. */
+  loadavg: number[];
+  platform: string;
+  release: string;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    totalMemMB: Math.round(os.totalmem() / 1024 / 1024),
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    platform: os.platform(),
+    release: os.release(),
+  };
+}
+
+/** The repository root: the first folder above this file with a package.json (works from dist/ and from sources). */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`bench: cannot find the repository root above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export function gitSha(cwd: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function gitDirty(cwd: string): boolean | null {
+  try {
+    const out = execFileSync('git', ['status', '--porcelain'], { cwd, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.trim().length > 0;
+  } catch {
+    return null;
+  }
+}
+
+export interface RunMeta {
+  timestamp: string;
+  node: string;
+  gitSha: string | null;
+  gitDirty: boolean | null;
+  machine: MachineInfo;
+  params: BenchParams;
+}
+
+export function runMeta(params: BenchParams, root: string): RunMeta {
+  return {
+    timestamp: new Date().toISOString(),
+    node: process.version,
+    gitSha: gitSha(root),
+    gitDirty: gitDirty(root),
+    machine: machineInfo(),
+    params,
+  };
+}
+
+/** Writes `value` as pretty JSON to `dir/name`, creating `dir`; returns the path. */
+export function writeResultJson(dir: string, name: string, value: unknown): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+  return file;
+}

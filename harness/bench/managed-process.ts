@@ -1,0 +1,202 @@
+// A child process the bench started and must stop: stdout/stderr are always drained (a full pipe would stall the
+// server being measured) into a bounded tail for error messages, JSON lines can be waited for with a deadline, and
+// stop()/kill() are idempotent. Descendants (w3 workers, nginx workers) are remembered while the process runs so
+// that stop() can make sure none of them outlives it — the bench must leave no process behind.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+
+const TAIL_CHARS = 8000;
+
+export class ProcessStartError extends Error {
+  readonly code = 'LAB_ERR_BENCH_START';
+}
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Last output (stdout + stderr), for error messages. */
+  tail(): string;
+  /** Resolves with the first parsed stdout JSON line that satisfies pred (including lines already seen). */
+  waitForJsonLine<T = Record<string, unknown>>(pred: (j: Record<string, unknown>) => boolean, timeoutMs: number): Promise<T>;
+  /** Remembers the process's current descendants (call while it runs; stop() also does it first). */
+  snapshotDescendants(): number[];
+  exited(): boolean;
+  /** `signal` (default SIGTERM), then SIGKILL after graceMs; then SIGKILL to any remembered descendant still alive. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** Direct children of pid, from /proc (Linux). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) {
+        if (c) out.push(Number(c));
+      }
+    } catch {
+      /* task gone */
+    }
+  }
+  return out;
+}
+
+export function descendantPids(pid: number): number[] {
+  const all: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    for (const c of childPids(p)) {
+      if (!all.includes(c)) {
+        all.push(c);
+        queue.push(c);
+      }
+    }
+  }
+  return all;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie answers signal 0 but is gone for our purposes.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function startProcess(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) {
+    // spawn failures (ENOENT) are reported asynchronously; the pid is missing synchronously.
+    child.on('error', () => undefined);
+    throw new ProcessStartError(`${name}: could not spawn ${command}`);
+  }
+  const pid = child.pid;
+  let tail = '';
+  let lineBuf = '';
+  const lines: Record<string, unknown>[] = [];
+  const lineWaiters = new Set<() => void>();
+  const known = new Set<number>();
+  let exitedFlag = false;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exitedFlag = true;
+      for (const w of [...lineWaiters]) w();
+      resolve();
+    });
+    child.once('error', () => {
+      exitedFlag = true;
+      resolve();
+    });
+  });
+
+  const keepTail = (s: string): void => {
+    tail = (tail + s).slice(-TAIL_CHARS);
+  };
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    keepTail(chunk);
+    lineBuf += chunk;
+    let i: number;
+    while ((i = lineBuf.indexOf('\n')) >= 0) {
+      const line = lineBuf.slice(0, i);
+      lineBuf = lineBuf.slice(i + 1);
+      if (!line.startsWith('{')) continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+        // Only lines someone may still wait for are kept; servers here print few before they listen.
+        if (lines.length > 200) lines.shift();
+        for (const w of [...lineWaiters]) w();
+      } catch {
+        /* not JSON */
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => keepTail(chunk));
+
+  const snapshotDescendants = (): number[] => {
+    if (!exitedFlag) for (const p of descendantPids(pid)) known.add(p);
+    return [...known];
+  };
+
+  let stopping: Promise<void> | null = null;
+  const stop = (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> => {
+    if (stopping) return stopping;
+    snapshotDescendants();
+    stopping = (async () => {
+      if (!exitedFlag) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exitedPromise;
+        clearTimeout(timer);
+      }
+      // Descendants get a moment to follow their parent out (w3 workers exit on IPC disconnect), then are killed.
+      const deadline = Date.now() + 3000;
+      while ([...known].some(isAlive) && Date.now() < deadline) await sleep(50);
+      for (const p of known) {
+        if (isAlive(p)) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone meanwhile */
+          }
+        }
+      }
+    })();
+    return stopping;
+  };
+
+  return {
+    name,
+    pid,
+    child,
+    tail: () => tail,
+    exited: () => exitedFlag,
+    snapshotDescendants,
+    waitForJsonLine<T>(pred: (j: Record<string, unknown>) => boolean, timeoutMs: number): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const check = (): void => {
+          const hit = lines.find(pred);
+          if (hit) {
+            done();
+            resolve(hit as T);
+          } else if (exitedFlag) {
+            done();
+            reject(new ProcessStartError(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready:\n${tail}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new ProcessStartError(`${name} not ready within ${timeoutMs} ms:\n${tail}`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          lineWaiters.delete(check);
+        };
+        lineWaiters.add(check);
+        check();
+      });
+    },
+    stop,
+    kill: () => stop('SIGKILL', 0),
+  };
+}
