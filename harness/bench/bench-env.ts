@@ -15,6 +15,8 @@ export interface BenchParams {
   connections: number;
   /** Back-to-back recycles of the recycle-cost section (BENCH_RECYCLES, default 20). */
   recycles: number;
+  /** The `w3lab` launcher used to start w3 (BENCH_W3_BIN, default <repo>/bin/w3lab.js) — e.g. another checkout's. */
+  w3Bin: string;
 }
 
 export class BenchParamError extends Error {
@@ -31,13 +33,14 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, intege
   return n;
 }
 
-export function readBenchParams(env: NodeJS.ProcessEnv): BenchParams {
+export function readBenchParams(env: NodeJS.ProcessEnv, root: string): BenchParams {
   const durationS = positive(env, 'BENCH_DURATION_S', 10, false);
   return {
     durationS,
     warmupS: positive(env, 'BENCH_WARMUP_S', durationS < 5 ? 1 : 2, false),
     connections: positive(env, 'BENCH_CONNECTIONS', 100, true),
     recycles: positive(env, 'BENCH_RECYCLES', 20, true),
+    w3Bin: path.resolve(root, env['BENCH_W3_BIN'] || path.join('bin', 'w3lab.js')),
   };
 }
 

@@ -22,9 +22,19 @@ export interface ManagedProcess {
   /** Remembers the process's current descendants (call while it runs; stop() also does it first). */
   snapshotDescendants(): number[];
   exited(): boolean;
+  /** How the last stop() went: null before any stop; forced = SIGKILL was needed after the grace period. */
+  stopReport(): StopReport | null;
   /** `signal` (default SIGTERM), then SIGKILL after graceMs; then SIGKILL to any remembered descendant still alive. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
   kill(): Promise<void>;
+}
+
+export interface StopReport {
+  signal: NodeJS.Signals;
+  forced: boolean;
+  ms: number;
+  /** Descendants still alive after the process exited, killed by us. */
+  descendantsKilled: number;
 }
 
 /** Direct children of pid, from /proc (Linux). */
@@ -82,7 +92,44 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function startProcess(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
+/**
+ * The processes one bench run has started and not yet stopped, so an interrupted run (SIGINT/SIGTERM, where no
+ * `finally` runs) can still kill them all. Created by run-bench and passed down; not a module-level singleton.
+ */
+export class ProcessRegistry {
+  private readonly live = new Set<ManagedProcess>();
+  private readonly dirs = new Set<string>();
+
+  /** A temp dir that belongs to started processes (configs, sockets); removed by killAll if still there. */
+  addDir(dir: string): void {
+    this.dirs.add(dir);
+  }
+
+  add(p: ManagedProcess): void {
+    this.live.add(p);
+    p.child.once('exit', () => this.live.delete(p));
+  }
+
+  size(): number {
+    return this.live.size;
+  }
+
+  /** SIGKILL to every live process and its remembered descendants. */
+  async killAll(): Promise<void> {
+    await Promise.all([...this.live].map((p) => p.kill()));
+    this.live.clear();
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
+    this.dirs.clear();
+  }
+}
+
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  registry: ProcessRegistry,
+  options: SpawnOptions = {},
+): ManagedProcess {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) {
     // spawn failures (ENOENT) are reported asynchronously; the pid is missing synchronously.
@@ -139,21 +186,30 @@ export function startProcess(name: string, command: string, args: string[], opti
   };
 
   let stopping: Promise<void> | null = null;
+  let report: StopReport | null = null;
   const stop = (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> => {
     if (stopping) return stopping;
     snapshotDescendants();
+    const rep: StopReport = { signal, forced: false, ms: 0, descendantsKilled: 0 };
+    report = rep;
+    const t0 = Date.now();
     stopping = (async () => {
       if (!exitedFlag) {
         child.kill(signal);
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const timer = setTimeout(() => {
+          rep.forced = signal !== 'SIGKILL';
+          child.kill('SIGKILL');
+        }, graceMs);
         await exitedPromise;
         clearTimeout(timer);
       }
+      rep.ms = Date.now() - t0;
       // Descendants get a moment to follow their parent out (w3 workers exit on IPC disconnect), then are killed.
       const deadline = Date.now() + 3000;
       while ([...known].some(isAlive) && Date.now() < deadline) await sleep(50);
       for (const p of known) {
         if (isAlive(p)) {
+          rep.descendantsKilled++;
           try {
             process.kill(p, 'SIGKILL');
           } catch {
@@ -165,12 +221,13 @@ export function startProcess(name: string, command: string, args: string[], opti
     return stopping;
   };
 
-  return {
+  const managed: ManagedProcess = {
     name,
     pid,
     child,
     tail: () => tail,
     exited: () => exitedFlag,
+    stopReport: () => report,
     snapshotDescendants,
     waitForJsonLine<T>(pred: (j: Record<string, unknown>) => boolean, timeoutMs: number): Promise<T> {
       return new Promise<T>((resolve, reject) => {
@@ -199,4 +256,6 @@ export function startProcess(name: string, command: string, args: string[], opti
     stop,
     kill: () => stop('SIGKILL', 0),
   };
+  registry.add(managed);
+  return managed;
 }

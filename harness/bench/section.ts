@@ -2,6 +2,7 @@
 // on its own (starting and stopping everything it needs), writes its JSON file and hands back lines to print.
 // Adding a benchmark = one file implementing BenchSection + one entry in run-bench's list.
 import type { BenchParams, RunMeta } from './bench-env';
+import type { ProcessRegistry } from './managed-process';
 
 export interface BenchContext {
   params: BenchParams;
@@ -10,6 +11,8 @@ export interface BenchContext {
   /** results/bench/ */
   outDir: string;
   repoRoot: string;
+  /** Every process a section starts is registered here, so an interrupted run can kill them all. */
+  processes: ProcessRegistry;
   /** Progress lines (stderr), so stdout keeps just the tables. */
   progress: (msg: string) => void;
 }

@@ -32,7 +32,8 @@ export interface TrackedClientOptions {
   /**
    * Resend an idempotent request once on a fresh connection when a reused keep-alive socket was closed or reset
    * before any response byte came back (what browsers do). Off by default: the lab must see what the client saw.
-   * The lost attempt is still recorded.
+   * The lost attempt is still recorded (info, errorMessage "… retried as #id"); the retry gets a new id and is not
+   * held back by maxRequests or the rate limit.
    */
   retryIdempotentOnStaleSocket?: boolean;
   /** Tag written on every request record. */

@@ -191,6 +191,28 @@ describe('runTrackedClient', () => {
     await expect(runTrackedClient({ ...base, connections: 0 })).rejects.toThrow(/connections/);
     await expect(runTrackedClient({ ...base, url: 'https://x/' })).rejects.toThrow(/http:/);
     await expect(runTrackedClient({ ...base, requests: [] })).rejects.toThrow(/requests/);
+    await expect(runTrackedClient({ ...base, requests: [{ method: 'GET', path: 'no-slash' }] })).rejects.toBeInstanceOf(
+      WorkloadOptionsError,
+    );
+  });
+
+  it('stops and rejects when pick throws', async () => {
+    server = await startTestServer(() => 'ok');
+    const pick = (i: number) => {
+      if (i === 5) throw new Error('no such request');
+      return { method: 'GET', path: `/item/${i}` };
+    };
+    const { c } = await run({ url: server.url, connections: 2, durationMs: 5000, pick }).then(
+      () => ({ c: null }),
+      (err: unknown) => ({ c: err }),
+    );
+    expect(c).toBeInstanceOf(WorkloadError);
+  });
+
+  it('passes the request id to pick', async () => {
+    server = await startTestServer(() => 'ok');
+    const { c } = await run({ url: server.url, connections: 2, durationMs: 5000, maxRequests: 6, pick: (i) => ({ method: 'GET', path: `/item/${i}` }) });
+    expect(c.requests.every((r) => r.path === `/item/${r.id}`)).toBe(true);
   });
 
   it('stops and rejects when onRecord throws', async () => {

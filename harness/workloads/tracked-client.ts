@@ -8,7 +8,7 @@
 // body delimited by the close.
 import { performance } from 'node:perf_hooks';
 import type { HistoryRecord, RequestRecord, SocketCloseKind, SocketRecord } from '../history/types';
-import { WorkloadError } from './errors';
+import { WorkloadError, WorkloadOptionsError } from './errors';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram';
 import { classifyStatus, classifyTransportError } from './outcome';
 import { RequestEncoder, type EncodedRequest } from './request-spec';
@@ -56,6 +56,7 @@ class Run {
   private readonly defaultSpec: { method: string; path: string };
   private readonly latency = new LatencyHistogram();
   private sinkError: unknown;
+  private loopError: unknown;
   private readonly counts = { requests: 0, ok: 0, fail: 0, info: 0, socketsOpened: 0, byServer: 0 };
   private readonly byError: Record<string, number> = {};
   private readonly byStatus: Record<string, number> = {};
@@ -67,6 +68,14 @@ class Run {
   ) {
     this.encoder = new RequestEncoder(r.authority);
     this.defaultSpec = { method: 'GET', path: r.defaultPath };
+    // Bad specs in a fixed list are option errors: find them before any load is sent.
+    for (const spec of o.requests ?? [this.defaultSpec]) {
+      try {
+        this.encoder.encode(spec);
+      } catch (err) {
+        throw new WorkloadOptionsError(`bad request spec ${JSON.stringify(spec)}: ${(err as Error).message}`, { cause: err });
+      }
+    }
   }
 
   async execute(): Promise<TrackedClientSummary> {
@@ -79,7 +88,15 @@ class Run {
     const t0 = performance.now();
     let elapsed = 0;
     try {
-      await Promise.all(Array.from({ length: this.r.connections }, (_, slot) => this.slotLoop(slot, t0)));
+      await Promise.all(
+        Array.from({ length: this.r.connections }, (_, slot) =>
+          this.slotLoop(slot, t0).catch((err: unknown) => {
+            // A throwing pick() ends the whole run, not just this slot.
+            this.loopError ??= err;
+            this.stop();
+          }),
+        ),
+      );
       elapsed = performance.now() - t0;
       await this.closeAll();
     } finally {
@@ -88,6 +105,7 @@ class Run {
       this.o.signal?.removeEventListener('abort', stop);
       for (const c of this.live) c.closeByClient();
     }
+    if (this.loopError !== undefined) throw new WorkloadError('a request could not be built; run stopped', { cause: this.loopError });
     if (this.sinkError !== undefined) throw new WorkloadError('onRecord threw; run stopped', { cause: this.sinkError });
     const l = this.latency.summary();
     return {

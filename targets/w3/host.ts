@@ -26,6 +26,8 @@ export class W3Host {
   private admin!: AdminServer;
   private workerSeq = 0;
   private stopping: Promise<void> | null = null;
+  /** Pools removed by a reload that are still draining (host stop waits for them too). */
+  private readonly retiring = new Set<Promise<void>>();
 
   private constructor(
     private config: W3Config,
@@ -50,6 +52,7 @@ export class W3Host {
       log: this.log.child({ pool: name }),
       faultInjection: this.faultInjection.enabled,
       nextWorkerId: () => ++this.workerSeq,
+      requestQueueTimeout: () => this.config.timers.requestQueueTimeout,
     };
   }
 
@@ -72,9 +75,13 @@ export class W3Host {
   }
 
   /**
-   * Re-reads the configuration file (SIGHUP, `w3lab reload`, POST /reload). Pools whose settings changed are
-   * recycled (event 5080) unless disallowRotationOnConfigChange; new pools start, removed pools drain.
-   * The listen address and admin socket are fixed for the life of the host.
+   * Re-reads the configuration file (SIGHUP, `w3lab reload`, POST /reload). Pools whose settings or applications
+   * changed take the new settings at once and are recycled (event 5080) unless disallowRotationOnConfigChange (then
+   * running workers keep their code until they are replaced for another reason). New pools start; removed pools
+   * leave routing at once (their URLs answer 404), their queued requests get 503, their workers drain (in-flight
+   * requests finish, killed at shutdownTimeLimit) and their orphans are killed. A file that does not load or
+   * validate is rejected as a whole: the running configuration stays. The listen address and admin socket are fixed
+   * for the life of the host.
    */
   async reload(): Promise<{ ok: boolean; error?: string; recycled?: string[]; added?: string[]; removed?: string[] }> {
     if (!this.config.file) return { ok: false, error: 'this host was not started from a file' };
@@ -101,21 +108,27 @@ export class W3Host {
         continue;
       }
       const changed = JSON.stringify(pool.config) !== JSON.stringify(p) || JSON.stringify(pool.apps) !== JSON.stringify(apps);
-      pool.config = p;
-      pool.apps = apps;
-      if (changed && !p.recycling.disallowRotationOnConfigChange && pool.state === 'Started') {
-        pool.recycle('ConfigChange');
+      if (!changed) continue;
+      pool.reconfigure(p, apps);
+      if (!p.recycling.disallowRotationOnConfigChange && pool.state === 'Started' && pool.recycle('ConfigChange').length > 0) {
         recycled.push(p.name);
       }
     }
+    const gone: AppPool[] = [];
     for (const [name, pool] of this.pools) {
-      if (!next.pools.some((p) => p.name === name)) {
-        void pool.shutdown().then(() => this.pools.delete(name));
-        removed.push(name);
-      }
+      if (next.pools.some((p) => p.name === name)) continue;
+      // Out of the map now, so a pool of the same name in a later reload is a new pool, not this draining one.
+      this.pools.delete(name);
+      gone.push(pool);
+      removed.push(name);
     }
     this.config = { ...next, listen: this.config.listen, admin: this.config.admin };
     this.listener.reconfigure(this.config);
+    for (const pool of gone) {
+      const done: Promise<void> = pool.shutdown('pool-removed').finally(() => this.retiring.delete(done));
+      this.retiring.add(done);
+    }
+    for (const pool of this.pools.values()) pool.health.restart(); // the queue timer may have changed
     this.events.emit({ type: 'ConfigReloaded', recycled, added, removed });
     return { ok: true, recycled, added, removed };
   }
@@ -124,7 +137,7 @@ export class W3Host {
     this.stopping ??= (async () => {
       this.events.emit({ type: 'HostStopping' });
       const closing = this.listener.close();
-      await Promise.all([...this.pools.values()].map((p) => p.shutdown()));
+      await Promise.all([...[...this.pools.values()].map((p) => p.shutdown('host-stop')), ...this.retiring]);
       await Promise.race([closing, new Promise((r) => setTimeout(r, 3000).unref())]);
       this.listener.httpErr.close();
       this.admin.close();

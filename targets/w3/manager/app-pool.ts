@@ -1,11 +1,12 @@
 // An application pool: its request queue, its workers and its state (Started / Stopped). It decides which worker
 // serves a job, starts workers on demand (or keeps them running), replaces crashed ones, and applies rapid-fail
 // protection. Recycling lives in recycler.ts, periodic checks (pings, idle, memory, schedule, CPU) in health.ts.
-import { spawn } from 'node:child_process';
 import { WorkerProcess } from './worker-process';
 import { RapidFailWindow, type FailureKind } from './rapid-fail';
 import { Recycler } from './recycler';
 import { HealthMonitor } from './health';
+import { Orphans } from './orphans';
+import { expandArgs, runPoolCommand } from './pool-commands';
 import type { PoolJob, RejectReason } from './pool-job';
 import type { PoolConfig, ApplicationConfig } from '../config/types';
 import type { EventLog } from '../events/event-log';
@@ -19,6 +20,8 @@ export interface PoolContext {
   log: Logger;
   faultInjection: boolean;
   nextWorkerId: () => number;
+  /** timers.requestQueueTimeout of the current configuration (ms, 0 = off): the pool queue's timer. */
+  requestQueueTimeout: () => number;
 }
 
 export class AppPool {
@@ -26,7 +29,7 @@ export class AppPool {
   state: 'Started' | 'Stopped' = 'Stopped';
   stopReason: StopReason | null = null;
   readonly workers: WorkerProcess[] = [];
-  readonly orphans: WorkerProcess[] = [];
+  readonly orphans: Orphans;
   readonly queue: PoolJob[] = [];
   readonly rapidFail: RapidFailWindow;
   readonly recycler: Recycler;
@@ -45,6 +48,21 @@ export class AppPool {
     this.rapidFail = new RapidFailWindow(f.rapidFailProtection, f.rapidFailProtectionMaxCrashes, f.rapidFailProtectionInterval);
     this.recycler = new Recycler(this);
     this.health = new HealthMonitor(this);
+    this.orphans = new Orphans(this.name, ctx.events, ctx.log);
+  }
+
+  /**
+   * A configuration reload changed this pool's settings or applications. New workers use them; running workers
+   * see the new limits (recycle triggers, time limits, rapid-fail window) at once, while their ping timers keep the
+   * old pingInterval until they are replaced. The caller decides whether to recycle (disallowRotationOnConfigChange).
+   */
+  reconfigure(config: PoolConfig, apps: ApplicationConfig[]): void {
+    this.config = config;
+    this.apps = apps;
+    const f = config.failure;
+    this.rapidFail.configure(f.rapidFailProtection, f.rapidFailProtectionMaxCrashes, f.rapidFailProtectionInterval);
+    this.health.restart();
+    this.ensureWorkers();
   }
 
   get log(): Logger {
@@ -86,13 +104,15 @@ export class AppPool {
     return 'Disabled';
   }
 
-  /** Least in-flight among ready workers; round-robin on ties (a balanced web garden). */
+  /** Least in-flight among dispatchable workers; round-robin on ties (a balanced web garden). */
   pickWorker(job: PoolJob | null): WorkerProcess | null {
     let best: WorkerProcess | null = null;
     const n = this.workers.length;
+    const now = Date.now();
+    const overdue = pingOverdueMs(this.config);
     for (let i = 0; i < n; i++) {
       const w = this.workers[(this.rr + i) % n]!;
-      if (w.state !== 'Ready' || (job && job.avoid === w)) continue;
+      if (!w.dispatchable(now, overdue) || (job && job.avoid === w)) continue;
       if (!best || w.inFlight < best.inFlight) best = w;
     }
     if (best) this.rr = (this.rr + 1) % Math.max(1, n);
@@ -129,7 +149,8 @@ export class AppPool {
     if (completed) {
       w.requests++;
       const limit = this.config.recycling.periodicRestart.requests;
-      if (limit > 0 && w.requests === limit) this.recycler.recycleWorker(w, 'Requests');
+      // ">=": a recycle that could not start now (overlap failed, garden stagger) is retried on a later request.
+      if (limit > 0 && w.requests >= limit) this.recycler.recycleWorker(w, 'Requests');
     }
     if (w.state === 'Draining' && w.inFlight === 0) w.requestShutdown();
   }
@@ -139,7 +160,7 @@ export class AppPool {
     job.avoid = w;
     this.queue.unshift(job);
     // The job must not go back to a worker whose socket just failed; if it turns out alive, routing resumes.
-    if (w.state === 'Ready') this.health.suspect(w);
+    this.health.suspect(w);
     this.ensureWorkers();
     this.drainQueue();
   }
@@ -150,7 +171,10 @@ export class AppPool {
   private liveCount(): number {
     // A worker draining for a non-overlapped recycle has its replacement coming: count it as live.
     let n = this.recycler.pendingReplacements();
-    for (const w of this.workers) if ((w.state === 'Starting' || w.state === 'Ready') && !w.overlapReplacement) n++;
+    for (const w of this.workers) {
+      // A worker being killed is not live: its replacement may start before its exit is seen.
+      if ((w.state === 'Starting' || w.state === 'Ready') && !w.overlapReplacement && w.endReason === null) n++;
+    }
     return n;
   }
 
@@ -203,10 +227,15 @@ export class AppPool {
   }
 
   private onWorkerExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    const base = { pool: this.name, workerId: w.id, pid: w.pid, exitCode: code, signal };
+    if (this.orphans.onExit(w)) {
+      this.ctx.events.emit({ type: 'WorkerExited', ...base, reason: 'orphaned' });
+      for (const f of this.exitWaiters.splice(0)) f();
+      return;
+    }
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
     this.health.forget(w);
-    const base = { pool: this.name, workerId: w.id, pid: w.pid, exitCode: code, signal };
     let stopped = false;
     if (w.endReason) {
       this.ctx.events.emit({ type: 'WorkerExited', ...base, reason: w.endReason });
@@ -225,26 +254,26 @@ export class AppPool {
   /** A counted failure of a live worker: kill it (or orphan it) and apply rapid-fail protection. */
   failure(w: WorkerProcess, kind: FailureKind, reason: string): void {
     if (w.exited || w.endReason) return;
-    if (kind === 'ping' && this.config.failure.orphanWorkerProcess) {
+    // Only a worker that is alive but unhealthy is worth keeping for a debugger: hung (ping) or zombie (stalled).
+    if ((kind === 'ping' || kind === 'stalled') && this.config.failure.orphanWorkerProcess) {
       this.orphan(w, reason);
     } else {
       w.endReason = kind;
       this.ctx.events.emit({ type: 'WorkerKilled', pool: this.name, workerId: w.id, pid: w.pid, reason });
       w.kill(kind);
     }
-    this.countFailure(kind);
+    if (!this.countFailure(kind)) this.ensureWorkers();
   }
 
   private orphan(w: WorkerProcess, reason: string): void {
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
     this.health.forget(w);
-    w.detach();
-    this.orphans.push(w);
-    this.ctx.events.emit({ type: 'WorkerOrphaned', pool: this.name, workerId: w.id, pid: w.pid, reason });
-    const cmd = this.config.failure.orphanActionCommand;
-    if (cmd) runCommand(cmd.map((a) => a.replace(/%1%/g, String(w.pid))), this.log);
+    this.orphans.adopt(w, reason, this.config.failure.orphanActionCommand);
+    // It left the pool like a dead worker: a recycle waiting on it moves on, and a replacement starts.
+    this.recycler.onWorkerExit(w);
     this.ensureWorkers();
+    this.drainQueue();
   }
 
   /** Returns true when this failure stopped the pool. */
@@ -276,30 +305,34 @@ export class AppPool {
     this.ctx.events.emit({ type: 'PoolStopped', pool: this.name, reason });
     // Queued requests are answered now, not left to time out (IIS: "including requests already queued").
     for (const job of this.queue.splice(0)) if (!job.cancelled) this.rejectJob(job, this.stoppedRejectReason());
-    for (const w of [...this.workers]) this.recycler.drain(w, reason === 'RapidFail' ? 'rapid-fail' : 'pool-stop');
-    if (reason === 'RapidFail' && this.config.failure.autoShutdownCommand) {
-      runCommand(this.config.failure.autoShutdownCommand.map((a) => a.replace(/%1%/g, this.name)), this.log);
+    for (const w of [...this.workers]) {
+      if (!w.killRequested) this.recycler.drain(w, reason === 'RapidFail' ? 'rapid-fail' : 'pool-stop');
     }
+    const cmd = this.config.failure.autoShutdownCommand;
+    if (reason === 'RapidFail' && cmd) runPoolCommand(expandArgs(cmd, this.name), 'autoShutdownCommand', this.log);
   }
 
-  /** Host shutdown: stop routing, drain every worker, resolve when all have exited. */
-  async shutdown(): Promise<void> {
+  /** Host stop or pool removal: stop routing, drain every worker, kill orphans; resolve when all have exited. */
+  async shutdown(why: 'host-stop' | 'pool-removed' = 'host-stop'): Promise<void> {
     this.health.stop();
     this.state = 'Stopped';
     this.stopReason = 'Admin';
     for (const job of this.queue.splice(0)) if (!job.cancelled) this.rejectJob(job, 'Disabled');
-    for (const w of [...this.workers]) this.recycler.drain(w, 'host-stop');
+    for (const w of [...this.workers]) if (!w.killRequested) this.recycler.drain(w, why);
+    const orphans = this.orphans.killAll(why);
     while (this.workers.length > 0) await new Promise<void>((r) => this.exitWaiters.push(r));
+    await orphans;
   }
 
   snapshot(): object {
+    const now = Date.now();
     return {
       name: this.name,
       state: this.state,
       ...(this.stopReason ? { stopReason: this.stopReason } : {}),
       queue: { length: this.queue.length, limit: this.config.queueLength },
       failures: { count: this.rapidFail.count(), windowMs: this.rapidFail.windowMs },
-      workers: [...this.workers, ...this.orphans].map((w) => ({
+      workers: [...this.workers, ...this.orphans.list].map((w) => ({
         id: w.id,
         pid: w.pid,
         state: w.state,
@@ -310,6 +343,9 @@ export class AppPool {
         inFlight: w.inFlight,
         privateMemoryKB: w.privateMemoryKB,
         virtualMemoryKB: w.virtualMemoryKB,
+        pingPendingMs: w.pingPendingMs(now),
+        ...(w.suspected ? { suspected: true } : {}),
+        ...(w.paused ? { paused: true } : {}),
       })),
     };
   }
@@ -319,14 +355,7 @@ export class AppPool {
   }
 }
 
-function runCommand(argv: string[], log: Logger): void {
-  const [cmd, ...args] = argv;
-  if (!cmd) return;
-  try {
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-    child.on('error', (err) => log.error({ err: err.message, argv }, 'command failed to start'));
-    child.unref();
-  } catch (err) {
-    log.error({ err: (err as Error).message, argv }, 'command failed to start');
-  }
+/** A ping unanswered for this long takes a worker out of dispatch (it keeps running until pingResponseTime). */
+export function pingOverdueMs(config: PoolConfig): number {
+  return Math.min(1000, config.processModel.pingResponseTime / 2);
 }

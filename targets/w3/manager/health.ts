@@ -1,7 +1,9 @@
 // The pool's health and lifetime checks: startup time limit, health pings, the request-progress watchdog (the
-// zombie that answers pings but serves nothing), idle timeout, periodic recycle by time / memory / schedule, and
-// CPU limits. Pings run per worker every pingInterval; everything else runs on one pool tick.
-import { sampleMemory, sampleCpuMs } from './memory-sampler';
+// zombie that answers pings but serves nothing), idle timeout, periodic recycle by time / memory / schedule, the
+// queue timer (requestQueueTimeout) and CPU limits (cpu-limit.ts). Pings run per worker every pingInterval;
+// everything else runs on one pool tick (at most 1 s apart, shorter when the configured timings are shorter).
+import { sampleMemory } from './memory-sampler';
+import { CpuLimit } from './cpu-limit';
 import type { WorkerProcess } from './worker-process';
 import type { AppPool } from './app-pool';
 import type { PoolJob } from './pool-job';
@@ -11,7 +13,6 @@ interface Watch {
   ping?: NodeJS.Timeout;
   pinging: boolean;
   jobs: Set<PoolJob>;
-  cpu: { t: number; ms: number }[];
 }
 
 /** Memory is sampled at most this often (IIS samples periodically too; w3 documents 500 ms). */
@@ -19,16 +20,19 @@ const MEMORY_SAMPLE_MS = 500;
 
 export class HealthMonitor {
   private readonly watches = new Map<WorkerProcess, Watch>();
+  private readonly cpu: CpuLimit;
   private tick: NodeJS.Timeout | null = null;
   private lastMemory = 0;
   private lastScheduleCheck = Date.now();
 
-  constructor(private readonly pool: AppPool) {}
+  constructor(private readonly pool: AppPool) {
+    this.cpu = new CpuLimit(pool);
+  }
 
   private watch(w: WorkerProcess): Watch {
     let x = this.watches.get(w);
     if (!x) {
-      x = { pinging: false, jobs: new Set(), cpu: [] };
+      x = { pinging: false, jobs: new Set() };
       this.watches.set(w, x);
     }
     return x;
@@ -39,9 +43,17 @@ export class HealthMonitor {
     const candidates = [1000, pm.pingInterval];
     if (pm.idleTimeout > 0) candidates.push(pm.idleTimeout / 4);
     if (pm.requestProgressTimeout > 0) candidates.push(pm.requestProgressTimeout / 4);
+    const queueTimeout = this.pool.ctx.requestQueueTimeout();
+    if (queueTimeout > 0) candidates.push(queueTimeout / 4);
     const every = Math.max(50, Math.min(...candidates));
+    if (this.tick) clearInterval(this.tick);
     this.tick = setInterval(() => this.onTick(), every);
     this.tick.unref();
+  }
+
+  /** New settings (reload): re-derive the tick period; per-worker ping timers keep theirs until replaced. */
+  restart(): void {
+    if (this.tick) this.start();
   }
 
   stop(): void {
@@ -51,6 +63,7 @@ export class HealthMonitor {
   }
 
   forget(w: WorkerProcess): void {
+    this.cpu.forget(w);
     const x = this.watches.get(w);
     if (!x) return;
     if (x.startup) clearTimeout(x.startup);
@@ -70,18 +83,29 @@ export class HealthMonitor {
   watchReady(w: WorkerProcess): void {
     const x = this.watch(w);
     if (x.startup) clearTimeout(x.startup);
+    this.cpu.watch(w);
     const pm = this.pool.config.processModel;
     if (!pm.pingingEnabled) return;
     x.ping = setInterval(() => {
-      if (x.pinging || w.state === 'Exited' || w.state === 'Orphaned') return;
+      if (x.pinging || w.exited || w.state === 'Orphaned') return;
       x.pinging = true;
       void w.ping(pm.pingResponseTime).then((ok) => {
         x.pinging = false;
-        if (ok || w.exited || w.endReason) return;
-        this.pool.ctx.events.emit({ type: 'PingFailed', pool: this.pool.name, workerId: w.id, pid: w.pid, pingResponseTimeMs: pm.pingResponseTime });
-        this.pool.failure(w, 'ping', `no ping response within ${pm.pingResponseTime} ms`);
+        this.afterPing(w, ok, pm.pingResponseTime);
       });
     }, pm.pingInterval);
+  }
+
+  /** A ping came back (ok) or timed out: release held requests, or report the hung worker. */
+  private afterPing(w: WorkerProcess, ok: boolean, waitedMs: number): void {
+    if (w.exited || w.endReason) return;
+    if (ok) {
+      // An overdue ping held requests back from this worker; they may go now.
+      if (this.pool.queue.length > 0) this.pool.drainQueue();
+      return;
+    }
+    this.pool.ctx.events.emit({ type: 'PingFailed', pool: this.pool.name, workerId: w.id, pid: w.pid, pingResponseTimeMs: waitedMs });
+    this.pool.failure(w, 'ping', `no ping response within ${waitedMs} ms`);
   }
 
   trackDispatch(w: WorkerProcess, job: PoolJob): void {
@@ -92,32 +116,37 @@ export class HealthMonitor {
     this.watches.get(w)?.jobs.delete(job);
   }
 
-  /** The transport to `w` failed: stop routing to it until it answers a ping (or exits). */
+  /**
+   * The transport to `w` failed: no new requests until it answers a ping. A worker that does not answer within
+   * pingResponseTime is treated as hung (even with pinging disabled: this is a liveness probe the pool needs).
+   */
   suspect(w: WorkerProcess): void {
-    if (w.state !== 'Ready') return;
-    w.state = 'Starting';
-    void w.ping(Math.min(1000, this.pool.config.processModel.pingResponseTime)).then((ok) => {
-      if (w.exited || w.state !== 'Starting' || !w.readyAt) return;
-      if (ok) {
-        w.state = 'Ready';
-        this.pool.drainQueue();
+    if (w.state !== 'Ready' || w.endReason || w.suspected) return;
+    w.suspected = true;
+    const limit = this.pool.config.processModel.pingResponseTime;
+    void w.ping(limit).then((ok) => {
+      w.suspected = false;
+      if (ok && !w.exited) {
+        // Jobs that avoided it may use it again.
+        for (const job of this.pool.queue) if (job.avoid === w) job.avoid = null;
       }
-      // Not ok: it is dying; the exit handler takes over (or the ping loop kills it).
+      this.afterPing(w, ok, limit);
     });
   }
 
   private onTick(): void {
     const pool = this.pool;
-    if (pool.state !== 'Started') return;
     const now = Date.now();
+    const scheduleHit = this.scheduleDue(now);
+    if (pool.state !== 'Started') return;
+    this.expireQueued(now);
     const pm = pool.config.processModel;
     const pr = pool.config.recycling.periodicRestart;
     // Always sampled: GET /pools reports privateMemoryKB even when no memory limit is set.
     const sampleMem = now - this.lastMemory >= MEMORY_SAMPLE_MS;
     if (sampleMem) this.lastMemory = now;
-    const scheduleHit = this.scheduleDue(now);
     for (const w of [...pool.workers]) {
-      if (w.state !== 'Ready') continue;
+      if (w.state !== 'Ready' || w.endReason) continue;
       if (sampleMem) {
         const m = sampleMemory(w.pid);
         if (m) {
@@ -133,10 +162,7 @@ export class HealthMonitor {
           }
         }
       }
-      if (pr.time > 0 && w.readyAt && now - w.readyAt >= pr.time) {
-        pool.recycler.recycleWorker(w, 'Time');
-        continue;
-      }
+      if (pr.time > 0 && w.readyAt && now - w.readyAt >= pr.time && pool.recycler.recycleWorker(w, 'Time') !== null) continue;
       if (scheduleHit) {
         pool.recycler.recycleWorker(w, 'Schedule');
         continue;
@@ -147,7 +173,20 @@ export class HealthMonitor {
         pool.recycler.drain(w, 'idle');
         continue;
       }
-      this.checkCpu(w, now);
+      this.cpu.check(w, now);
+    }
+  }
+
+  /** The queue timer (HTTP.sys Timer_AppPool): a request that waited requestQueueTimeout for a worker gets 503. */
+  private expireQueued(now: number): void {
+    const limit = this.pool.ctx.requestQueueTimeout();
+    if (limit <= 0) return;
+    const q = this.pool.queue;
+    for (let i = q.length - 1; i >= 0; i--) {
+      const job = q[i]!;
+      if (job.cancelled || now - job.enqueuedAt < limit) continue;
+      q.splice(i, 1);
+      job.reject('AppPoolTimer', this.pool.config.failure.loadBalancerCapabilities === 'TcpLevel');
     }
   }
 
@@ -158,7 +197,7 @@ export class HealthMonitor {
     const limit = this.pool.config.processModel.requestProgressTimeout;
     for (const job of x.jobs) {
       if (!job.responseStarted && now - job.dispatchedAt >= limit) {
-        this.pool.ctx.events.emit({ type: 'RequestStalled', pool: this.pool.name, workerId: w.id, pid: w.pid, waitedMs: now - job.dispatchedAt });
+        this.pool.ctx.events.emit({ type: 'RequestStalled', pool: this.pool.name, workerId: w.id, pid: w.pid, waitedMs: now - job.dispatchedAt, stalledRequests: x.jobs.size });
         this.pool.failure(w, 'stalled', `a request made no progress for ${limit} ms while pings were answered`);
         return true;
       }
@@ -166,11 +205,12 @@ export class HealthMonitor {
     return false;
   }
 
+  /** True when a configured time of day passed since the previous tick (checked even while the pool is stopped,
+   *  so a pool started after a scheduled time does not recycle for it late). */
   private scheduleDue(now: number): boolean {
     const times = this.pool.config.recycling.periodicRestart.schedule;
     const from = this.lastScheduleCheck;
     this.lastScheduleCheck = now;
-    if (times.length === 0) return false;
     for (const hhmm of times) {
       const [h, m, s] = hhmm.split(':').map(Number);
       const at = new Date(now);
@@ -178,29 +218,5 @@ export class HealthMonitor {
       if (at.getTime() > from && at.getTime() <= now) return true;
     }
     return false;
-  }
-
-  /** cpu.limit is in 1/1000 of a percent of one CPU over resetInterval. */
-  private checkCpu(w: WorkerProcess, now: number): void {
-    const cpu = this.pool.config.cpu;
-    if (cpu.limit <= 0 || cpu.resetInterval <= 0) return;
-    const ms = sampleCpuMs(w.pid);
-    if (ms === null) return;
-    const x = this.watch(w);
-    x.cpu.push({ t: now, ms });
-    while (x.cpu.length > 1 && now - x.cpu[0]!.t > cpu.resetInterval) x.cpu.shift();
-    const first = x.cpu[0]!;
-    const span = now - first.t;
-    if (span < Math.min(cpu.resetInterval, 1000)) return;
-    const usedPct1000 = ((ms - first.ms) / span) * 100_000;
-    if (usedPct1000 <= cpu.limit) return;
-    x.cpu = [];
-    const pool = this.pool;
-    pool.ctx.events.emit({ type: 'CpuLimitExceeded', pool: pool.name, workerId: w.id, pid: w.pid, usage: Math.round(usedPct1000), limit: cpu.limit, action: cpu.action });
-    if (cpu.action === 'KillW3wp') {
-      w.endReason = 'cpu-limit';
-      pool.ctx.events.emit({ type: 'WorkerKilled', pool: pool.name, workerId: w.id, pid: w.pid, reason: 'cpu-limit' });
-      w.kill('cpu-limit');
-    }
   }
 }

@@ -50,4 +50,16 @@ describe('RapidFailWindow (sliding window)', () => {
     w.reset();
     expect(w.record('crash')).toBe(false);
   });
+
+  it('a reload with a smaller maximum judges the failures already recorded', () => {
+    const w = new RapidFailWindow(true, 5, 300_000, clock);
+    w.record('crash');
+    now += 1000;
+    w.record('crash');
+    w.configure(true, 3, 300_000);
+    now += 1000;
+    expect(w.record('startup-timeout')).toBe(true);
+    w.configure(false, 3, 300_000);
+    expect(w.record('crash')).toBe(false);
+  });
 });

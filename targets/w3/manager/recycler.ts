@@ -4,6 +4,11 @@
 // exits first; requests wait in the pool queue; then the replacement starts.
 // shutdownTimeLimit is measured from the moment a worker stops receiving requests (drain start): w3's reading of
 // "after it initiated a recycle", chosen so a slow replacement start cannot eat the old worker's drain time.
+// Web gardens: time- and request-based recycles are staggered (IIS-SPEC §3.3) — at most one runs at a time, and two
+// time-based ones start at least periodicRestart.time / maxProcesses apart, so workers started together drift apart
+// instead of all restarting at once. Memory, schedule, admin, config and unhealthy recycles are not staggered.
+// A pool stop (admin, rapid-fail, host stop, pool removal) during a recycle cancels it: RecycleCompleted with
+// `cancelled: true`, never a 5093 (the overlap did not fail; the pool went away).
 import { RECYCLE_EVENT_ID, type RecycleReason } from '../events/event-types';
 import type { WorkerProcess } from './worker-process';
 import type { AppPool } from './app-pool';
@@ -20,6 +25,9 @@ interface RecycleRecord {
 
 let recycleSeq = 0;
 
+/** Why the manager ends workers when a pool or the host stops (a replacement ended so was not a failed overlap). */
+const STOPPING = new Set(['pool-stop', 'rapid-fail', 'host-stop', 'pool-removed']);
+
 export class Recycler {
   private readonly active = new Map<number, RecycleRecord>();
   /** Old worker → its recycle. */
@@ -27,6 +35,8 @@ export class Recycler {
   private readonly shutdownTimers = new Map<WorkerProcess, NodeJS.Timeout>();
   /** Workers whose replacement failed: no new attempt before this time (avoids a start storm). */
   private readonly retryAfter = new WeakMap<WorkerProcess, number>();
+  /** When the last time-based recycle started (garden stagger). */
+  private lastTimeRecycle = 0;
 
   constructor(private readonly pool: AppPool) {}
 
@@ -51,6 +61,8 @@ export class Recycler {
     const pool = this.pool;
     if (old.state !== 'Ready' || this.byOld.has(old) || pool.state !== 'Started') return null;
     if ((this.retryAfter.get(old) ?? 0) > Date.now()) return null;
+    if (!this.staggerAllows(reason)) return null;
+    if (reason === 'Time') this.lastTimeRecycle = Date.now();
     const overlapped = !pool.config.recycling.disallowOverlappingRotation;
     const rec: RecycleRecord = { id: ++recycleSeq, reason, started: Date.now(), old, replacement: null, newReadyAt: null, overlapped };
     this.active.set(rec.id, rec);
@@ -69,6 +81,14 @@ export class Recycler {
     if (overlapped) rec.replacement = pool.startWorker(rec.id, true);
     else this.drain(old, 'recycle');
     return rec.id;
+  }
+
+  private staggerAllows(reason: RecycleReason): boolean {
+    const pool = this.pool;
+    const max = pool.config.processModel.maxProcesses;
+    if (max <= 1 || (reason !== 'Time' && reason !== 'Requests')) return true;
+    for (const rec of this.active.values()) if (rec.reason === 'Time' || rec.reason === 'Requests') return false;
+    return reason !== 'Time' || Date.now() - this.lastTimeRecycle >= pool.config.recycling.periodicRestart.time / max;
   }
 
   onWorkerReady(w: WorkerProcess): void {
@@ -94,27 +114,35 @@ export class Recycler {
     // A replacement that died before it was ready: the overlap failed, the old worker keeps serving.
     if (w.recycleId !== null) {
       const rec = this.active.get(w.recycleId);
-      if (rec && rec.overlapped) {
-        pool.ctx.events.emit({ type: 'RecycleOverlapFailed', pool: pool.name, recycleId: rec.id, workerId: rec.old.id, pid: rec.old.pid, reason: rec.reason });
-        this.active.delete(rec.id);
-        this.byOld.delete(rec.old);
-        this.retryAfter.set(rec.old, Date.now() + Math.max(1000, pool.config.processModel.startupTimeLimit));
+      if (!rec) return;
+      this.byOld.delete(rec.old);
+      if (STOPPING.has(w.endReason ?? '')) return this.complete(rec, undefined, { cancelled: true });
+      if (!rec.overlapped) {
+        // The old worker is gone already; the failed start counted as a failure and demand starts the next one.
+        return this.complete(rec, undefined, { replacementFailed: true });
       }
+      pool.ctx.events.emit({ type: 'RecycleOverlapFailed', pool: pool.name, recycleId: rec.id, workerId: rec.old.id, pid: rec.old.pid, reason: rec.reason });
+      this.active.delete(rec.id);
+      this.retryAfter.set(rec.old, Date.now() + Math.max(1000, pool.config.processModel.startupTimeLimit));
       return;
     }
     const rec = this.byOld.get(w);
     if (!rec) return;
     this.byOld.delete(w);
-    if (rec.overlapped) return this.complete(rec, w);
+    if (rec.overlapped) {
+      // Stopped (pool or host) before its replacement was ready: nothing was handed over.
+      const cancelled = rec.newReadyAt === null && STOPPING.has(w.endReason ?? '');
+      return this.complete(rec, w, cancelled ? { cancelled: true } : {});
+    }
     // Non-overlapped: the old one is gone; start the replacement now (it serves the requests that queued).
     if (pool.state === 'Started') {
       rec.replacement = pool.startWorker(rec.id);
     } else {
-      this.complete(rec, w);
+      this.complete(rec, w, { cancelled: true });
     }
   }
 
-  private complete(rec: RecycleRecord, oldExited?: WorkerProcess): void {
+  private complete(rec: RecycleRecord, oldExited?: WorkerProcess, outcome: { cancelled?: true; replacementFailed?: true } = {}): void {
     this.active.delete(rec.id);
     const now = Date.now();
     this.pool.ctx.events.emit({
@@ -130,6 +158,7 @@ export class Recycler {
       durationMs: now - rec.started,
       readyMs: rec.newReadyAt ? rec.newReadyAt - rec.started : null,
       oldExitMs: oldExited ? now - rec.started : null,
+      ...outcome,
     });
   }
 
@@ -149,8 +178,9 @@ export class Recycler {
         pool.ctx.events.emit({ type: 'ShutdownTimeout', pool: pool.name, workerId: w.id, pid: w.pid, inFlight: w.inFlight, limitMs: limit });
         w.endReason = 'shutdown-timeout';
         w.kill('shutdown-timeout');
-        // IIS 6 counts a shutdown-limit kill as a rapid-fail failure; w3 does too (except while the host stops).
-        if (why !== 'host-stop') pool.countFailure('shutdown-timeout');
+        // IIS 6 counts a shutdown-limit kill as a rapid-fail failure; w3 does too, except when the pool is going
+        // away anyway (host stop, pool removed by a reload).
+        if (why !== 'host-stop' && why !== 'pool-removed') pool.countFailure('shutdown-timeout');
       }, limit),
     );
     if (wasStarting) w.kill(why);

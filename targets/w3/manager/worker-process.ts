@@ -50,6 +50,12 @@ export class WorkerProcess extends EventEmitter {
   virtualMemoryKB = 0;
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
+  /** Its transport failed: no new requests until it answers a ping (or exits). */
+  suspected = false;
+  /** The manager sent SIGKILL (so a second kill or a drain is pointless). */
+  killRequested = false;
+  /** SIGSTOPped by the CPU throttle right now. */
+  paused = false;
 
   private child: ChildProcess | null = null;
   private socketPath: string;
@@ -57,6 +63,8 @@ export class WorkerProcess extends EventEmitter {
   private readonly log: Logger;
   private pingSeq = 0;
   private pendingPings = new Map<number, () => void>();
+  /** When the oldest unanswered ping was sent (null: none outstanding). */
+  private pingOutstandingSince: number | null = null;
   private faultSeq = 0;
   private pendingFaults = new Map<number, (r: { ok: boolean; error?: string }) => void>();
   private readyPoll: NodeJS.Timeout | null = null;
@@ -73,6 +81,21 @@ export class WorkerProcess extends EventEmitter {
 
   get exited(): boolean {
     return this.state === 'Exited';
+  }
+
+  /**
+   * May the pool hand it a new request? Not while it is being ended, after its transport failed, or while a health
+   * ping has gone unanswered for `overdueMs` (a hung worker takes no new requests: they wait in the pool queue, as
+   * in IIS where a hung w3wp dequeues nothing, and go to the replacement if it is killed).
+   */
+  dispatchable(now: number, overdueMs: number): boolean {
+    if (this.state !== 'Ready' || this.endReason !== null || this.suspected) return false;
+    return this.pingOutstandingSince === null || now - this.pingOutstandingSince < overdueMs;
+  }
+
+  /** Age of the oldest unanswered health ping, or null (GET /pools shows it: a hung worker is visible early). */
+  pingPendingMs(now: number): number | null {
+    return this.pingOutstandingSince === null ? null : now - this.pingOutstandingSince;
   }
 
   start(): void {
@@ -142,6 +165,7 @@ export class WorkerProcess extends EventEmitter {
   }
 
   private onMessage(raw: unknown): void {
+    if (this.state === 'Orphaned') return; // the manager no longer listens to it
     if (!isFromWorker(raw)) {
       this.emit('malformed', raw);
       return;
@@ -207,22 +231,27 @@ export class WorkerProcess extends EventEmitter {
   /** Resolves true when the worker answered within `timeoutMs`. */
   ping(timeoutMs: number): Promise<boolean> {
     if (this.state === 'Exited') return Promise.resolve(false);
+    this.pingOutstandingSince ??= Date.now();
+    const settle = (ok: boolean): boolean => {
+      if (ok || this.pendingPings.size === 0) this.pingOutstandingSince = null;
+      return ok;
+    };
     if (this.mode === 'command') {
       const app = this.spec.apps.find((a) => a.command)!;
       return probe(this.port, app.healthPath, timeoutMs).then(
-        () => true,
-        () => false,
+        () => settle(true),
+        () => settle(false),
       );
     }
     return new Promise((resolve) => {
       const seq = ++this.pingSeq;
       const timer = setTimeout(() => {
         this.pendingPings.delete(seq);
-        resolve(false);
+        resolve(settle(false));
       }, timeoutMs);
       this.pendingPings.set(seq, () => {
         clearTimeout(timer);
-        resolve(this.state !== 'Exited');
+        resolve(settle(this.state !== 'Exited'));
       });
       this.send({ type: 'ping', seq });
     });
@@ -258,6 +287,8 @@ export class WorkerProcess extends EventEmitter {
 
   signal(sig: NodeJS.Signals): void {
     if (this.state === 'Exited' || !this.pid) return;
+    if (sig === 'SIGSTOP') this.paused = true;
+    if (sig === 'SIGCONT') this.paused = false;
     try {
       // Command workers run in their own process group: signal the whole group.
       process.kill(this.mode === 'command' ? -this.pid : this.pid, sig);
@@ -268,6 +299,7 @@ export class WorkerProcess extends EventEmitter {
 
   kill(reason: string): void {
     this.endReason ??= reason;
+    this.killRequested = true;
     this.signal('SIGKILL');
   }
 
@@ -282,13 +314,19 @@ export class WorkerProcess extends EventEmitter {
     }
   }
 
-  /** Forget the worker without killing it (orphaning). */
-  detach(): void {
-    this.child?.removeAllListeners('exit');
-    if (this.child?.connected) this.child.disconnect();
-    this.child?.unref();
-    this.upstream?.destroy().catch(() => undefined);
+  /**
+   * Orphaning: stop serving and listening to it, but leave the process running (for a debugger or a dump). The
+   * control channel stays open on purpose: closing it makes a module worker exit (it never outlives its host).
+   * Requests in flight on it fail now (and are replayed or answered 502 by the listener). 'exit' still fires.
+   */
+  orphan(): void {
+    if (this.state === 'Exited') return;
+    this.endReason = 'orphaned';
     this.state = 'Orphaned';
+    if (this.readyPoll) clearTimeout(this.readyPoll);
+    if (this.paused) this.signal('SIGCONT');
+    this.upstream?.destroy().catch(() => undefined);
+    this.upstream = null;
   }
 }
 

@@ -14,8 +14,33 @@ interface AppEntry {
   module: string;
 }
 
+const rawSend = process.send?.bind(process);
+
 function send(msg: FromWorker): void {
-  if (process.send && process.connected) process.send(msg);
+  if (rawSend && process.connected) rawSend(msg);
+}
+
+/**
+ * The control channel is Node IPC, which the application shares: `process.send` is visible to app code. The only
+ * message an app may put on it is { type: 'unhealthy', reason? } (api.ts). Anything else an app sends — PM2's
+ * process.send('ready'), cluster-style messages — is dropped here with one warning, so an ordinary Node app is never
+ * mistaken for a corrupted worker (a malformed control message kills the worker and counts toward rapid-fail).
+ */
+function guardAppMessages(): void {
+  if (!rawSend) return;
+  let warned = false;
+  process.send = ((msg: unknown, ...rest: unknown[]): boolean => {
+    const m = msg as { type?: unknown; reason?: unknown } | null;
+    if (m && typeof m === 'object' && m.type === 'unhealthy') {
+      send({ type: 'unhealthy', reason: typeof m.reason === 'string' ? m.reason : undefined });
+    } else if (!warned) {
+      warned = true;
+      send({ type: 'log', level: 'warn', msg: `application message on the w3 control channel ignored: ${JSON.stringify(msg)?.slice(0, 200)}` });
+    }
+    const cb = rest.find((r) => typeof r === 'function') as ((err: Error | null) => void) | undefined;
+    if (cb) process.nextTick(cb, null);
+    return true;
+  }) as typeof process.send;
 }
 
 function prefixMatch(url: string, prefix: string): boolean {
@@ -35,6 +60,7 @@ async function main(): Promise<void> {
     agent = require('../../../faults/agent/agent').createFaultAgent() as FaultAgent;
   }
 
+  guardAppMessages();
   // Longest prefix first, so /api/v2 wins over /api and / .
   const handlers: { path: string; listener: RequestListener }[] = apps
     .sort((a, b) => b.path.length - a.path.length)
@@ -61,6 +87,10 @@ async function main(): Promise<void> {
     shuttingDown = true;
     server.close(() => process.exit(0));
     server.closeIdleConnections();
+    // The manager asks only once it has no request in flight here, so every connection left is idle from its
+    // side; Node may still count one as busy (e.g. a request the listener aborted mid-write), which would keep
+    // the worker alive until shutdownTimeLimit. Close what remains after a short grace.
+    setTimeout(() => server.closeAllConnections(), 200).unref();
   };
 
   process.on('message', (raw: unknown) => {

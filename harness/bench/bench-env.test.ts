@@ -1,0 +1,21 @@
+import { readBenchParams, BenchParamError } from './bench-env';
+
+describe('readBenchParams', () => {
+  it('defaults to 10 s runs with a 2 s warm-up, 100 connections, 20 recycles', () => {
+    expect(readBenchParams({}, '/repo')).toEqual({ durationS: 10, warmupS: 2, connections: 100, recycles: 20, w3Bin: '/repo/bin/w3lab.js' });
+  });
+
+  it('shortens the warm-up for quick trial runs', () => {
+    expect(readBenchParams({ BENCH_DURATION_S: '2' }, '/repo')).toMatchObject({ durationS: 2, warmupS: 1 });
+  });
+
+  it('resolves BENCH_W3_BIN against the repository root', () => {
+    expect(readBenchParams({ BENCH_W3_BIN: 'other/bin/w3lab.js' }, '/repo').w3Bin).toBe('/repo/other/bin/w3lab.js');
+  });
+
+  it('rejects values that are not positive numbers, naming the variable', () => {
+    expect(() => readBenchParams({ BENCH_DURATION_S: 'ten' }, '/repo')).toThrow(BenchParamError);
+    expect(() => readBenchParams({ BENCH_CONNECTIONS: '1.5' }, '/repo')).toThrow(/BENCH_CONNECTIONS/);
+    expect(() => readBenchParams({ BENCH_RECYCLES: '0' }, '/repo')).toThrow(/BENCH_RECYCLES/);
+  });
+});

@@ -1,0 +1,192 @@
+// Starting and stopping the servers the benchmarks measure, each as real child processes on port 0 / temp sockets:
+// the bare Node baseline, w3 (through its CLI and a generated config; talked to only through its admin API), and
+// the node-http-agent proxy with its worker. Each returns a StartedServer whose stop() is idempotent and leaves no
+// process behind (see managed-process).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AdminClient } from '../../targets/w3/admin/admin-client';
+import { startProcess, sleep, type ManagedProcess, type ProcessRegistry } from './managed-process';
+
+export interface StartedServer {
+  name: string;
+  url: string;
+  port: number;
+  processes: ManagedProcess[];
+  /** Graceful stop (SIGTERM, then SIGKILL); idempotent. */
+  stop(): Promise<void>;
+  /** Forced; idempotent. */
+  kill(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+
+function childScript(name: string): string {
+  // This module runs from dist/harness/bench; the children are compiled beside it.
+  const file = path.join(__dirname, 'children', `${name}.js`);
+  if (!fs.existsSync(file)) throw new Error(`bench: ${file} is missing; run \`npm run build\` first`);
+  return file;
+}
+
+export function tempDir(prefix: string, registry: ProcessRegistry): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  registry.addDir(dir);
+  return dir;
+}
+
+interface Listening {
+  listening: { port?: number; socket?: string };
+}
+
+async function stopAll(procs: ManagedProcess[], how: 'stop' | 'kill', dir?: string): Promise<void> {
+  // Front first (reverse start order), so the back end never sees its client vanish mid-request during a stop.
+  for (const p of [...procs].reverse()) await (how === 'stop' ? p.stop() : p.kill());
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** (a) bare Node: http.createServer(require(app)) in a child process, keepAliveTimeout 120 s. */
+export async function startBareNode(app: string, registry: ProcessRegistry): Promise<StartedServer> {
+  const proc = startProcess('bare-node', process.execPath, [childScript('bare-node-server'), '--app', app, '--port', '0'], registry);
+  try {
+    const line = await proc.waitForJsonLine<Listening>((j) => 'listening' in j, READY_TIMEOUT_MS);
+    const port = line.listening.port ?? 0;
+    return {
+      name: 'bare-node',
+      url: `http://127.0.0.1:${port}`,
+      port,
+      processes: [proc],
+      stop: () => stopAll([proc], 'stop'),
+      kill: () => stopAll([proc], 'kill'),
+    };
+  } catch (err) {
+    await proc.kill();
+    throw err;
+  }
+}
+
+/** The alternative transport: node:http reverse proxy with a keep-alive Agent → worker (hello) over a Unix socket. */
+export async function startNodeAgentProxy(app: string, registry: ProcessRegistry): Promise<StartedServer> {
+  const dir = tempDir('w3lab-bench-proxy-', registry);
+  const socket = path.join(dir, 'worker.sock');
+  const procs: ManagedProcess[] = [];
+  try {
+    const worker = startProcess('proxy-worker', process.execPath, [
+      childScript('bare-node-server'),
+      '--app',
+      app,
+      '--socket',
+      socket,
+      '--keep-alive-timeout-ms',
+      '0',
+    ], registry);
+    procs.push(worker);
+    await worker.waitForJsonLine((j) => 'listening' in j, READY_TIMEOUT_MS);
+    const proxy = startProcess('node-agent-proxy', process.execPath, [childScript('node-agent-proxy'), '--upstream-socket', socket], registry);
+    procs.push(proxy);
+    const line = await proxy.waitForJsonLine<Listening>((j) => 'listening' in j, READY_TIMEOUT_MS);
+    const port = line.listening.port ?? 0;
+    return {
+      name: 'node-agent-proxy',
+      url: `http://127.0.0.1:${port}`,
+      port,
+      processes: procs,
+      stop: () => stopAll(procs, 'stop', dir),
+      kill: () => stopAll(procs, 'kill', dir),
+    };
+  } catch (err) {
+    await stopAll(procs, 'kill', dir);
+    throw err;
+  }
+}
+
+export interface W3WorkerSnapshot {
+  id: number;
+  pid: number;
+  state: string;
+  requests?: number;
+  inFlight?: number;
+}
+
+export interface W3PoolSnapshot {
+  name: string;
+  state: string;
+  workers: W3WorkerSnapshot[];
+}
+
+export interface W3Server extends StartedServer {
+  admin: AdminClient;
+  adminSocket: string;
+  pools(): Promise<W3PoolSnapshot[]>;
+  /** Ready workers of `pool`. */
+  readyWorkers(pool: string): Promise<W3WorkerSnapshot[]>;
+}
+
+export interface W3Options {
+  registry: ProcessRegistry;
+  /** The `w3lab` launcher (bin/w3lab.js). */
+  bin: string;
+  app: string;
+  maxProcesses: number;
+  pool?: string;
+  /** Extra pool settings merged over the bench defaults (e.g. processModel.shutdownTimeLimit). */
+  processModel?: Record<string, unknown>;
+}
+
+/** w3 through `w3lab serve` on a generated config: one pool, AlwaysRunning, hello app, access log off. */
+export async function startW3(opts: W3Options): Promise<W3Server> {
+  const dir = tempDir('w3lab-bench-w3-', opts.registry);
+  const pool = opts.pool ?? 'app';
+  const adminSocket = path.join(dir, 'admin.sock');
+  const config = {
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { socket: adminSocket },
+    logging: { level: 'info', accessLog: false },
+    pools: [
+      {
+        name: pool,
+        startMode: 'AlwaysRunning',
+        processModel: { maxProcesses: opts.maxProcesses, ...(opts.processModel ?? {}) },
+      },
+    ],
+    applications: [{ path: '/', pool, module: opts.app }],
+  };
+  const file = path.join(dir, 'w3.json');
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  const proc = startProcess(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file], opts.registry);
+  const procs = [proc];
+  try {
+    const line = await proc.waitForJsonLine<{ event: { listen: { port: number } } }>(
+      (j) => (j['event'] as { type?: string } | undefined)?.type === 'HostStarted',
+      READY_TIMEOUT_MS,
+    );
+    const port = line.event.listen.port;
+    const admin = new AdminClient({ socketPath: adminSocket });
+    const pools = (): Promise<W3PoolSnapshot[]> => admin.request<W3PoolSnapshot[]>('GET', '/pools');
+    const readyWorkers = async (name: string): Promise<W3WorkerSnapshot[]> => {
+      const p = (await pools()).find((x) => x.name === name);
+      return (p?.workers ?? []).filter((w) => w.state === 'Ready');
+    };
+    // AlwaysRunning: the first worker starts with the host; measure only once it is ready.
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while ((await readyWorkers(pool)).length === 0) {
+      if (Date.now() > deadline || proc.exited()) throw new Error(`w3: no ready worker within ${READY_TIMEOUT_MS} ms:\n${proc.tail()}`);
+      await sleep(50);
+    }
+    proc.snapshotDescendants();
+    return {
+      name: `w3-${opts.maxProcesses}w`,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      processes: procs,
+      admin,
+      adminSocket,
+      pools,
+      readyWorkers,
+      stop: () => stopAll(procs, 'stop', dir),
+      kill: () => stopAll(procs, 'kill', dir),
+    };
+  } catch (err) {
+    await stopAll(procs, 'kill', dir);
+    throw err;
+  }
+}

@@ -1,0 +1,127 @@
+// Reading a stored run folder back: run.json, history.jsonl, events.jsonl and results.json, plus the workload
+// window (start/end) the runner used. Every report, the JUnit writer and `compare` start from a LoadedRun, so a
+// run folder means the same thing to all of them. A folder a crash cut short still loads (missing files → empty).
+import fs from 'node:fs';
+import path from 'node:path';
+import { readHistory } from '../history/writer';
+import type { HistoryRecord, MarkRecord } from '../history/types';
+import type { W3Event } from '../../targets/w3/events/event-types';
+import type { CheckResult, Validity } from '../checkers';
+import type { RunStats } from '../results/stats';
+
+/** The fields of run.json the reports read (the runner writes more). */
+export interface StoredRunInfo {
+  runId?: string;
+  scenario: string;
+  description?: string;
+  target: string;
+  runtime?: string;
+  seed?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  status?: string;
+  versions?: { node?: string; w3lab?: string; git?: string | null };
+  scenarioConfig?: unknown;
+  valid?: Validity;
+  [k: string]: unknown;
+}
+
+export interface StoredResults {
+  valid: Validity;
+  summary: string;
+  checks: CheckResult[];
+  stats?: RunStats;
+  faultErrors?: string[];
+  error?: string | null;
+}
+
+export interface LoadedRun {
+  dir: string;
+  info: StoredRunInfo;
+  history: HistoryRecord[];
+  events: W3Event[];
+  results: StoredResults | null;
+  summaryMd: string | null;
+  /** Workload start and end (epoch ms), as the runner defined them for the checkers. */
+  start: number;
+  end: number;
+}
+
+/** A bad run folder or argument: the CLI maps it to exit code 254. */
+export class RunFolderError extends Error {
+  readonly code = 'LAB_ERR_RUN_FOLDER';
+  readonly exitCode = 254;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RunFolderError';
+  }
+}
+
+export const isRunDir = (dir: string): boolean => fs.existsSync(path.join(dir, 'run.json'));
+
+function readJson<T>(file: string): T | null {
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new RunFolderError(`${file}: not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+}
+
+/** events.jsonl; like the history, a last line cut short by a crash is dropped. */
+export function readEvents(file: string): W3Event[] {
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const out: W3Event[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line) as W3Event);
+    } catch (err) {
+      if (i !== lines.length - 1) throw new RunFolderError(`${file}:${i + 1}: not a JSON event`, { cause: err });
+    }
+  });
+  return out;
+}
+
+/**
+ * The runner's start is the moment of the workload-start mark and its end the workload-end mark. A run cut short
+ * has no end mark: the last thing recorded stands in for it.
+ */
+export function workloadWindow(history: HistoryRecord[], fallbackStart: number): { start: number; end: number } {
+  const marks = history.filter((r): r is MarkRecord => r.kind === 'mark');
+  const startMark = marks.find((m) => m.name === 'workload-start');
+  const endMark = marks.find((m) => m.name === 'workload-end');
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of history) {
+    const t0 = r.kind === 'socket' ? r.opened : r.t;
+    const t1 = r.kind === 'request' ? r.t + r.latencyMs : r.kind === 'socket' ? (r.closed ?? r.opened) : r.t;
+    first = Math.min(first, t0);
+    last = Math.max(last, t1);
+  }
+  const start = startMark?.t ?? (Number.isFinite(first) ? first : fallbackStart);
+  const end = endMark?.t ?? (Number.isFinite(last) ? last : start);
+  return { start, end: Math.max(end, start) };
+}
+
+export function loadRun(dir: string): LoadedRun {
+  const abs = path.resolve(dir);
+  if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new RunFolderError(`${dir}: no such folder`);
+  const info = readJson<StoredRunInfo>(path.join(abs, 'run.json'));
+  if (!info) throw new RunFolderError(`${dir}: not a run folder (no run.json)`);
+  const historyFile = path.join(abs, 'history.jsonl');
+  let history: HistoryRecord[] = [];
+  try {
+    history = fs.existsSync(historyFile) ? readHistory(historyFile) : [];
+  } catch (err) {
+    throw new RunFolderError(`${historyFile}: ${(err as Error).message}`, { cause: err });
+  }
+  const events = readEvents(path.join(abs, 'events.jsonl'));
+  const results = readJson<StoredResults>(path.join(abs, 'results.json'));
+  const summaryFile = path.join(abs, 'summary.md');
+  const summaryMd = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : null;
+  const startedAt = info.startedAt ? Date.parse(info.startedAt) : NaN;
+  const { start, end } = workloadWindow(history, Number.isFinite(startedAt) ? startedAt : 0);
+  return { dir: abs, info: { ...info, scenario: String(info.scenario ?? path.basename(path.dirname(abs))), target: String(info.target ?? '?') }, history, events, results, summaryMd, start, end };
+}

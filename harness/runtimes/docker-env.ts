@@ -1,0 +1,58 @@
+// The Docker side of the container runtime's environment: runs scripts/ensure-docker.sh (install, start dockerd,
+// build the registry-free node base image) and sets the testcontainers settings that make it work offline.
+// Nothing here runs at import time; callers decide when Docker is needed.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from '../../targets/w3/util/compiled-path';
+
+export interface DockerAvailability {
+  ok: boolean;
+  /** The base image ensure-docker.sh made or found (w3lab/node-base:<node version>). */
+  baseImage?: string;
+  /** Why Docker is unavailable (the script's error lines), when !ok. */
+  reason?: string;
+  /** Everything the script printed. */
+  output: string;
+  durationMs: number;
+}
+
+/** Base image tag for the node running this process (what ensure-docker.sh builds for it). */
+export function localBaseImage(): string {
+  return `w3lab/node-base:${process.versions.node}`;
+}
+
+/**
+ * testcontainers settings for machines without a registry: no Ryuk (its image cannot be pulled; the lab removes
+ * its containers by label) and a fixed host (otherwise it may start alpine to find the gateway). Values the user
+ * set explicitly win.
+ */
+export function prepareTestcontainersEnv(env: NodeJS.ProcessEnv = process.env): void {
+  env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+}
+
+/**
+ * Runs scripts/ensure-docker.sh synchronously (it serialises concurrent callers itself). Never throws: a machine
+ * where Docker cannot run yields { ok: false, reason }.
+ */
+export function ensureDocker(opts: { timeoutMs?: number } = {}): DockerAvailability {
+  const started = Date.now();
+  const script = path.join(repoRoot(), 'scripts', 'ensure-docker.sh');
+  const r = spawnSync('bash', [script], {
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 300_000,
+    env: { ...process.env, W3LAB_NODE: process.execPath },
+  });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const durationMs = Date.now() - started;
+  if (r.error || r.status !== 0) {
+    const errLines = (r.stderr ?? '').split('\n').filter((l) => l.trim() !== '');
+    const reason = r.error
+      ? `ensure-docker.sh could not run: ${r.error.message}`
+      : errLines.filter((l) => l.includes('ERROR')).join('; ') || errLines.slice(-3).join('; ') || `exit ${r.status}`;
+    return { ok: false, reason, output, durationMs };
+  }
+  const m = /^BASE_IMAGE=(\S+)$/m.exec(r.stdout ?? '');
+  prepareTestcontainersEnv();
+  return { ok: true, baseImage: m?.[1] ?? localBaseImage(), output, durationMs };
+}

@@ -1,0 +1,47 @@
+// The node-cluster image's runtime contract (targets/peers/node-cluster/Dockerfile), for the node-cluster target's
+// `--runtime container`: workers listen on 0.0.0.0:8080 inside (published on 127.0.0.1), the control endpoint stays
+// on the container's loopback (reached over exec), readiness is the primary's HostStarted line.
+import { ContainerAdminClient } from './container-admin';
+import { startContainer, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
+import { W3_READY_LOG } from './w3-container';
+
+export const NODE_CLUSTER_CONTAINER_PORT = 8080;
+export const NODE_CLUSTER_CONTROL_PORT = 9090;
+
+export interface StartNodeClusterContainerOptions
+  extends Omit<StartContainerOptions, 'ports' | 'waitForLog' | 'waitForHttp' | 'command' | 'role'> {
+  workers?: number;
+  /** App module path inside the image (toContainerPath of a repository file). */
+  app?: string;
+  faultInjection?: { enabled: boolean; token: string };
+}
+
+export interface StartedNodeClusterContainer {
+  container: StartedContainerHandle;
+  control: ContainerAdminClient;
+  url(): string;
+}
+
+export async function startNodeClusterContainer(opts: StartNodeClusterContainerOptions): Promise<StartedNodeClusterContainer> {
+  const { workers, app, faultInjection, env, ...rest } = opts;
+  const container = await startContainer({
+    ...rest,
+    role: 'node-cluster',
+    ports: [NODE_CLUSTER_CONTAINER_PORT],
+    env: {
+      ...env,
+      HOST: '0.0.0.0',
+      PORT: String(NODE_CLUSTER_CONTAINER_PORT),
+      CONTROL_PORT: String(NODE_CLUSTER_CONTROL_PORT),
+      ...(workers !== undefined ? { WORKERS: String(workers) } : {}),
+      ...(app ? { APP: app } : {}),
+      ...(faultInjection?.enabled ? { W3LAB_FAULTS: '1', CONTROL_TOKEN: faultInjection.token } : {}),
+    },
+    waitForLog: W3_READY_LOG,
+  });
+  const control = new ContainerAdminClient(container, {
+    port: NODE_CLUSTER_CONTROL_PORT,
+    faultToken: faultInjection?.enabled ? faultInjection.token : undefined,
+  });
+  return { container, control, url: () => container.url() };
+}

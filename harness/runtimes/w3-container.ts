@@ -1,0 +1,75 @@
+// The w3 image's runtime contract, for whoever runs w3 with `--runtime container` (the w3 target, tests, bench):
+// where the config, apps and admin socket live inside the container, how a host-side config is adapted to it, and
+// a one-call start that returns the container, its endpoint and an admin client (over exec, nothing published).
+import path from 'node:path';
+import { repoRoot } from '../../targets/w3/util/compiled-path';
+import { ContainerAdminClient } from './container-admin';
+import { startContainer, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
+
+/** Repository root inside the image (the Dockerfile's WORKDIR). */
+export const W3_CONTAINER_ROOT = '/opt/w3lab';
+export const W3_CONTAINER_CONFIG = '/config/w3.json';
+/** The only writable folder besides /tmp, owned by uid 1000. */
+export const W3_CONTAINER_RUN_DIR = '/run/w3';
+export const W3_CONTAINER_ADMIN_SOCKET = `${W3_CONTAINER_RUN_DIR}/admin.sock`;
+export const W3_CONTAINER_PORT = 8080;
+/** The pino line w3 writes when it listens (the wait strategy). */
+export const W3_READY_LOG = /"type":"HostStarted"/;
+
+/** Maps a path inside the repository (e.g. an app module) to the same file inside the image. */
+export function toContainerPath(hostPath: string, root = repoRoot()): string {
+  const rel = path.relative(root, path.resolve(hostPath));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new Error(`${hostPath} is outside the repository; only files inside it are in the image`);
+  }
+  return path.posix.join(W3_CONTAINER_ROOT, ...rel.split(path.sep));
+}
+
+/**
+ * Adapts a w3 config for the container: listens on 0.0.0.0:8080 inside (published on 127.0.0.1 outside), admin
+ * socket in /run/w3, no TCP admin. Application `module` paths must already be container paths (toContainerPath)
+ * or paths relative to /config.
+ */
+export function containerizeW3Config(config: Record<string, unknown>): Record<string, unknown> {
+  const admin = (config.admin ?? {}) as Record<string, unknown>;
+  return {
+    ...config,
+    listen: { host: '0.0.0.0', port: W3_CONTAINER_PORT },
+    admin: { ...admin, socket: W3_CONTAINER_ADMIN_SOCKET, tcp: null },
+  };
+}
+
+export interface StartW3ContainerOptions
+  extends Omit<StartContainerOptions, 'ports' | 'files' | 'waitForLog' | 'waitForHttp' | 'command' | 'role'> {
+  /** A w3 config (already containerized or not: containerizeW3Config is applied). */
+  config: Record<string, unknown>;
+  faultInjection?: { enabled: boolean; token: string };
+  logLevel?: string;
+}
+
+export interface StartedW3Container {
+  container: StartedContainerHandle;
+  admin: ContainerAdminClient;
+  /** Current base URL (re-read after restart()). */
+  url(): string;
+}
+
+export async function startW3Container(opts: StartW3ContainerOptions): Promise<StartedW3Container> {
+  const { config, faultInjection, logLevel, ...rest } = opts;
+  const command: string[] = [];
+  if (faultInjection?.enabled) command.push('--enable-faults', '--fault-token', faultInjection.token);
+  if (logLevel) command.push('--log-level', logLevel);
+  const container = await startContainer({
+    ...rest,
+    role: 'w3',
+    ports: [W3_CONTAINER_PORT],
+    command,
+    files: [{ path: W3_CONTAINER_CONFIG, content: JSON.stringify(containerizeW3Config(config), null, 2) }],
+    waitForLog: W3_READY_LOG,
+  });
+  const admin = new ContainerAdminClient(container, {
+    socketPath: W3_CONTAINER_ADMIN_SOCKET,
+    faultToken: faultInjection?.enabled ? faultInjection.token : undefined,
+  });
+  return { container, admin, url: () => container.url() };
+}

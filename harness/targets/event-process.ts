@@ -1,0 +1,234 @@
+// A target's main process as the lab runs it: a Node program whose stdout carries pino/JSON lines, some of them
+// `{"event":{...}}` (w3's event vocabulary; the node-cluster primary prints the same). This module owns spawning it,
+// copying stdout + stderr into the run's log file, collecting the events as they arrive, waiting for one with a
+// deadline (failing with the log tail when the process exits first), and the end of it: stop() (SIGTERM, then
+// SIGKILL after a grace period) and kill() (SIGKILL at once), both idempotent, both making sure that no worker the
+// process started survives it — workers are known from WorkerStarting events and from /proc.
+//
+// The child gets an IPC channel it never has to use: w3 and the cluster primary shut down when it closes, so a lab
+// that dies without cleaning up does not leave servers behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import type { W3Event } from '../../targets/w3/events/event-types';
+import { TargetError } from './errors';
+import { descendants, killRefs, refOf, waitGone, type ProcessRef } from './process-tree';
+
+const TAIL_CHARS = 6000;
+const GONE_EVENTS = new Set(['WorkerExited', 'WorkerCrashed', 'WorkerKilled']);
+
+export interface EventProcessOptions {
+  /** Target name, for messages. */
+  name: string;
+  /** Arguments to `node`. */
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** stdout + stderr are appended here. */
+  logFile: string;
+  log: Logger;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class EventProcess {
+  readonly pid: number;
+  private readonly child: ChildProcess;
+  private readonly logStream: fs.WriteStream;
+  private readonly seen: W3Event[] = [];
+  private readonly waiters = new Set<() => void>();
+  /** Workers reported by WorkerStarting and not (yet) reported gone. */
+  private readonly liveWorkers = new Map<number, ProcessRef>();
+  private readonly allWorkers = new Set<number>();
+  private exit: Exit | null = null;
+  private readonly exited: Promise<Exit>;
+  private readonly closed: Promise<void>;
+  private tailText = '';
+  private partial = '';
+  private ending: Promise<void> | null = null;
+
+  constructor(private readonly o: EventProcessOptions) {
+    this.logStream = fs.createWriteStream(o.logFile, { flags: 'a' });
+    this.logStream.on('error', (err) => o.log.warn({ err: err.message, file: o.logFile }, 'target log not writable'));
+    this.child = spawn(process.execPath, o.args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    if (this.child.pid === undefined) throw new TargetError('LAB_ERR_TARGET_START', `${o.name}: could not spawn node ${o.args.join(' ')}`);
+    this.pid = this.child.pid;
+    // The channel is only there so the child notices when the lab is gone; it must not keep the lab alive.
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+    this.child.on('error', (err) => this.append(`[lab] ${o.name} process error: ${err.message}\n`));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        this.notify();
+        resolve(this.exit);
+      }),
+    );
+    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.append(text);
+      this.parse(text);
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => this.append(chunk.toString('utf8')));
+  }
+
+  private append(text: string): void {
+    if (this.logStream.writable) this.logStream.write(text);
+    this.tailText = (this.tailText + text).slice(-TAIL_CHARS);
+  }
+
+  private parse(text: string): void {
+    this.partial += text;
+    let i: number;
+    while ((i = this.partial.indexOf('\n')) >= 0) {
+      const line = this.partial.slice(0, i).trim();
+      this.partial = this.partial.slice(i + 1);
+      if (!line.startsWith('{') || !line.includes('"event"')) continue;
+      let parsed: { event?: W3Event };
+      try {
+        parsed = JSON.parse(line) as { event?: W3Event };
+      } catch {
+        continue; // a worker's own output interleaved with ours: not an event line
+      }
+      const e = parsed.event;
+      if (e && typeof e.type === 'string' && typeof e.t === 'number') this.record(e);
+    }
+  }
+
+  private record(e: W3Event): void {
+    this.seen.push(e);
+    if (typeof e.pid === 'number' && e.pid !== this.pid) {
+      if (e.type === 'WorkerStarting') {
+        this.allWorkers.add(e.pid);
+        this.liveWorkers.set(e.pid, refOf(e.pid));
+      } else if (GONE_EVENTS.has(e.type)) this.liveWorkers.delete(e.pid);
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Every event seen so far, in arrival order (a copy). */
+  events(): W3Event[] {
+    return this.seen.slice();
+  }
+
+  /** Last output of the process (stdout + stderr). */
+  tail(): string {
+    return this.tailText;
+  }
+
+  running(): boolean {
+    return this.exit === null;
+  }
+
+  /** The host itself or a worker it reported. */
+  owns(pid: number): boolean {
+    return pid === this.pid || this.allWorkers.has(pid);
+  }
+
+  /** Resolves with the first event (from index `from` on) matching pred; rejects on timeout or exit. */
+  waitForEvent(pred: (e: W3Event) => boolean, timeoutMs: number, what: string, from = 0): Promise<W3Event> {
+    return new Promise((resolve, reject) => {
+      let scanned = from;
+      const check = (): void => {
+        for (; scanned < this.seen.length; scanned++) {
+          const e = this.seen[scanned]!;
+          if (pred(e)) return finish(() => resolve(e));
+        }
+        if (this.exit) {
+          const how = this.exit.signal ? `signal ${this.exit.signal}` : `code ${String(this.exit.code)}`;
+          finish(() => reject(this.failure(`${this.o.name} exited (${how}) while waiting for ${what}`)));
+        }
+      };
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        settle();
+      };
+      const timer = setTimeout(() => finish(() => reject(this.failure(`${this.o.name}: no ${what} within ${timeoutMs} ms`))), timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  private failure(message: string): TargetError {
+    return new TargetError('LAB_ERR_TARGET_START', `${message}; log ${this.o.logFile} ends with:\n${this.tailText.slice(-3000)}`);
+  }
+
+  /** SIGTERM, SIGKILL after graceMs; then any worker or descendant still alive is killed. Idempotent. */
+  stop(graceMs: number): Promise<void> {
+    this.ending ??= this.end(async (tree) => {
+      if (this.running()) {
+        this.signalSelf('SIGTERM');
+        if (!(await settlesWithin(this.exited, graceMs))) {
+          this.o.log.warn({ target: this.o.name, graceMs }, 'target did not stop in time; killing it');
+          for (const r of descendants(this.pid)) tree.push(r);
+          this.signalSelf('SIGKILL');
+        }
+      }
+    });
+    return this.ending;
+  }
+
+  /** SIGKILL to the process and every worker and descendant of it. Idempotent (joins a stop() under way). */
+  kill(): Promise<void> {
+    if (this.ending) {
+      // A graceful stop may be waiting out its grace period: cut it short.
+      if (this.running()) this.signalSelf('SIGKILL');
+      return this.ending;
+    }
+    this.ending = this.end(async () => {
+      if (this.running()) this.signalSelf('SIGKILL');
+    });
+    return this.ending;
+  }
+
+  private async end(stopHost: (tree: ProcessRef[]) => Promise<void>): Promise<void> {
+    // Taken before the host goes: once it is dead its children are re-parented and no longer found under it.
+    const tree = this.running() ? descendants(this.pid) : [];
+    try {
+      await stopHost(tree);
+      await this.exited;
+      const leftovers = [...this.liveWorkers.values(), ...tree];
+      const killed = killRefs(leftovers);
+      if (killed.length > 0) this.o.log.warn({ target: this.o.name, pids: killed }, 'killed processes that outlived the target');
+      const survivors = await waitGone(leftovers, 3000);
+      if (survivors.length > 0) this.o.log.error({ target: this.o.name, pids: survivors.map((r) => r.pid) }, 'processes survived SIGKILL');
+      this.liveWorkers.clear();
+      // The pipes close when the last process holding them (workers inherit stdout) is gone.
+      await settlesWithin(this.closed, 2000);
+    } finally {
+      this.child.stdout?.destroy();
+      this.child.stderr?.destroy();
+      await new Promise<void>((resolve) => this.logStream.end(resolve));
+    }
+  }
+
+  /** Until Node has reaped the child (its 'exit'), its PID cannot have been reused: signalling it is safe. */
+  private signalSelf(signal: NodeJS.Signals): void {
+    if (!this.running()) return;
+    try {
+      this.child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** True when p settles within ms; the timer is cleared either way (no stray handles). */
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    p.then(done, done);
+  });
+}

@@ -1,0 +1,24 @@
+// The targets the lab knows by name (`--target`, a scenario's `target:`). Each lookup builds a fresh Target, so
+// nothing is shared between runs.
+import { TargetError } from './errors';
+import { createNodeClusterTarget } from './node-cluster-target';
+import type { Target } from './types';
+import { createW3Target } from './w3-target';
+
+const FACTORIES: Record<string, () => Target> = {
+  w3: createW3Target,
+  'node-cluster': createNodeClusterTarget,
+};
+
+export function targetNames(): string[] {
+  return Object.keys(FACTORIES);
+}
+
+/** Throws TargetError LAB_ERR_UNKNOWN_TARGET (listing the known names) for an unknown name. */
+export function getTarget(name: string): Target {
+  const factory = Object.prototype.hasOwnProperty.call(FACTORIES, name) ? FACTORIES[name] : undefined;
+  if (!factory) {
+    throw new TargetError('LAB_ERR_UNKNOWN_TARGET', `unknown target "${name}"; known targets: ${targetNames().join(', ')}`);
+  }
+  return factory();
+}

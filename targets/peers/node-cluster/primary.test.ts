@@ -1,0 +1,100 @@
+// Tests of the node-cluster primary on its own (no lab adapter): SIGUSR2 rolling restart, the control endpoint's
+// token and validation, and SIGTERM. The adapter's tests (harness/targets/node-cluster-target.test.ts) cover the rest.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+const PRIMARY = path.join(__dirname, 'primary.js');
+const PRELOAD = path.resolve(__dirname, '..', '..', '..', 'dist', 'faults', 'agent', 'preload.js');
+
+interface Ev {
+  type: string;
+  [k: string]: unknown;
+}
+
+function startPrimary(env: Record<string, string>) {
+  const child = spawn(process.execPath, [PRIMARY], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: Ev[] = [];
+  let buf = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    buf += c.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        const j = JSON.parse(line) as { event?: Ev };
+        if (j.event) events.push(j.event);
+      } catch {
+        /* not ours */
+      }
+    }
+  });
+  child.stderr!.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = async (pred: (e: Ev) => boolean, what: string, timeoutMs = 10_000): Promise<Ev> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = events.find(pred);
+      if (e) return e;
+      if (Date.now() > deadline) throw new Error(`no ${what}; events: ${events.map((x) => x.type).join(' ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, events, exited, waitFor };
+}
+
+function call(port: number, method: string, route: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port, method, path: route, agent: false, headers: token ? { 'X-W3-Fault-Token': token } : {} }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+describe('node-cluster primary', () => {
+  let p: ReturnType<typeof startPrimary> | undefined;
+  afterEach(() => {
+    if (p && p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  });
+
+  it('rolls its workers on SIGUSR2 and stops them on SIGTERM', async () => {
+    p = startPrimary({ WORKERS: '2' });
+    await p.waitFor((e) => e.type === 'HostStarted', 'HostStarted');
+    const first = p.events.filter((e) => e.type === 'WorkerReady').map((e) => e['pid']);
+    p.child.kill('SIGUSR2');
+    await p.waitFor(() => p!.events.filter((e) => e.type === 'RecycleCompleted').length === 2, 'two RecycleCompleted');
+    const completed = p.events.filter((e) => e.type === 'RecycleCompleted');
+    expect(completed.map((e) => e['oldPid']).sort()).toEqual([...first].sort());
+    for (const c of completed) {
+      // Overlapped: the replacement was listening before the old worker was told to go.
+      const ready = p.events.find((e) => e.type === 'WorkerReady' && e['pid'] === c['newPid'])!;
+      const draining = p.events.find((e) => e.type === 'WorkerDraining' && e['pid'] === c['oldPid'])!;
+      expect(draining['t']).toBeGreaterThanOrEqual(ready['t'] as number);
+    }
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.events.filter((e) => e.type === 'WorkerExited' && e['reason'] === 'stop')).toHaveLength(2);
+  });
+
+  (fs.existsSync(PRELOAD) ? it : it.skip)('guards fault routes with the token and validates startup faults', async () => {
+    p = startPrimary({ W3LAB_FAULTS: '1', CONTROL_TOKEN: 'secret' });
+    const started = await p.waitFor((e) => e.type === 'HostStarted', 'HostStarted');
+    const port = (started['control'] as { port: number }).port;
+    const pid = (await p.waitFor((e) => e.type === 'WorkerReady', 'WorkerReady'))['pid'] as number;
+    expect((await call(port, 'POST', `/workers/${pid}/faults`, { kind: 'crash' })).status).toBe(403);
+    expect((await call(port, 'POST', `/workers/${pid}/faults`, { kind: 'nope' }, 'secret')).status).toBe(409);
+    expect((await call(port, 'POST', '/startup-fault', { mode: 'explode' }, 'secret')).status).toBe(400);
+    expect((await call(port, 'POST', '/startup-fault', { mode: 'hang', count: 1 }, 'secret')).status).toBe(200);
+    expect((await call(port, 'DELETE', '/startup-fault', undefined, 'secret')).status).toBe(200);
+    expect((await call(port, 'GET', '/nothing')).status).toBe(404);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+});

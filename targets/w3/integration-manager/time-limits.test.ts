@@ -1,0 +1,77 @@
+// startupTimeLimit and shutdownTimeLimit (IIS-SPEC §3.8): a worker that never reports ready is killed at the
+// startup limit (5012) and counts toward rapid-fail; a draining worker still running at the shutdown limit is killed
+// (5013) and counts too. What the clients of requests still in flight on it see: a started response is cut off, a
+// POST without a response byte gets 502, a GET without a response byte is replayed on the replacement.
+import { request, type RunningServer } from '../test-support/server';
+import { FAST, SLACK_MS, eventsOf, injectFault, onePool, pool, startFaultServer, streamGet, waitUntil } from './test-support/manager-helpers';
+
+jest.setTimeout(90_000);
+
+describe('time limits', () => {
+  let server: RunningServer;
+  afterEach(async () => server?.stop());
+
+  it('startup hang: killed at startupTimeLimit (5012), counted, and the queued request is served by the next worker', async () => {
+    server = await startFaultServer(onePool({ processModel: { ...FAST, startupTimeLimit: '1s' } }));
+    await server.admin.request('POST', '/pools/app/faults', { kind: 'startup', mode: 'hang', count: 1 });
+    const reply = request(server.url, { path: '/pid' });
+    const starting = await server.waitForEvent((e) => e.type === 'WorkerStarting');
+    const timeout = await server.waitForEvent((e) => e.type === 'StartupTimeout', 10_000);
+    expect(timeout.eventId).toBe(5012);
+    expect(timeout.pid).toBe(starting.pid);
+    expect(timeout.t - starting.t).toBeGreaterThanOrEqual(1000);
+    expect(timeout.t - starting.t).toBeLessThanOrEqual(1000 + SLACK_MS);
+    await server.waitForEvent((e) => e.type === 'WorkerExited' && e.pid === starting.pid && e.reason === 'startup-timeout');
+    const ready = await server.waitForEvent((e) => e.type === 'WorkerReady');
+    const r = await reply;
+    expect(r.status).toBe(200);
+    expect(Number(r.body)).toBe(ready.pid);
+    expect(eventsOf(server, 'RapidFailCount').map((e) => [e.reason, e.count])).toEqual([['startup-timeout', 1]]);
+    expect((await pool(server)).failures.count).toBe(1);
+  });
+
+  it('shutdown hang: the old worker ignores the drain and is killed at shutdownTimeLimit (5013), counted', async () => {
+    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, shutdownTimeLimit: '1s' } }));
+    const old = await server.waitForEvent((e) => e.type === 'WorkerReady');
+    await injectFault(server, old.workerId, { kind: 'shutdown-hang' });
+    const from = server.events.length;
+    await server.admin.request('POST', '/pools/app/recycle');
+    const draining = await server.waitForEvent((e) => e.type === 'WorkerDraining' && e.pid === old.pid, 10_000, from);
+    const timeout = await server.waitForEvent((e) => e.type === 'ShutdownTimeout' && e.pid === old.pid, 10_000, from);
+    expect(timeout.eventId).toBe(5013);
+    expect(timeout.t - draining.t).toBeGreaterThanOrEqual(1000);
+    expect(timeout.t - draining.t).toBeLessThanOrEqual(1000 + SLACK_MS);
+    await server.waitForEvent((e) => e.type === 'RecycleCompleted', 5000, from);
+    expect(eventsOf(server, 'RapidFailCount', from).map((e) => e.reason)).toEqual(['shutdown-timeout']);
+    expect((await request(server.url)).status).toBe(200);
+  });
+
+  it('requests still in flight at the shutdown limit: started response cut off, POST 502, GET replayed', async () => {
+    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, shutdownTimeLimit: '1s' } }));
+    const old = await server.waitForEvent((e) => e.type === 'WorkerReady');
+    let streamStarted!: () => void;
+    const firstChunk = new Promise<void>((r) => (streamStarted = r));
+    const stream = streamGet(`${server.url}/stream?ms=20000`, streamStarted);
+    const post = request(server.url, { method: 'POST', path: '/slow?ms=20000', body: 'x' });
+    const get = request(server.url, { path: '/slow?ms=1500' });
+    await firstChunk;
+    await waitUntil(async () => (await pool(server)).workers[0]?.inFlight === 3, 5000, 'three requests in flight');
+    const from = server.events.length;
+    await server.admin.request('POST', '/pools/app/recycle');
+    const timeout = await server.waitForEvent((e) => e.type === 'ShutdownTimeout' && e.pid === old.pid, 10_000, from);
+    expect(timeout['inFlight']).toBe(3);
+
+    const s = await stream;
+    expect(s.status).toBe(200);
+    expect(s.end).toBe('aborted');
+    expect(s.body).toBe('first chunk\n');
+    const p = await post;
+    expect(p.status).toBe(502);
+    expect(p.workerPid).toBe(old.pid);
+    const g = await get;
+    expect(g.status).toBe(200);
+    expect(g.workerPid).not.toBe(old.pid);
+    expect(eventsOf(server, 'RequestAbandoned', from).map((e) => e['responseStarted']).sort()).toEqual([false, true]);
+    expect(eventsOf(server, 'RequestRetried', from)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,61 @@
+// Per-connection facts the listener's timers need and Node does not keep: where a connection is between requests,
+// whether the listener already answered and is closing it, and which request is currently reading its body.
+// Stored as symbol properties on the socket (set once per connection or per request, no extra objects).
+//
+// Why: Node's keep-alive timer closes an idle connection silently (nothing is sent, as with HTTP.SYS) and reports
+// nothing, so w3 runs the idle timer itself — `socket.setTimeout(connectionTimeout)`, an inactivity timer that
+// every read and write restarts — and decides on expiry what the connection was doing (`phase`).
+import type net from 'node:net';
+
+const kReadAtIdle = Symbol('w3.readAtIdle');
+const kClosing = Symbol('w3.closing');
+const kBodyOwner = Symbol('w3.bodyOwner');
+
+/** A request that can be ended by the listener with one HTTPERR line (a ProxyJob). */
+export interface Abandonable {
+  abandon(reason: import('./http-error-log').HttpErrReason, status?: number): void;
+}
+
+interface ConnSocket extends net.Socket {
+  [kReadAtIdle]?: number;
+  [kClosing]?: boolean;
+  [kBodyOwner]?: Abandonable | null;
+  /** Node's in-flight ServerResponse on this socket (set from headers-complete until the response finished). */
+  _httpMessage?: unknown;
+}
+
+export type ConnectionPhase = 'idle' | 'head' | 'response';
+
+/**
+ * - `response`: a request was parsed and its response is not finished (queued, at a worker, or being sent);
+ * - `head`: bytes of a new request arrived since the last response finished (its head is incomplete);
+ * - `idle`: nothing since the connection opened or since the last response finished.
+ */
+export function phase(socket: net.Socket): ConnectionPhase {
+  const s = socket as ConnSocket;
+  if (s._httpMessage) return 'response';
+  return s.bytesRead > (s[kReadAtIdle] ?? 0) ? 'head' : 'idle';
+}
+
+/** A response on this connection finished: later bytes belong to the next request. */
+export function markIdle(socket: net.Socket): void {
+  (socket as ConnSocket)[kReadAtIdle] = socket.bytesRead;
+}
+
+/** The listener answered (or gave up on) this connection: later errors and timers must not log again. */
+export function markClosing(socket: net.Socket): void {
+  (socket as ConnSocket)[kClosing] = true;
+}
+
+export function isClosing(socket: net.Socket): boolean {
+  return (socket as ConnSocket)[kClosing] === true;
+}
+
+/** The request whose body is being read on this connection (a body parse error belongs to it). */
+export function setBodyOwner(socket: net.Socket, job: Abandonable | null): void {
+  (socket as ConnSocket)[kBodyOwner] = job;
+}
+
+export function bodyOwner(socket: net.Socket): Abandonable | null {
+  return (socket as ConnSocket)[kBodyOwner] ?? null;
+}
