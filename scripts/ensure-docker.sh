@@ -33,6 +33,8 @@ flock -w 900 9 || die "timed out waiting for another ensure-docker.sh (lock $LOC
 
 is_root() { [ "$(id -u)" = "0" ]; }
 docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
+# A live dockerd (a killed one may linger as a zombie for a moment: not counted).
+dockerd_alive() { ps -C dockerd -o stat= 2>/dev/null | grep -qv '^Z'; }
 
 # Removes a pid file whose pid is dead or belongs to some other program (a dockerd killed hard leaves them).
 remove_stale_pidfile() {
@@ -64,7 +66,7 @@ fi
 if docker_answers; then
   say "docker engine already answering ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
 else
-  if pgrep -x dockerd >/dev/null 2>&1; then
+  if dockerd_alive; then
     say "dockerd is running but not answering yet; waiting"
   else
     is_root || die "docker is not answering and this user is not root, so dockerd cannot be started: ask an administrator to start Docker, or run this script as root"
@@ -78,7 +80,7 @@ else
   fi
   start=$SECONDS
   until docker_answers; do
-    if ! pgrep -x dockerd >/dev/null 2>&1; then
+    if ! dockerd_alive; then
       echo "ensure-docker: last lines of $DOCKERD_LOG:" >&2
       tail -n 25 "$DOCKERD_LOG" >&2 || true
       die "dockerd exited during startup (see above: missing kernel features such as overlay/iptables/cgroups, or no privilege)"

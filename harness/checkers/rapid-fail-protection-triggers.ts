@@ -7,7 +7,8 @@ import type { W3Event, W3EventType } from '../../targets/w3/events/event-types';
 import { EVENT_IDS } from '../../targets/w3/events/event-types';
 import type { RequestRecord } from '../history/types';
 import type { CheckInput } from './types';
-import { countBy, defineChecker, EXAMPLES, eventBrief, eventsOf, requestBrief, requestsOf, verdict } from './shared';
+import { countBy, defineChecker, EXAMPLES, eventBrief, eventsOf, requestBrief, requestsOf,
+  endOf, verdict } from './shared';
 
 /** The failures IIS counts toward rapid-fail protection (orderly recycles and idle shutdowns do not count). */
 export const COUNTED_FAILURES: readonly W3EventType[] = [
@@ -56,9 +57,11 @@ function whileStopped(input: CheckInput, o: z.output<typeof rapidFailProtectionT
   const restart = eventsOf(input, o.pool, ['PoolStarted']).find((e) => e.t > stop.t);
   const until = restart?.t ?? Infinity;
   const workerStarts = eventsOf(input, o.pool, ['WorkerStarting']).filter((e) => e.t > stop.t && e.t < until);
+  // Only requests the client saw answered before the restart are judged: one written just before the admin start
+  // may reach the server after it (client and server clocks meet here) and be served legitimately.
   const requests = requestsOf(input).filter(
     (r) =>
-      r.t >= stop.t + o.graceMs && r.t < until && (o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix)),
+      r.t >= stop.t + o.graceMs && endOf(r) < until && (o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix)),
   );
   const wrong = requests.filter((r) => !answeredAsStopped(r, o.tcpLevel));
   const expected = o.tcpLevel ? 'reset' : '503';

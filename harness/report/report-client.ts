@@ -19,6 +19,7 @@ export const REPORT_CLIENT_JS = String.raw`
   data.windows.forEach(function (w) {
     if (w.instant) lines.push({ t: w.from, kind: 'fault', label: w.label, detail: 'fault (instant)' });
   });
+  lines.sort(function (a, b) { return a.t - b.t; });
   var bands = data.windows.filter(function (w) { return !w.instant; });
 
   function overlay(showLabels) {
@@ -39,21 +40,24 @@ export const REPORT_CLIENT_JS = String.raw`
           ctx.restore();
         },
         draw: function (u) {
-          var ctx = u.ctx, b = u.bbox, px = devicePixelRatio, lastLabelEnd = -1e9;
+          var ctx = u.ctx, b = u.bbox, px = devicePixelRatio, rowEnds = [-1e9, -1e9, -1e9];
           ctx.save();
           ctx.beginPath(); ctx.rect(b.left, b.top, b.width, b.height); ctx.clip();
           ctx.font = Math.round(10 * px) + 'px sans-serif';
           ctx.textBaseline = 'top';
+          ctx.textAlign = 'left'; // uPlot leaves its axis alignment on the context
           lines.forEach(function (l) {
             var x = Math.round(xpos(u, l.t)) + 0.5;
             ctx.strokeStyle = LINE[l.kind] || '#555';
             ctx.lineWidth = px;
             ctx.setLineDash([4 * px, 3 * px]);
             ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
-            if (showLabels && x > lastLabelEnd) {
+            // Labels go in up to three rows below the lanes; one that fits in none is left to the tooltip.
+            var row = rowEnds.findIndex(function (end) { return x > end; });
+            if (showLabels && row >= 0) {
               ctx.fillStyle = LINE[l.kind] || '#555';
-              ctx.fillText(l.label, x + 3 * px, b.top + 14 * px);
-              lastLabelEnd = x + ctx.measureText(l.label).width + 8 * px;
+              ctx.fillText(l.label, x + 3 * px, b.top + (14 + 12 * row) * px);
+              rowEnds[row] = x + ctx.measureText(l.label).width + 8 * px;
             }
           });
           ctx.restore();
@@ -126,7 +130,7 @@ export const REPORT_CLIENT_JS = String.raw`
   var pools = wk.pools.length ? wk.pools : [{ pool: 'no worker events', alive: wk.x.map(function () { return 0; }) }];
   chart('chart-workers', 'Workers alive per pool (ready → exit)', 'workers', wk.x, pools.map(function (p, i) {
     var c = PALETTE[(i + 3) % PALETTE.length];
-    return { label: p.pool, color: c, fill: c + '22', values: p.alive, stepped: true };
+    return { label: p.pool, color: c, fill: pools.length === 1 ? c + '22' : undefined, values: p.alive, stepped: true };
   }), { counts: true });
 
   var resizeTimer = null;

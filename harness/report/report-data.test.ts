@@ -82,6 +82,15 @@ describe('windows', () => {
     ]);
   });
 
+  it('ends a worker fault when its process exits before the heal', () => {
+    const b = new RunBuilder(10_000)
+      .mark(1000, 'fault-injected', { fault: { kind: 'hang' }, targetPid: 5, pool: 'app' })
+      .event(1600, 'WorkerExited', { pool: 'app', pid: 5 })
+      .mark(9000, 'fault-healed', { fault: 'hang', targetPid: 5 });
+    const [w] = faultWindows(b.history, b.at(10_000), b.events);
+    expect([w!.label, w!.from - b.start, w!.to - b.start]).toEqual(['hang (until the worker exited)', 1000, 1600]);
+  });
+
   it('closes recycle windows at RecycleCompleted or RecycleOverlapFailed and measures their union', () => {
     const b = new RunBuilder(10_000)
       .event(1000, 'RecycleStarted', { pool: 'app', recycleId: 1, reason: 'Time', pid: 1 })

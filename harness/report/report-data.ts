@@ -216,7 +216,7 @@ export function buildReportData(run: LoadedRun): ReportData {
   const lastEnd = requests.reduce((m, r) => Math.max(m, r.t + r.latencyMs), run.end);
   const spanMs = Math.max(1, lastEnd - run.start);
   const rel = (t: number): number => round((t - run.start) / 1000);
-  const windows = [...faultWindows(run.history, lastEnd), ...recycleWindows(run.events, lastEnd)].map((w) => ({
+  const windows = [...faultWindows(run.history, lastEnd, run.events), ...recycleWindows(run.events, lastEnd)].map((w) => ({
     kind: w.kind,
     from: rel(w.from),
     to: rel(w.to),

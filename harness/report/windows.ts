@@ -28,8 +28,14 @@ const marksIn = (history: HistoryRecord[]): MarkRecord[] =>
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-export function faultWindows(history: HistoryRecord[], end: number, defaultWidthMs = DEFAULT_FAULT_WIDTH_MS): TimeWindow[] {
+/**
+ * Fault windows from the marks. With `events`, a fault on one worker also ends when that worker's process exits
+ * (the harness only heals at the end of the run, but a fault dies with its process).
+ */
+export function faultWindows(history: HistoryRecord[], end: number, events: W3Event[] = [], defaultWidthMs = DEFAULT_FAULT_WIDTH_MS): TimeWindow[] {
   const marks = marksIn(history);
+  const exitOf = (pid: number, after: number): number | undefined =>
+    events.filter((e) => (e.type === 'WorkerExited' || e.type === 'WorkerCrashed') && e.pid === pid && e.t >= after).sort((a, b) => a.t - b.t)[0]?.t;
   const heals = marks.filter((m) => m.name === 'fault-healed');
   const used = new Set<MarkRecord>();
   const out: TimeWindow[] = [];
@@ -51,8 +57,11 @@ export function faultWindows(history: HistoryRecord[], end: number, defaultWidth
       const hpool = str(h['pool']);
       return pool === undefined || hpool === undefined || hpool === pool;
     });
-    if (heal) {
-      used.add(heal);
+    const exit = pid !== undefined ? exitOf(pid, m.t) : undefined;
+    if (heal) used.add(heal);
+    if (exit !== undefined && (!heal || exit < heal.t)) {
+      out.push({ ...base, label: `${kind} (until the worker exited)`, from: m.t, to: exit, instant: false, open: false });
+    } else if (heal) {
       out.push({ ...base, from: m.t, to: heal.t, instant: false, open: false });
     } else {
       out.push({ ...base, from: m.t, to: Math.max(m.t, Math.min(m.t + defaultWidthMs, end)), instant: false, open: true });

@@ -1,3 +1,4 @@
+// Unit tests of the deep merge used for scenario overrides.
 import { deepMerge } from './deep-merge';
 
 describe('deepMerge', () => {

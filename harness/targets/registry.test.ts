@@ -1,3 +1,4 @@
+// Unit tests of the target registry: known names, and the error for an unknown one.
 import { getTarget, targetNames } from './registry';
 import { isTargetError } from './errors';
 

@@ -1,3 +1,4 @@
+// Unit tests of the generated w3 config: defaults, overrides, the admin socket path limit, settings validation.
 import path from 'node:path';
 import os from 'node:os';
 import { adminSocketPath, buildW3Config, MAX_SOCKET_PATH_BYTES, parseW3Settings } from './w3-config';

@@ -52,16 +52,16 @@ describe('cpu limit', () => {
     await injectFault(server, hot.workerId, SPIN);
     const exceeded = await server.waitForEvent((e) => e.type === 'CpuLimitExceeded', 15_000, from);
     expect(exceeded['action']).toBe('Throttle');
-    const c0 = cpuMs(hot.pid);
+    const c0 = cpuMs(hot.pid!);
     const t0 = Date.now();
     const replies = [];
     while (Date.now() - t0 < 3000) {
       replies.push(await request(server.url, { path: '/pid' }));
       await delay(150);
     }
-    const share = (cpuMs(hot.pid) - c0) / (Date.now() - t0);
+    const share = (cpuMs(hot.pid!) - c0) / (Date.now() - t0);
     expect(share).toBeLessThan(0.45); // 30 % ± the granularity of /proc accounting and a 100 ms control slice
-    expect(share).toBeGreaterThan(0.1); // throttled, not frozen
+    expect(share).toBeGreaterThan(0.05); // throttled, not frozen
     expect(replies.every((r) => r.status === 200 && r.workerPid === hot.pid)).toBe(true);
     expect(eventsOf(server, 'PingFailed', from)).toEqual([]);
     expect(eventsOf(server, 'WorkerKilled', from)).toEqual([]);

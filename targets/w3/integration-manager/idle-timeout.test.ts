@@ -14,7 +14,8 @@ describe('idle timeout', () => {
     const first = await request(server.url, { path: '/pid' });
     const idle = await server.waitForEvent((e) => e.type === 'IdleShutdown', 10_000);
     expect([idle.eventId, idle.pid]).toEqual([5186, first.workerPid]);
-    expect(idle.t - first.endedAt).toBeGreaterThanOrEqual(1000 - 50); // host and client clocks are the same clock
+    // Idle time counts from the end of the request on the host, a little before the client saw the response end.
+    expect(idle.t - first.endedAt).toBeGreaterThanOrEqual(1000 - 300);
     const exited = await server.waitForEvent((e) => e.type === 'WorkerExited' && e.pid === first.workerPid, 10_000);
     expect(exited.reason).toBe('idle');
     expect(server.events.filter((e) => e.type === 'WorkerStarting' && e.t > idle.t)).toEqual([]);

@@ -34,7 +34,7 @@ describe('orphaned workers', () => {
     expect(Number(reply.body)).toBe(replacement.pid);
 
     await delay(1000); // five ping rounds later the orphan is still there, untouched
-    expect(isAlive(sick.pid)).toBe(true);
+    expect(isAlive(sick.pid!)).toBe(true);
     const p = await pool(server);
     expect(p.workers.map((w) => [w.pid, w.state])).toEqual([
       [replacement.pid, 'Ready'],
@@ -44,7 +44,7 @@ describe('orphaned workers', () => {
     expect(eventsOf(server, 'RapidFailCount').map((e) => e.reason)).toEqual(['ping']);
 
     await server.stop();
-    await waitUntil(() => !isAlive(sick.pid), 10_000, 'the orphan to be gone after host stop');
+    await waitUntil(() => !isAlive(sick.pid!), 10_000, 'the orphan to be gone after host stop');
     fs.rmSync(markerDir, { recursive: true, force: true });
   });
 });

@@ -53,7 +53,7 @@ describe('time limits', () => {
     const firstChunk = new Promise<void>((r) => (streamStarted = r));
     const stream = streamGet(`${server.url}/stream?ms=20000`, streamStarted);
     const post = request(server.url, { method: 'POST', path: '/slow?ms=20000', body: 'x' });
-    const get = request(server.url, { path: '/slow?ms=1500' });
+    const get = request(server.url, { path: `/slow?ms=20000&pid=${old.pid}` });
     await firstChunk;
     await waitUntil(async () => (await pool(server)).workers[0]?.inFlight === 3, 5000, 'three requests in flight');
     const from = server.events.length;

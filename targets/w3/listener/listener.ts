@@ -1,27 +1,46 @@
 // The HTTP.SYS of w3: it owns every client connection. It validates requests (HTTP.SYS limits → 400/414 pages that
-// never reach a worker), routes them (host + path → application → pool), hands them to the pool's queue, and
-// writes the HTTPERR log. Connection timers: idle keep-alive (connectionTimeout), header wait, entity body.
+// never reach a worker), answers hot cacheable GETs from its response cache, routes the rest (host + path →
+// application → pool), hands them to the pool's queue, runs the connection timers and writes the HTTPERR log.
+// Timers (IIS-SPEC §4.4) and where they live:
+//  - IdleConnection (timers.connectionTimeout): w3's own socket inactivity timer, see connection-state.ts. Node's
+//    keep-alive timer is off (keepAliveTimeout 0): it closes silently and unlogged, 1 s late, and advertises
+//    `Keep-Alive: timeout=` (HTTP.SYS sends no such header). Precision: exact (a Node timer per socket).
+//  - HeaderWait (timers.headerWaitTimeout): Node's headersTimeout, measured from the accept (first request) or the
+//    first byte of the request (later ones), checked every connectionsCheckingInterval (≤ 1 s, a quarter of the
+//    timeout for short ones) — so it fires up to that much late. A connection that never sends a byte is closed by
+//    whichever of the two timers fires first and is logged Timer_ConnectionIdle (it never started a request).
+//  - EntityBody, RequestQueue (Timer_AppPool), MinSendRate: per request, in ProxyJob / send-rate.ts.
+// Every rejection or abandonment by the listener writes exactly one HTTPERR line.
 import http from 'node:http';
 import type net from 'node:net';
 import { RoutingTable } from './routing';
-import { ProxyJob } from './proxy-job';
-import { HttpErrorLog, type HttpErrEntry } from './http-error-log';
-import { sendPage, rawPage, type PageName } from './httpsys-responses';
-import { checkRequestLimits } from './request-limits';
+import { ProxyJob, clampTimer } from './proxy-job';
+import { HttpErrorLog, type HttpErrEntry, type HttpErrReason } from './http-error-log';
+import { sendPage, rawPage, PAGES, type PageName } from './httpsys-responses';
+import { checkRequestLimits, nodeHeaderLimit, parserErrorPage } from './request-limits';
+import { ResponseCache } from './response-cache';
+import { requestCacheable } from './cache-policy';
+import { SendRateWatch } from './send-rate';
+import { phase, markIdle, markClosing, isClosing, setBodyOwner, bodyOwner } from './connection-state';
 import type { AppPool } from '../manager/app-pool';
-import type { W3Config } from '../config/types';
+import type { W3Config, ListenerTimers } from '../config/types';
 import type { Logger } from '../util/logger';
 
 export interface ListenerContext {
   httpErr: HttpErrorLog;
   describe(req: http.IncomingMessage): Omit<HttpErrEntry, 'reason'>;
   onRequestDone(req: http.IncomingMessage, res: http.ServerResponse, pool: string, workerPid: number | undefined): void;
+  /** Current values (replaced on reconfigure). */
+  timers: ListenerTimers;
+  cache: ResponseCache;
+  sendRate: SendRateWatch;
 }
 
 export class Listener {
   readonly server: http.Server;
   readonly httpErr: HttpErrorLog;
   private routes: RoutingTable;
+  private cache: ResponseCache;
   private readonly ctx: ListenerContext;
   private readonly sockets = new Set<net.Socket>();
   requestsTotal = 0;
@@ -33,6 +52,7 @@ export class Listener {
   ) {
     this.routes = new RoutingTable(config.applications);
     this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), config.logging.httpErrLog);
+    this.cache = new ResponseCache(config.cache);
     const accessLog = config.logging.accessLog ? log.child({ log: 'access' }) : null;
     this.ctx = {
       httpErr: this.httpErr,
@@ -40,28 +60,43 @@ export class Listener {
       onRequestDone: (req, res, pool, workerPid) => {
         accessLog?.info({ method: req.method, url: req.url, status: res.statusCode, pool, workerPid });
       },
+      timers: config.timers,
+      cache: this.cache,
+      sendRate: new SendRateWatch(config.timers.minBytesPerSecond),
     };
     const t = config.timers;
     this.server = http.createServer({
-      maxHeaderSize: config.limits.maxRequestBytes,
-      keepAliveTimeout: t.connectionTimeout,
+      maxHeaderSize: nodeHeaderLimit(config.limits),
+      keepAliveTimeout: 0,
       headersTimeout: t.headerWaitTimeout,
       requestTimeout: 0,
-      // Timers are checked this often (Node's default of 30 s is too coarse for short lab timings).
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, t.headerWaitTimeout / 4)),
+      // A missing Host gets HTTP.SYS's Invalid Hostname page from request-limits, not Node's bare 400.
+      requireHostHeader: false,
+      connectionsCheckingInterval: checkingInterval(t.headerWaitTimeout),
       noDelay: true,
     } as http.ServerOptions, (req, res) => this.onRequest(req, res));
     this.server.on('connection', (s: net.Socket) => {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
+      const idle = this.config.timers.connectionTimeout;
+      if (idle > 0) s.setTimeout(clampTimer(idle));
     });
+    this.server.on('timeout', (s: net.Socket) => this.onIdleTimeout(s));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
   }
 
-  /** Swaps routing after a configuration reload (pools are updated by the host). */
+  /** Swaps routing, limits, timers and the cache after a configuration reload (pools are updated by the host). */
   reconfigure(config: W3Config): void {
     this.config = config;
     this.routes = new RoutingTable(config.applications);
+    // Read by Node for every new connection's parser.
+    (this.server as http.Server & { maxHeaderSize: number }).maxHeaderSize = nodeHeaderLimit(config.limits);
+    this.server.headersTimeout = config.timers.headerWaitTimeout;
+    this.ctx.timers = config.timers;
+    this.ctx.sendRate.bytesPerSecond = config.timers.minBytesPerSecond;
+    // Routes and pools may have changed under the cached URLs.
+    this.cache.close();
+    this.cache = this.ctx.cache = new ResponseCache(config.cache);
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
@@ -77,6 +112,8 @@ export class Listener {
 
   /** Stops accepting; closes idle keep-alive connections; in-flight responses finish first. */
   close(): Promise<void> {
+    this.cache.close();
+    this.ctx.sendRate.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
@@ -90,40 +127,101 @@ export class Listener {
     this.requestsTotal++;
     const violation = checkRequestLimits(req, this.config.limits);
     if (violation) return this.rejectPage(req, res, violation.page, violation.reason);
+    // An empty cache costs one property read; a full one a key and a Map get for eligible requests.
+    if (this.cache.size > 0 && this.serveFromCache(req, res)) return;
     const route = this.routes.match(req.headers.host, req.url ?? '/');
     if (!route) return this.rejectPage(req, res, 'notFound', 'NotFound');
     const pool = this.pools.get(route.pool);
     if (!pool) return this.rejectPage(req, res, 'notFound', 'NotFound');
-    pool.submit(new ProxyJob(req, res, pool, this.ctx));
+    const job = new ProxyJob(req, res, pool, this.ctx);
+    setBodyOwner(req.socket, job);
+    pool.submit(job);
+    // Only a job that had to wait in the queue gets a timer.
+    const qt = this.config.timers.requestQueueTimeout;
+    if (qt > 0 && job.dispatchedAt === 0 && !job.finished) job.armQueueTimer(qt);
   }
 
-  private rejectPage(req: http.IncomingMessage, res: http.ServerResponse, page: PageName, reason: HttpErrEntry['reason']): void {
-    this.httpErr.write({ ...describe(req), status: pageStatus(page), reason });
+  private serveFromCache(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (!requestCacheable(req)) return false;
+    const e = this.cache.lookup(ResponseCache.key(req.headers.host, req.url ?? '/'));
+    if (!e) return false;
+    setBodyOwner(req.socket, null);
+    res.writeHead(200, [...e.headers, 'Age', String(this.cache.age(e)), 'X-W3-Cache', 'HIT']);
+    res.end(e.body);
+    markIdle(req.socket);
+    this.ctx.onRequestDone(req, res, e.pool.name, undefined);
+    return true;
+  }
+
+  private rejectPage(req: http.IncomingMessage, res: http.ServerResponse, page: PageName, reason: HttpErrReason): void {
+    this.httpErr.write({ ...describe(req), status: PAGES[page].status, reason });
+    setBodyOwner(req.socket, null);
+    markClosing(req.socket);
     // The request body (if any) is not read: the connection closes after the page, as HTTP.SYS does.
     sendPage(res, page);
   }
 
+  /** The connection's inactivity timer (connectionTimeout) expired. */
+  private onIdleTimeout(s: net.Socket): void {
+    if (isClosing(s)) return void s.destroy();
+    const p = phase(s);
+    // A response in progress has its own timers (queue, entity body, send rate) and the worker's watchdogs.
+    if (p === 'response') return;
+    // A request head is arriving: HeaderWait owns it (when it is on).
+    if (p === 'head' && this.config.timers.headerWaitTimeout > 0) return;
+    markClosing(s);
+    this.httpErr.write({ ...describeSocket(s), reason: 'Timer_ConnectionIdle' });
+    s.destroy();
+  }
+
   private onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
     const code = err.code ?? '';
-    const base = { clientIp: socket.remoteAddress, clientPort: socket.remotePort };
+    if (isClosing(socket)) {
+      // Not a new event: the rest of a rejected head still arriving while the page drains (ignored; the linger
+      // timer ends it), or a timer or error on a connection the listener already gave up on.
+      if (!socket.writableEnded || code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.destroy();
+      return;
+    }
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') {
-      this.httpErr.write({ ...base, reason: 'Timer_HeaderWait' });
+      markClosing(socket);
+      // Node arms the header timer at accept: a connection that never sent a byte was idle, not slow.
+      this.httpErr.write({ ...describeSocket(socket), reason: socket.bytesRead === 0 ? 'Timer_ConnectionIdle' : 'Timer_HeaderWait' });
       socket.destroy();
       return;
     }
-    if (code === 'ECONNRESET' || !socket.writable) {
+    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
+      // The client went away; a request in flight records its own end (Connection_Dropped).
       socket.destroy();
       return;
     }
-    const page: PageName = code === 'HPE_HEADER_OVERFLOW' ? 'requestTooLong' : code === 'HPE_INVALID_METHOD' ? 'invalidVerb' : code === 'HPE_INVALID_HEADER_TOKEN' ? 'invalidHeader' : code === 'HPE_INVALID_URL' ? 'invalidUrl' : 'badRequest';
-    const reason: HttpErrEntry['reason'] = page === 'requestTooLong' ? 'RequestLength' : page === 'invalidVerb' ? 'Verb' : page === 'invalidUrl' ? 'URL' : 'BadRequest';
-    this.httpErr.write({ ...base, status: pageStatus(page), reason });
+    const { page, reason } = parserErrorPage(code);
+    if (phase(socket) === 'response') {
+      // The bytes after a parsed head were bad (a malformed chunked body): that request ends here.
+      const owner = bodyOwner(socket);
+      if (owner) return owner.abandon(reason, 400);
+      markClosing(socket);
+      this.httpErr.write({ ...describeSocket(socket), status: 400, reason });
+      socket.destroy();
+      return;
+    }
+    markClosing(socket);
+    this.httpErr.write({ ...describeSocket(socket), status: PAGES[page].status, reason });
+    // end(), not destroy(): unread request bytes would turn the close into a reset that can eat the page. The
+    // client closes its side after reading it; LINGER_MS bounds the wait for one that does not.
     socket.end(rawPage(page));
+    socket.setTimeout(LINGER_MS);
   }
 }
 
-function pageStatus(page: PageName): number {
-  return page === 'urlTooLong' ? 414 : page === 'notFound' ? 404 : page === 'lengthRequired' ? 411 : page === 'serviceUnavailable' ? 503 : 400;
+/** How long a connection that got an error page may stay half-open waiting for the client to close. */
+const LINGER_MS = 2000;
+
+function checkingInterval(headerWaitTimeout: number): number {
+  return headerWaitTimeout > 0 ? Math.max(50, Math.min(1000, Math.floor(headerWaitTimeout / 4))) : 1000;
+}
+
+function describeSocket(s: net.Socket): Omit<HttpErrEntry, 'reason'> {
+  return { clientIp: s.remoteAddress, clientPort: s.remotePort, serverIp: s.localAddress, serverPort: s.localPort };
 }
 
 function describe(req: http.IncomingMessage): Omit<HttpErrEntry, 'reason'> {

@@ -4,6 +4,9 @@
 //  - no response byte yet, idempotent, no body → replayed on another (or the replacement) worker;
 //  - no response byte yet, otherwise → 502 on a connection that stays open (when the request was fully read);
 //  - response partly sent → the response can only be aborted: the connection is destroyed and recorded.
+// The job also runs the request's own HTTP.SYS timers: the queue timer (requestQueueTimeout → 503 Timer_AppPool),
+// the entity-body inactivity timer (Timer_EntityBody) and the minimum send rate (send-rate.ts), and it fills the
+// response cache. Every outcome the listener imposes writes exactly one HTTPERR line (`record`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -11,7 +14,11 @@ import type { PoolJob, RejectReason } from '../manager/pool-job';
 import type { WorkerProcess } from '../manager/worker-process';
 import type { AppPool } from '../manager/app-pool';
 import type { ListenerContext } from './listener';
+import type { HttpErrReason } from './http-error-log';
 import { sendPage } from './httpsys-responses';
+import { markClosing, markIdle, type Abandonable } from './connection-state';
+import type { SendRateTracked } from './send-rate';
+import { CacheCapture } from './cache-capture';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'expect', 'http2-settings']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -19,16 +26,27 @@ const MAX_ATTEMPTS = 3;
 
 const BAD_GATEWAY = Buffer.from('Bad Gateway: the worker process ended before it answered this request.\n');
 
-export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
+export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonable, SendRateTracked {
   readonly enqueuedAt = Date.now();
   dispatchedAt = 0;
   responseStarted = false;
   cancelled = false;
   avoid: WorkerProcess | null = null;
+  /** The job has left the pool (answered, rejected or abandoned); the response may still be flushing. */
+  finished = false;
+  sendDeadline = 0;
+  sendTotal = 0;
+  sendHanded = 0;
   private worker: WorkerProcess | null = null;
   private attempts = 0;
-  private finished = false;
+  /** The HTTPERR reason once one was written: a job records at most one. */
+  private recorded: HttpErrReason | null = null;
   private abortUpstream: ((err?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
+  private queueTimer: NodeJS.Timeout | null = null;
+  private bodyTimer: NodeJS.Timeout | null = null;
+  private watchingSend = false;
+  private capture: CacheCapture | null = null;
   private readonly headers: string[];
   private readonly hasBody: boolean;
 
@@ -49,12 +67,14 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-    res.once('close', () => this.onClientClose());
+    res.once('close', () => this.onResponseClose());
   }
 
   // ---- PoolJob --------------------------------------------------------------------------------------------
 
   run(worker: WorkerProcess): void {
+    if (this.queueTimer) clearTimeout(this.queueTimer);
+    this.queueTimer = null;
     this.worker = worker;
     this.attempts++;
     const upstream = worker.upstream;
@@ -75,14 +95,54 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
   private bodyStream(): PassThrough {
     const pt = new PassThrough();
     this.req.pipe(pt);
+    const ms = this.ctx.timers.entityBodyTimeout;
+    if (ms > 0 && !this.req.complete) {
+      // Armed while the body is being read (not while the request waits in the queue: the listener is not
+      // reading then, the queue timer applies). Inactivity, not total time: every chunk restarts it.
+      const timer = setTimeout(() => this.onBodyTimeout(pt, timer), clampTimer(ms));
+      const restart = (): void => void timer.refresh();
+      this.bodyTimer = timer;
+      this.req.on('data', restart);
+      this.req.once('end', () => {
+        clearTimeout(timer);
+        this.req.off('data', restart);
+      });
+    }
     return pt;
+  }
+
+  private onBodyTimeout(pt: PassThrough, timer: NodeJS.Timeout): void {
+    if (this.req.complete || this.req.destroyed) return;
+    // The worker is not taking the body (backpressure): the silence is ours, not the client's.
+    if (pt.writableNeedDrain || this.req.isPaused()) return void timer.refresh();
+    this.abandon('Timer_EntityBody');
   }
 
   reject(reason: RejectReason, tcpReset: boolean): void {
     this.finished = true;
-    this.ctx.httpErr.write({ ...this.ctx.describe(this.req), status: tcpReset ? undefined : 503, reason, queue: this.pool.name });
+    this.clearQueueTimer();
+    this.record(reason, tcpReset ? undefined : 503);
+    markClosing(this.req.socket);
     if (tcpReset) this.req.socket.resetAndDestroy();
     else sendPage(this.res, 'serviceUnavailable');
+  }
+
+  /** requestQueueTimeout: called by the listener when the job went into the pool queue instead of a worker. */
+  armQueueTimer(ms: number): void {
+    this.queueTimer = setTimeout(() => this.onQueueTimeout(), clampTimer(ms));
+  }
+
+  private onQueueTimeout(): void {
+    this.queueTimer = null;
+    if (this.finished || this.worker) return;
+    this.cancelled = true; // the pool skips cancelled jobs; removing it also frees its queue slot now
+    const i = this.pool.queue.indexOf(this);
+    if (i >= 0) this.pool.queue.splice(i, 1);
+    this.finished = true;
+    this.record('Timer_AppPool', 503);
+    markClosing(this.req.socket);
+    sendPage(this.res, 'serviceUnavailable');
+    this.ctx.onRequestDone(this.req, this.res, this.pool.name, undefined);
   }
 
   // ---- undici handler (legacy callback API, the fastest path in undici 7) ----------------------------------
@@ -96,21 +156,36 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
     const res = this.res;
     if (res.destroyed) return false;
     const out: string[] = [];
+    let headBytes = 17;
+    let contentLength: number | null = null;
+    let cacheControl = false;
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const k = rawHeaders[i]!.toString('latin1');
-      if (HOP_BY_HOP.has(k.toLowerCase())) continue;
-      out.push(k, rawHeaders[i + 1]!.toString('latin1'));
+      const lk = k.toLowerCase();
+      if (HOP_BY_HOP.has(lk)) continue;
+      const v = rawHeaders[i + 1]!.toString('latin1');
+      out.push(k, v);
+      headBytes += k.length + v.length + 4;
+      if (lk === 'content-length') contentLength = Number(v);
+      else if (lk === 'cache-control') cacheControl = true;
     }
+    // Only a response that asks to be cached costs anything here.
+    if (cacheControl && this.ctx.cache.config.enabled) this.capture = CacheCapture.begin(this.req, statusCode, out, this.ctx.cache.config);
     out.push('X-W3-Worker-Pid', String(this.worker!.pid));
     if (statusText) res.writeHead(statusCode, statusText, out);
     else res.writeHead(statusCode, out);
     this.resume = resume;
+    const rate = this.ctx.sendRate;
+    if (rate.enabled) {
+      this.watchingSend = true;
+      rate.start(this, headBytes, contentLength);
+    }
     return true;
   }
 
-  private resume: (() => void) | null = null;
-
   onData(chunk: Buffer): boolean {
+    if (this.watchingSend) this.ctx.sendRate.sent(this, chunk.length);
+    if (this.capture && !this.capture.add(chunk)) this.capture = null;
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', () => this.resume?.());
     return ok;
@@ -118,6 +193,8 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.res.end();
+    if (this.capture) this.capture.finish(this.ctx.cache, this.req, this.pool);
+    this.capture = null;
     this.done(true);
   }
 
@@ -125,9 +202,10 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
     if (this.finished) return;
     const w = this.worker!;
     const res = this.res;
-    if (this.cancelled || res.destroyed) {
-      // The client left first; nothing to answer.
-      this.ctx.httpErr.write({ ...this.ctx.describe(this.req), reason: 'Client_Reset', queue: this.pool.name });
+    this.capture = null;
+    if (this.cancelled || res.destroyed || this.recorded) {
+      // The client left (or the listener cut it off) first; nothing to answer.
+      this.record('Connection_Dropped');
       return this.done(false);
     }
     if (!this.responseStarted) {
@@ -139,7 +217,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
         return;
       }
       this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: false, error: err.message });
-      this.ctx.httpErr.write({ ...this.ctx.describe(this.req), status: 502, reason: 'Connection_Abandoned_By_ReqQueue', queue: this.pool.name });
+      this.record('Connection_Abandoned_By_ReqQueue', 502);
       // The connection stays usable only when the whole request was read; otherwise its framing is lost.
       const keep = this.req.complete;
       if (!keep) res.shouldKeepAlive = false;
@@ -148,17 +226,70 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
       return this.done(false);
     }
     this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: true, error: err.message });
-    this.ctx.httpErr.write({ ...this.ctx.describe(this.req), status: res.statusCode, reason: 'Connection_Abandoned_By_ReqQueue', queue: this.pool.name });
+    this.record('Connection_Abandoned_By_ReqQueue', res.statusCode);
     res.destroy();
     this.done(false);
   }
 
+  // ---- listener-imposed ends ------------------------------------------------------------------------------
+
+  /** The listener ends this request (a timer expired, a body parse error): one HTTPERR line, connection closed. */
+  abandon(reason: HttpErrReason, status?: number): void {
+    if (this.recorded) return;
+    this.record(reason, status);
+    markClosing(this.req.socket);
+    this.req.socket.destroy();
+    if (this.abortUpstream && !this.finished) this.abortUpstream(new Error(`listener closed the connection: ${reason}`));
+    if (!this.finished && !this.worker) this.dequeue();
+  }
+
+  onSendRateExpired(): void {
+    this.watchingSend = false;
+    this.abandon('Timer_MinBytesPerSecond');
+  }
+
+  sendBacklog(): number {
+    return this.req.socket.writableLength;
+  }
+
   // ---- bookkeeping ----------------------------------------------------------------------------------------
 
-  private onClientClose(): void {
+  private record(reason: HttpErrReason, status?: number): void {
+    if (this.recorded) return;
+    this.recorded = reason;
+    this.ctx.httpErr.write({ ...this.ctx.describe(this.req), status, reason, queue: this.pool.name });
+  }
+
+  /** The response is done with the connection: finished and flushed to the kernel, or the connection closed. */
+  private onResponseClose(): void {
+    if (this.watchingSend) this.ctx.sendRate.stop(this);
+    this.watchingSend = false;
+    if (this.bodyTimer && this.req.complete) clearTimeout(this.bodyTimer);
+    markIdle(this.req.socket);
     if (this.finished) return;
     this.cancelled = true;
-    if (this.worker && this.abortUpstream) this.abortUpstream(new Error('client closed the connection'));
+    if (this.worker) {
+      if (this.abortUpstream) this.abortUpstream(new Error('client closed the connection'));
+    } else {
+      // Still queued: the client left before a worker picked the request up.
+      this.record('Client_Reset');
+      this.dequeue();
+    }
+  }
+
+  /** A queued job that will never run: leave the queue and finish. */
+  private dequeue(): void {
+    this.clearQueueTimer();
+    this.cancelled = true;
+    const i = this.pool.queue.indexOf(this);
+    if (i >= 0) this.pool.queue.splice(i, 1);
+    this.finished = true;
+    this.ctx.onRequestDone(this.req, this.res, this.pool.name, undefined);
+  }
+
+  private clearQueueTimer(): void {
+    if (this.queueTimer) clearTimeout(this.queueTimer);
+    this.queueTimer = null;
   }
 
   /** Frees the worker slot without finishing the job (before a replay). */
@@ -166,13 +297,20 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler {
     this.abortUpstream = null;
     this.responseStarted = false;
     if (this.worker) this.pool.jobDone(this.worker, this, completed);
+    this.worker = null;
   }
 
   private done(completed: boolean): void {
     if (this.finished) return;
     this.finished = true;
+    this.clearQueueTimer();
     const w = this.worker;
     if (w) this.pool.jobDone(w, this, completed);
     this.ctx.onRequestDone(this.req, this.res, this.pool.name, w?.pid);
   }
+}
+
+/** Node timers cannot exceed 2^31-1 ms (longer ones fire at once); a listener timer that long is effectively off. */
+export function clampTimer(ms: number): number {
+  return Math.min(ms, 0x7fffffff);
 }

@@ -33,6 +33,9 @@ export const FIELD_TOO_LONG: LimitViolation = { page: 'headerFieldTooLong', reas
 export const REQUEST_TOO_LONG: LimitViolation = { page: 'requestTooLong', reason: 'RequestLength' };
 export const INVALID_URL: LimitViolation = { page: 'invalidUrl', reason: 'URL' };
 export const INVALID_HOST: LimitViolation = { page: 'invalidHostname', reason: 'Hostname' };
+const INVALID_VERB: LimitViolation = { page: 'invalidVerb', reason: 'Verb' };
+const INVALID_HEADER: LimitViolation = { page: 'invalidHeader', reason: 'Header' };
+const BAD_REQUEST: LimitViolation = { page: 'badRequest', reason: 'BadRequest' };
 
 /** Node's maxHeaderSize: a backstop that never fires before the exact checks below could (see module header). */
 export function nodeHeaderLimit(limits: ListenerLimits): number {
@@ -156,4 +159,23 @@ function isHex(s: string, from: number, n: number): boolean {
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
+}
+
+/**
+ * Node parser errors (clientError) as HTTP.SYS pages and HTTPERR reasons. HPE_HEADER_OVERFLOW is Node's
+ * backstop (see module header), so it is Request Too Long.
+ */
+export function parserErrorPage(code: string): LimitViolation {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return REQUEST_TOO_LONG;
+    case 'HPE_INVALID_METHOD':
+      return INVALID_VERB;
+    case 'HPE_INVALID_URL':
+      return INVALID_URL;
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return INVALID_HEADER;
+    default:
+      return BAD_REQUEST;
+  }
 }

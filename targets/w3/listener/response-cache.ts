@@ -25,6 +25,7 @@ export const MAX_CANDIDATES = 10_000;
 
 /** What an entry needs to know about its pool. */
 export interface CachePool {
+  readonly name: string;
   readonly state: string;
 }
 

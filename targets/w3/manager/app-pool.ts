@@ -7,6 +7,7 @@ import { Recycler } from './recycler';
 import { HealthMonitor } from './health';
 import { Orphans } from './orphans';
 import { expandArgs, runPoolCommand } from './pool-commands';
+import { poolSnapshot, type PoolSnapshot } from './pool-snapshot';
 import type { PoolJob, RejectReason } from './pool-job';
 import type { PoolConfig, ApplicationConfig } from '../config/types';
 import type { EventLog } from '../events/event-log';
@@ -324,30 +325,8 @@ export class AppPool {
     await orphans;
   }
 
-  snapshot(): object {
-    const now = Date.now();
-    return {
-      name: this.name,
-      state: this.state,
-      ...(this.stopReason ? { stopReason: this.stopReason } : {}),
-      queue: { length: this.queue.length, limit: this.config.queueLength },
-      failures: { count: this.rapidFail.count(), windowMs: this.rapidFail.windowMs },
-      workers: [...this.workers, ...this.orphans.list].map((w) => ({
-        id: w.id,
-        pid: w.pid,
-        state: w.state,
-        mode: w.mode,
-        startedAt: new Date(w.startedAt).toISOString(),
-        readyAt: w.readyAt ? new Date(w.readyAt).toISOString() : null,
-        requests: w.requests,
-        inFlight: w.inFlight,
-        privateMemoryKB: w.privateMemoryKB,
-        virtualMemoryKB: w.virtualMemoryKB,
-        pingPendingMs: w.pingPendingMs(now),
-        ...(w.suspected ? { suspected: true } : {}),
-        ...(w.paused ? { paused: true } : {}),
-      })),
-    };
+  snapshot(): PoolSnapshot {
+    return poolSnapshot(this);
   }
 
   recycle(reason: RecycleReason): number[] {

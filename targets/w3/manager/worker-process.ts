@@ -3,12 +3,11 @@
 // and killed. Policy (when to start, recycle or kill) lives in the pool; this class only does and reports.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import http from 'node:http';
 import path from 'node:path';
 import os from 'node:os';
 import { Pool as UpstreamPool } from 'undici';
 import { compiled } from '../util/compiled-path';
+import { freePort, probe } from './port-probe';
 import { isFromWorker, type FromWorker, type ToWorker } from '../worker/control-protocol';
 import type { ApplicationConfig } from '../config/types';
 import type { Logger } from '../util/logger';
@@ -328,42 +327,4 @@ export class WorkerProcess extends EventEmitter {
     this.upstream?.destroy().catch(() => undefined);
     this.upstream = null;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** TCP connect, or an HTTP GET of `healthPath` answering < 500, within timeoutMs. */
-function probe(port: number, healthPath: string | null, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!healthPath) {
-      const s = net.connect(port, '127.0.0.1');
-      const t = setTimeout(() => s.destroy(new Error('timeout')), timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(t);
-        s.destroy();
-        resolve();
-      });
-      s.once('error', (e) => {
-        clearTimeout(t);
-        reject(e);
-      });
-      return;
-    }
-    const req = http.get({ host: '127.0.0.1', port, path: healthPath, timeout: timeoutMs, agent: false }, (res) => {
-      res.resume();
-      if ((res.statusCode ?? 500) < 500) resolve();
-      else reject(new Error(`health ${res.statusCode}`));
-    });
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-  });
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { startServer, type RunningServer } from '../../test-support/server';
 import type { W3Event } from '../../events/event-types';
+import type { PoolSnapshot } from '../../manager/pool-snapshot';
 
 export const PROBE_APP = path.join(__dirname, '..', 'fixtures', 'probe-app.js');
 export const FAULT_TOKEN = 'manager-tests';
@@ -16,25 +17,7 @@ export const FAST = { pingInterval: '200ms', pingResponseTime: '500ms', startupT
 /** Slack for timing assertions on a shared 2-core machine (Jest workers, other engineers' builds). */
 export const SLACK_MS = 1500;
 
-export interface WorkerView {
-  id: number;
-  pid: number;
-  state: string;
-  requests: number;
-  inFlight: number;
-  privateMemoryKB: number;
-  virtualMemoryKB: number;
-  pingPendingMs: number | null;
-}
-
-export interface PoolView {
-  name: string;
-  state: 'Started' | 'Stopped';
-  stopReason?: string;
-  queue: { length: number; limit: number };
-  failures: { count: number; windowMs: number };
-  workers: WorkerView[];
-}
+export type PoolView = PoolSnapshot;
 
 export function startFaultServer(config: Record<string, unknown>): Promise<RunningServer> {
   return startServer(config, ['--enable-faults', '--fault-token', FAULT_TOKEN]);

@@ -1,0 +1,90 @@
+import { ResponseCache, DEFAULT_MAX_CACHE_SIZE } from './response-cache';
+import type { CacheConfig } from '../config/types';
+
+const config: CacheConfig = { enabled: true, frequentHitThreshold: 2, frequentHitTimePeriod: 10_000, maxResponseSize: 1000, maxCacheSize: 0, scavengerPeriod: 120_000 };
+
+function setup(over: Partial<CacheConfig> = {}) {
+  let now = 1_000_000;
+  const pool = { name: 'app', state: 'Started' };
+  const cache = new ResponseCache({ ...config, ...over }, () => now, false);
+  const body = Buffer.from('hello');
+  const offer = (key = 'h\n/a', lifetime = 60_000) => cache.offer(key, pool, ['Content-Length', '5'], body, lifetime, 0);
+  return { cache, pool, offer, advance: (ms: number) => (now += ms) };
+}
+
+describe('ResponseCache', () => {
+  it('stores the response to the hit that reaches the threshold within the period (>=)', () => {
+    const { cache, offer } = setup();
+    expect(cache.size).toBe(0);
+    expect(offer()).toBe(false); // 1st
+    expect(cache.lookup('h\n/a')).toBeNull();
+    expect(offer()).toBe(true); // 2nd within 10 s
+    expect(cache.lookup('h\n/a')?.body.toString()).toBe('hello');
+  });
+
+  it('a threshold of 1 stores the first response', () => {
+    const { cache, offer } = setup({ frequentHitThreshold: 1 });
+    expect(offer()).toBe(true);
+    expect(cache.lookup('h\n/a')).not.toBeNull();
+  });
+
+  it('hits further apart than the period do not count together (sliding window)', () => {
+    const { offer, advance } = setup();
+    offer();
+    advance(10_000);
+    expect(offer()).toBe(false); // the first hit just left the window
+    advance(9_999);
+    expect(offer()).toBe(true);
+  });
+
+  it('expires entries at their lifetime and reports Age', () => {
+    const { cache, offer, advance } = setup();
+    offer();
+    offer(undefined, 5000);
+    advance(3500);
+    const e = cache.lookup('h\n/a')!;
+    expect(cache.age(e)).toBe(3);
+    advance(1500);
+    expect(cache.lookup('h\n/a')).toBeNull();
+    expect(cache.usedBytes).toBe(0);
+  });
+
+  it('is not served, and is dropped, while its pool is stopped', () => {
+    const { cache, offer, pool } = setup();
+    offer();
+    offer();
+    pool.state = 'Stopped';
+    expect(cache.lookup('h\n/a')).toBeNull();
+    pool.state = 'Started';
+    expect(cache.lookup('h\n/a')).toBeNull();
+  });
+
+  it('scavenges entries not accessed for scavengerPeriod and stale counters', () => {
+    const { cache, offer, advance } = setup({ scavengerPeriod: 1000 });
+    offer();
+    offer();
+    offer('h\n/b');
+    advance(999);
+    cache.scavenge();
+    expect(cache.size).toBe(2); // entry accessed recently enough; counter still in its window
+    expect(cache.lookup('h\n/a')).not.toBeNull();
+    advance(10_000);
+    cache.scavenge();
+    expect(cache.size).toBe(0);
+  });
+
+  it('bounds the total size and does not store when full', () => {
+    const { cache, offer } = setup({ maxCacheSize: 40, frequentHitThreshold: 1 });
+    expect(offer('h\n/1')).toBe(true); // 5 + "Content-Length".length + 2 + 1 + 2 = 24 bytes
+    expect(offer('h\n/2')).toBe(false);
+    expect(cache.usedBytes).toBe(24);
+    expect(DEFAULT_MAX_CACHE_SIZE).toBe(64 * 1024 * 1024);
+  });
+
+  it('never stores bodies larger than maxResponseSize, or anything when disabled', () => {
+    const big = setup({ frequentHitThreshold: 1, maxResponseSize: 4 });
+    expect(big.offer()).toBe(false);
+    const off = setup({ frequentHitThreshold: 1, enabled: false });
+    expect(off.offer()).toBe(false);
+  });
+});
