@@ -5,6 +5,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/targets', '<rootDir>/harness', '<rootDir>/faults'],
   testMatch: ['**/*.test.ts'],
+  // *.suite.test.ts run in a second pass (jest.suite.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '\\.suite\\.test\\.ts$'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
   maxWorkers: 2,

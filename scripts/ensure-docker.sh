@@ -56,13 +56,17 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; 
     command -v apt-get >/dev/null 2>&1 || die "Docker is not installed and apt-get is not available: install a Docker engine by hand"
     say "installing docker.io (apt-get)..."
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends docker.io >/dev/null || die "apt-get install docker.io failed"
+    out="$(apt-get update -qq 2>&1)" || { echo "$out" | tail -n 20 >&2; die "apt-get update failed"; }
+    out="$(apt-get install -y -qq --no-install-recommends docker.io 2>&1)" ||
+      { echo "$out" | tail -n 20 >&2; die "apt-get install docker.io failed"; }
     say "installed docker.io ($(dockerd --version 2>/dev/null || echo '?'))"
   fi
 fi
 
 # --- 2. start ----------------------------------------------------------------------------------------------
+if ! docker_answers && [[ "$(timeout 10 docker info 2>&1 || true)" == *"permission denied"* ]]; then
+  die "a Docker engine runs but this user ($(id -un)) may not use its socket: add the user to the docker group, or run as root"
+fi
 if docker_answers; then
   say "docker engine already answering ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
 else

@@ -2,7 +2,8 @@
 // (classname "scenario.target"). A failed check is a <failure type="CheckFailed"> carrying the verdict details; an
 // *unknown* verdict is an <error type="Unknown"> rather than <skipped>, because CI tools count skips as green and an
 // undecided run must not pass silently. A run without results.json (crashed) or with a run error gets a "run"
-// testcase with an <error>. The suite's system-out holds summary.md. Written by hand (a few lines) since we only
+// testcase with an <error>. The suite's system-out holds summary.md; its time is the run's duration (a check's own
+// time is not recorded — checkers take milliseconds — so testcases say 0). Written by hand (a few lines) since we only
 // emit the Jenkins/Surefire subset; every text is escaped and stripped of characters XML 1.0 cannot carry.
 import fs from 'node:fs';
 import os from 'node:os';

@@ -55,9 +55,11 @@ export const REPORT_CLIENT_JS = String.raw`
             // Labels go in up to three rows below the lanes; one that fits in none is left to the tooltip.
             var row = rowEnds.findIndex(function (end) { return x > end; });
             if (showLabels && row >= 0) {
+              var w = ctx.measureText(l.label).width;
+              var tx = x + 3 * px + w > b.left + b.width ? x - 3 * px - w : x + 3 * px; // flip left at the right edge
               ctx.fillStyle = LINE[l.kind] || '#555';
-              ctx.fillText(l.label, x + 3 * px, b.top + (14 + 12 * row) * px);
-              rowEnds[row] = x + ctx.measureText(l.label).width + 8 * px;
+              ctx.fillText(l.label, tx, b.top + (14 + 12 * row) * px);
+              rowEnds[row] = Math.max(x, tx + w) + 5 * px;
             }
           });
           ctx.restore();

@@ -56,3 +56,25 @@ export function ensureDocker(opts: { timeoutMs?: number } = {}): DockerAvailabil
   prepareTestcontainersEnv();
   return { ok: true, baseImage: m?.[1] ?? localBaseImage(), output, durationMs };
 }
+
+export class DockerUnavailableError extends Error {
+  readonly code = 'LAB_ERR_DOCKER';
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * For `--runtime container`: makes Docker answer (fast when it already does) and returns the base image; throws
+ * DockerUnavailableError with the script's reason otherwise.
+ */
+export function requireDocker(opts: { timeoutMs?: number } = {}): { baseImage: string } {
+  const d = ensureDocker(opts);
+  if (!d.ok) {
+    throw new DockerUnavailableError(`the container runtime needs a Docker engine: ${d.reason} (see scripts/README-containers.md)`, d.output);
+  }
+  return { baseImage: d.baseImage ?? localBaseImage() };
+}

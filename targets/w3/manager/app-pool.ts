@@ -32,6 +32,8 @@ export class AppPool {
   readonly workers: WorkerProcess[] = [];
   readonly orphans: Orphans;
   readonly queue: PoolJob[] = [];
+  /** When each queued job (re-)entered the queue: the queue timer measures waiting, not time spent on a worker. */
+  readonly queuedAt = new WeakMap<PoolJob, number>();
   readonly rapidFail: RapidFailWindow;
   readonly recycler: Recycler;
   readonly health: HealthMonitor;
@@ -91,6 +93,7 @@ export class AppPool {
       return this.rejectJob(job, 'QueueFull');
     }
     this.queue.push(job);
+    this.queuedAt.set(job, Date.now());
     this.ensureWorkers();
     this.drainQueue();
   }
@@ -160,6 +163,7 @@ export class AppPool {
   requeue(job: PoolJob, w: WorkerProcess): void {
     job.avoid = w;
     this.queue.unshift(job);
+    this.queuedAt.set(job, Date.now());
     // The job must not go back to a worker whose socket just failed; if it turns out alive, routing resumes.
     this.health.suspect(w);
     this.ensureWorkers();

@@ -59,19 +59,31 @@ export class CpuLimit {
     if (ms === null) return;
     const s: State = { windowStart: Date.now(), cpuAtStart: ms, reported: false, throttle: null };
     this.states.set(w, s);
-    if (this.throttling) {
+    this.syncThrottle(w, s, ms);
+  }
+
+  /** Starts or stops the throttle loop to match cpu.action (which a configuration reload may change). */
+  private syncThrottle(w: WorkerProcess, s: State, ms: number): void {
+    if (this.throttling && !s.throttle) {
       const th: Throttle = { timer: setInterval(() => this.slice(w, s, th), SLICE_MS), resume: null, t: Date.now(), ms, debt: 0 };
       th.timer.unref();
       s.throttle = th;
+    } else if (!this.throttling && s.throttle) {
+      clearInterval(s.throttle.timer);
+      if (s.throttle.resume) clearTimeout(s.throttle.resume);
+      s.throttle = null;
+      if (w.paused) w.signal('SIGCONT');
     }
   }
 
   /** Pool tick: roll the window, and act once per window when the budget is spent (NoAction / KillW3wp). */
   check(w: WorkerProcess, now: number): void {
     const s = this.states.get(w);
-    if (!s || !this.enabled) return;
+    if (!this.enabled) return this.forget(w);
+    if (!s) return this.watch(w); // limits switched on by a reload: start accounting now
     const ms = sampleCpuMs(w.pid);
     if (ms === null) return;
+    this.syncThrottle(w, s, ms);
     const cpu = this.pool.config.cpu;
     if (now - s.windowStart >= cpu.resetInterval) {
       Object.assign(s, { windowStart: now, cpuAtStart: ms, reported: false });

@@ -184,7 +184,7 @@ export class HealthMonitor {
     const q = this.pool.queue;
     for (let i = q.length - 1; i >= 0; i--) {
       const job = q[i]!;
-      if (job.cancelled || now - job.enqueuedAt < limit) continue;
+      if (job.cancelled || now - (this.pool.queuedAt.get(job) ?? job.enqueuedAt) < limit) continue;
       q.splice(i, 1);
       job.reject('AppPoolTimer', this.pool.config.failure.loadBalancerCapabilities === 'TcpLevel');
     }

@@ -1,0 +1,91 @@
+// The lab end to end, through the real CLI: the core suite passes against w3; the connection checks fail
+// against node-cluster (proof that they can); bad input exits 254; Ctrl-C keeps the evidence and leaves no process.
+// Runs in its own Jest pass (jest.suite.config.js) after the other tests, so its timings are not squeezed.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '../../targets/w3/util/compiled-path';
+
+const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-suite-'));
+
+function run(args: string[], timeoutMs = 400_000) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
+}
+
+function results(scenario: string, dir = out): { valid: unknown; checks: { name: string; verdict: { valid: unknown } }[] } {
+  return JSON.parse(fs.readFileSync(path.join(dir, scenario, 'latest', 'results.json'), 'utf8'));
+}
+
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+test('`w3lab run` with no argument runs the core suite against w3 and every scenario passes', () => {
+  const r = run(['run', '--out', out]);
+  expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
+  const scenarios = fs.readdirSync(out).filter((d) => fs.existsSync(path.join(out, d, 'latest', 'run.json')));
+  expect(scenarios.sort()).toEqual(['idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker']);
+  for (const s of scenarios) {
+    expect([s, results(s).valid]).toEqual([s, true]);
+    for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md']) expect(fs.existsSync(path.join(out, s, 'latest', f))).toBe(true);
+  }
+  expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);
+}, 600_000);
+
+test('against node-cluster, worker-crash and overlapped-recycle fail their connection checks (exit 1)', () => {
+  const dir = path.join(out, 'cluster');
+  const r = run(['run', 'worker-crash', 'overlapped-recycle', '--target', 'node-cluster', '--out', dir]);
+  expect(r.status).toBe(1);
+  for (const s of ['worker-crash', 'overlapped-recycle']) {
+    const res = results(s, dir);
+    expect(res.valid).toBe(false);
+    expect(res.checks.find((c) => c.name === 'connectionsSurvive')!.verdict.valid).toBe(false);
+  }
+}, 300_000);
+
+test('a bad scenario file exits 254 naming the path, before anything starts', () => {
+  const f = path.join(out, 'bad.yaml');
+  fs.writeFileSync(f, 'name: bad\nworkload:\n  - name: l\n    duration: forever\nexpect:\n  - check: noFailedRequests\n');
+  const r = run(['run', f, '--out', path.join(out, 'bad')], 30_000);
+  expect(r.status).toBe(254);
+  expect(r.stderr).toMatch(/workload\.0\.duration/);
+  expect(fs.existsSync(path.join(out, 'bad', 'bad'))).toBe(false);
+});
+
+test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) and leaves no process behind', async () => {
+  const dir = path.join(out, 'interrupted');
+  const child = spawn(process.execPath, [BIN, 'run', 'overlapped-recycle', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const runDir = path.join(dir, 'overlapped-recycle', 'latest');
+  const deadline = Date.now() + 30_000;
+  // Wait until requests are being recorded, then interrupt.
+  while (!(fs.existsSync(path.join(runDir, 'history.jsonl')) && fs.statSync(path.join(runDir, 'history.jsonl')).size > 10_000)) {
+    if (Date.now() > deadline) throw new Error('the run never started recording');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { targetPid?: number };
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  expect(code).toBe(2);
+  const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { status: string; targetPid: number };
+  expect(run.status).toBe('interrupted');
+  expect(fs.readFileSync(path.join(runDir, 'history.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(10);
+  const pids = new Set<number>([info.targetPid ?? run.targetPid]);
+  for (const line of fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n')) {
+    if (line.includes('"WorkerStarting"')) pids.add((JSON.parse(line) as { pid: number }).pid);
+  }
+  const alive = async (pid: number): Promise<boolean> => {
+    // A killed child may linger as a zombie until it is reaped; /proc/PID/stat says Z then.
+    for (let i = 0; i < 80; i++) {
+      let stat = '';
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return false;
+      }
+      if (/\) Z /.test(stat)) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return true;
+  };
+  for (const pid of pids) expect([pid, await alive(pid)]).toEqual([pid, false]);
+}, 120_000);
