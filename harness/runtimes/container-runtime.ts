@@ -218,10 +218,13 @@ async function removeByLabel(docker: Dockerode, label: string): Promise<string[]
  * Removes lab containers (all, or one run's) by label, whatever their state. Used by `w3lab clean` and by tests.
  * Returns one line per container removed; on a machine without a Docker engine, a line saying so.
  */
-export async function removeLabContainers(runId?: string): Promise<string[]> {
+export async function removeLabContainers(
+  runId?: string,
+  deps: { connect?: () => Promise<{ docker: Dockerode }> } = {},
+): Promise<string[]> {
   let docker: Dockerode;
   try {
-    docker = (await dockerClient()).docker;
+    docker = (await (deps.connect ?? dockerClient)()).docker;
   } catch (err) {
     return [`no Docker engine answering (${(err as Error).message.split('\n')[0]}); no lab containers to remove`];
   }

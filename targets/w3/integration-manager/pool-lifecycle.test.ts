@@ -40,7 +40,7 @@ describe('pool lifecycle', () => {
     const reply = await request(server.url);
     expect(reply.status).toBe(503);
     expect(Date.now() - sent).toBeGreaterThanOrEqual(1000);
-    expect(server.output()).toContain('AppPoolTimer');
+    expect(server.output()).toContain('Timer_AppPool');
     expect((await pool(server)).queue.length).toBe(0);
   });
 });

@@ -1,0 +1,158 @@
+// The listener's HTTP.SYS timers against real clients: idle keep-alive (Timer_ConnectionIdle), a slowloris head
+// (Timer_HeaderWait) while other clients are served, a stalled request body (Timer_EntityBody, an inactivity
+// timer: a slow but steady body passes), a client reading slower than minBytesPerSecond (Timer_MinBytesPerSecond,
+// only after size/rate has elapsed; a short pause does not count) and a request left in a pool queue
+// (requestQueueTimeout → 503, Timer_AppPool). Each writes one HTTPERR line.
+import http from 'node:http';
+import { startServer, request, type RunningServer } from '../test-support/server';
+import { connect, waitForHttpErr, readHttpErr, HTTPERR_FILE, LISTENER_APP } from './test-support/raw-client';
+
+jest.setTimeout(90_000);
+
+const T = 1000; // every timer under test, ms
+const RATE = 4_000_000; // minBytesPerSecond
+const BIG = 24_000_000; // → a 6 s allowance at RATE
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms)); // client pacing, not synchronisation
+
+describe('connection timers', () => {
+  let server: RunningServer;
+  const noKeepAlive = new http.Agent({ keepAlive: false });
+
+  beforeAll(async () => {
+    server = await startServer({
+      timers: { connectionTimeout: T, headerWaitTimeout: T, entityBodyTimeout: T, minBytesPerSecond: RATE, requestQueueTimeout: T },
+      logging: { httpErrLog: HTTPERR_FILE },
+      pools: [{ name: 'app', startMode: 'AlwaysRunning' }, { name: 'cold', startMode: 'OnDemand' }],
+      applications: [
+        { path: '/', pool: 'app', module: LISTENER_APP },
+        { path: '/cold', pool: 'cold', module: LISTENER_APP, env: { START_MS: '3000' } },
+      ],
+    });
+    await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === 'app');
+  });
+  afterAll(async () => {
+    noKeepAlive.destroy();
+    await server?.stop();
+  });
+
+  const linesFor = (port: number) => readHttpErr(server).lines.filter((l) => l.clientPort === String(port));
+
+  it('closes an idle keep-alive connection after connectionTimeout, sending nothing (Timer_ConnectionIdle)', async () => {
+    const c = await connect(server.port);
+    c.socket.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+    const r = await c.response();
+    const answeredAt = Date.now();
+    expect(r.status).toBe(200);
+    expect(r.headers['keep-alive']).toBeUndefined(); // HTTP.SYS advertises no idle timeout
+    const closed = await c.closed(T + 10_000);
+    expect(closed.at - answeredAt).toBeGreaterThanOrEqual(T - 50);
+    expect(closed.at - answeredAt).toBeLessThan(T + 5000);
+    expect(c.received().length).toBe(c.received().indexOf('hello\n') + 6); // nothing after the response
+    const line = await waitForHttpErr(server, (l) => l.clientPort === String(c.localPort));
+    expect(line).toMatchObject({ reason: 'Timer_ConnectionIdle', method: '-', uri: '-' });
+    expect(linesFor(c.localPort)).toHaveLength(1);
+  });
+
+  it('cuts off a slowloris head after headerWaitTimeout while other clients are served (Timer_HeaderWait)', async () => {
+    const slow = await connect(server.port);
+    slow.socket.write('GET / HTTP/1.1\r\nHost: t\r\n');
+    const dribble = setInterval(() => slow.socket.writable && slow.socket.write('X-Slow: 1\r\n'), 200);
+    try {
+      const served = [];
+      for (let i = 0; i < 5; i++) served.push(await request(server.url, { agent: noKeepAlive }));
+      const closed = await slow.closed(T + 10_000);
+      expect(served.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(served[4]!.endedAt).toBeLessThanOrEqual(closed.at); // served while the slowloris held its connection
+      expect(closed.at - slow.connectedAt).toBeGreaterThanOrEqual(T - 50);
+      expect(closed.at - slow.connectedAt).toBeLessThan(T + 5000);
+      expect(slow.received().length).toBe(0);
+    } finally {
+      clearInterval(dribble);
+      slow.destroy();
+    }
+    const line = await waitForHttpErr(server, (l) => l.clientPort === String(slow.localPort));
+    expect(line.reason).toBe('Timer_HeaderWait');
+    expect(linesFor(slow.localPort)).toHaveLength(1);
+  });
+
+  it('cuts a body that stops mid-way after entityBodyTimeout of silence, but not a slow steady one (Timer_EntityBody)', async () => {
+    const stalled = await connect(server.port);
+    stalled.socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n' + 'a'.repeat(100));
+    const sentAt = Date.now();
+
+    const steady = await connect(server.port);
+    steady.socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 700\r\n\r\n' + 'b'.repeat(100));
+    for (let i = 0; i < 6; i++) {
+      await pause(300); // 1.8 s in all: longer than the timer, but never silent for that long
+      steady.socket.write('b'.repeat(100));
+    }
+    const ok = await steady.response();
+    expect(ok.status).toBe(200);
+    expect(ok.body.toString()).toBe('700\n');
+    steady.destroy();
+
+    const closed = await stalled.closed(T + 10_000);
+    expect(closed.at - sentAt).toBeGreaterThanOrEqual(T - 50);
+    expect(closed.at - sentAt).toBeLessThan(T + 5000);
+    expect(stalled.received().length).toBe(0);
+    const line = await waitForHttpErr(server, (l) => l.clientPort === String(stalled.localPort));
+    expect(line).toMatchObject({ reason: 'Timer_EntityBody', method: 'POST', uri: '/echo', queue: 'app' });
+    expect(linesFor(stalled.localPort)).toHaveLength(1);
+    expect(linesFor(steady.localPort)).toHaveLength(0);
+  });
+
+  it('disconnects a client reading below minBytesPerSecond only after size/rate; fast and briefly paused readers finish', async () => {
+    const path = `/big?bytes=${BIG}`;
+    const get = (onResponse: (res: http.IncomingMessage) => void) =>
+      new Promise<{ bytes: number; complete: boolean; startedAt: number; closedAt: number }>((resolve) => {
+        const startedAt = Date.now();
+        let bytes = 0;
+        let complete = false;
+        const req = http.get({ host: '127.0.0.1', port: server.port, path, agent: noKeepAlive }, (res) => {
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => (complete = true));
+          res.on('error', () => undefined);
+          onResponse(res);
+        });
+        req.on('error', () => undefined);
+        req.on('close', () => resolve({ bytes, complete, startedAt, closedAt: Date.now() }));
+      });
+    const [fast, paused, stuck] = await Promise.all([
+      get(() => undefined),
+      get((res) => {
+        res.once('data', () => {
+          res.pause();
+          setTimeout(() => res.resume(), 1000); // a short dip: well inside the 6 s allowance
+        });
+      }),
+      get((res) => res.pause()), // never reads: kernel buffers fill, then Node's
+    ]);
+    expect([fast.complete, fast.bytes]).toEqual([true, BIG]);
+    expect([paused.complete, paused.bytes]).toEqual([true, BIG]);
+    expect(stuck.complete).toBe(false);
+    const allowance = (BIG * 1000) / RATE;
+    expect(stuck.closedAt - stuck.startedAt).toBeGreaterThanOrEqual(allowance - 50);
+    expect(stuck.closedAt - stuck.startedAt).toBeLessThan(allowance + 6000);
+    const lines = readHttpErr(server).lines.filter((l) => l.reason === 'Timer_MinBytesPerSecond');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ uri: path, status: '200', queue: 'app' });
+  });
+
+  it('answers 503 to a request that waited in the pool queue longer than requestQueueTimeout (Timer_AppPool)', async () => {
+    const c = await connect(server.port);
+    c.socket.write('GET /cold/x HTTP/1.1\r\nHost: t\r\n\r\n');
+    const sentAt = Date.now();
+    const r = await c.response(T + 10_000);
+    const answeredAt = Date.now();
+    expect(r.status).toBe(503);
+    expect(r.headers['connection']).toBe('close');
+    expect(r.body.length).toBe(326);
+    expect(answeredAt - sentAt).toBeGreaterThanOrEqual(T - 50);
+    expect(answeredAt - sentAt).toBeLessThan(T + 2500); // well before the worker (3 s start) could answer
+    await c.closed();
+    const line = await waitForHttpErr(server, (l) => l.clientPort === String(c.localPort));
+    expect(line).toMatchObject({ reason: 'Timer_AppPool', status: '503', queue: 'cold', uri: '/cold/x' });
+    const pools = await server.admin.request<{ name: string; queue: { length: number } }[]>('GET', '/pools');
+    expect(pools.find((p) => p.name === 'cold')!.queue.length).toBe(0);
+  });
+});
