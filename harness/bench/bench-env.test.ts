@@ -1,8 +1,16 @@
 import { readBenchParams, BenchParamError } from './bench-env';
 
 describe('readBenchParams', () => {
-  it('defaults to 10 s runs with a 2 s warm-up, 100 connections, 20 recycles', () => {
-    expect(readBenchParams({}, '/repo')).toEqual({ durationS: 10, warmupS: 2, connections: 100, recycles: 20, w3Bin: '/repo/bin/w3lab.js' });
+  it('defaults to 10 s runs with a 2 s warm-up, 100 connections, 20 recycles, 10 repeats, 2 rounds', () => {
+    expect(readBenchParams({}, '/repo')).toEqual({
+      durationS: 10,
+      warmupS: 2,
+      connections: 100,
+      recycles: 20,
+      repeats: 10,
+      rounds: 2,
+      w3Bin: '/repo/bin/w3lab.js',
+    });
   });
 
   it('shortens the warm-up for quick trial runs', () => {
@@ -17,5 +25,7 @@ describe('readBenchParams', () => {
     expect(() => readBenchParams({ BENCH_DURATION_S: 'ten' }, '/repo')).toThrow(BenchParamError);
     expect(() => readBenchParams({ BENCH_CONNECTIONS: '1.5' }, '/repo')).toThrow(/BENCH_CONNECTIONS/);
     expect(() => readBenchParams({ BENCH_RECYCLES: '0' }, '/repo')).toThrow(/BENCH_RECYCLES/);
+    expect(() => readBenchParams({ BENCH_REPEATS: '-3' }, '/repo')).toThrow(/BENCH_REPEATS/);
+    expect(() => readBenchParams({ BENCH_ROUNDS: '2.5' }, '/repo')).toThrow(/BENCH_ROUNDS/);
   });
 });

@@ -15,6 +15,10 @@ export interface BenchParams {
   connections: number;
   /** Back-to-back recycles of the recycle-cost section (BENCH_RECYCLES, default 20). */
   recycles: number;
+  /** Samples of the hang-detection and crash-recovery sections, and bare cold starts (BENCH_REPEATS, default 10). */
+  repeats: number;
+  /** Rounds of the A/B comparisons (tracked-client, cache), the order alternating per round (BENCH_ROUNDS, default 2). */
+  rounds: number;
   /** The `w3lab` launcher used to start w3 (BENCH_W3_BIN, default <repo>/bin/w3lab.js) — e.g. another checkout's. */
   w3Bin: string;
 }
@@ -40,6 +44,8 @@ export function readBenchParams(env: NodeJS.ProcessEnv, root: string): BenchPara
     warmupS: positive(env, 'BENCH_WARMUP_S', durationS < 5 ? 1 : 2, false),
     connections: positive(env, 'BENCH_CONNECTIONS', 100, true),
     recycles: positive(env, 'BENCH_RECYCLES', 20, true),
+    repeats: positive(env, 'BENCH_REPEATS', 10, true),
+    rounds: positive(env, 'BENCH_ROUNDS', 2, true),
     w3Bin: path.resolve(root, env['BENCH_W3_BIN'] || path.join('bin', 'w3lab.js')),
   };
 }

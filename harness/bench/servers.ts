@@ -113,6 +113,29 @@ export interface W3PoolSnapshot {
   workers: W3WorkerSnapshot[];
 }
 
+/**
+ * Polls the admin API until `pool` has a ready worker whose pid is not in `excludePids` (a replacement, not the
+ * worker being replaced); throws after timeoutMs or when w3 exits. Remembers w3's descendants once one is ready.
+ */
+export async function waitForReadyWorker(
+  w3: Pick<W3Server, 'readyWorkers' | 'processes'>,
+  pool: string,
+  timeoutMs: number,
+  excludePids: readonly number[] = [],
+): Promise<W3WorkerSnapshot> {
+  const proc = w3.processes[0];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = (await w3.readyWorkers(pool)).find((w) => !excludePids.includes(w.pid));
+    if (ready) {
+      proc?.snapshotDescendants();
+      return ready;
+    }
+    if (Date.now() > deadline || proc?.exited()) throw new Error(`w3: no ready worker in pool ${pool} within ${timeoutMs} ms:\n${proc?.tail() ?? ''}`);
+    await sleep(50);
+  }
+}
+
 export interface W3Server extends StartedServer {
   admin: AdminClient;
   adminSocket: string;
@@ -130,6 +153,12 @@ export interface W3Options {
   pool?: string;
   /** Extra pool settings merged over the bench defaults (e.g. processModel.shutdownTimeLimit). */
   processModel?: Record<string, unknown>;
+  /** Other pool sections, set as given (e.g. `failure: { rapidFailProtection: false }`). */
+  poolSettings?: Record<string, unknown>;
+  /** Host-level sections of the config, set as given (e.g. `cache: { enabled: false }`). */
+  hostSettings?: Record<string, unknown>;
+  /** Starts w3 with `--enable-faults --fault-token <token>`; the returned admin client sends the token. */
+  faultToken?: string;
 }
 
 /** w3 through `w3lab serve` on a generated config: one pool, AlwaysRunning, hello app, access log off. */
@@ -141,10 +170,12 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
     listen: { host: '127.0.0.1', port: 0 },
     admin: { socket: adminSocket },
     logging: { level: 'info', accessLog: false },
+    ...(opts.hostSettings ?? {}),
     pools: [
       {
         name: pool,
         startMode: 'AlwaysRunning',
+        ...(opts.poolSettings ?? {}),
         processModel: { maxProcesses: opts.maxProcesses, ...(opts.processModel ?? {}) },
       },
     ],
@@ -152,7 +183,8 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
   };
   const file = path.join(dir, 'w3.json');
   fs.writeFileSync(file, JSON.stringify(config, null, 2));
-  const proc = startProcess(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file], opts.registry);
+  const faultArgs = opts.faultToken === undefined ? [] : ['--enable-faults', '--fault-token', opts.faultToken];
+  const proc = startProcess(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file, ...faultArgs], opts.registry);
   const procs = [proc];
   try {
     const line = await proc.waitForJsonLine<{ event: { listen: { port: number } } }>(
@@ -160,19 +192,14 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
       READY_TIMEOUT_MS,
     );
     const port = line.event.listen.port;
-    const admin = new AdminClient({ socketPath: adminSocket });
+    const admin = new AdminClient({ socketPath: adminSocket, ...(opts.faultToken === undefined ? {} : { faultToken: opts.faultToken }) });
     const pools = (): Promise<W3PoolSnapshot[]> => admin.request<W3PoolSnapshot[]>('GET', '/pools');
     const readyWorkers = async (name: string): Promise<W3WorkerSnapshot[]> => {
       const p = (await pools()).find((x) => x.name === name);
       return (p?.workers ?? []).filter((w) => w.state === 'Ready');
     };
     // AlwaysRunning: the first worker starts with the host; measure only once it is ready.
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while ((await readyWorkers(pool)).length === 0) {
-      if (Date.now() > deadline || proc.exited()) throw new Error(`w3: no ready worker within ${READY_TIMEOUT_MS} ms:\n${proc.tail()}`);
-      await sleep(50);
-    }
-    proc.snapshotDescendants();
+    await waitForReadyWorker({ readyWorkers, processes: procs }, pool, READY_TIMEOUT_MS);
     return {
       name: `w3-${opts.maxProcesses}w`,
       url: `http://127.0.0.1:${port}`,

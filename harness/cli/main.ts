@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerW3Commands, CliError } from '../../targets/w3/cli/commands';
 import { registerLabCommands } from './lab-commands';
+import { registerReportCommands } from '../report/commands';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('w3lab')
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   registerW3Commands(program);
   registerLabCommands(program);
+  registerReportCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -17,6 +17,7 @@ import { FaultSchedule } from './fault-schedule';
 import { RunFolder, gitSha, type RunInfo } from '../results/store';
 import { computeStats, type RunStats } from '../results/stats';
 import { renderSummary } from '../results/summary';
+import { writeRunReports } from '../report/commands';
 import type { Scenario, WorkloadPhase } from '../scenarios/schema';
 import type { Logger } from '../../targets/w3/util/logger';
 import type { W3Event } from '../../targets/w3/events/event-types';
@@ -143,6 +144,11 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const stats = computeStats(recorded, events, start, end);
   folder.writeJson('results.json', { valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors, error: error ?? null });
   folder.writeText('summary.md', renderSummary({ scenario: sc.name, description: sc.description, target: targetName, runtime, seed, dir: folder.dir, verdict, checks, stats, faultErrors }));
+  try {
+    writeRunReports(folder.dir); // report.html + junit.xml
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'writing the run reports failed');
+  }
   folder.writeJson('run.json', { ...info, status: o.signal?.aborted ? 'interrupted' : error ? 'error' : 'finished', finishedAt: new Date().toISOString(), valid: verdict.valid });
   return { scenario: sc.name, target: targetName, dir: folder.dir, verdict, checks, stats, durationMs: Date.now() - began, error };
 }

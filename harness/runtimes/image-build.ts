@@ -1,8 +1,8 @@
 // Lab images, built locally with testcontainers from targets/*/Dockerfile on the registry-free base image, and
 // cached by content: the tag is `w3lab/<name>:<hash of the build inputs>`, so an image is rebuilt only when dist/,
-// the Dockerfile, the lockfile, the apps or the base image changed. Older tags of the same name are removed after
-// a build (best effort: an image a container still uses stays). Builds of the same image are serialised across
-// processes (Jest workers) with a lock folder.
+// the Dockerfile, the lockfile, the apps or the base image changed. After a build, older tags of the same name are
+// removed except the newest three (best effort: an image a container still uses stays). Builds of the same image
+// are serialised across processes (Jest workers) with a lock folder.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,16 +155,22 @@ export async function ensureImage(spec: ImageSpec, opts: EnsureImageOptions = {}
   });
 }
 
-async function removeOlderTags(docker: import('dockerode'), name: string, keep: string): Promise<void> {
+/**
+ * Keeps the newest few tags of an image name (a concurrent run may still be about to start one of them; images a
+ * container uses cannot be removed anyway) and removes the older ones, best effort.
+ */
+async function removeOlderTags(docker: import('dockerode'), name: string, keep: string, keepNewest = 3): Promise<void> {
   const images = await docker.listImages({ filters: JSON.stringify({ reference: [`w3lab/${name}`] }) });
-  for (const img of images) {
-    for (const t of img.RepoTags ?? []) {
-      if (t === keep) continue;
-      try {
-        await docker.getImage(t).remove();
-      } catch {
-        /* in use by a container, or removed by someone else */
-      }
+  const old = images
+    .sort((a, b) => b.Created - a.Created)
+    .slice(keepNewest)
+    .flatMap((img) => img.RepoTags ?? [])
+    .filter((t) => t !== keep);
+  for (const t of old) {
+    try {
+      await docker.getImage(t).remove();
+    } catch {
+      /* in use by a container, or removed by someone else */
     }
   }
 }

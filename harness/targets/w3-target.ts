@@ -56,6 +56,11 @@ async function setupW3(ctx: TargetContext): Promise<StartedTarget> {
   let started: W3Event;
   try {
     started = await proc.waitForEvent((e) => e.type === 'HostStarted', W3_START_TIMEOUT_MS, 'HostStarted event');
+    // AlwaysRunning pools start their workers at boot: the target is up once each has one ready, so a workload
+    // does not begin by measuring the cold start.
+    for (const pool of alwaysRunningPools(generated.config)) {
+      await proc.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === pool, W3_START_TIMEOUT_MS, `the first ready worker of pool ${pool}`);
+    }
   } catch (err) {
     await proc.kill();
     removeSocket(generated.temporarySocket, generated.adminSocket);
@@ -65,6 +70,11 @@ async function setupW3(ctx: TargetContext): Promise<StartedTarget> {
   log.info({ pid: proc.pid, url: endpoint.url, admin: generated.adminSocket }, 'w3 started');
   const admin = new AdminClient({ socketPath: generated.adminSocket, ...(faults ? { faultToken: ctx.faultInjection.token } : {}) });
   return new StartedW3(proc, admin, endpoint, faults, () => removeSocket(generated.temporarySocket, generated.adminSocket));
+}
+
+function alwaysRunningPools(config: Record<string, unknown>): string[] {
+  const pools = Array.isArray(config['pools']) ? (config['pools'] as Record<string, unknown>[]) : [];
+  return pools.filter((p) => p['startMode'] === 'AlwaysRunning' && p['autoStart'] !== false).map((p) => String(p['name']));
 }
 
 class StartedW3 implements StartedTarget {
