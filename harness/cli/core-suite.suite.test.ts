@@ -89,3 +89,18 @@ test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) an
   };
   for (const pid of pids) expect([pid, await alive(pid)]).toEqual([pid, false]);
 }, 120_000);
+
+test('compare: a run with disallowOverlappingRotation is reported as a regression against a normal run (exit 1)', () => {
+  const normal = path.join(out, 'overlapped-recycle', 'latest');
+  const dir = path.join(out, 'degraded');
+  const degraded = run(['run', path.join(repoRoot(), 'harness', 'scenarios', 'examples', 'overlapped-recycle-no-overlap.yaml'), '--out', dir]);
+  expect(degraded.status === 0 || degraded.status === 1).toBe(true);
+  const runDir = path.join(dir, 'overlapped-recycle-no-overlap', 'latest');
+  for (const f of ['report.html', 'junit.xml']) expect(fs.existsSync(path.join(runDir, f))).toBe(true);
+  const same = run(['compare', normal, normal, '--out', path.join(out, 'cmp-same')], 60_000);
+  expect({ status: same.status, out: same.stdout.slice(-1500) }).toMatchObject({ status: 0 });
+  const cmp = run(['compare', normal, runDir, '--out', path.join(out, 'cmp')], 60_000);
+  expect({ status: cmp.status, out: cmp.stdout.slice(-3000) }).toMatchObject({ status: 1 });
+  expect(fs.existsSync(path.join(out, 'cmp', 'compare.md'))).toBe(true);
+  expect(fs.existsSync(path.join(out, 'cmp', 'compare.json'))).toBe(true);
+}, 120_000);

@@ -34,6 +34,7 @@ describe('build context', () => {
       }),
     );
     write(root, 'node_modules/pino/index.js', 'pino');
+    write(root, 'node_modules/pino/index.d.ts', 'types');
     write(root, 'node_modules/pino/node_modules/sonic/index.js', 'sonic');
     write(root, 'node_modules/pino/node_modules/devonly/index.js', 'dev');
     write(root, 'node_modules/jest/index.js', 'jest');
@@ -60,6 +61,7 @@ describe('build context', () => {
     expect(fs.existsSync(path.join(dir, 'node_modules/pino/node_modules/sonic/index.js'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'node_modules/pino/node_modules/devonly'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'node_modules/jest'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'node_modules/pino/index.d.ts'))).toBe(false);
   });
 
   test('the hash changes with dist content, the Dockerfile and the extra input, not with dev packages', () => {

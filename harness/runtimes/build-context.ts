@@ -19,6 +19,8 @@ export interface BuildContextSpec {
   extraHashInput?: string;
 }
 
+const NOT_NEEDED_AT_RUNTIME = /\.(d\.ts|d\.mts|d\.cts|map|md|markdown)$|^(CHANGELOG|HISTORY)(\..*)?$/i;
+
 /** Paths (relative to root) of the installed packages that are not dev-only, per package-lock.json. */
 export function productionPackages(root: string): string[] {
   const lockFile = path.join(root, 'package-lock.json');
@@ -104,8 +106,9 @@ export function stageBuildContext(spec: BuildContextSpec): string {
     if (inc === 'node_modules') {
       // A package's own nested node_modules may hold dev-only packages: each package is placed without it, and
       // the nested production packages come as entries of their own from the lockfile.
-      const noNested = (rel: string): boolean => rel === 'node_modules';
-      for (const pkg of productionPackages(spec.root)) linkTree(path.join(spec.root, pkg), path.join(dir, pkg), noNested);
+      // Type declarations, source maps and docs are a third of the bytes and never loaded at run time.
+      const skip = (rel: string): boolean => rel === 'node_modules' || NOT_NEEDED_AT_RUNTIME.test(path.basename(rel));
+      for (const pkg of productionPackages(spec.root)) linkTree(path.join(spec.root, pkg), path.join(dir, pkg), skip);
       continue;
     }
     linkTree(path.join(spec.root, inc), path.join(dir, inc));

@@ -236,9 +236,13 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   /** The listener ends this request (a timer expired, a body parse error): one HTTPERR line, connection closed. */
   abandon(reason: HttpErrReason, status?: number): void {
     if (this.recorded) return;
-    this.record(reason, status);
-    markClosing(this.req.socket);
-    this.req.socket.destroy();
+    this.record(reason, status ?? (this.res.headersSent ? this.res.statusCode : undefined));
+    const socket = this.req.socket;
+    markClosing(socket);
+    // A plain close would leave the unsent response in the kernel, trickling to the slow client from an orphaned
+    // socket; a reset frees it at once (HTTP.SYS aborts the connection too).
+    if (reason === 'Timer_MinBytesPerSecond') socket.resetAndDestroy();
+    else socket.destroy();
     if (this.abortUpstream && !this.finished) this.abortUpstream(new Error(`listener closed the connection: ${reason}`));
     if (!this.finished && !this.worker) this.dequeue();
   }
