@@ -5,22 +5,35 @@
 import path from 'node:path';
 import { BenchParamError, readBenchParams, repoRoot, runMeta } from './bench-env';
 import { ProcessRegistry } from './managed-process';
+import { cacheSection } from './cache-throughput';
+import { crashRecoverySection } from './crash-recovery';
+import { hangDetectionSection } from './hang-detection';
 import { recycleCostSection } from './recycle-cost';
 import { throughputSection } from './throughput';
+import { trackedClientSection } from './tracked-client-rate';
 import type { BenchSection, SectionReport } from './section';
 
 /** Every benchmark section, in the order they run. Add new sections here. */
-export const SECTIONS: readonly BenchSection[] = [throughputSection, recycleCostSection];
+export const SECTIONS: readonly BenchSection[] = [
+  throughputSection,
+  recycleCostSection,
+  trackedClientSection,
+  hangDetectionSection,
+  crashRecoverySection,
+  cacheSection,
+];
 
 function usage(): string {
   return [
     'usage: node dist/harness/bench/run-bench.js [SECTION...]',
     '',
     'sections:',
-    ...SECTIONS.map((s) => `  ${s.name.padEnd(12)} ${s.description}`),
+    ...SECTIONS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`),
     '',
     'environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2; 1 when the duration is under 5 s),',
-    '             BENCH_CONNECTIONS (100), BENCH_RECYCLES (20), BENCH_OUT (results/bench),',
+    '             BENCH_CONNECTIONS (100: throughput, cache), BENCH_RECYCLES (20),',
+    '             BENCH_REPEATS (10: hangs, crashes and bare cold starts), BENCH_ROUNDS (2: alternating',
+    '             rounds of the tracked-client and cache comparisons), BENCH_OUT (results/bench),',
     '             BENCH_W3_BIN (bin/w3lab.js: the launcher that starts w3)',
   ].join('\n');
 }

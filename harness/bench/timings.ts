@@ -1,6 +1,6 @@
-// Summaries of repeated timing samples (ms) for the bench's tables and JSON: n, median, max, min, with samples
-// that could not be measured (null) counted apart rather than dropped silently.
-import { summarize } from '../results/stats';
+// Summaries of repeated samples (timings in ms, rates) for the bench's tables and JSON: n, median, max, min, with
+// samples that could not be measured (null) counted apart rather than dropped silently. The median is the midpoint
+// of the two middle values for an even n (with 2 rounds, the nearest-rank p50 would just report the lower one).
 
 export interface TimingSummary {
   /** Samples measured. */
@@ -13,15 +13,11 @@ export interface TimingSummary {
 }
 
 export function summarizeTimings(values: readonly (number | null | undefined)[]): TimingSummary {
-  const measured = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const s = summarize(measured);
-  return {
-    n: s.n,
-    missing: values.length - measured.length,
-    median: s.p50,
-    min: measured.length > 0 ? Math.min(...measured) : null,
-    max: s.max,
-  };
+  const sorted = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  const n = sorted.length;
+  const mid = Math.floor(n / 2);
+  const median = n === 0 ? null : n % 2 === 1 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 100) / 100;
+  return { n, missing: values.length - n, median, min: n > 0 ? sorted[0]! : null, max: n > 0 ? sorted[n - 1]! : null };
 }
 
 /** Median of the measured values, or undefined (for `ratio`). */

@@ -54,6 +54,7 @@ export const trackedClientSection: BenchSection = {
     const app = path.join(ctx.repoRoot, 'targets', 'apps', 'hello.js');
     const problems: string[] = [];
     const results: (ThroughputComparison & { round: number })[] = [];
+    const roundErrors: { round: number; error: string }[] = [];
     let w3: W3Server | undefined;
     let w3Stop: unknown = null;
     try {
@@ -63,9 +64,17 @@ export const trackedClientSection: BenchSection = {
       if (first.status !== 200) throw new Error(`GET ${w3.url} answered ${first.status} before the measurement`);
       for (let round = 1; round <= rounds; round++) {
         ctx.progress(`  round ${round}/${rounds}: autocannon then tracked client, ${CONNECTIONS} connections, ${durationS} s each ...`);
-        const c = await compareWithAutocannon(w3.url, CONNECTIONS, durationMs, { writeHistory: true, warmupMs });
-        results.push({ round, ...c });
-        ctx.progress(`  autocannon ${Math.round(c.autocannon.rps)} req/s, tracked ${Math.round(c.tracked.rps)} req/s (ratio ${c.ratio})`);
+        try {
+          const c = await compareWithAutocannon(w3.url, CONNECTIONS, durationMs, { writeHistory: true, warmupMs });
+          results.push({ round, ...c });
+          ctx.progress(`  autocannon ${Math.round(c.autocannon.rps)} req/s, tracked ${Math.round(c.tracked.rps)} req/s (ratio ${c.ratio})`);
+        } catch (err) {
+          // Keep the rounds measured so far; a load tool that failed once is not retried blindly.
+          const msg = err instanceof Error ? err.message : String(err);
+          roundErrors.push({ round, error: msg });
+          problems.push(`tracked-client round ${round} failed: ${msg.split('\n')[0]}`);
+          break;
+        }
       }
     } finally {
       await w3?.stop();
@@ -104,6 +113,7 @@ export const trackedClientSection: BenchSection = {
       goal,
       pairs,
       rounds: results,
+      roundErrors,
       w3Stop,
     });
 

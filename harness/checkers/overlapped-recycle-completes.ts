@@ -102,7 +102,11 @@ export const overlappedRecycleCompletes = defineChecker(
   'overlappedRecycleCompletes',
   overlappedRecycleCompletesOptions,
   (input, o) => {
-    const recycles = eventsOf(input, o.pool, ['RecycleStarted']).map((e) => judgeRecycle(input, o, e));
+    // A recycle the pool cancelled (an admin stop in the middle) is not an overlap that went wrong.
+    const cancelled = new Set(eventsOf(input, o.pool, ['RecycleCompleted']).filter((e) => e['cancelled'] === true).map((e) => e.recycleId));
+    const recycles = eventsOf(input, o.pool, ['RecycleStarted'])
+      .filter((e) => !cancelled.has(e.recycleId))
+      .map((e) => judgeRecycle(input, o, e));
     const bad = recycles.filter((r) => r.problems.length > 0);
     const details = { recycles: recycles.length, failed: bad.length, perRecycle: recycles.map((r) => r.details) };
     const where = o.pool !== undefined ? ` of pool ${o.pool}` : '';

@@ -16,6 +16,7 @@ export const COUNTED_FAILURES: readonly W3EventType[] = [
   'PingFailed',
   'StartupTimeout',
   'ShutdownTimeout',
+  'RequestStalled',
 ];
 
 export const rapidFailProtectionTriggersOptions = z.strictObject({

@@ -91,7 +91,7 @@ export class W3Host {
       checkHostable(next);
     } catch (err) {
       // A bad file never takes the running server down: keep the old configuration.
-      this.log.error({ err: (err as Error).message }, 'reload rejected');
+      this.events.emit({ type: 'ConfigReloadRejected', reason: (err as Error).message });
       return { ok: false, error: (err as Error).message };
     }
     const recycled: string[] = [];

@@ -122,12 +122,12 @@ export const cpuSchema = z
       .min(0)
       .max(100000)
       .prefault(0)
-      .describe('Max CPU per resetInterval in 1/1000 of a percent (100000 = 100 %). 0 = off.'),
+      .describe('Max CPU of one worker per resetInterval, in 1/1000 of a percent of one CPU (100000 = 100 %). 0 = off.'),
     action: z
       .enum(['NoAction', 'KillW3wp', 'Throttle', 'ThrottleUnderLoad'])
       .prefault('NoAction')
       .describe(
-        'On exceeding the limit: NoAction (event only), KillW3wp (stop the pool\'s workers), Throttle, ThrottleUnderLoad.',
+        'On exceeding the limit: NoAction (event only), KillW3wp (kill that worker; the next request starts a new one), Throttle (SIGSTOP/SIGCONT duty cycling down to the limit), ThrottleUnderLoad (throttle only while the load average is at least the CPU count).',
       ),
     resetInterval: durationSchema
       .prefault('5m')

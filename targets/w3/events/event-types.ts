@@ -62,6 +62,7 @@ export type W3EventType =
   | 'IdleShutdown'
   | 'CpuLimitExceeded'
   | 'ConfigReloaded'
+  | 'ConfigReloadRejected'
   | 'RequestRetried'
   | 'RequestAbandoned'
   | 'QueueFull'

@@ -5,7 +5,7 @@
 // (requestQueueTimeout → 503, Timer_AppPool). Each writes one HTTPERR line.
 import http from 'node:http';
 import { startServer, request, type RunningServer } from '../test-support/server';
-import { connect, waitForHttpErr, readHttpErr, HTTPERR_FILE, LISTENER_APP } from './test-support/raw-client';
+import { connect, waitForHttpErr, readHttpErr, httpErrRecords, waitUntil, HTTPERR_FILE, LISTENER_APP } from './test-support/raw-client';
 
 jest.setTimeout(90_000);
 
@@ -103,39 +103,55 @@ describe('connection timers', () => {
 
   it('disconnects a client reading below minBytesPerSecond only after size/rate; fast and briefly paused readers finish', async () => {
     const path = `/big?bytes=${BIG}`;
-    const get = (onResponse: (res: http.IncomingMessage) => void) =>
-      new Promise<{ bytes: number; complete: boolean; startedAt: number; closedAt: number }>((resolve) => {
-        const startedAt = Date.now();
-        let bytes = 0;
-        let complete = false;
-        const req = http.get({ host: '127.0.0.1', port: server.port, path, agent: noKeepAlive }, (res) => {
-          res.on('data', (c: Buffer) => (bytes += c.length));
-          res.on('end', () => (complete = true));
-          res.on('error', () => undefined);
-          onResponse(res);
+    const get = (onResponse: (res: http.IncomingMessage) => void) => {
+      const startedAt = Date.now();
+      let bytes = 0;
+      let complete = false;
+      let localPort = 0;
+      let res: http.IncomingMessage | null = null;
+      const done = new Promise<void>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: server.port, path, agent: noKeepAlive }, (r) => {
+          res = r;
+          r.on('data', (c: Buffer) => (bytes += c.length));
+          r.on('end', () => (complete = true));
+          r.on('error', () => undefined);
+          onResponse(r);
         });
+        req.on('socket', (s) => s.once('connect', () => (localPort = s.localPort!)));
         req.on('error', () => undefined);
-        req.on('close', () => resolve({ bytes, complete, startedAt, closedAt: Date.now() }));
+        req.on('close', () => resolve());
       });
-    const [fast, paused, stuck] = await Promise.all([
-      get(() => undefined),
-      get((res) => {
-        res.once('data', () => {
-          res.pause();
-          setTimeout(() => res.resume(), 1000); // a short dip: well inside the 6 s allowance
-        });
-      }),
-      get((res) => res.pause()), // never reads: kernel buffers fill, then Node's
-    ]);
-    expect([fast.complete, fast.bytes]).toEqual([true, BIG]);
-    expect([paused.complete, paused.bytes]).toEqual([true, BIG]);
-    expect(stuck.complete).toBe(false);
+      return { done, startedAt, bytes: () => bytes, complete: () => complete, port: () => localPort, res: () => res };
+    };
+    const fast = get(() => undefined);
+    const paused = get((res) => {
+      res.once('data', () => {
+        res.pause();
+        setTimeout(() => res.resume(), 1000); // a short dip: well inside the 6 s allowance
+      });
+    });
+    // Never reads: kernel buffers fill, then Node's. A paused client cannot see the reset, so the moment of the
+    // disconnect is the listener's own record of it.
+    const stuck = get((res) => res.pause());
+    await Promise.all([fast.done, paused.done]);
+    expect([fast.complete(), fast.bytes()]).toEqual([true, BIG]);
+    expect([paused.complete(), paused.bytes()]).toEqual([true, BIG]);
+
     const allowance = (BIG * 1000) / RATE;
-    expect(stuck.closedAt - stuck.startedAt).toBeGreaterThanOrEqual(allowance - 50);
-    expect(stuck.closedAt - stuck.startedAt).toBeLessThan(allowance + 6000);
+    const cut = await waitUntil(
+      () => httpErrRecords(server).find((r) => r['reason'] === 'Timer_MinBytesPerSecond' && r['clientPort'] === stuck.port()),
+      allowance + 10_000,
+      'the slow reader to be disconnected',
+    );
+    expect(cut.t - stuck.startedAt).toBeGreaterThanOrEqual(allowance);
+    expect(cut.t - stuck.startedAt).toBeLessThan(allowance + 5000);
+    stuck.res()!.resume();
+    await stuck.done;
+    expect(stuck.complete()).toBe(false);
+    expect(stuck.bytes()).toBeLessThan(BIG);
     const lines = readHttpErr(server).lines.filter((l) => l.reason === 'Timer_MinBytesPerSecond');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ uri: path, status: '200', queue: 'app' });
+    expect(lines[0]).toMatchObject({ uri: path, status: '200', queue: 'app', clientPort: String(stuck.port()) });
   });
 
   it('answers 503 to a request that waited in the pool queue longer than requestQueueTimeout (Timer_AppPool)', async () => {

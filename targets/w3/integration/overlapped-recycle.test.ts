@@ -74,7 +74,6 @@ describe('overlapped recycle', () => {
       if (e.type === 'WorkerExited' || e.type === 'WorkerCrashed') alive--;
       maxAlive = Math.max(maxAlive, alive);
     }
-    require('fs').writeFileSync('/tmp/w3dbg/types.txt', server.events.map((e) => e.type + ' ' + e.workerId).join('\n'));
     expect(maxAlive).toBe(1);
     expect(server.events.filter((e) => e.type === 'WorkerStarting').length).toBe(6);
   });

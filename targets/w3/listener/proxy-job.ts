@@ -31,6 +31,8 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   dispatchedAt = 0;
   responseStarted = false;
   cancelled = false;
+  // Set by the pool: a request that stalled two workers is not replayed again (it is the poison, not them).
+  stalls = 0;
   avoid: WorkerProcess | null = null;
   /** The job has left the pool (answered, rejected or abandoned); the response may still be flushing. */
   finished = false;
@@ -209,7 +211,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
       return this.done(false);
     }
     if (!this.responseStarted) {
-      const replayable = this.pool.config.retryIdempotent && !this.hasBody && IDEMPOTENT.has(this.req.method ?? '') && this.attempts < MAX_ATTEMPTS;
+      const replayable = this.pool.config.retryIdempotent && !this.hasBody && IDEMPOTENT.has(this.req.method ?? '') && this.attempts < MAX_ATTEMPTS && this.stalls < 2;
       if (replayable && this.pool.state === 'Started') {
         this.pool.ctx.events.emit({ type: 'RequestRetried', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, error: err.message });
         this.release(false);

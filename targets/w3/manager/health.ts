@@ -197,6 +197,7 @@ export class HealthMonitor {
     const limit = this.pool.config.processModel.requestProgressTimeout;
     for (const job of x.jobs) {
       if (!job.responseStarted && now - job.dispatchedAt >= limit) {
+        for (const j of x.jobs) if (!j.responseStarted && now - j.dispatchedAt >= limit) j.stalls = (j.stalls ?? 0) + 1;
         this.pool.ctx.events.emit({ type: 'RequestStalled', pool: this.pool.name, workerId: w.id, pid: w.pid, waitedMs: now - job.dispatchedAt, stalledRequests: x.jobs.size });
         this.pool.failure(w, 'stalled', `a request made no progress for ${limit} ms while pings were answered`);
         return true;

@@ -13,6 +13,8 @@ export interface PoolJob {
   responseStarted: boolean;
   /** The client went away; the pool drops it instead of dispatching it. */
   cancelled: boolean;
+  /** How many workers were killed because this request made no progress on them (poison-request guard). */
+  stalls?: number;
   /** A worker to skip (its transport just failed) until it proves alive or exits. */
   avoid: WorkerProcess | null;
   run(worker: WorkerProcess): void;

@@ -155,3 +155,29 @@ export async function waitForHttpErr(server: RunningServer, pred: (l: HttpErrLin
 }
 
 export const LISTENER_APP = path.join(__dirname, 'listener-app.js');
+
+/** HTTPERR entries as the host logged them (pino JSON on stdout), with the millisecond time of the decision. */
+export function httpErrRecords(server: RunningServer): ({ t: number } & Record<string, unknown>)[] {
+  const out: ({ t: number } & Record<string, unknown>)[] = [];
+  for (const line of server.output().split('\n')) {
+    if (!line.includes('"httperr"')) continue;
+    try {
+      const j = JSON.parse(line) as { time: number; httperr: Record<string, unknown> };
+      out.push({ t: j.time, ...j.httperr });
+    } catch {
+      /* a partial line */
+    }
+  }
+  return out;
+}
+
+/** Waits for a condition polled every 50 ms, failing with `what` after `timeoutMs`. */
+export async function waitUntil<T>(check: () => T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
