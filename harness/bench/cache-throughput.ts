@@ -134,6 +134,7 @@ export const cacheSection: BenchSection = {
       ratios: { rpsOnOverOff: ratio(rps('on'), rps('off')), p99OnOverOff: ratio(p99('on'), p99('off')) },
     };
 
+    const show = (x: number | null): string => (x === null ? '-' : String(Math.round(x)));
     const file = writeResultJson(ctx.outDir, 'cache.json', {
       section: 'cache',
       ...meta,
@@ -178,7 +179,7 @@ export const cacheSection: BenchSection = {
               ]),
             ),
             '',
-            `medians: on ${summary.rpsMedian.on ?? '-'} req/s p99 ${summary.p99MsMedian.on ?? '-'} ms, off ${summary.rpsMedian.off ?? '-'} req/s ` +
+            `medians: on ${show(summary.rpsMedian.on)} req/s p99 ${summary.p99MsMedian.on ?? '-'} ms, off ${show(summary.rpsMedian.off)} req/s ` +
               `p99 ${summary.p99MsMedian.off ?? '-'} ms; ratio on/off req/s ${summary.ratios.rpsOnOverOff ?? '-'}, p99 ${summary.ratios.p99OnOverOff ?? '-'}`,
           ];
     return { files: [file], lines, problems };

@@ -14,7 +14,8 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { RoutingTable } from './routing';
-import { ProxyJob, clampTimer } from './proxy-job';
+import { ProxyJob } from './proxy-job';
+import { clampTimer } from './entity-body-timer';
 import { HttpErrorLog, type HttpErrEntry, type HttpErrReason } from './http-error-log';
 import { sendPage, rawPage, PAGES, type PageName } from './httpsys-responses';
 import { checkRequestLimits, nodeHeaderLimit, parserErrorPage } from './request-limits';

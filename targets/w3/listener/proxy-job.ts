@@ -5,8 +5,8 @@
 //  - no response byte yet, otherwise → 502 on a connection that stays open (when the request was fully read);
 //  - response partly sent → the response can only be aborted: the connection is destroyed and recorded.
 // The job also runs the request's own HTTP.SYS timers: the queue timer (requestQueueTimeout → 503 Timer_AppPool),
-// the entity-body inactivity timer (Timer_EntityBody) and the minimum send rate (send-rate.ts), and it fills the
-// response cache. Every outcome the listener imposes writes exactly one HTTPERR line (`record`).
+// the entity-body inactivity timer (entity-body-timer.ts) and the minimum send rate (send-rate.ts), and it fills
+// the response cache (cache-capture.ts). Every outcome the listener imposes writes exactly one HTTPERR line (`record`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -19,6 +19,7 @@ import { sendPage } from './httpsys-responses';
 import { markClosing, markIdle, type Abandonable } from './connection-state';
 import type { SendRateTracked } from './send-rate';
 import { CacheCapture } from './cache-capture';
+import { armEntityBodyTimer, clampTimer } from './entity-body-timer';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'expect', 'http2-settings']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -46,7 +47,6 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resume: (() => void) | null = null;
   private queueTimer: NodeJS.Timeout | null = null;
-  private bodyTimer: NodeJS.Timeout | null = null;
   private watchingSend = false;
   private capture: CacheCapture | null = null;
   private readonly headers: string[];
@@ -98,26 +98,8 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     const pt = new PassThrough();
     this.req.pipe(pt);
     const ms = this.ctx.timers.entityBodyTimeout;
-    if (ms > 0 && !this.req.complete) {
-      // Armed while the body is being read (not while the request waits in the queue: the listener is not
-      // reading then, the queue timer applies). Inactivity, not total time: every chunk restarts it.
-      const timer = setTimeout(() => this.onBodyTimeout(pt, timer), clampTimer(ms));
-      const restart = (): void => void timer.refresh();
-      this.bodyTimer = timer;
-      this.req.on('data', restart);
-      this.req.once('end', () => {
-        clearTimeout(timer);
-        this.req.off('data', restart);
-      });
-    }
+    if (ms > 0 && !this.req.complete) armEntityBodyTimer(this.req, pt, ms, () => this.abandon('Timer_EntityBody'));
     return pt;
-  }
-
-  private onBodyTimeout(pt: PassThrough, timer: NodeJS.Timeout): void {
-    if (this.req.complete || this.req.destroyed) return;
-    // The worker is not taking the body (backpressure): the silence is ours, not the client's.
-    if (pt.writableNeedDrain || this.req.isPaused()) return void timer.refresh();
-    this.abandon('Timer_EntityBody');
   }
 
   reject(reason: RejectReason, tcpReset: boolean): void {
@@ -137,14 +119,10 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   private onQueueTimeout(): void {
     this.queueTimer = null;
     if (this.finished || this.worker) return;
-    this.cancelled = true; // the pool skips cancelled jobs; removing it also frees its queue slot now
-    const i = this.pool.queue.indexOf(this);
-    if (i >= 0) this.pool.queue.splice(i, 1);
-    this.finished = true;
     this.record('Timer_AppPool', 503);
     markClosing(this.req.socket);
     sendPage(this.res, 'serviceUnavailable');
-    this.ctx.onRequestDone(this.req, this.res, this.pool.name, undefined);
+    this.dequeue();
   }
 
   // ---- undici handler (legacy callback API, the fastest path in undici 7) ----------------------------------
@@ -270,7 +248,6 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   private onResponseClose(): void {
     if (this.watchingSend) this.ctx.sendRate.stop(this);
     this.watchingSend = false;
-    if (this.bodyTimer && this.req.complete) clearTimeout(this.bodyTimer);
     markIdle(this.req.socket);
     if (this.finished) return;
     this.cancelled = true;
@@ -283,7 +260,8 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     }
   }
 
-  /** A queued job that will never run: leave the queue and finish. */
+  /** A queued job that will never run: leave the queue (the pool skips cancelled jobs; removing it also frees its
+   *  queue slot at once) and finish. */
   private dequeue(): void {
     this.clearQueueTimer();
     this.cancelled = true;
@@ -314,9 +292,4 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     if (w) this.pool.jobDone(w, this, completed);
     this.ctx.onRequestDone(this.req, this.res, this.pool.name, w?.pid);
   }
-}
-
-/** Node timers cannot exceed 2^31-1 ms (longer ones fire at once); a listener timer that long is effectively off. */
-export function clampTimer(ms: number): number {
-  return Math.min(ms, 0x7fffffff);
 }

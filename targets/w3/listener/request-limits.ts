@@ -54,12 +54,17 @@ export function checkRequestLimits(req: IncomingMessage, limits: ListenerLimits)
     const field = name.length + 2 + raw[i + 1]!.length;
     if (field > limits.maxFieldLength) return FIELD_TOO_LONG;
     head += field + 2;
-    if (name.length === 4 && !host) host = name.toLowerCase() === 'host';
+    if (!host && name.length === 4) host = isHost(name);
   }
   if (head > limits.maxRequestBytes) return REQUEST_TOO_LONG;
   if (checkUrl(url, limits)) return INVALID_URL;
   if (!host && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return INVALID_HOST;
   return null;
+}
+
+/** Case-insensitive "host" without allocating a lower-cased copy. */
+function isHost(n: string): boolean {
+  return (n.charCodeAt(0) | 32) === 104 && (n.charCodeAt(1) | 32) === 111 && (n.charCodeAt(2) | 32) === 115 && (n.charCodeAt(3) | 32) === 116;
 }
 
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
