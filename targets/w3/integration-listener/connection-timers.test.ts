@@ -38,6 +38,7 @@ describe('connection timers', () => {
   const linesFor = (port: number) => readHttpErr(server).lines.filter((l) => l.clientPort === String(port));
 
   it('closes an idle keep-alive connection after connectionTimeout, sending nothing (Timer_ConnectionIdle)', async () => {
+    const silent = await connect(server.port); // never sends a byte: idle too, not a slow head
     const c = await connect(server.port);
     c.socket.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
     const r = await c.response();
@@ -51,6 +52,13 @@ describe('connection timers', () => {
     const line = await waitForHttpErr(server, (l) => l.clientPort === String(c.localPort));
     expect(line).toMatchObject({ reason: 'Timer_ConnectionIdle', method: '-', uri: '-' });
     expect(linesFor(c.localPort)).toHaveLength(1);
+
+    const silentClosed = await silent.closed(T + 10_000);
+    expect(silentClosed.at - silent.connectedAt).toBeGreaterThanOrEqual(T - 50);
+    expect(silent.received().length).toBe(0);
+    const silentLine = await waitForHttpErr(server, (l) => l.clientPort === String(silent.localPort));
+    expect(silentLine.reason).toBe('Timer_ConnectionIdle');
+    expect(linesFor(silent.localPort)).toHaveLength(1);
   });
 
   it('cuts off a slowloris head after headerWaitTimeout while other clients are served (Timer_HeaderWait)', async () => {

@@ -1,6 +1,6 @@
 // The HTTPERR file (logging.httpErrLog): the W3C-style header, then exactly one line per request the listener
-// rejected or abandoned, with the IIS reason phrase — here QueueFull, FieldLength, Timer_HeaderWait and
-// Connection_Abandoned_By_ReqQueue, each triggered once.
+// rejected or abandoned, with the IIS reason phrase — here QueueFull, FieldLength, Timer_HeaderWait,
+// Connection_Abandoned_By_ReqQueue and BadRequest (a malformed body), each triggered once.
 import http from 'node:http';
 import { startServer, request, type RunningServer } from '../test-support/server';
 import { connect, exchange, readHttpErr, waitForHttpErr, HTTPERR_FILE, LISTENER_APP } from './test-support/raw-client';
@@ -40,6 +40,12 @@ describe('HTTPERR log', () => {
     slow.socket.write('GET /h HTTP/1.1\r\nHost: t\r\n');
     await slow.closed(10_000);
 
+    // BadRequest: a malformed chunked body on a request already at the worker ends that request, one line.
+    const badBody = await connect(server.port);
+    // (Node hands the parsed head to the listener, which dispatches it, before it parses the bad chunk.)
+    badBody.socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n');
+    await badBody.closed(10_000);
+
     // Connection_Abandoned_By_ReqQueue: the worker dies under a POST (not replayable) → 502.
     const crashed = await request(server.url, { method: 'POST', path: '/crash', body: 'x', agent });
     expect(crashed.status).toBe(502);
@@ -58,6 +64,7 @@ describe('HTTPERR log', () => {
     expect(pick('FieldLength')).toEqual([{ version: 'HTTP/1.1', method: 'GET', uri: '/f', status: '400', queue: '-' }]);
     expect(pick('Timer_HeaderWait')).toEqual([{ version: '-', method: '-', uri: '-', status: '-', queue: '-' }]);
     expect(pick('Connection_Abandoned_By_ReqQueue')).toEqual([{ version: 'HTTP/1.1', method: 'POST', uri: '/crash', status: '502', queue: 'app' }]);
-    expect(lines).toHaveLength(4);
+    expect(pick('BadRequest')).toEqual([{ version: 'HTTP/1.1', method: 'POST', uri: '/echo', status: '400', queue: 'app' }]);
+    expect(lines).toHaveLength(5);
   });
 });

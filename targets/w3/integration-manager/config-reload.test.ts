@@ -74,7 +74,7 @@ describe('configuration reload', () => {
     await expect(server.admin.request('POST', '/reload')).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/pools\.0\.queueLength/) });
     writeConfig(server, '{ "pools": [ not json');
     process.kill(server.proc.pid!, 'SIGHUP');
-    await waitUntil(() => (server.output().match(/reload rejected/g) ?? []).length >= 2, 10_000, 'the rejected SIGHUP reload in the log');
+    await waitUntil(() => server.events.filter((e) => e.type === 'ConfigReloadRejected').length >= 2, 10_000, 'the rejected SIGHUP reload (ConfigReloadRejected)');
     expect(server.proc.exitCode).toBeNull();
     expect(eventsOf(server, 'ConfigReloaded')).toEqual([]);
     expect(eventsOf(server, 'RecycleStarted')).toEqual([]);

@@ -39,7 +39,8 @@ describe('time limits', () => {
     const draining = await server.waitForEvent((e) => e.type === 'WorkerDraining' && e.pid === old.pid, 10_000, from);
     const timeout = await server.waitForEvent((e) => e.type === 'ShutdownTimeout' && e.pid === old.pid, 10_000, from);
     expect(timeout.eventId).toBe(5013);
-    expect(timeout.t - draining.t).toBeGreaterThanOrEqual(1000);
+    // Node timers may fire a millisecond before Date.now() shows the full delay.
+    expect(timeout.t - draining.t).toBeGreaterThanOrEqual(995);
     expect(timeout.t - draining.t).toBeLessThanOrEqual(1000 + SLACK_MS);
     await server.waitForEvent((e) => e.type === 'RecycleCompleted', 5000, from);
     expect(eventsOf(server, 'RapidFailCount', from).map((e) => e.reason)).toEqual(['shutdown-timeout']);

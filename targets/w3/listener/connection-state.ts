@@ -13,6 +13,8 @@ const kBodyOwner = Symbol('w3.bodyOwner');
 
 /** A request that can be ended by the listener with one HTTPERR line (a ProxyJob). */
 export interface Abandonable {
+  /** True while its request body is still arriving. */
+  readingBody(): boolean;
   abandon(reason: import('./http-error-log').HttpErrReason, status?: number): void;
 }
 

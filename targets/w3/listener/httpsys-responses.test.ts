@@ -12,6 +12,8 @@ describe('HTTP.SYS error pages', () => {
     ['invalidUrl', 324],
     ['urlTooLong', 329],
     ['notFound', 315],
+    ['headerFieldTooLong', 342],
+    ['invalidHostname', 334],
   ] as const)('%s body is %d bytes', (name, len) => {
     expect(Buffer.byteLength(pageBody(PAGES[name]), 'ascii')).toBe(len);
   });

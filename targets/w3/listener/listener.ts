@@ -197,9 +197,10 @@ export class Listener {
     }
     const { page, reason } = parserErrorPage(code);
     if (phase(socket) === 'response') {
-      // The bytes after a parsed head were bad (a malformed chunked body): that request ends here.
+      // Bad bytes after a parsed head: a malformed body ends its request; a bad pipelined head behind a response
+      // in progress cannot get a page (it would corrupt that response), so the connection closes.
       const owner = bodyOwner(socket);
-      if (owner) return owner.abandon(reason, 400);
+      if (owner?.readingBody()) return owner.abandon(reason, 400);
       markClosing(socket);
       this.httpErr.write({ ...describeSocket(socket), status: 400, reason });
       socket.destroy();

@@ -227,6 +227,10 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     if (!this.finished && !this.worker) this.dequeue();
   }
 
+  readingBody(): boolean {
+    return this.hasBody && !this.req.complete;
+  }
+
   onSendRateExpired(): void {
     this.watchingSend = false;
     this.abandon('Timer_MinBytesPerSecond');
