@@ -53,7 +53,12 @@ export class ContainerAdminClient {
     if (!opts.socketPath && !opts.port) throw new ContainerAdminError('ContainerAdminClient needs socketPath or port');
   }
 
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * One request; answers the status and the parsed body (text when not JSON) whatever the status — for callers
+   * that decide themselves which statuses are failures (the node-cluster target). Only a failure to reach the
+   * endpoint throws.
+   */
+  async requestRaw<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const arg = JSON.stringify({
       method,
       path,
@@ -79,10 +84,16 @@ export class ContainerAdminClient {
     } catch {
       /* NDJSON or text */
     }
+    return { status: reply.status, body: parsed as T };
+  }
+
+  /** One request; a status >= 400 throws ContainerAdminError with the status (same contract as AdminClient). */
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const reply = await this.requestRaw<unknown>(method, path, body);
     if (reply.status >= 400) {
-      const msg = (parsed as { error?: string } | null)?.error ?? reply.body;
+      const msg = (reply.body as { error?: string } | null)?.error ?? (typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
       throw new ContainerAdminError(`${method} ${path} → ${reply.status}: ${msg}`, reply.status);
     }
-    return parsed as T;
+    return reply.body as T;
   }
 }

@@ -9,7 +9,9 @@
 //   - the container's stdout/stderr are kept as lines (and appended to a file), across restarts;
 //   - stop() and remove() are idempotent and always remove the container.
 // testcontainers is loaded lazily so the process runtime never pays for it.
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type Dockerode from 'dockerode';
 import type { StartedTestContainer } from 'testcontainers';
 import { prepareTestcontainersEnv } from './docker-env';
@@ -38,8 +40,33 @@ function sanitize(s: string): string {
   return s.replace(/[^a-zA-Z0-9_.-]/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 60) || 'x';
 }
 
+/** A free TCP port on 127.0.0.1 right now (the kernel's choice), for a stable published port. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** Starts a container; on failure nothing is left behind and the error carries the container's last output. */
 export async function startContainer(opts: StartContainerOptions): Promise<StartedContainerHandle> {
+  // A stable host port is chosen before Docker binds it: another process may take it in between. Rare, so retried.
+  const attempts = opts.stableHostPorts && opts.ports?.length ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      const clash = /port is already allocated|address already in use/i.test((err as Error).message);
+      if (!clash || attempt >= attempts) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: StartContainerOptions): Promise<StartedContainerHandle> {
   const { docker } = await dockerClient();
   const tc = await import('testcontainers');
   const { LabContainer } = await import('./lab-container');
@@ -49,7 +76,13 @@ export async function startContainer(opts: StartContainerOptions): Promise<Start
   const labels = { ...opts.labels, [LABEL_LAB]: '1', [LABEL_RUN]: opts.runId, [LABEL_ROLE]: role, [LABEL_INSTANCE]: instance };
 
   const c = new LabContainer(opts.image).withName(name).withLabels(labels).withAutoRemove(false);
-  if (opts.ports?.length) c.withExposedPorts(...opts.ports);
+  if (opts.ports?.length) {
+    if (opts.stableHostPorts) {
+      const bound = [];
+      for (const p of opts.ports) bound.push({ container: p, host: await freeLoopbackPort() });
+      c.withExposedPorts(...bound);
+    } else c.withExposedPorts(...opts.ports);
+  }
   if (opts.env) c.withEnvironment(opts.env);
   if (opts.command) c.withCommand(opts.command);
   if (opts.tmpfs) c.withTmpFs(opts.tmpfs);
@@ -123,6 +156,16 @@ export async function removeLabContainers(
   }
   const removed = await removeByLabel(docker, runId === undefined ? `${LABEL_LAB}=1` : `${LABEL_RUN}=${runId}`);
   return removed.length ? removed.map((r) => `removed container ${r}`) : ['no leftover lab containers'];
+}
+
+/**
+ * Last resort at harness exit (a process 'exit' handler cannot wait for promises): removes a run's containers
+ * with the docker CLI, synchronously. Best effort and silent; `w3lab clean` catches anything it misses.
+ */
+export function removeLabContainersSync(runId: string): void {
+  const opts = { encoding: 'utf8' as const, timeout: 15_000 };
+  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL_RUN}=${runId}`], opts).stdout?.split('\n').filter(Boolean) ?? [];
+  if (ids.length > 0) spawnSync('docker', ['rm', '-f', '-v', ...ids], opts);
 }
 
 /** Starts containers for one run and removes them all in stopAll() (call it in a finally). */

@@ -26,6 +26,11 @@ export interface StartContainerOptions {
   role?: string;
   /** Container ports to publish (on 127.0.0.1, random host ports). The first is the main one. */
   ports?: number[];
+  /**
+   * Publish each port on a free host port chosen once, so the address survives restart() (Docker keeps an explicit
+   * binding; a random one changes on every start). Clients that reconnect after a restart find the server again.
+   */
+  stableHostPorts?: boolean;
   env?: Record<string, string>;
   /** Arguments after the image's entrypoint. */
   command?: string[];

@@ -5,6 +5,7 @@ export { ensureImage, W3_IMAGE, NODE_CLUSTER_IMAGE, ImageBuildError, type ImageS
 export {
   startContainer,
   removeLabContainers,
+  removeLabContainersSync,
   ContainerRuntime,
   ContainerRuntimeError,
   LABEL_LAB,

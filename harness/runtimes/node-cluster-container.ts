@@ -2,7 +2,7 @@
 // `--runtime container`: workers listen on 0.0.0.0:8080 inside (published on 127.0.0.1), the control endpoint stays
 // on the container's loopback (reached over exec), readiness is the primary's HostStarted line.
 import { ContainerAdminClient } from './container-admin';
-import { startContainer, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
+import { startContainer, type ContainerRuntime, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
 import { W3_READY_LOG } from './w3-container';
 
 export const NODE_CLUSTER_CONTAINER_PORT = 8080;
@@ -14,6 +14,8 @@ export interface StartNodeClusterContainerOptions
   /** App module path inside the image (toContainerPath of a repository file). */
   app?: string;
   faultInjection?: { enabled: boolean; token: string };
+  /** Start through this run's runtime (its stopAll() removes the container); default: a bare startContainer. */
+  runtime?: ContainerRuntime;
 }
 
 export interface StartedNodeClusterContainer {
@@ -23,8 +25,8 @@ export interface StartedNodeClusterContainer {
 }
 
 export async function startNodeClusterContainer(opts: StartNodeClusterContainerOptions): Promise<StartedNodeClusterContainer> {
-  const { workers, app, faultInjection, env, ...rest } = opts;
-  const container = await startContainer({
+  const { workers, app, faultInjection, env, runtime, ...rest } = opts;
+  const spec = {
     ...rest,
     role: 'node-cluster',
     ports: [NODE_CLUSTER_CONTAINER_PORT],
@@ -38,7 +40,8 @@ export async function startNodeClusterContainer(opts: StartNodeClusterContainerO
       ...(faultInjection?.enabled ? { W3LAB_FAULTS: '1', CONTROL_TOKEN: faultInjection.token } : {}),
     },
     waitForLog: W3_READY_LOG,
-  });
+  };
+  const container = await (runtime ? runtime.start(spec) : startContainer(spec));
   const control = new ContainerAdminClient(container, {
     port: NODE_CLUSTER_CONTROL_PORT,
     faultToken: faultInjection?.enabled ? faultInjection.token : undefined,

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 import { ContainerAdminClient } from './container-admin';
-import { startContainer, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
+import { startContainer, type ContainerRuntime, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
 
 /** Repository root inside the image (the Dockerfile's WORKDIR). */
 export const W3_CONTAINER_ROOT = '/opt/w3lab';
@@ -45,6 +45,8 @@ export interface StartW3ContainerOptions
   config: Record<string, unknown>;
   faultInjection?: { enabled: boolean; token: string };
   logLevel?: string;
+  /** Start through this run's runtime (its stopAll() removes the container); default: a bare startContainer. */
+  runtime?: ContainerRuntime;
 }
 
 export interface StartedW3Container {
@@ -55,18 +57,19 @@ export interface StartedW3Container {
 }
 
 export async function startW3Container(opts: StartW3ContainerOptions): Promise<StartedW3Container> {
-  const { config, faultInjection, logLevel, ...rest } = opts;
+  const { config, faultInjection, logLevel, runtime, ...rest } = opts;
   const command: string[] = [];
   if (faultInjection?.enabled) command.push('--enable-faults', '--fault-token', faultInjection.token);
   if (logLevel) command.push('--log-level', logLevel);
-  const container = await startContainer({
+  const spec = {
     ...rest,
     role: 'w3',
     ports: [W3_CONTAINER_PORT],
     command,
     files: [{ path: W3_CONTAINER_CONFIG, content: JSON.stringify(containerizeW3Config(config), null, 2) }],
     waitForLog: W3_READY_LOG,
-  });
+  };
+  const container = await (runtime ? runtime.start(spec) : startContainer(spec));
   const admin = new ContainerAdminClient(container, {
     socketPath: W3_CONTAINER_ADMIN_SOCKET,
     faultToken: faultInjection?.enabled ? faultInjection.token : undefined,

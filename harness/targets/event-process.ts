@@ -1,7 +1,7 @@
 // A target's main process as the lab runs it: a Node program whose stdout carries pino/JSON lines, some of them
 // `{"event":{...}}` (w3's event vocabulary; the node-cluster primary prints the same). This module owns spawning it,
-// copying stdout + stderr into the run's log file, collecting the events as they arrive, waiting for one with a
-// deadline (failing with the log tail when the process exits first), and the end of it: stop() (SIGTERM, then
+// copying stdout + stderr into the run's log file, collecting the events as they arrive (event-log.ts), waiting for
+// one with a deadline (failing with the log tail when the process exits first), and the end of it: stop() (SIGTERM, then
 // SIGKILL after a grace period) and kill() (SIGKILL at once), both idempotent, both making sure that no worker the
 // process started survives it — workers are known from WorkerStarting events and from /proc.
 //
@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { W3Event } from '../../targets/w3/events/event-types';
 import { TargetError } from './errors';
+import { EventLog } from './event-log';
 import { descendants, killRefs, refOf, waitGone, type ProcessRef } from './process-tree';
 
 const TAIL_CHARS = 6000;
@@ -38,11 +39,9 @@ export class EventProcess {
   readonly pid: number;
   private readonly child: ChildProcess;
   private readonly logStream: fs.WriteStream;
-  private readonly seen: W3Event[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly log = new EventLog((e) => this.followWorkers(e));
   /** Workers reported by WorkerStarting and not (yet) reported gone. */
   private readonly liveWorkers = new Map<number, ProcessRef>();
-  private readonly allWorkers = new Set<number>();
   private exit: Exit | null = null;
   private readonly exited: Promise<Exit>;
   private readonly closed: Promise<void>;
@@ -62,7 +61,8 @@ export class EventProcess {
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal };
-        this.notify();
+        const how = signal ? `signal ${signal}` : `code ${String(code)}`;
+        this.log.end((what) => this.failure(`${o.name} exited (${how}) while waiting for ${what}`));
         resolve(this.exit);
       }),
     );
@@ -84,38 +84,20 @@ export class EventProcess {
     this.partial += text;
     let i: number;
     while ((i = this.partial.indexOf('\n')) >= 0) {
-      const line = this.partial.slice(0, i).trim();
+      this.log.recordLine(this.partial.slice(0, i));
       this.partial = this.partial.slice(i + 1);
-      if (!line.startsWith('{') || !line.includes('"event"')) continue;
-      let parsed: { event?: W3Event };
-      try {
-        parsed = JSON.parse(line) as { event?: W3Event };
-      } catch {
-        continue; // a worker's own output interleaved with ours: not an event line
-      }
-      const e = parsed.event;
-      if (e && typeof e.type === 'string' && typeof e.t === 'number') this.record(e);
     }
   }
 
-  private record(e: W3Event): void {
-    this.seen.push(e);
-    if (typeof e.pid === 'number' && e.pid !== this.pid) {
-      if (e.type === 'WorkerStarting') {
-        this.allWorkers.add(e.pid);
-        this.liveWorkers.set(e.pid, refOf(e.pid));
-      } else if (GONE_EVENTS.has(e.type)) this.liveWorkers.delete(e.pid);
-    }
-    this.notify();
-  }
-
-  private notify(): void {
-    for (const w of [...this.waiters]) w();
+  private followWorkers(e: W3Event): void {
+    if (typeof e.pid !== 'number' || e.pid === this.pid) return;
+    if (e.type === 'WorkerStarting') this.liveWorkers.set(e.pid, refOf(e.pid));
+    else if (GONE_EVENTS.has(e.type)) this.liveWorkers.delete(e.pid);
   }
 
   /** Every event seen so far, in arrival order (a copy). */
   events(): W3Event[] {
-    return this.seen.slice();
+    return this.log.events();
   }
 
   /** Last output of the process (stdout + stderr). */
@@ -129,32 +111,12 @@ export class EventProcess {
 
   /** The host itself or a worker it reported. */
   owns(pid: number): boolean {
-    return pid === this.pid || this.allWorkers.has(pid);
+    return pid === this.pid || this.log.reportedWorker(pid);
   }
 
   /** Resolves with the first event (from index `from` on) matching pred; rejects on timeout or exit. */
   waitForEvent(pred: (e: W3Event) => boolean, timeoutMs: number, what: string, from = 0): Promise<W3Event> {
-    return new Promise((resolve, reject) => {
-      let scanned = from;
-      const check = (): void => {
-        for (; scanned < this.seen.length; scanned++) {
-          const e = this.seen[scanned]!;
-          if (pred(e)) return finish(() => resolve(e));
-        }
-        if (this.exit) {
-          const how = this.exit.signal ? `signal ${this.exit.signal}` : `code ${String(this.exit.code)}`;
-          finish(() => reject(this.failure(`${this.o.name} exited (${how}) while waiting for ${what}`)));
-        }
-      };
-      const finish = (settle: () => void): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        settle();
-      };
-      const timer = setTimeout(() => finish(() => reject(this.failure(`${this.o.name}: no ${what} within ${timeoutMs} ms`))), timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
+    return this.log.waitFor(pred, timeoutMs, what, (message) => this.failure(`${this.o.name}: ${message}`), from);
   }
 
   private failure(message: string): TargetError {

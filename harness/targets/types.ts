@@ -58,6 +58,43 @@ export interface CanInjectFault {
 export interface CanSignal {
   signal(pid: number, signal: NodeJS.Signals): Promise<void>;
 }
+/**
+ * Capability (container runtime only): faults on the whole container. The process runtime has no equivalent, so
+ * a scenario step that needs it fails there with a capability error.
+ */
+export interface CanControlContainer {
+  /** Sends a signal to the container (through its init to the server): SIGTERM = graceful stop, SIGKILL = all dies. */
+  containerKill(signal: NodeJS.Signals): Promise<void>;
+  /** Freezes every process of the target (cgroup freezer): the whole target hangs, its sockets stay open. */
+  containerPause(): Promise<void>;
+  /** The heal of containerPause; idempotent, no error when not paused or when the container is gone. */
+  containerUnpause(): Promise<void>;
+  /** docker restart (SIGTERM, SIGKILL after the grace period, start again); resolves once the server is ready. */
+  containerRestart(): Promise<{ durationMs: number }>;
+}
+
+/** What the lab observed of a worker the kernel OOM-killed (CanOomKill). */
+export interface OomKill {
+  pid: number;
+  workerId?: number;
+  replacementPid?: number;
+  /** The memory cgroup's oom_kill counter after the kill. */
+  oomKillCount: number;
+  cgroup: string;
+  /** Epoch ms: leak injected, crash seen, replacement ready. */
+  injectedAt: number;
+  crashedAt: number;
+  replacedAt: number;
+}
+
+/**
+ * Capability (container runtime with a memory quota): leaks memory in one worker until the kernel OOM-kills it, and
+ * resolves once the manager has replaced it. The kill is recorded as a WorkerOomKilled event (source "lab").
+ */
+export interface CanOomKill {
+  oomKillWorker(worker: WorkerInfo, leak: WorkerFaultSpec, opts?: { timeoutMs?: number }): Promise<OomKill>;
+}
+
 /** Capability: the target's own event stream (w3's /events; peers emit what they observe). */
 export interface HasEvents {
   /** All events so far (the runner polls/streams them into events.jsonl). */
@@ -65,11 +102,15 @@ export interface HasEvents {
 }
 
 export interface StartedTarget
-  extends Partial<CanRecycle & CanControlPools & CanListWorkers & CanInjectFault & CanSignal & HasEvents> {
+  extends Partial<CanRecycle & CanControlPools & CanListWorkers & CanInjectFault & CanSignal & HasEvents & CanControlContainer & CanOomKill> {
   name: string;
   endpoint: Endpoint;
-  /** Main process PID (host / primary), when there is one. */
+  /** Main process PID (host / primary) on this machine, when there is one (not for containers: their PIDs are theirs). */
   pid?: number;
+  /** Where it runs, for run.json (runtime, container id and image, ...). */
+  runtimeDetails?: Record<string, unknown>;
+  /** Last resort when the harness exits without cleaning up (a process 'exit' handler): synchronous, best effort. */
+  killSync?(): void;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
   /** Forced stop; idempotent. */

@@ -15,11 +15,19 @@ import { TargetError } from './errors';
 /** Margin below the 107 usable bytes of sun_path. */
 export const MAX_SOCKET_PATH_BYTES = 100;
 
+/** Shared by the targets' settings: a memory quota, which only a container can enforce. */
+export const memoryLimitGiB = z
+  .number()
+  .positive()
+  .max(64)
+  .describe('runtime "container" only: memory quota of the container in GiB (0.25 = 256 MiB), without swap; the kernel OOM-kills inside it');
+
 export const w3SettingsSchema = z.strictObject({
   config: z
     .record(z.string(), z.unknown())
     .optional()
     .describe('w3 configuration overrides, deep-merged into the generated config (arrays replace)'),
+  memoryLimitGiB: memoryLimitGiB.optional(),
 });
 export type W3Settings = z.output<typeof w3SettingsSchema>;
 

@@ -24,6 +24,7 @@ import { requestCacheable } from './cache-policy';
 import { SendRateWatch } from './send-rate';
 import { phase, markIdle, markClosing, isClosing, setBodyOwner, bodyOwner } from './connection-state';
 import type { AppPool } from '../manager/app-pool';
+import type { EventLog } from '../events/event-log';
 import type { W3Config, ListenerTimers } from '../config/types';
 import type { Logger } from '../util/logger';
 
@@ -44,6 +45,8 @@ export class Listener {
   private cache: ResponseCache;
   private readonly ctx: ListenerContext;
   private readonly sockets = new Set<net.Socket>();
+  /** Event logs of the pools (the host's one, in practice) → unsubscribe. */
+  private readonly eventLogs = new Map<EventLog, () => void>();
   requestsTotal = 0;
 
   constructor(
@@ -84,6 +87,21 @@ export class Listener {
     });
     this.server.on('timeout', (s: net.Socket) => this.onIdleTimeout(s));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
+    this.watchPoolStops();
+  }
+
+  /** A stopped pool's cached responses must not survive a restart: drop them at PoolStopped (response-cache.ts). */
+  private watchPoolStops(): void {
+    for (const pool of this.pools.values()) {
+      const events = pool.ctx.events;
+      if (this.eventLogs.has(events)) continue;
+      this.eventLogs.set(
+        events,
+        events.subscribe((e) => {
+          if (e.type === 'PoolStopped' && e.pool) this.cache.dropPool(e.pool);
+        }),
+      );
+    }
   }
 
   /** Swaps routing, limits, timers and the cache after a configuration reload (pools are updated by the host). */
@@ -98,6 +116,7 @@ export class Listener {
     // Routes and pools may have changed under the cached URLs.
     this.cache.close();
     this.cache = this.ctx.cache = new ResponseCache(config.cache);
+    this.watchPoolStops();
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
@@ -115,6 +134,8 @@ export class Listener {
   close(): Promise<void> {
     this.cache.close();
     this.ctx.sendRate.close();
+    for (const unsubscribe of this.eventLogs.values()) unsubscribe();
+    this.eventLogs.clear();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();

@@ -59,6 +59,17 @@ describe('ResponseCache', () => {
     expect(cache.lookup('h\n/a')).toBeNull();
   });
 
+  it('drops a pool\'s entries when the pool stops (dropPool)', () => {
+    const { cache, offer } = setup();
+    offer();
+    offer();
+    cache.dropPool('other');
+    expect(cache.lookup('h\n/a')).not.toBeNull();
+    cache.dropPool('app');
+    expect(cache.lookup('h\n/a')).toBeNull();
+    expect(cache.usedBytes).toBe(0);
+  });
+
   it('scavenges entries not accessed for scavengerPeriod and stale counters', () => {
     const { cache, offer, advance } = setup({ scavengerPeriod: 1000 });
     offer();

@@ -148,6 +148,11 @@ export class ResponseCache {
     if (this.slots.size === 0) this.stopScavenger();
   }
 
+  /** The pool stopped: its entries go now, so a quick stop/start cannot bring them back. */
+  dropPool(name: string): void {
+    for (const [key, slot] of this.slots) if (slot.entry?.pool.name === name) this.drop(key, slot);
+  }
+
   flush(): void {
     this.slots.clear();
     this.bytes = 0;
