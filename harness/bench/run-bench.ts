@@ -6,6 +6,7 @@ import path from 'node:path';
 import { BenchParamError, readBenchParams, repoRoot, runMeta } from './bench-env';
 import { ProcessRegistry } from './managed-process';
 import { cacheSection } from './cache-throughput';
+import { containerSection } from './container-vs-process';
 import { crashRecoverySection } from './crash-recovery';
 import { hangDetectionSection } from './hang-detection';
 import { recycleCostSection } from './recycle-cost';
@@ -21,6 +22,7 @@ export const SECTIONS: readonly BenchSection[] = [
   hangDetectionSection,
   crashRecoverySection,
   cacheSection,
+  containerSection,
 ];
 
 function usage(): string {

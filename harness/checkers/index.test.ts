@@ -23,6 +23,7 @@ describe('checker registry', () => {
       'memoryRecycleBeforeLimit',
       'queuedRequestsServed',
       'latencyBudget',
+      'oomKillReplaced',
     ]);
     for (const name of checkerNames) expect(checkers[name]?.name).toBe(name);
   });

@@ -7,6 +7,7 @@ import { hangDetectedWithin } from './hang-detected-within';
 import { latencyBudget } from './latency-budget';
 import { memoryRecycleBeforeLimit } from './memory-recycle-before-limit';
 import { noFailedRequests } from './no-failed-requests';
+import { oomKillReplaced } from './oom-kill-replaced';
 import { overlappedRecycleCompletes } from './overlapped-recycle-completes';
 import { queuedRequestsServed } from './queued-requests-served';
 import { rapidFailProtectionTriggers } from './rapid-fail-protection-triggers';
@@ -22,6 +23,7 @@ export {
   latencyBudget,
   memoryRecycleBeforeLimit,
   noFailedRequests,
+  oomKillReplaced,
   overlappedRecycleCompletes,
   queuedRequestsServed,
   rapidFailProtectionTriggers,
@@ -36,6 +38,7 @@ export const checkers: Readonly<Record<string, SchemaChecker<z.ZodType>>> = Obje
   memoryRecycleBeforeLimit,
   queuedRequestsServed,
   latencyBudget,
+  oomKillReplaced,
 });
 
 export const checkerNames = Object.keys(checkers);

@@ -1,5 +1,5 @@
 // The lab's commands: `run` (scenarios → verdicts, exit 0/1/2), `list` (bundled scenarios and past runs) and
-// `clean` (leftover lab processes from interrupted runs). `run` validates every scenario before starting any.
+// `clean` (leftover lab containers and processes from interrupted runs). `run` validates every scenario before starting any.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -28,6 +28,15 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   }
   const files = resolveScenarioFiles(args);
   const scenarios = files.map((f) => ({ file: f, scenario: loadScenario(f) })); // all validated before any runs
+  if (runtime === 'container') {
+    // Once, before any scenario: a machine where Docker cannot run fails here with the reason, not once per run.
+    const { requireDocker } = await import('../runtimes/docker-env');
+    try {
+      requireDocker();
+    } catch (err) {
+      throw new CliError(`--runtime container: ${(err as Error).message}`, 254);
+    }
+  }
   const outDir = path.resolve(opts.out ?? DEFAULT_RESULTS_DIR());
   // Harness logs go to a file beside the results, so the terminal shows only progress and the table.
   fs.mkdirSync(outDir, { recursive: true });
@@ -93,7 +102,7 @@ export function registerLabCommands(program: Command): void {
     });
   program
     .command('clean')
-    .description('kill leftover lab processes (targets of interrupted runs)')
+    .description('remove leftover lab containers (by label) and kill leftover lab processes (targets of interrupted runs)')
     .action(async () => {
       const { cleanLeftovers } = await import('./clean');
       const out = await cleanLeftovers();

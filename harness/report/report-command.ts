@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MarkRecord } from '../history/types';
+import { unperformedVerdict } from '../runner/unperformed-faults';
 import { CheckerConfigError, combine, runChecks, type CheckResult, type CheckSpec, type Verdict } from '../checkers';
 import { computeStats, type RunStats } from '../results/stats';
 import { renderSummary } from '../results/summary';
@@ -66,7 +67,7 @@ export function rerunReport(runDir: string): RerunResult {
     throw err;
   }
   const error = run.results?.error ?? null;
-  let verdict = combine(checks);
+  let verdict = unperformedVerdict(run.history) ?? combine(checks);
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
   else if (run.info.status === 'interrupted') verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
   const stats = computeStats(run.history, run.events, run.start, run.end);

@@ -1,7 +1,10 @@
 // The fault schedule of a run: fires each scenario fault step at its time (at / every / after an event), against
 // whatever the target can do (capabilities), and records every action as a mark in the history. Heal steps always
 // run: timed heals when their duration ends, and every remaining heal in stop(), whatever happened before.
+// A step the target has no capability for fails with LAB_ERR_CAPABILITY (e.g. container faults on the process
+// runtime); such a run did not test what its scenario says, so its verdict becomes unknown (unperformed-faults.ts).
 import { pickTargets, type Random } from '../../faults';
+import type { WorkerFaultSpec } from '../../faults/spec';
 import type { StartedTarget, WorkerInfo } from '../targets/types';
 import type { FaultStep } from '../scenarios/schema';
 import type { Logger } from '../../targets/w3/util/logger';
@@ -11,6 +14,9 @@ export type MarkFn = (name: string, extra?: Record<string, unknown>) => void;
 export class CapabilityError extends Error {
   readonly code = 'LAB_ERR_CAPABILITY';
 }
+
+/** Capabilities only a target in a container has (the process runtime cannot freeze or OOM-kill "the machine"). */
+const CONTAINER_ONLY = new Set<string>(['containerKill', 'containerPause', 'containerUnpause', 'containerRestart', 'oomKillWorker']);
 
 export class FaultSchedule {
   private timers: NodeJS.Timeout[] = [];
@@ -69,8 +75,9 @@ export class FaultSchedule {
     const p = this.act(step)
       .catch((err: Error) => {
         const msg = `faults[${i}] (${step.action}): ${err.message}`;
+        const code = (err as { code?: unknown }).code;
         this.errors.push(msg);
-        this.mark('fault-error', { step: i, action: step.action, error: err.message });
+        this.mark('fault-error', { step: i, action: step.action, error: err.message, ...(typeof code === 'string' ? { code } : {}) });
         this.log.warn({ err: err.message, step: i }, 'fault step failed');
       })
       .finally(() => this.pending.delete(p));
@@ -79,7 +86,11 @@ export class FaultSchedule {
 
   private need<K extends keyof StartedTarget>(k: K): NonNullable<StartedTarget[K]> {
     const f = this.target[k];
-    if (!f) throw new CapabilityError(`target ${this.target.name} cannot ${String(k)}`);
+    if (!f) {
+      const runtime = String(this.target.runtimeDetails?.['runtime'] ?? 'process');
+      const why = CONTAINER_ONLY.has(String(k)) && runtime !== 'container' ? ` in the "${runtime}" runtime: container faults need --runtime container` : '';
+      throw new CapabilityError(`target ${this.target.name} cannot ${String(k)}${why}`);
+    }
     return (f as (...a: unknown[]) => unknown).bind(this.target) as NonNullable<StartedTarget[K]>;
   }
 
@@ -144,6 +155,44 @@ export class FaultSchedule {
         await this.need('setStartupFault')(step.pool, null);
         this.mark('fault-healed', { fault: 'startup', pool: step.pool });
         return;
+      case 'container-kill':
+        this.mark('fault-injected', { fault: `container-kill:${step.signal}`, signal: step.signal });
+        await this.need('containerKill')(step.signal);
+        return;
+      case 'container-pause': {
+        const pause = this.need('containerPause');
+        const unpause = this.need('containerUnpause');
+        this.mark('fault-injected', { fault: 'container-pause' });
+        // Registered before the pause: a pause request that timed out may still have frozen the container.
+        this.addHeal(step.duration, async () => {
+          await unpause();
+          this.mark('fault-healed', { fault: 'container-pause' });
+        });
+        await pause();
+        return;
+      }
+      case 'container-restart': {
+        const restart = this.need('containerRestart');
+        this.mark('fault-injected', { fault: 'container-restart' });
+        const r = await restart();
+        this.mark('fault-healed', { fault: 'container-restart', durationMs: r.durationMs });
+        return;
+      }
+      case 'oom': {
+        const oomKill = this.need('oomKillWorker');
+        const heal = this.need('healFaults');
+        const leak: WorkerFaultSpec = { kind: 'leak', rateKBps: step.leak.rateKBps, capKB: step.leak.capKB, space: 'offheap', durationMs: 0 };
+        for (const w of await this.pick(step.pool, step.select as never)) {
+          this.mark('fault-injected', { fault: 'oom', leak, targetPid: w.pid, workerId: w.id, pool: step.pool });
+          // Only needed when the kernel did not act: a killed worker has nothing left to heal.
+          this.addHeal(undefined, async () => {
+            await heal(w).catch(() => undefined);
+          });
+          const kill = await oomKill(w, leak, { timeoutMs: step.timeout });
+          this.mark('oom-killed', { ...kill, targetPid: kill.pid, pool: step.pool });
+        }
+        return;
+      }
     }
   }
 
@@ -158,7 +207,14 @@ export class FaultSchedule {
       await fn();
     };
     this.heals.set(id, once);
-    if (ms !== undefined) this.later(ms, () => void once());
+    if (ms !== undefined) {
+      this.later(ms, () => {
+        once().catch((err: Error) => {
+          this.errors.push(`heal: ${err.message}`);
+          this.mark('fault-error', { action: 'heal', error: err.message });
+        });
+      });
+    }
   }
 
   /** Cancels what has not fired, waits for running actions, then runs every outstanding heal. */

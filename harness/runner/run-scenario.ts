@@ -14,6 +14,7 @@ import { getTarget } from '../targets/registry';
 import type { RuntimeKind, StartedTarget } from '../targets/types';
 import { seededRandom } from '../../faults';
 import { FaultSchedule } from './fault-schedule';
+import { unperformedVerdict } from './unperformed-faults';
 import { RunFolder, gitSha, type RunInfo } from '../results/store';
 import { computeStats, type RunStats } from '../results/stats';
 import { renderSummary } from '../results/summary';
@@ -87,7 +88,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   // A harness that dies anyway (uncaught error, second Ctrl-C) must not leave the target running.
   const emergency = (): void => {
     history.flushSync();
-    if (started?.pid) killTree(started);
+    if (started?.killSync) started.killSync();
+    else if (started?.pid) killTree(started);
   };
   process.once('exit', emergency);
   try {
@@ -101,7 +103,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       log,
     });
     started = up;
-    folder.writeJson('run.json', { ...info, endpoint: up.endpoint, targetPid: up.pid });
+    // Kept in every later write of run.json too: where the target ran is part of the record.
+    Object.assign(info, { endpoint: up.endpoint, targetPid: up.pid, ...(up.runtimeDetails ? { targetRuntime: up.runtimeDetails } : {}) });
+    folder.writeJson('run.json', info);
     const schedule = new FaultSchedule(up, sc.faults, seededRandom(seed), mark, log);
     start = Date.now();
     mark('workload-start');
@@ -138,7 +142,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const recorded: HistoryRecord[] = readHistory(folder.file('history.jsonl'));
   const specs = sc.expect.filter((e) => !e.targets || e.targets.includes(targetName)).map((e) => ({ name: e.check, options: e.options }));
   const checks = runChecks({ history: recorded, events, start, end }, specs);
-  let verdict = combine(checks);
+  let verdict = unperformedVerdict(recorded) ?? combine(checks);
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
   if (o.signal?.aborted) verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
   const stats = computeStats(recorded, events, start, end);

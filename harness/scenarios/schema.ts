@@ -80,6 +80,37 @@ const actions = z.discriminatedUnion('action', [
     .strict(),
   z.object({ action: z.literal('startup-fault'), pool: z.string().default('app'), fault: startupFault }).strict(),
   z.object({ action: z.literal('heal-startup-fault'), pool: z.string().default('app') }).strict(),
+  // Container-level faults: only targets running with `--runtime container` can perform them (elsewhere the step
+  // fails with LAB_ERR_CAPABILITY and the run's verdict is unknown).
+  z
+    .object({
+      action: z.literal('container-kill'),
+      signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']).default('SIGKILL').describe('sent to the container (its init forwards it to the server)'),
+    })
+    .strict(),
+  z
+    .object({
+      action: z.literal('container-pause'),
+      duration: duration.describe('every process of the target is frozen this long; the unpause (heal) always runs'),
+    })
+    .strict(),
+  z.object({ action: z.literal('container-restart') }).strict(),
+  z
+    .object({
+      action: z.literal('oom'),
+      pool: z.string().default('app'),
+      select: selector,
+      leak: z
+        .object({
+          rateKBps: z.number().positive().default(128 * 1024).describe('how fast the worker leaks (off-heap)'),
+          capKB: z.number().int().positive().default(2 * 1024 * 1024).describe('leak cap: above the quota, so the kernel acts first'),
+        })
+        .strict()
+        .prefault({}),
+      timeout: duration.default(60_000).describe('deadline for the OOM kill and for the replacement worker'),
+    })
+    .strict()
+    .describe('leak into a worker of a target with a memory quota (settings memoryLimitGiB) until the kernel OOM-kills it'),
 ]);
 
 export const faultStep = z.intersection(trigger, actions).superRefine((s, ctx) => {

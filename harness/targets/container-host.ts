@@ -80,7 +80,8 @@ export async function startInContainer<T extends { container: StartedContainerHa
     await runtime.stopAll().catch(() => undefined);
     throw new TargetError('LAB_ERR_TARGET_START', `target ${o.name} (container ${built.tag}): ${(err as Error).message}`, { cause: err });
   }
-  const host = new ContainerHost(o.name, started.container, runtime, events, logFile, o.copyOut ?? [], o.memoryLimitGiB);
+  const image = { built: built.built, imageMs: built.durationMs };
+  const host = new ContainerHost(o.name, started.container, runtime, events, logFile, o.copyOut ?? [], image, o.memoryLimitGiB);
   ctx.log.info({ target: o.name, container: started.container.name, image: built.tag, built: built.built }, 'target container started');
   return { host, started };
 }
@@ -97,6 +98,8 @@ export class ContainerHost implements TargetHost, ContainerControls {
     private readonly log: EventLog,
     private readonly logFile: string,
     private readonly copyOut: CopyOut[],
+    /** Whether setup had to build the image (dist/ changed), and how long checking or building it took. */
+    private readonly image: { built: boolean; imageMs: number },
     private readonly memoryLimitGiB?: number,
   ) {}
 
@@ -155,6 +158,8 @@ export class ContainerHost implements TargetHost, ContainerControls {
       container: this.handle.name,
       containerId: this.handle.id.slice(0, 12),
       image: this.handle.image,
+      imageBuilt: this.image.built,
+      imageMs: this.image.imageMs,
       ...(this.memoryLimitGiB !== undefined ? { memoryLimitGiB: this.memoryLimitGiB } : {}),
     };
   }

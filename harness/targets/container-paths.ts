@@ -42,11 +42,13 @@ export function w3ConfigForContainer(config: PlainObject, hostRunDir: string, ro
     }
     return out;
   });
-  const logging = isPlainObject(config['logging']) ? { ...config['logging'] } : {};
-  if (typeof logging['httpErrLog'] === 'string') {
-    const name = path.basename(logging['httpErrLog']);
-    logging['httpErrLog'] = path.posix.join(W3_CONTAINER_RUN_DIR, name);
-    copyOut.push({ from: logging['httpErrLog'], to: path.join(hostRunDir, name) });
+  const logging: PlainObject = isPlainObject(config['logging']) ? { ...config['logging'] } : {};
+  const httpErrLog = logging['httpErrLog'];
+  if (typeof httpErrLog === 'string') {
+    const name = path.basename(httpErrLog);
+    const inside = path.posix.join(W3_CONTAINER_RUN_DIR, name);
+    logging['httpErrLog'] = inside;
+    copyOut.push({ from: inside, to: path.join(hostRunDir, name) });
   }
   return { config: { ...config, applications, logging }, copyOut };
 }

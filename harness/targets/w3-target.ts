@@ -1,22 +1,18 @@
-// Target "w3": runs `w3lab serve` as a local process on a config generated into the run folder (w3-config.ts), waits
-// for its HostStarted event, and offers every capability through w3's public admin API (AdminClient over the admin
-// socket): recycle, pool start/stop, worker list, fault injection, startup faults. Events come from the host's
-// stdout (every event is logged as `{"event":{...}}`), so no second stream is needed and nothing is lost when the
-// host dies. stop()/kill() leave no process behind (event-process.ts).
+// Target "w3": w3 on a config generated into the run folder, as a local process or in a container
+// (w3-launch.ts brings it up either way), ready once every AlwaysRunning pool has a ready worker. Every capability
+// goes through w3's public admin API (over the admin socket, or over exec inside the container): recycle, pool
+// start/stop, worker list, fault injection, startup faults. Events come from the host's output (every event is
+// logged as `{"event":{...}}`), so no second stream is needed and nothing is lost when the host dies. Signals,
+// stop/kill and the container-level capabilities come from the runtime host (hosted-target.ts).
 import fs from 'node:fs';
-import path from 'node:path';
-import { AdminClient, AdminError } from '../../targets/w3/admin/admin-client';
-import type { W3Event } from '../../targets/w3/events/event-types';
 import type { StartupFaultSpec, WorkerFaultSpec } from '../../faults/spec';
-import { sendSignal } from '../../faults/process/signals';
-import { EventProcess } from './event-process';
 import { TargetError } from './errors';
-import { endpointOf } from './endpoint';
-import { labPaths } from './repo-paths';
-import { buildW3Config, parseW3Settings } from './w3-config';
-import type { Endpoint, StartedTarget, Target, TargetContext, WorkerInfo } from './types';
+import { HostedTarget } from './hosted-target';
+import { parseW3Settings } from './w3-config';
+import { launchW3Container, launchW3Process, W3_START_TIMEOUT_MS, type AdminTransport, type LaunchedW3 } from './w3-launch';
+import type { StartedTarget, Target, TargetContext, WorkerInfo } from './types';
 
-export const W3_START_TIMEOUT_MS = 20_000;
+export { W3_START_TIMEOUT_MS } from './w3-launch';
 export const W3_STOP_GRACE_MS = 15_000;
 
 interface PoolSnapshot {
@@ -30,46 +26,23 @@ export function createW3Target(): Target {
 }
 
 async function setupW3(ctx: TargetContext): Promise<StartedTarget> {
-  if (ctx.runtime !== 'process') {
-    throw new TargetError('LAB_ERR_TARGET_RUNTIME', `target w3 supports the "process" runtime only here (asked for "${ctx.runtime}")`);
-  }
   const settings = parseW3Settings(ctx.settings);
-  const paths = labPaths();
-  if (!fs.existsSync(paths.w3CliEntry)) {
-    throw new TargetError('LAB_ERR_TARGET_START', `w3 is not built (${paths.w3CliEntry} is missing): run \`npm run build\``);
-  }
   fs.mkdirSync(ctx.runDir, { recursive: true });
-  const generated = buildW3Config(ctx.runDir, paths.labApp, settings.config);
-  const configFile = path.join(ctx.runDir, 'w3.json');
-  fs.writeFileSync(configFile, JSON.stringify(generated.config, null, 2) + '\n');
-  const faults = ctx.faultInjection.enabled;
-  const args = [paths.w3Cli, 'serve', '--config', configFile, ...(faults ? ['--enable-faults', '--fault-token', ctx.faultInjection.token] : [])];
   const log = ctx.log.child({ target: 'w3' });
-  const proc = new EventProcess({
-    name: 'w3',
-    args,
-    cwd: ctx.runDir,
-    env: { ...process.env, W3LAB_RUN_ID: ctx.runId },
-    logFile: path.join(ctx.runDir, 'w3.log'),
-    log,
-  });
-  let started: W3Event;
+  const up = ctx.runtime === 'container' ? await launchW3Container(ctx, settings) : await launchW3Process(ctx, settings, log);
   try {
-    started = await proc.waitForEvent((e) => e.type === 'HostStarted', W3_START_TIMEOUT_MS, 'HostStarted event');
     // AlwaysRunning pools start their workers at boot: the target is up once each has one ready, so a workload
     // does not begin by measuring the cold start.
-    for (const pool of alwaysRunningPools(generated.config)) {
-      await proc.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === pool, W3_START_TIMEOUT_MS, `the first ready worker of pool ${pool}`);
+    for (const pool of alwaysRunningPools(up.config)) {
+      await up.host.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === pool, W3_START_TIMEOUT_MS, `the first ready worker of pool ${pool}`);
     }
   } catch (err) {
-    await proc.kill();
-    removeSocket(generated.temporarySocket, generated.adminSocket);
+    await up.host.kill();
+    up.cleanup();
     throw err;
   }
-  const endpoint = endpointOf(started['listen']);
-  log.info({ pid: proc.pid, url: endpoint.url, admin: generated.adminSocket }, 'w3 started');
-  const admin = new AdminClient({ socketPath: generated.adminSocket, ...(faults ? { faultToken: ctx.faultInjection.token } : {}) });
-  return new StartedW3(proc, admin, endpoint, faults, () => removeSocket(generated.temporarySocket, generated.adminSocket));
+  log.info({ url: up.endpoint.url, ...up.host.details() }, 'w3 started');
+  return new StartedW3(up, ctx.faultInjection.enabled);
 }
 
 function alwaysRunningPools(config: Record<string, unknown>): string[] {
@@ -77,25 +50,26 @@ function alwaysRunningPools(config: Record<string, unknown>): string[] {
   return pools.filter((p) => p['startMode'] === 'AlwaysRunning' && p['autoStart'] !== false).map((p) => String(p['name']));
 }
 
-class StartedW3 implements StartedTarget {
+class StartedW3 extends HostedTarget {
   readonly name = 'w3';
-  readonly pid: number;
+  private readonly admin: AdminTransport;
+  private readonly cleanup: () => void;
 
   constructor(
-    private readonly proc: EventProcess,
-    private readonly admin: AdminClient,
-    readonly endpoint: Endpoint,
+    up: LaunchedW3,
     private readonly faultsEnabled: boolean,
-    private readonly cleanup: () => void,
   ) {
-    this.pid = proc.pid;
+    super(up.host, up.endpoint, W3_STOP_GRACE_MS);
+    this.admin = up.admin;
+    this.cleanup = up.cleanup;
   }
 
   private async call<T>(method: string, route: string, body?: unknown, code: 'LAB_ERR_TARGET_CONTROL' | 'LAB_ERR_FAULT' = 'LAB_ERR_TARGET_CONTROL'): Promise<T> {
     try {
       return await this.admin.request<T>(method, route, body);
     } catch (err) {
-      const status = err instanceof AdminError && err.status !== undefined ? ` (HTTP ${err.status})` : '';
+      const http = (err as { status?: unknown }).status;
+      const status = typeof http === 'number' ? ` (HTTP ${http})` : '';
       throw new TargetError(code, `w3 admin ${method} ${route} failed${status}: ${(err as Error).message}`, { cause: err });
     }
   }
@@ -131,7 +105,7 @@ class StartedW3 implements StartedTarget {
       .flatMap((p) => p.workers.map((w) => ({ pool: p.name, id: w.id, pid: w.pid, state: w.state, ...(w.requests !== undefined ? { requests: w.requests } : {}) })));
   }
 
-  async injectFault(worker: WorkerInfo, spec: WorkerFaultSpec): Promise<void> {
+  override async injectFault(worker: WorkerInfo, spec: WorkerFaultSpec): Promise<void> {
     this.needFaults(`inject ${spec.kind} into worker ${worker.id}`);
     await this.call('POST', `/pools/${encodeURIComponent(worker.pool)}/workers/${worker.id}/faults`, spec, 'LAB_ERR_FAULT');
   }
@@ -148,37 +122,19 @@ class StartedW3 implements StartedTarget {
     else await this.call('POST', route, spec, 'LAB_ERR_FAULT');
   }
 
-  async signal(pid: number, signal: NodeJS.Signals): Promise<void> {
-    if (!this.proc.owns(pid)) throw new TargetError('LAB_ERR_TARGET_CONTROL', `pid ${pid} is not a process of this w3 target`);
-    sendSignal(pid, signal);
-  }
-
-  events(): W3Event[] {
-    return this.proc.events();
-  }
-
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     try {
-      await this.proc.stop(W3_STOP_GRACE_MS);
+      await super.stop();
     } finally {
       this.cleanup();
     }
   }
 
-  async kill(): Promise<void> {
+  override async kill(): Promise<void> {
     try {
-      await this.proc.kill();
+      await super.kill();
     } finally {
       this.cleanup();
     }
-  }
-}
-
-function removeSocket(temporary: boolean, file: string): void {
-  if (!temporary) return;
-  try {
-    fs.rmSync(file, { force: true });
-  } catch {
-    /* already gone */
   }
 }

@@ -155,6 +155,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     if (statusText) res.writeHead(statusCode, statusText, out);
     else res.writeHead(statusCode, out);
     this.resume = resume;
+    this.bodyLength = contentLength;
     const rate = this.ctx.sendRate;
     if (rate.enabled) {
       this.watchingSend = true;
@@ -163,16 +164,28 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     return true;
   }
 
+  /** Content-Length of the worker's response (null: chunked or unknown). */
+  private bodyLength: number | null = null;
+  private lastChunk: Buffer | null = null;
+
   onData(chunk: Buffer): boolean {
     if (this.watchingSend) this.ctx.sendRate.sent(this, chunk.length);
     if (this.capture && !this.capture.add(chunk)) this.capture = null;
+    // A body that arrives whole is sent with the end of the response: one write to the client instead of two.
+    if (this.bodyLength === chunk.length && this.lastChunk === null) {
+      this.lastChunk = chunk;
+      return true;
+    }
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', () => this.resume?.());
     return ok;
   }
 
   onComplete(): void {
-    this.res.end();
+    const last = this.lastChunk;
+    this.lastChunk = null;
+    if (last) this.res.end(last);
+    else this.res.end();
     if (this.capture) this.capture.finish(this.ctx.cache, this.req, this.pool);
     this.capture = null;
     this.done(true);

@@ -1,0 +1,90 @@
+// `--runtime container` end to end, through the real CLI: the whole core suite passes with w3 in containers and
+// leaves no container behind; Ctrl-C keeps the evidence and removes the run's container; a harness killed outright
+// leaves one that `w3lab clean` removes (by label) and reports. scripts/ensure-docker.sh runs first (while Jest
+// collects this file); where no Docker engine can be started the tests are skipped with the reason in their name.
+// Runs in the second Jest pass (jest.suite.config.js), alone, so the scenarios' timings are not squeezed.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describeWithDocker } from '../runtimes/test-support/docker-tests';
+import { repoRoot } from '../../targets/w3/util/compiled-path';
+
+const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
+const CORE = ['idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker'];
+
+function run(args: string[], timeoutMs: number) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
+}
+
+/** Lab containers (all runs, or one run), any state. */
+function labContainers(runId?: string): string {
+  const label = runId === undefined ? 'label=w3lab=1' : `label=w3lab.run=${runId}`;
+  const r = spawnSync('docker', ['ps', '-a', '--filter', label, '--format', '{{.Names}} {{.Status}}'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`docker ps failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Starts `w3lab run steady-state --runtime container` and resolves once the target's container serves requests. */
+async function startRunUntilLoaded(dir: string): Promise<{ child: ReturnType<typeof spawn>; runDir: string; runId: string }> {
+  const child = spawn(process.execPath, [BIN, 'run', 'steady-state', '--runtime', 'container', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const runDir = path.join(dir, 'steady-state', 'latest');
+  const history = path.join(runDir, 'history.jsonl');
+  const deadline = Date.now() + 120_000;
+  while (!(fs.existsSync(history) && fs.statSync(history).size > 10_000)) {
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the container run never started recording');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { runId: string; targetRuntime?: { runtime?: string } };
+  expect(info.targetRuntime?.runtime).toBe('container');
+  return { child, runDir, runId: info.runId };
+}
+
+const exitOf = (child: ReturnType<typeof spawn>): Promise<number | null> => new Promise((r) => child.once('exit', (code) => r(code)));
+
+describeWithDocker('the core suite with --runtime container', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-container-suite-'));
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  test('`w3lab run --runtime container` passes every core scenario and leaves no container behind', () => {
+    const dir = path.join(out, 'suite');
+    const r = run(['run', '--runtime', 'container', '--out', dir], 900_000);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
+    const scenarios = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'latest', 'run.json')));
+    expect(scenarios.sort()).toEqual(CORE);
+    for (const s of scenarios) {
+      const latest = path.join(dir, s, 'latest');
+      const results = JSON.parse(fs.readFileSync(path.join(latest, 'results.json'), 'utf8')) as { valid: unknown; faultErrors: string[] };
+      const info = JSON.parse(fs.readFileSync(path.join(latest, 'run.json'), 'utf8')) as { runtime: string; targetRuntime?: { runtime?: string } };
+      expect([s, results.valid, results.faultErrors, info.runtime, info.targetRuntime?.runtime]).toEqual([s, true, [], 'container', 'container']);
+      expect(fs.readFileSync(path.join(latest, 'w3.log'), 'utf8')).toContain('"HostStarted"');
+    }
+    expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);
+    expect(labContainers()).toBe('');
+  }, 900_000);
+
+  test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) and removes the container', async () => {
+    const { child, runDir, runId } = await startRunUntilLoaded(path.join(out, 'interrupted'));
+    expect(labContainers(runId)).not.toBe('');
+    child.kill('SIGINT');
+    expect(await exitOf(child)).toBe(2);
+    const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { status: string };
+    expect(info.status).toBe('interrupted');
+    expect(fs.readFileSync(path.join(runDir, 'history.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(10);
+    expect(labContainers(runId)).toBe('');
+  }, 180_000);
+
+  test('a harness killed outright leaves its container; `w3lab clean` removes it by label and says so', async () => {
+    const { child, runId } = await startRunUntilLoaded(path.join(out, 'killed'));
+    child.kill('SIGKILL');
+    await exitOf(child);
+    expect(labContainers(runId)).not.toBe('');
+    const r = run(['clean'], 120_000);
+    expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 0 });
+    expect(r.stdout).toMatch(new RegExp(`removed container w3lab-w3-${runId.slice(0, 12)}`));
+    expect(labContainers()).toBe('');
+  }, 180_000);
+});

@@ -1,0 +1,172 @@
+// The w3 and node-cluster targets with `runtime: 'container'` (Docker started by scripts/ensure-docker.sh; the file
+// skips itself with the reason when no engine can run here): the same capabilities as the process runtime —
+// recycle, workers, fault injection, signals by the PIDs the target reports (the container's own) — plus the
+// container-level ones, driven through the fault schedule as a scenario would (pause healed by unpause, restart on
+// the same address), and nothing left behind after stop()/kill().
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { seededRandom } from '../../faults';
+import { workerFaultSpec } from '../../faults/spec';
+import { FaultSchedule } from '../runner/fault-schedule';
+import { faultStep } from '../scenarios/schema';
+import { LABEL_RUN } from '../runtimes';
+import { describeWithDocker } from '../runtimes/test-support/docker-tests';
+import { createNodeClusterTarget } from './node-cluster-target';
+import { createW3Target } from './w3-target';
+import { isTargetError } from './errors';
+import type { StartedTarget, TargetContext } from './types';
+import { get, removeRunDir, testContext, waitForEvent } from './test-support/context';
+
+const containersOf = (runId: string): string =>
+  spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${LABEL_RUN}=${runId}`], { encoding: 'utf8' }).stdout.trim();
+
+function containerContext(settings: Record<string, unknown>): TargetContext {
+  return { ...testContext(settings), runtime: 'container' };
+}
+
+/** Runs fault steps (scenario syntax) against the target until `body` is done, then stops the schedule. */
+async function withSchedule(
+  t: StartedTarget,
+  steps: unknown[],
+  body: (marks: Array<Record<string, unknown>>) => Promise<unknown>,
+): Promise<Array<Record<string, unknown>>> {
+  const marks: Array<Record<string, unknown>> = [];
+  const schedule = new FaultSchedule(t, steps.map((s) => faultStep.parse(s)), seededRandom(1), (name, extra) => marks.push({ name, ...extra }), pino({ level: 'silent' }));
+  schedule.start();
+  try {
+    await body(marks);
+  } finally {
+    await schedule.stop();
+  }
+  expect(schedule.errors).toEqual([]);
+  return marks;
+}
+
+describeWithDocker('w3 target in a container', () => {
+  let ctx: TargetContext;
+  let t: StartedTarget;
+
+  beforeAll(async () => {
+    ctx = containerContext({
+      config: { pools: [{ name: 'app', startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 }, failure: { rapidFailProtectionMaxCrashes: 100 } }] },
+    });
+    t = await createW3Target().setup(ctx);
+  }, 300_000);
+
+  afterAll(async () => {
+    await t?.kill();
+    removeRunDir(ctx);
+  }, 60_000);
+
+  it('comes up on a loopback port, serves from a worker, keeps config and log in the run folder', async () => {
+    expect(t.endpoint.host).toBe('127.0.0.1');
+    expect(t.pid).toBeUndefined(); // container PIDs are not this machine's
+    expect(t.runtimeDetails).toMatchObject({ runtime: 'container' });
+    const r = await get(t.endpoint.url + '/');
+    expect(r.status).toBe(200);
+    expect(fs.readFileSync(path.join(ctx.runDir, 'w3.log'), 'utf8')).toContain('"HostStarted"');
+    const config = JSON.parse(fs.readFileSync(path.join(ctx.runDir, 'w3.json'), 'utf8')) as { applications: Array<{ module: string }> };
+    expect(config.applications[0]!.module).toBe('/opt/w3lab/targets/apps/lab-app.js');
+  });
+
+  it('lists workers, recycles, and delivers a fault into a worker', async () => {
+    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker');
+    const before = (await t.workers!('app')).filter((w) => w.state === 'Ready');
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    let from = t.events!().length;
+    await t.recycle!('app');
+    await waitForEvent(t, (e) => e.type === 'RecycleCompleted', 'RecycleCompleted', 30_000, from);
+    const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
+    from = t.events!().length;
+    await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }));
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);
+  }, 60_000);
+
+  it('signals a worker by its in-container PID; refuses PIDs it did not report', async () => {
+    const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
+    const from = t.events!().length;
+    await t.signal!(w!.pid, 'SIGKILL');
+    const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
+    expect(crashed.signal).toBe('SIGKILL');
+    const refused = await t.signal!(424_242, 'SIGKILL').catch((e: unknown) => e);
+    expect(isTargetError(refused, 'LAB_ERR_TARGET_CONTROL')).toBe(true);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);
+  }, 60_000);
+
+  it('container-pause freezes the whole target; the heal (unpause) runs at its time and again at stop', async () => {
+    const marks = await withSchedule(t, [{ at: 0, action: 'container-pause', duration: 1500 }], async (seen) => {
+      await new Promise((r) => setTimeout(r, 300));
+      await expect(get(t.endpoint.url + '/', 800)).rejects.toThrow(/timeout/);
+      await waitForMark(seen, 'fault-healed', 15_000);
+    });
+    expect(marks.map((m) => m.name)).toEqual(['fault-injected', 'fault-healed']);
+    expect((await get(t.endpoint.url + '/')).status).toBe(200);
+    // A pause longer than the run is healed by the schedule's stop().
+    const long = await withSchedule(t, [{ at: 0, action: 'container-pause', duration: 600_000 }], () => new Promise((r) => setTimeout(r, 500)));
+    expect(long.map((m) => m.name)).toEqual(['fault-injected', 'fault-healed']);
+    expect((await get(t.endpoint.url + '/')).status).toBe(200);
+  }, 60_000);
+
+  it('container-restart brings w3 back on the same address', async () => {
+    const from = t.events!().length;
+    const url = t.endpoint.url;
+    const marks = await withSchedule(t, [{ at: 0, action: 'container-restart' }], (seen) => waitForMark(seen, 'fault-healed', 60_000));
+    expect(marks[1]).toMatchObject({ fault: 'container-restart' });
+    await waitForEvent(t, (e) => e.type === 'HostStarted', 'HostStarted after the restart', 15_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a worker after the restart', 15_000, from);
+    expect(t.endpoint.url).toBe(url);
+    expect((await get(url + '/')).status).toBe(200);
+  }, 90_000);
+
+  it('stop() removes the container; kill() afterwards is harmless', async () => {
+    await t.stop();
+    await t.kill();
+    expect(containersOf(ctx.runId)).toBe('');
+  }, 60_000);
+});
+
+describeWithDocker('node-cluster target in a container', () => {
+  let ctx: TargetContext;
+  let t: StartedTarget;
+
+  beforeAll(async () => {
+    ctx = containerContext({ workers: 2 });
+    t = await createNodeClusterTarget().setup(ctx);
+  }, 300_000);
+
+  afterAll(async () => {
+    await t?.kill();
+    removeRunDir(ctx);
+  }, 60_000);
+
+  it('serves through its workers; control over exec lists them, a signal by container PID re-forks one', async () => {
+    const workers = await t.workers!();
+    expect(workers).toHaveLength(2);
+    const r = await get(t.endpoint.url + '/');
+    expect(r.status).toBe(200);
+    expect(workers.map((w) => w.pid)).toContain(Number(r.headers['x-worker-pid']));
+    const from = t.events!().length;
+    await t.signal!(workers[0]!.pid, 'SIGKILL');
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === workers[0]!.pid, 'WorkerCrashed', 15_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a re-forked worker', 15_000, from);
+  }, 60_000);
+
+  it('container-kill with SIGTERM stops the cluster gracefully; stop() then removes the container', async () => {
+    const from = t.events!().length;
+    await t.containerKill!('SIGTERM');
+    await waitForEvent(t, (e) => e.type === 'HostStopping', 'HostStopping', 15_000, from);
+    await t.stop();
+    expect(containersOf(ctx.runId)).toBe('');
+  }, 60_000);
+});
+
+async function waitForMark(marks: Array<Record<string, unknown>>, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!marks.some((m) => m.name === name)) {
+    if (Date.now() > deadline) throw new Error(`no ${name} mark within ${timeoutMs} ms: ${JSON.stringify(marks)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
