@@ -2,6 +2,7 @@
 // (cgroup freezer: every process of the target hangs, sockets stay open), restart, and a signal to one process
 // inside by its in-container PID. Every fault that has a heal step runs it in finally; heals are idempotent.
 // The memory-quota OOM fault is in oom-kill.ts.
+import { holdThenHeal } from '../hold-then-heal';
 import type { ContainerControl, ContainerStateSnapshot } from './container-control';
 
 export type ContainerFaultErrorCode = 'LAB_ERR_CONTAINER_FAULT' | 'LAB_ERR_OOM_NOT_OBSERVED';
@@ -59,17 +60,7 @@ export async function pauseContainer(c: ContainerControl): Promise<PausedContain
  */
 export async function withContainerPaused<T>(c: ContainerControl, ms: number, body?: () => T | Promise<T>): Promise<T | undefined> {
   const paused = await pauseContainer(c);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const wait = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, ms));
-    });
-    const [, value] = await Promise.all([wait, (async () => (body ? body() : undefined))()]);
-    return value;
-  } finally {
-    clearTimeout(timer);
-    await paused.heal();
-  }
+  return holdThenHeal(ms, body, () => paused.heal());
 }
 
 export interface RestartResult {

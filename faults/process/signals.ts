@@ -3,6 +3,7 @@
 // stable codes (faults/errors.ts) because a process that has already exited is an expected outcome the caller
 // usually wants to record, not a crash of the lab.
 import { FaultError, isFaultError } from '../errors';
+import { holdThenHeal } from '../hold-then-heal';
 
 /** Delivers `signal` to `pid`. Throws FaultError LAB_ERR_NO_PROCESS when no such process exists. */
 export function sendSignal(pid: number, signal: NodeJS.Signals): void {
@@ -49,19 +50,11 @@ export function resumeProcess(pid: number): void {
  */
 export async function withPause<T>(pid: number, ms: number, body?: () => T | Promise<T>): Promise<T | undefined> {
   pauseProcess(pid);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const wait = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, ms));
-    });
-    const [, value] = await Promise.all([wait, (async () => (body ? body() : undefined))()]);
-    return value;
-  } finally {
-    clearTimeout(timer);
+  return holdThenHeal(ms, body, () => {
     try {
       resumeProcess(pid);
     } catch (err) {
       if (!isFaultError(err, 'LAB_ERR_NO_PROCESS')) throw err;
     }
-  }
+  });
 }

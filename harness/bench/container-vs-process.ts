@@ -18,6 +18,7 @@ import { writeResultJson } from './bench-env';
 import { measure, probeOnce, type ThroughputMeasurement } from './load';
 import { sleep } from './managed-process';
 import { formatTable, ratio } from './table';
+import { numberOrNull } from './w3-events';
 import type { BenchContext, BenchSection, SectionReport } from './section';
 
 const RECYCLES = 5;
@@ -47,8 +48,6 @@ interface RuntimeRun {
   recycleSummary?: { completedMs: Summary; ackMs: Summary; serverDurationMs: Summary };
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 async function waitForEvent(t: StartedTarget, from: number, type: string, timeoutMs: number): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -68,8 +67,8 @@ async function recycleOnce(t: StartedTarget, i: number): Promise<RecycleSample> 
     sample.ackMs = Date.now() - t0;
     const done = await waitForEvent(t, from, 'RecycleCompleted', RECYCLE_TIMEOUT_MS);
     sample.completedMs = Date.now() - t0;
-    sample.serverDurationMs = num(done['durationMs']);
-    sample.serverReadyMs = num(done['readyMs']);
+    sample.serverDurationMs = numberOrNull(done['durationMs']);
+    sample.serverReadyMs = numberOrNull(done['readyMs']);
   } catch (err) {
     sample.error = (err as Error).message;
   }

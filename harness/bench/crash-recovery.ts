@@ -7,10 +7,10 @@ import path from 'node:path';
 import { writeResultJson } from './bench-env';
 import { coldStartOnce, type ColdStartSample } from './cold-start';
 import { sleep } from './managed-process';
-import { startW3, waitForReadyWorker, type W3Server } from './servers';
+import { onlyUsedWorkersReady, startW3, stopW3, waitForReadyWorker, type W3Server } from './servers';
 import { formatTable, ratio } from './table';
-import { medianOf, summarizeTimings, type TimingSummary } from './timings';
-import { followW3Events, type EventFollower, type W3StreamEvent } from './w3-events';
+import { medianOf, summarizeTimings, timingRow, timingTableHeaders, type TimingSummary } from './timings';
+import { followW3Events, waitForReplacement, type EventFollower } from './w3-events';
 import type { BenchContext, BenchSection, SectionReport } from './section';
 
 const POOL = 'app';
@@ -36,8 +36,6 @@ export interface CrashSample {
   error?: string;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 /** `killedPids`: workers killed earlier, which may still be listed as Ready until w3 has seen them exit. */
 async function oneCrash(i: number, w3: W3Server, events: EventFollower, killedPids: number[]): Promise<CrashSample> {
   const sample: CrashSample = { i, workerId: null, pid: null, t0: 0, crashSeenMs: null, killToReadyMs: null, startupMs: null, newPid: null };
@@ -52,11 +50,10 @@ async function oneCrash(i: number, w3: W3Server, events: EventFollower, killedPi
     process.kill(worker.pid, 'SIGKILL');
     const crashed = await events.waitFor((e) => e.type === 'WorkerCrashed' && e['pid'] === worker.pid, EVENT_TIMEOUT_MS).catch(() => undefined);
     if (crashed) sample.crashSeenMs = crashed.t - t0;
-    const isReplacement = (e: W3StreamEvent): boolean => e.type === 'WorkerReady' && e['pool'] === POOL && e['pid'] !== worker.pid && e.t >= t0;
-    const ready = await events.waitFor(isReplacement, REPLACEMENT_TIMEOUT_MS);
+    const { ready, startupMs, newPid } = await waitForReplacement(events, POOL, worker.pid, t0, REPLACEMENT_TIMEOUT_MS);
     sample.killToReadyMs = ready.t - t0;
-    sample.startupMs = num(ready['startupMs']);
-    sample.newPid = num(ready['pid']);
+    sample.startupMs = startupMs;
+    sample.newPid = newPid;
     if (!crashed) sample.error = 'no WorkerCrashed event for the killed worker';
   } catch (err) {
     sample.error = err instanceof Error ? err.message : String(err);
@@ -100,13 +97,11 @@ export const crashRecoverySection: BenchSection = {
             (c.error ? ` (crash: ${c.error.split('\n')[0]})` : '') +
             (b.error ? ` (cold start: ${b.error.split('\n')[0]})` : ''),
         );
-        const ready = await w3.readyWorkers(POOL).catch(() => []);
-        if (c.error && c.newPid === null && ready.every((w) => killedPids.includes(w.pid))) break;
+        const exhausted = await onlyUsedWorkersReady(w3, POOL, killedPids);
+        if (c.error && c.newPid === null && exhausted) break;
       }
     } finally {
-      await events?.stop();
-      await w3?.stop();
-      w3Stop = w3?.processes[0]?.stopReport() ?? null;
+      w3Stop = await stopW3(w3, events);
     }
 
     const failedCrashes = crashes.filter((s) => s.error);
@@ -157,17 +152,16 @@ export const crashRecoverySection: BenchSection = {
       w3Stop,
     });
 
-    const row = (name: string, s: TimingSummary): (string | number | null)[] => [name, s.median, s.max, s.min, s.n, s.missing];
     const lines = [
       `crash-recovery — ${crashes.length}/${n} SIGKILLs of 1 w3 worker (hello), interleaved with bare cold starts of the same app; ` +
         `${meta.machine.cores} cores, load ${meta.machine.loadavg.join(' ')}`,
       ...formatTable(
-        ['metric (ms)', 'median', 'max', 'min', 'n', 'missing'],
+        timingTableHeaders('metric (ms)'),
         [
-          row('kill → replacement WorkerReady', summary['killToReadyMs']!),
-          row('  of which kill → WorkerCrashed seen', summary['crashSeenMs']!),
-          row('replacement startupMs (spawn → ready)', summary['startupMs']!),
-          row('bare cold start (spawn → listening)', summary['bareColdStartMs']!),
+          timingRow('kill → replacement WorkerReady', summary['killToReadyMs']!),
+          timingRow('  of which kill → WorkerCrashed seen', summary['crashSeenMs']!),
+          timingRow('replacement startupMs (spawn → ready)', summary['startupMs']!),
+          timingRow('bare cold start (spawn → listening)', summary['bareColdStartMs']!),
         ],
       ),
       '',

@@ -9,10 +9,10 @@
 import path from 'node:path';
 import { writeResultJson } from './bench-env';
 import { sleep } from './managed-process';
-import { startW3, waitForReadyWorker, type W3Server } from './servers';
+import { onlyUsedWorkersReady, startW3, stopW3, waitForReadyWorker, type W3Server } from './servers';
 import { formatTable } from './table';
-import { summarizeTimings, type TimingSummary } from './timings';
-import { followW3Events, type EventFollower, type W3StreamEvent } from './w3-events';
+import { summarizeTimings, timingRow, timingTableHeaders, type TimingSummary } from './timings';
+import { followW3Events, waitForReplacement, type EventFollower } from './w3-events';
 import type { BenchContext, BenchSection, SectionReport } from './section';
 
 const POOL = 'app';
@@ -52,8 +52,6 @@ export interface HangSample {
   error?: string;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 /** Spreads the injections over one ping interval: iteration i pauses SETTLE_BASE + frac(i·φ)·interval. */
 export function settleMs(i: number): number {
   return SETTLE_BASE_MS + Math.round(((i * 0.6180339887) % 1) * PING_INTERVAL_MS);
@@ -91,11 +89,10 @@ async function oneHang(i: number, w3: W3Server, events: EventFollower, hungPids:
     const failed = await events.waitFor((e) => e.type === 'PingFailed' && e['pid'] === worker.pid && e.t >= t0, DETECTION_TIMEOUT_MS);
     sample.detectionMs = failed.t - injected.t;
     sample.detectionFromAckMs = failed.t - (t0 + sample.adminAckMs);
-    const isReplacement = (e: W3StreamEvent): boolean => e.type === 'WorkerReady' && e['pool'] === POOL && e['pid'] !== worker.pid && e.t >= t0;
-    const ready = await events.waitFor(isReplacement, REPLACEMENT_TIMEOUT_MS);
+    const { ready, startupMs, newPid } = await waitForReplacement(events, POOL, worker.pid, t0, REPLACEMENT_TIMEOUT_MS);
     sample.replacementReadyMs = ready.t - injected.t;
-    sample.replacementStartupMs = num(ready['startupMs']);
-    sample.newPid = num(ready['pid']);
+    sample.replacementStartupMs = startupMs;
+    sample.newPid = newPid;
   } catch (err) {
     sample.error = err instanceof Error ? err.message : String(err);
   }
@@ -136,13 +133,11 @@ export const hangDetectionSection: BenchSection = {
             (s.error ? ` (${s.error.split('\n')[0]})` : ''),
         );
         // Without a ready worker there is nothing left to hang: stop instead of timing out N times.
-        const ready = await w3.readyWorkers(POOL).catch(() => []);
-        if (s.error && s.newPid === null && ready.every((w) => hungPids.includes(w.pid))) break;
+        const exhausted = await onlyUsedWorkersReady(w3, POOL, hungPids);
+        if (s.error && s.newPid === null && exhausted) break;
       }
     } finally {
-      await events?.stop();
-      await w3?.stop();
-      w3Stop = w3?.processes[0]?.stopReport() ?? null;
+      w3Stop = await stopW3(w3, events);
     }
 
     const failedSamples = samples.filter((s) => s.error);
@@ -200,17 +195,16 @@ export const hangDetectionSection: BenchSection = {
       w3Stop,
     });
 
-    const row = (name: string, s: TimingSummary): (string | number | null)[] => [name, s.median, s.max, s.min, s.n, s.missing];
     const lines = [
       `hang-detection — ${samples.length}/${n} hangs (block-loop) of 1 w3 worker, pingInterval ${PING_INTERVAL_MS} ms + pingResponseTime ${PING_RESPONSE_TIME_MS} ms = ${BOUND_MS} ms; ` +
         `${meta.machine.cores} cores, load ${meta.machine.loadavg.join(' ')}`,
       ...formatTable(
-        ['metric (ms)', 'median', 'max', 'min', 'n', 'missing'],
+        timingTableHeaders('metric (ms)'),
         [
-          row('fault injected → PingFailed', det),
-          row('  fault acknowledged → PingFailed', summary['detectionFromAckMs']!),
-          row('fault injected → replacement WorkerReady', summary['replacementReadyMs']!),
-          row('replacement startupMs (spawn → ready)', summary['replacementStartupMs']!),
+          timingRow('fault injected → PingFailed', det),
+          timingRow('  fault acknowledged → PingFailed', summary['detectionFromAckMs']!),
+          timingRow('fault injected → replacement WorkerReady', summary['replacementReadyMs']!),
+          timingRow('replacement startupMs (spawn → ready)', summary['replacementStartupMs']!),
         ],
       ),
       '',

@@ -1,9 +1,11 @@
 // A child process the bench started and must stop: stdout/stderr are always drained (a full pipe would stall the
 // server being measured) into a bounded tail for error messages, JSON lines can be waited for with a deadline, and
 // stop()/kill() are idempotent. Descendants (w3 workers, nginx workers) are remembered while the process runs so
-// that stop() can make sure none of them outlives it — the bench must leave no process behind.
+// that stop() can make sure none of them outlives it — the bench must leave no process behind. Reading the tree and
+// killing only the processes recorded (PID + start time) is ../targets/process-tree's job, shared with the targets.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import { descendants, killRefs, waitGone, type ProcessRef } from '../targets/process-tree';
 
 const TAIL_CHARS = 8000;
 
@@ -35,57 +37,6 @@ export interface StopReport {
   ms: number;
   /** Descendants still alive after the process exited, killed by us. */
   descendantsKilled: number;
-}
-
-/** Direct children of pid, from /proc (Linux). */
-export function childPids(pid: number): number[] {
-  const out: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const t of tasks) {
-    try {
-      for (const c of fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) {
-        if (c) out.push(Number(c));
-      }
-    } catch {
-      /* task gone */
-    }
-  }
-  return out;
-}
-
-export function descendantPids(pid: number): number[] {
-  const all: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.shift()!;
-    for (const c of childPids(p)) {
-      if (!all.includes(c)) {
-        all.push(c);
-        queue.push(c);
-      }
-    }
-  }
-  return all;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie answers signal 0 but is gone for our purposes.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -141,7 +92,8 @@ export function startProcess(
   let lineBuf = '';
   const lines: Record<string, unknown>[] = [];
   const lineWaiters = new Set<() => void>();
-  const known = new Set<number>();
+  // Keyed by pid; the ref keeps the start time so a PID reused after the descendant exited is never killed.
+  const known = new Map<number, ProcessRef>();
   let exitedFlag = false;
   const exitedPromise = new Promise<void>((resolve) => {
     child.once('exit', () => {
@@ -181,8 +133,8 @@ export function startProcess(
   child.stderr!.on('data', (chunk: string) => keepTail(chunk));
 
   const snapshotDescendants = (): number[] => {
-    if (!exitedFlag) for (const p of descendantPids(pid)) known.add(p);
-    return [...known];
+    if (!exitedFlag) for (const r of descendants(pid)) if (!known.has(r.pid)) known.set(r.pid, r);
+    return [...known.keys()];
   };
 
   let stopping: Promise<void> | null = null;
@@ -205,18 +157,8 @@ export function startProcess(
       }
       rep.ms = Date.now() - t0;
       // Descendants get a moment to follow their parent out (w3 workers exit on IPC disconnect), then are killed.
-      const deadline = Date.now() + 3000;
-      while ([...known].some(isAlive) && Date.now() < deadline) await sleep(50);
-      for (const p of known) {
-        if (isAlive(p)) {
-          rep.descendantsKilled++;
-          try {
-            process.kill(p, 'SIGKILL');
-          } catch {
-            /* gone meanwhile */
-          }
-        }
-      }
+      const survivors = await waitGone([...known.values()], 3000);
+      rep.descendantsKilled = killRefs(survivors).length;
     })();
     return stopping;
   };

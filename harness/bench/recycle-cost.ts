@@ -9,9 +9,9 @@ import { summarize, type Summary } from '../results/stats';
 import { writeResultJson } from './bench-env';
 import { sleep } from './managed-process';
 import { startPidProbe, type PidProbe } from './pid-probe';
-import { startW3, type W3Server } from './servers';
+import { startW3, stopW3, type W3Server } from './servers';
 import { formatTable } from './table';
-import { followW3Events, type EventFollower, type W3StreamEvent } from './w3-events';
+import { followW3Events, numberOrNull, type EventFollower, type W3StreamEvent } from './w3-events';
 import type { BenchContext, BenchSection, SectionReport } from './section';
 
 const BACKGROUND_CONNECTIONS = 10;
@@ -39,8 +39,6 @@ export interface RecycleSample {
   error?: string;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 async function oneRecycle(i: number, w3: W3Server, events: EventFollower, probe: PidProbe): Promise<RecycleSample> {
   const t0 = Date.now();
   const sample: RecycleSample = {
@@ -61,9 +59,9 @@ async function oneRecycle(i: number, w3: W3Server, events: EventFollower, probe:
     if (id === undefined) throw new Error(`recycle answered no recycleId: ${JSON.stringify(ack)}`);
     sample.recycleId = id;
     const done = await events.waitFor((e) => e.type === 'RecycleCompleted' && e['recycleId'] === id, RECYCLE_TIMEOUT_MS);
-    sample.oldPid = num(done['oldPid']);
-    sample.newPid = num(done['newPid']);
-    sample.server = { readyMs: num(done['readyMs']), oldExitMs: num(done['oldExitMs']), durationMs: num(done['durationMs']) };
+    sample.oldPid = numberOrNull(done['oldPid']);
+    sample.newPid = numberOrNull(done['newPid']);
+    sample.server = { readyMs: numberOrNull(done['readyMs']), oldExitMs: numberOrNull(done['oldExitMs']), durationMs: numberOrNull(done['durationMs']) };
     if (sample.newPid !== null) {
       const first = await probe.firstFrom(sample.newPid, t0, FIRST_RESPONSE_TIMEOUT_MS);
       if (first) sample.firstNewWorkerResponseMs = first.t - t0;
@@ -139,9 +137,7 @@ export const recycleCostSection: BenchSection = {
       const probeStop = probe?.stop();
       bg = await background;
       await probeStop;
-      await events?.stop();
-      await w3?.stop();
-      w3Stop = w3?.processes[0]?.stopReport() ?? null;
+      w3Stop = await stopW3(w3, events);
       ctx.progress(`recycle: stopped (background load: ${bg instanceof Error ? bg.message : `${bg?.summary.requests ?? 0} responses`})`);
     }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AdminClient } from '../../targets/w3/admin/admin-client';
-import { startProcess, sleep, type ManagedProcess, type ProcessRegistry } from './managed-process';
+import { startProcess, sleep, type ManagedProcess, type ProcessRegistry, type StopReport } from './managed-process';
 
 export interface StartedServer {
   name: string;
@@ -134,6 +134,22 @@ export async function waitForReadyWorker(
     if (Date.now() > deadline || proc?.exited()) throw new Error(`w3: no ready worker in pool ${pool} within ${timeoutMs} ms:\n${proc?.tail() ?? ''}`);
     await sleep(50);
   }
+}
+
+/**
+ * True when every ready worker of `pool` is one of `usedPids` (workers the bench has already broken, which may still
+ * be listed as Ready until w3 has seen them exit); a failed admin request counts as none ready.
+ */
+export async function onlyUsedWorkersReady(w3: Pick<W3Server, 'readyWorkers'>, pool: string, usedPids: readonly number[]): Promise<boolean> {
+  const ready = await w3.readyWorkers(pool).catch(() => []);
+  return ready.every((w) => usedPids.includes(w.pid));
+}
+
+/** Stops the section's event stream, then w3; returns how w3's stop went (null when it never started). */
+export async function stopW3(w3: W3Server | undefined, events: { stop(): Promise<void> } | undefined): Promise<StopReport | null> {
+  await events?.stop();
+  await w3?.stop();
+  return w3?.processes[0]?.stopReport() ?? null;
 }
 
 export interface W3Server extends StartedServer {

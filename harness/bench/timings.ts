@@ -24,3 +24,12 @@ export function summarizeTimings(values: readonly (number | null | undefined)[])
 export function medianOf(values: readonly (number | null | undefined)[]): number | undefined {
   return summarizeTimings(values).median ?? undefined;
 }
+
+/** A table of TimingSummary rows: the headers (first column named by the caller) and one row per metric. */
+export function timingTableHeaders(firstColumn: string): string[] {
+  return [firstColumn, 'median', 'max', 'min', 'n', 'missing'];
+}
+
+export function timingRow(name: string, s: TimingSummary): (string | number | null)[] {
+  return [name, s.median, s.max, s.min, s.n, s.missing];
+}

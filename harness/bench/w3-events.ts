@@ -46,3 +46,23 @@ export function followW3Events(admin: AdminClient, since: number): EventFollower
     },
   };
 }
+
+/** A numeric event field, or null when it is missing or not a finite number (recorded as "not measured"). */
+export function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export interface Replacement {
+  /** The replacement's WorkerReady event. */
+  ready: W3StreamEvent;
+  /** WorkerReady.startupMs: the replacement's own spawn → ready. */
+  startupMs: number | null;
+  newPid: number | null;
+}
+
+/** The first WorkerReady in `pool` at or after `since` from a worker other than `oldPid` (the one that was broken). */
+export async function waitForReplacement(events: EventFollower, pool: string, oldPid: number, since: number, timeoutMs: number): Promise<Replacement> {
+  const isReplacement = (e: W3StreamEvent): boolean => e.type === 'WorkerReady' && e['pool'] === pool && e['pid'] !== oldPid && e.t >= since;
+  const ready = await events.waitFor(isReplacement, timeoutMs);
+  return { ready, startupMs: numberOrNull(ready['startupMs']), newPid: numberOrNull(ready['pid']) };
+}

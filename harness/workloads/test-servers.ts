@@ -14,6 +14,27 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Listens on 127.0.0.1 port 0; close() drops the open connections first (dropConnections), then closes. */
+async function listenOnLoopback(server: net.Server, state: Pick<TestServer, 'received' | 'did'>, dropConnections: () => void): Promise<TestServer> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    get received() {
+      return state.received;
+    },
+    get did() {
+      return state.did;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        dropConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** An http.Server whose `decide(n, req)` (n = 1-based request number) picks what to do with each request. */
 export async function startTestServer(decide: (n: number, req: http.IncomingMessage) => Action): Promise<TestServer> {
   const state = { received: 0, did: {} as Record<string, number> };
@@ -51,23 +72,7 @@ export async function startTestServer(decide: (n: number, req: http.IncomingMess
     }
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    get received() {
-      return state.received;
-    },
-    get did() {
-      return state.did;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, state, () => server.closeAllConnections());
 }
 
 /**
@@ -101,23 +106,9 @@ export async function startOneShotKeepAliveServer(): Promise<TestServer> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    get received() {
-      return state.received;
-    },
-    get did() {
-      return state.did;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, state, () => {
+    for (const s of sockets) s.destroy();
+  });
 }
 
 /** A port with nothing listening on it (bound, then released). */
