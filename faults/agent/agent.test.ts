@@ -134,7 +134,7 @@ test('block-loop blocks the event loop for durationMs, then leaves the active se
   expect(agent.active()).toEqual([]);
 });
 
-test('off-heap leak really commits memory (arrayBuffers, rss) and heal releases it', async () => {
+test('off-heap leak allocates up to its cap (arrayBuffers) and heal releases it', async () => {
   const gc = exposeGc();
   gc();
   const before = process.memoryUsage();
@@ -143,8 +143,9 @@ test('off-heap leak really commits memory (arrayBuffers, rss) and heal releases 
   await waitFor(() => agent.leakedBytes() >= capKB * 1024, 'the leak to reach its cap');
   const during = process.memoryUsage();
   expect(during.arrayBuffers - before.arrayBuffers).toBeGreaterThan(capKB * 1024 * 0.9);
-  // Filled pages are resident; the margin absorbs other memory the GC returns meanwhile on a busy machine.
-  expect(during.rss - before.rss).toBeGreaterThan(capKB * 1024 * 0.5);
+  // That the filled pages are resident is shown where it matters, in a worker process on its own: the RssAnon
+  // that w3 samples crosses privateMemory (integration-manager/recycle-triggers, scenario memory-leak). The RSS of
+  // this shared Jest process moves with everything else in it, so it proves nothing here.
   expect(agent.leakedBytes()).toBe(capKB * 1024); // never past the cap
   agent.heal();
   expect(agent.leakedBytes()).toBe(0);
