@@ -24,7 +24,7 @@ function scenario() {
 
 test('is a valid scenario with the container-only oom step and a memory quota for its targets', () => {
   const sc = loadScenario(FILE);
-  expect(sc.faults[0]).toMatchObject({ action: 'oom', pool: 'app', leak: { rateKBps: 131072 } });
+  expect(sc.faults[0]).toMatchObject({ action: 'oom', pool: 'app', leak: { rateKBps: 1048576 } });
   expect(sc.targets['w3']).toEqual({ memoryLimitGiB: 0.25 });
 });
 
