@@ -9,6 +9,7 @@ import { DEFAULT_RESULTS_DIR, listRuns } from '../results/store';
 import { createLogger } from '../../targets/w3/util/logger';
 import { CliError } from '../../targets/w3/cli/commands';
 import { renderRunTable, exitCodeOf } from './run-table';
+import { targetNames } from '../targets/registry';
 
 interface RunCliOptions {
   target?: string;
@@ -72,18 +73,24 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   return exitCodeOf(results);
 }
 
+const RUN_EXIT_MESSAGES: Record<number, string> = {
+  1: 'a check failed',
+  2: 'some checks could not decide (unknown)',
+  3: 'no scenario was supported by the target (nothing was tested)',
+};
+
 export function registerLabCommands(program: Command): void {
   program
     .command('run [scenario...]')
     .description('run scenarios (files or bundled names; none = the core suite against w3)')
-    .option('-t, --target <name>', 'target system: w3 | node-cluster (default: the scenario\'s)')
+    .option('-t, --target <name>', `target system: ${targetNames().join(' | ')} (default: the scenario's)`)
     .option('-r, --runtime <kind>', 'process | container', 'process')
     .option('-s, --seed <n>', 'random seed (default: the scenario\'s, else random; always recorded)')
     .option('-o, --out <dir>', 'results folder', undefined)
     .option('--log-level <level>', 'harness log level (results/lab.log)')
     .action(async (args: string[], o: RunCliOptions) => {
       const code = await runCommand(args, o);
-      if (code !== 0) throw Object.assign(new Error(code === 1 ? 'a check failed' : 'some checks could not decide (unknown)'), { exitCode: code, quiet: true });
+      if (code !== 0) throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
     });
   program
     .command('list')

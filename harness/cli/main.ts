@@ -1,6 +1,7 @@
 // The `w3lab` command line: w3's commands (serve, status, recycle, start, stop, reload) and the lab's
-// (run, list, report, compare, clean). Exit codes: 0 ok, 1 a check failed, 2 unknown, 254 bad usage or config,
-// 255 internal error. This is the only place that calls process.exit.
+// (run, list, report, compare, clean, matrix). Exit codes: 0 ok, 1 a check failed, 2 unknown, 3 not supported
+// (every scenario needed a capability the target lacks: nothing was tested), 254 bad usage or config, 255 internal
+// error. This is the only place that calls process.exit.
 import { Command, CommanderError } from 'commander';
 import { registerW3Commands, CliError } from '../../targets/w3/cli/commands';
 import { registerLabCommands } from './lab-commands';

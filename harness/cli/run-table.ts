@@ -1,12 +1,11 @@
 // The one-screen table printed at the end of `w3lab run`, and the exit code of a set of runs
-// (0 all valid, 1 a check failed, 2 unknown).
+// (0 all valid, 1 a check failed, 2 unknown, 3 nothing supported: see run-outcome.ts).
 import path from 'node:path';
 import type { RunResult } from '../runner/run-scenario';
+import { exitCodeOfOutcomes, outcomeOf, outcomeWord } from '../runner/run-outcome';
 
 export function exitCodeOf(results: RunResult[]): number {
-  if (results.some((r) => r.verdict.valid === false)) return 1;
-  if (results.length === 0 || results.some((r) => r.verdict.valid === 'unknown')) return 2;
-  return 0;
+  return exitCodeOfOutcomes(results.map(outcomeOf));
 }
 
 export function renderRunTable(results: RunResult[]): string {
@@ -22,13 +21,15 @@ export function renderRunTable(results: RunResult[]): string {
     return [
       r.scenario,
       r.target,
-      r.verdict.valid === true ? 'PASS' : r.verdict.valid === false ? 'FAIL' : 'UNKNOWN',
+      outcomeWord(outcomeOf(r)),
       String(s.requests),
       `${s.fail}/${s.info}`,
       String(s.serverClosedSockets),
       `${s.latencyMs.p99 ?? '-'}`,
       `${(r.durationMs / 1000).toFixed(1)}s`,
-      (timings + (failed.length ? `  failed: ${failed.join(' ')}` : '') + (r.error ? `  error: ${r.error}` : '')).trim(),
+      r.notSupported
+        ? `not supported: lacks ${r.notSupported.missing.join(', ')}`
+        : (timings + (failed.length ? `  failed: ${failed.join(' ')}` : '') + (r.error ? `  error: ${r.error}` : '')).trim(),
     ];
   });
   const head = ['scenario', 'target', 'verdict', 'requests', 'fail/info', 'srv-closed', 'p99ms', 'time', 'notes'];

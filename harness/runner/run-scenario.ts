@@ -15,6 +15,9 @@ import type { RuntimeKind, StartedTarget } from '../targets/types';
 import { seededRandom } from '../../faults';
 import { FaultSchedule } from './fault-schedule';
 import { unperformedVerdict } from './unperformed-faults';
+import { notSupportedRun } from './not-supported';
+import { targetSettings } from './target-settings';
+import type { NotSupported } from './run-outcome';
 import { RunFolder, gitSha, type RunInfo } from '../results/store';
 import { computeStats, type RunStats } from '../results/stats';
 import { renderSummary } from '../results/summary';
@@ -44,6 +47,8 @@ export interface RunResult {
   stats: RunStats;
   durationMs: number;
   error?: string;
+  /** Set when the run never started: the target lacks capabilities the scenario requires. */
+  notSupported?: NotSupported;
 }
 
 const VERSION = (() => {
@@ -59,6 +64,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const targetName = o.target ?? sc.target;
   const runtime = o.runtime ?? 'process';
   const seed = o.seed ?? sc.seed ?? crypto.randomInt(0, 2 ** 31);
+  const unsupported = notSupportedRun(o, targetName, runtime, seed);
+  if (unsupported) return unsupported;
   const folder = new RunFolder(o.outDir, sc.name);
   const began = Date.now();
   const info: RunInfo = {
@@ -98,7 +105,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       runId: folder.runId,
       runDir: folder.dir,
       runtime,
-      settings: { config: resolveModulePaths(sc.config, path.dirname(o.scenarioFile)), ...(sc.targets[targetName] ?? {}) },
+      settings: targetSettings(sc, o.scenarioFile, targetName),
       faultInjection: { enabled: sc.faultInjection, token },
       log,
     });
@@ -188,20 +195,6 @@ async function runPhase(
     folder.writeJson(`autocannon-${p.name}.json`, result);
   }
   mark('phase-end', { phase: p.name });
-}
-
-/** Application module paths in a scenario are relative to the scenario file (the target writes its config elsewhere). */
-function resolveModulePaths(config: Record<string, unknown>, dir: string): Record<string, unknown> {
-  const apps = config['applications'];
-  if (!Array.isArray(apps)) return config;
-  return {
-    ...config,
-    applications: apps.map((a: unknown) => {
-      const app = a as Record<string, unknown>;
-      const m = app['module'];
-      return typeof m === 'string' && (m.startsWith('./') || m.startsWith('../')) ? { ...app, module: path.resolve(dir, m) } : app;
-    }),
-  };
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../targets/w3/config/duration';
 import { workerFaultSpec, startupFault } from '../../faults/spec';
+import { capabilitySchema } from '../targets/capabilities';
 
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
@@ -129,6 +130,10 @@ export const scenarioSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case words joined by -'),
     description: z.string().default(''),
     target: z.string().default('w3'),
+    requires: z
+      .array(capabilitySchema)
+      .default([])
+      .describe('capabilities a target must have for this scenario to mean anything; else the run is not supported'),
     seed: z.number().int().nonnegative().optional(),
     faultInjection: z.boolean().default(true),
     config: z.record(z.string(), z.unknown()).default({}).describe('w3 configuration overrides (deep-merged; arrays replace)'),

@@ -4,3 +4,4 @@ export * from './types';
 export { getTarget, targetNames } from './registry';
 export { TargetError, isTargetError, type TargetErrorCode } from './errors';
 export { deepMerge } from './deep-merge';
+export { CAPABILITIES, capabilityNames, capabilitySchema, missingCapabilities, type Capability } from './capabilities';

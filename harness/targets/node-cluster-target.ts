@@ -14,13 +14,17 @@ import { HostedTarget } from './hosted-target';
 import { launchClusterContainer, launchClusterProcess, type ControlTransport, type LaunchedCluster } from './node-cluster-launch';
 import { parseNodeClusterSettings } from './node-cluster-settings';
 import type { StartedTarget, Target, TargetContext, WorkerInfo } from './types';
+import type { Capability } from './capabilities';
 
 export { CLUSTER_START_TIMEOUT_MS } from './node-cluster-launch';
 export { nodeClusterSettingsSchema, parseNodeClusterSettings, appModule, type NodeClusterSettings } from './node-cluster-settings';
 export const CLUSTER_STOP_GRACE_MS = 15_000;
 
+/** Rolling restart, worker list, signals and in-worker faults; no health pings, rapid-fail, memory limits or pools. */
+export const NODE_CLUSTER_CAPABILITIES: readonly Capability[] = ['workers', 'signal', 'faults', 'startupFaults', 'recycle', 'shutdownTimeLimit'];
+
 export function createNodeClusterTarget(): Target {
-  return { name: 'node-cluster', setup: setupNodeCluster };
+  return { name: 'node-cluster', capabilities: () => NODE_CLUSTER_CAPABILITIES, setup: setupNodeCluster };
 }
 
 async function setupNodeCluster(ctx: TargetContext): Promise<StartedTarget> {

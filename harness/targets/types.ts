@@ -3,6 +3,7 @@
 // reports "unknown" or a clear error when the target lacks it. Harness code depends on these types only.
 import type { W3Event } from '../../targets/w3/events/event-types';
 import type { WorkerFaultSpec, StartupFaultSpec } from '../../faults/spec';
+import type { Capability } from './capabilities';
 
 export type RuntimeKind = 'process' | 'container';
 
@@ -119,5 +120,10 @@ export interface StartedTarget
 
 export interface Target {
   name: string;
+  /**
+   * What this target can do with these settings (the scenario's target settings), known before it starts; a
+   * scenario requiring more is not supported (capabilities.ts). Absent = every capability (w3, the reference).
+   */
+  capabilities?(settings: Record<string, unknown>): readonly Capability[];
   setup(ctx: TargetContext): Promise<StartedTarget>;
 }
