@@ -29,6 +29,13 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   }
   const files = resolveScenarioFiles(args);
   const scenarios = files.map((f) => ({ file: f, scenario: loadScenario(f) })); // all validated before any runs
+  for (const { file, scenario } of scenarios) {
+    const name = opts.target ?? scenario.target;
+    if (!targetNames().includes(name)) {
+      const where = opts.target !== undefined ? '--target' : `${file}: target`;
+      throw new CliError(`${where}: unknown target "${name}" (known: ${targetNames().join(', ')})`, 254);
+    }
+  }
   if (runtime === 'container') {
     // Once, before any scenario: a machine where Docker cannot run fails here with the reason, not once per run.
     const { requireDocker } = await import('../runtimes/docker-env');

@@ -1,5 +1,6 @@
 // The w3 commands of the `w3lab` CLI: `serve` runs a host in the foreground; `status`, `recycle`, `start`, `stop`
 // and `reload` talk to a running host through its admin socket. Errors carry an exit code; only main() exits.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { W3Host } from '../host';
@@ -24,6 +25,8 @@ interface ServeOptions {
   enableFaults?: boolean;
   faultToken?: string;
   logLevel?: string;
+  /** false (`--no-watch-parent`): keep serving when the process that started w3 is gone. */
+  watchParent?: boolean;
 }
 
 export async function serve(opts: ServeOptions): Promise<W3Host> {
@@ -58,11 +61,55 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
   process.on('SIGHUP', () => void host.reload());
   // Started by a parent with an IPC channel (the lab does this): never outlive it.
   if (process.send) process.once('disconnect', () => shutdown('parent-disconnected'));
+  else if (opts.watchParent !== false) watchParent(() => shutdown('parent-gone'));
   return host;
 }
 
-function client(opts: { admin?: string; config?: string }): AdminClient {
-  return new AdminClient({ socketPath: opts.admin ?? socketFromConfig(opts.config ?? DEFAULT_CONFIG) });
+/**
+ * Stops w3 when the program that started it is gone. `npx w3lab serve` runs w3 under `npm exec` and a `sh -c`; a
+ * SIGTERM to npm ends npm and the shell but not w3, which would keep its port and workers forever (a CI job's
+ * cancel signal goes to the process it started). Linux re-parents an orphan, so a changed parent PID means the
+ * parent died. When the parent is a shell its own parent is watched too (that shell may be left waiting on us).
+ */
+function watchParent(onGone: () => void): void {
+  const watched = [process.ppid];
+  if (/^(sh|dash|bash)$/.test(readComm(process.ppid))) watched.push(parentOf(process.ppid));
+  if (watched[0]! <= 1) return; // started by init (a service manager): nothing to watch
+  const first = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== first || watched.slice(1).some((pid) => pid > 1 && !alive(pid))) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 500);
+  timer.unref();
+}
+
+function readComm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function parentOf(pid: number): number {
+  try {
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces or parentheses, so split after the last ")".
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function socketFromConfig(file: string): string {
@@ -74,11 +121,16 @@ function socketFromConfig(file: string): string {
 }
 
 async function adminCall(opts: { admin?: string; config?: string }, method: string, route: string): Promise<void> {
+  const socket = opts.admin ?? socketFromConfig(opts.config ?? DEFAULT_CONFIG);
   try {
-    const out = await client(opts).request(method, route);
+    const out = await new AdminClient({ socketPath: socket }).request(method, route);
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } catch (err) {
-    throw new CliError((err as Error).message, (err as { status?: number }).status === 404 ? 254 : 255);
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause?.code;
+    // Nothing listening is the user's situation to fix (start w3, or point at its socket), not an internal error.
+    if (cause === 'ENOENT' || cause === 'ECONNREFUSED') throw new CliError(`no server at this socket: ${socket}`, 1);
+    const status = (err as { status?: number }).status;
+    throw new CliError((err as Error).message, status === 404 ? 254 : status !== undefined && status < 500 ? 1 : 255);
   }
 }
 
@@ -91,6 +143,7 @@ export function registerW3Commands(program: Command): void {
     .option('--enable-faults', 'enable the fault-injection admin routes')
     .option('--fault-token <token>', 'token required by the fault routes (random when omitted)')
     .option('--log-level <level>', 'pino log level')
+    .option('--no-watch-parent', 'keep serving after the process that started w3 is gone (default: stop with it)')
     .action(async (o: ServeOptions) => {
       await serve(o);
     });

@@ -70,9 +70,12 @@ function parseText(text: string, file: string): unknown {
  *  when it gives only a character position. */
 function jsonErrorWhere(err: unknown, text: string): string {
   const msg = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+  if (/line \d+/.test(msg)) return msg;
   const m = /at position (\d+)/.exec(msg);
-  if (!m || /line \d+/.test(msg)) return msg;
-  const before = text.slice(0, Number(m[1]));
+  // "Unexpected end of JSON input" carries no position: the error is where the text ends.
+  const at = m ? Number(m[1]) : /end of JSON input/.test(msg) ? text.trimEnd().length : null;
+  if (at === null) return msg;
+  const before = text.slice(0, at);
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   return `${msg} (line ${line} column ${column})`;
