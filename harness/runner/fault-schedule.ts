@@ -107,6 +107,11 @@ export class FaultSchedule {
         this.mark('recycle-requested', { pool: step.pool });
         await this.need('recycle')(step.pool);
         return;
+      case 'front-reload':
+        this.mark('front-reload-requested');
+        await this.need('frontReload')();
+        this.mark('front-reloaded');
+        return;
       case 'start-pool':
         await this.need('startPool')(step.pool);
         this.mark('pool-started', { pool: step.pool });

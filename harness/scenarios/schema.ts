@@ -60,6 +60,7 @@ const trigger = z
 const actions = z.discriminatedUnion('action', [
   z.object({ action: z.literal('recycle'), pool: z.string().default('app') }).strict(),
   z.object({ action: z.literal('start-pool'), pool: z.string().default('app') }).strict(),
+  z.object({ action: z.literal('front-reload') }).strict().describe('reload the process that owns client connections'),
   z.object({ action: z.literal('stop-pool'), pool: z.string().default('app') }).strict(),
   z
     .object({

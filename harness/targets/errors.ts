@@ -5,6 +5,7 @@
 //   LAB_ERR_TARGET_START     the target did not come up (exited, or no readiness line in time); carries the log tail
 //   LAB_ERR_TARGET_CONTROL   a control request (admin API, control endpoint) failed or was refused
 //   LAB_ERR_FAULT            a fault could not be injected or healed (refused, rejected, or no answer)
+//   LAB_ERR_TARGET_MISSING   a program the target needs is not installed (the message says what to install)
 
 export type TargetErrorCode =
   | 'LAB_ERR_UNKNOWN_TARGET'
@@ -12,7 +13,8 @@ export type TargetErrorCode =
   | 'LAB_ERR_TARGET_RUNTIME'
   | 'LAB_ERR_TARGET_START'
   | 'LAB_ERR_TARGET_CONTROL'
-  | 'LAB_ERR_FAULT';
+  | 'LAB_ERR_FAULT'
+  | 'LAB_ERR_TARGET_MISSING';
 
 export class TargetError extends Error {
   readonly code: TargetErrorCode;

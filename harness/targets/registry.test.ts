@@ -3,8 +3,8 @@ import { getTarget, targetNames } from './registry';
 import { isTargetError } from './errors';
 
 describe('target registry', () => {
-  it('knows w3 and node-cluster', () => {
-    expect(targetNames()).toEqual(['w3', 'node-cluster']);
+  it('knows w3, node-cluster and the peers', () => {
+    expect(targetNames()).toEqual(['w3', 'node-cluster', 'nginx', 'haproxy']);
     expect(getTarget('w3').name).toBe('w3');
     expect(getTarget('node-cluster').name).toBe('node-cluster');
     expect(getTarget('w3')).not.toBe(getTarget('w3'));
@@ -18,6 +18,6 @@ describe('target registry', () => {
       err = e;
     }
     expect(isTargetError(err, 'LAB_ERR_UNKNOWN_TARGET')).toBe(true);
-    expect((err as Error).message).toBe('unknown target "toString"; known targets: w3, node-cluster');
+    expect((err as Error).message).toBe('unknown target "toString"; known targets: w3, node-cluster, nginx, haproxy');
   });
 });

@@ -2,12 +2,16 @@
 // nothing is shared between runs.
 import { TargetError } from './errors';
 import { createNodeClusterTarget } from './node-cluster-target';
+import { createNginxTarget } from './nginx-target';
+import { createHaproxyTarget } from './haproxy-target';
 import type { Target } from './types';
 import { createW3Target } from './w3-target';
 
 const FACTORIES: Record<string, () => Target> = {
   w3: createW3Target,
   'node-cluster': createNodeClusterTarget,
+  nginx: createNginxTarget,
+  haproxy: createHaproxyTarget,
 };
 
 export function targetNames(): string[] {

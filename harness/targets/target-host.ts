@@ -70,7 +70,10 @@ export class ProcessHost implements TargetHost {
   /** SIGKILL to the main process and every worker it reported (exit handlers cannot wait for /proc walks). */
   killSync(): void {
     const pids = new Set<number>([this.pid]);
-    for (const e of this.proc.events()) if (e.type === 'WorkerStarting' && typeof e.pid === 'number') pids.add(e.pid);
+    // Workers, and helpers a peer driver runs beside them (HelperStarted: nginx, HAProxy, Gunicorn's master).
+    for (const e of this.proc.events()) {
+      if ((e.type === 'WorkerStarting' || (e.type as string) === 'HelperStarted') && typeof e.pid === 'number') pids.add(e.pid);
+    }
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -38,6 +38,10 @@ export interface Endpoint {
 export interface CanRecycle {
   recycle(pool?: string): Promise<void>;
 }
+/** Capability: reload the configuration of the process that owns client connections (nginx -s reload, ...). */
+export interface CanReloadFront {
+  frontReload(): Promise<void>;
+}
 /** Capability: pool start/stop (admin). */
 export interface CanControlPools {
   startPool(pool: string): Promise<void>;
@@ -103,7 +107,7 @@ export interface HasEvents {
 }
 
 export interface StartedTarget
-  extends Partial<CanRecycle & CanControlPools & CanListWorkers & CanInjectFault & CanSignal & HasEvents & CanControlContainer & CanOomKill> {
+  extends Partial<CanRecycle & CanReloadFront & CanControlPools & CanListWorkers & CanInjectFault & CanSignal & HasEvents & CanControlContainer & CanOomKill> {
   name: string;
   endpoint: Endpoint;
   /** Main process PID (host / primary) on this machine, when there is one (not for containers: their PIDs are theirs). */

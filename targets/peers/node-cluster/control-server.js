@@ -9,6 +9,7 @@
 //   POST   /recycle                 rolling restart (same as SIGUSR2) → 202
 //   POST   /startup-fault           { mode: crash|hang, count } → the next `count` forks (0 = all) get it
 //   DELETE /startup-fault
+//   POST   /front-reload            reload of the process that owns client connections (nginx, HAProxy) → 200
 // Fault routes need the X-W3-Fault-Token header when CONTROL_TOKEN is set.
 'use strict';
 const http = require('node:http');
@@ -17,7 +18,8 @@ const crypto = require('node:crypto');
 const MAX_BODY = 64 * 1024;
 
 /**
- * @param {object} primary  { workers(), injectFault(pid, spec), healFaults(pid), recycle(), setStartupFault(spec|null) }
+ * @param {object} primary  { workers(), injectFault(pid, spec), healFaults(pid), recycle(), setStartupFault(spec|null),
+ *                           frontReload?() } — the other peer drivers (targets/peers/*) implement the same shape
  * @param {{ host: string, port: number, token?: string }} opts
  * @returns {Promise<http.Server>}
  */
@@ -30,6 +32,7 @@ function startControlServer(primary, opts) {
     ['POST', /^\/recycle$/, false, () => ({ status: 202, body: primary.recycle() })],
     ['POST', /^\/startup-fault$/, true, (_m, body) => primary.setStartupFault(body)],
     ['DELETE', /^\/startup-fault$/, true, () => primary.setStartupFault(null)],
+    ['POST', /^\/front-reload$/, false, () => (primary.frontReload ? primary.frontReload() : { status: 404, body: { error: 'this peer has no front to reload' } })],
   ];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://control');

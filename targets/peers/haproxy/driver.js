@@ -1,0 +1,8 @@
+// The haproxy peer: HAProxy in front of N plain Node backends. See README.md beside this file.
+'use strict';
+const { runFrontDriver } = require('../common/front-driver');
+
+runFrontDriver(require('./front')).catch((err) => {
+  process.stderr.write(`haproxy driver: ${err.stack || err}\n`);
+  process.exit(1);
+});
