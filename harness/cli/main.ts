@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerW3Commands, CliError } from '../../targets/w3/cli/commands';
 import { registerLabCommands } from './lab-commands';
+import { registerMatrixCommand } from './matrix-command';
 import { registerReportCommands } from '../report/commands';
 
 export async function main(argv: string[]): Promise<void> {
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   registerW3Commands(program);
   registerLabCommands(program);
+  registerMatrixCommand(program);
   registerReportCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,94 @@
+// `w3lab matrix [SCENARIO...] --targets a,b,c [--repeat N]`: every scenario against every target (process runtime),
+// one after the other, then matrix.json / matrix.md / matrix.html (harness/results/matrix.ts) in
+// <out>/matrix/<UTC time>/, and the table on the console. Exit code as for `run`, over every run (run-outcome.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { CliError } from '../../targets/w3/cli/commands';
+import { createLogger } from '../../targets/w3/util/logger';
+import { DEFAULT_RESULTS_DIR } from '../results/store';
+import { matrixRun, renderMatrixMarkdown, writeMatrix, type Matrix, type MatrixCell } from '../results/matrix';
+import { exitCodeOfOutcomes } from '../runner/run-outcome';
+import { runScenario } from '../runner/run-scenario';
+import { loadScenario, resolveScenarioFiles } from '../scenarios/load-scenario';
+import { targetNames } from '../targets/registry';
+
+interface MatrixOptions {
+  targets?: string;
+  repeat?: string;
+  seed?: string;
+  out?: string;
+}
+
+export async function matrixCommand(args: string[], o: MatrixOptions): Promise<number> {
+  const known = targetNames();
+  const targets = (o.targets ?? known.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+  const unknown = targets.filter((t) => !known.includes(t));
+  if (targets.length === 0 || unknown.length) throw new CliError(`--targets: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}`, 254);
+  const repeat = o.repeat === undefined ? 1 : Number(o.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new CliError(`--repeat must be an integer 1..20, not "${o.repeat}"`, 254);
+  const seed = o.seed === undefined ? undefined : Number(o.seed);
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, not "${o.seed}"`, 254);
+  const scenarios = resolveScenarioFiles(args).map((f) => ({ file: f, scenario: loadScenario(f) }));
+  const outDir = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
+  fs.mkdirSync(outDir, { recursive: true });
+  const log = createLogger({ level: 'info', name: 'w3lab', fd: fs.openSync(path.join(outDir, 'lab.log'), 'a') });
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\nw3lab matrix: interrupted — finishing the current run and writing what was measured\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const began = Date.now();
+  const cells: MatrixCell[] = [];
+  const total = scenarios.length * targets.length * repeat;
+  let n = 0;
+  try {
+    for (const { file, scenario } of scenarios) {
+      for (const target of targets) {
+        const cell: MatrixCell = { scenario: scenario.name, target, runs: [] };
+        cells.push(cell);
+        for (let i = 0; i < repeat && !abort.signal.aborted; i++) {
+          process.stderr.write(`[${++n}/${total}] ${scenario.name} × ${target}${repeat > 1 ? ` (#${i + 1})` : ''}\n`);
+          const r = await runScenario({ scenario, scenarioFile: file, target, runtime: 'process', seed, outDir, log, signal: abort.signal });
+          cell.runs.push(matrixRun(r));
+        }
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  const stamp = new Date(began).toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const matrix: Matrix = {
+    command: ['w3lab matrix', ...args, '--targets', targets.join(','), ...(repeat > 1 ? ['--repeat', String(repeat)] : [])].join(' '),
+    startedAt: new Date(began).toISOString(),
+    durationMs: Date.now() - began,
+    machine: `${os.type()} ${os.release()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    scenarios: scenarios.map((s) => s.scenario.name),
+    targets,
+    cells,
+  };
+  const dir = path.join(outDir, 'matrix', stamp);
+  writeMatrix(matrix, dir);
+  process.stdout.write(renderMatrixMarkdown(matrix) + `\nmatrix: ${dir}/matrix.{json,md,html}\n`);
+  if (abort.signal.aborted) return 2;
+  return exitCodeOfOutcomes(cells.flatMap((c) => c.runs.map((r) => r.outcome)));
+}
+
+export function registerMatrixCommand(program: Command): void {
+  program
+    .command('matrix [scenario...]')
+    .description('run scenarios (default: the core suite) against several targets and write the comparison matrix')
+    .option('--targets <list>', `comma-separated targets (default: all: ${targetNames().join(',')})`)
+    .option('--repeat <n>', 'runs per cell (the matrix shows the spread)', '1')
+    .option('-s, --seed <n>', 'random seed for every run (default: each scenario\'s, else random; recorded)')
+    .option('-o, --out <dir>', 'results folder')
+    .action(async (args: string[], o: MatrixOptions) => {
+      const code = await matrixCommand(args, o);
+      if (code !== 0) throw Object.assign(new Error(`matrix exit ${code}`), { exitCode: code, quiet: true });
+    });
+}
