@@ -10,6 +10,8 @@ describe('readBenchParams', () => {
       repeats: 10,
       rounds: 2,
       w3Bin: '/repo/bin/w3lab.js',
+      throughputTargets: ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2'],
+      throughputClients: ['wrk', 'autocannon'],
     });
   });
 
@@ -19,6 +21,17 @@ describe('readBenchParams', () => {
 
   it('resolves BENCH_W3_BIN against the repository root', () => {
     expect(readBenchParams({ BENCH_W3_BIN: 'other/bin/w3lab.js' }, '/repo').w3Bin).toBe('/repo/other/bin/w3lab.js');
+  });
+
+  it('reads the throughput targets and clients as comma-separated lists, in the canonical order', () => {
+    const p = readBenchParams({ BENCH_TARGETS: 'w3-1, haproxy', BENCH_CLIENTS: 'wrk' }, '/repo');
+    expect(p.throughputTargets).toEqual(['haproxy', 'w3-1']);
+    expect(p.throughputClients).toEqual(['wrk']);
+  });
+
+  it('rejects unknown throughput targets or clients, naming the variable and the allowed values', () => {
+    expect(() => readBenchParams({ BENCH_TARGETS: 'w3-1,envoy' }, '/repo')).toThrow(/BENCH_TARGETS.*bare, haproxy/);
+    expect(() => readBenchParams({ BENCH_CLIENTS: ',' }, '/repo')).toThrow(/BENCH_CLIENTS/);
   });
 
   it('rejects values that are not positive numbers, naming the variable', () => {

@@ -21,7 +21,14 @@ export interface BenchParams {
   rounds: number;
   /** The `w3lab` launcher used to start w3 (BENCH_W3_BIN, default <repo>/bin/w3lab.js) — e.g. another checkout's. */
   w3Bin: string;
+  /** Targets of the throughput section (BENCH_TARGETS, comma-separated; default all). */
+  throughputTargets: string[];
+  /** Load clients of the throughput section (BENCH_CLIENTS, comma-separated; default wrk,autocannon). */
+  throughputClients: string[];
 }
+
+export const THROUGHPUT_TARGETS = ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2'] as const;
+export const THROUGHPUT_CLIENTS = ['wrk', 'autocannon'] as const;
 
 export class BenchParamError extends Error {
   readonly code = 'LAB_ERR_BENCH_PARAM';
@@ -37,6 +44,17 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, intege
   return n;
 }
 
+function list(env: NodeJS.ProcessEnv, name: string, allowed: readonly string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [...allowed];
+  const items = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const bad = items.filter((x) => !allowed.includes(x));
+  if (bad.length > 0 || items.length === 0) {
+    throw new BenchParamError(`${name} must list some of ${allowed.join(', ')} (comma-separated), got ${JSON.stringify(raw)}`);
+  }
+  return allowed.filter((x) => items.includes(x));
+}
+
 export function readBenchParams(env: NodeJS.ProcessEnv, root: string): BenchParams {
   const durationS = positive(env, 'BENCH_DURATION_S', 10, false);
   return {
@@ -47,6 +65,8 @@ export function readBenchParams(env: NodeJS.ProcessEnv, root: string): BenchPara
     repeats: positive(env, 'BENCH_REPEATS', 10, true),
     rounds: positive(env, 'BENCH_ROUNDS', 2, true),
     w3Bin: path.resolve(root, env['BENCH_W3_BIN'] || path.join('bin', 'w3lab.js')),
+    throughputTargets: list(env, 'BENCH_TARGETS', THROUGHPUT_TARGETS),
+    throughputClients: list(env, 'BENCH_CLIENTS', THROUGHPUT_CLIENTS),
   };
 }
 

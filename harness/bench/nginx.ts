@@ -3,9 +3,9 @@
 // Missing nginx is not an error of the bench: ensureNginx() returns the reason and the caller records a skip.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { startProcess, sleep, type ManagedProcess, type ProcessRegistry } from './managed-process';
+import { canConnect, freePort } from './ports';
 import { tempDir, type StartedServer } from './servers';
 
 export type NginxAvailability =
@@ -74,30 +74,7 @@ export function ensureNginx(progress: (msg: string) => void): NginxAvailability 
   return { available: true, bin, version: nginxVersion(bin), installedNow: true, installLog };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
 
 export function nginxConfig(dir: string, upstreamPort: number, listenPort: number, asRoot: boolean): string {
   return [

@@ -36,7 +36,9 @@ function usage(): string {
     '             BENCH_CONNECTIONS (100: throughput, cache), BENCH_RECYCLES (20),',
     '             BENCH_REPEATS (10: hangs, crashes and bare cold starts), BENCH_ROUNDS (2: alternating',
     '             rounds of the tracked-client and cache comparisons), BENCH_OUT (results/bench),',
-    '             BENCH_W3_BIN (bin/w3lab.js: the launcher that starts w3)',
+    '             BENCH_W3_BIN (bin/w3lab.js: the launcher that starts w3),',
+    '             BENCH_TARGETS (bare,haproxy,nginx,w3-1,w3-2) and BENCH_CLIENTS (wrk,autocannon): what the',
+    '             throughput section measures',
   ].join('\n');
 }
 

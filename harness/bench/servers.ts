@@ -1,7 +1,6 @@
 // Starting and stopping the servers the benchmarks measure, each as real child processes on port 0 / temp sockets:
-// the bare Node baseline, w3 (through its CLI and a generated config; talked to only through its admin API), and
-// the node-http-agent proxy with its worker. Each returns a StartedServer whose stop() is idempotent and leaves no
-// process behind (see managed-process).
+// the bare Node baseline and w3 (through its CLI and a generated config; talked to only through its admin API).
+// Each returns a StartedServer whose stop() is idempotent and leaves no process behind (see managed-process).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,41 +59,6 @@ export async function startBareNode(app: string, registry: ProcessRegistry): Pro
     };
   } catch (err) {
     await proc.kill();
-    throw err;
-  }
-}
-
-/** The alternative transport: node:http reverse proxy with a keep-alive Agent → worker (hello) over a Unix socket. */
-export async function startNodeAgentProxy(app: string, registry: ProcessRegistry): Promise<StartedServer> {
-  const dir = tempDir('w3lab-bench-proxy-', registry);
-  const socket = path.join(dir, 'worker.sock');
-  const procs: ManagedProcess[] = [];
-  try {
-    const worker = startProcess('proxy-worker', process.execPath, [
-      childScript('bare-node-server'),
-      '--app',
-      app,
-      '--socket',
-      socket,
-      '--keep-alive-timeout-ms',
-      '0',
-    ], registry);
-    procs.push(worker);
-    await worker.waitForJsonLine((j) => 'listening' in j, READY_TIMEOUT_MS);
-    const proxy = startProcess('node-agent-proxy', process.execPath, [childScript('node-agent-proxy'), '--upstream-socket', socket], registry);
-    procs.push(proxy);
-    const line = await proxy.waitForJsonLine<Listening>((j) => 'listening' in j, READY_TIMEOUT_MS);
-    const port = line.listening.port ?? 0;
-    return {
-      name: 'node-agent-proxy',
-      url: `http://127.0.0.1:${port}`,
-      port,
-      processes: procs,
-      stop: () => stopAll(procs, 'stop', dir),
-      kill: () => stopAll(procs, 'kill', dir),
-    };
-  } catch (err) {
-    await stopAll(procs, 'kill', dir);
     throw err;
   }
 }

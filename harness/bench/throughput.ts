@@ -1,210 +1,207 @@
-// Section "throughput": req/s and latency of the hello app behind (a) bare Node, (b) w3 with 1 worker, (c) w3 with
-// 2 workers, (d) nginx (1 worker, upstream keep-alive) in front of (a), and (e) a node:http reverse proxy over a
-// Unix socket — the alternative listener→worker transport to compare with w3's undici Pool. Same run, one after the
-// other, each with an unrecorded warm-up. The §6 goal it reports: w3 (1 worker) ≥ nginx → same app, p99 no worse.
-import path from 'node:path';
-import { measure, probeOnce, warmUp, type LoadSettings, type ThroughputMeasurement } from './load';
-import { ensureNginx, startNginxProxy, type NginxAvailability } from './nginx';
-import { startBareNode, startNodeAgentProxy, startW3, type StartedServer, type W3Server, type W3WorkerSnapshot } from './servers';
+// Section "throughput": req/s, latency and CPU per request of the hello app behind bare Node, HAProxy → Node,
+// nginx → Node, w3 with 1 worker and w3 with 2 workers, each loaded by wrk (C, 1 thread) and by autocannon (Node, in
+// this process) with the same keep-alive connection count. All targets run for the whole section and are first
+// primed with 20,000 requests (so the JIT has settled even on a slow machine); then every round
+// measures each (client, target) pair once after its own warm-up, and the target order reverses every round, so
+// slow drifts of the machine fall on all of them alike. CPU time per request (front process, app processes) comes
+// from /proc over each measured window and moves much less than req/s when the machine is shared; the other load
+// on the machine during each window is reported too. Goals reported: w3 (1 worker) ≥ 1.0 × HAProxy req/s with wrk,
+// p99 no worse, and w3 with 2 workers no slower than with 1.
 import { writeResultJson } from './bench-env';
-import { formatTable, ratio } from './table';
+import { runAutocannonClient } from './autocannon-client';
+import { startCpuWindow } from './cpu-usage';
+import { formatTable } from './table';
+import { evidenceBefore, startTargets, TARGET_LABELS, type BenchTarget, type SkippedTarget, type TargetKey } from './throughput-targets';
+import { goals, perRequest, quietMachine, ratios, summarize, QUIET_OTHER_LOAD_CORES, type Measurement } from './throughput-summary';
+import { probePerf, startPerfStat, type PerfAvailability } from './perf-stat';
+import { findTool, WRK } from './tools';
+import { runWrk } from './wrk';
+import type { ClientName, ClientResult, LoadShape } from './load-client';
+import type { StartedServer, W3Server } from './servers';
 import type { BenchContext, BenchSection, SectionReport } from './section';
 
-type RunKey = 'a' | 'b' | 'c' | 'd' | 'e';
+type Client = { name: ClientName; run: (shape: LoadShape) => Promise<ClientResult> };
 
-export interface TargetRun {
-  key: RunKey;
-  label: string;
-  status: 'measured' | 'skipped' | 'failed';
-  reason?: string;
-  measurement?: Omit<ThroughputMeasurement, 'label'>;
-  /** Target-specific evidence (worker counts, per-worker request split, nginx version, ...). */
-  details?: Record<string, unknown>;
-}
-
-const LABELS: Record<RunKey, string> = {
-  a: '(a) bare node http.createServer',
-  b: '(b) w3, 1 worker',
-  c: '(c) w3, 2 workers (web garden)',
-  d: '(d) nginx (1 worker, keepalive 64) -> (a)',
-  e: '(e) node-http-agent proxy (alternative transport)',
-};
-
-/** Warm-up for the web garden: w3 adds a worker only when every ready one is busy, so load it until it has two. */
-const GARDEN_WAIT_MS = 30_000;
-
-async function workerSplit(w3: W3Server, before: W3WorkerSnapshot[]): Promise<{ pid: number; state: string; requests: number }[]> {
-  const after = (await w3.pools())[0]?.workers ?? [];
-  return after.map((w) => ({
-    pid: w.pid,
-    state: w.state,
-    requests: (w.requests ?? 0) - (before.find((b) => b.pid === w.pid)?.requests ?? 0),
-  }));
-}
-
-async function growGarden(w3: W3Server, want: number, s: LoadSettings, progress: (m: string) => void): Promise<number> {
-  const deadline = Date.now() + GARDEN_WAIT_MS;
-  let ready = (await w3.readyWorkers('app')).length;
-  while (ready < want && Date.now() < deadline) {
-    progress(`  w3 has ${ready} ready worker(s); warming up until it has ${want} ...`);
-    await warmUp(w3.url, s.connections, 1);
-    ready = (await w3.readyWorkers('app')).length;
+function clients(ctx: BenchContext, skipped: { client: ClientName; reason: string }[]): Client[] {
+  const out: Client[] = [];
+  const wanted = ctx.params.throughputClients;
+  if (wanted.includes('wrk')) {
+    const wrk = findTool(WRK);
+    if (wrk.available) out.push({ name: 'wrk', run: (s) => runWrk({ ...s, bin: wrk.bin }) });
+    else skipped.push({ client: 'wrk', reason: wrk.reason });
   }
-  return ready;
+  if (wanted.includes('autocannon')) out.push({ name: 'autocannon', run: runAutocannonClient });
+  return out;
+}
+
+async function measureOnce(ctx: BenchContext, t: BenchTarget, c: Client, round: number, perf: PerfAvailability): Promise<Measurement> {
+  const { connections, durationS, warmupS } = ctx.params;
+  await t.prepare();
+  if (warmupS > 0) await c.run({ url: t.url, connections, durationS: warmupS });
+  const before = await evidenceBefore(t);
+  const roles = t.roles();
+  const stopPerf = perf.available ? [startPerfStat(perf, roles.front), startPerfStat(perf, roles.back)] : [];
+  const end = startCpuWindow(roles);
+  const result = await c.run({ url: t.url, connections, durationS });
+  const cpuWindow = end();
+  const [front, back] = await Promise.all(stopPerf.map((stop) => stop()));
+  const counts = { front: front ?? null, back: back ?? null };
+  const m: Measurement = { round, client: c.name, target: t.key, result, cpuWindow, cpu: perRequest(result, cpuWindow, counts), counts };
+  if (t.evidence) m.evidence = await t.evidence(before);
+  return m;
+}
+
+/** Before the first round: enough requests through every target for the JIT to settle, however slow the machine. */
+const PRIME_REQUESTS = 20_000;
+const PRIME_MAX_MS = 30_000;
+
+async function prime(ctx: BenchContext, t: BenchTarget, c: Client): Promise<number> {
+  await t.prepare();
+  const deadline = Date.now() + PRIME_MAX_MS;
+  let served = 0;
+  while (served < PRIME_REQUESTS && Date.now() < deadline) {
+    served += (await c.run({ url: t.url, connections: ctx.params.connections, durationS: 1 })).requests;
+  }
+  return served;
+}
+
+function fmt(x: number | null | undefined): string {
+  return x === null || x === undefined ? '-' : String(x);
 }
 
 export const throughputSection: BenchSection = {
   name: 'throughput',
-  description: 'req/s and latency: bare node, w3 1 and 2 workers, nginx -> node, node-http-agent proxy',
+  description: 'req/s, p99 and CPU µs/request: bare node, HAProxy, nginx, w3 1 and 2 workers; wrk and autocannon',
   async run(ctx: BenchContext): Promise<SectionReport> {
     const meta = ctx.meta();
-    const { connections, durationS, warmupS } = ctx.params;
-    const s: LoadSettings = { connections, durationS, warmupS };
-    const app = path.join(ctx.repoRoot, 'targets', 'apps', 'hello.js');
-    const runs: TargetRun[] = [];
+    const { connections, durationS, warmupS, rounds } = ctx.params;
     const problems: string[] = [];
+    const skippedClients: { client: ClientName; reason: string }[] = [];
+    const cs = clients(ctx, skippedClients);
+    const perf = probePerf();
     const started: StartedServer[] = [];
-    const track = <T extends StartedServer>(srv: T): T => {
-      started.push(srv);
-      return srv;
-    };
-
-    const step = async (key: RunKey, body: () => Promise<Omit<TargetRun, 'key' | 'label'>>): Promise<void> => {
-      ctx.progress(`throughput ${LABELS[key]} ...`);
-      try {
-        const r = { key, label: LABELS[key], ...(await body()) };
-        runs.push(r);
-        if (r.measurement) ctx.progress(`  ${Math.round(r.measurement.rpsMean)} req/s, p99 ${r.measurement.latencyMs.p99} ms`);
-        else ctx.progress(`  ${r.status}: ${r.reason ?? ''}`);
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        runs.push({ key, label: LABELS[key], status: 'failed', reason });
-        problems.push(`${LABELS[key]} failed: ${reason.split('\n')[0]}`);
-        ctx.progress(`  failed: ${reason}`);
-      }
-    };
-    const strip = (m: ThroughputMeasurement): Omit<ThroughputMeasurement, 'label'> => {
-      const { label: _label, ...rest } = m;
-      return rest;
-    };
-    const check = async (url: string, needPidHeader: boolean): Promise<void> => {
-      const r = await probeOnce(url);
-      if (r.status !== 200) throw new Error(`GET ${url} answered ${r.status} before the measurement`);
-      if (needPidHeader && !r.headers['x-w3-worker-pid']) throw new Error('w3 response lacks X-W3-Worker-Pid');
-    };
-
-    // Installing nginx (if needed) happens before anything is started, so apt never overlaps a measurement.
-    const nginx: NginxAvailability = ensureNginx(ctx.progress);
+    const measurements: Measurement[] = [];
+    const failures: { round: number; client: ClientName; target: TargetKey; error: string }[] = [];
+    let skippedTargets: SkippedTarget[] = [];
+    let targets: BenchTarget[] = [];
     try {
-      const bare = track(await startBareNode(app, ctx.processes));
-      await step('a', async () => {
-        await check(bare.url, false);
-        return { status: 'measured', measurement: strip(await measure(LABELS.a, bare.url, s)) };
-      });
-
-      for (const [key, workers] of [
-        ['b', 1],
-        ['c', 2],
-      ] as const) {
-        await step(key, async () => {
-          const w3 = track(await startW3({ registry: ctx.processes, bin: ctx.params.w3Bin, app, maxProcesses: workers }));
-          let details: Record<string, unknown> = {};
-          try {
-            await check(w3.url, true);
-            await warmUp(w3.url, connections, warmupS);
-            const ready = await growGarden(w3, workers, s, ctx.progress);
-            if (ready < workers) {
-              return { status: 'failed', reason: `w3 had ${ready} ready worker(s) after ${GARDEN_WAIT_MS / 1000} s of load, wanted ${workers}` };
-            }
-            const before = (await w3.pools())[0]?.workers ?? [];
-            const m = await measure(LABELS[key], w3.url, s, true);
-            details = { readyWorkersBefore: ready, workersAfter: await workerSplit(w3, before) };
-            return { status: 'measured', measurement: strip(m), details };
-          } finally {
-            // Evidence for w3's own shutdown: a SIGTERM after load that needs SIGKILL is worth knowing about.
-            await w3.stop();
-            details['stop'] = w3.processes[0]?.stopReport();
-            if (w3.processes[0]?.stopReport()?.forced) problems.push(`${LABELS[key]}: w3 did not exit on SIGTERM within 10 s (killed)`);
-          }
-        });
+      ({ targets, skipped: skippedTargets } = await startTargets(ctx, ctx.params.throughputTargets as TargetKey[], started));
+      for (const s of skippedTargets) if (s.failed) problems.push(`${TARGET_LABELS[s.key]} ${s.reason.split('\n')[0]}`);
+      for (const t of targets) {
+        const c = cs[0];
+        if (!c) break;
+        ctx.progress(`throughput: priming ${TARGET_LABELS[t.key]} (${PRIME_REQUESTS} requests or ${PRIME_MAX_MS / 1000} s) ...`);
+        try {
+          await prime(ctx, t, c);
+        } catch (err) {
+          ctx.progress(`  priming failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
-
-      await step('d', async () => {
-        if (!nginx.available) return { status: 'skipped', reason: nginx.reason, details: { installLog: nginx.installLog } };
-        const ngx = track(await startNginxProxy(nginx.bin, bare.port, ctx.processes));
-        try {
-          await check(ngx.url, false);
-          return {
-            status: 'measured',
-            measurement: strip(await measure(LABELS.d, ngx.url, s)),
-            details: { nginx: nginx.version, installedNow: nginx.installedNow, upstream: bare.url },
-          };
-        } finally {
-          await ngx.stop();
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? targets : [...targets].reverse();
+        for (const c of round % 2 === 0 ? cs : [...cs].reverse()) {
+          for (const t of order) {
+            ctx.progress(`throughput round ${round + 1}/${rounds}: ${c.name} -> ${TARGET_LABELS[t.key]} ...`);
+            try {
+              const m = await measureOnce(ctx, t, c, round, perf);
+              measurements.push(m);
+              ctx.progress(
+                `  ${Math.round(m.result.rps)} req/s, p99 ${m.result.latencyMs.p99} ms, front ${fmt(m.cpu.frontUs)} µs/req, ` +
+                  `total ${fmt(m.cpu.totalUs)} µs/req, front ${fmt(m.cpu.frontSyscalls)} syscalls/req, ` +
+                  `other load ${fmt(m.cpu.otherLoadCores)} cores`,
+              );
+              if (m.result.errors > 0 || m.result.non2xx > 0) {
+                problems.push(`${c.name} -> ${t.key} round ${round + 1}: ${m.result.errors} errors, ${m.result.non2xx} failed statuses`);
+              }
+            } catch (err) {
+              const msg = err instanceof Error ? err.message : String(err);
+              failures.push({ round, client: c.name, target: t.key, error: msg });
+              problems.push(`${c.name} -> ${t.key} round ${round + 1} failed: ${msg.split('\n')[0]}`);
+              ctx.progress(`  failed: ${msg}`);
+            }
+          }
         }
-      });
-
-      await step('e', async () => {
-        const proxy = track(await startNodeAgentProxy(app, ctx.processes));
-        try {
-          await check(proxy.url, false);
-          return {
-            status: 'measured',
-            measurement: strip(await measure(LABELS.e, proxy.url, s)),
-            details: { transport: 'http.request + http.Agent({keepAlive, maxSockets: Infinity}) over a Unix socket' },
-          };
-        } finally {
-          await proxy.stop();
-        }
-      });
+      }
     } finally {
-      for (const srv of started.reverse()) await srv.stop();
+      for (const srv of started.reverse()) {
+        await srv.stop();
+        const w3 = srv as Partial<W3Server>;
+        if (w3.admin && srv.processes[0]?.stopReport()?.forced) problems.push(`${srv.name}: w3 did not exit on SIGTERM within 10 s (killed)`);
+      }
     }
 
-    const rps = (k: RunKey): number | undefined => runs.find((r) => r.key === k)?.measurement?.rpsMean;
-    const p99 = (k: RunKey): number | undefined => runs.find((r) => r.key === k)?.measurement?.latencyMs.p99;
-    const ratios = {
-      'b/a': ratio(rps('b'), rps('a')),
-      'b/d': ratio(rps('b'), rps('d')),
-      'c/d': ratio(rps('c'), rps('d')),
-      'd/a': ratio(rps('d'), rps('a')),
-      'e/a': ratio(rps('e'), rps('a')),
-      'b/e': ratio(rps('b'), rps('e')),
-    };
-    const p99s = Object.fromEntries((['a', 'b', 'c', 'd', 'e'] as const).map((k) => [k, p99(k) ?? null]));
-    for (const r of runs) {
-      const m = r.measurement;
-      if (m && (m.errors > 0 || m.non2xx > 0)) problems.push(`${r.label}: ${m.errors} errors, ${m.non2xx} non-2xx`);
-    }
-
+    const summary = summarize(measurements);
+    const ratioTable = ratios(summary);
+    const goalList = goals(summary);
+    const quiet = quietMachine(summary);
     const file = writeResultJson(ctx.outDir, 'throughput.json', {
       section: 'throughput',
       ...meta,
       machineAfter: ctx.meta().machine,
-      app,
+      rerun: 'npm run bench -- throughput   (BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_TARGETS, BENCH_CLIENTS)',
       note:
-        'autocannon runs in the bench process on the same machine and takes CPU from the servers under test; ' +
-        'compare numbers from the same run only.',
-      ratios,
-      p99Ms: p99s,
-      runs,
+        'Clients and servers share the machine; req/s is comparable only within one run. CPU µs per request is read ' +
+        'from /proc (utime+stime of each role) over the measured window; otherLoadCores is the rest of the machine.',
+      targets: Object.fromEntries(targets.map((t) => [t.key, { label: TARGET_LABELS[t.key], ...t.details }])),
+      skippedTargets,
+      skippedClients,
+      perf: perf.available ? { events: perf.events } : { skipped: perf.reason },
+      summary,
+      ratios: ratioTable,
+      goals: goalList,
+      quietMachine: quiet,
+      failures,
+      measurements,
     });
-
-    const lines = [
-      `throughput — ${connections} keep-alive connections, ${durationS} s each after ${warmupS} s warm-up; ` +
-        `${meta.machine.cores} cores, load ${meta.machine.loadavg.join(' ')} (autocannon shares the CPUs)`,
-      ...formatTable(
-        ['target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non2xx'],
-        runs.map((r) =>
-          r.measurement
-            ? [r.label, Math.round(r.measurement.rpsMean), r.measurement.latencyMs.p50, r.measurement.latencyMs.p99, r.measurement.latencyMs.max, r.measurement.errors, r.measurement.non2xx]
-            : [`${r.label} — ${r.status}: ${(r.reason ?? '').split('\n')[0]}`],
-        ),
-      ),
-      '',
-      'ratios (req/s): ' + Object.entries(ratios).map(([k, v]) => `${k} = ${v ?? '-'}`).join(', '),
-      'p99 (ms): ' + Object.entries(p99s).map(([k, v]) => `${k} = ${v ?? '-'}`).join(', '),
-    ];
+    const lines = reportLines(ctx, summary, ratioTable, goalList, quiet, skippedTargets, skippedClients);
+    if (!perf.available) lines.push(`syscall counts skipped: ${perf.reason}`);
     return { files: [file], lines, problems };
   },
 };
+
+function reportLines(
+  ctx: BenchContext,
+  summary: ReturnType<typeof summarize>,
+  ratioTable: ReturnType<typeof ratios>,
+  goalList: ReturnType<typeof goals>,
+  quiet: ReturnType<typeof quietMachine>,
+  skippedTargets: SkippedTarget[],
+  skippedClients: { client: ClientName; reason: string }[],
+): string[] {
+  const { connections, durationS, warmupS, rounds } = ctx.params;
+  const lines = [
+    `throughput — ${connections} keep-alive connections, ${durationS} s measured after ${warmupS} s warm-up, ${rounds} ` +
+      `round(s) alternating the order; medians over rounds; µs = CPU µs per request (front = the accepting process), ` +
+      `sys = its system calls per request`,
+    ...formatTable(
+      ['client', 'target', 'req/s', 'p50 ms', 'p99 ms', 'front µs', 'total µs', 'front sys', 'other load', 'errors'],
+      summary.map((s) => [
+        s.client,
+        TARGET_LABELS[s.target],
+        Math.round(s.rps),
+        s.p50Ms,
+        s.p99Ms,
+        s.frontUs,
+        s.totalUs,
+        s.frontSyscalls,
+        s.otherLoadCores,
+        s.errors + s.non2xx,
+      ]),
+    ),
+    '',
+  ];
+  for (const [client, r] of Object.entries(ratioTable)) {
+    if (Object.values(r).every((v) => v === null)) continue;
+    lines.push(`ratios (${client}, req/s): ` + Object.entries(r).map(([k, v]) => `${k} = ${v ?? '-'}`).join(', '));
+  }
+  for (const g of goalList) lines.push(`goal [${g.client}] ${g.goal}: ${g.met === null ? 'unknown' : g.met ? 'met' : 'NOT met'} (${g.detail})`);
+  for (const s of skippedTargets) lines.push(`skipped ${TARGET_LABELS[s.key]}: ${s.reason.split('\n')[0]}`);
+  for (const s of skippedClients) lines.push(`skipped client ${s.client}: ${s.reason}`);
+  if (quiet.quiet === false) {
+    lines.push(
+      `NOTE: the machine was busy with other work (up to ${quiet.worstOtherLoadCores} cores beyond the servers and the ` +
+        `client; quiet means ≤ ${QUIET_OTHER_LOAD_CORES}): compare the CPU µs columns, and re-run on a quiet machine for req/s.`,
+    );
+  }
+  return lines;
+}

@@ -1,6 +1,6 @@
 // Child process: the "bare Node" baseline — `http.createServer(require(app))` and nothing else, on a TCP port or a
-// Unix socket. Also serves as the upstream worker of the node-http-agent proxy (then on a Unix socket, with the
-// same timer settings as a w3 worker). Prints one JSON line `{"listening":{...}}` once it accepts connections.
+// Unix socket (then usually with --keep-alive-timeout-ms 0, the timer settings of a w3 worker, as the upstream of a
+// proxy that pools its connections). Prints one JSON line `{"listening":{...}}` once it accepts connections.
 // Usage: node bare-node-server.js --app FILE (--port N | --socket PATH) [--keep-alive-timeout-ms N]
 import http from 'node:http';
 import fs from 'node:fs';
