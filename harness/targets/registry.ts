@@ -3,6 +3,7 @@
 import { TargetError } from './errors';
 import { createNodeClusterTarget } from './node-cluster-target';
 import { createNginxTarget } from './nginx-target';
+import { createPm2Target } from './pm2-target';
 import { createHaproxyTarget } from './haproxy-target';
 import type { Target } from './types';
 import { createW3Target } from './w3-target';
@@ -10,6 +11,7 @@ import { createW3Target } from './w3-target';
 const FACTORIES: Record<string, () => Target> = {
   w3: createW3Target,
   'node-cluster': createNodeClusterTarget,
+  pm2: createPm2Target,
   nginx: createNginxTarget,
   haproxy: createHaproxyTarget,
 };

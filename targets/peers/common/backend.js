@@ -16,6 +16,7 @@ if (!app) {
 }
 
 const server = http.createServer(app);
+(http.__w3labServers ||= []).push(server); // lets a wrapper (pm2/app.js) close it on its own signal
 server.listen(Number(process.env.PORT), process.env.HOST || '127.0.0.1', () => {
   if (process.send) process.send({ type: 'w3lab:listening', port: server.address().port });
 });
