@@ -35,7 +35,7 @@ function usage(): string {
     'environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2; 1 when the duration is under 5 s),',
     '             BENCH_CONNECTIONS (100: throughput, cache), BENCH_RECYCLES (20),',
     '             BENCH_REPEATS (10: hangs, crashes and bare cold starts), BENCH_ROUNDS (2: alternating',
-    '             rounds of the tracked-client and cache comparisons), BENCH_OUT (results/bench),',
+    '             rounds of the tracked-client and cache comparisons), BENCH_OUT (w3lab-results/bench),',
     '             BENCH_W3_BIN (bin/w3lab.js: the launcher that starts w3),',
     '             BENCH_TARGETS (bare,haproxy,nginx,w3-1,w3-2) and BENCH_CLIENTS (wrk,autocannon): what the',
     '             throughput section measures',
@@ -63,7 +63,7 @@ export async function runBench(argv: string[], env: NodeJS.ProcessEnv): Promise<
     }
     throw err;
   }
-  const outDir = path.resolve(root, env['BENCH_OUT'] ?? path.join('results', 'bench'));
+  const outDir = path.resolve(root, env['BENCH_OUT'] ?? path.join('w3lab-results', 'bench'));
   const selected = argv.length === 0 ? SECTIONS : SECTIONS.filter((s) => argv.includes(s.name));
   const progress = (msg: string): void => {
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);

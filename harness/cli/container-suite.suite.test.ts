@@ -28,7 +28,7 @@ function labContainers(runId?: string): string {
 /** Starts `w3lab run steady-state --runtime container` and resolves once the target's container serves requests. */
 async function startRunUntilLoaded(dir: string): Promise<{ child: ReturnType<typeof spawn>; runDir: string; runId: string }> {
   const child = spawn(process.execPath, [BIN, 'run', 'steady-state', '--runtime', 'container', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const runDir = path.join(dir, 'steady-state', 'latest');
+  const runDir = path.join(dir, 'latest', 'steady-state');
   const history = path.join(runDir, 'history.jsonl');
   const deadline = Date.now() + 120_000;
   while (!(fs.existsSync(history) && fs.statSync(history).size > 10_000)) {
@@ -53,10 +53,10 @@ describeWithDocker('the core suite with --runtime container', () => {
     const dir = path.join(out, 'suite');
     const r = run(['run', '--runtime', 'container', '--out', dir], 900_000);
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
-    const scenarios = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'latest', 'run.json')));
+    const scenarios = fs.readdirSync(path.join(dir, 'latest')).filter((d) => fs.existsSync(path.join(dir, 'latest', d, 'run.json')));
     expect(scenarios.sort()).toEqual(CORE);
     for (const s of scenarios) {
-      const latest = path.join(dir, s, 'latest');
+      const latest = path.join(dir, 'latest', s);
       const results = JSON.parse(fs.readFileSync(path.join(latest, 'results.json'), 'utf8')) as { valid: unknown; faultErrors: string[] };
       const info = JSON.parse(fs.readFileSync(path.join(latest, 'run.json'), 'utf8')) as { runtime: string; targetRuntime?: { runtime?: string } };
       expect([s, results.valid, results.faultErrors, info.runtime, info.targetRuntime?.runtime]).toEqual([s, true, [], 'container', 'container']);

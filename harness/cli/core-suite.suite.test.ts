@@ -15,7 +15,7 @@ function run(args: string[], timeoutMs = 400_000) {
 }
 
 function results(scenario: string, dir = out): { valid: unknown; checks: { name: string; verdict: { valid: unknown } }[] } {
-  return JSON.parse(fs.readFileSync(path.join(dir, scenario, 'latest', 'results.json'), 'utf8'));
+  return JSON.parse(fs.readFileSync(path.join(dir, 'latest', scenario, 'results.json'), 'utf8'));
 }
 
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -23,13 +23,21 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 test('`w3lab run` with no argument runs the core suite against w3 and every scenario passes', () => {
   const r = run(['run', '--out', out]);
   expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
-  const scenarios = fs.readdirSync(out).filter((d) => fs.existsSync(path.join(out, d, 'latest', 'run.json')));
+  const scenarios = fs.readdirSync(path.join(out, 'latest')).filter((d) => fs.existsSync(path.join(out, 'latest', d, 'run.json')));
   expect(scenarios.sort()).toEqual(['idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker']);
   for (const s of scenarios) {
     expect([s, results(s).valid]).toEqual([s, true]);
-    for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md']) expect(fs.existsSync(path.join(out, s, 'latest', f))).toBe(true);
+    for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md']) expect(fs.existsSync(path.join(out, 'latest', s, f))).toBe(true);
   }
   expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);
+  // One suite folder: its index links every run's report, one junit.xml holds every scenario, the footer names both.
+  const suite = fs.realpathSync(path.join(out, 'latest'));
+  const index = fs.readFileSync(path.join(suite, 'index.html'), 'utf8');
+  for (const s of scenarios) expect(index).toContain(`href="${s}/report.html"`);
+  expect(fs.readFileSync(path.join(suite, 'junit.xml'), 'utf8').match(/<testsuite /g)).toHaveLength(scenarios.length);
+  expect(fs.readFileSync(path.join(suite, 'summary.md'), 'utf8')).toContain('11 passed, 0 failed');
+  expect(r.stdout).toContain(path.join(suite, 'index.html'));
+  expect(r.stdout).toContain(path.join(suite, 'junit.xml'));
 }, 600_000);
 
 test('against node-cluster, worker-crash and overlapped-recycle fail their connection checks (exit 1)', () => {
@@ -49,13 +57,13 @@ test('a bad scenario file exits 254 naming the path, before anything starts', ()
   const r = run(['run', f, '--out', path.join(out, 'bad')], 30_000);
   expect(r.status).toBe(254);
   expect(r.stderr).toMatch(/workload\.0\.duration/);
-  expect(fs.existsSync(path.join(out, 'bad', 'bad'))).toBe(false);
+  expect(fs.existsSync(path.join(out, 'bad'))).toBe(false);
 });
 
 test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) and leaves no process behind', async () => {
   const dir = path.join(out, 'interrupted');
   const child = spawn(process.execPath, [BIN, 'run', 'overlapped-recycle', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const runDir = path.join(dir, 'overlapped-recycle', 'latest');
+  const runDir = path.join(dir, 'latest', 'overlapped-recycle');
   const deadline = Date.now() + 30_000;
   // Wait until requests are being recorded, then interrupt.
   while (!(fs.existsSync(path.join(runDir, 'history.jsonl')) && fs.statSync(path.join(runDir, 'history.jsonl')).size > 10_000)) {
@@ -91,11 +99,11 @@ test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) an
 }, 120_000);
 
 test('compare: a run with disallowOverlappingRotation is reported as a regression against a normal run (exit 1)', () => {
-  const normal = path.join(out, 'overlapped-recycle', 'latest');
+  const normal = path.join(out, 'latest', 'overlapped-recycle');
   const dir = path.join(out, 'degraded');
   const degraded = run(['run', path.join(repoRoot(), 'harness', 'scenarios', 'examples', 'overlapped-recycle-no-overlap.yaml'), '--out', dir]);
   expect(degraded.status === 0 || degraded.status === 1).toBe(true);
-  const runDir = path.join(dir, 'overlapped-recycle-no-overlap', 'latest');
+  const runDir = path.join(dir, 'latest', 'overlapped-recycle-no-overlap');
   for (const f of ['report.html', 'junit.xml']) expect(fs.existsSync(path.join(runDir, f))).toBe(true);
   const same = run(['compare', normal, normal, '--out', path.join(out, 'cmp-same')], 60_000);
   expect({ status: same.status, out: same.stdout.slice(-1500) }).toMatchObject({ status: 0 });

@@ -4,11 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario, resolveScenarioFiles, listScenarioFiles } from '../scenarios/load-scenario';
-import { runScenario, type RunResult } from '../runner/run-scenario';
 import { DEFAULT_RESULTS_DIR, listRuns } from '../results/store';
-import { createLogger } from '../../targets/w3/util/logger';
 import { CliError } from '../../targets/w3/cli/commands';
-import { renderRunTable, exitCodeOf } from './run-table';
+import { renderRunTable, renderSuiteFooter, renderSuiteRunsTable } from './run-table';
+import { mergeSuites } from '../suite/merge';
+import { createLabLog, type LabLog } from './lab-log';
+import { runSuite } from '../suite/run-suite';
+import { parseShard, shardLabel } from '../suite/shard';
 import { targetNames } from '../targets/registry';
 
 interface RunCliOptions {
@@ -17,6 +19,7 @@ interface RunCliOptions {
   seed?: string;
   out?: string;
   logLevel?: string;
+  shard?: string;
 }
 
 export async function runCommand(args: string[], opts: RunCliOptions): Promise<number> {
@@ -45,10 +48,8 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
       throw new CliError(`--runtime container: ${(err as Error).message}`, 254);
     }
   }
+  const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
   const outDir = path.resolve(opts.out ?? DEFAULT_RESULTS_DIR());
-  // Harness logs go to a file beside the results, so the terminal shows only progress and the table.
-  fs.mkdirSync(outDir, { recursive: true });
-  const log = createLogger({ level: opts.logLevel ?? 'info', name: 'w3lab', fd: fs.openSync(path.join(outDir, 'lab.log'), 'a') });
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -61,23 +62,37 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   const tty = process.stdout.isTTY === true;
+  const clearLine = (): void => {
+    if (tty) process.stdout.write('\r\x1b[2K');
+  };
   const progress = (msg: string): void => {
     if (tty) process.stdout.write(`\r\x1b[2K${msg.slice(0, (process.stdout.columns ?? 100) - 1)}`);
   };
-  const results: RunResult[] = [];
+  // The harness log goes to lab.log in the suite folder; the terminal shows progress, warnings and the table.
+  let lab: LabLog | null = null;
+  let suite;
   try {
-    for (const { file, scenario } of scenarios) {
-      if (abort.signal.aborted) break;
-      results.push(await runScenario({ scenario, scenarioFile: file, target: opts.target, runtime, seed, outDir, log, signal: abort.signal, onProgress: progress }));
-    }
+    suite = await runSuite(scenarios, {
+      out: outDir,
+      target: opts.target,
+      runtime,
+      seed,
+      shard,
+      log: (dir) => (lab = createLabLog(path.join(dir, 'lab.log'), opts.logLevel ?? 'info', clearLine)).log,
+      signal: abort.signal,
+      onProgress: progress,
+    });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    if (tty) process.stdout.write('\r\x1b[2K');
+    clearLine();
+    (lab as LabLog | null)?.close();
   }
-  process.stdout.write(renderRunTable(results) + '\n');
-  if (abort.signal.aborted) return 2;
-  return exitCodeOf(results);
+  if (shard && suite.selected.length === 0) {
+    process.stdout.write(`shard ${shardLabel(shard)}: no scenario falls in this shard (${scenarios.length} scenario(s) in ${shard.total} shards)\n`);
+  }
+  process.stdout.write(renderRunTable(suite.results) + '\n' + renderSuiteFooter(suite) + '\n');
+  return suite.exitCode;
 }
 
 const RUN_EXIT_MESSAGES: Record<number, string> = {
@@ -94,9 +109,22 @@ export function registerLabCommands(program: Command): void {
     .option('-r, --runtime <kind>', 'process | container', 'process')
     .option('-s, --seed <n>', 'random seed (default: the scenario\'s, else random; always recorded)')
     .option('-o, --out <dir>', 'results folder', undefined)
-    .option('--log-level <level>', 'harness log level (results/lab.log)')
+    .option('--shard <i/n>', 'run only shard i of n (deterministic split by scenario name; combine with `w3lab merge`)')
+    .option('--log-level <level>', 'harness log level (lab.log in the suite folder)')
     .action(async (args: string[], o: RunCliOptions) => {
       const code = await runCommand(args, o);
+      if (code !== 0) throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
+    });
+  program
+    .command('merge <dir...>')
+    .description('one suite (index.html, junit.xml, summary.md) from the suites of several jobs, e.g. the shards of `run --shard i/n`')
+    .option('-o, --out <dir>', 'results folder for the merged suite (default ./w3lab-results)')
+    .action((dirs: string[], o: { out?: string }) => {
+      const merged = mergeSuites(dirs, o.out ?? DEFAULT_RESULTS_DIR());
+      const from = merged.info.mergedFrom ?? [];
+      const shards = from.some((f) => f.shard) ? ` (shards ${from.map((f) => (f.shard ? `${f.shard.index}/${f.shard.total}` : '?')).join(', ')})` : '';
+      process.stdout.write(`merged ${from.length} suite(s)${shards}\n\n${renderSuiteRunsTable(merged.info.runs)}\n${renderSuiteFooter(merged)}\n`);
+      const code = merged.exitCode;
       if (code !== 0) throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
     });
   program

@@ -54,21 +54,45 @@ export interface RunMetrics {
 }
 
 const SERVER_CLOSES = new Set(['server-fin', 'reset', 'error']);
-const DETECTIONS = new Set(['PingFailed', 'RequestStalled']);
+// What the target does when it notices a fault: a dead worker is reported as WorkerCrashed, a hung one as
+// PingFailed or RequestStalled. Faults with no such moment (slow, error, leak, CPU spin, whole-container steps)
+// are not counted as detectable.
+const CRASH_EVENTS = new Set(['WorkerCrashed']);
+const HANG_EVENTS = new Set(['PingFailed', 'RequestStalled']);
+const CRASH_SIGNALS = new Set(['SIGKILL', 'SIGSEGV', 'SIGABRT', 'SIGTERM']);
+
+/** Which events detect the fault of a fault-injected mark, or null when the fault has no detection moment. */
+export function detectionEventsOf(mark: MarkRecord): Set<string> | null {
+  const signal = mark['signal'];
+  const fault = mark['fault'];
+  if (typeof fault === 'string' && fault.startsWith('signal:') && typeof signal === 'string') {
+    return CRASH_SIGNALS.has(signal) ? CRASH_EVENTS : signal === 'SIGSTOP' ? HANG_EVENTS : null;
+  }
+  if (fault === 'oom') return CRASH_EVENTS;
+  const kind = typeof fault === 'object' && fault !== null ? (fault as { kind?: unknown }).kind : undefined;
+  return kind === 'crash' ? CRASH_EVENTS : kind === 'hang' ? HANG_EVENTS : null;
+}
+
 const round = (v: number | null, digits = 1): number | null => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 
+/** The fault-injected marks whose fault the target is expected to notice (a crash or a hang). */
+export function detectableFaults(run: LoadedRun): MarkRecord[] {
+  return run.history.filter((r): r is MarkRecord => r.kind === 'mark' && r.name === 'fault-injected' && detectionEventsOf(r) !== null);
+}
+
 /**
- * Detection latency of each injected fault: the first PingFailed or RequestStalled at or after the mark, of the
- * faulted worker when the mark names one. Faults nobody detected add no sample (the checkers judge those).
+ * Detection latency of each crash or hang fault: the first matching event (WorkerCrashed for a crash, PingFailed or
+ * RequestStalled for a hang) at or after the mark, of the faulted worker when the mark names one. Faults nobody
+ * detected add no sample (the checkers judge those).
  */
 export function detectionLatencies(run: LoadedRun): number[] {
-  const marks = run.history.filter((r): r is MarkRecord => r.kind === 'mark' && r.name === 'fault-injected');
-  const detections = run.events.filter((e) => DETECTIONS.has(e.type)).sort((a, b) => a.t - b.t);
+  const events = [...run.events].sort((a, b) => a.t - b.t);
   const out: number[] = [];
-  for (const m of marks) {
+  for (const m of detectableFaults(run)) {
+    const types = detectionEventsOf(m)!;
     const pid = typeof m['targetPid'] === 'number' ? m['targetPid'] : undefined;
-    const hit = detections.find((e) => e.t >= m.t && (pid === undefined || e.pid === pid));
+    const hit = events.find((e) => types.has(e.type) && e.t >= m.t && (pid === undefined || e.pid === pid));
     if (hit) out.push(hit.t - m.t);
   }
   return out;
@@ -111,7 +135,7 @@ export function recycleMetrics(run: LoadedRun): RunMetrics {
     counts: {
       requests: requests.length,
       recycles: completed.length,
-      faults: run.history.filter((r) => r.kind === 'mark' && r.name === 'fault-injected').length,
+      faults: detectableFaults(run).length,
       detections: detections.length,
       recycleWindowMs: windowMs,
     },

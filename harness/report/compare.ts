@@ -5,12 +5,12 @@
 // Exit code: 1 when a threshold is crossed, else 0; bad input (missing folder, unknown scenario) is 254.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_RESULTS_DIR } from '../results/store';
 import { isRunDir, loadRun, RunFolderError, type LoadedRun } from './run-files';
 import { METRIC_KEYS, METRICS, recycleMetrics, type MetricKey, type RunMetrics } from './compare-metrics';
 import { describeThreshold, judge, parseThresholds, type Judgement, type Thresholds } from './compare-thresholds';
 
-export const defaultBaselinesDir = (): string => path.join(DEFAULT_RESULTS_DIR(), 'baselines');
+/** Saved baselines live beside the results folder, not in it: results are thrown away, baselines are committed. */
+export const defaultBaselinesDir = (): string => path.resolve('w3lab-baselines');
 
 export interface CompareOptions {
   thresholds?: string[];
@@ -30,8 +30,8 @@ export interface MetricRow extends Judgement {
 
 export interface ScenarioComparison {
   scenario: string;
-  baseline: { dir: string; target: string; seed: number | null; git: string | null; counts: RunMetrics['counts'] };
-  run: { dir: string; target: string; seed: number | null; git: string | null; counts: RunMetrics['counts'] };
+  baseline: { dir: string; target: string; runtime: string; seed: number | null; git: string | null; counts: RunMetrics['counts'] };
+  run: { dir: string; target: string; runtime: string; seed: number | null; git: string | null; counts: RunMetrics['counts'] };
   metrics: MetricRow[];
   crossed: MetricKey[];
 }
@@ -44,6 +44,8 @@ export interface CompareReport {
   onlyInBaseline: string[];
   onlyInRun: string[];
   crossed: { scenario: string; metric: MetricKey; text: string }[];
+  /** Comparisons that may not mean what they seem (different targets or runtimes on the two sides). */
+  warnings: string[];
   exitCode: 0 | 1;
 }
 
@@ -89,6 +91,7 @@ export function resolveSide(arg: string, baselinesDir = defaultBaselinesDir()): 
 const info = (run: LoadedRun, m: RunMetrics) => ({
   dir: run.dir,
   target: run.info.target,
+  runtime: run.info.runtime ?? 'process',
   seed: typeof run.info.seed === 'number' ? run.info.seed : null,
   git: run.info.versions?.git ?? null,
   counts: m.counts,
@@ -131,16 +134,30 @@ export function compare(baselineArg: string, runArg: string, o: CompareOptions =
   const crossed = scenarios.flatMap((c) =>
     c.metrics.filter((m) => m.status === 'crossed').map((m) => ({ scenario: c.scenario, metric: m.key, text: `${m.label}: ${fmt(m.baseline, m.unit)} → ${fmt(m.run, m.unit)} (allowed ${m.threshold})` })),
   );
+  const warnings = scenarios.flatMap((c) => mismatches(c));
   return {
     baseline: baselineArg,
     run: runArg,
     thresholds,
     scenarios,
+    warnings,
     onlyInBaseline: single ? [] : [...baselines.keys()].filter((s) => !runs.has(s)).sort(),
     onlyInRun: single ? [] : [...runs.keys()].filter((s) => !baselines.has(s)).sort(),
     crossed,
     exitCode: crossed.length ? 1 : 0,
   };
+}
+
+/** A baseline of one target (or runtime) against a run of another compares two different systems. */
+function mismatches(c: ScenarioComparison): string[] {
+  const out: string[] = [];
+  if (c.baseline.target !== c.run.target) {
+    out.push(`${c.scenario}: the baseline ran against ${c.baseline.target} and the run against ${c.run.target}; the numbers compare two different systems`);
+  }
+  if (c.baseline.runtime !== c.run.runtime) {
+    out.push(`${c.scenario}: the baseline ran in the ${c.baseline.runtime} runtime and the run in the ${c.run.runtime} runtime`);
+  }
+  return out;
 }
 
 function fmt(v: number | null, unit: string): string {
@@ -168,9 +185,10 @@ export function renderCompareMarkdown(r: CompareReport): string {
     `- run: \`${cell(r.run)}\``,
     '',
   ];
+  if (r.warnings.length) out.push('## Warnings', '', ...r.warnings.map((w) => `- ${cell(w)}`), '');
   if (r.crossed.length) out.push('## Crossed', '', ...r.crossed.map((c) => `- **${cell(c.scenario)}** — ${cell(c.text)}`), '');
   for (const s of r.scenarios) {
-    const side = (x: ScenarioComparison['run']): string => `${cell(x.target)}, seed ${x.seed ?? '?'}, git ${x.git ?? '?'}: ${x.counts.requests} requests, ${x.counts.recycles} recycles, ${x.counts.detections}/${x.counts.faults} faults detected — \`${cell(x.dir)}\``;
+    const side = (x: ScenarioComparison['run']): string => `${cell(x.target)}, seed ${x.seed ?? '?'}, git ${x.git ?? '?'}: ${x.counts.requests} requests, ${x.counts.recycles} recycles, ${x.counts.detections}/${x.counts.faults} crash/hang faults detected — \`${cell(x.dir)}\``;
     out.push(`## ${cell(s.scenario)} — ${s.crossed.length ? 'REGRESSED' : 'ok'}`, '', `- baseline: ${side(s.baseline)}`, `- run: ${side(s.run)}`, '');
     out.push('| metric | baseline | run | change | threshold | result |', '| --- | ---: | ---: | ---: | --- | --- |');
     for (const m of s.metrics) out.push(`| ${m.label} | ${fmt(m.baseline, m.unit)} | ${fmt(m.run, m.unit)} | ${change(m)} | ${m.threshold} | ${STATUS_TEXT[m.status]} |`);

@@ -1,12 +1,18 @@
-// The results store (Jepsen-style): results/<scenario>/<UTC time>/ with run.json written first, then
-// history.jsonl and events.jsonl as the run goes, results.json and summary.md at the end; `latest` links at the
-// scenario level and at the top. A crash or Ctrl-C still leaves run.json and the partial history.
+// The results store. A results folder (default ./w3lab-results in the current directory, or --out) holds one folder
+// per suite run (harness/suite/): <results>/<suite id>/<scenario>/ with run.json written first, then history.jsonl
+// and events.jsonl as the run goes, results.json and summary.md at the end; <results>/latest links the newest suite.
+// A run started outside a suite (runScenario with a plain folder) gets <folder>/<scenario>/<UTC time>/ and
+// `latest` links beside it. A crash or Ctrl-C still leaves run.json and the partial history.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 
-export const DEFAULT_RESULTS_DIR = (): string => path.join(repoRoot(), 'results');
+/** Where results go by default: beside the user, never inside the installed package. */
+export const DEFAULT_RESULTS_DIR = (): string => path.resolve('w3lab-results');
+
+/** A folder holding this file is a suite folder: runs are written straight into it, one folder per scenario. */
+export const SUITE_FILE = 'suite.json';
 
 export interface RunInfo {
   runId: string;
@@ -22,9 +28,13 @@ export interface RunInfo {
   [k: string]: unknown;
 }
 
+/** The commit of w3lab itself, when it runs from a git checkout (an installed package has none: null, not the
+ *  commit of whatever repository it was installed into). */
 export function gitSha(): string | null {
+  const root = repoRoot();
+  if (!fs.existsSync(path.join(root, '.git'))) return null;
   try {
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }
@@ -43,10 +53,15 @@ export class RunFolder {
     readonly scenario: string,
     started = new Date(),
   ) {
-    let dir = path.join(root, scenario, stamp(started));
-    // Two runs in the same second (a suite run twice quickly) get distinct folders.
-    for (let i = 2; fs.existsSync(dir); i++) dir = path.join(root, scenario, `${stamp(started)}-${i}`);
-    fs.mkdirSync(dir, { recursive: true });
+    if (fs.existsSync(path.join(root, SUITE_FILE))) {
+      // Inside a suite: <suite>/<scenario>, or <scenario>-2 ... when a suite runs the same scenario again.
+      const dir = freeFolder((i) => path.join(root, i === 1 ? scenario : `${scenario}-${i}`));
+      this.dir = dir;
+      this.runId = `${path.basename(dir)}-${path.basename(root)}`;
+      return;
+    }
+    // Two runs in the same second (a scenario run twice quickly) get distinct folders.
+    const dir = freeFolder((i) => path.join(root, scenario, i === 1 ? stamp(started) : `${stamp(started)}-${i}`));
     this.dir = dir;
     this.runId = `${scenario}-${path.basename(dir)}`;
     this.link(path.join(root, scenario, 'latest'), dir);
@@ -73,6 +88,21 @@ export class RunFolder {
       fs.symlinkSync(path.relative(path.dirname(at), to), at);
     } catch {
       /* links are a convenience; a filesystem without symlinks still has the run */
+    }
+  }
+}
+
+/** Creates and returns the first candidate folder that does not exist yet (mkdir is the test: no race between two
+ *  runs starting at once). */
+function freeFolder(candidate: (i: number) => string): string {
+  for (let i = 1; ; i++) {
+    const dir = candidate(i);
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
 }
