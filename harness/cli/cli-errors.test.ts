@@ -24,19 +24,19 @@ test('an unknown --target exits 254 naming the known targets, before any results
   const file = path.join(dir, 'ok.yaml');
   fs.writeFileSync(file, SCENARIO('w3'));
   const out = path.join(dir, 'out-flag');
-  const r = cli(['run', file, '--target', 'nginx', '--out', out]);
+  const r = cli(['run', file, '--target', 'lighttpd', '--out', out]);
   expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 254 });
-  expect(r.stderr).toMatch(/--target: unknown target "nginx" \(known: w3, node-cluster/);
+  expect(r.stderr).toMatch(/--target: unknown target "lighttpd" \(known: w3, node-cluster/);
   expect(fs.existsSync(out)).toBe(false);
 });
 
 test('a scenario naming an unknown target exits 254 naming the file', () => {
-  const file = path.join(dir, 'nginx.yaml');
-  fs.writeFileSync(file, SCENARIO('nginx'));
+  const file = path.join(dir, 'lighttpd.yaml');
+  fs.writeFileSync(file, SCENARIO('lighttpd'));
   const out = path.join(dir, 'out-file');
   const r = cli(['run', file, '--out', out]);
   expect(r.status).toBe(254);
-  expect(r.stderr).toContain(`${file}: target: unknown target "nginx"`);
+  expect(r.stderr).toContain(`${file}: target: unknown target "lighttpd"`);
   expect(fs.existsSync(out)).toBe(false);
 });
 
