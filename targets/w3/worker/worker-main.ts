@@ -5,7 +5,7 @@
 // W3_FAULTS=1 when fault injection is enabled for this server.
 import http from 'node:http';
 import fs from 'node:fs';
-import { toRequestListener, type RequestListener } from './load-app';
+import { loadApp, type LoadedApp, type RequestListener } from './load-app';
 import type { ToWorker, FromWorker } from './control-protocol';
 import type { FaultAgent } from '../../../faults/agent/agent';
 
@@ -62,9 +62,10 @@ async function main(): Promise<void> {
 
   guardAppMessages();
   // Longest prefix first, so /api/v2 wins over /api and / .
-  const handlers: { path: string; listener: RequestListener }[] = apps
-    .sort((a, b) => b.path.length - a.path.length)
-    .map((a) => ({ path: a.path, listener: toRequestListener(require(a.module), a.module) }));
+  const sorted = apps.sort((a, b) => b.path.length - a.path.length);
+  const loaded: LoadedApp[] = [];
+  for (const a of sorted) loaded.push(await loadApp(a.module)); // in order: startup work stays deterministic
+  const handlers: { path: string; listener: RequestListener }[] = sorted.map((a, i) => ({ path: a.path, listener: loaded[i]!.listener }));
 
   const route: RequestListener = (req, res) => {
     const url = req.url ?? '/';
@@ -85,7 +86,9 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     if (agent && !agent.honoursShutdown()) return; // shutdown-hang fault: ignore, the manager will kill us
     shuttingDown = true;
-    server.close(() => process.exit(0));
+    // The apps' own close (Fastify onClose, Nest shutdown hooks) once no request is left; the manager's
+    // shutdownTimeLimit still bounds it.
+    server.close(() => void Promise.allSettled(loaded.map((l) => l.close?.())).then(() => process.exit(0)));
     server.closeIdleConnections();
     // The manager asks only once it has no request in flight here, so every connection left is idle from its
     // side; Node may still count one as busy (e.g. a request the listener aborted mid-write), which would keep
