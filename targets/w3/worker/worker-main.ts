@@ -64,7 +64,10 @@ async function main(): Promise<void> {
   // Longest prefix first, so /api/v2 wins over /api and / .
   const sorted = apps.sort((a, b) => b.path.length - a.path.length);
   const loaded: LoadedApp[] = [];
-  for (const a of sorted) loaded.push(await loadApp(a.module)); // in order: startup work stays deterministic
+  for (const a of sorted) {
+    loaded.push(await loadApp(a.module)); // one at a time: startup work stays deterministic
+    send({ type: 'log', level: 'info', msg: `application ${a.path} served from ${a.module} as ${loaded.at(-1)!.style}` });
+  }
   const handlers: { path: string; listener: RequestListener }[] = sorted.map((a, i) => ({ path: a.path, listener: loaded[i]!.listener }));
 
   const route: RequestListener = (req, res) => {

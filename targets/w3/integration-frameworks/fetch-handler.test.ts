@@ -1,0 +1,28 @@
+// A bare fetch handler (targets/apps/fetch-handler.js: `module.exports = async (request) => Response`, no
+// framework) hosted by w3: routes, JSON bodies, and no failed request across a recycle and a SIGKILL under load.
+import path from 'node:path';
+import { APPS, request, type RunningServer } from '../test-support/server';
+import { expectNoFailedRequest, recycleAndKillUnderLoad, serveApp, servedStyle } from '../test-support/framework-faults';
+
+jest.setTimeout(180_000);
+
+describe('fetch handler under w3', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await serveApp(path.join(APPS, 'fetch-handler.js'));
+  }, 120_000);
+  afterAll(async () => server?.stop());
+
+  it('serves its routes from a worker', async () => {
+    expect(servedStyle(server)).toBe('fetch');
+    const user = await request(server.url, { path: '/users/7' });
+    expect([user.status, JSON.parse(user.body)]).toEqual([200, { id: '7', pid: user.workerPid }]);
+    const created = await request(server.url, { method: 'POST', path: '/users', body: '[1,2]', headers: { 'Content-Type': 'application/json' } });
+    expect([created.status, JSON.parse(created.body)]).toEqual([201, { created: [1, 2] }]);
+    expect((await request(server.url, { path: '/missing' })).status).toBe(404);
+  });
+
+  it('loses no request across a recycle and a SIGKILL of its worker under keep-alive load', async () => {
+    expectNoFailedRequest(await recycleAndKillUnderLoad(server, '/slow?ms=5'));
+  });
+});
