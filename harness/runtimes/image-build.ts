@@ -56,7 +56,8 @@ export class ImageBuildError extends Error {
   }
 }
 
-async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
+/** Serialises builds of one image name across processes (a lock folder in the temp dir, freed if its owner died). */
+export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
   const dir = path.join(os.tmpdir(), `w3lab-image-${name}.lock`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -159,7 +160,7 @@ export async function ensureImage(spec: ImageSpec, opts: EnsureImageOptions = {}
  * Keeps the newest few tags of an image name (a concurrent run may still be about to start one of them; images a
  * container uses cannot be removed anyway) and removes the older ones, best effort.
  */
-async function removeOlderTags(docker: import('dockerode'), name: string, keep: string, keepNewest = 3): Promise<void> {
+export async function removeOlderTags(docker: import('dockerode'), name: string, keep: string, keepNewest = 3): Promise<void> {
   const images = await docker.listImages({ filters: JSON.stringify({ reference: [`w3lab/${name}`] }) });
   const old = images
     .sort((a, b) => b.Created - a.Created)

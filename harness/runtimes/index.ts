@@ -38,3 +38,5 @@ export {
   type StartNodeClusterContainerOptions,
   type StartedNodeClusterContainer,
 } from './node-cluster-container';
+export { ensureAppImage, CONTAINER_APPS_ROOT, type EnsureAppImageOptions } from './app-image';
+export { hashAppDirs, stageAppDirs, listAppEntries, AppContextError, MAX_APP_ENTRIES, type AppDir } from './app-context';

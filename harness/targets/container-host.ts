@@ -11,9 +11,12 @@ import { FaultError } from '../../faults/errors';
 import { oomKillEvent, oomKillWorker, restartContainer, signalProcessInContainer } from '../../faults/container';
 import {
   ContainerRuntime,
+  ensureAppImage,
   ensureImage,
   removeLabContainersSync,
   requireDocker,
+  type AppDir,
+  type BuiltImage,
   type ImageSpec,
   type StartedContainerHandle,
 } from '../runtimes';
@@ -44,6 +47,8 @@ export interface StartInContainerOptions<T> {
   /** Target name: the log file is <runDir>/<name>.log. */
   name: string;
   image: ImageSpec;
+  /** Application folders the lab image does not hold: built into a layer on top of it (runtimes/app-image.ts). */
+  appDirs?: AppDir[];
   memoryLimitGiB?: number;
   startupTimeoutMs: number;
   copyOut?: CopyOut[];
@@ -60,7 +65,18 @@ export async function startInContainer<T extends { container: StartedContainerHa
   } catch (err) {
     throw new TargetError('LAB_ERR_TARGET_RUNTIME', `target ${o.name}: ${(err as Error).message}`, { cause: err });
   }
-  const built = await ensureImage(o.image, { baseImage, log: (msg) => ctx.log.info({ target: o.name }, msg) });
+  const log = (msg: string): void => ctx.log.info({ target: o.name }, msg);
+  let built: BuiltImage;
+  try {
+    built = await ensureImage(o.image, { baseImage, log });
+    if (o.appDirs?.length) {
+      const lab = built;
+      const withApps = await ensureAppImage(lab.tag, o.appDirs, { log });
+      built = { ...withApps, built: lab.built || withApps.built, durationMs: lab.durationMs + withApps.durationMs };
+    }
+  } catch (err) {
+    throw new TargetError('LAB_ERR_TARGET_START', `target ${o.name}: ${(err as Error).message}`, { cause: err });
+  }
   const events = new EventLog();
   const runtime = new ContainerRuntime(ctx.runId);
   const logFile = path.join(ctx.runDir, `${o.name}.log`);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { NODE_CLUSTER_IMAGE, startNodeClusterContainer } from '../runtimes';
 import { startInContainer } from './container-host';
-import { imagePath } from './container-paths';
+import { appModuleForContainer } from './container-paths';
 import { ControlClient, type ControlReply } from './control-client';
 import { endpointOf } from './endpoint';
 import { EventProcess } from './event-process';
@@ -80,10 +80,11 @@ export async function launchClusterContainer(ctx: TargetContext, s: NodeClusterS
   const paths = labPaths();
   const hostApp = appModule(s, paths.labApp);
   if (!fs.existsSync(hostApp)) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `node-cluster: app module ${hostApp} does not exist`);
-  const app = imagePath(hostApp, 'node-cluster app module', paths.root);
+  const { app, appDirs } = appModuleForContainer(hostApp, 'node-cluster app module', paths.root, NODE_CLUSTER_IMAGE.include);
   const { host, started } = await startInContainer(ctx, {
     name: 'node-cluster',
     image: NODE_CLUSTER_IMAGE,
+    appDirs,
     startupTimeoutMs: CLUSTER_START_TIMEOUT_MS,
     ...(s.memoryLimitGiB !== undefined ? { memoryLimitGiB: s.memoryLimitGiB } : {}),
     start: (common) => startNodeClusterContainer({ ...common, env: clusterEnv(ctx, s), workers: s.workers, app, faultInjection: ctx.faultInjection }),

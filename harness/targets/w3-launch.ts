@@ -70,12 +70,13 @@ export async function launchW3Process(ctx: TargetContext, settings: W3Settings, 
 export async function launchW3Container(ctx: TargetContext, settings: W3Settings): Promise<LaunchedW3> {
   const paths = labPaths();
   const generated = buildW3Config(ctx.runDir, paths.labApp, settings.config);
-  const { config, copyOut } = w3ConfigForContainer(generated.config, ctx.runDir, paths.root);
+  const { config, copyOut, appDirs } = w3ConfigForContainer(generated.config, ctx.runDir, paths.root, W3_IMAGE.include);
   // The run folder keeps the config exactly as the container gets it.
   fs.writeFileSync(path.join(ctx.runDir, 'w3.json'), JSON.stringify(containerizeW3Config(config), null, 2) + '\n');
   const { host, started } = await startInContainer(ctx, {
     name: 'w3',
     image: W3_IMAGE,
+    appDirs,
     startupTimeoutMs: W3_START_TIMEOUT_MS,
     copyOut,
     ...(settings.memoryLimitGiB !== undefined ? { memoryLimitGiB: settings.memoryLimitGiB } : {}),
