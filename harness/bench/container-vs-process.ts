@@ -52,7 +52,7 @@ async function waitForEvent(t: StartedTarget, from: number, type: string, timeou
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = (t.events?.() ?? []).slice(from).find((e) => e.type === type);
-    if (hit) return hit;
+    if (hit) return hit as unknown as Record<string, unknown>;
     if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms`);
     await sleep(5);
   }

@@ -5,7 +5,7 @@ describe('connectionsSurvive', () => {
   it('is valid when an IIS-style listener keeps the sockets open across a worker crash', () => {
     const run = new RunBuilder()
       .event(0, 'WorkerReady', { pool: 'app', workerId: 1, pid: 101 })
-      .event(20_000, 'WorkerCrashed', { pool: 'app', workerId: 1, pid: 101, eventId: 5009 })
+      .crash(20_000, 'app', 1, 101)
       .event(20_400, 'WorkerReady', { pool: 'app', workerId: 2, pid: 102 });
     for (let conn = 1; conn <= 4; conn++) run.socket(conn, { requests: 300 });
     // One response carried Connection: close; the client honoured it and the server closed: orderly.
@@ -17,7 +17,7 @@ describe('connectionsSurvive', () => {
 
   it('is false for a node-cluster-like target whose crashing worker takes its keep-alive sockets along', () => {
     const crash = 20_000;
-    const run = new RunBuilder().event(crash, 'WorkerCrashed', { pool: 'app', workerId: 1, pid: 101 });
+    const run = new RunBuilder().crash(crash, 'app', 1, 101);
     run
       .socket(1, { closeKind: 'server-fin', closed: run.at(crash + 1), closedWithRequestInFlight: true })
       .socket(2, { closeKind: 'reset', closed: run.at(crash + 2), closedWithRequestInFlight: true })

@@ -15,8 +15,8 @@ function hungRun(durationMs = 60_000): RunBuilder {
 describe('hangDetectedWithin', () => {
   it('is valid when the ping fails within the budget, and reports the replacement', () => {
     const run = hungRun()
-      .event(8_000, 'PingFailed', { pool, workerId: 1, pid: 101, eventId: 5010 })
-      .event(8_010, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'PingFailed' })
+      .event(8_000, 'PingFailed', { pool, workerId: 1, pid: 101 })
+      .event(8_010, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'ping' })
       .workerUp(8_020, pool, 3, 103);
     const v = hangDetectedWithin.check(run.input(), { withinMs: 4_000 });
     expect(v.valid).toBe(true);
@@ -31,8 +31,11 @@ describe('hangDetectedWithin', () => {
   it('accepts the progress watchdog (RequestStalled) or a kill for a stall as detection', () => {
     const stalled = hungRun().event(6_000, 'RequestStalled', { pool, workerId: 1, pid: 101 });
     expect(hangDetectedWithin.check(stalled.input(), { withinMs: 2_000 }).valid).toBe(true);
-    const killed = hungRun().event(6_000, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'RequestStalled' });
+    const killed = hungRun().event(6_000, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'stalled' });
     expect(hangDetectedWithin.check(killed.input(), { withinMs: 2_000 }).valid).toBe(true);
+    // A kill for another reason is not a detection of the hang.
+    const cpu = hungRun().event(6_000, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'cpu-limit' });
+    expect(hangDetectedWithin.check(cpu.input(), { withinMs: 2_000 }).valid).toBe(false);
   });
 
   it('is false when detection took longer than the budget', () => {
@@ -48,7 +51,7 @@ describe('hangDetectedWithin', () => {
     // Detected by worker id when the mark has no PID.
     const byId = new RunBuilder()
       .mark(1_000, 'fault-injected', { fault: 'hang', workerId: 1, pool })
-      .event(2_000, 'PingFailed', { pool, workerId: 1 });
+      .event(2_000, 'PingFailed', { pool, workerId: 1, pid: 555 });
     expect(hangDetectedWithin.check(byId.input(), { withinMs: 2_000 }).valid).toBe(true);
   });
 

@@ -1,9 +1,8 @@
-// Checker hangDetectedWithin: a hung worker is noticed in time (IIS-SPEC §3.7). After the fault mark, the manager
-// must report the worker the mark names (targetPid, else workerId) as hung — PingFailed (5010), RequestStalled
-// (w3's progress watchdog for the zombie that still answers pings) or WorkerKilled for a ping/stall reason —
-// within `withinMs` of the mark.
+// Checker hangDetectedWithin: a hung worker is noticed in time. After the fault mark, the manager must report the
+// worker the mark names (targetPid, else workerId) as hung — PingFailed, RequestStalled (a progress watchdog for
+// the zombie that still answers pings) or WorkerKilled for reason ping or stalled — within `withinMs` of the mark.
 import { z } from 'zod';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 import type { MarkRecord } from '../history/types';
 import { defineChecker, eventBrief, eventsOf, faultKindOf, marksOf, numberField, verdict, WORKER_GONE } from './shared';
 
@@ -16,15 +15,13 @@ export const hangDetectedWithinOptions = z.strictObject({
     .describe('only marks whose fault kind is this (e.g. "hang"), when several faults were injected'),
 });
 
-const KILL_FOR_HANG = /ping|stall|hang|unresponsive/i;
-
-function isDetection(e: W3Event): boolean {
+function isDetection(e: LabEvent): boolean {
   if (e.type === 'PingFailed' || e.type === 'RequestStalled') return true;
-  return e.type === 'WorkerKilled' && typeof e.reason === 'string' && KILL_FOR_HANG.test(e.reason);
+  return e.type === 'WorkerKilled' && (e.reason === 'ping' || e.reason === 'stalled');
 }
 
 /** Events about the worker the mark names: by PID when known (worker ids are reused across pools). */
-function aboutTarget(mark: MarkRecord): ((e: W3Event) => boolean) | undefined {
+function aboutTarget(mark: MarkRecord): ((e: LabEvent) => boolean) | undefined {
   const pid = numberField(mark, 'targetPid') ?? numberField(mark, 'pid');
   if (pid !== undefined) return (e) => e.pid === pid;
   const workerId = numberField(mark, 'workerId');

@@ -1,9 +1,14 @@
-// Checker memoryRecycleBeforeLimit: a leaking worker is recycled by the memory thresholds (periodicRestart
-// privateMemory → event 5117, memory → 5077) before it runs out of memory. A worker killed by the OS/V8 for lack of
-// memory before that recycle — or the recycled worker itself dying of OOM while it drains — is a violation.
+// Checker memoryRecycleBeforeLimit: a leaking worker is recycled by the memory thresholds (RecycleStarted with
+// reason private-memory or memory) before memory runs out. Judged on what the target reports:
+// - the leaking worker (the pid of the leak fault) must not die before its memory recycle — any WorkerCrashed of it
+//   counts, whatever the signal, and so does a kernel OOM kill the lab proved (WorkerOomKilled);
+// - a recycled worker must not die while it drains (it was recycled too late to finish);
+// - no worker of the pool may die of lack of memory before the first memory recycle (an "OOM-like" death: a kernel
+//   OOM kill, SIGABRT / exit 134 as V8 aborts on a full heap, or a SIGKILL / exit 137 the lab did not send);
+// - with `limitKB` (the hard limit, e.g. the container quota), the memory the recycle saw must be below it.
 import { z } from 'zod';
-import type { W3Event } from '../../targets/w3/events/event-types';
-import { EVENT_IDS } from '../../targets/w3/events/event-types';
+import type { LabEvent, LabEventOf } from '../events';
+import type { CheckInput } from './types';
 import { defineChecker, eventBrief, eventsOf, faultKindOf, marksOf, numberField, verdict } from './shared';
 
 export const memoryRecycleBeforeLimitOptions = z.strictObject({
@@ -12,33 +17,40 @@ export const memoryRecycleBeforeLimitOptions = z.strictObject({
     .number()
     .positive()
     .optional()
-    .describe('the hard memory limit; when the recycle event reports the memory it saw, it must be below this'),
+    .describe('the hard memory limit; the memory the recycle measured must be below it'),
 });
 
-const MEMORY_REASONS = new Set(['PrivateMemory', 'Memory']);
-const MEMORY_EVENT_IDS = new Set<number>([EVENT_IDS.RecyclePrivateMemory, EVENT_IDS.RecycleMemory]);
-const OOM_TEXT = /\boom\b|out[ _-]of[ _-]memory|heap limit|ERR_WORKER_OUT_OF_MEMORY/i;
-/** Fields a memory recycle event may carry with the size it measured, in KB. */
-const MEASURED_KB_FIELDS = ['privateMemoryKB', 'memoryKB', 'valueKB'];
+type Death = LabEventOf<'WorkerCrashed'> | LabEventOf<'WorkerOomKilled'>;
 
-const isMemoryRecycle = (e: W3Event): boolean =>
-  (e.reason !== undefined && MEMORY_REASONS.has(e.reason)) ||
-  (e.eventId !== undefined && MEMORY_EVENT_IDS.has(e.eventId));
+const isMemoryRecycle = (e: LabEventOf<'RecycleStarted'>): boolean => e.reason === 'private-memory' || e.reason === 'memory';
 
-/** An exit caused by lack of memory: reason 'oom' (e.g. with SIGKILL from the OOM killer) or V8's heap message. */
-export function isOomExit(e: W3Event): boolean {
-  if (e.type !== 'WorkerCrashed' && e.type !== 'WorkerKilled') return false;
-  if (e['oom'] === true) return true;
-  const text = [e.reason, e['message'], e['stderrTail']].filter((s) => typeof s === 'string').join(' ');
-  return OOM_TEXT.test(text);
+/** PIDs the lab itself sent a SIGKILL to (a fault step): their death is not the kernel's. */
+function labKilledPids(input: CheckInput): Set<number> {
+  const pids = marksOf(input, 'fault-injected')
+    .filter((m) => m['signal'] === 'SIGKILL')
+    .map((m) => numberField(m, 'targetPid'))
+    .filter((p): p is number => p !== undefined);
+  return new Set(pids);
 }
 
-function measuredKB(e: W3Event): number | undefined {
-  for (const f of MEASURED_KB_FIELDS) {
-    const v = numberField(e, f);
-    if (v !== undefined) return v;
-  }
-  return undefined;
+/** A death that looks like running out of memory, from the target's structured exit fields. */
+export function oomLike(e: Death, labKilled: ReadonlySet<number>): boolean {
+  if (e.type === 'WorkerOomKilled') return true;
+  if (e.signal === 'SIGABRT' || e.exitCode === 134) return true; // V8: "Reached heap limit", then abort()
+  return (e.signal === 'SIGKILL' || e.exitCode === 137) && !labKilled.has(e.pid);
+}
+
+function describeDeath(e: Death): string {
+  if (e.type === 'WorkerOomKilled') return 'OOM-killed by the kernel';
+  return e.signal ? `died of ${e.signal}` : `died with exit code ${String(e.exitCode)}`;
+}
+
+function memoryBrief(input: CheckInput, e: LabEventOf<'RecycleStarted'>): Record<string, unknown> {
+  const measured = e.privateMemoryKB ?? e.memoryKB;
+  return {
+    ...eventBrief(input, e),
+    ...(measured !== undefined && e.limitKB !== undefined ? { overLimitKB: measured - e.limitKB } : {}),
+  };
 }
 
 export const memoryRecycleBeforeLimit = defineChecker(
@@ -46,47 +58,52 @@ export const memoryRecycleBeforeLimit = defineChecker(
   memoryRecycleBeforeLimitOptions,
   (input, o) => {
     const recycles = eventsOf(input, o.pool, ['RecycleStarted']).filter(isMemoryRecycle);
-    const ooms = eventsOf(input, o.pool, ['WorkerCrashed', 'WorkerKilled']).filter(isOomExit);
+    const deaths: Death[] = eventsOf(input, o.pool, ['WorkerCrashed', 'WorkerOomKilled']);
+    const labKilled = labKilledPids(input);
     const leaks = marksOf(input, 'fault-injected').filter(
       (m) => faultKindOf(m) === 'leak' && (o.pool === undefined || m['pool'] === undefined || m['pool'] === o.pool),
     );
+    const leakPids = new Set(leaks.map((m) => numberField(m, 'targetPid')).filter((p): p is number => p !== undefined));
     const first = recycles[0];
-    const recycledPids = new Set(
-      recycles.map((r) => r.pid ?? numberField(r, 'oldPid')).filter((p): p is number => p !== undefined),
-    );
-    const oomBefore = ooms.filter((e) => !first || e.t < first.t);
-    const oomOfRecycled = ooms.filter((e) => first && e.t >= first.t && e.pid !== undefined && recycledPids.has(e.pid));
-    const measured = first ? measuredKB(first) : undefined;
-    const leakPid = leaks[0] ? numberField(leaks[0], 'targetPid') : undefined;
-    const details = {
-      memoryRecycles: recycles.map((e) => eventBrief(input, e)),
-      oomExits: ooms.map((e) => eventBrief(input, e)),
-      leakMarks: leaks.length,
-      leakAt: leaks[0] ? leaks[0].t - input.start : null,
-      leakToRecycleMs: leaks[0] && first ? first.t - leaks[0].t : null,
-      recycledLeakingWorker: leakPid !== undefined && recycledPids.size > 0 ? recycledPids.has(leakPid) : null,
-      measuredKB: measured ?? null,
-      limitKB: o.limitKB ?? null,
-    };
+    const recycleOf = (pid: number): LabEventOf<'RecycleStarted'> | undefined => recycles.find((r) => r.pid === pid);
 
     const problems: string[] = [];
-    if (oomBefore.length > 0) {
-      const when = first ? 'before the memory recycle' : 'and no memory recycle happened';
-      problems.push(`${oomBefore.length} worker(s) ran out of memory ${when}`);
+    const offending: LabEvent[] = [];
+    for (const d of deaths) {
+      if (labKilled.has(d.pid)) continue; // the lab killed it: a fault step, not memory
+      const recycled = recycleOf(d.pid);
+      if (recycled && d.t >= recycled.t) {
+        problems.push(`the recycled worker ${d.pid} ${describeDeath(d)} while it drained`);
+      } else if (leakPids.has(d.pid)) {
+        problems.push(`the leaking worker ${d.pid} ${describeDeath(d)} before a memory recycle`);
+      } else if ((!first || d.t < first.t) && oomLike(d, labKilled)) {
+        problems.push(`worker ${d.pid} ${describeDeath(d)} (out of memory) before any memory recycle`);
+      } else continue;
+      offending.push(d);
     }
-    if (oomOfRecycled.length > 0) problems.push('the recycled worker ran out of memory while draining');
+    const measured = first ? (first.privateMemoryKB ?? first.memoryKB) : undefined;
     if (o.limitKB !== undefined && measured !== undefined && measured >= o.limitKB) {
       problems.push(`the recycle saw ${measured} KB, not below the ${o.limitKB} KB limit`);
     }
+    const leakPid = leaks[0] ? numberField(leaks[0], 'targetPid') : undefined;
+    const details = {
+      memoryRecycles: recycles.map((e) => memoryBrief(input, e)),
+      deaths: offending.map((e) => eventBrief(input, e)),
+      leakMarks: leaks.length,
+      leakAt: leaks[0] ? leaks[0].t - input.start : null,
+      leakToRecycleMs: leaks[0] && first ? first.t - leaks[0].t : null,
+      recycledLeakingWorker: leakPid !== undefined && first ? recycles.some((r) => r.pid === leakPid) : null,
+      measuredKB: measured ?? null,
+      thresholdKB: first?.limitKB ?? null,
+      limitKB: o.limitKB ?? null,
+    };
     if (problems.length > 0) return verdict(false, `Memory recycle too late: ${problems.join('; ')}.`, details);
     if (!first) {
-      if (leaks.length > 0) {
-        return verdict(false, 'A memory leak was injected but no memory recycle happened.', details);
-      }
+      if (leaks.length > 0) return verdict(false, 'A memory leak was injected but no memory recycle happened.', details);
       return verdict('unknown', 'No leak was injected and no memory recycle happened.', details);
     }
     const when = details.leakToRecycleMs !== null ? ` ${details.leakToRecycleMs} ms after the leak started` : '';
-    const why = first.reason ?? 'memory';
-    return verdict(true, `Worker recycled for ${why}${when}, before any out-of-memory exit.`, details);
+    const saw = measured !== undefined ? ` at ${measured} KB (threshold ${String(first.limitKB ?? '?')} KB)` : '';
+    return verdict(true, `Worker recycled for ${first.reason}${saw}${when}, before any out-of-memory exit.`, details);
   },
 );

@@ -17,12 +17,12 @@ interface RecycleTimes {
 function recycle(t: RecycleTimes, servedBy: (ms: number) => number | undefined, durationMs = 20_000): RunBuilder {
   const run = new RunBuilder(durationMs).workerUp(0, pool, 1, 101);
   const old = { pool, workerId: 1, pid: 101 };
-  run.event(t.start, 'RecycleStarted', { ...old, recycleId: 7, reason: 'OnDemand', eventId: 5079 });
+  run.event(t.start, 'RecycleStarted', { ...old, recycleId: 7, reason: 'admin', overlapped: true });
   run.workerUp(t.start + 5, pool, 2, 102, t.ready - t.start - 5, { recycleId: 7 });
-  run.event(t.oldExit, 'WorkerExited', { pool, workerId: 1, pid: 101, exitCode: 0 });
+  run.event(t.oldExit, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'recycle', exitCode: 0 });
   if (t.completed !== null) {
     run.event(t.completed ?? t.oldExit, 'RecycleCompleted', {
-      pool, recycleId: 7, workerId: 1, newWorkerId: 2, oldPid: 101, newPid: 102,
+      pool, recycleId: 7, reason: 'admin', workerId: 1, newWorkerId: 2, oldPid: 101, newPid: 102,
     });
   }
   return run.load(500, durationMs, 50, (ms) => ({ workerPid: servedBy(ms) }));
@@ -39,7 +39,7 @@ describe('overlappedRecycleCompletes', () => {
     expect(v.valid).toBe(true);
     expect(v.details['perRecycle']).toEqual([
       expect.objectContaining({
-        recycleId: 7, reason: 'OnDemand', oldPid: 101, newPid: 102,
+        recycleId: 7, reason: 'admin', oldPid: 101, newPid: 102,
         startToReadyMs: 500, readyToOldExitMs: 300, startToOldExitMs: 800, startToCompleteMs: 800, problems: [],
       }),
     ]);
@@ -63,12 +63,26 @@ describe('overlappedRecycleCompletes', () => {
     const v = overlappedRecycleCompletes.check(recycle(good, (ms) => (ms < 10_300 ? 101 : 102)).input(), {});
     expect(v.valid).toBe(false);
     expect(v.summary).toMatch(/new worker served 3 request\(s\) before it was ready/);
+    expect(v.summary).not.toMatch(/waited/);
+  });
+
+  it('says "sent before ready, served after" when requests waited for the replacement (no overlap)', () => {
+    // As with disallowOverlappingRotation: requests written 10 250–10 400 are answered by the new worker once it is
+    // ready at 10 500 — they queued; the new worker did not serve early.
+    const run = recycle(good, switchAtReady);
+    for (const ms of [10_250, 10_300, 10_350, 10_400]) run.request(ms, { workerPid: 102, latencyMs: 10_520 - ms });
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.valid).toBe(false);
+    expect(v.summary).toMatch(/4 request\(s\) sent before the new worker was ready were served by it after/);
+    expect(v.summary).not.toMatch(/served \d+ request\(s\) before it was ready/);
   });
 
   it('is false when the recycle never completes, failed to overlap or took too long', () => {
     const missing = recycle({ ...good, completed: null }, switchAtReady);
     expect(overlappedRecycleCompletes.check(missing.input(), {}).summary).toMatch(/no RecycleCompleted/);
-    const overlapFailed = recycle(good, switchAtReady).event(10_600, 'RecycleOverlapFailed', { pool, recycleId: 7 });
+    const overlapFailed = recycle(good, switchAtReady).event(10_600, 'RecycleOverlapFailed', {
+      pool, pid: 101, recycleId: 7, reason: 'admin',
+    });
     expect(overlappedRecycleCompletes.check(overlapFailed.input(), {}).valid).toBe(false);
     const slow = overlappedRecycleCompletes.check(recycle(good, switchAtReady).input(), { maxDurationMs: 500 });
     expect(slow.summary).toMatch(/took 800 ms \(max 500\)/);

@@ -1,15 +1,18 @@
-// Checker overlappedRecycleCompletes: IIS overlapped recycle (IIS-SPEC §3.3). Every RecycleStarted ends in a
-// RecycleCompleted; the replacement is Ready before the old worker exits; the replacement serves nothing before it
-// is Ready; and once it is Ready the old worker takes no new requests (those already in flight may finish).
-// Request-to-worker attribution comes from the X-W3-Worker-Pid header recorded as `workerPid`.
+// Checker overlappedRecycleCompletes: an overlapped recycle — the replacement starts and becomes ready while the
+// old worker still serves, then the old one drains. Every RecycleStarted ends in a RecycleCompleted; the
+// replacement is ready before the old worker exits; no request waits for the replacement (one sent before it was
+// ready was either answered by the old worker or, if the replacement answered it, it waited in a queue — a gap the
+// overlap exists to avoid); the replacement answers nothing before it is ready (a dispatch bug); and once it is
+// ready the old worker takes no new requests (those in flight may finish). Requests are attributed to workers by
+// the worker-pid response header the tracked client records as `workerPid`.
 import { z } from 'zod';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent, LabEventOf } from '../events';
 import type { CheckInput } from './types';
 import {
   defineChecker,
+  endOf,
   EXAMPLES,
   eventsOf,
-  numberField,
   requestBrief,
   requestsOf,
   verdict,
@@ -30,33 +33,26 @@ export const overlappedRecycleCompletesOptions = z.strictObject({
 
 type Options = z.output<typeof overlappedRecycleCompletesOptions>;
 
-const sameRecycle = (a: W3Event, b: W3Event): boolean => a.pool === b.pool && a.recycleId === b.recycleId;
+type Started = LabEventOf<'RecycleStarted'>;
+
+const sameRecycle = (a: { pool: string; recycleId: number }, b: Started): boolean =>
+  a.pool === b.pool && a.recycleId === b.recycleId;
 
 /** Reconstructs one recycle from the event log and judges it. */
-function judgeRecycle(input: CheckInput, o: Options, started: W3Event) {
-  const after = (e: W3Event): boolean => e.t >= started.t;
+function judgeRecycle(input: CheckInput, o: Options, started: Started) {
+  const after = (e: LabEvent): boolean => e.t >= started.t;
   const pool = started.pool;
   const completed = eventsOf(input, pool, ['RecycleCompleted']).find((e) => after(e) && sameRecycle(e, started));
   const overlapFailed = eventsOf(input, pool, ['RecycleOverlapFailed']).find(
     (e) => after(e) && sameRecycle(e, started),
   );
-  const completedNewPid = completed ? numberField(completed, 'newPid') : undefined;
+  const completedNewPid = completed?.newPid;
   const ready = eventsOf(input, pool, ['WorkerReady']).find(
-    (e) =>
-      after(e) &&
-      ((started.recycleId !== undefined && e.recycleId === started.recycleId) ||
-        (completedNewPid !== undefined && e.pid === completedNewPid)),
+    (e) => after(e) && (e.recycleId === started.recycleId || (completedNewPid !== undefined && e.pid === completedNewPid)),
   );
   const newPid = completedNewPid ?? ready?.pid;
-  const oldPid =
-    (completed ? numberField(completed, 'oldPid') : undefined) ??
-    started.pid ??
-    eventsOf(input, pool, ['WorkerReady', 'WorkerStarting'])
-      .filter((e) => e.t <= started.t && e.workerId === started.workerId)
-      .pop()?.pid;
-  const oldExit = eventsOf(input, pool, WORKER_GONE).find(
-    (e) => after(e) && (oldPid !== undefined ? e.pid === oldPid : e.workerId === started.workerId),
-  );
+  const oldPid = completed?.oldPid ?? started.pid;
+  const oldExit = eventsOf(input, pool, WORKER_GONE).find((e) => after(e) && e.pid === oldPid);
 
   const problems: string[] = [];
   if (overlapFailed) problems.push('overlap failed (event 5093)');
@@ -71,18 +67,28 @@ function judgeRecycle(input: CheckInput, o: Options, started: W3Event) {
   }
   const requests = requestsOf(input);
   const readyAt = ready?.t ?? Infinity;
-  const early = requests.filter((r) => newPid !== undefined && r.workerPid === newPid && r.t < readyAt - o.graceMs);
-  const late = requests.filter((r) => oldPid !== undefined && r.workerPid === oldPid && r.t > readyAt + o.graceMs);
-  if (early.length > 0) problems.push(`the new worker served ${early.length} request(s) before it was ready`);
+  const sentEarly = requests.filter((r) => newPid !== undefined && r.workerPid === newPid && r.t < readyAt - o.graceMs);
+  // Answered (complete) before the replacement said it was ready: it served while not ready.
+  const servedEarly = sentEarly.filter((r) => endOf(r) < readyAt - o.graceMs);
+  // Sent before ready but answered after: no worker took it meanwhile; it waited for the replacement.
+  const waited = sentEarly.filter((r) => endOf(r) >= readyAt - o.graceMs);
+  const late = requests.filter((r) => r.workerPid === oldPid && r.t > readyAt + o.graceMs);
+  if (servedEarly.length > 0) problems.push(`the new worker served ${servedEarly.length} request(s) before it was ready`);
+  if (waited.length > 0) {
+    problems.push(
+      `${waited.length} request(s) sent before the new worker was ready were served by it after` +
+        ' (they waited: no worker took them meanwhile)',
+    );
+  }
   if (late.length > 0) problems.push(`the old worker took ${late.length} new request(s) after the new one was ready`);
 
-  const ms = (e?: W3Event): number | null => (e ? e.t - started.t : null);
+  const ms = (e?: LabEvent): number | null => (e ? e.t - started.t : null);
   return {
     problems,
     details: {
       pool,
-      recycleId: started.recycleId ?? null,
-      reason: started.reason ?? null,
+      recycleId: started.recycleId,
+      reason: started.reason,
       at: started.t - input.start,
       oldPid: oldPid ?? null,
       newPid: newPid ?? null,
@@ -91,7 +97,8 @@ function judgeRecycle(input: CheckInput, o: Options, started: W3Event) {
       readyToOldExitMs: ready && oldExit ? oldExit.t - ready.t : null,
       startToCompleteMs: ms(completed),
       oldExit: oldExit?.type ?? null,
-      requestsNewBeforeReady: early.slice(0, o.maxExamples).map((r) => requestBrief(input, r)),
+      requestsNewBeforeReady: servedEarly.slice(0, o.maxExamples).map((r) => requestBrief(input, r)),
+      requestsSentBeforeReadyServedAfter: waited.slice(0, o.maxExamples).map((r) => requestBrief(input, r)),
       requestsOldAfterReady: late.slice(0, o.maxExamples).map((r) => requestBrief(input, r)),
       problems,
     },
@@ -103,9 +110,9 @@ export const overlappedRecycleCompletes = defineChecker(
   overlappedRecycleCompletesOptions,
   (input, o) => {
     // A recycle the pool cancelled (an admin stop in the middle) is not an overlap that went wrong.
-    const cancelled = new Set(eventsOf(input, o.pool, ['RecycleCompleted']).filter((e) => e['cancelled'] === true).map((e) => e.recycleId));
+    const cancelled = eventsOf(input, o.pool, ['RecycleCompleted']).filter((e) => e.cancelled === true);
     const recycles = eventsOf(input, o.pool, ['RecycleStarted'])
-      .filter((e) => !cancelled.has(e.recycleId))
+      .filter((e) => !cancelled.some((c) => sameRecycle(c, e)))
       .map((e) => judgeRecycle(input, o, e));
     const bad = recycles.filter((r) => r.problems.length > 0);
     const details = { recycles: recycles.length, failed: bad.length, perRecycle: recycles.map((r) => r.details) };

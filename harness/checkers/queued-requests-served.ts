@@ -1,12 +1,15 @@
 // Checker queuedRequestsServed: requests that arrive while a pool has no ready worker (crash gap, non-overlapped
-// recycle, demand start) wait in the pool's queue and are served once a worker is ready (IIS-SPEC §3.4, §3.6.4) —
-// not refused, reset or 503'd. Gaps are derived from the event log: a worker counts as ready from WorkerReady until
+// recycle, demand start) wait in the pool's queue and are served once a worker is ready — not refused, reset or
+// 503'd (a 503 is acceptable only with allowQueueFull and only when the queue was full at its arrival, judged per
+// request). The verdict says how many were served and how many got 200. Gaps are derived from the event log: a worker counts as ready from WorkerReady until
 // it drains or ends (WorkerDraining / WorkerExited / WorkerCrashed / WorkerKilled); time while the pool is stopped
 // is not a gap (503 is then the specified answer), nor is the time before the pool's first event.
 import { z } from 'zod';
 import type { RequestRecord } from '../history/types';
 import type { CheckInput } from './types';
+import type { LabEventOf } from '../events';
 import {
+  countBy,
   defineChecker,
   describeWindow,
   endOf,
@@ -27,7 +30,12 @@ export const queuedRequestsServedOptions = z.strictObject({
   allowQueueFull: z
     .boolean()
     .default(false)
-    .describe('a 503 is acceptable when the pool reported QueueFull during the gap'),
+    .describe('a 503 is acceptable when the queue was full at its arrival (the pool reported QueueFull for it)'),
+  clockSlackMs: z
+    .number()
+    .nonnegative()
+    .default(50)
+    .describe("slack between the client's times and the target's event times when matching a 503 to its QueueFull"),
   maxExamples: z.number().int().nonnegative().default(EXAMPLES),
 });
 
@@ -54,6 +62,33 @@ export function noReadyWorkerGaps(input: CheckInput, pool: string): Window[] {
   return gaps;
 }
 
+/**
+ * Which 503s the queue state excuses: each needs its own QueueFull report while it was outstanding, and — when the
+ * pool says its queue length — at least that many other requests outstanding at its arrival (a queue cannot be
+ * full with fewer waiting). One QueueFull excuses one 503, never a whole gap.
+ */
+function queueFullExcused(
+  rejected: RequestRecord[],
+  all: RequestRecord[],
+  queueFull: LabEventOf<'QueueFull'>[],
+  slackMs: number,
+): Set<RequestRecord> {
+  const used = new Set<LabEventOf<'QueueFull'>>();
+  const ok = new Set<RequestRecord>();
+  for (const r of [...rejected].sort((a, b) => a.t - b.t)) {
+    const report = queueFull.find((e) => !used.has(e) && e.t >= r.t - slackMs && e.t <= endOf(r) + slackMs);
+    if (!report) continue;
+    const limit = report.queueLength;
+    if (limit !== undefined) {
+      const waiting = all.filter((x) => x !== r && x.t <= r.t && endOf(x) > r.t).length;
+      if (waiting < limit) continue;
+    }
+    used.add(report);
+    ok.add(r);
+  }
+  return ok;
+}
+
 export const queuedRequestsServed = defineChecker('queuedRequestsServed', queuedRequestsServedOptions, (input, o) => {
   const pools = poolsOf(input);
   const pool = o.pool ?? (pools.length === 1 ? pools[0] : undefined);
@@ -64,20 +99,16 @@ export const queuedRequestsServed = defineChecker('queuedRequestsServed', queued
       { pools },
     );
   }
-  const queueFull = eventsOf(input, pool, ['QueueFull']);
   const requests = requestsOf(input).filter((r) => o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix));
-  // A 503 is QueueFull's only when the pool reported an overflow during this gap.
-  const overflowed = (gap: Window, r: RequestRecord): boolean =>
-    queueFull.some((e) => e.t >= gap.from && e.t <= Math.max(gap.to, endOf(r)));
-  const acceptable = (r: RequestRecord, gap: Window): boolean =>
-    r.outcome === 'ok' || (o.allowQueueFull && r.status === 503 && overflowed(gap, r));
-
-  const gaps = noReadyWorkerGaps(input, pool).map((gap) => {
-    const inGap = requests.filter((r) => inWindow(gap, r.t));
-    return { gap, requests: inGap, bad: inGap.filter((r) => !acceptable(r, gap)) };
-  });
+  const gaps = noReadyWorkerGaps(input, pool).map((gap) => ({ gap, requests: requests.filter((r) => inWindow(gap, r.t)) }));
   const withRequests = gaps.filter((g) => g.requests.length > 0);
-  const bad = withRequests.flatMap((g) => g.bad);
+  const inGaps = withRequests.flatMap((g) => g.requests);
+  const served = inGaps.filter((r) => r.outcome === 'ok');
+  const rejected503 = inGaps.filter((r) => r.outcome !== 'ok' && r.status === 503);
+  const excused = o.allowQueueFull
+    ? queueFullExcused(rejected503, requests, eventsOf(input, pool, ['QueueFull']), o.clockSlackMs)
+    : new Set<RequestRecord>();
+  const bad = inGaps.filter((r) => r.outcome !== 'ok' && !excused.has(r));
   const details = {
     pool,
     gaps: gaps.length,
@@ -86,27 +117,31 @@ export const queuedRequestsServed = defineChecker('queuedRequestsServed', queued
       durationMs: Number.isFinite(g.gap.to) ? g.gap.to - g.gap.from : null,
       requests: g.requests.length,
       ok: g.requests.filter((r) => r.outcome === 'ok').length,
-      notServed: g.bad.length,
+      notServed: g.requests.filter((r) => bad.includes(r)).length,
     })),
-    queuedRequests: withRequests.reduce((n, g) => n + g.requests.length, 0),
+    queuedRequests: inGaps.length,
+    served: served.length,
+    status200: served.filter((r) => r.status === 200).length,
+    queueFull503: excused.size,
     notServed: bad.length,
+    byAnswer: countBy(inGaps, (r) => (r.status !== undefined ? String(r.status) : (r.error ?? r.outcome))),
     examples: bad.slice(0, o.maxExamples).map((r) => requestBrief(input, r)),
   };
   if (withRequests.length === 0) {
     const none = `No request arrived while pool ${pool} had no ready worker (${gaps.length} gaps).`;
     return verdict('unknown', none, details);
   }
+  const tally =
+    `${served.length} served (${details.status200} with 200)` +
+    (o.allowQueueFull ? `, ${excused.size} refused with 503 while the queue was full (allowQueueFull)` : '');
+  const arrived = `${inGaps.length} requests arrived while pool ${pool} had no ready worker`;
   if (bad.length > 0) {
-    return verdict(
-      false,
-      `${bad.length} of ${details.queuedRequests} requests that arrived while pool ${pool} had no ready worker ` +
-        'were not served.',
-      details,
-    );
+    const unexcused = rejected503.length - excused.size;
+    const why = o.allowQueueFull && unexcused > 0 ? ` (${unexcused} of them 503 while the queue was not full)` : '';
+    return verdict(false, `${arrived}: ${tally}; ${bad.length} were not served${why}.`, details);
   }
-  return verdict(
-    true,
-    `All ${details.queuedRequests} requests that arrived while pool ${pool} had no ready worker were served.`,
-    details,
-  );
+  if (served.length === 0) {
+    return verdict('unknown', `${arrived}, and every one was refused as the queue was full: none shows a queued request served.`, details);
+  }
+  return verdict(true, `${arrived}: ${tally}.`, details);
 });

@@ -1,3 +1,4 @@
+import { RapidFailWindow } from '../../targets/w3/manager/rapid-fail';
 import { rapidFailProtectionTriggers } from './rapid-fail-protection-triggers';
 import { RunBuilder } from './test-support/run-builder';
 
@@ -6,23 +7,22 @@ const rfp = { pool, maxCrashes: 5, intervalMs: 10_000, pathPrefix: '/app' };
 
 /** A worker that crashes right after each start, at the given offsets; each crash is followed by a restart. */
 function crashLoop(crashesAt: number[], durationMs = 60_000): RunBuilder {
-  const run = new RunBuilder(durationMs).event(0, 'PoolStarted', { pool });
+  const run = new RunBuilder(durationMs).event(0, 'PoolStarted', { pool, reason: 'boot' });
   crashesAt.forEach((ms, i) => {
     run.workerUp(ms - 400, pool, i + 1, 100 + i, 200);
-    run.event(ms, 'WorkerCrashed', { pool, workerId: i + 1, pid: 100 + i, eventId: 5009, exitCode: 1 });
+    run.crash(ms, pool, i + 1, 100 + i, { exitCode: 1 });
   });
   return run;
 }
 
-const stopAt = (run: RunBuilder, ms: number): RunBuilder =>
-  run.event(ms, 'PoolStopped', { pool, reason: 'RapidFail', eventId: 5002 });
+const stopAt = (run: RunBuilder, ms: number): RunBuilder => run.event(ms, 'PoolStopped', { pool, reason: 'rapid-fail' });
 
 describe('rapidFailProtectionTriggers', () => {
   it('is valid when the 5th crash within the interval stops the pool and it answers 503 until started', () => {
     const run = stopAt(crashLoop([1_000, 2_000, 3_000, 4_000, 5_000]), 5_005);
     run.load(5_100, 20_000, 100, () => ({ path: '/app/x', outcome: 'fail', status: 503, error: 'status-5xx' }));
     run.request(6_000, { path: '/other' }); // another pool keeps serving
-    run.event(20_000, 'PoolStarted', { pool }).workerUp(20_010, pool, 9, 199);
+    run.event(20_000, 'PoolStarted', { pool, reason: 'admin' }).workerUp(20_010, pool, 9, 199);
     run.load(20_500, 21_000, 100, () => ({ path: '/app/x', workerPid: 199 }));
     const v = rapidFailProtectionTriggers.check(run.input(), rfp);
     expect(v.summary).toMatch(/stopped 5 ms after failure 5/);
@@ -41,14 +41,21 @@ describe('rapidFailProtectionTriggers', () => {
 
   it('counts ping failures and startup timeouts, and restarts the count after PoolStarted', () => {
     const counted = crashLoop([1_000, 2_000, 3_000]);
-    counted.event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 }).event(4_500, 'StartupTimeout', { pool });
-    counted.event(4_200, 'WorkerExited', { pool, workerId: 5, pid: 105, reason: 'Recycle' }); // orderly: not counted
+    counted.event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 }).event(4_500, 'StartupTimeout', { pool, pid: 105, limitMs: 500 });
+    counted.event(4_010, 'WorkerKilled', { pool, workerId: 4, pid: 104, reason: 'ping' }); // the same failure: once
+    counted.event(4_200, 'WorkerExited', { pool, workerId: 5, pid: 105, reason: 'recycle' }); // orderly: not counted
     expect(rapidFailProtectionTriggers.check(stopAt(counted, 4_510).input(), rfp).valid).toBe(true);
 
-    const run = crashLoop([1_000, 2_000, 3_000]).event(3_500, 'PoolStarted', { pool });
-    run.event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 }).event(4_500, 'StartupTimeout', { pool });
+    const run = crashLoop([1_000, 2_000, 3_000]).event(3_500, 'PoolStarted', { pool, reason: 'admin' });
+    run.event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 }).event(4_500, 'StartupTimeout', { pool, pid: 105, limitMs: 500 });
     // Only 2 failures since the start: not enough to trip, the pool was stopped anyway.
     expect(rapidFailProtectionTriggers.check(stopAt(run, 4_510).input(), rfp).valid).toBe(false);
+  });
+
+  it('counts a kill for a malformed control message (w3 counts it; the review found the checker did not)', () => {
+    const run = crashLoop([1_000, 2_000, 3_000, 4_000]);
+    run.event(5_000, 'WorkerKilled', { pool, workerId: 6, pid: 106, reason: 'malformed-message' });
+    expect(rapidFailProtectionTriggers.check(stopAt(run, 5_001).input(), rfp).valid).toBe(true);
   });
 
   it('is false when the failures were dense enough but the pool kept running', () => {
@@ -84,6 +91,30 @@ describe('rapidFailProtectionTriggers', () => {
     expect(few.summary).toMatch(/only 3 of 5/);
     const spread = crashLoop([1_000, 4_000, 7_000, 10_000, 13_000, 16_000]).input();
     expect(rapidFailProtectionTriggers.check(spread, rfp).valid).toBe('unknown');
+  });
+
+  describe('the window boundary (one rule with w3: a failure exactly one interval old has left the window)', () => {
+    const two = { ...rfp, maxCrashes: 2 };
+    it('two failures exactly one interval apart do not trip; one millisecond less does', () => {
+      const exactly = crashLoop([1_000, 11_000]);
+      expect(rapidFailProtectionTriggers.check(exactly.input(), two).valid).toBe('unknown');
+      expect(rapidFailProtectionTriggers.check(stopAt(crashLoop([1_000, 11_000]), 11_001).input(), two).valid).toBe(false);
+      expect(rapidFailProtectionTriggers.check(stopAt(crashLoop([1_000, 10_999]), 11_000).input(), two).valid).toBe(true);
+      expect(rapidFailProtectionTriggers.check(crashLoop([1_000, 10_999]).input(), two).valid).toBe(false);
+    });
+
+    it('agrees with w3 at the boundary', () => {
+      for (const gap of [9_999, 10_000, 10_001]) {
+        let now = 0;
+        const w3 = new RapidFailWindow(true, 2, 10_000, () => now);
+        w3.record('crash');
+        now = gap;
+        const w3Stops = w3.record('crash');
+        const v = rapidFailProtectionTriggers.check(crashLoop([1_000, 1_000 + gap]).input(), two);
+        // The checker says "never stopped" (false) exactly when w3 would have stopped.
+        expect(v.valid === false).toBe(w3Stops);
+      }
+    });
   });
 
   describe('expectStopped: false', () => {

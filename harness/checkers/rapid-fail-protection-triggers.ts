@@ -1,23 +1,30 @@
-// Checker rapidFailProtectionTriggers: IIS rapid-fail protection (IIS-SPEC §3.9). The pool is stopped (event 5002,
-// reason RapidFail) exactly when the maxCrashes-th counted failure falls within intervalMs of the failure
-// maxCrashes-1 before it (sliding window; a PoolStarted resets the count), never earlier; while stopped no worker
-// is started, and requests get 503 (or a TCP reset with loadBalancerCapabilities=TcpLevel) until an admin start.
+// Checker rapidFailProtectionTriggers: rapid-fail protection. The pool is stopped (PoolStopped, reason rapid-fail)
+// exactly when the maxCrashes-th counted failure falls in one window with the failure maxCrashes-1 before it
+// (sliding window, rapid-fail-window.ts; a PoolStarted resets the count), never earlier; while stopped no worker is
+// started, and requests get 503 (or a TCP reset with tcpLevel) until an operator starts the pool again.
 import { z } from 'zod';
-import type { W3Event, W3EventType } from '../../targets/w3/events/event-types';
-import { EVENT_IDS } from '../../targets/w3/events/event-types';
+import type { LabEvent, LabEventType } from '../events';
 import type { RequestRecord } from '../history/types';
+import { inRapidFailWindow } from './rapid-fail-window';
 import type { CheckInput } from './types';
 import { countBy, defineChecker, EXAMPLES, eventBrief, eventsOf, requestBrief, requestsOf,
   endOf, verdict } from './shared';
 
-/** The failures IIS counts toward rapid-fail protection (orderly recycles and idle shutdowns do not count). */
-export const COUNTED_FAILURES: readonly W3EventType[] = [
+/**
+ * The failures that count toward rapid-fail protection (orderly recycles and idle shutdowns do not): crashes, ping
+ * failures, startup and shutdown timeouts, stalls, and a kill for a malformed control message (the only failure
+ * with no event of its own). A kill after a ping failure or a stall is the same failure, counted once.
+ */
+export const COUNTED_FAILURES: readonly LabEventType[] = [
   'WorkerCrashed',
   'PingFailed',
   'StartupTimeout',
   'ShutdownTimeout',
   'RequestStalled',
+  'WorkerKilled',
 ];
+
+const counted = (e: LabEvent): boolean => e.type !== 'WorkerKilled' || e.reason === 'malformed-message';
 
 export const rapidFailProtectionTriggersOptions = z.strictObject({
   pool: z.string().min(1),
@@ -34,16 +41,16 @@ export const rapidFailProtectionTriggersOptions = z.strictObject({
   maxExamples: z.number().int().nonnegative().default(EXAMPLES),
 });
 
-const isRapidFailStop = (e: W3Event): boolean => e.reason === 'RapidFail' || e.eventId === EVENT_IDS.PoolStopped;
+const isRapidFailStop = (e: LabEvent): boolean => e.type === 'PoolStopped' && e.reason === 'rapid-fail';
 
 /** Index of the failure that must trip protection, or undefined when the failures never got dense enough. */
-function tripIndex(failures: W3Event[], starts: W3Event[], maxCrashes: number, intervalMs: number): number | undefined {
+function tripIndex(failures: LabEvent[], starts: LabEvent[], maxCrashes: number, intervalMs: number): number | undefined {
   for (let i = maxCrashes - 1; i < failures.length; i++) {
     const last = failures[i];
     const first = failures[i - maxCrashes + 1];
     if (!last || !first) continue;
     const epochStart = Math.max(-Infinity, ...starts.filter((s) => s.t <= last.t).map((s) => s.t));
-    if (first.t >= epochStart && last.t - first.t <= intervalMs) return i;
+    if (first.t >= epochStart && inRapidFailWindow(first.t, last.t, intervalMs)) return i;
   }
   return undefined;
 }
@@ -54,7 +61,7 @@ function answeredAsStopped(r: RequestRecord, tcpLevel: boolean): boolean {
 }
 
 /** What happened while the pool was stopped: worker starts (none allowed) and how requests were answered. */
-function whileStopped(input: CheckInput, o: z.output<typeof rapidFailProtectionTriggersOptions>, stop: W3Event) {
+function whileStopped(input: CheckInput, o: z.output<typeof rapidFailProtectionTriggersOptions>, stop: LabEvent) {
   const restart = eventsOf(input, o.pool, ['PoolStarted']).find((e) => e.t > stop.t);
   const until = restart?.t ?? Infinity;
   const workerStarts = eventsOf(input, o.pool, ['WorkerStarting']).filter((e) => e.t > stop.t && e.t < until);
@@ -87,7 +94,7 @@ export const rapidFailProtectionTriggers = defineChecker(
   'rapidFailProtectionTriggers',
   rapidFailProtectionTriggersOptions,
   (input, o) => {
-    const failures = eventsOf(input, o.pool, COUNTED_FAILURES);
+    const failures = eventsOf(input, o.pool, COUNTED_FAILURES).filter(counted);
     const starts = eventsOf(input, o.pool, ['PoolStarted']);
     const stop = eventsOf(input, o.pool, ['PoolStopped']).find(isRapidFailStop);
     const trip = tripIndex(failures, starts, o.maxCrashes, o.intervalMs);

@@ -3,7 +3,7 @@
 // counting. Every checker builds on these so that a window or a percentile means the same thing in every verdict.
 import { z } from 'zod';
 import type { MarkRecord, RequestRecord, SocketRecord } from '../history/types';
-import type { W3Event, W3EventType } from '../../targets/w3/events/event-types';
+import type { LabEvent, LabEventOf, LabEventType } from '../events';
 import type { Checker, CheckInput, Validity, Verdict } from './types';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -52,8 +52,8 @@ export function faultKindOf(mark: MarkRecord): string | undefined {
   return undefined;
 }
 
-export function numberField(rec: Record<string, unknown>, key: string): number | undefined {
-  const v = rec[key];
+export function numberField(rec: object, key: string): number | undefined {
+  const v = (rec as Record<string, unknown>)[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
@@ -168,10 +168,12 @@ export function selectRequests(
 // Events
 
 /** Types that end a worker process, whatever the cause. */
-export const WORKER_GONE: readonly W3EventType[] = ['WorkerExited', 'WorkerCrashed', 'WorkerKilled'];
+export const WORKER_GONE: readonly LabEventType[] = ['WorkerExited', 'WorkerCrashed', 'WorkerKilled'];
 
 /** Events in time order (stable for equal times), optionally of one pool and of some types only. */
-export function eventsOf(input: CheckInput, pool?: string, types?: readonly W3EventType[]): W3Event[] {
+export function eventsOf<K extends LabEventType>(input: CheckInput, pool: string | undefined, types: readonly K[]): LabEventOf<K>[];
+export function eventsOf(input: CheckInput, pool?: string): LabEvent[];
+export function eventsOf(input: CheckInput, pool?: string, types?: readonly LabEventType[]): LabEvent[] {
   return input.events
     .map((e, i) => ({ e, i }))
     .filter(({ e }) => (pool === undefined || e.pool === pool) && (types === undefined || types.includes(e.type)))
@@ -184,11 +186,9 @@ export function poolsOf(input: CheckInput): string[] {
 }
 
 /** A compact view of an event for verdict details (time relative to run start). */
-export function eventBrief(input: CheckInput, e: W3Event): Record<string, unknown> {
-  const { t, type, pool, workerId, pid, reason, recycleId } = e;
-  const brief: Record<string, unknown> = { at: t - input.start, type };
-  for (const [k, v] of Object.entries({ pool, workerId, pid, reason, recycleId })) if (v !== undefined) brief[k] = v;
-  return brief;
+export function eventBrief(input: CheckInput, e: LabEvent): Record<string, unknown> {
+  const { t, type, source: _source, ...fields } = e;
+  return { at: t - input.start, type, ...fields };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The checker protocol: a pure function of what was recorded to a verdict. `unknown` means the data cannot
 // decide (for example, no recycle happened in a run that was meant to check recycles).
 import type { HistoryRecord } from '../history/types';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 
 export type Validity = true | false | 'unknown';
 
@@ -15,7 +15,7 @@ export interface Verdict {
 export interface CheckInput {
   history: HistoryRecord[];
   /** Target events (w3's event log; peers emit the subset they can observe). */
-  events: W3Event[];
+  events: LabEvent[];
   /** Run start and end, epoch ms. */
   start: number;
   end: number;

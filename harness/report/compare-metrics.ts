@@ -1,6 +1,7 @@
 // The recycle-behaviour numbers `w3lab compare` puts side by side for one run: failed requests, server-closed
 // connections, recycle and replacement-ready times, fault detection latencies, and throughput / p99 latency of
 // requests written inside recycle windows (RecycleStarted..RecycleCompleted) versus outside them. Pure.
+import type { LabEventOf } from '../events';
 import type { MarkRecord, RequestRecord, SocketRecord } from '../history/types';
 import { percentile } from '../results/stats';
 import type { LoadedRun } from './run-files';
@@ -101,8 +102,8 @@ export function detectionLatencies(run: LoadedRun): number[] {
 export function recycleMetrics(run: LoadedRun): RunMetrics {
   const requests = run.history.filter((r): r is RequestRecord => r.kind === 'request');
   const sockets = run.history.filter((r): r is SocketRecord => r.kind === 'socket');
-  const completed = run.events.filter((e) => e.type === 'RecycleCompleted');
-  const field = (k: string): number[] => completed.map((e) => e[k]).filter((v): v is number => typeof v === 'number');
+  const completed = run.events.filter((e): e is LabEventOf<'RecycleCompleted'> => e.type === 'RecycleCompleted');
+  const field = (k: 'durationMs' | 'readyMs'): number[] => completed.map((e) => e[k]).filter((v): v is number => typeof v === 'number');
   const durations = sorted(field('durationMs'));
   const ready = sorted(field('readyMs'));
   const detections = sorted(detectionLatencies(run));

@@ -3,7 +3,7 @@
 // replacement was ready (drain; negative = a gap with no ready worker, as with disallowOverlappingRotation), and
 // the requests written while the recycle was in progress. Pure.
 import type { RequestRecord, HistoryRecord } from '../history/types';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent, LabEventOf } from '../events';
 import { recycleWindows } from './windows';
 
 export interface RecycleRow {
@@ -32,35 +32,35 @@ export interface RecycleRow {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const EXITS = new Set(['WorkerExited', 'WorkerCrashed']);
 
-export function recycleRows(history: HistoryRecord[], events: W3Event[], start: number, end: number): RecycleRow[] {
+export function recycleRows(history: HistoryRecord[], events: LabEvent[], start: number, end: number): RecycleRow[] {
   const sorted = [...events].sort((a, b) => a.t - b.t);
   const requests = history.filter((r): r is RequestRecord => r.kind === 'request');
   const rel = (t: number | null): number | null => (t === null ? null : t - start);
   return recycleWindows(sorted, end).map((w) => {
     const id = w.recycleId!;
-    const started = sorted.find((e) => e.type === 'RecycleStarted' && e.recycleId === id && e.pool === w.pool)!;
-    const mine = (e: W3Event): boolean => e.recycleId === id && e.pool === w.pool && e.t >= started.t;
-    const completed = sorted.find((e) => e.type === 'RecycleCompleted' && mine(e));
+    const started = sorted.find((e): e is LabEventOf<'RecycleStarted'> => e.type === 'RecycleStarted' && e.recycleId === id && e.pool === w.pool)!;
+    const mine = (e: LabEvent): boolean => 'recycleId' in e && e.recycleId === id && e.pool === w.pool && e.t >= started.t;
+    const completed = sorted.find((e): e is LabEventOf<'RecycleCompleted'> => e.type === 'RecycleCompleted' && mine(e));
     const failed = sorted.find((e) => e.type === 'RecycleOverlapFailed' && mine(e));
-    const oldPid = num(started.pid) ?? num(completed?.['oldPid']);
+    const oldPid = num(started.pid) ?? num(completed?.oldPid);
     const newStarting = sorted.find((e) => e.type === 'WorkerStarting' && mine(e));
-    const newPid = num(completed?.['newPid']) ?? num(newStarting?.pid);
-    const byPid = (type: string): W3Event | undefined =>
+    const newPid = num(completed?.newPid) ?? num(newStarting?.pid);
+    const byPid = (type: string): LabEvent | undefined =>
       newPid === null ? undefined : sorted.find((e) => e.type === type && e.pid === newPid && e.t >= started.t);
     const ready = sorted.find((e) => e.type === 'WorkerReady' && mine(e)) ?? byPid('WorkerReady');
     const oldExit = oldPid === null ? undefined : sorted.find((e) => EXITS.has(e.type) && e.pid === oldPid && e.t >= started.t);
-    const readyMsField = num(completed?.['readyMs']);
-    const oldExitField = num(completed?.['oldExitMs']);
+    const readyMsField = num(completed?.readyMs);
+    const oldExitField = num(completed?.oldExitMs);
     const readyAt = ready?.t ?? (readyMsField !== null ? started.t + readyMsField : null);
     const oldExitAt = oldExit?.t ?? (oldExitField !== null ? started.t + oldExitField : null);
     const startingAt = (newStarting ?? byPid('WorkerStarting'))?.t ?? null;
     const windowEnd = completed?.t ?? failed?.t ?? end;
     const inWindow = requests.filter((r) => r.t >= started.t && r.t <= windowEnd);
-    const overlapped = typeof started['overlapped'] === 'boolean' ? started['overlapped'] : typeof completed?.['overlapped'] === 'boolean' ? (completed['overlapped'] as boolean) : null;
+    const overlapped = started.overlapped ?? completed?.overlapped ?? null;
     return {
       recycleId: id,
       pool: w.pool ?? '?',
-      reason: started.reason ?? '?',
+      reason: started.reason,
       overlapped,
       oldPid,
       newPid,
@@ -69,7 +69,7 @@ export function recycleRows(history: HistoryRecord[], events: W3Event[], start: 
       newReadyMs: rel(readyAt),
       oldExitMs: rel(oldExitAt),
       completedMs: rel(completed?.t ?? null),
-      durationMs: num(completed?.['durationMs']) ?? (completed ? completed.t - started.t : null),
+      durationMs: num(completed?.durationMs) ?? (completed ? completed.t - started.t : null),
       overlapMs: startingAt !== null && oldExitAt !== null ? Math.max(0, oldExitAt - startingAt) : null,
       drainMs: readyAt !== null && oldExitAt !== null ? oldExitAt - readyAt : null,
       requests: inWindow.length,

@@ -52,9 +52,9 @@ describe('workersAlive', () => {
       .workerUp(-400, 'app', 1, 10)
       .workerUp(-400, 'other', 1, 20)
       .workerUp(1000, 'app', 2, 11, 200) // ready at 1.2 s
-      .event(1500, 'WorkerExited', { pool: 'app', workerId: 1, pid: 10 })
-      .event(2000, 'WorkerCrashed', { pool: 'other', workerId: 1, pid: 20 })
-      .event(2100, 'WorkerExited', { pool: 'other', workerId: 1, pid: 20 }); // a second exit record changes nothing
+      .event(1500, 'WorkerExited', { pool: 'app', workerId: 1, pid: 10, reason: 'recycle' })
+      .crash(2000, 'other', 1, 20)
+      .event(2100, 'WorkerExited', { pool: 'other', workerId: 1, pid: 20, reason: 'recycle' }); // a second exit record changes nothing
     const w = workersAlive(b.events, b.start, 3000);
     expect(w.x).toEqual([0, 1.2, 1.5, 2, 2.1, 3]);
     expect(w.pools).toEqual([
@@ -85,7 +85,7 @@ describe('windows', () => {
   it('ends a worker fault when its process exits before the heal', () => {
     const b = new RunBuilder(10_000)
       .mark(1000, 'fault-injected', { fault: { kind: 'hang' }, targetPid: 5, pool: 'app' })
-      .event(1600, 'WorkerExited', { pool: 'app', pid: 5 })
+      .event(1600, 'WorkerExited', { pool: 'app', pid: 5, reason: 'recycle' })
       .mark(9000, 'fault-healed', { fault: 'hang', targetPid: 5 });
     const [w] = faultWindows(b.history, b.at(10_000), b.events);
     expect([w!.label, w!.from - b.start, w!.to - b.start]).toEqual(['hang (until the worker exited)', 1000, 1600]);
@@ -93,16 +93,16 @@ describe('windows', () => {
 
   it('closes recycle windows at RecycleCompleted or RecycleOverlapFailed and measures their union', () => {
     const b = new RunBuilder(10_000)
-      .event(1000, 'RecycleStarted', { pool: 'app', recycleId: 1, reason: 'Time', pid: 1 })
-      .event(1200, 'RecycleStarted', { pool: 'app', recycleId: 2, reason: 'Time', pid: 2 })
-      .event(1400, 'RecycleCompleted', { pool: 'app', recycleId: 1 })
-      .event(1600, 'RecycleOverlapFailed', { pool: 'app', recycleId: 2 })
-      .event(9000, 'RecycleStarted', { pool: 'app', recycleId: 3, reason: 'Memory', pid: 3 });
+      .event(1000, 'RecycleStarted', { pool: 'app', recycleId: 1, reason: 'time', pid: 1 })
+      .event(1200, 'RecycleStarted', { pool: 'app', recycleId: 2, reason: 'time', pid: 2 })
+      .event(1400, 'RecycleCompleted', { pool: 'app', recycleId: 1, reason: 'time' })
+      .event(1600, 'RecycleOverlapFailed', { pool: 'app', recycleId: 2, reason: 'time', pid: 2 })
+      .event(9000, 'RecycleStarted', { pool: 'app', recycleId: 3, reason: 'memory', pid: 3 });
     const w = recycleWindows(b.events, b.at(10_000));
     expect(w.map((x) => [x.from - b.start, x.to - b.start, x.open, x.label])).toEqual([
-      [1000, 1400, false, 'recycle #1 Time'],
-      [1200, 1600, false, 'recycle #2 Time (overlap failed)'],
-      [9000, 10_000, true, 'recycle #3 Memory'],
+      [1000, 1400, false, 'recycle #1 time'],
+      [1200, 1600, false, 'recycle #2 time (overlap failed)'],
+      [9000, 10_000, true, 'recycle #3 memory'],
     ]);
     expect(unionLength(w)).toBe(600 + 1000);
   });
@@ -115,7 +115,7 @@ describe('recycle rows', () => {
     const rows = recycleRows(run.history, run.events, run.start, run.end);
     expect(rows).toHaveLength(3);
     const r = rows[0]!;
-    expect(r).toMatchObject({ recycleId: 1, reason: 'OnDemand', overlapped: true, oldPid: 100, newPid: 101, startMs: 2000, newStartingMs: 2005, newReadyMs: 2250, oldExitMs: 2300 });
+    expect(r).toMatchObject({ recycleId: 1, reason: 'admin', overlapped: true, oldPid: 100, newPid: 101, startMs: 2000, newStartingMs: 2005, newReadyMs: 2250, oldExitMs: 2300 });
     expect(r).toMatchObject({ durationMs: 300, overlapMs: 295, drainMs: 50, failures: 0, outcome: 'completed' });
     // 4 connections × one request per 20 ms over the 300 ms window, both ends included.
     expect(r.requests).toBe(60);
@@ -135,11 +135,11 @@ describe('recycle rows', () => {
 describe('eventLines', () => {
   it('labels notable events and marks, and merges bursts of the same event', () => {
     const b = new RunBuilder(5000)
-      .event(1000, 'WorkerCrashed', { pool: 'app', pid: 3, reason: 'crash' })
+      .crash(1000, 'app', 3, 3)
       .event(2000, 'QueueFull', { pool: 'app' })
       .event(2100, 'QueueFull', { pool: 'app' })
       .event(2200, 'QueueFull', { pool: 'app' })
-      .event(3000, 'PoolStopped', { pool: 'app', reason: 'RapidFail' })
+      .event(3000, 'PoolStopped', { pool: 'app', reason: 'rapid-fail' })
       .event(3500, 'WorkerReady', { pool: 'app', pid: 4 })
       .mark(500, 'recycle-requested', { pool: 'app' });
     const lines = eventLines(b.events, b.history.filter((r) => r.kind === 'mark') as never, b.start, 5000);
@@ -147,7 +147,7 @@ describe('eventLines', () => {
       [0.5, 'admin', 'recycle-requested'],
       [1, 'crash', 'WorkerCrashed'],
       [2, 'pool', 'QueueFull ×3'],
-      [3, 'pool', 'PoolStopped (RapidFail)'],
+      [3, 'pool', 'PoolStopped (rapid-fail)'],
     ]);
     expect(lines[1]!.detail).toContain('pid=3');
   });

@@ -3,7 +3,7 @@
 // checks and the recycle table. Pure (no I/O) so every number the page shows is unit-tested; the page only draws.
 // Times on the page are seconds since the workload start.
 import type { RequestRecord, MarkRecord } from '../history/types';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 import type { Validity } from '../checkers';
 import type { RunStats } from '../results/stats';
 import { percentile } from '../results/stats';
@@ -130,7 +130,7 @@ export function timeline(requests: RequestRecord[], start: number, spanMs: numbe
 const EXIT_TYPES = new Set(['WorkerExited', 'WorkerCrashed', 'WorkerOrphaned']);
 
 /** Workers alive per pool: a worker counts from WorkerReady until it exits (or is orphaned out of the pool). */
-export function workersAlive(events: W3Event[], start: number, spanMs: number): WorkerSeries {
+export function workersAlive(events: LabEvent[], start: number, spanMs: number): WorkerSeries {
   const sorted = [...events].filter((e) => e.pool !== undefined && e.pid !== undefined).sort((a, b) => a.t - b.t);
   const pools = [...new Set(sorted.filter((e) => e.type === 'WorkerReady').map((e) => e.pool!))].sort();
   const alive = new Map(pools.map((p) => [p, new Set<number>()]));
@@ -176,7 +176,7 @@ const LINE_MARKS: Partial<Record<string, EventLine['kind']>> = {
   'run-error': 'fault',
 };
 
-function describe(rec: Record<string, unknown>, skip: string[]): string {
+function describe(rec: object, skip: string[]): string {
   return Object.entries(rec)
     .filter(([k, v]) => !skip.includes(k) && v !== undefined && v !== null)
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
@@ -187,7 +187,7 @@ function describe(rec: Record<string, unknown>, skip: string[]): string {
  * Vertical lines for notable events and harness marks. Repeats of one event type in one pool within `mergeMs`
  * (QueueFull fires per rejected request) become one line with a count, so the chart stays readable.
  */
-export function eventLines(events: W3Event[], marks: MarkRecord[], start: number, spanMs: number, mergeMs = 250): EventLine[] {
+export function eventLines(events: LabEvent[], marks: MarkRecord[], start: number, spanMs: number, mergeMs = 250): EventLine[] {
   const out: (EventLine & { key: string; count: number; at: number })[] = [];
   const inRange = (t: number): boolean => t >= start && t <= start + spanMs;
   for (const e of [...events].sort((a, b) => a.t - b.t)) {
@@ -200,7 +200,8 @@ export function eventLines(events: W3Event[], marks: MarkRecord[], start: number
       prev.label = `${e.type} ×${prev.count}`;
       continue;
     }
-    const label = e.reason && e.type !== 'WorkerCrashed' ? `${e.type} (${e.reason})` : e.type;
+    const reason = 'reason' in e && typeof e.reason === 'string' ? e.reason : undefined;
+    const label = reason ? `${e.type} (${reason})` : e.type;
     out.push({ t: round((e.t - start) / 1000), kind, label, detail: describe(e, ['t']), key, count: 1, at: e.t });
   }
   for (const m of marks) {

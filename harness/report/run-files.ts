@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readHistory } from '../history/writer';
 import type { HistoryRecord, MarkRecord } from '../history/types';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import { readLabEvent, type LabEvent } from '../events';
 import type { CheckResult, Validity } from '../checkers';
 import type { RunStats } from '../results/stats';
 
@@ -39,7 +39,9 @@ export interface LoadedRun {
   dir: string;
   info: StoredRunInfo;
   history: HistoryRecord[];
-  events: W3Event[];
+  events: LabEvent[];
+  /** events.jsonl lines that are not lab events (e.g. a folder written before the vocabulary): skipped, said here. */
+  eventProblems: string[];
   results: StoredResults | null;
   summaryMd: string | null;
   /** Workload start and end (epoch ms), as the runner defined them for the checkers. */
@@ -68,18 +70,26 @@ function readJson<T>(file: string): T | null {
   }
 }
 
-/** events.jsonl; like the history, a last line cut short by a crash is dropped. */
-export function readEvents(file: string): W3Event[] {
+/**
+ * events.jsonl; like the history, a last line cut short by a crash is dropped. A line that is JSON but not a lab
+ * event is skipped and reported in `problems` (the checks then run without it, and say what they lack).
+ */
+export function readEvents(file: string, problems: string[] = []): LabEvent[] {
   if (!fs.existsSync(file)) return [];
   const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const out: W3Event[] = [];
+  const out: LabEvent[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    let raw: unknown;
     try {
-      out.push(JSON.parse(line) as W3Event);
+      raw = JSON.parse(line);
     } catch (err) {
       if (i !== lines.length - 1) throw new RunFolderError(`${file}:${i + 1}: not a JSON event`, { cause: err });
+      return;
     }
+    const read = readLabEvent(raw);
+    if (read.ok) out.push(read.event);
+    else problems.push(`${file}:${i + 1}: not a lab event (${read.reason})`);
   });
   return out;
 }
@@ -117,11 +127,13 @@ export function loadRun(dir: string): LoadedRun {
   } catch (err) {
     throw new RunFolderError(`${historyFile}: ${(err as Error).message}`, { cause: err });
   }
-  const events = readEvents(path.join(abs, 'events.jsonl'));
+  const eventProblems: string[] = [];
+  const events = readEvents(path.join(abs, 'events.jsonl'), eventProblems);
   const results = readJson<StoredResults>(path.join(abs, 'results.json'));
   const summaryFile = path.join(abs, 'summary.md');
   const summaryMd = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : null;
   const startedAt = info.startedAt ? Date.parse(info.startedAt) : NaN;
   const { start, end } = workloadWindow(history, Number.isFinite(startedAt) ? startedAt : 0);
-  return { dir: abs, info: { ...info, scenario: String(info.scenario ?? path.basename(path.dirname(abs))), target: String(info.target ?? '?') }, history, events, results, summaryMd, start, end };
+  const named = { ...info, scenario: String(info.scenario ?? path.basename(path.dirname(abs))), target: String(info.target ?? '?') };
+  return { dir: abs, info: named, history, events, eventProblems, results, summaryMd, start, end };
 }

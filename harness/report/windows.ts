@@ -2,7 +2,7 @@
 // to its fault-healed mark; signals other than SIGSTOP are instants) and recycle windows (RecycleStarted up to
 // RecycleCompleted or RecycleOverlapFailed of the same recycle id). Pure; times are epoch ms.
 import type { HistoryRecord, MarkRecord } from '../history/types';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 import { faultKindOf } from '../checkers/shared';
 
 export interface TimeWindow {
@@ -32,7 +32,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * Fault windows from the marks. With `events`, a fault on one worker also ends when that worker's process exits
  * (the harness only heals at the end of the run, but a fault dies with its process).
  */
-export function faultWindows(history: HistoryRecord[], end: number, events: W3Event[] = [], defaultWidthMs = DEFAULT_FAULT_WIDTH_MS): TimeWindow[] {
+export function faultWindows(history: HistoryRecord[], end: number, events: LabEvent[] = [], defaultWidthMs = DEFAULT_FAULT_WIDTH_MS): TimeWindow[] {
   const marks = marksIn(history);
   const exitOf = (pid: number, after: number): number | undefined =>
     events.filter((e) => (e.type === 'WorkerExited' || e.type === 'WorkerCrashed') && e.pid === pid && e.t >= after).sort((a, b) => a.t - b.t)[0]?.t;
@@ -70,7 +70,7 @@ export function faultWindows(history: HistoryRecord[], end: number, events: W3Ev
   return out;
 }
 
-export function recycleWindows(events: W3Event[], end: number): TimeWindow[] {
+export function recycleWindows(events: LabEvent[], end: number): TimeWindow[] {
   const sorted = [...events].sort((a, b) => a.t - b.t);
   const out: TimeWindow[] = [];
   for (const s of sorted) {

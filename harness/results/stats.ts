@@ -1,7 +1,7 @@
 // Run statistics for results.json, summary.md and the CLI table: request outcomes, connection closes and the key
 // timings taken from the target's events (recycle durations, detection latencies, replacement start times).
 import type { HistoryRecord, RequestRecord, SocketRecord } from '../history/types';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent, LabEventOf } from '../events';
 
 export interface RunStats {
   requests: number;
@@ -39,7 +39,7 @@ export function summarize(values: number[]): Summary {
   return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s.length ? s[s.length - 1]! : null };
 }
 
-export function computeStats(history: HistoryRecord[], events: W3Event[], start: number, end: number): RunStats {
+export function computeStats(history: HistoryRecord[], events: LabEvent[], start: number, end: number): RunStats {
   const reqs = history.filter((r): r is RequestRecord => r.kind === 'request');
   const socks = history.filter((r): r is SocketRecord => r.kind === 'socket');
   const byError: Record<string, number> = {};
@@ -58,8 +58,7 @@ export function computeStats(history: HistoryRecord[], events: W3Event[], start:
     if (r.status !== undefined) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   }
   lat.sort((a, b) => a - b);
-  const num = (e: W3Event, k: string): number | undefined => (typeof e[k] === 'number' ? (e[k] as number) : undefined);
-  const completed = events.filter((e) => e.type === 'RecycleCompleted');
+  const completed = events.filter((e): e is LabEventOf<'RecycleCompleted'> => e.type === 'RecycleCompleted');
   const count = (t: string): number => events.filter((e) => e.type === t).length;
   return {
     requests: reqs.length,
@@ -74,12 +73,14 @@ export function computeStats(history: HistoryRecord[], events: W3Event[], start:
     latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.length ? lat[lat.length - 1]! : null },
     recycles: {
       count: completed.length,
-      durationMs: summarize(completed.map((e) => num(e, 'durationMs')).filter((v): v is number => v !== undefined)),
-      readyMs: summarize(completed.map((e) => num(e, 'readyMs')).filter((v): v is number => v !== undefined)),
+      durationMs: summarize(completed.map((e) => e.durationMs).filter((v): v is number => typeof v === 'number')),
+      readyMs: summarize(completed.map((e) => e.readyMs).filter((v): v is number => typeof v === 'number')),
     },
     crashes: count('WorkerCrashed'),
-    workerReadyMs: summarize(events.filter((e) => e.type === 'WorkerReady').map((e) => num(e, 'startupMs')).filter((v): v is number => v !== undefined)),
+    workerReadyMs: summarize(
+      events.flatMap((e) => (e.type === 'WorkerReady' && e.startupMs !== undefined ? [e.startupMs] : [])),
+    ),
     detections: { pingFailed: count('PingFailed'), stalled: count('RequestStalled'), startupTimeouts: count('StartupTimeout'), shutdownTimeouts: count('ShutdownTimeout') },
-    poolStops: events.filter((e) => e.type === 'PoolStopped').map((e) => ({ pool: e.pool, reason: e.reason, t: e.t - start })),
+    poolStops: events.flatMap((e) => (e.type === 'PoolStopped' ? [{ pool: e.pool, reason: e.reason, t: e.t - start }] : [])),
   };
 }

@@ -3,13 +3,13 @@ import { FaultSchedule } from './fault-schedule';
 import { parseScenario } from '../scenarios/load-scenario';
 import { seededRandom } from '../../faults';
 import type { StartedTarget, WorkerInfo } from '../targets/types';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import { labEvent, type LabEvent } from '../events';
 
 const log = pino({ level: 'silent' });
 
 function fakeTarget(opts: { failInject?: boolean } = {}) {
   const calls: string[] = [];
-  const events: W3Event[] = [];
+  const events: LabEvent[] = [];
   const workers: WorkerInfo[] = [
     { pool: 'app', id: 1, pid: 101, state: 'Ready' },
     { pool: 'app', id: 2, pid: 102, state: 'Ready' },
@@ -58,7 +58,7 @@ describe('FaultSchedule', () => {
     s.start();
     await until(() => calls.filter((c) => c === 'recycle other').length === 3 && calls.includes('recycle app'));
     expect(calls).not.toContain('start app');
-    events.push({ t: Date.now(), type: 'PoolStopped', pool: 'app', reason: 'RapidFail' });
+    events.push(labEvent('PoolStopped', { t: Date.now(), source: 'w3', pool: 'app', reason: 'rapid-fail' }));
     await until(() => calls.includes('start app'));
     await s.stop();
     expect(calls.filter((c) => c === 'recycle other')).toHaveLength(3);

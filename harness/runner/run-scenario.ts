@@ -24,7 +24,7 @@ import { renderSummary } from '../results/summary';
 import { writeRunReports } from '../report/commands';
 import type { Scenario, WorkloadPhase } from '../scenarios/schema';
 import type { Logger } from '../../targets/w3/util/logger';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -87,7 +87,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const mark = (name: string, extra: Record<string, unknown> = {}): void => history.append({ kind: 'mark', t: Date.now(), name, ...extra });
   const token = crypto.randomBytes(16).toString('hex');
   let started: StartedTarget | null = null;
-  let events: W3Event[] = [];
+  let events: LabEvent[] = [];
   let start = began;
   let end = began;
   let error: string | undefined;

@@ -6,9 +6,8 @@
 // container-level controls (kill with a signal, pause/unpause, restart, OOM kill under a memory quota).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { W3Event } from '../../targets/w3/events/event-types';
 import { FaultError } from '../../faults/errors';
-import { oomKillEvent, oomKillWorker, restartContainer, signalProcessInContainer } from '../../faults/container';
+import { oomKillWorker, restartContainer, signalProcessInContainer } from '../../faults/container';
 import {
   ContainerRuntime,
   ensureAppImage,
@@ -21,7 +20,7 @@ import {
   type StartedContainerHandle,
 } from '../runtimes';
 import { TargetError } from './errors';
-import { EventLog } from './event-log';
+import { EventLog, type TargetLogEvent } from './event-log';
 import type { ContainerControls, TargetHost } from './target-host';
 import type { OomKill, TargetContext } from './types';
 
@@ -119,11 +118,11 @@ export class ContainerHost implements TargetHost, ContainerControls {
     private readonly memoryLimitGiB?: number,
   ) {}
 
-  events(): W3Event[] {
+  events(): TargetLogEvent[] {
     return this.log.events();
   }
 
-  waitForEvent(pred: (e: W3Event) => boolean, timeoutMs: number, what: string, from = 0): Promise<W3Event> {
+  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from = 0): Promise<TargetLogEvent> {
     const failure = (message: string): TargetError => {
       const tail = this.handle.logLines().slice(-30).join('\n');
       return new TargetError('LAB_ERR_TARGET_START', `${this.name} (container ${this.handle.name}): ${message}; log ${this.logFile} ends with:\n${tail}`);
@@ -221,14 +220,13 @@ export class ContainerHost implements TargetHost, ContainerControls {
       throw new TargetError('LAB_ERR_FAULT', `${this.name}: an OOM kill needs a memory quota (target setting memoryLimitGiB)`);
     }
     const obs = await oomKillWorker(this.handle, { workerPid: worker.pid, injectLeak, timeoutMs });
-    // The run's record of the kill: an event beside the target's own (the target cannot tell an OOM kill apart).
-    this.log.record({ ...oomKillEvent(obs), source: 'lab' } as unknown as W3Event);
     return {
       pid: obs.workerPid,
       ...(typeof obs.crashed.workerId === 'number' ? { workerId: obs.crashed.workerId } : {}),
       ...(typeof obs.replacement.pid === 'number' ? { replacementPid: obs.replacement.pid } : {}),
       oomKillCount: obs.countersAfter.oomKill,
       cgroup: obs.countersAfter.source,
+      kernelOomKill: obs.kernelOomKill,
       injectedAt: obs.injectedAt,
       crashedAt: obs.crashedAt,
       replacedAt: obs.replacedAt,

@@ -90,7 +90,7 @@ describeWithDocker('w3 target in a container', () => {
     const from = t.events!().length;
     await t.signal!(w!.pid, 'SIGKILL');
     const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
-    expect(crashed.signal).toBe('SIGKILL');
+    expect(crashed.type === 'WorkerCrashed' && crashed.signal).toBe('SIGKILL');
     const refused = await t.signal!(424_242, 'SIGKILL').catch((e: unknown) => e);
     expect(isTargetError(refused, 'LAB_ERR_TARGET_CONTROL')).toBe(true);
     await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);

@@ -3,15 +3,23 @@
 // turned into events, kept in arrival order, and can be waited for with a deadline. Once the source has ended (the
 // process exited, the container was removed), pending and later waits fail at once with the source's reason.
 // The worker PIDs the target reported (WorkerStarting) are remembered: only those may be signalled.
-import type { W3Event } from '../../targets/w3/events/event-types';
+// These are the target's own events, in its own words; the target's adapter maps them into the lab's vocabulary
+// (harness/events) for everything downstream.
+
+/** One event as a target logged it: a type, a time, and whatever fields that target gives it. */
+export interface TargetLogEvent {
+  t: number;
+  type: string;
+  [field: string]: unknown;
+}
 
 /** The event in one output line, or null for any other line (a worker's own output interleaved with ours). */
-export function eventFromLine(raw: string): W3Event | null {
+export function eventFromLine(raw: string): TargetLogEvent | null {
   const line = raw.trim();
   if (!line.startsWith('{') || !line.includes('"event"')) return null;
-  let parsed: { event?: W3Event };
+  let parsed: { event?: TargetLogEvent };
   try {
-    parsed = JSON.parse(line) as { event?: W3Event };
+    parsed = JSON.parse(line) as { event?: TargetLogEvent };
   } catch {
     return null;
   }
@@ -20,15 +28,15 @@ export function eventFromLine(raw: string): W3Event | null {
 }
 
 export class EventLog {
-  private readonly seen: W3Event[] = [];
+  private readonly seen: TargetLogEvent[] = [];
   private readonly waiters = new Set<() => void>();
   private readonly workers = new Set<number>();
   private ended: ((what: string) => Error) | null = null;
 
   /** @param onRecord sees each event as it is recorded (e.g. to follow live workers). */
-  constructor(private readonly onRecord?: (e: W3Event) => void) {}
+  constructor(private readonly onRecord?: (e: TargetLogEvent) => void) {}
 
-  record(e: W3Event): void {
+  record(e: TargetLogEvent): void {
     this.seen.push(e);
     if (e.type === 'WorkerStarting' && typeof e.pid === 'number') this.workers.add(e.pid);
     this.onRecord?.(e);
@@ -42,7 +50,7 @@ export class EventLog {
   }
 
   /** Every event so far, in arrival order (a copy). */
-  events(): W3Event[] {
+  events(): TargetLogEvent[] {
     return this.seen.slice();
   }
 
@@ -62,7 +70,7 @@ export class EventLog {
   }
 
   /** Resolves with the first event (from index `from` on) matching pred; rejects on timeout or when the source ends. */
-  waitFor(pred: (e: W3Event) => boolean, timeoutMs: number, what: string, onTimeout: (message: string) => Error, from = 0): Promise<W3Event> {
+  waitFor(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, onTimeout: (message: string) => Error, from = 0): Promise<TargetLogEvent> {
     return new Promise((resolve, reject) => {
       let scanned = from;
       const check = (): void => {

@@ -24,7 +24,7 @@ describe('EventProcess', () => {
       expect(started['listen']).toEqual({ host: '127.0.0.1', port: 1 });
       const types = p.events().map((e) => e.type);
       expect(types).toEqual(['WorkerStarting', 'HostStarted']);
-      const workerPid = p.events()[0]!.pid!;
+      const workerPid = p.events()[0]!['pid'] as number;
       expect(p.owns(workerPid)).toBe(true);
       expect(p.owns(p.pid)).toBe(true);
       expect(p.owns(1)).toBe(false);
@@ -36,7 +36,7 @@ describe('EventProcess', () => {
   it('stop() escalates to SIGKILL after the grace period and kills the worker the host left behind', async () => {
     const p = start();
     await p.waitForEvent((e) => e.type === 'HostStarted', 5000, 'HostStarted');
-    const pids = [p.pid, p.events()[0]!.pid!];
+    const pids = [p.pid, p.events()[0]!['pid'] as number];
     const t0 = Date.now();
     await Promise.all([p.stop(300), p.stop(300)]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
@@ -48,7 +48,7 @@ describe('EventProcess', () => {
   it('kill() cuts a stop() short', async () => {
     const p = start();
     await p.waitForEvent((e) => e.type === 'HostStarted', 5000, 'HostStarted');
-    const pids = [p.pid, p.events()[0]!.pid!];
+    const pids = [p.pid, p.events()[0]!['pid'] as number];
     const t0 = Date.now();
     const stopping = p.stop(30_000);
     await p.kill();

@@ -10,9 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
-import type { W3Event } from '../../targets/w3/events/event-types';
 import { TargetError } from './errors';
-import { EventLog } from './event-log';
+import { EventLog, type TargetLogEvent } from './event-log';
 import { descendants, killRefs, refOf, waitGone, type ProcessRef } from './process-tree';
 
 const TAIL_CHARS = 6000;
@@ -89,14 +88,14 @@ export class EventProcess {
     }
   }
 
-  private followWorkers(e: W3Event): void {
+  private followWorkers(e: TargetLogEvent): void {
     if (typeof e.pid !== 'number' || e.pid === this.pid) return;
     if (e.type === 'WorkerStarting') this.liveWorkers.set(e.pid, refOf(e.pid));
     else if (GONE_EVENTS.has(e.type)) this.liveWorkers.delete(e.pid);
   }
 
   /** Every event seen so far, in arrival order (a copy). */
-  events(): W3Event[] {
+  events(): TargetLogEvent[] {
     return this.log.events();
   }
 
@@ -115,7 +114,7 @@ export class EventProcess {
   }
 
   /** Resolves with the first event (from index `from` on) matching pred; rejects on timeout or exit. */
-  waitForEvent(pred: (e: W3Event) => boolean, timeoutMs: number, what: string, from = 0): Promise<W3Event> {
+  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from = 0): Promise<TargetLogEvent> {
     return this.log.waitFor(pred, timeoutMs, what, (message) => this.failure(`${this.o.name}: ${message}`), from);
   }
 

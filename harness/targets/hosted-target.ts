@@ -1,9 +1,12 @@
 // What every started target shares whatever its runtime (target-host.ts): events, signals by the PIDs the target
 // reports, stop/kill, the exit-time last resort, and — only when the host is a container — the container-level
 // capabilities (CanControlContainer, CanOomKill). A process target simply lacks those properties, so a scenario step
-// that needs one gets the runner's capability error.
-import type { W3Event } from '../../targets/w3/events/event-types';
+// that needs one gets the runner's capability error. Events: the host collects the target's own; each adapter
+// maps them into the lab's vocabulary (mapEvent), once each, in arrival order; what the lab itself proved (a kernel
+// OOM kill) is added with source "lab".
+import { labEvent, type LabEvent } from '../events';
 import type { WorkerFaultSpec } from '../../faults/spec';
+import type { TargetLogEvent } from './event-log';
 import { TargetError } from './errors';
 import type { TargetHost } from './target-host';
 import type { Endpoint, OomKill, StartedTarget, WorkerInfo } from './types';
@@ -17,6 +20,8 @@ export abstract class HostedTarget implements StartedTarget {
   readonly containerUnpause?: () => Promise<void>;
   readonly containerRestart?: () => Promise<{ durationMs: number }>;
   readonly oomKillWorker?: (worker: WorkerInfo, leak: WorkerFaultSpec, opts?: { timeoutMs?: number }) => Promise<OomKill>;
+  private readonly mapped: LabEvent[] = [];
+  private rawSeen = 0;
 
   constructor(
     protected readonly host: TargetHost,
@@ -35,7 +40,10 @@ export abstract class HostedTarget implements StartedTarget {
         if (leak.kind !== 'leak') throw new TargetError('LAB_ERR_FAULT', `an OOM kill needs a leak fault, not "${leak.kind}"`);
         const inject = this.injectFault;
         if (!inject) throw new TargetError('LAB_ERR_FAULT', `${this.name} cannot inject a leak into a worker`);
-        return c.oomKill(worker, () => inject.call(this, worker, leak), opts?.timeoutMs);
+        return c.oomKill(worker, () => inject.call(this, worker, leak), opts?.timeoutMs).then((kill) => {
+          if (kill.kernelOomKill) this.recordOomKill(worker, kill);
+          return kill;
+        });
       };
     }
   }
@@ -47,8 +55,33 @@ export abstract class HostedTarget implements StartedTarget {
     await this.host.signal(pid, signal);
   }
 
-  events(): W3Event[] {
-    return this.host.events();
+  /** The adapter's mapping of one of the target's own events into the lab vocabulary (null: no word for it). */
+  protected abstract mapEvent(raw: TargetLogEvent): LabEvent | null;
+
+  /** Every event so far in the lab's vocabulary, in arrival order (each raw event is mapped once). */
+  events(): LabEvent[] {
+    const raw = this.host.events();
+    for (; this.rawSeen < raw.length; this.rawSeen++) {
+      const e = this.mapEvent(raw[this.rawSeen]!);
+      if (e) this.mapped.push(e);
+    }
+    return this.mapped.slice();
+  }
+
+  private recordOomKill(worker: WorkerInfo, kill: OomKill): void {
+    this.events(); // the target's events up to now come first
+    this.mapped.push(
+      labEvent('WorkerOomKilled', {
+        t: kill.crashedAt,
+        source: 'lab',
+        pool: worker.pool,
+        pid: kill.pid,
+        workerId: kill.workerId,
+        oomKillCount: kill.oomKillCount,
+        cgroup: kill.cgroup,
+        replacementPid: kill.replacementPid,
+      }),
+    );
   }
 
   stop(): Promise<void> {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { workerFaultSpec } from '../../faults/spec';
+import { readLabEvent } from '../events';
 import { appModule, createNodeClusterTarget, parseNodeClusterSettings } from './node-cluster-target';
 import { labPaths } from './repo-paths';
 import type { StartedTarget, TargetContext } from './types';
@@ -41,7 +42,7 @@ describe('node-cluster target', () => {
     const from = t.events!().length;
     await t.signal!(w!.pid, 'SIGKILL');
     const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 10_000, from);
-    expect(crashed).toMatchObject({ pool: 'app', signal: 'SIGKILL', reason: 'crash' });
+    expect(crashed).toMatchObject({ pool: 'app', signal: 'SIGKILL', duringStartup: false });
     await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'the replacement', 10_000, from);
     expect(await t.workers!()).toHaveLength(2);
   });
@@ -83,9 +84,17 @@ describe('node-cluster target', () => {
     await t.setStartupFault!('app', { kind: 'startup', mode: 'crash', count: 1 });
     const from = t.events!().length;
     await t.signal!(w!.pid, 'SIGKILL');
-    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.reason === 'startup-crash', 'a startup crash', 10_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.duringStartup, 'a startup crash', 10_000, from);
     await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a healthy fork after it', 10_000, from);
     await t.setStartupFault!('app', null);
+  });
+
+  it('maps every event the primary emitted into the lab vocabulary', () => {
+    const events = t.events!();
+    for (const e of events) expect({ type: e.type, read: readLabEvent(e) }).toMatchObject({ read: { ok: true } });
+    expect(events.every((e) => e.source === 'node-cluster')).toBe(true);
+    expect(events.find((e) => e.type === 'RecycleStarted')).toMatchObject({ reason: 'admin' });
+    expect(events.find((e) => e.type === 'WorkerCrashed')).toMatchObject({ signal: 'SIGKILL', duringStartup: false });
   });
 
   it('rejects a fault for a pid it does not have, and other pools', async () => {

@@ -10,7 +10,10 @@ import fs from 'node:fs';
 import type { StartupFaultSpec, WorkerFaultSpec } from '../../faults/spec';
 import { errorText } from './control-client';
 import { TargetError } from './errors';
+import type { TargetLogEvent } from './event-log';
 import { HostedTarget } from './hosted-target';
+import { labEventFromNodeCluster } from './node-cluster-events';
+import type { LabEvent } from '../events';
 import { launchClusterContainer, launchClusterProcess, type ControlTransport, type LaunchedCluster } from './node-cluster-launch';
 import { parseNodeClusterSettings } from './node-cluster-settings';
 import type { StartedTarget, Target, TargetContext, WorkerInfo } from './types';
@@ -47,6 +50,10 @@ class StartedNodeCluster extends HostedTarget {
   ) {
     super(up.host, up.endpoint, CLUSTER_STOP_GRACE_MS);
     this.control = up.control;
+  }
+
+  protected mapEvent(raw: TargetLogEvent): LabEvent | null {
+    return labEventFromNodeCluster(raw);
   }
 
   private checkPool(pool: string | undefined): void {

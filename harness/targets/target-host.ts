@@ -2,9 +2,9 @@
 // adapter (w3, node-cluster) is written once for both runtimes: where its events come from, how a PID of it is
 // signalled, how it is stopped, and (containers only) the container-level controls. The process side is here; the
 // container side is container-host.ts.
-import type { W3Event } from '../../targets/w3/events/event-types';
 import { sendSignal } from '../../faults/process/signals';
 import type { EventProcess } from './event-process';
+import type { TargetLogEvent } from './event-log';
 import { TargetError } from './errors';
 import type { CanControlContainer, OomKill, RuntimeKind } from './types';
 
@@ -18,9 +18,9 @@ export interface TargetHost {
   readonly runtime: RuntimeKind;
   /** Main process PID on this machine (process runtime only: a container's PIDs are its own). */
   readonly pid?: number;
-  events(): W3Event[];
+  events(): TargetLogEvent[];
   /** First event (from index `from`) matching pred; rejects on timeout or when the program ended, with its output. */
-  waitForEvent(pred: (e: W3Event) => boolean, timeoutMs: number, what: string, from?: number): Promise<W3Event>;
+  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from?: number): Promise<TargetLogEvent>;
   /** Signals the main program or a worker it reported, by the PID the target reports. */
   signal(pid: number, signal: NodeJS.Signals): Promise<void>;
   /** Graceful (SIGTERM, SIGKILL after graceMs); leaves nothing behind; idempotent. */
@@ -46,11 +46,11 @@ export class ProcessHost implements TargetHost {
     this.pid = proc.pid;
   }
 
-  events(): W3Event[] {
+  events(): TargetLogEvent[] {
     return this.proc.events();
   }
 
-  waitForEvent(pred: (e: W3Event) => boolean, timeoutMs: number, what: string, from = 0): Promise<W3Event> {
+  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from = 0): Promise<TargetLogEvent> {
     return this.proc.waitForEvent(pred, timeoutMs, what, from);
   }
 

@@ -1,7 +1,7 @@
 // The Target protocol: how the lab brings a server system up and what it may ask of it. Capabilities are optional
 // and separate (like Jepsen's Kill / Pause protocols): a checker or fault that needs one asks for it and the run
 // reports "unknown" or a clear error when the target lacks it. Harness code depends on these types only.
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 import type { WorkerFaultSpec, StartupFaultSpec } from '../../faults/spec';
 import type { Capability } from './capabilities';
 
@@ -85,6 +85,8 @@ export interface OomKill {
   replacementPid?: number;
   /** The memory cgroup's oom_kill counter after the kill. */
   oomKillCount: number;
+  /** Proven a kernel OOM kill: the counter went up, the worker died of SIGKILL, and nobody else sent one. */
+  kernelOomKill?: boolean;
   cgroup: string;
   /** Epoch ms: leak injected, crash seen, replacement ready. */
   injectedAt: number;
@@ -94,16 +96,20 @@ export interface OomKill {
 
 /**
  * Capability (container runtime with a memory quota): leaks memory in one worker until the kernel OOM-kills it, and
- * resolves once the manager has replaced it. The kill is recorded as a WorkerOomKilled event (source "lab").
+ * resolves once the manager has replaced it. A proven kill is recorded as a WorkerOomKilled event (source "lab").
  */
 export interface CanOomKill {
   oomKillWorker(worker: WorkerInfo, leak: WorkerFaultSpec, opts?: { timeoutMs?: number }): Promise<OomKill>;
 }
 
-/** Capability: the target's own event stream (w3's /events; peers emit what they observe). */
+/**
+ * Capability: the target's events in the lab's vocabulary (harness/events). The adapter maps what the target
+ * reports (w3's event log, a peer's own output, process observation) into LabEvents; nothing downstream sees the
+ * target's own event names.
+ */
 export interface HasEvents {
-  /** All events so far (the runner polls/streams them into events.jsonl). */
-  events(): W3Event[];
+  /** All events so far, in arrival order (the runner streams them into events.jsonl). */
+  events(): LabEvent[];
 }
 
 export interface StartedTarget

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { workerFaultSpec } from '../../faults/spec';
+import { readLabEvent } from '../events';
 import { createW3Target } from './w3-target';
 import { isTargetError } from './errors';
 import type { StartedTarget, TargetContext } from './types';
@@ -45,7 +46,7 @@ describe('w3 target', () => {
     const from = t.events!().length;
     await t.recycle!('app');
     const done = await waitForEvent(t, (e) => e.type === 'RecycleCompleted', 'RecycleCompleted', 15_000, from);
-    expect(done['oldPid']).toBe(before!.pid);
+    expect(done.type === 'RecycleCompleted' && done.oldPid).toBe(before!.pid);
     const after = await t.workers!('app');
     expect(after.map((w) => w.pid)).not.toContain(before!.pid);
   });
@@ -58,6 +59,17 @@ describe('w3 target', () => {
     await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);
     expect(alive(w!.pid)).toBe(false);
     expect((await get(t.endpoint.url + '/')).status).toBe(200);
+  });
+
+  it('maps every event w3 really emitted into the lab vocabulary (admin recycles are "admin", crashes say how)', () => {
+    const events = t.events!();
+    for (const e of events) expect({ type: e.type, read: readLabEvent(e) }).toMatchObject({ read: { ok: true } });
+    expect(events.every((e) => e.source === 'w3')).toBe(true);
+    const recycle = events.find((e) => e.type === 'RecycleStarted');
+    expect(recycle).toMatchObject({ reason: 'admin', overlapped: true });
+    const crash = events.find((e) => e.type === 'WorkerCrashed');
+    expect(crash).toMatchObject({ duringStartup: false });
+    expect(crash && 'exitCode' in crash && (crash.exitCode !== null || crash.signal !== null)).toBe(true);
   });
 
   it('rejects a bad fault spec with LAB_ERR_FAULT, and asking for an unknown pool', async () => {

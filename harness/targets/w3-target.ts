@@ -7,7 +7,11 @@
 import fs from 'node:fs';
 import type { StartupFaultSpec, WorkerFaultSpec } from '../../faults/spec';
 import { TargetError } from './errors';
+import type { TargetLogEvent } from './event-log';
 import { HostedTarget } from './hosted-target';
+import { labEventFromW3 } from './w3-events';
+import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 import { parseW3Settings } from './w3-config';
 import { launchW3Container, launchW3Process, W3_START_TIMEOUT_MS, type AdminTransport, type LaunchedW3 } from './w3-launch';
 import type { StartedTarget, Target, TargetContext, WorkerInfo } from './types';
@@ -62,6 +66,10 @@ class StartedW3 extends HostedTarget {
     super(up.host, up.endpoint, W3_STOP_GRACE_MS);
     this.admin = up.admin;
     this.cleanup = up.cleanup;
+  }
+
+  protected mapEvent(raw: TargetLogEvent): LabEvent | null {
+    return labEventFromW3(raw as W3Event);
   }
 
   private async call<T>(method: string, route: string, body?: unknown, code: 'LAB_ERR_TARGET_CONTROL' | 'LAB_ERR_FAULT' = 'LAB_ERR_TARGET_CONTROL'): Promise<T> {

@@ -1,6 +1,10 @@
 // Test support for checker tests: builds a small run (history + event log) with times given as ms offsets from the
-// run start, so each test reads like the timeline it models.
-import type { W3Event, W3EventType } from '../../../targets/w3/events/event-types';
+// run start, so each test reads like the timeline it models. Events are built with the vocabulary's typed
+// constructor: a field the vocabulary does not have, or a missing required one, does not compile.
+import { labEvent, type LabEvent, type LabEventFields, type LabEventType } from '../../events';
+
+/** An event's fields as a test gives them: time and source are filled in by the builder. */
+export type EventFields<K extends LabEventType> = Omit<LabEventFields<K>, 't' | 'source'>;
 import type { HistoryRecord, MarkRecord, RequestRecord, SocketRecord } from '../../history/types';
 import type { CheckInput } from '../types';
 
@@ -8,7 +12,7 @@ export const T0 = 1_760_000_000_000;
 
 export class RunBuilder {
   readonly history: HistoryRecord[] = [];
-  readonly events: W3Event[] = [];
+  readonly events: LabEvent[] = [];
   private nextId = 1;
 
   constructor(
@@ -64,15 +68,21 @@ export class RunBuilder {
     return this;
   }
 
-  event(ms: number, type: W3EventType, fields: Partial<W3Event> = {}): this {
-    this.events.push({ t: this.at(ms), type, ...fields });
+  event<K extends LabEventType>(ms: number, type: K, fields: EventFields<K>, source = 'w3'): this {
+    this.events.push(labEvent(type, { ...fields, t: this.at(ms), source } as unknown as LabEventFields<K>));
     return this;
   }
 
   /** The usual start of a worker: Starting, then Ready `readyAfterMs` later. */
-  workerUp(ms: number, pool: string, workerId: number, pid: number, readyAfterMs = 300, extra: Partial<W3Event> = {}) {
+  workerUp(ms: number, pool: string, workerId: number, pid: number, readyAfterMs = 300, extra: { recycleId?: number } = {}) {
     this.event(ms, 'WorkerStarting', { pool, workerId, pid });
     return this.event(ms + readyAfterMs, 'WorkerReady', { pool, workerId, pid, ...extra });
+  }
+
+  /** A worker that died unasked (SIGKILL by default). */
+  crash(ms: number, pool: string, workerId: number, pid: number, how: { exitCode?: number | null; signal?: string | null } = {}) {
+    const signal = how.signal === undefined ? (how.exitCode != null ? null : 'SIGKILL') : how.signal;
+    return this.event(ms, 'WorkerCrashed', { pool, workerId, pid, exitCode: how.exitCode ?? null, signal, duringStartup: false });
   }
 
   input(): CheckInput {

@@ -37,19 +37,19 @@ export function syntheticRun(o: SyntheticOptions = {}): RunBuilder {
     const id = i + 1;
     const newPid = 101 + i;
     b.mark(at - 2, 'recycle-requested', { pool: 'app' });
-    b.event(at, 'RecycleStarted', { pool: 'app', workerId: 1, pid: oldPid, recycleId: id, reason: 'OnDemand', overlapped: !degraded });
+    b.event(at, 'RecycleStarted', { pool: 'app', workerId: 1, pid: oldPid, recycleId: id, reason: 'admin', overlapped: !degraded });
     if (!degraded) {
       b.event(at + 5, 'WorkerStarting', { pool: 'app', workerId: 1, pid: newPid, recycleId: id });
       b.event(at + 250, 'WorkerReady', { pool: 'app', workerId: 1, pid: newPid, recycleId: id, startupMs: 245 });
       b.event(at + 250, 'WorkerDraining', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
       b.event(at + 300, 'WorkerExited', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
-      b.event(at + 300, 'RecycleCompleted', { pool: 'app', recycleId: id, reason: 'OnDemand', oldPid, newPid, overlapped: true, durationMs: 300, readyMs: 250, oldExitMs: 300 });
+      b.event(at + 300, 'RecycleCompleted', { pool: 'app', recycleId: id, reason: 'admin', oldPid, newPid, overlapped: true, durationMs: 300, readyMs: 250, oldExitMs: 300 });
     } else {
       b.event(at, 'WorkerDraining', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
       b.event(at + 100, 'WorkerExited', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
       b.event(at + 105, 'WorkerStarting', { pool: 'app', workerId: 1, pid: newPid, recycleId: id });
       b.event(at + 700, 'WorkerReady', { pool: 'app', workerId: 1, pid: newPid, recycleId: id, startupMs: 595 });
-      b.event(at + 700, 'RecycleCompleted', { pool: 'app', recycleId: id, reason: 'OnDemand', oldPid, newPid, overlapped: false, durationMs: 700, readyMs: 700, oldExitMs: null });
+      b.event(at + 700, 'RecycleCompleted', { pool: 'app', recycleId: id, reason: 'admin', oldPid, newPid, overlapped: false, durationMs: 700, readyMs: 700, oldExitMs: null });
       gaps.push({ from: at + 100, to: at + 700 });
     }
     oldPid = newPid;

@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import type { W3Event } from '../../../targets/w3/events/event-types';
+import type { LabEvent } from '../../events';
 import type { StartedTarget, TargetContext } from '../types';
 
 export function testContext(settings: Record<string, unknown> = {}, faults = true): TargetContext {
@@ -25,7 +25,7 @@ export function removeRunDir(ctx: TargetContext): void {
 }
 
 /** Polls target.events() until pred matches an event at index >= from. */
-export async function waitForEvent(t: StartedTarget, pred: (e: W3Event) => boolean, what: string, timeoutMs = 15_000, from = 0): Promise<W3Event> {
+export async function waitForEvent(t: StartedTarget, pred: (e: LabEvent) => boolean, what: string, timeoutMs = 15_000, from = 0): Promise<LabEvent> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = (t.events?.() ?? []).slice(from).find(pred);

@@ -264,7 +264,7 @@ export class AppPool {
       this.orphan(w, reason);
     } else {
       w.endReason = kind;
-      this.ctx.events.emit({ type: 'WorkerKilled', pool: this.name, workerId: w.id, pid: w.pid, reason });
+      this.ctx.events.emit({ type: 'WorkerKilled', pool: this.name, workerId: w.id, pid: w.pid, reason, kind });
       w.kill(kind);
     }
     if (!this.countFailure(kind)) this.ensureWorkers();

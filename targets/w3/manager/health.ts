@@ -153,11 +153,13 @@ export class HealthMonitor {
           w.privateMemoryKB = m.privateKB;
           w.virtualMemoryKB = m.virtualKB;
           if (pr.privateMemory > 0 && m.privateKB > pr.privateMemory) {
-            pool.recycler.recycleWorker(w, 'PrivateMemory', `${m.privateKB} KB > ${pr.privateMemory} KB`);
+            const measured = { privateMemoryKB: m.privateKB, limitKB: pr.privateMemory };
+            pool.recycler.recycleWorker(w, 'PrivateMemory', `${m.privateKB} KB > ${pr.privateMemory} KB`, measured);
             continue;
           }
           if (pr.memory > 0 && m.virtualKB > pr.memory) {
-            pool.recycler.recycleWorker(w, 'Memory', `${m.virtualKB} KB > ${pr.memory} KB`);
+            const measured = { memoryKB: m.virtualKB, limitKB: pr.memory };
+            pool.recycler.recycleWorker(w, 'Memory', `${m.virtualKB} KB > ${pr.memory} KB`, measured);
             continue;
           }
         }

@@ -62,4 +62,16 @@ describe('RapidFailWindow (sliding window)', () => {
     w.configure(false, 3, 300_000);
     expect(w.record('crash')).toBe(false);
   });
+
+  it('a failure exactly one interval old has left the window (the rule the lab checker shares)', () => {
+    const at = (gap: number): boolean => {
+      let t = 0;
+      const w = new RapidFailWindow(true, 2, 10_000, () => t);
+      w.record('crash');
+      t = gap;
+      return w.record('crash');
+    };
+    expect(at(9_999)).toBe(true);
+    expect(at(10_000)).toBe(false);
+  });
 });

@@ -56,8 +56,11 @@ export class Recycler {
     return ids;
   }
 
-  /** Starts a recycle of one worker; returns its id, or null when the worker is not recyclable now. */
-  recycleWorker(old: WorkerProcess, reason: RecycleReason, detail?: string): number | null {
+  /**
+   * Starts a recycle of one worker; returns its id, or null when the worker is not recyclable now. `measured`:
+   * what a memory recycle saw (privateMemoryKB or memoryKB, and the limitKB it passed), carried on RecycleStarted.
+   */
+  recycleWorker(old: WorkerProcess, reason: RecycleReason, detail?: string, measured?: Record<string, number>): number | null {
     const pool = this.pool;
     if (old.state !== 'Ready' || this.byOld.has(old) || pool.state !== 'Started') return null;
     if ((this.retryAfter.get(old) ?? 0) > Date.now()) return null;
@@ -77,6 +80,7 @@ export class Recycler {
       reason,
       overlapped,
       ...(detail ? { detail } : {}),
+      ...measured,
     });
     if (overlapped) rec.replacement = pool.startWorker(rec.id, true);
     else this.drain(old, 'recycle');
