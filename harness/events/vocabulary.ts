@@ -149,8 +149,10 @@ export const eventSchemas = [
     action: z.string().optional().describe('what the manager did (kill, throttle, log)'),
   }),
   // ---- recycles ----------------------------------------------------------------------------------------------
-  ev('RecycleStarted', 'The manager began to replace a worker in an orderly way.', {
-    ...worker,
+  ev('RecycleStarted', 'The manager began to replace a worker (or, for some targets, all of them) in an orderly way.', {
+    ...pooled,
+    pid: int.optional().describe('the worker being replaced, when the recycle is about one'),
+    workerId: int.optional(),
     recycleId: int.describe('links RecycleStarted, the replacement WorkerStarting/Ready and RecycleCompleted'),
     reason: recycleReason.describe('time, requests, schedule, memory, private-memory, unhealthy, admin, config-change'),
     overlapped: z.boolean().optional().describe('the replacement starts before the old worker stops'),
@@ -174,7 +176,9 @@ export const eventSchemas = [
     replacementFailed: z.boolean().optional().describe('non-overlapped: the replacement failed to start'),
   }),
   ev('RecycleOverlapFailed', 'The replacement failed to start; the old worker keeps serving.', {
-    ...worker,
+    ...pooled,
+    pid: int.optional().describe('the worker that keeps serving, when the recycle is about one'),
+    workerId: int.optional(),
     recycleId: int,
     reason: recycleReason,
   }),
@@ -201,8 +205,8 @@ export const eventSchemas = [
   ev('RequestRetried', 'A request that failed on a worker before any response byte was replayed on another.', {
     ...pooled,
     pid: int.optional().describe('the worker it failed on'),
-    method: z.string(),
-    url: z.string(),
+    method: z.string().optional().describe('when the target logs it'),
+    url: z.string().optional().describe('when the target logs it'),
     error: z.string().optional().describe('what failed'),
   }),
   ev('RequestAbandoned', 'A request failed on a worker and could not be replayed.', {

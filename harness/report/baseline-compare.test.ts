@@ -15,19 +15,19 @@ const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'baseline-compar
 
 function loaded(b: RunBuilder): LoadedRun {
   const input = b.input();
-  return { dir: '/x', info: { scenario: 'worker-crash', target: 'w3' }, history: input.history, events: input.events, results: null, summaryMd: null, start: input.start, end: input.end };
+  return { dir: '/x', info: { scenario: 'worker-crash', target: 'w3' }, history: input.history, events: input.events, eventProblems: [], results: null, summaryMd: null, start: input.start, end: input.end };
 }
 
 test('two SIGKILLs seen as WorkerCrashed are 2/2 faults detected; a slow fault is not a detectable one', () => {
   const b = new RunBuilder(7000);
   b.mark(0, 'workload-start');
   b.mark(2000, 'fault-injected', { fault: 'signal:SIGKILL', signal: 'SIGKILL', targetPid: 100, workerId: 1, pool: 'app' });
-  b.event(2003, 'WorkerCrashed', { pool: 'app', workerId: 1, pid: 100, signal: 'SIGKILL' });
+  b.crash(2003, 'app', 1, 100);
   b.mark(4500, 'fault-injected', { fault: 'signal:SIGKILL', signal: 'SIGKILL', targetPid: 101, workerId: 1, pool: 'app' });
-  b.event(4508, 'WorkerCrashed', { pool: 'app', workerId: 1, pid: 101, signal: 'SIGKILL' });
+  b.crash(4508, 'app', 1, 101);
   // A crash of another worker must not count as detecting this one.
   b.mark(5000, 'fault-injected', { fault: { kind: 'crash', mode: 'exit' }, targetPid: 102, workerId: 1, pool: 'app' });
-  b.event(5001, 'WorkerCrashed', { pool: 'app', workerId: 2, pid: 999 });
+  b.crash(5001, 'app', 2, 999);
   b.mark(6000, 'fault-injected', { fault: { kind: 'slow', delayMs: 100 }, targetPid: 103, workerId: 1, pool: 'app' });
   b.mark(7000, 'workload-end');
   const run = loaded(b);

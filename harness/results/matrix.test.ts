@@ -1,7 +1,7 @@
 // The matrix rendering: outcomes per cell (— for not supported), spreads with repeats, links to each run's report,
 // and the crash → replacement-ready time taken from the events.
 import { cellText, recoveryMs, renderMatrixHtml, renderMatrixMarkdown, type Matrix, type MatrixRun } from './matrix';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import { labEvent, type LabEvent } from '../events';
 
 const run = (o: Partial<MatrixRun>): MatrixRun => ({
   outcome: 'pass', dir: '/r/worker-crash/1', requests: 100, failed: 0, info: 0, dropped: 0, p99Ms: 10, recycleMs: null,
@@ -18,9 +18,11 @@ test('a cell shows the outcome, failures (unknown outcomes included), drops, p99
 });
 
 test('recovery: from each crash to the next worker ready in that pool (median)', () => {
-  const e = (t: number, type: string, pid: number): W3Event => ({ t, type: type as W3Event['type'], pool: 'app', pid });
-  expect(recoveryMs([e(0, 'WorkerReady', 1), e(100, 'WorkerCrashed', 1), e(600, 'WorkerReady', 2), e(1000, 'WorkerCrashed', 2), e(1300, 'WorkerReady', 3)])).toBe(300);
-  expect(recoveryMs([e(100, 'WorkerCrashed', 1)])).toBeNull();
+  const base = (t: number, pid: number) => ({ t, source: 'w3', pool: 'app', pid });
+  const ready = (t: number, pid: number): LabEvent => labEvent('WorkerReady', base(t, pid));
+  const crash = (t: number, pid: number): LabEvent => labEvent('WorkerCrashed', { ...base(t, pid), exitCode: null, signal: 'SIGKILL', duringStartup: false });
+  expect(recoveryMs([ready(0, 1), crash(100, 1), ready(600, 2), crash(1000, 2), ready(1300, 3)])).toBe(300);
+  expect(recoveryMs([crash(100, 1)])).toBeNull();
 });
 
 test('markdown and html: every target a column, links to the run reports, — for not supported', () => {

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunResult } from '../runner/run-scenario';
 import { outcomeOf, outcomeWord, type RunOutcome } from '../runner/run-outcome';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
+import { readEvents as readEventsFile } from '../report/run-files';
 
 export interface MatrixRun {
   outcome: RunOutcome;
@@ -47,7 +48,7 @@ const median = (xs: number[]): number | null => {
 };
 
 /** Crash → next WorkerReady of the same pool: how long the target had one worker fewer, per crash (median). */
-export function recoveryMs(events: W3Event[]): number | null {
+export function recoveryMs(events: LabEvent[]): number | null {
   const out: number[] = [];
   for (const c of events.filter((e) => e.type === 'WorkerCrashed')) {
     const next = events.find((e) => e.type === 'WorkerReady' && e.t >= c.t && e.pool === c.pool && e.pid !== c.pid);
@@ -56,9 +57,9 @@ export function recoveryMs(events: W3Event[]): number | null {
   return median(out);
 }
 
-function readEvents(dir: string): W3Event[] {
+function readEvents(dir: string): LabEvent[] {
   try {
-    return fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as W3Event);
+    return readEventsFile(path.join(dir, 'events.jsonl'));
   } catch {
     return [];
   }

@@ -12,7 +12,7 @@ import { errorText } from './control-client';
 import { TargetError } from './errors';
 import type { TargetLogEvent } from './event-log';
 import { HostedTarget } from './hosted-target';
-import { labEventFromNodeCluster } from './node-cluster-events';
+import { labEventFromPeerLine } from './peer-events';
 import type { LabEvent } from '../events';
 import { launchClusterContainer, launchClusterProcess, type ControlTransport, type LaunchedCluster } from './node-cluster-launch';
 import { parseNodeClusterSettings } from './node-cluster-settings';
@@ -53,7 +53,7 @@ class StartedNodeCluster extends HostedTarget {
   }
 
   protected mapEvent(raw: TargetLogEvent): LabEvent | null {
-    return labEventFromNodeCluster(raw);
+    return labEventFromPeerLine(raw, 'node-cluster');
   }
 
   private checkPool(pool: string | undefined): void {

@@ -11,7 +11,10 @@ import { ControlClient, errorText } from './control-client';
 import { endpointOf } from './endpoint';
 import { TargetError } from './errors';
 import { EventProcess } from './event-process';
+import type { LabEvent } from '../events';
+import type { TargetLogEvent } from './event-log';
 import { HostedTarget } from './hosted-target';
+import { labEventFromPeerLine } from './peer-events';
 import { labPaths } from './repo-paths';
 import { ProcessHost } from './target-host';
 import type { TargetContext, WorkerInfo } from './types';
@@ -73,6 +76,10 @@ export class StartedPeer extends HostedTarget {
     private readonly faultsEnabled: boolean,
   ) {
     super(host, endpoint, PEER_STOP_GRACE_MS);
+  }
+
+  protected mapEvent(raw: TargetLogEvent): LabEvent | null {
+    return labEventFromPeerLine(raw, this.name);
   }
 
   private checkPool(pool: string | undefined): void {

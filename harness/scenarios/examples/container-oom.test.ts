@@ -44,7 +44,7 @@ describeWithDocker('container-oom in a container', () => {
     const killed = marks.find((m) => m.name === 'oom-killed') as Record<string, unknown> | undefined;
     expect(killed).toMatchObject({ oomKillCount: expect.any(Number), replacementPid: expect.any(Number) });
     const events = fs.readFileSync(path.join(r.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.find((e) => e['type'] === 'WorkerOomKilled')).toMatchObject({ pid: killed!['targetPid'], signal: 'SIGKILL' });
+    expect(events.find((e) => e['type'] === 'WorkerOomKilled')).toMatchObject({ pid: killed!['targetPid'], source: 'lab', pool: 'app' });
     const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { targetRuntime?: Record<string, unknown> };
     expect(info.targetRuntime).toMatchObject({ runtime: 'container', memoryLimitGiB: 0.25 });
   }, 180_000);

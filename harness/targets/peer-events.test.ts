@@ -1,16 +1,16 @@
-// The node-cluster adapter's mapping of the primary's event lines (targets/peers/node-cluster/README.md).
+// The peers' event mapping (the node-cluster primary's and the peer drivers' shared line dialect).
 import { readLabEvent } from '../events';
-import { labEventFromNodeCluster } from './node-cluster-events';
+import { labEventFromPeerLine } from './peer-events';
 
 const t = 1;
 const w = { pool: 'app', workerId: 2, pid: 77 };
 const map = (e: Record<string, unknown>) => {
-  const out = labEventFromNodeCluster({ t, ...e } as { t: number; type: string });
+  const out = labEventFromPeerLine({ t, ...e } as { t: number; type: string }, 'node-cluster');
   expect(out && readLabEvent(out).ok).toBe(true);
   return out;
 };
 
-describe('labEventFromNodeCluster', () => {
+describe('labEventFromPeerLine', () => {
   it('maps the rolling restart as admin recycles and crashes with their signal', () => {
     expect(map({ type: 'RecycleStarted', eventId: 5079, ...w, recycleId: 1, reason: 'OnDemand', overlapped: true })).toMatchObject({ reason: 'admin', source: 'node-cluster' });
     expect(map({ type: 'RecycleCompleted', pool: 'app', recycleId: 1, reason: 'OnDemand', oldPid: 77, newPid: 78, readyMs: 12 })).toMatchObject({ reason: 'admin', newPid: 78 });
@@ -30,8 +30,18 @@ describe('labEventFromNodeCluster', () => {
     expect(map({ type: 'HostStarted', listen: { host: '127.0.0.1', port: 9 } })).toMatchObject({ type: 'HostStarted' });
   });
 
+  it('maps what pm2, nginx and haproxy drivers emit: pool-wide reloads, memory restarts, replays, health checks', () => {
+    expect(map({ type: 'RecycleStarted', eventId: 5079, pool: 'app', reason: 'OnDemand', recycleId: 4, overlapped: true, oldPids: [1, 2] })).toMatchObject({ reason: 'admin', recycleId: 4 });
+    expect(map({ type: 'RecycleStarted', eventId: 5117, pool: 'app', reason: 'PrivateMemory', recycleId: 1001, overlapped: true })).toMatchObject({ reason: 'private-memory' });
+    expect(map({ type: 'PoolStopped', eventId: 5002, pool: 'app', reason: 'RapidFail', pmId: 0 })).toMatchObject({ reason: 'rapid-fail' });
+    expect(map({ type: 'RequestRetried', pool: 'app', status: 502, attempts: 2 })).toMatchObject({ type: 'RequestRetried' });
+    expect(map({ type: 'PingFailed', eventId: 5010, ...w, reason: 'L4CON', server: 'b1' })).toMatchObject({ pid: 77 });
+    expect(map({ type: 'ConfigReloaded', what: 'nginx reload', durationMs: 30 })).toMatchObject({ type: 'ConfigReloaded' });
+  });
+
   it('returns null for lines it has no word for', () => {
-    expect(labEventFromNodeCluster({ t, type: 'Whatever', pool: 'app' })).toBeNull();
-    expect(labEventFromNodeCluster({ t, type: 'WorkerReady', pool: 'app' })).toBeNull();
+    expect(labEventFromPeerLine({ t, type: 'Whatever', pool: 'app' }, 'nginx')).toBeNull();
+    expect(labEventFromPeerLine({ t, type: 'WorkerHealthy', pool: 'app', pid: 3 }, 'haproxy')).toBeNull();
+    expect(labEventFromPeerLine({ t, type: 'WorkerReady', pool: 'app' }, 'pm2')).toBeNull();
   });
 });
