@@ -11,6 +11,8 @@
 # Environment: W3LAB_NODE   node binary copied into the base image (default: `command -v node`)
 #              W3LAB_DOCKERD_LOG  dockerd log file (default /var/log/w3lab-dockerd.log)
 #              W3LAB_DOCKER_WAIT  seconds to wait for dockerd (default 60)
+#              DOCKER_HOST  another engine (e.g. tcp://127.0.0.1:2375): used as it is, never started here; the base
+#                           image is built on it (docker import streams from this machine)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,8 +35,25 @@ flock -w 900 9 || die "timed out waiting for another ensure-docker.sh (lock $LOC
 
 is_root() { [ "$(id -u)" = "0" ]; }
 docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
-# A live dockerd (a killed one may linger as a zombie for a moment: not counted).
-dockerd_alive() { ps -C dockerd -o stat= 2>/dev/null | grep -qv '^Z'; }
+# The local engine's dockerd: the one this script started, else the one its default pid file names. Another dockerd
+# on the machine (a second engine a test runs on its own socket) is not it. A zombie is not counted as alive.
+STARTED_PID=""
+dockerd_pid() {
+  if [ -n "$STARTED_PID" ]; then echo "$STARTED_PID"; else tr -dc '0-9' </var/run/docker.pid 2>/dev/null || true; fi
+}
+dockerd_alive() {
+  local pid
+  pid="$(dockerd_pid)"
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "dockerd" ] &&
+    ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
+# DOCKER_HOST naming something other than the local engine's socket: this script cannot start that engine.
+remote_engine() {
+  case "${DOCKER_HOST:-}" in
+    "" | unix:///var/run/docker.sock | unix:///run/docker.sock) return 1 ;;
+    *) return 0 ;;
+  esac
+}
 
 # Removes a pid file whose pid is dead or belongs to some other program (a dockerd killed hard leaves them).
 remove_stale_pidfile() {
@@ -68,7 +87,9 @@ if ! docker_answers && [[ "$(timeout 10 docker info 2>&1 || true)" == *"permissi
   die "a Docker engine runs but this user ($(id -un)) may not use its socket: add the user to the docker group, or run as root"
 fi
 if docker_answers; then
-  say "docker engine already answering ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+  say "docker engine already answering ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))${DOCKER_HOST:+ at DOCKER_HOST=$DOCKER_HOST}"
+elif remote_engine; then
+  die "the Docker engine at DOCKER_HOST=$DOCKER_HOST does not answer ($(timeout 10 docker info 2>&1 >/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 || true)); this script starts only the local engine: start that one, or unset DOCKER_HOST"
 else
   if dockerd_alive; then
     say "dockerd is running but not answering yet; waiting"
@@ -80,6 +101,7 @@ else
     # Detached (setsid) and with every inherited fd closed: the lock fd 9 must not outlive this script, and
     # callers such as spawnSync wait for our stdout/stderr to close.
     setsid dockerd --userland-proxy=false </dev/null >>"$DOCKERD_LOG" 2>&1 9>&- &
+    STARTED_PID=$!
     say "started dockerd (pid $!, --userland-proxy=false, log $DOCKERD_LOG)"
   fi
   start=$SECONDS

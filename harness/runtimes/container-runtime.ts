@@ -2,7 +2,8 @@
 // handle the targets and container faults use. Guarantees:
 //   - every container carries the labels w3lab=1, w3lab.run=<runId>, w3lab.role=<role>, so `w3lab clean`
 //     (removeLabContainers) finds leftovers of interrupted runs; Ryuk is not used (it cannot be pulled offline);
-//   - ports are published on 127.0.0.1 only, and only the ports asked for (the admin socket never leaves);
+//   - ports are published on 127.0.0.1 only, and only the ports asked for (the admin socket never leaves); on an
+//     engine of another machine (DOCKER_HOST) on that machine's interfaces, the only way the lab can reach them;
 //   - Docker's init is PID 1 (signals work, orphans are reaped); optional memory quota without swap;
 //   - readiness without a shell (log line or HTTP wait); a container that fails to start is removed and the
 //     error carries its last log lines;
@@ -14,7 +15,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type Dockerode from 'dockerode';
 import type { StartedTestContainer } from 'testcontainers';
-import { prepareTestcontainersEnv } from './docker-env';
+import { engineIsLocal, prepareTestcontainersEnv } from './docker-env';
 import { LogCollector } from './container-logs';
 import { ContainerHandle } from './container-handle';
 import {
@@ -76,6 +77,7 @@ async function startOnce(opts: StartContainerOptions): Promise<StartedContainerH
   const labels = { ...opts.labels, [LABEL_LAB]: '1', [LABEL_RUN]: opts.runId, [LABEL_ROLE]: role, [LABEL_INSTANCE]: instance };
 
   const c = new LabContainer(opts.image).withName(name).withLabels(labels).withAutoRemove(false);
+  if (!engineIsLocal()) c.withPublicPorts();
   if (opts.ports?.length) {
     if (opts.stableHostPorts) {
       const bound = [];

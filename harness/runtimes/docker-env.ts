@@ -22,13 +22,25 @@ export function localBaseImage(): string {
 }
 
 /**
+ * Whether the Docker engine runs on this machine: DOCKER_HOST unset (the default socket), a Unix socket or named
+ * pipe, or TCP to a loopback address. Another machine's engine publishes ports on that machine.
+ */
+export function engineIsLocal(dockerHost: string | undefined = process.env.DOCKER_HOST): boolean {
+  if (!dockerHost || /^(unix|npipe):\/\//.test(dockerHost)) return true;
+  const m = /^(?:tcp|http|https):\/\/(\[[^\]]+\]|[^:/]+)/.exec(dockerHost);
+  if (!m) return false; // ssh:// and anything else: another machine
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
  * testcontainers settings for machines without a registry: no Ryuk (its image cannot be pulled; the lab removes
- * its containers by label) and a fixed host (otherwise it may start alpine to find the gateway). Values the user
- * set explicitly win.
+ * its containers by label) and, for a local engine, a fixed host (otherwise it may start alpine to find the
+ * gateway); for a remote engine testcontainers takes the host from DOCKER_HOST. Values the user set explicitly win.
  */
 export function prepareTestcontainersEnv(env: NodeJS.ProcessEnv = process.env): void {
   env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-  env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+  if (engineIsLocal(env.DOCKER_HOST)) env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 }
 
 /**

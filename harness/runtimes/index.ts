@@ -1,6 +1,6 @@
 // Public API of the runtimes: the container runtime (testcontainers, images built locally on a registry-free base)
 // and the per-image contracts of w3 and node-cluster. The process runtime lives with each target.
-export { ensureDocker, requireDocker, prepareTestcontainersEnv, localBaseImage, DockerUnavailableError, type DockerAvailability } from './docker-env';
+export { ensureDocker, requireDocker, prepareTestcontainersEnv, engineIsLocal, localBaseImage, DockerUnavailableError, type DockerAvailability } from './docker-env';
 export { ensureImage, W3_IMAGE, NODE_CLUSTER_IMAGE, ImageBuildError, type ImageSpec, type BuiltImage, type EnsureImageOptions } from './image-build';
 export {
   startContainer,

@@ -14,7 +14,7 @@ export class LabContainer extends GenericContainer {
     return this;
   }
 
-  /** Publish ports on all host interfaces instead of 127.0.0.1 (not used by the lab). */
+  /** Publish ports on all interfaces of the engine's machine instead of 127.0.0.1 (for an engine elsewhere). */
   withPublicPorts(): this {
     this.loopbackOnly = false;
     return this;
