@@ -29,7 +29,8 @@ export {
   rapidFailProtectionTriggers,
 };
 
-export const checkers: Readonly<Record<string, SchemaChecker<z.ZodType>>> = Object.freeze({
+/** The registry: the built-in checkers, and those added with registerChecker(). */
+export const checkers: Readonly<Record<string, SchemaChecker<z.ZodType>>> = {
   connectionsSurvive,
   noFailedRequests,
   rapidFailProtectionTriggers,
@@ -39,9 +40,30 @@ export const checkers: Readonly<Record<string, SchemaChecker<z.ZodType>>> = Obje
   queuedRequestsServed,
   latencyBudget,
   oomKillReplaced,
-});
+};
 
-export const checkerNames = Object.keys(checkers);
+export const checkerNames: readonly string[] = Object.keys(checkers);
+const BUILT_IN = new Set(checkerNames);
+
+/**
+ * Adds a checker to the registry under `checker.name`, so scenarios can name it in `expect:`. Its options are
+ * validated by its optionsSchema like a built-in's (use defineChecker to make one). Names are camelCase; a
+ * built-in cannot be replaced; registering the same checker object again is a no-op.
+ */
+export function registerChecker(checker: SchemaChecker<z.ZodType>): void {
+  const name = checker.name;
+  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) {
+    throw new CheckerConfigError('LAB_ERR_CHECKER_NAME', `checker name "${name}": use camelCase letters and digits`, name);
+  }
+  const existing = checkers[name];
+  if (existing === checker) return;
+  if (existing) {
+    const why = BUILT_IN.has(name) ? 'a built-in checker has that name' : 'another checker was registered under it';
+    throw new CheckerConfigError('LAB_ERR_CHECKER_NAME', `checker name "${name}" is taken: ${why}`, name);
+  }
+  (checkers as Record<string, SchemaChecker<z.ZodType>>)[name] = checker;
+  (checkerNames as string[]).push(name);
+}
 
 export interface CheckSpec {
   name: string;

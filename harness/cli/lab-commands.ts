@@ -12,6 +12,7 @@ import { createLabLog, type LabLog } from './lab-log';
 import { runSuite } from '../suite/run-suite';
 import { parseShard, shardLabel } from '../suite/shard';
 import { targetNames } from '../targets/registry';
+import { requirePackage } from '../optional-package';
 
 interface RunCliOptions {
   target?: string;
@@ -42,6 +43,7 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   if (runtime === 'container') {
     // Once, before any scenario: a machine where Docker cannot run fails here with the reason, not once per run.
     const { requireDocker } = await import('../runtimes/docker-env');
+    requirePackage('testcontainers', '--runtime container');
     try {
       requireDocker();
     } catch (err) {

@@ -84,6 +84,24 @@ export class FaultSchedule {
     this.pending.add(p);
   }
 
+  /**
+   * Performs one step now, outside the schedule (the step-by-step API: `LabSession.fault`). A failure is recorded
+   * like a scheduled step's (errors, a fault-error mark) and then thrown; heals are registered as usual.
+   */
+  async perform(step: FaultStep, label = 'fault'): Promise<void> {
+    if (this.stopped) throw new Error('the fault schedule has stopped');
+    const p = this.act(step);
+    this.pending.add(p.catch(() => undefined));
+    try {
+      await p;
+    } catch (err) {
+      const e = err as Error & { code?: unknown };
+      this.errors.push(`${label} (${step.action}): ${e.message}`);
+      this.mark('fault-error', { step: label, action: step.action, error: e.message, ...(typeof e.code === 'string' ? { code: e.code } : {}) });
+      throw err;
+    }
+  }
+
   private need<K extends keyof StartedTarget>(k: K): NonNullable<StartedTarget[K]> {
     const f = this.target[k];
     if (!f) {

@@ -10,6 +10,7 @@
 //   - the container's stdout/stderr are kept as lines (and appended to a file), across restarts;
 //   - stop() and remove() are idempotent and always remove the container.
 // testcontainers is loaded lazily so the process runtime never pays for it.
+import { importOptional } from '../optional-package';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -32,7 +33,7 @@ export * from './container-types';
 
 async function dockerClient(): Promise<{ docker: Dockerode; host: string }> {
   prepareTestcontainersEnv();
-  const tc = await import('testcontainers');
+  const tc = await importOptional('testcontainers', 'the container runtime', () => import('testcontainers'));
   const client = await tc.getContainerRuntimeClient();
   return { docker: client.container.dockerode, host: client.info.containerRuntime.host };
 }
@@ -69,7 +70,7 @@ export async function startContainer(opts: StartContainerOptions): Promise<Start
 
 async function startOnce(opts: StartContainerOptions): Promise<StartedContainerHandle> {
   const { docker } = await dockerClient();
-  const tc = await import('testcontainers');
+  const tc = await importOptional('testcontainers', 'the container runtime', () => import('testcontainers'));
   const { LabContainer } = await import('./lab-container');
   const instance = crypto.randomBytes(6).toString('hex');
   const role = opts.role ?? 'target';

@@ -3,6 +3,7 @@
 // the Dockerfile, the lockfile, the apps or the base image changed. After a build, older tags of the same name are
 // removed except the newest three (best effort: an image a container still uses stays). Builds of the same image
 // are serialised across processes (Jest workers) with a lock folder.
+import { importOptional } from '../optional-package';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,7 +98,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
 export async function ensureImage(spec: ImageSpec, opts: EnsureImageOptions = {}): Promise<BuiltImage> {
   prepareTestcontainersEnv();
   const started = Date.now();
-  const tc = await import('testcontainers');
+  const tc = await importOptional('testcontainers', 'the container runtime', () => import('testcontainers'));
   const client = await tc.getContainerRuntimeClient();
   const docker = client.container.dockerode;
   const root = opts.root ?? repoRoot();

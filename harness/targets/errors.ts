@@ -1,5 +1,6 @@
 // Errors of the targets module, with stable codes (the CLI and the runner branch on `code`, never on messages):
 //   LAB_ERR_UNKNOWN_TARGET   no target with that name (the message lists the known ones)
+//   LAB_ERR_TARGET_NAME      registerTarget() got a bad or taken name
 //   LAB_ERR_TARGET_SETTINGS  the scenario's settings for a target are invalid (path: reason)
 //   LAB_ERR_TARGET_RUNTIME   the target cannot run in the requested runtime (process / container)
 //   LAB_ERR_TARGET_START     the target did not come up (exited, or no readiness line in time); carries the log tail
@@ -9,6 +10,7 @@
 
 export type TargetErrorCode =
   | 'LAB_ERR_UNKNOWN_TARGET'
+  | 'LAB_ERR_TARGET_NAME'
   | 'LAB_ERR_TARGET_SETTINGS'
   | 'LAB_ERR_TARGET_RUNTIME'
   | 'LAB_ERR_TARGET_START'

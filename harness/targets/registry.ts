@@ -16,6 +16,24 @@ const FACTORIES: Record<string, () => Target> = {
   haproxy: createHaproxyTarget,
 };
 
+const BUILT_IN = new Set(Object.keys(FACTORIES));
+
+/**
+ * Adds a target under `name` (lower-case words joined by "-"), for scenarios' `target:` and `runScenario`'s
+ * `target` option: `factory` makes a fresh Target for each run. Built-in names cannot be replaced; registering the
+ * same factory again is a no-op.
+ */
+export function registerTarget(name: string, factory: () => Target): void {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new TargetError('LAB_ERR_TARGET_NAME', `target name "${name}": use lower-case words joined by -`);
+  const existing = Object.prototype.hasOwnProperty.call(FACTORIES, name) ? FACTORIES[name] : undefined;
+  if (existing === factory) return;
+  if (existing) {
+    const why = BUILT_IN.has(name) ? 'a built-in target has that name' : 'another target was registered under it';
+    throw new TargetError('LAB_ERR_TARGET_NAME', `target name "${name}" is taken: ${why}`);
+  }
+  FACTORIES[name] = factory;
+}
+
 export function targetNames(): string[] {
   return Object.keys(FACTORIES);
 }

@@ -2,7 +2,9 @@
 // closes (a FIN mid-request counts as nothing, `Connection: close` is ignored; reference/HARNESS-ANCHORS.md
 // §2.10.4), so its numbers are for throughput and rough latency in fault-free windows only; per-connection
 // evidence comes from the tracked client. The raw result is returned whole for the runner to save as autocannon.json.
-import autocannon from 'autocannon';
+// autocannon is an optional package, loaded on first use (harness/optional-package.ts).
+import type autocannon from 'autocannon';
+import { importOptional } from '../optional-package';
 import { WorkloadOptionsError } from './errors';
 import { MAX_CONNECTIONS, MAX_DURATION_MS } from './tracked-client-options';
 
@@ -61,20 +63,21 @@ export function summarizeAutocannon(raw: autocannon.Result): AutocannonCompactSu
   };
 }
 
-export function runAutocannon(opts: AutocannonLoadOptions): Promise<AutocannonSummary> {
+export async function runAutocannon(opts: AutocannonLoadOptions): Promise<AutocannonSummary> {
   const { durationMs, connections } = opts;
   if (typeof durationMs !== 'number' || !(durationMs > 0) || durationMs > MAX_DURATION_MS) {
-    return Promise.reject(new WorkloadOptionsError(`durationMs must be in (0, ${MAX_DURATION_MS}], got ${String(durationMs)}`));
+    throw new WorkloadOptionsError(`durationMs must be in (0, ${MAX_DURATION_MS}], got ${String(durationMs)}`);
   }
   if (!Number.isInteger(connections) || connections < 1 || connections > MAX_CONNECTIONS) {
-    return Promise.reject(new WorkloadOptionsError(`connections must be an integer in [1, ${MAX_CONNECTIONS}], got ${String(connections)}`));
+    throw new WorkloadOptionsError(`connections must be an integer in [1, ${MAX_CONNECTIONS}], got ${String(connections)}`);
   }
   let url: string;
   try {
     url = opts.path === undefined ? new URL(opts.url).toString() : new URL(opts.path, opts.url).toString();
   } catch (err) {
-    return Promise.reject(new WorkloadOptionsError(`url is not a URL: ${JSON.stringify(opts.url)}`, { cause: err }));
+    throw new WorkloadOptionsError(`url is not a URL: ${JSON.stringify(opts.url)}`, { cause: err });
   }
+  const autocannon = (await importOptional('autocannon', 'the autocannon client', () => import('autocannon'))).default;
   const timeoutSec = opts.timeoutSec ?? 10;
   const acOpts: autocannon.Options = {
     url,
