@@ -46,7 +46,7 @@ export type {
   HasEvents,
 } from './targets/types';
 export type { Capability } from './targets/capabilities';
-export type { W3Event } from '../targets/w3/events/event-types';
+export type { LabEvent, LabEventType, LabEventOf } from './events';
 export type { WorkerFaultSpec, StartupFaultSpec } from '../faults/spec';
 
 export { MissingPackageError } from './optional-package';

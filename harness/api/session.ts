@@ -10,7 +10,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { seededRandom } from '../../faults';
-import type { W3Event } from '../../targets/w3/events/event-types';
+import type { LabEvent } from '../events';
 import { combine, runChecks } from '../checkers';
 import type { HistoryRecord } from '../history/types';
 import { DEFAULT_RESULTS_DIR, RunFolder, gitSha } from '../results/store';
@@ -153,7 +153,7 @@ export class LabSession {
   }
 
   /** The target's events since the last check. */
-  events(): W3Event[] {
+  events(): LabEvent[] {
     return (this.target.events?.() ?? []).filter((e) => e.t >= this.windowStart);
   }
 
@@ -227,7 +227,7 @@ export class LabSession {
     label: string,
     specs: z.output<typeof checkSpec>[],
     history: HistoryRecord[],
-    events: W3Event[],
+    events: LabEvent[],
     start: number,
     end: number,
     faultErrors: string[],
