@@ -1,8 +1,8 @@
 // What a scenario's w3 pool settings mean for a peer: the knobs that have a direct equivalent elsewhere (number of
-// workers, shutdown time limit, health ping timing, memory limit, rapid-fail counting), read from the scenario's
-// config as written — no w3 defaults filled in, so a peer keeps its own defaults where the scenario says nothing.
-// Each peer adapter maps these onto its own settings (kill_timeout, graceful_timeout, check inter, ...); explicit
-// settings in the scenario's `targets: { <peer>: {...} }` block win over them.
+// workers, shutdown time limit, health ping timing, memory limit, request-count recycling, rapid-fail counting),
+// read from the scenario's config as written — no w3 defaults filled in, so a peer keeps its own defaults where the
+// scenario says nothing. Each peer adapter maps these onto its own settings (kill_timeout, graceful_timeout, check
+// inter, ...); explicit settings in the scenario's `targets: { <peer>: {...} }` block win over them.
 import { isPlainObject } from './deep-merge';
 import { parseDuration } from '../../targets/w3/config/duration';
 
@@ -12,6 +12,8 @@ export interface PoolIntent {
   pingIntervalMs?: number;
   pingResponseTimeMs?: number;
   privateMemoryKB?: number;
+  /** periodicRestart.requests: recycle a worker after this many requests. */
+  requests?: number;
   rapidFail?: { maxCrashes?: number; intervalMs?: number };
 }
 
@@ -42,6 +44,7 @@ export function poolIntent(config: unknown): PoolIntent {
   if (dur(pm['pingInterval']) !== undefined) out.pingIntervalMs = dur(pm['pingInterval']);
   if (dur(pm['pingResponseTime']) !== undefined) out.pingResponseTimeMs = dur(pm['pingResponseTime']);
   if (num(pr['privateMemory'])) out.privateMemoryKB = num(pr['privateMemory']);
+  if (num(pr['requests'])) out.requests = num(pr['requests']);
   const maxCrashes = num(fail['rapidFailProtectionMaxCrashes']);
   const intervalMs = dur(fail['rapidFailProtectionInterval']);
   if (maxCrashes !== undefined || intervalMs !== undefined) {

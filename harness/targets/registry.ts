@@ -5,6 +5,7 @@ import { createNodeClusterTarget } from './node-cluster-target';
 import { createNginxTarget } from './nginx-target';
 import { createPm2Target } from './pm2-target';
 import { createHaproxyTarget } from './haproxy-target';
+import { createGunicornTarget } from './gunicorn-target';
 import type { Target } from './types';
 import { createW3Target } from './w3-target';
 
@@ -14,6 +15,7 @@ const FACTORIES: Record<string, () => Target> = {
   pm2: createPm2Target,
   nginx: createNginxTarget,
   haproxy: createHaproxyTarget,
+  gunicorn: createGunicornTarget,
 };
 
 const BUILT_IN = new Set(Object.keys(FACTORIES));

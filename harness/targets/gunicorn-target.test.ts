@@ -1,0 +1,55 @@
+// Integration test of the gunicorn target with the real Gunicorn (Debian's python3-gunicorn): the peer lifecycle
+// (serve, SIGKILL → replaced, HUP recycle, nothing left behind), and the WSGI fault agent in a Gunicorn worker —
+// an error fault healed, a hung worker killed by Gunicorn's timeout (PingFailed), a startup crash, and a rejected spec.
+import { workerFaultSpec } from '../../faults/spec';
+import { createGunicornTarget } from './gunicorn-target';
+import { get } from './test-support/context';
+import { describePeerLifecycle, since, waitFor } from './test-support/peer-lifecycle';
+import { waitForEvent } from './test-support/context';
+
+describePeerLifecycle(
+  'gunicorn',
+  {
+    create: createGunicornTarget,
+    settings: { workers: 2, timeoutS: 2, gracefulTimeoutS: 5 },
+    workers: 2,
+    runFiles: ['gunicorn/gunicorn.conf.py', 'gunicorn/gunicorn.pid', 'gunicorn/access.log'],
+    recycleCompletions: 2,
+  },
+  (get$) => {
+    it('injects an error fault into a worker and heals it', async () => {
+      const { t } = get$();
+      const workers = await t.workers!();
+      for (const w of workers) await t.injectFault!(w, workerFaultSpec.parse({ kind: 'error', status: 503 }));
+      const r = await get(t.endpoint.url + '/');
+      expect([r.status, r.headers['x-w3lab-fault']]).toEqual([503, 'error']);
+      for (const w of workers) await t.healFaults!(w);
+      expect((await get(t.endpoint.url + '/')).status).toBe(200);
+    });
+
+    it('a worker whose main thread is blocked is killed by Gunicorn\'s timeout and replaced', async () => {
+      const { t } = get$();
+      const [w] = await t.workers!();
+      const from = t.events!().length;
+      await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'hang', mode: 'block-loop' }));
+      const ping = await waitForEvent(t, (e) => e.type === 'PingFailed' && e.pid === w!.pid, 'PingFailed', 30_000, from);
+      expect(ping).toMatchObject({ limitMs: 2000 });
+      await waitForEvent(t, (e) => e.type === 'WorkerKilled' && e.pid === w!.pid, 'WorkerKilled', 30_000, from);
+      await waitFor(async () => (await t.workers!()).filter((x) => x.state === 'Ready').length === 2, 'two ready workers', 30_000);
+    }, 60_000);
+
+    it('a startup crash breaks the next start only (count 1); the spec is validated in the worker', async () => {
+      const { t } = get$();
+      const [w] = await t.workers!();
+      await t.setStartupFault!('app', { kind: 'startup', mode: 'crash', count: 1 });
+      const from = t.events!().length;
+      await t.signal!(w!.pid, 'SIGKILL');
+      await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.reason === 'startup-crash', 'a startup crash', 30_000, from);
+      await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a healthy start after it', 30_000, from);
+      await t.setStartupFault!('app', null);
+      expect(since(t, from).filter((e) => e.type === 'WorkerCrashed' && e.reason === 'startup-crash')).toHaveLength(1);
+      const [v] = await t.workers!();
+      await expect(t.injectFault!(v!, { kind: 'slow' } as never)).rejects.toThrow(/fault\.delayMs: required/);
+    }, 60_000);
+  },
+);
