@@ -5,7 +5,7 @@
 // what is particular to its peer.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { W3Event } from '../../../targets/w3/events/event-types';
+import type { LabEvent } from '../../events';
 import type { StartedTarget, Target, TargetContext } from '../types';
 import { get, removeRunDir, stillAlive, testContext, waitForEvent } from './context';
 
@@ -18,23 +18,31 @@ export interface PeerLifecycle {
   workers: number;
   /** Files the driver must have generated into the run folder (configs, pid files). */
   runFiles: string[];
+  /** Processes the driver runs beside the workers and announces (HelperStarted): the proxy, Gunicorn's master. */
+  helpers: number;
   /** RecycleCompleted events one recycle of `workers` workers produces. */
   recycleCompletions: number;
   /** Generous: the machine is shared. */
   timeoutMs?: number;
 }
 
-/** Every process the target reported: its driver, its workers, and helpers (proxy, master, daemon). */
-export function everyReportedPid(t: StartedTarget): number[] {
+/**
+ * Every process the target reported: its driver, its workers, and the helpers (proxy, master) its driver announced
+ * — read from the driver's own lines in its log, since HelperStarted has no word in the lab's vocabulary.
+ */
+export function everyReportedPid(t: StartedTarget, ctx: TargetContext, name: string): number[] {
   const pids = new Set<number>();
   if (t.pid) pids.add(t.pid);
-  for (const e of t.events?.() ?? []) {
-    if ((e.type === 'WorkerStarting' || (e.type as string) === 'HelperStarted') && typeof e.pid === 'number') pids.add(e.pid);
+  for (const e of t.events?.() ?? []) if (e.type === 'WorkerStarting') pids.add(e.pid);
+  for (const line of fs.readFileSync(path.join(ctx.runDir, `${name}.log`), 'utf8').split('\n')) {
+    if (!line.startsWith('{"event":')) continue;
+    const e = (JSON.parse(line) as { event: { type: string; pid?: unknown } }).event;
+    if (e.type === 'HelperStarted' && typeof e.pid === 'number') pids.add(e.pid);
   }
   return [...pids];
 }
 
-export function since(t: StartedTarget, from: number): W3Event[] {
+export function since(t: StartedTarget, from: number): LabEvent[] {
   return (t.events?.() ?? []).slice(from);
 }
 
@@ -92,8 +100,8 @@ export function describePeerLifecycle(name: string, o: PeerLifecycle, more?: (ct
     more?.(() => ({ t, ctx }));
 
     it('stop() ends the driver, its workers and its helpers', async () => {
-      const pids = everyReportedPid(t);
-      expect(pids.length).toBeGreaterThan(o.workers);
+      const pids = everyReportedPid(t, ctx, name);
+      expect(pids.length).toBeGreaterThanOrEqual(1 + o.workers + o.helpers);
       await Promise.all([t.stop(), t.stop()]);
       expect(await stillAlive(pids, 15_000)).toEqual([]);
     }, 60_000);

@@ -146,7 +146,7 @@ class GunicornObserver {
     if (!w) return;
     this.live.delete(pid);
     const base = { workerId: w.id, pid, exitCode: null, signal: w.signal ?? null };
-    if (w.timedOut) this.emit('WorkerKilled', { ...base, reason: 'ping: no heartbeat within Gunicorn timeout' });
+    if (w.timedOut) this.emit('WorkerKilled', { ...base, reason: 'ping' }); // no heartbeat within Gunicorn's timeout
     else if (w.state === 'Draining' && w.signal === 'SIGKILL') this.emit('WorkerKilled', { ...base, reason: 'shutdown-timeout' });
     else if (w.state === 'Draining') this.emit('WorkerExited', { ...base, reason: w.drainReason });
     else {
