@@ -12,6 +12,8 @@ describe('readBenchParams', () => {
       w3Bin: '/repo/bin/w3lab.js',
       throughputTargets: ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2'],
       throughputClients: ['wrk', 'autocannon'],
+      instrRequests: 10_000,
+      instrPrime: 50_000,
     });
   });
 

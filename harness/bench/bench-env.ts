@@ -25,6 +25,10 @@ export interface BenchParams {
   throughputTargets: string[];
   /** Load clients of the throughput section (BENCH_CLIENTS, comma-separated; default wrk,autocannon). */
   throughputClients: string[];
+  /** Requests measured per target by the instructions section (BENCH_INSTR_REQUESTS, default 10000). */
+  instrRequests: number;
+  /** Unmeasured requests before them, for the JIT to settle (BENCH_INSTR_PRIME, default 50000). */
+  instrPrime: number;
 }
 
 export const THROUGHPUT_TARGETS = ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2'] as const;
@@ -67,6 +71,8 @@ export function readBenchParams(env: NodeJS.ProcessEnv, root: string): BenchPara
     w3Bin: path.resolve(root, env['BENCH_W3_BIN'] || path.join('bin', 'w3lab.js')),
     throughputTargets: list(env, 'BENCH_TARGETS', THROUGHPUT_TARGETS),
     throughputClients: list(env, 'BENCH_CLIENTS', THROUGHPUT_CLIENTS),
+    instrRequests: positive(env, 'BENCH_INSTR_REQUESTS', 10_000, true),
+    instrPrime: positive(env, 'BENCH_INSTR_PRIME', 50_000, true),
   };
 }
 

@@ -3,9 +3,9 @@
 // connections, HAProxy's fastest setting), no logging. maxconn is left to HAProxy (derived from the fd limit). Run in the foreground on a generated config in a temp dir.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startProcess, sleep, type ManagedProcess, type ProcessRegistry } from './managed-process';
+import { sleep, type ManagedProcess, type ProcessRegistry } from './managed-process';
 import { canConnect, freePort } from './ports';
-import { tempDir, type StartedServer } from './servers';
+import { launch, tempDir, type Launcher, type StartedServer } from './servers';
 
 export function haproxyConfig(upstreamPort: number, listenPort: number): string {
   return [
@@ -29,7 +29,7 @@ export function haproxyConfig(upstreamPort: number, listenPort: number): string 
 }
 
 /** HAProxy (foreground, 1 thread) proxying to 127.0.0.1:upstreamPort. */
-export async function startHaproxy(bin: string, upstreamPort: number, registry: ProcessRegistry): Promise<StartedServer> {
+export async function startHaproxy(bin: string, upstreamPort: number, registry: ProcessRegistry, launcher?: Launcher): Promise<StartedServer> {
   const dir = tempDir('w3lab-bench-haproxy-', registry);
   const port = await freePort();
   const conf = path.join(dir, 'haproxy.cfg');
@@ -40,11 +40,12 @@ export async function startHaproxy(bin: string, upstreamPort: number, registry: 
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    proc = startProcess('haproxy', bin, ['-db', '-f', conf], registry);
-    const deadline = Date.now() + 10_000;
+    proc = launch('haproxy', bin, ['-db', '-f', conf], registry, launcher);
+    const readyMs = launcher?.readyTimeoutMs ?? 10_000;
+    const deadline = Date.now() + readyMs;
     while (!(await canConnect(port))) {
       if (proc.exited()) throw new Error(`haproxy exited before accepting connections:\n${proc.tail()}`);
-      if (Date.now() > deadline) throw new Error(`haproxy did not accept on ${port} within 10 s:\n${proc.tail()}`);
+      if (Date.now() > deadline) throw new Error(`haproxy did not accept on ${port} within ${readyMs} ms:\n${proc.tail()}`);
       await sleep(50);
     }
     const started = proc;

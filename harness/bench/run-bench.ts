@@ -9,6 +9,7 @@ import { cacheSection } from './cache-throughput';
 import { containerSection } from './container-vs-process';
 import { crashRecoverySection } from './crash-recovery';
 import { hangDetectionSection } from './hang-detection';
+import { instructionsSection } from './instructions';
 import { recycleCostSection } from './recycle-cost';
 import { throughputSection } from './throughput';
 import { trackedClientSection } from './tracked-client-rate';
@@ -23,6 +24,7 @@ export const SECTIONS: readonly BenchSection[] = [
   crashRecoverySection,
   cacheSection,
   containerSection,
+  instructionsSection,
 ];
 
 function usage(): string {
@@ -30,7 +32,7 @@ function usage(): string {
     'usage: node dist/harness/bench/run-bench.js [SECTION...]',
     '',
     'sections:',
-    ...SECTIONS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`),
+    ...SECTIONS.map((s) => `  ${s.name.padEnd(16)} ${s.description}${s.optIn ? ' (only when named)' : ''}`),
     '',
     'environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2; 1 when the duration is under 5 s),',
     '             BENCH_CONNECTIONS (100: throughput, cache), BENCH_RECYCLES (20),',
@@ -38,7 +40,9 @@ function usage(): string {
     '             rounds of the tracked-client and cache comparisons), BENCH_OUT (w3lab-results/bench),',
     '             BENCH_W3_BIN (bin/w3lab.js: the launcher that starts w3),',
     '             BENCH_TARGETS (bare,haproxy,nginx,w3-1,w3-2) and BENCH_CLIENTS (wrk,autocannon): what the',
-    '             throughput section measures',
+    '             throughput section measures (instructions: the same, bare/haproxy/w3-1/w3-2 only),',
+    '             BENCH_INSTR_REQUESTS (10000) and BENCH_INSTR_PRIME (50000): measured and priming requests of',
+    '             the instructions section',
   ].join('\n');
 }
 
@@ -64,7 +68,7 @@ export async function runBench(argv: string[], env: NodeJS.ProcessEnv): Promise<
     throw err;
   }
   const outDir = path.resolve(root, env['BENCH_OUT'] ?? path.join('w3lab-results', 'bench'));
-  const selected = argv.length === 0 ? SECTIONS : SECTIONS.filter((s) => argv.includes(s.name));
+  const selected = argv.length === 0 ? SECTIONS.filter((s) => !s.optIn) : SECTIONS.filter((s) => argv.includes(s.name));
   const progress = (msg: string): void => {
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
   };

@@ -29,5 +29,7 @@ export interface SectionReport {
 export interface BenchSection {
   name: string;
   description: string;
+  /** Runs only when named on the command line (slow sections, e.g. under valgrind). */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<SectionReport>;
 }

@@ -20,6 +20,19 @@ export interface StartedServer {
 
 const READY_TIMEOUT_MS = 20_000;
 
+/** Runs a server's program under another command (e.g. valgrind), which also needs a longer readiness deadline. */
+export interface Launcher {
+  prefix: string[];
+  readyTimeoutMs: number;
+}
+
+/** startProcess, through `launcher` when one is given. */
+export function launch(name: string, command: string, args: string[], registry: ProcessRegistry, launcher?: Launcher): ManagedProcess {
+  if (!launcher || launcher.prefix.length === 0) return startProcess(name, command, args, registry);
+  const [first, ...rest] = launcher.prefix;
+  return startProcess(name, first!, [...rest, command, ...args], registry);
+}
+
 function childScript(name: string): string {
   // This module runs from dist/harness/bench; the children are compiled beside it.
   const file = path.join(__dirname, 'children', `${name}.js`);
@@ -44,10 +57,10 @@ async function stopAll(procs: ManagedProcess[], how: 'stop' | 'kill', dir?: stri
 }
 
 /** (a) bare Node: http.createServer(require(app)) in a child process, keepAliveTimeout 120 s. */
-export async function startBareNode(app: string, registry: ProcessRegistry): Promise<StartedServer> {
-  const proc = startProcess('bare-node', process.execPath, [childScript('bare-node-server'), '--app', app, '--port', '0'], registry);
+export async function startBareNode(app: string, registry: ProcessRegistry, launcher?: Launcher): Promise<StartedServer> {
+  const proc = launch('bare-node', process.execPath, [childScript('bare-node-server'), '--app', app, '--port', '0'], registry, launcher);
   try {
-    const line = await proc.waitForJsonLine<Listening>((j) => 'listening' in j, READY_TIMEOUT_MS);
+    const line = await proc.waitForJsonLine<Listening>((j) => 'listening' in j, launcher?.readyTimeoutMs ?? READY_TIMEOUT_MS);
     const port = line.listening.port ?? 0;
     return {
       name: 'bare-node',
@@ -139,6 +152,8 @@ export interface W3Options {
   hostSettings?: Record<string, unknown>;
   /** Starts w3 with `--enable-faults --fault-token <token>`; the returned admin client sends the token. */
   faultToken?: string;
+  /** Runs the w3 host under another command (its workers start normally). */
+  launcher?: Launcher;
 }
 
 /** w3 through `w3lab serve` on a generated config: one pool, AlwaysRunning, hello app, access log off. */
@@ -164,12 +179,13 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
   const file = path.join(dir, 'w3.json');
   fs.writeFileSync(file, JSON.stringify(config, null, 2));
   const faultArgs = opts.faultToken === undefined ? [] : ['--enable-faults', '--fault-token', opts.faultToken];
-  const proc = startProcess(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file, ...faultArgs], opts.registry);
+  const proc = launch(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file, ...faultArgs], opts.registry, opts.launcher);
+  const readyMs = opts.launcher?.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const procs = [proc];
   try {
     const line = await proc.waitForJsonLine<{ event: { listen: { port: number } } }>(
       (j) => (j['event'] as { type?: string } | undefined)?.type === 'HostStarted',
-      READY_TIMEOUT_MS,
+      readyMs,
     );
     const port = line.event.listen.port;
     const admin = new AdminClient({ socketPath: adminSocket, ...(opts.faultToken === undefined ? {} : { faultToken: opts.faultToken }) });
@@ -179,7 +195,7 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
       return (p?.workers ?? []).filter((w) => w.state === 'Ready');
     };
     // AlwaysRunning: the first worker starts with the host; measure only once it is ready.
-    await waitForReadyWorker({ readyWorkers, processes: procs }, pool, READY_TIMEOUT_MS);
+    await waitForReadyWorker({ readyWorkers, processes: procs }, pool, readyMs);
     return {
       name: `w3-${opts.maxProcesses}w`,
       url: `http://127.0.0.1:${port}`,
