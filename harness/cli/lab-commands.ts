@@ -13,6 +13,7 @@ import { runSuite } from '../suite/run-suite';
 import { parseShard, shardLabel } from '../suite/shard';
 import { targetNames } from '../targets/registry';
 import { requirePackage } from '../optional-package';
+import { preflight } from '../runner/preflight';
 
 interface RunCliOptions {
   target?: string;
@@ -39,6 +40,7 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
       const where = opts.target !== undefined ? '--target' : `${file}: target`;
       throw new CliError(`${where}: unknown target "${name}" (known: ${targetNames().join(', ')})`, 254);
     }
+    preflight(scenario, file, name); // PreflightError: exit 254, every problem listed, nothing started
   }
   if (runtime === 'container') {
     // Once, before any scenario: a machine where Docker cannot run fails here with the reason, not once per run.

@@ -13,6 +13,7 @@ import { exitCodeOfOutcomes } from '../runner/run-outcome';
 import { runScenario } from '../runner/run-scenario';
 import { loadScenario, resolveScenarioFiles } from '../scenarios/load-scenario';
 import { targetNames } from '../targets/registry';
+import { preflight } from '../runner/preflight';
 
 interface MatrixOptions {
   targets?: string;
@@ -31,6 +32,7 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
   const seed = o.seed === undefined ? undefined : Number(o.seed);
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, not "${o.seed}"`, 254);
   const scenarios = resolveScenarioFiles(args).map((f) => ({ file: f, scenario: loadScenario(f) }));
+  for (const { file, scenario } of scenarios) for (const target of targets) preflight(scenario, file, target);
   const outDir = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
   fs.mkdirSync(outDir, { recursive: true });
   const log = createLogger({ level: 'info', name: 'w3lab', fd: fs.openSync(path.join(outDir, 'lab.log'), 'a') });

@@ -14,6 +14,7 @@ import { getTarget } from '../targets/registry';
 import type { RuntimeKind, StartedTarget } from '../targets/types';
 import { seededRandom } from '../../faults';
 import { FaultSchedule } from './fault-schedule';
+import { preflight } from './preflight';
 import { unperformedVerdict } from './unperformed-faults';
 import { notSupportedRun } from './not-supported';
 import { targetSettings } from './target-settings';
@@ -64,6 +65,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const targetName = o.target ?? sc.target;
   const runtime = o.runtime ?? 'process';
   const seed = o.seed ?? sc.seed ?? crypto.randomInt(0, 2 ** 31);
+  preflight(sc, o.scenarioFile, targetName); // throws PreflightError before any folder or process exists
   const unsupported = notSupportedRun(o, targetName, runtime, seed);
   if (unsupported) return unsupported;
   const folder = new RunFolder(o.outDir, sc.name);

@@ -11,6 +11,7 @@ import type { Capability } from './capabilities';
 import { TargetError } from './errors';
 import { backendSettings, backendSettingsShape } from './front-proxy-settings';
 import { launchPeer } from './peer-driver';
+import { checkSettingsWith } from './settings-check';
 import { requireBinary } from './peer-binaries';
 import { poolIntent } from './pool-intent';
 import { labPaths } from './repo-paths';
@@ -57,6 +58,7 @@ export function haproxyDriverSettings(s: HaproxySettings, bin: string, labApp: s
 export function createHaproxyTarget(): Target {
   return {
     name: 'haproxy',
+    checkSettings: (settings) => checkSettingsWith(haproxySettingsSchema, settings),
     capabilities: () => HAPROXY_CAPABILITIES,
     async setup(ctx: TargetContext): Promise<StartedTarget> {
       const s = parseHaproxySettings(ctx.settings);

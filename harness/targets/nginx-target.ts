@@ -10,6 +10,7 @@ import type { Capability } from './capabilities';
 import { TargetError } from './errors';
 import { backendSettings, backendSettingsShape } from './front-proxy-settings';
 import { launchPeer } from './peer-driver';
+import { checkSettingsWith } from './settings-check';
 import { requireBinary } from './peer-binaries';
 import { poolIntent } from './pool-intent';
 import { labPaths } from './repo-paths';
@@ -44,6 +45,7 @@ export function nginxDriverSettings(s: NginxSettings, bin: string, labApp: strin
 export function createNginxTarget(): Target {
   return {
     name: 'nginx',
+    checkSettings: (settings) => checkSettingsWith(nginxSettingsSchema, settings),
     capabilities: () => NGINX_CAPABILITIES,
     async setup(ctx: TargetContext): Promise<StartedTarget> {
       const s = parseNginxSettings(ctx.settings);

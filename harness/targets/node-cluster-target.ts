@@ -12,10 +12,11 @@ import { errorText } from './control-client';
 import { TargetError } from './errors';
 import type { TargetLogEvent } from './event-log';
 import { HostedTarget } from './hosted-target';
+import { checkSettingsWith } from './settings-check';
 import { labEventFromPeerLine } from './peer-events';
 import type { LabEvent } from '../events';
 import { launchClusterContainer, launchClusterProcess, type ControlTransport, type LaunchedCluster } from './node-cluster-launch';
-import { parseNodeClusterSettings } from './node-cluster-settings';
+import { nodeClusterSettingsSchema, parseNodeClusterSettings } from './node-cluster-settings';
 import type { StartedTarget, Target, TargetContext, WorkerInfo } from './types';
 import type { Capability } from './capabilities';
 
@@ -27,7 +28,12 @@ export const CLUSTER_STOP_GRACE_MS = 15_000;
 export const NODE_CLUSTER_CAPABILITIES: readonly Capability[] = ['workers', 'signal', 'faults', 'startupFaults', 'recycle', 'shutdownTimeLimit'];
 
 export function createNodeClusterTarget(): Target {
-  return { name: 'node-cluster', capabilities: () => NODE_CLUSTER_CAPABILITIES, setup: setupNodeCluster };
+  return {
+    name: 'node-cluster',
+    capabilities: () => NODE_CLUSTER_CAPABILITIES,
+    checkSettings: (settings) => checkSettingsWith(nodeClusterSettingsSchema, settings),
+    setup: setupNodeCluster,
+  };
 }
 
 async function setupNodeCluster(ctx: TargetContext): Promise<StartedTarget> {

@@ -13,6 +13,7 @@ import type { Capability } from './capabilities';
 import { TargetError } from './errors';
 import { appModule, type NodeClusterSettings } from './node-cluster-settings';
 import { launchPeer } from './peer-driver';
+import { checkSettingsWith } from './settings-check';
 import { poolIntent } from './pool-intent';
 import { labPaths } from './repo-paths';
 import type { StartedTarget, Target, TargetContext } from './types';
@@ -67,6 +68,7 @@ function pm2Home(runDir: string): string {
 export function createPm2Target(): Target {
   return {
     name: 'pm2',
+    checkSettings: (settings) => checkSettingsWith(pm2SettingsSchema, settings),
     capabilities: () => PM2_CAPABILITIES,
     async setup(ctx: TargetContext): Promise<StartedTarget> {
       const s = parsePm2Settings(ctx.settings);

@@ -128,8 +128,27 @@ export interface StartedTarget
   kill(): Promise<void>;
 }
 
+/** One problem in a target's settings; `path` is dotted, relative to the settings ("config.pools.0.x", "workers"). */
+export interface SettingsProblem {
+  path: string;
+  message: string;
+}
+
+/** What a target says about a scenario's settings before anything starts. */
+export interface SettingsCheck {
+  problems: SettingsProblem[];
+  /** The pools (worker groups) it would run with these settings, when the settings are valid. */
+  pools?: string[];
+}
+
 export interface Target {
   name: string;
+  /**
+   * Validates the scenario's settings for this target against the target's own rules (w3: its config schema, the
+   * files it names) without starting anything, and names the pools they define. Preflight calls it so a typo is
+   * an error before the run, not a failed start after it.
+   */
+  checkSettings?(settings: Record<string, unknown>): SettingsCheck;
   /**
    * What this target can do with these settings (the scenario's target settings), known before it starts; a
    * scenario requiring more is not supported (capabilities.ts). Absent = every capability (w3, the reference).

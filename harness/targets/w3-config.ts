@@ -1,6 +1,7 @@
 // The configuration the lab generates for a w3 run: a minimal default (one pool "app" serving lab-app.js at "/",
 // a free port on loopback, the admin socket and the HTTPERR log in the run folder) deep-merged with the scenario's
-// overrides. Only the file format is produced here; w3 validates it when it loads the file.
+// overrides. The file is produced here; checkW3Settings validates it with w3's own config loader before a run
+// (this adapter is the one place in the lab that knows w3's config schema).
 //
 // Unix socket paths are limited to 107 bytes (sun_path is 108 with the NUL), and run folders can be deep: when the
 // socket would not fit, it goes to os.tmpdir() under a random name and the target removes it when it stops.
@@ -10,7 +11,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../../faults/spec';
 import { deepMerge, isPlainObject, type PlainObject } from './deep-merge';
+import { ConfigError, parseConfig } from '../../targets/w3/config';
 import { TargetError } from './errors';
+import type { SettingsCheck } from './types';
 
 /** Margin below the 107 usable bytes of sun_path. */
 export const MAX_SOCKET_PATH_BYTES = 100;
@@ -74,4 +77,30 @@ export function buildW3Config(runDir: string, labApp: string, overrides?: PlainO
     throw new TargetError('LAB_ERR_TARGET_SETTINGS', `settings.config.admin.socket: ${chosen} is longer than a Unix socket path may be (107 bytes)`);
   }
   return { config, adminSocket: chosen, temporarySocket: false };
+}
+
+/**
+ * Preflight of w3 settings: the generated config (defaults + the scenario's `config`) validated exactly as w3 will
+ * load it — schema, durations, unknown keys (with "did you mean"), module files — with paths as the scenario has them.
+ */
+export function checkW3Settings(settings: Record<string, unknown>, labApp: string): SettingsCheck {
+  const parsed = w3SettingsSchema.safeParse(settings ?? {});
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+  }
+  // A folder that exists stands in for the run folder (socket and log paths resolve against it).
+  const dir = os.tmpdir();
+  let generated: GeneratedW3Config;
+  try {
+    generated = buildW3Config(dir, labApp, parsed.data.config);
+  } catch (err) {
+    return { problems: [{ path: 'config.admin.socket', message: (err as Error).message }] };
+  }
+  try {
+    const config = parseConfig(generated.config, { baseDir: dir });
+    return { problems: [], pools: config.pools.map((p) => p.name) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { problems: err.issues.map((i) => ({ path: i.path ? `config.${i.path}` : 'config', message: i.message })) };
+  }
 }

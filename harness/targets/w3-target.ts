@@ -12,7 +12,8 @@ import { HostedTarget } from './hosted-target';
 import { labEventFromW3 } from './w3-events';
 import type { W3Event } from '../../targets/w3/events/event-types';
 import type { LabEvent } from '../events';
-import { parseW3Settings } from './w3-config';
+import { checkW3Settings, parseW3Settings } from './w3-config';
+import { labPaths } from './repo-paths';
 import { launchW3Container, launchW3Process, W3_START_TIMEOUT_MS, type AdminTransport, type LaunchedW3 } from './w3-launch';
 import type { StartedTarget, Target, TargetContext, WorkerInfo } from './types';
 
@@ -26,7 +27,7 @@ interface PoolSnapshot {
 }
 
 export function createW3Target(): Target {
-  return { name: 'w3', setup: setupW3 };
+  return { name: 'w3', setup: setupW3, checkSettings: (settings) => checkW3Settings(settings, labPaths().labApp) };
 }
 
 async function setupW3(ctx: TargetContext): Promise<StartedTarget> {
