@@ -70,6 +70,11 @@ export class W3Host {
     for (const pool of this.pools.values()) pool.boot();
   }
 
+  /** Connections, requests in flight and cache occupancy of the listener (GET /listener). */
+  listenerStats(): ReturnType<Listener['stats']> {
+    return this.listener.stats();
+  }
+
   get adminSocket(): string {
     return this.config.admin.socket;
   }

@@ -1,5 +1,5 @@
 // The admin API (DESIGN.md §2): JSON over a Unix socket (mode 0600) and, optionally, 127.0.0.1 with a bearer
-// token. Routes: GET /health, GET /pools, POST /pools/:name/recycle|start|stop, GET /events (NDJSON; ?follow=1
+// token. Routes: GET /health, GET /pools, GET /listener, POST /pools/:name/recycle|start|stop, GET /events (NDJSON; ?follow=1
 // keeps the stream open, ?since=<epoch ms> filters), POST /reload, POST|DELETE /pools/:name/workers/:id/faults and
 // POST|DELETE /pools/:name/faults (startup faults) — the fault routes answer 403 unless fault injection is enabled
 // and the request carries the token.
@@ -25,6 +25,7 @@ export class AdminServer {
     };
     r('GET', /^\/health$/, (_q, res) => json(res, 200, { status: 'ok', pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000), listen: host.address }));
     r('GET', /^\/pools$/, (_q, res) => json(res, 200, [...host.pools.values()].map((p) => p.snapshot())));
+    r('GET', /^\/listener$/, (_q, res) => json(res, 200, host.listenerStats()));
     r('POST', /^\/pools\/([^/]+)\/recycle$/, (_q, res, [name]) => {
       const pool = this.pool(res, name!);
       if (!pool) return;

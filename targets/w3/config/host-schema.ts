@@ -4,7 +4,17 @@
 // Every default is a `prefault` (an input value run through the schema) so the JSON Schema and SETTINGS.md show
 // what a user would write ("120s"), not the normalised ms.
 import { z } from 'zod';
+import net from 'node:net';
 import { durationSchema, positiveDurationSchema } from './duration';
+
+function isIpOrCidr(v: string): boolean {
+  const slash = v.indexOf('/');
+  if (slash === -1) return net.isIP(v) !== 0;
+  const family = net.isIP(v.slice(0, slash));
+  const bits = v.slice(slash + 1);
+  if (family === 0 || !/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 const port = z.number().int().min(0).max(65535);
 
@@ -112,9 +122,50 @@ export const limitsSchema = z
       .max(16777216)
       .prefault(16384)
       .describe('Max bytes of the request target (URL) -> 414 URI Too Long.'),
+    maxConnections: z
+      .number()
+      .int()
+      .min(0)
+      .max(2031616)
+      .prefault(0)
+      .describe(
+        'Max client connections open at once; a connection beyond it gets the 503 page and is closed (HTTPERR ' +
+          'ConnLimit). 0 = automatic: half the open-file limit of the host process, minus 64.',
+      ),
+    appConcurrentRequestLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(2147483647)
+      .prefault(5000)
+      .describe(
+        'Max requests of one application in progress at once (queued or at a worker); beyond it -> 503 ' +
+          '(IIS 503.2, HTTPERR AppConcurrentRequestLimit).',
+      ),
   })
   .prefault({})
-  .describe('Request validation limits of the listener (HTTP.sys registry values).');
+  .describe('Request validation and admission limits of the listener (HTTP.sys registry and IIS values).');
+
+const ipOrCidr = z
+  .string()
+  .refine((v) => isIpOrCidr(v), { error: 'must be an IP address or a CIDR range (e.g. "10.0.0.0/8")' });
+
+export const forwardingSchema = z
+  .strictObject({
+    addHeaders: z
+      .boolean()
+      .prefault(true)
+      .describe('Add X-Forwarded-For, X-Forwarded-Proto and Forwarded (the client address) to every request.'),
+    trustedProxies: z
+      .array(ipOrCidr)
+      .prefault([])
+      .describe(
+        "Peers (addresses or CIDR ranges) whose own X-Forwarded-*, Forwarded and X-Real-IP headers are kept and " +
+          'extended; from any other peer they are dropped.',
+      ),
+  })
+  .prefault({})
+  .describe('Forwarding headers that tell applications who the client is.');
 
 export const timersSchema = z
   .strictObject({

@@ -118,6 +118,7 @@ function normalise(c: W3ConfigParsed, file: string | null, baseDir: string, issu
     limits: { ...c.limits, maxFieldLength: Math.min(c.limits.maxFieldLength, c.limits.maxRequestBytes) },
     timers: { ...c.timers },
     cache: { ...c.cache },
+    forwarding: { addHeaders: c.forwarding.addHeaders, trustedProxies: [...c.forwarding.trustedProxies] },
     // The pool schema's output is PoolConfig field for field (checked by the compiler via this assignment).
     pools: c.pools,
     applications,

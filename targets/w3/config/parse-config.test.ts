@@ -26,7 +26,10 @@ describe('parseConfig defaults', () => {
       urlSegmentMaxLength: 260,
       urlSegmentMaxCount: 255,
       maxUrlLength: 16384,
+      maxConnections: 0,
+      appConcurrentRequestLimit: 5000,
     });
+    expect(cfg.forwarding).toEqual({ addHeaders: true, trustedProxies: [] });
     expect(cfg.timers).toEqual({
       connectionTimeout: 120_000,
       headerWaitTimeout: 120_000,

@@ -7,6 +7,7 @@ import {
   adminSchema,
   cacheSchema,
   faultInjectionSchema,
+  forwardingSchema,
   limitsSchema,
   listenSchema,
   loggingSchema,
@@ -27,6 +28,7 @@ export const configFileSchema = z
     limits: limitsSchema,
     timers: timersSchema,
     cache: cacheSchema,
+    forwarding: forwardingSchema,
     pools: z.array(poolSchema).min(1, { error: 'at least one pool is required' }).describe('Application pools.'),
     applications: z
       .array(applicationSchema)

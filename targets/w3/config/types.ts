@@ -87,6 +87,14 @@ export interface ListenerLimits {
   urlSegmentMaxLength: number; // 260
   urlSegmentMaxCount: number; // 255
   maxUrlLength: number; // bytes, 16384 (414 above)
+  maxConnections: number; // 0 = automatic (from the open-file limit)
+  appConcurrentRequestLimit: number; // 5000 (503.2 above)
+}
+
+export interface ForwardingConfig {
+  addHeaders: boolean;
+  /** Addresses or CIDR ranges. */
+  trustedProxies: string[];
 }
 
 export interface ListenerTimers {
@@ -118,6 +126,7 @@ export interface W3Config {
   limits: ListenerLimits;
   timers: ListenerTimers;
   cache: CacheConfig;
+  forwarding: ForwardingConfig;
   pools: PoolConfig[];
   applications: ApplicationConfig[];
 }

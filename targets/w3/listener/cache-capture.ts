@@ -1,42 +1,57 @@
 // Collects a worker's response body for the response cache while it streams to the client. Started only for a
-// response that asks to be cached (cache-policy.ts) to a request that may be cached; gives up as soon as the body
-// outgrows maxResponseSize, and offers the complete response (with a Content-Length, Age removed) to the cache.
+// response that asks to be cached (cache-policy.ts) to a request that may be cached; every byte it copies is
+// reserved in the cache's budget (maxCacheSize), so concurrent captures cannot hold more than the cache may. It
+// gives up as soon as the body outgrows maxResponseSize or the budget, and offers the complete response (with a
+// Content-Length, Age removed) to the cache. Whoever drops a capture calls release() (the reservation is returned).
 import type { IncomingMessage } from 'node:http';
-import type { CacheConfig } from '../config/types';
 import { requestCacheable, responseStorable, type Storable } from './cache-policy';
 import { ResponseCache, type CachePool } from './response-cache';
 
 export class CacheCapture {
   private readonly chunks: Buffer[] = [];
   private size = 0;
+  private released = false;
 
   private constructor(
+    private readonly cache: ResponseCache,
     private readonly headers: string[],
     private readonly policy: Storable,
-    private readonly maxSize: number,
   ) {}
 
   /** `headers` is the list forwarded to the client (copied: the caller appends to it). */
-  static begin(req: IncomingMessage, status: number, headers: readonly string[], config: CacheConfig): CacheCapture | null {
+  static begin(req: IncomingMessage, status: number, headers: readonly string[], cache: ResponseCache): CacheCapture | null {
+    const config = cache.config;
     const policy = responseStorable(status, headers, config.scavengerPeriod);
     if (!policy) return null;
     if (policy.contentLength !== null && policy.contentLength > config.maxResponseSize) return null;
     if (!requestCacheable(req)) return null;
-    return new CacheCapture(headers.slice(), policy, config.maxResponseSize);
+    return new CacheCapture(cache, headers.slice(), policy);
   }
 
-  /** Returns false when the body became too large to cache (the capture is then dropped). */
+  /** Returns false when the body became too large to cache or the cache has no room (the capture is then dropped). */
   add(chunk: Buffer): boolean {
+    if (this.released) return false;
+    if (this.size + chunk.length > this.cache.config.maxResponseSize || !this.cache.reserve(chunk.length)) return false;
     this.size += chunk.length;
-    if (this.size > this.maxSize) return false;
     this.chunks.push(chunk);
     return true;
   }
 
-  finish(cache: ResponseCache, req: IncomingMessage, pool: CachePool): boolean {
+  /** Returns the reserved bytes to the cache (idempotent). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.cache.unreserve(this.size);
+    this.chunks.length = 0;
+  }
+
+  finish(req: IncomingMessage, pool: CachePool): boolean {
+    const size = this.size;
+    const chunks = this.chunks.slice();
+    this.release();
     const cl = this.policy.contentLength;
-    if (cl !== null && this.size !== cl) return false; // truncated: never store a partial body
-    const body = Buffer.concat(this.chunks, this.size);
+    if (cl !== null && size !== cl) return false; // truncated: never store a partial body
+    const body = Buffer.concat(chunks, size);
     const headers: string[] = [];
     for (let i = 0; i < this.headers.length; i += 2) {
       if (this.headers[i]!.toLowerCase() === 'age') continue;
@@ -44,6 +59,6 @@ export class CacheCapture {
     }
     if (cl === null) headers.push('Content-Length', String(body.length));
     const key = ResponseCache.key(req.headers.host, req.url ?? '/');
-    return cache.offer(key, pool, headers, body, this.policy.lifetimeMs, this.policy.initialAge);
+    return this.cache.offer(key, pool, headers, body, this.policy.lifetimeMs, this.policy.initialAge);
   }
 }

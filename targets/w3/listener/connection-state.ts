@@ -1,5 +1,6 @@
 // Per-connection facts the listener's timers need and Node does not keep: where a connection is between requests,
-// whether the listener already answered and is closing it, and which request is currently reading its body.
+// whether the listener already answered and is closing it (nothing the client sends afterwards runs), whether it
+// was accepted beyond maxConnections, and which request is currently reading its body.
 // Stored as symbol properties on the socket (set once per connection or per request, no extra objects).
 //
 // Why: Node's keep-alive timer closes an idle connection silently (nothing is sent, as with HTTP.SYS) and reports
@@ -10,18 +11,20 @@ import type net from 'node:net';
 const kReadAtIdle = Symbol('w3.readAtIdle');
 const kClosing = Symbol('w3.closing');
 const kBodyOwner = Symbol('w3.bodyOwner');
+const kOverLimit = Symbol('w3.overLimit');
 
 /** A request that can be ended by the listener with one HTTPERR line (a ProxyJob). */
 export interface Abandonable {
   /** True while its request body is still arriving. */
   readingBody(): boolean;
-  abandon(reason: import('./http-error-log').HttpErrReason, status?: number): void;
+  abandon(reason: import('./http-error-log').HttpErrReason, page?: import('./httpsys-responses').PageName): void;
 }
 
 interface ConnSocket extends net.Socket {
   [kReadAtIdle]?: number;
   [kClosing]?: boolean;
   [kBodyOwner]?: Abandonable | null;
+  [kOverLimit]?: boolean;
   /** Node's in-flight ServerResponse on this socket (set from headers-complete until the response finished). */
   _httpMessage?: unknown;
 }
@@ -60,4 +63,33 @@ export function setBodyOwner(socket: net.Socket, job: Abandonable | null): void 
 
 export function bodyOwner(socket: net.Socket): Abandonable | null {
   return (socket as ConnSocket)[kBodyOwner] ?? null;
+}
+
+/** The response Node is currently writing on this connection (later pipelined ones wait behind it), if any. */
+export function activeResponse(socket: net.Socket): import('node:http').ServerResponse | null {
+  return ((socket as ConnSocket)._httpMessage as import('node:http').ServerResponse | undefined) ?? null;
+}
+
+/** Accepted beyond maxConnections: its request gets the 503 ConnLimit page. */
+export function markOverLimit(socket: net.Socket): void {
+  (socket as ConnSocket)[kOverLimit] = true;
+}
+
+export function isOverLimit(socket: net.Socket): boolean {
+  return (socket as ConnSocket)[kOverLimit] === true;
+}
+
+/** How long a connection that got an error page may stay half-open waiting for the client to close. */
+export const LINGER_MS = 2000;
+
+/**
+ * Sends `bytes` and closes a connection no HTTP response object owns (a parse error, an upgrade or CONNECT): end(),
+ * not destroy() — unread request bytes would turn the close into a reset that can eat the page; the client's own
+ * close, or LINGER_MS, ends the socket.
+ */
+export function endWith(socket: net.Socket, bytes: string | Buffer): void {
+  if (socket.destroyed) return;
+  markClosing(socket);
+  socket.end(bytes);
+  socket.setTimeout(LINGER_MS, () => socket.destroy());
 }

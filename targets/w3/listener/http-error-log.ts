@@ -7,16 +7,18 @@ import type { Logger } from '../util/logger';
 export type HttpErrReason =
   | 'AppOffline'
   | 'AppPoolTimer'
+  | 'AppConcurrentRequestLimit'
   | 'AppShutdown'
   | 'BadRequest'
   | 'Client_Reset'
+  | 'ConnLimit'
   | 'Connection_Abandoned_By_ReqQueue'
   | 'Connection_Dropped'
   | 'Disabled'
   | 'FieldLength'
   | 'Header'
   | 'Hostname'
-  | 'N/A'
+  | 'N/I'
   | 'NotFound'
   | 'QueueFull'
   | 'RequestLength'
@@ -28,7 +30,7 @@ export type HttpErrReason =
   | 'URL'
   | 'URL_Length'
   | 'Verb'
-  | 'Worker_Failed';
+  | 'Version_N/S';
 
 export interface HttpErrEntry {
   clientIp?: string;

@@ -1,11 +1,10 @@
-import { PAGES, pageBody } from './httpsys-responses';
+import { PAGES, pageBody, type Page } from './httpsys-responses';
 
 describe('HTTP.SYS error pages', () => {
-  // Body lengths that IIS-SPEC §4.2 records from captured HTTP.SYS responses.
+  // Body lengths of captured HTTP.SYS responses (344: Length Required, 339, 346, 326) and of the template.
   it.each([
     ['serviceUnavailable', 326],
     ['invalidHeader', 339],
-    ['lengthRequired', 344],
     ['requestTooLong', 346],
     ['invalidVerb', 326],
     ['badRequest', 311],
@@ -17,4 +16,9 @@ describe('HTTP.SYS error pages', () => {
   ] as const)('%s body is %d bytes', (name, len) => {
     expect(Buffer.byteLength(pageBody(PAGES[name]), 'ascii')).toBe(len);
   });
+});
+
+it('the template reproduces a captured page w3 does not send (411 Length Required, 344 bytes)', () => {
+  const lengthRequired: Page = { status: 411, reason: 'Length Required', title: 'Length Required', h2: 'Length Required', msg: 'The request must be chunked or have a content length.' };
+  expect(Buffer.byteLength(pageBody(lengthRequired), 'ascii')).toBe(344);
 });

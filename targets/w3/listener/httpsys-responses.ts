@@ -1,8 +1,11 @@
-// The listener's own error responses, byte for byte the HTTP.SYS template (IIS-SPEC §4.2): HTML body in
-// us-ascii, `Server: Microsoft-HTTPAPI/2.0`, and `Connection: close` — the connection is closed after any of them.
+// The listener's own error responses, byte for byte the HTTP.SYS template: HTML body in us-ascii,
+// `Server: Microsoft-HTTPAPI/2.0`, and `Connection: close` — the connection is closed after any of them, and nothing
+// the client sent behind the rejected request runs. The 400/404/414/503 texts are HTTP.SYS's (their lengths match
+// captured responses); the 501 and 505 texts follow the same template with w3's wording, and the 503 for
+// appConcurrentRequestLimit names the limit as IIS's 503.2 page does.
 import type { ServerResponse } from 'node:http';
 
-interface Page {
+export interface Page {
   status: number;
   reason: string;
   title: string;
@@ -20,9 +23,10 @@ export const PAGES = {
   headerFieldTooLong: { status: 400, reason: 'Bad Request', title: 'Bad Request', h2: 'Bad Request - Header Field Too Long', msg: 'A request header field is too long.' },
   requestTooLong: { status: 400, reason: 'Bad Request', title: 'Bad Request', h2: 'Bad Request - Request Too Long', msg: 'The size of the request headers is too long.' },
   urlTooLong: { status: 414, reason: 'Request URL Too Long', title: 'Request URL Too Long', h2: 'Request URL Too Long', msg: 'The request URL is too long.' },
-  lengthRequired: { status: 411, reason: 'Length Required', title: 'Length Required', h2: 'Length Required', msg: 'The request must be chunked or have a content length.' },
   notFound: { status: 404, reason: 'Not Found', title: 'Not Found', h2: 'Not Found', msg: 'The requested resource is not found.' },
-  badGateway: { status: 502, reason: 'Bad Gateway', title: 'Bad Gateway', h2: 'Bad Gateway', msg: 'The worker process ended before it answered.' },
+  notImplemented: { status: 501, reason: 'Not Implemented', title: 'Not Implemented', h2: 'Not Implemented', msg: 'The request transfer encoding is not supported.' },
+  versionNotSupported: { status: 505, reason: 'HTTP Version Not Supported', title: 'HTTP Version Not Supported', h2: 'HTTP Version Not Supported', msg: 'The HTTP version of the request is not supported.' },
+  concurrentRequestLimit: { status: 503, reason: 'Service Unavailable', title: 'Service Unavailable', h2: 'Service Unavailable', msg: 'The serverRuntime@appConcurrentRequestLimit setting is being exceeded.' },
 } satisfies Record<string, Page>;
 
 export type PageName = keyof typeof PAGES;

@@ -1,7 +1,15 @@
-// The HTTP.SYS of w3: it owns every client connection. It validates requests (HTTP.SYS limits → 400/414 pages that
-// never reach a worker), answers hot cacheable GETs from its response cache, routes the rest (host + path →
-// application → pool), hands them to the pool's queue, runs the connection timers and writes the HTTPERR log.
-// Timers (IIS-SPEC §4.4) and where they live:
+// The HTTP.SYS of w3: it owns every client connection. It admits connections (maxConnections → 503 ConnLimit),
+// validates requests (HTTP.SYS limits → 400/414/501/505 pages that never reach a worker), answers hot cacheable
+// GETs from its response cache, routes the rest on the canonical path (host + path → application → pool), admits
+// them per application (appConcurrentRequestLimit → 503), hands them to the pool's queue, passes upgraded
+// connections through (tunnel-job.ts), runs the connection timers and writes the HTTPERR log.
+//
+// Nothing runs behind a rejected request. After any error page the connection closes (as HTTP.SYS does), and a
+// request pipelined behind another waits until the response before it is finished: when that response closed the
+// connection (an error, HTTP/1.0, `Connection: close`), the waiting request never reaches a worker. Bytes that do
+// not parse behind a response in progress let that response finish, then get the 400 page and the close.
+//
+// Timers and where they live:
 //  - IdleConnection (timers.connectionTimeout): w3's own socket inactivity timer, see connection-state.ts. Node's
 //    keep-alive timer is off (keepAliveTimeout 0): it closes silently and unlogged, 1 s late, and advertises
 //    `Keep-Alive: timeout=` (HTTP.SYS sends no such header). Precision: exact (a Node timer per socket).
@@ -13,16 +21,32 @@
 // Every rejection or abandonment by the listener writes exactly one HTTPERR line.
 import http from 'node:http';
 import type net from 'node:net';
-import { RoutingTable } from './routing';
+import { RoutingTable, type Route } from './routing';
 import { ProxyJob } from './proxy-job';
+import { TunnelJob } from './tunnel-job';
 import { clampTimer } from './entity-body-timer';
 import { HttpErrorLog, type HttpErrEntry, type HttpErrReason } from './http-error-log';
 import { sendPage, rawPage, PAGES, type PageName } from './httpsys-responses';
-import { checkRequestLimits, nodeHeaderLimit, parserErrorPage } from './request-limits';
+import { checkRequest, isViolation, nodeHeaderLimit, parserErrorPage, BAD_REQUEST, type AcceptedHead } from './request-limits';
+import { hostName } from './host-header';
 import { ResponseCache } from './response-cache';
 import { requestCacheable } from './cache-policy';
 import { SendRateWatch } from './send-rate';
-import { phase, markIdle, markClosing, isClosing, setBodyOwner, bodyOwner } from './connection-state';
+import { ForwardingPolicy } from './forwarding';
+import { effectiveMaxConnections } from './connection-limit';
+import {
+  phase,
+  markIdle,
+  markClosing,
+  isClosing,
+  setBodyOwner,
+  bodyOwner,
+  activeResponse,
+  markOverLimit,
+  isOverLimit,
+  endWith,
+  LINGER_MS,
+} from './connection-state';
 import type { AppPool } from '../manager/app-pool';
 import type { EventLog } from '../events/event-log';
 import type { W3Config, ListenerTimers } from '../config/types';
@@ -36,6 +60,17 @@ export interface ListenerContext {
   timers: ListenerTimers;
   cache: ResponseCache;
   sendRate: SendRateWatch;
+  forwarding: ForwardingPolicy;
+  /** Requests admitted and not yet finished (queued, at a worker, or tunnels). */
+  inFlight: number;
+}
+
+export interface ListenerStats {
+  connections: number;
+  maxConnections: number;
+  inFlight: number;
+  requestsTotal: number;
+  cache: { slots: number; bytes: number; captureBytes: number };
 }
 
 export class Listener {
@@ -45,6 +80,9 @@ export class Listener {
   private cache: ResponseCache;
   private readonly ctx: ListenerContext;
   private readonly sockets = new Set<net.Socket>();
+  /** Connections within maxConnections (the ones beyond are only being answered 503). */
+  private admitted = 0;
+  private maxConnections: number;
   /** Event logs of the pools (the host's one, in practice) → unsubscribe. */
   private readonly eventLogs = new Map<EventLog, () => void>();
   requestsTotal = 0;
@@ -57,6 +95,7 @@ export class Listener {
     this.routes = new RoutingTable(config.applications);
     this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), config.logging.httpErrLog);
     this.cache = new ResponseCache(config.cache);
+    this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
     const accessLog = config.logging.accessLog ? log.child({ log: 'access' }) : null;
     this.ctx = {
       httpErr: this.httpErr,
@@ -67,6 +106,8 @@ export class Listener {
       timers: config.timers,
       cache: this.cache,
       sendRate: new SendRateWatch(config.timers.minBytesPerSecond),
+      forwarding: new ForwardingPolicy(config.forwarding),
+      inFlight: 0,
     };
     const t = config.timers;
     this.server = http.createServer({
@@ -79,14 +120,12 @@ export class Listener {
       connectionsCheckingInterval: checkingInterval(t.headerWaitTimeout),
       noDelay: true,
     } as http.ServerOptions, (req, res) => this.onRequest(req, res));
-    this.server.on('connection', (s: net.Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-      const idle = this.config.timers.connectionTimeout;
-      if (idle > 0) s.setTimeout(clampTimer(idle));
-    });
+    this.server.on('connection', (s: net.Socket) => this.onConnection(s));
     this.server.on('timeout', (s: net.Socket) => this.onIdleTimeout(s));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
+    this.server.on('upgrade', (req: http.IncomingMessage, s: net.Socket, head: Buffer) => this.onUpgrade(req, s, head));
+    // CONNECT (a tunnel to anywhere) is not something a web server of applications offers: 400, as HTTP.SYS.
+    this.server.on('connect', (req: http.IncomingMessage, s: net.Socket) => this.rejectRaw(req, s, BAD_REQUEST.page, 'BadRequest'));
     this.watchPoolStops();
   }
 
@@ -108,11 +147,13 @@ export class Listener {
   reconfigure(config: W3Config): void {
     this.config = config;
     this.routes = new RoutingTable(config.applications);
+    this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
     // Read by Node for every new connection's parser.
     (this.server as http.Server & { maxHeaderSize: number }).maxHeaderSize = nodeHeaderLimit(config.limits);
     this.server.headersTimeout = config.timers.headerWaitTimeout;
     this.ctx.timers = config.timers;
     this.ctx.sendRate.bytesPerSecond = config.timers.minBytesPerSecond;
+    this.ctx.forwarding = new ForwardingPolicy(config.forwarding);
     // Routes and pools may have changed under the cached URLs.
     this.cache.close();
     this.cache = this.ctx.cache = new ResponseCache(config.cache);
@@ -130,6 +171,17 @@ export class Listener {
     });
   }
 
+  stats(): ListenerStats {
+    const c = this.cache;
+    return {
+      connections: this.sockets.size,
+      maxConnections: this.maxConnections,
+      inFlight: this.ctx.inFlight,
+      requestsTotal: this.requestsTotal,
+      cache: { slots: c.size, bytes: c.usedBytes, captureBytes: c.captureBytes },
+    };
+  }
+
   /** Stops accepting; closes idle keep-alive connections; in-flight responses finish first. */
   close(): Promise<void> {
     this.cache.close();
@@ -145,20 +197,77 @@ export class Listener {
     });
   }
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.requestsTotal++;
-    const violation = checkRequestLimits(req, this.config.limits);
-    if (violation) return this.rejectPage(req, res, violation.page, violation.reason);
+  private onConnection(s: net.Socket): void {
+    this.sockets.add(s);
+    if (this.admitted >= this.maxConnections) {
+      // Beyond maxConnections: parsed only to answer its request with the 503 page; LINGER_MS bounds its life.
+      markOverLimit(s);
+      s.once('close', () => this.sockets.delete(s));
+      s.setTimeout(LINGER_MS);
+      return;
+    }
+    this.admitted++;
+    s.once('close', () => {
+      this.sockets.delete(s);
+      this.admitted--;
+    });
+    const idle = this.config.timers.connectionTimeout;
+    if (idle > 0) s.setTimeout(clampTimer(idle));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse, held = false): void {
+    if (!held) this.requestsTotal++;
+    const s = req.socket;
+    // Behind a response that closed (or will close) the connection: it must not run.
+    if (!held && isClosing(s)) return;
+    if (res.socket === null) {
+      // Pipelined behind a response in progress: it runs when Node hands it the connection, i.e. only if the
+      // response before it finished without closing (Node never hands it over after a closing response).
+      res.once('socket', () => this.onRequest(req, res, true));
+      return;
+    }
+    if (isOverLimit(s)) return this.rejectPage(req, res, 'serviceUnavailable', 'ConnLimit');
+    const head = checkRequest(req, this.config.limits);
+    if (isViolation(head)) return this.rejectPage(req, res, head.page, head.reason);
     // An empty cache costs one property read; a full one a key and a Map get for eligible requests.
     if (this.cache.size > 0 && this.serveFromCache(req, res)) return;
-    const route = this.routes.match(req.headers.host, req.url ?? '/');
-    if (!route) return this.rejectPage(req, res, 'notFound', 'NotFound');
-    const pool = this.pools.get(route.pool);
-    if (!pool) return this.rejectPage(req, res, 'notFound', 'NotFound');
-    const job = new ProxyJob(req, res, pool, this.ctx);
-    setBodyOwner(req.socket, job);
+    const admitted = this.admit(req, head);
+    if (typeof admitted === 'string') {
+      return this.rejectPage(req, res, admitted === 'notFound' ? 'notFound' : 'concurrentRequestLimit', REASON[admitted]);
+    }
+    const [route, pool] = admitted;
+    const job = new ProxyJob(req, res, head, route, pool, this.ctx);
+    setBodyOwner(s, job);
     pool.submit(job);
     // Only a job that had to wait in the queue gets a timer.
+    const qt = this.config.timers.requestQueueTimeout;
+    if (qt > 0 && job.dispatchedAt === 0 && !job.finished) job.armQueueTimer(qt);
+  }
+
+  /** Routing and the per-application limit. */
+  private admit(req: http.IncomingMessage, head: AcceptedHead): [Route, AppPool] | 'notFound' | 'limit' {
+    const route = this.routes.match(head.host === undefined ? '' : hostName(head.host), head.target.path);
+    const pool = route ? this.pools.get(route.pool) : undefined;
+    if (!route || !pool) return 'notFound';
+    if (route.active >= this.config.limits.appConcurrentRequestLimit) return 'limit';
+    return [route, pool];
+  }
+
+  /** A request with `Connection: upgrade` (WebSocket): the same checks, then a tunnel to a worker. */
+  private onUpgrade(req: http.IncomingMessage, s: net.Socket, bodyHead: Buffer): void {
+    this.requestsTotal++;
+    // Node detached the socket from the HTTP server: its errors are ours now.
+    s.on('error', () => s.destroy());
+    if (isOverLimit(s)) return this.rejectRaw(req, s, 'serviceUnavailable', 'ConnLimit');
+    const head = checkRequest(req, this.config.limits);
+    if (isViolation(head)) return this.rejectRaw(req, s, head.page, head.reason);
+    const admitted = this.admit(req, head);
+    if (typeof admitted === 'string') {
+      return this.rejectRaw(req, s, admitted === 'notFound' ? 'notFound' : 'concurrentRequestLimit', REASON[admitted]);
+    }
+    const [route, pool] = admitted;
+    const job = new TunnelJob(req, s, bodyHead, head, route, pool, this.ctx);
+    pool.submit(job);
     const qt = this.config.timers.requestQueueTimeout;
     if (qt > 0 && job.dispatchedAt === 0 && !job.finished) job.armQueueTimer(qt);
   }
@@ -183,12 +292,24 @@ export class Listener {
     sendPage(res, page);
   }
 
-  /** The connection's inactivity timer (connectionTimeout) expired. */
+  /** The same for a connection Node has handed over (upgrade, CONNECT): the page is written raw. */
+  private rejectRaw(req: http.IncomingMessage, s: net.Socket, page: PageName, reason: HttpErrReason): void {
+    s.on('error', () => s.destroy());
+    this.httpErr.write({ ...describe(req), status: PAGES[page].status, reason });
+    endWith(s, rawPage(page));
+  }
+
+  /** The connection's inactivity timer (connectionTimeout, or LINGER_MS after a page / beyond maxConnections). */
   private onIdleTimeout(s: net.Socket): void {
-    if (isClosing(s)) return void s.destroy();
     const p = phase(s);
     // A response in progress has its own timers (queue, entity body, send rate) and the worker's watchdogs.
     if (p === 'response') return;
+    if (isClosing(s)) return void s.destroy();
+    if (isOverLimit(s)) {
+      // No request arrived in time to be answered: the page goes out anyway.
+      this.httpErr.write({ ...describeSocket(s), status: 503, reason: 'ConnLimit' });
+      return endWith(s, rawPage('serviceUnavailable'));
+    }
     // A request head is arriving: HeaderWait owns it (when it is on).
     if (p === 'head' && this.config.timers.headerWaitTimeout > 0) return;
     markClosing(s);
@@ -198,16 +319,24 @@ export class Listener {
 
   private onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
     const code = err.code ?? '';
-    if (isClosing(socket)) {
-      // Not a new event: the rest of a rejected head still arriving while the page drains (ignored; the linger
-      // timer ends it), or a timer or error on a connection the listener already gave up on.
-      if (!socket.writableEnded || code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.destroy();
+    const timeout = code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT';
+    if (code === 'HPE_CLOSED_CONNECTION') {
+      // Bytes after a request that closes the connection (HTTP/1.0, `Connection: close`): ignored, as HTTP.SYS
+      // does; the response in progress finishes and the connection closes after it.
+      if (phase(socket) !== 'response') socket.destroy();
       return;
     }
-    if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') {
+    if (isClosing(socket)) {
+      // Not a new event: more of a rejected head arriving while the page drains (the linger timer ends it), or
+      // a timer on a connection the listener already gave up on. A response still in progress keeps its timers.
+      if (timeout && phase(socket) !== 'response') socket.destroy();
+      return;
+    }
+    if (timeout) {
       markClosing(socket);
       // Node arms the header timer at accept: a connection that never sent a byte was idle, not slow.
-      this.httpErr.write({ ...describeSocket(socket), reason: socket.bytesRead === 0 ? 'Timer_ConnectionIdle' : 'Timer_HeaderWait' });
+      const reason = isOverLimit(socket) ? 'ConnLimit' : socket.bytesRead === 0 ? 'Timer_ConnectionIdle' : 'Timer_HeaderWait';
+      this.httpErr.write({ ...describeSocket(socket), reason });
       socket.destroy();
       return;
     }
@@ -216,28 +345,34 @@ export class Listener {
       socket.destroy();
       return;
     }
-    const { page, reason } = parserErrorPage(code);
+    const { page, reason } = parserErrorPage(code, (err as { rawPacket?: Buffer }).rawPacket);
     if (phase(socket) === 'response') {
-      // Bad bytes after a parsed head: a malformed body ends its request; a bad pipelined head behind a response
-      // in progress cannot get a page (it would corrupt that response), so the connection closes.
+      // Bad bytes after a parsed head: a malformed body ends its request (with the page when no response has
+      // started); bad bytes where the next request should start let the responses before them finish first.
       const owner = bodyOwner(socket);
-      if (owner?.readingBody()) return owner.abandon(reason, 400);
+      if (owner?.readingBody()) return owner.abandon(reason, page);
       markClosing(socket);
-      this.httpErr.write({ ...describeSocket(socket), status: 400, reason });
-      socket.destroy();
-      return;
+      this.httpErr.write({ ...describeSocket(socket), status: PAGES[page].status, reason });
+      return this.pageAfterResponses(socket, page);
     }
     markClosing(socket);
     this.httpErr.write({ ...describeSocket(socket), status: PAGES[page].status, reason });
-    // end(), not destroy(): unread request bytes would turn the close into a reset that can eat the page. The
-    // client closes its side after reading it; LINGER_MS bounds the wait for one that does not.
-    socket.end(rawPage(page));
-    socket.setTimeout(LINGER_MS);
+    endWith(socket, rawPage(page));
+  }
+
+  /** Sends `page` and closes once every response in progress on `socket` (including pipelined ones) is done. */
+  private pageAfterResponses(socket: net.Socket, page: PageName): void {
+    const active = activeResponse(socket);
+    if (active) {
+      active.once('close', () => this.pageAfterResponses(socket, page));
+      return;
+    }
+    if (socket.destroyed || !socket.writable) return;
+    endWith(socket, rawPage(page));
   }
 }
 
-/** How long a connection that got an error page may stay half-open waiting for the client to close. */
-const LINGER_MS = 2000;
+const REASON = { notFound: 'NotFound', limit: 'AppConcurrentRequestLimit' } as const;
 
 function checkingInterval(headerWaitTimeout: number): number {
   return headerWaitTimeout > 0 ? Math.max(50, Math.min(1000, Math.floor(headerWaitTimeout / 4))) : 1000;

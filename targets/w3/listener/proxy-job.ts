@@ -7,6 +7,11 @@
 // The job also runs the request's own HTTP.SYS timers: the queue timer (requestQueueTimeout → 503 Timer_AppPool),
 // the entity-body inactivity timer (entity-body-timer.ts) and the minimum send rate (send-rate.ts), and it fills
 // the response cache (cache-capture.ts). Every outcome the listener imposes writes exactly one HTTPERR line (`record`).
+//
+// Nothing is left "in flight": a job ends (`done`/`dequeue`) on every path — the client leaving or the listener
+// cutting it off before the worker connection exists (the abort is applied as soon as it does, in onConnect), a
+// worker that never answers a response's announced length (the upstream body timer, connectionTimeout), a
+// response the client cannot be sent (invalid headers → 502).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -15,17 +20,19 @@ import type { WorkerProcess } from '../manager/worker-process';
 import type { AppPool } from '../manager/app-pool';
 import type { ListenerContext } from './listener';
 import type { HttpErrReason } from './http-error-log';
-import { sendPage } from './httpsys-responses';
+import { sendPage, type PageName } from './httpsys-responses';
 import { markClosing, markIdle, type Abandonable } from './connection-state';
 import type { SendRateTracked } from './send-rate';
 import { CacheCapture } from './cache-capture';
 import { armEntityBodyTimer, clampTimer } from './entity-body-timer';
+import { HOP_BY_HOP, connectionNamed, upstreamHeaders } from './hop-headers';
+import type { AcceptedHead } from './request-limits';
+import type { Route } from './routing';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'expect', 'http2-settings']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const MAX_ATTEMPTS = 3;
 
-const BAD_GATEWAY = Buffer.from('Bad Gateway: the worker process ended before it answered this request.\n');
+const BAD_GATEWAY = Buffer.from('Bad Gateway: the worker process did not deliver a response to this request.\n');
 
 export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonable, SendRateTracked {
   readonly enqueuedAt = Date.now();
@@ -51,24 +58,24 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   private capture: CacheCapture | null = null;
   private readonly headers: string[];
   private readonly hasBody: boolean;
+  /** Content-Length of the worker's response (null: chunked or unknown). */
+  private bodyLength: number | null = null;
+  private lastChunk: Buffer | null = null;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
+    private readonly head: AcceptedHead,
+    private readonly route: Route,
     private readonly pool: AppPool,
     private readonly ctx: ListenerContext,
   ) {
-    const raw = req.rawHeaders;
-    const headers: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const k = raw[i]!;
-      if (HOP_BY_HOP.has(k.toLowerCase())) continue;
-      headers.push(k, raw[i + 1]!);
-    }
-    this.headers = headers;
+    this.headers = upstreamHeaders(req, head, ctx.forwarding, route.app.path);
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+    route.active++;
+    ctx.inFlight++;
     res.once('close', () => this.onResponseClose());
   }
 
@@ -81,13 +88,17 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     this.attempts++;
     const upstream = worker.upstream;
     if (!upstream) return this.onError(new Error('worker has no upstream'));
+    const idle = this.ctx.timers.connectionTimeout;
     upstream.dispatch(
       {
-        path: this.req.url ?? '/',
+        path: this.head.target.upstream,
         method: this.req.method as Dispatcher.HttpMethod,
         headers: this.headers,
         body: this.hasBody ? this.bodyStream() : null,
         idempotent: false, // w3 decides about replays itself
+        // A response that stops arriving (e.g. a Content-Length its body never reaches) is abandoned after the
+        // idle-connection time instead of holding the client forever. Paused by backpressure, it does not run.
+        bodyTimeout: idle > 0 ? clampTimer(idle) : 0,
       } as Dispatcher.DispatchOptions,
       this,
     );
@@ -97,16 +108,19 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   private bodyStream(): PassThrough {
     const pt = new PassThrough();
     this.req.pipe(pt);
+    // A client that goes away mid-body must fail the upstream request too (the pipe alone would leave it waiting).
+    this.req.once('close', () => {
+      if (!this.req.complete) pt.destroy(new Error('client closed the connection during the request body'));
+    });
     const ms = this.ctx.timers.entityBodyTimeout;
     if (ms > 0 && !this.req.complete) armEntityBodyTimer(this.req, pt, ms, () => this.abandon('Timer_EntityBody'));
     return pt;
   }
 
   reject(reason: RejectReason, tcpReset: boolean): void {
-    this.finished = true;
-    this.clearQueueTimer();
     this.record(reason, tcpReset ? undefined : 503);
     markClosing(this.req.socket);
+    this.leave();
     if (tcpReset) this.req.socket.resetAndDestroy();
     else sendPage(this.res, 'serviceUnavailable');
   }
@@ -128,32 +142,52 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   // ---- undici handler (legacy callback API, the fastest path in undici 7) ----------------------------------
 
   onConnect(abort: (err?: Error) => void): void {
+    // The client left (or the listener gave up on it) before the worker connection existed: nothing could be
+    // aborted then, so abort now.
+    if (this.cancelled || this.recorded) return abort(new Error('the client request ended before dispatch'));
     this.abortUpstream = abort;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText?: string): boolean {
-    this.responseStarted = true;
     const res = this.res;
-    if (res.destroyed) return false;
+    if (res.destroyed) {
+      this.abortUpstream?.(new Error('client closed the connection'));
+      return false;
+    }
     const out: string[] = [];
     let headBytes = 17;
     let contentLength: number | null = null;
     let cacheControl = false;
+    let connection: string | undefined;
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const k = rawHeaders[i]!.toString('latin1');
       const lk = k.toLowerCase();
-      if (HOP_BY_HOP.has(lk)) continue;
       const v = rawHeaders[i + 1]!.toString('latin1');
+      if (HOP_BY_HOP.has(lk)) {
+        if (lk === 'connection') connection = connection === undefined ? v : `${connection}, ${v}`;
+        continue;
+      }
       out.push(k, v);
       headBytes += k.length + v.length + 4;
       if (lk === 'content-length') contentLength = Number(v);
       else if (lk === 'cache-control') cacheControl = true;
     }
+    const named = connectionNamed(connection);
+    const headers = named === null ? out : out.filter((_, i) => !named.has(out[i - (i % 2)]!.toLowerCase()));
     // Only a response that asks to be cached costs anything here.
-    if (cacheControl && this.ctx.cache.config.enabled) this.capture = CacheCapture.begin(this.req, statusCode, out, this.ctx.cache.config);
-    out.push('X-W3-Worker-Pid', String(this.worker!.pid));
-    if (statusText) res.writeHead(statusCode, statusText, out);
-    else res.writeHead(statusCode, out);
+    if (cacheControl && this.ctx.cache.config.enabled) {
+      this.capture = CacheCapture.begin(this.req, statusCode, headers, this.ctx.cache);
+    }
+    headers.push('X-W3-Worker-Pid', String(this.worker!.pid));
+    try {
+      if (statusText) res.writeHead(statusCode, statusText, headers);
+      else res.writeHead(statusCode, headers);
+    } catch (err) {
+      // A header Node refuses to send (invalid characters, a bad status): the worker's response cannot be relayed.
+      this.invalidResponse(err as Error);
+      return false;
+    }
+    this.responseStarted = true;
     this.resume = resume;
     this.bodyLength = contentLength;
     const rate = this.ctx.sendRate;
@@ -164,13 +198,9 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     return true;
   }
 
-  /** Content-Length of the worker's response (null: chunked or unknown). */
-  private bodyLength: number | null = null;
-  private lastChunk: Buffer | null = null;
-
   onData(chunk: Buffer): boolean {
     if (this.watchingSend) this.ctx.sendRate.sent(this, chunk.length);
-    if (this.capture && !this.capture.add(chunk)) this.capture = null;
+    if (this.capture && !this.capture.add(chunk)) this.dropCapture();
     // A body that arrives whole is sent with the end of the response: one write to the client instead of two.
     if (this.bodyLength === chunk.length && this.lastChunk === null) {
       this.lastChunk = chunk;
@@ -186,7 +216,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     this.lastChunk = null;
     if (last) this.res.end(last);
     else this.res.end();
-    if (this.capture) this.capture.finish(this.ctx.cache, this.req, this.pool);
+    if (this.capture) this.capture.finish(this.req, this.pool);
     this.capture = null;
     this.done(true);
   }
@@ -195,7 +225,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     if (this.finished) return;
     const w = this.worker!;
     const res = this.res;
-    this.capture = null;
+    this.dropCapture();
     if (this.cancelled || res.destroyed || this.recorded) {
       // The client left (or the listener cut it off) first; nothing to answer.
       this.record('Connection_Dropped');
@@ -210,12 +240,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
         return;
       }
       this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: false, error: err.message });
-      this.record('Connection_Abandoned_By_ReqQueue', 502);
-      // The connection stays usable only when the whole request was read; otherwise its framing is lost.
-      const keep = this.req.complete;
-      if (!keep) res.shouldKeepAlive = false;
-      res.writeHead(502, { 'Content-Type': 'text/plain', 'Content-Length': BAD_GATEWAY.length, 'X-W3-Worker-Pid': String(w.pid), ...(keep ? {} : { Connection: 'close' }) });
-      res.end(BAD_GATEWAY);
+      this.badGateway();
       return this.done(false);
     }
     this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: true, error: err.message });
@@ -224,24 +249,53 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     this.done(false);
   }
 
+  /** 502 on a connection that stays usable only when the whole request was read (otherwise its framing is lost). */
+  private badGateway(): void {
+    const res = this.res;
+    this.record('Connection_Abandoned_By_ReqQueue', 502);
+    const keep = this.req.complete;
+    if (!keep) {
+      res.shouldKeepAlive = false;
+      markClosing(this.req.socket);
+    }
+    const pid = String(this.worker?.pid ?? '');
+    res.writeHead(502, { 'Content-Type': 'text/plain', 'Content-Length': BAD_GATEWAY.length, 'X-W3-Worker-Pid': pid, ...(keep ? {} : { Connection: 'close' }) });
+    res.end(BAD_GATEWAY);
+  }
+
+  private invalidResponse(err: Error): void {
+    const w = this.worker!;
+    this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: false, error: `invalid response: ${err.message}` });
+    this.dropCapture();
+    this.badGateway();
+    this.done(false);
+    this.abortUpstream?.(err);
+  }
+
   // ---- listener-imposed ends ------------------------------------------------------------------------------
 
-  /** The listener ends this request (a timer expired, a body parse error): one HTTPERR line, connection closed. */
-  abandon(reason: HttpErrReason, status?: number): void {
+  /**
+   * The listener ends this request (a timer expired, a body parse error): one HTTPERR line, connection closed.
+   * With `page` (a malformed body) the client gets that page when no response has started.
+   */
+  abandon(reason: HttpErrReason, page?: PageName): void {
     if (this.recorded) return;
-    this.record(reason, status ?? (this.res.headersSent ? this.res.statusCode : undefined));
+    const res = this.res;
+    const answer = page !== undefined && !res.headersSent && !res.destroyed;
+    this.record(reason, answer ? 400 : res.headersSent ? res.statusCode : undefined);
     const socket = this.req.socket;
     markClosing(socket);
+    if (answer) sendPage(res, page);
     // A plain close would leave the unsent response in the kernel, trickling to the slow client from an orphaned
     // socket; a reset frees it at once (HTTP.SYS aborts the connection too).
-    if (reason === 'Timer_MinBytesPerSecond') socket.resetAndDestroy();
+    else if (reason === 'Timer_MinBytesPerSecond') socket.resetAndDestroy();
     else socket.destroy();
     if (this.abortUpstream && !this.finished) this.abortUpstream(new Error(`listener closed the connection: ${reason}`));
     if (!this.finished && !this.worker) this.dequeue();
   }
 
   readingBody(): boolean {
-    return this.hasBody && !this.req.complete;
+    return this.hasBody && !this.req.complete && !this.finished;
   }
 
   onSendRateExpired(): void {
@@ -268,7 +322,9 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     markIdle(this.req.socket);
     if (this.finished) return;
     this.cancelled = true;
+    this.dropCapture();
     if (this.worker) {
+      // Not connected yet: onConnect aborts as soon as it is.
       if (this.abortUpstream) this.abortUpstream(new Error('client closed the connection'));
     } else {
       // Still queued: the client left before a worker picked the request up.
@@ -277,18 +333,27 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     }
   }
 
+  private dropCapture(): void {
+    this.capture?.release();
+    this.capture = null;
+  }
+
   /** A queued job that will never run: leave the queue (the pool skips cancelled jobs; removing it also frees its
    *  queue slot at once) and finish. */
   private dequeue(): void {
-    this.clearQueueTimer();
     this.cancelled = true;
     const i = this.pool.queue.indexOf(this);
     if (i >= 0) this.pool.queue.splice(i, 1);
-    this.finished = true;
+    this.leave();
     this.ctx.onRequestDone(this.req, this.res, this.pool.name, undefined);
   }
 
-  private clearQueueTimer(): void {
+  /** The one place a job stops counting as in progress (the application's and the listener's counts). */
+  private leave(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.route.active--;
+    this.ctx.inFlight--;
     if (this.queueTimer) clearTimeout(this.queueTimer);
     this.queueTimer = null;
   }
@@ -303,8 +368,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
 
   private done(completed: boolean): void {
     if (this.finished) return;
-    this.finished = true;
-    this.clearQueueTimer();
+    this.leave();
     const w = this.worker;
     if (w) this.pool.jobDone(w, this, completed);
     this.ctx.onRequestDone(this.req, this.res, this.pool.name, w?.pid);

@@ -1,11 +1,17 @@
 import type { IncomingMessage } from 'node:http';
-import { checkRequestLimits, checkUrl, decodePath, nodeHeaderLimit } from './request-limits';
+import { checkRequest, isViolation, nodeHeaderLimit, parserErrorPage, type LimitViolation } from './request-limits';
 import type { ListenerLimits } from '../config/types';
 
-const limits: ListenerLimits = { maxFieldLength: 100, maxRequestBytes: 300, urlSegmentMaxLength: 10, urlSegmentMaxCount: 4, maxUrlLength: 120 };
+const limits: ListenerLimits = { maxFieldLength: 100, maxRequestBytes: 300, urlSegmentMaxLength: 10, urlSegmentMaxCount: 4, maxUrlLength: 120, maxConnections: 0, appConcurrentRequestLimit: 5000 };
+
+/** The violation, or null when the head was accepted. */
+function checkRequestLimits(r: IncomingMessage, l: ListenerLimits): LimitViolation | null {
+  const out = checkRequest(r, l);
+  return isViolation(out) ? out : null;
+}
 
 function req(url: string, headers: [string, string][], method = 'GET', version = '1.1'): IncomingMessage {
-  return { url, method, rawHeaders: headers.flat(), httpVersionMajor: Number(version[0]), httpVersionMinor: Number(version[2]) } as unknown as IncomingMessage;
+  return { url, method, rawHeaders: headers.flat(), httpVersion: version, httpVersionMajor: Number(version[0]), httpVersionMinor: Number(version[2]) } as unknown as IncomingMessage;
 }
 
 /** The exact bytes a client sends for `req(...)`. */
@@ -42,45 +48,50 @@ describe('checkRequestLimits', () => {
   });
 });
 
-describe('checkUrl', () => {
-  it.each([
-    ['/', false],
-    ['/a/b/c/d', false],
-    ['/a/b/c/d/e', true], // 5 segments > 4
-    ['/a//b///c/d/', false], // empty segments do not count
-    ['/0123456789', false],
-    ['/01234567890', true], // 11 chars > 10
-    ['/%41%42', false],
-    ['/%4', true], // truncated escape
-    ['/%zz', true],
-    ['/a%00b', true], // restricted U+0000
-    ['/a%1fb', true],
-    ['/a%7f', true],
-    ['/%c2%85', true], // U+0085 (UTF-8) is restricted
-    ['/%e9t%e9', false], // not UTF-8: read as ISO-8859-1, accepted (EnableNonUTF8)
-    ['/%u0041', false], // %uNNNN accepted
-    ['/%u0001', true],
-    ['/caf%c3%a9', false],
-    ['/a%2fb%2fc%2fd%2fe', true], // an escaped / separates segments after decoding
-    ['/%41%41%41%41%41%41%41%41%41%41', false], // 10 decoded chars
-    ['/x?%zz&q=\u0001', false], // the query is not validated
-    ['*', false],
-    ['http://h/a', false],
-    ['nonsense', true],
-  ])('%s → invalid=%s', (url, invalid) => {
-    expect(checkUrl(url, limits)).toBe(invalid);
+describe('checkRequest: versions, Host and framing', () => {
+  it('answers HTTP/2.0 and other unsupported majors 505, HTTP/0.9 400', () => {
+    expect(checkRequestLimits(req('/', [['Host', 'a']], 'GET', '2.0'), limits)).toMatchObject({ page: 'versionNotSupported', reason: 'Version_N/S' });
+    expect(checkRequestLimits(req('/', [], 'GET', '0.9'), limits)).toMatchObject({ page: 'badRequest', reason: 'BadRequest' });
   });
 
-  it('treats 0 as "no limit" for segment length and count', () => {
-    expect(checkUrl('/' + 'a/'.repeat(50) + 'b'.repeat(300), { ...limits, urlSegmentMaxCount: 0, urlSegmentMaxLength: 0 })).toBe(false);
+  it.each([
+    ['a duplicate Host', [['Host', 'a'], ['Host', 'b']]],
+    ['the same Host twice', [['Host', 'a'], ['host', 'a']]],
+    ['a Host with a space', [['Host', 'a b']]],
+    ['a Host with a path', [['Host', 'a/b']]],
+    ['an empty Host', [['Host', '']]],
+    ['userinfo', [['Host', 'u@a']]],
+    ['a bad port', [['Host', 'a:8x']]],
+  ] as [string, [string, string][]][])('%s → 400 Invalid Hostname', (_what, headers) => {
+    expect(checkRequestLimits(req('/', headers), limits)).toMatchObject({ page: 'invalidHostname', reason: 'Hostname' });
+  });
+
+  it('accepts ordinary hosts, ports and IP literals', () => {
+    for (const h of ['a', 'A.example:8080', '127.0.0.1:1', '[::1]:80', '[fe80::1]', 'x-y_z~'])
+      expect(checkRequestLimits(req('/', [['Host', h]]), limits)).toBeNull();
+  });
+
+  it('routes an absolute-form target by its path, with its authority as the host', () => {
+    const out = checkRequest(req('http://Other.example:81/a/../b?q=1', [['Host', 'ignored']]), limits);
+    expect(isViolation(out)).toBe(false);
+    expect(out).toEqual({ target: { path: '/b', upstream: '/a/../b?q=1', authority: 'Other.example:81' }, host: 'Other.example:81' });
+  });
+
+  it('HTTP/1.0 may omit Host (the host is then unknown, not made up)', () => {
+    expect(checkRequest(req('/x', [], 'GET', '1.0'), limits)).toEqual({ target: { path: '/x', upstream: '/x', authority: null }, host: undefined });
+  });
+
+  it('a Transfer-Encoding other than chunked → 501 (N/I); chunked passes', () => {
+    expect(checkRequestLimits(req('/', [['Host', 'a'], ['Transfer-Encoding', 'gzip, chunked']], 'POST'), limits)).toMatchObject({ page: 'notImplemented', reason: 'N/I' });
+    expect(checkRequestLimits(req('/', [['Host', 'a'], ['Transfer-Encoding', 'Chunked']], 'POST'), limits)).toBeNull();
   });
 });
 
-describe('decodePath', () => {
-  it('decodes UTF-8 runs, falls back to ISO-8859-1, accepts %u', () => {
-    expect(decodePath('/caf%C3%A9')).toBe('/café');
-    expect(decodePath('/%E9')).toBe('/é');
-    expect(decodePath('/%u20AC')).toBe('/€');
-    expect(decodePath('/%G1')).toBeNull();
+describe('parserErrorPage', () => {
+  it('a well-formed version Node cannot parse is 505, a malformed one 400', () => {
+    expect(parserErrorPage('HPE_INVALID_VERSION', Buffer.from('GET / HTTP/1.2\r\nHost: a\r\n\r\n')).reason).toBe('Version_N/S');
+    expect(parserErrorPage('HPE_INVALID_VERSION', Buffer.from('GET / HTTP/A.B\r\n\r\n')).reason).toBe('BadRequest');
+    expect(parserErrorPage('HPE_INVALID_TRANSFER_ENCODING').reason).toBe('N/I');
+    expect(parserErrorPage('HPE_INVALID_HEADER_TOKEN').reason).toBe('Header');
   });
 });

@@ -1,4 +1,4 @@
-import { ResponseCache, DEFAULT_MAX_CACHE_SIZE } from './response-cache';
+import { ResponseCache, DEFAULT_MAX_CACHE_SIZE, SLOT_OVERHEAD, MAX_CANDIDATES } from './response-cache';
 import type { CacheConfig } from '../config/types';
 
 const config: CacheConfig = { enabled: true, frequentHitThreshold: 2, frequentHitTimePeriod: 10_000, maxResponseSize: 1000, maxCacheSize: 0, scavengerPeriod: 120_000 };
@@ -84,12 +84,35 @@ describe('ResponseCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('bounds the total size and does not store when full', () => {
-    const { cache, offer } = setup({ maxCacheSize: 40, frequentHitThreshold: 1 });
-    expect(offer('h\n/1')).toBe(true); // 5 + "Content-Length".length + 2 + 1 + 2 = 24 bytes
+  it('bounds the total size (entries and the slots of their URLs) and does not store when full', () => {
+    const slot = 'h\n/1'.length + SLOT_OVERHEAD;
+    const entry = 5 + 'Content-Length'.length + 2 + 1 + 2; // 24 bytes
+    const { cache, offer } = setup({ maxCacheSize: slot + entry + 10, frequentHitThreshold: 1 });
+    expect(offer('h\n/1')).toBe(true);
     expect(offer('h\n/2')).toBe(false);
-    expect(cache.usedBytes).toBe(24);
+    expect(cache.usedBytes).toBe(slot + entry);
     expect(DEFAULT_MAX_CACHE_SIZE).toBe(64 * 1024 * 1024);
+  });
+
+  it('counts candidate URLs (their keys) within maxCacheSize: long URLs cannot grow it unbounded', () => {
+    const key = (i: number) => `h\n/${String(i).padStart(8, '0')}${'x'.repeat(30_000)}`;
+    const { cache, offer } = setup({ maxCacheSize: 1_000_000 });
+    for (let i = 0; i < 100; i++) offer(key(i));
+    expect(cache.usedBytes).toBeLessThanOrEqual(1_000_000);
+    expect(cache.size).toBe(Math.floor(1_000_000 / (key(0).length + SLOT_OVERHEAD)));
+    expect(MAX_CANDIDATES).toBe(10_000);
+  });
+
+  it('captures in progress reserve bytes within maxCacheSize and return them', () => {
+    const { cache, offer } = setup({ maxCacheSize: 1000 });
+    expect(cache.reserve(900)).toBe(true);
+    expect(cache.reserve(200)).toBe(false);
+    expect(offer('h\n/a')).toBe(false); // the slot (key + overhead) still fits
+    expect(cache.usedBytes).toBe(900 + 'h\n/a'.length + SLOT_OVERHEAD);
+    cache.unreserve(900);
+    expect(cache.captureBytes).toBe(0);
+    cache.flush();
+    expect(cache.usedBytes).toBe(0);
   });
 
   it('never stores bodies larger than maxResponseSize, or anything when disabled', () => {

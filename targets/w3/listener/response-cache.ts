@@ -1,4 +1,4 @@
-// The listener's response cache, HTTP.SYS kernel-cache style (IIS-SPEC §4.6): hot cacheable GET responses are
+// The listener's response cache, HTTP.SYS kernel-cache style: hot cacheable GET responses are
 // answered by the listener without a worker (`X-W3-Cache: HIT`, `Age`). What is cacheable: cache-policy.ts.
 //
 // Frequent-hit rule (pinned): a URL is stored when its cacheable responses reach `frequentHitThreshold` (≥, default
@@ -7,9 +7,12 @@
 // whose response was cacheable count (w3 does not keep counters for URLs it could never cache).
 // Key: Host header + URL (no query strings are cached); Vary other than Accept-Encoding is never stored.
 // Lifetime: entries expire at their max-age (s-maxage); entries not accessed for `scavengerPeriod` are flushed by
-// a scavenger that runs every half period (so an unused entry lives between 1 and 1.5 periods). Size: body +
-// header bytes, bounded by maxCacheSize (0 → 64 MB); when full, a new response is not stored (HTTP.SYS: "the cache
-// has room") until expired or scavenged entries make room. At most MAX_CANDIDATES URLs are counted at a time.
+// a scavenger that runs every half period (so an unused entry lives between 1 and 1.5 periods).
+// Memory: everything the cache holds counts against maxCacheSize (0 → 64 MB) — stored entries (body + header
+// bytes), every URL it keeps a slot for (its key + SLOT_OVERHEAD, counted candidates included) and the bodies
+// being captured from workers right now (cache-capture.ts reserves as it copies). When full, a new response is not
+// stored and no new URL is counted (HTTP.SYS: "the cache has room") until expired or scavenged entries make room;
+// a capture that cannot reserve gives up. At most MAX_CANDIDATES URLs are counted at a time.
 //
 // Worker state vs pool state (decision): an entry is served whenever its pool is Started — also while the pool's
 // workers recycle, crash and are replaced, or have not been demand-started yet (the cache belongs to the listener,
@@ -22,6 +25,8 @@ import type { CacheConfig } from '../config/types';
 
 export const DEFAULT_MAX_CACHE_SIZE = 64 * 1024 * 1024;
 export const MAX_CANDIDATES = 10_000;
+/** What a slot costs besides its key: the Map entry, the slot object and its hit times (an estimate). */
+export const SLOT_OVERHEAD = 96;
 
 /** What an entry needs to know about its pool. */
 export interface CachePool {
@@ -49,7 +54,10 @@ interface Slot {
 
 export class ResponseCache {
   private readonly slots = new Map<string, Slot>();
+  /** Bytes of stored entries and of slots (keys). */
   private bytes = 0;
+  /** Bytes reserved by captures in progress. */
+  private captured = 0;
   private readonly maxBytes: number;
   private timer: NodeJS.Timeout | null = null;
   hits = 0;
@@ -68,8 +76,24 @@ export class ResponseCache {
     return this.slots.size;
   }
 
+  /** Everything counted against maxCacheSize. */
   get usedBytes(): number {
-    return this.bytes;
+    return this.bytes + this.captured;
+  }
+
+  get captureBytes(): number {
+    return this.captured;
+  }
+
+  /** A capture copies `n` more bytes; false when that would overflow maxCacheSize (the capture then gives up). */
+  reserve(n: number): boolean {
+    if (this.bytes + this.captured + n > this.maxBytes) return false;
+    this.captured += n;
+    return true;
+  }
+
+  unreserve(n: number): void {
+    this.captured -= n;
   }
 
   static key(host: string | undefined, url: string): string {
@@ -111,8 +135,14 @@ export class ResponseCache {
     }
     if (!slot) {
       if (this.slots.size >= MAX_CANDIDATES) return false;
+      const cost = key.length + SLOT_OVERHEAD;
+      if (this.usedBytes + cost > this.maxBytes) {
+        this.scavenge(now);
+        if (this.usedBytes + cost > this.maxBytes) return false;
+      }
       slot = { hits: [], entry: null };
       this.slots.set(key, slot);
+      this.bytes += cost;
       this.ensureScavenger();
     }
     const hits = slot.hits;
@@ -122,9 +152,9 @@ export class ResponseCache {
     if (hits.length < c.frequentHitThreshold) return false;
     let size = body.length;
     for (const h of headers) size += h.length + 2;
-    if (this.bytes + size > this.maxBytes) {
+    if (this.usedBytes + size > this.maxBytes) {
       this.scavenge(now);
-      if (this.bytes + size > this.maxBytes) return false;
+      if (this.usedBytes + size > this.maxBytes) return false;
     }
     slot.hits = [];
     slot.entry = { pool, headers, body, storedAt: now, expiresAt: now + lifetimeMs, initialAge, size, lastAccess: now };
@@ -142,7 +172,7 @@ export class ResponseCache {
       if (e) {
         if (now >= e.expiresAt || e.lastAccess <= idle || e.pool.state !== 'Started') this.drop(key, slot);
       } else if (slot.hits.length === 0 || slot.hits[slot.hits.length - 1]! <= window) {
-        this.slots.delete(key);
+        this.drop(key, slot);
       }
     }
     if (this.slots.size === 0) this.stopScavenger();
@@ -153,6 +183,7 @@ export class ResponseCache {
     for (const [key, slot] of this.slots) if (slot.entry?.pool.name === name) this.drop(key, slot);
   }
 
+  /** Drops every slot; captures in progress keep their reservations until they end. */
   flush(): void {
     this.slots.clear();
     this.bytes = 0;
@@ -165,6 +196,7 @@ export class ResponseCache {
 
   private drop(key: string, slot: Slot): void {
     if (slot.entry) this.bytes -= slot.entry.size;
+    this.bytes -= key.length + SLOT_OVERHEAD;
     this.slots.delete(key);
   }
 

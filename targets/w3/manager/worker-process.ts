@@ -82,6 +82,11 @@ export class WorkerProcess extends EventEmitter {
     return this.state === 'Exited';
   }
 
+  /** Where the worker accepts HTTP connections (the listener's tunnels, e.g. WebSocket, connect there directly). */
+  transportAddress(): { path: string } | { host: string; port: number } {
+    return this.mode === 'module' ? { path: this.socketPath } : { host: '127.0.0.1', port: this.port };
+  }
+
   /**
    * May the pool hand it a new request? Not while it is being ended, after its transport failed, or while a health
    * ping has gone unanswered for `overdueMs` (a hung worker takes no new requests: they wait in the pool queue, as

@@ -2,7 +2,9 @@
 // frameworks run unchanged in a module-mode worker. Each export style is a small module in app-styles/; this file
 // loads the module (CommonJS or ES module), awaits a promise export, tries the styles in a fixed order, and
 // otherwise looks into the usual export names (`default`, the factories, `app`, `handler`, `listener`). When
-// nothing fits, the error says what the module exports and what w3 accepts.
+// nothing fits, the error says what the module exports and what w3 accepts. A module that serves WebSocket (or any
+// upgrade) also exports `upgrade(req, socket, head)` — what a Node server's 'upgrade' event would receive (e.g.
+// `ws`'s handleUpgrade).
 import { importModule } from './app-styles/import-module';
 import { nestStyle } from './app-styles/nest';
 import { fastifyStyle } from './app-styles/fastify';
@@ -11,9 +13,9 @@ import { httpServerStyle } from './app-styles/http-server';
 import { fetchFunctionStyle, fetchObjectStyle } from './app-styles/fetch-handler';
 import { nodeListenerStyle } from './app-styles/node-listener';
 import { factoryStyle, FACTORY_NAMES } from './app-styles/factory';
-import { AppLoadError, type AppStyle, type LoadedApp, type RequestListener } from './app-styles/types';
+import { AppLoadError, type AppStyle, type LoadedApp, type RequestListener, type UpgradeListener } from './app-styles/types';
 
-export { AppLoadError, type LoadedApp, type RequestListener };
+export { AppLoadError, type LoadedApp, type RequestListener, type UpgradeListener };
 
 /**
  * Order matters where shapes overlap: a Nest app and a Fastify instance are objects checked before the generic
@@ -96,8 +98,25 @@ export async function resolveApp(exported: unknown, file: string, what = 'module
   throw noFit(value, what, file);
 }
 
-/** Loads an application module file and resolves its export to a listener. */
+/** Loads an application module file and resolves its export to a listener (and its `upgrade` export, if any). */
 export async function loadApp(file: string): Promise<LoadedApp> {
-  return resolveApp(await importModule(file), file);
+  const exported = await importModule(file);
+  const app = await resolveApp(exported, file);
+  const upgrade = toUpgradeListener(exported);
+  return upgrade ? { ...app, upgrade } : app;
+}
+
+/** The module's `upgrade` export (on the module object, its default export, or the exported function), or null. */
+export function toUpgradeListener(exported: unknown): UpgradeListener | null {
+  const holders: unknown[] = [exported];
+  if (exported && (typeof exported === 'object' || typeof exported === 'function')) {
+    holders.push((exported as Record<string, unknown>)['default']);
+  }
+  for (const h of holders) {
+    if (!h || (typeof h !== 'object' && typeof h !== 'function')) continue;
+    const u = (h as Record<string, unknown>)['upgrade'];
+    if (typeof u === 'function') return u as UpgradeListener;
+  }
+  return null;
 }
 

@@ -5,7 +5,8 @@
 // W3_FAULTS=1 when fault injection is enabled for this server.
 import http from 'node:http';
 import fs from 'node:fs';
-import { loadApp, type LoadedApp, type RequestListener } from './load-app';
+import { loadApp, type LoadedApp, type RequestListener, type UpgradeListener } from './load-app';
+import { takeListenerHeaders } from './listener-headers';
 import type { ToWorker, FromWorker } from './control-protocol';
 import type { FaultAgent } from '../../../faults/agent/agent';
 
@@ -68,17 +69,37 @@ async function main(): Promise<void> {
     loaded.push(await loadApp(a.module)); // one at a time: startup work stays deterministic
     send({ type: 'log', level: 'info', msg: `application ${a.path} served from ${a.module} as ${loaded.at(-1)!.style}` });
   }
-  const handlers: { path: string; listener: RequestListener }[] = sorted.map((a, i) => ({ path: a.path, listener: loaded[i]!.listener }));
+  const handlers: { path: string; listener: RequestListener; upgrade?: UpgradeListener }[] = sorted.map((a, i) => ({
+    path: a.path,
+    listener: loaded[i]!.listener,
+    upgrade: loaded[i]!.upgrade,
+  }));
+  // The listener names the application it routed to (on the canonical path); prefix matching is the fallback.
+  const pick = (req: http.IncomingMessage): (typeof handlers)[number] | undefined => {
+    const routed = takeListenerHeaders(req);
+    if (routed !== undefined) {
+      const h = handlers.find((x) => x.path === routed);
+      if (h) return h;
+    }
+    const url = req.url ?? '/';
+    return handlers.find((h) => prefixMatch(url, h.path));
+  };
 
   const route: RequestListener = (req, res) => {
-    const url = req.url ?? '/';
-    for (const h of handlers) {
-      if (prefixMatch(url, h.path)) return h.listener(req, res);
-    }
+    const h = pick(req);
+    if (h) return h.listener(req, res);
     res.statusCode = 404;
     res.end();
   };
   const server = http.createServer(agent ? agent.wrapHandler(route) : route);
+  // WebSocket and other upgrades: to the application's `upgrade(req, socket, head)` export, if it has one.
+  if (handlers.some((h) => h.upgrade)) {
+    server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket, head: Buffer) => {
+      const h = pick(req);
+      if (h?.upgrade) return h.upgrade(req, socket, head);
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
+  }
   // The listener keeps pooled connections to us; never time them out from this side.
   server.keepAliveTimeout = 0;
   server.headersTimeout = 0;

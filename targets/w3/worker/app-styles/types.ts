@@ -2,8 +2,11 @@
 // a style recognises an export by its shape and turns it into a Node request listener, possibly with a close()
 // that ends the app's own resources (Fastify's onClose hooks, Nest's shutdown hooks) when the worker shuts down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+/** What a Node server's 'upgrade' event receives (a module's `upgrade` export). */
+export type UpgradeListener = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
 
 export interface LoadedApp {
   listener: RequestListener;
@@ -11,6 +14,8 @@ export interface LoadedApp {
   style: string;
   /** Ends the app's own resources; called once, when the worker shuts down gracefully. */
   close?: () => Promise<void>;
+  /** The module's `upgrade(req, socket, head)` export: WebSocket and other upgrades routed to this app. */
+  upgrade?: UpgradeListener;
 }
 
 /** Resolves an inner export (a factory's result, a Nest app's HTTP framework instance) with every style. */
