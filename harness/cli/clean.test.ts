@@ -1,44 +1,103 @@
-// `w3lab clean` reports the lab containers it removed (by label) before the process sweep, and neither a missing
-// Docker engine nor a failing removal stops the process sweep. Processes come from a fake /proc: nothing real is
-// killed.
+// `w3lab clean` decides from the run marks alone, on a fake /proc and a fake container list (nothing real is
+// killed here; clean-concurrent.test.ts does it for real): only processes and containers of runs inside the scope
+// whose harness is gone; never a running run's, another folder's, another user's, or a process that merely has
+// W3LAB_RUN_ID in its environment; descendants and dry runs; a missing Docker engine does not stop the sweep.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanLeftovers } from './clean';
+import { cleanLeftovers, type CleanDeps } from './clean';
+import type { OwnerState } from '../targets/ownership';
+import type { LabContainerInfo } from '../runtimes/container-runtime';
 
 const procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-proc-'));
 afterAll(() => fs.rmSync(procRoot, { recursive: true, force: true }));
 
-function fakeProcess(pid: number, argv: string[], env: string[] = []): void {
+const SCOPE = '/jobs/a/w3lab-results';
+const owners: Record<string, OwnerState> = { dead: 'gone', live: 'running', far: 'elsewhere' };
+
+function fakeProcess(pid: number, argv: string[], env: string[]): void {
   fs.mkdirSync(path.join(procRoot, String(pid)));
-  fs.writeFileSync(path.join(procRoot, String(pid), 'cmdline'), argv.join('\0'));
-  fs.writeFileSync(path.join(procRoot, String(pid), 'environ'), env.join('\0'));
+  fs.writeFileSync(path.join(procRoot, String(pid), 'cmdline'), argv.join('\0') + '\0');
+  fs.writeFileSync(path.join(procRoot, String(pid), 'environ'), env.join('\0') + '\0');
 }
 
-fakeProcess(101, ['node', '/repo/targets/peers/node-cluster/primary.js']);
-fakeProcess(102, ['node', '/usr/bin/something-else'], ['HOME=/root']);
+const marks = (run: string, dir: string, owner: string): string[] => [`W3LAB_RUN_ID=${run}`, `W3LAB_RUN_DIR=${dir}`, `W3LAB_OWNER=${owner}`];
 
-test('reports removed containers first, then the lab processes it killed', async () => {
+fakeProcess(101, ['node', 'w3lab.js', 'serve'], marks('crashed-run', `${SCOPE}/s1/worker-crash`, 'dead'));
+fakeProcess(102, ['node', 'worker-main.js'], marks('crashed-run', `${SCOPE}/s1/worker-crash`, 'dead'));
+fakeProcess(103, ['node', 'w3lab.js', 'serve'], marks('healthy-run', `${SCOPE}/s2/steady-state`, 'live'));
+fakeProcess(104, ['node', 'unrelated.js'], ['HOME=/root', 'W3LAB_RUN_ID=crashed-run']);
+fakeProcess(105, ['node', 'w3lab.js', 'serve'], marks('other-job', '/jobs/b/w3lab-results/s1/worker-crash', 'dead'));
+fakeProcess(106, ['node', 'tricky.js'], [`NOTE=W3LAB_RUN_DIR=${SCOPE}/s1/x`, 'W3LAB_OWNER=dead']);
+fakeProcess(107, ['node', 'w3lab.js', 'serve'], marks('remote-run', `${SCOPE}/s3/x`, 'far'));
+
+function deps(extra: Partial<CleanDeps> = {}): CleanDeps & { killed: number[]; removedIds: string[] } {
   const killed: number[] = [];
-  const out = await cleanLeftovers({
-    removeContainers: async () => ['removed container w3lab-w3-x (w3lab/w3:1, paused)'],
+  const removedIds: string[] = [];
+  return {
     procRoot,
+    uid: fs.statSync(procRoot).uid,
+    ownerState: (t) => owners[t ?? ''] ?? 'gone',
+    listContainers: async () => [],
+    removeContainer: async (id) => (removedIds.push(id), true),
     kill: (pid) => killed.push(pid),
-  });
-  expect(out).toEqual(['removed container w3lab-w3-x (w3lab/w3:1, paused)', 'killed 101: node /repo/targets/peers/node-cluster/primary.js']);
-  expect(killed).toEqual([101]);
+    killed,
+    removedIds,
+    ...extra,
+  };
+}
+
+test('kills only the scope\'s processes whose harness is gone, and says what it left alone', async () => {
+  const d = deps();
+  const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
+  expect(d.killed.sort()).toEqual([101, 102]);
+  expect(r.lines).toEqual(
+    expect.arrayContaining([
+      'left alone: 1 process(es) of run healthy-run (its run is still going)',
+      'left alone: 1 process(es) of run remote-run (started from another machine)',
+      'killed process 101 of run crashed-run: node w3lab.js serve',
+    ]),
+  );
+  expect(r.lines.join('\n')).not.toMatch(/10[456]/);
 });
 
-test('a failing container removal is reported and the process sweep still runs', async () => {
-  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-empty-'));
-  try {
-    const out = await cleanLeftovers({
-      removeContainers: () => Promise.reject(new Error('permission denied while trying to connect\nmore')),
-      procRoot: empty,
-      kill: () => undefined,
-    });
-    expect(out).toEqual(['could not remove lab containers: permission denied while trying to connect', 'no leftover lab processes']);
-  } finally {
-    fs.rmSync(empty, { recursive: true, force: true });
-  }
+test('--dry-run lists the same and touches nothing; --run narrows to one run; another user is never touched', async () => {
+  const dry = deps();
+  const r = await cleanLeftovers({ scope: { dir: SCOPE }, dryRun: true }, dry);
+  expect(dry.killed).toEqual([]);
+  expect(r.lines.filter((l) => l.startsWith('would kill')).length).toBe(2);
+  const one = deps();
+  await cleanLeftovers({ scope: { runId: 'other-job' } }, one);
+  expect(one.killed).toEqual([105]);
+  const stranger = deps({ uid: 4242 });
+  const none = await cleanLeftovers({ scope: { dir: '/' } }, stranger);
+  expect(stranger.killed).toEqual([]);
+  expect(none.lines).toEqual(['nothing to clean in /']);
+});
+
+test('containers: removes a gone run\'s in scope, leaves running, remote, unmarked and out-of-scope ones', async () => {
+  const c = (id: string, labels: Record<string, string>): LabContainerInfo => ({ id, name: `w3lab-w3-${id}`, image: 'w3lab/w3:1', state: 'running', labels: { 'w3lab': '1', ...labels } });
+  const containers = [
+    c('gone', { 'w3lab.run': 'crashed-run', 'w3lab.dir': `${SCOPE}/s1/x`, 'w3lab.owner': 'dead' }),
+    c('live', { 'w3lab.run': 'healthy-run', 'w3lab.dir': `${SCOPE}/s2/x`, 'w3lab.owner': 'live' }),
+    c('far', { 'w3lab.run': 'remote-run', 'w3lab.dir': `${SCOPE}/s3/x`, 'w3lab.owner': 'far' }),
+    c('other', { 'w3lab.run': 'other-job', 'w3lab.dir': '/jobs/b/w3lab-results/s1/x', 'w3lab.owner': 'dead' }),
+    c('old', { 'w3lab.run': 'from-an-older-w3lab' }),
+  ];
+  const d = deps({ listContainers: async () => containers, procRoot: fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-empty-')) });
+  const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
+  expect(d.removedIds).toEqual(['gone']);
+  expect(r.lines).toEqual([
+    'removed container w3lab-w3-gone (w3lab/w3:1, running) of run crashed-run',
+    'left alone: container w3lab-w3-live (w3lab/w3:1, running) of run healthy-run: its run is still going',
+    'left alone: container w3lab-w3-far (w3lab/w3:1, running) of run remote-run: started from another machine',
+    'left alone: 1 lab container(s) without run marks (not started by this w3lab; remove them with docker rm if they are yours)',
+  ]);
+});
+
+test('no Docker engine: said once, and the process sweep still runs', async () => {
+  const d = deps({ listContainers: () => Promise.reject(new Error('connect ENOENT /var/run/docker.sock\nmore')) });
+  const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
+  expect(r.lines).toContain('containers: no Docker engine answering (connect ENOENT /var/run/docker.sock); none removed');
+  expect(d.killed.sort()).toEqual([101, 102]);
 });

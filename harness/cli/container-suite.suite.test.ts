@@ -1,6 +1,6 @@
 // `--runtime container` end to end, through the real CLI: the whole core suite passes with w3 in containers and
 // leaves no container behind; Ctrl-C keeps the evidence and removes the run's container; a harness killed outright
-// leaves one that `w3lab clean` removes (by label) and reports. scripts/ensure-docker.sh runs first (while Jest
+// leaves one that `w3lab clean` of its results folder removes and reports. scripts/ensure-docker.sh runs first (while Jest
 // collects this file); where no Docker engine can be started the tests are skipped with the reason in their name.
 // Runs in the second Jest pass (jest.suite.config.js), alone, so the scenarios' timings are not squeezed.
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,12 +17,13 @@ function run(args: string[], timeoutMs: number) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
 }
 
-/** Lab containers (all runs, or one run), any state. */
-function labContainers(runId?: string): string {
-  const label = runId === undefined ? 'label=w3lab=1' : `label=w3lab.run=${runId}`;
-  const r = spawnSync('docker', ['ps', '-a', '--filter', label, '--format', '{{.Names}} {{.Status}}'], { encoding: 'utf8' });
+/** Lab containers of one run, or of every run whose folder is inside `folder` (other jobs' are not ours), any state. */
+function labContainers(run: { runId?: string; folder?: string }): string {
+  const label = run.runId === undefined ? 'label=w3lab=1' : `label=w3lab.run=${run.runId}`;
+  const r = spawnSync('docker', ['ps', '-a', '--filter', label, '--format', '{{.Names}} {{.Status}} {{.Label "w3lab.dir"}}'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`docker ps failed: ${r.stderr}`);
-  return r.stdout.trim();
+  const lines = r.stdout.trim().split('\n').filter(Boolean);
+  return lines.filter((l) => run.folder === undefined || l.split(' ').pop()!.startsWith(run.folder + path.sep)).join('\n');
 }
 
 /** Starts `w3lab run steady-state --runtime container` and resolves once the target's container serves requests. */
@@ -63,28 +64,32 @@ describeWithDocker('the core suite with --runtime container', () => {
       expect(fs.readFileSync(path.join(latest, 'w3.log'), 'utf8')).toContain('"HostStarted"');
     }
     expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);
-    expect(labContainers()).toBe('');
+    expect(labContainers({ folder: dir })).toBe('');
   }, 900_000);
 
   test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) and removes the container', async () => {
     const { child, runDir, runId } = await startRunUntilLoaded(path.join(out, 'interrupted'));
-    expect(labContainers(runId)).not.toBe('');
+    expect(labContainers({ runId })).not.toBe('');
     child.kill('SIGINT');
     expect(await exitOf(child)).toBe(2);
     const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { status: string };
     expect(info.status).toBe('interrupted');
     expect(fs.readFileSync(path.join(runDir, 'history.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(10);
-    expect(labContainers(runId)).toBe('');
+    expect(labContainers({ runId })).toBe('');
   }, 180_000);
 
-  test('a harness killed outright leaves its container; `w3lab clean` removes it by label and says so', async () => {
-    const { child, runId } = await startRunUntilLoaded(path.join(out, 'killed'));
+  test('a harness killed outright leaves its container; `w3lab clean` of its results folder removes it and says so', async () => {
+    const killed = path.join(out, 'killed');
+    const { child, runId } = await startRunUntilLoaded(killed);
     child.kill('SIGKILL');
     await exitOf(child);
-    expect(labContainers(runId)).not.toBe('');
-    const r = run(['clean'], 120_000);
+    expect(labContainers({ runId })).not.toBe('');
+    const dry = run(['clean', '--out', killed, '--dry-run'], 120_000);
+    expect(dry.stdout).toMatch(new RegExp(`would remove container w3lab-w3-\\S+ .* of run ${runId}`));
+    expect(labContainers({ runId })).not.toBe('');
+    const r = run(['clean', '--out', killed], 120_000);
     expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 0 });
-    expect(r.stdout).toMatch(new RegExp(`removed container w3lab-w3-${runId.slice(0, 12)}`));
-    expect(labContainers()).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`removed container w3lab-w3-\\S+ .* of run ${runId}`));
+    expect(labContainers({ runId })).toBe('');
   }, 180_000);
 });

@@ -1,5 +1,6 @@
-// The lab's commands: `run` (scenarios → verdicts, exit 0/1/2), `list` (bundled scenarios and past runs) and
-// `clean` (leftover lab containers and processes from interrupted runs). `run` validates every scenario before starting any.
+// The lab's commands: `run` (scenarios → verdicts, exit 0/1/2/3), `merge` (shards' suites into one), `list`
+// (bundled scenarios and past runs) and `clean` (what interrupted runs left behind, scoped to a results folder or a
+// run). `run` validates every scenario before starting any.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -148,11 +149,19 @@ export function registerLabCommands(program: Command): void {
     });
   program
     .command('clean')
-    .description('remove leftover lab containers (by label) and kill leftover lab processes (targets of interrupted runs)')
-    .action(async () => {
+    .description(
+      'remove what interrupted runs in a results folder left behind (target processes and containers whose harness is gone); ' +
+        'running runs, other users and anything without the run marks are left alone',
+    )
+    .option('-o, --out <dir>', 'the results folder to clean (default ./w3lab-results)')
+    .option('--run <runOrFolder>', 'only one run: its run id, or its run (or suite) folder')
+    .option('-n, --dry-run', 'say what would be killed or removed, touch nothing')
+    .action(async (o: { out?: string; run?: string; dryRun?: boolean }) => {
       const { cleanLeftovers } = await import('./clean');
-      const out = await cleanLeftovers();
-      process.stdout.write(out.join('\n') + '\n');
+      let scope: { dir?: string; runId?: string } = { dir: path.resolve(o.out ?? DEFAULT_RESULTS_DIR()) };
+      if (o.run !== undefined) scope = fs.existsSync(o.run) ? { dir: path.resolve(o.run) } : { runId: o.run };
+      const report = await cleanLeftovers({ scope, dryRun: o.dryRun === true });
+      process.stdout.write(report.lines.join('\n') + '\n');
     });
 }
 

@@ -127,6 +127,36 @@ async function startOnce(opts: StartContainerOptions): Promise<StartedContainerH
   return new ContainerHandle(docker, started, opts, name, logs);
 }
 
+/** A lab container as `w3lab clean` sees it. */
+export interface LabContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  labels: Record<string, string>;
+}
+
+/** Every lab container (label w3lab=1) on the engine, any state. Throws when no engine answers. */
+export async function listLabContainers(deps: { connect?: () => Promise<{ docker: Dockerode }> } = {}): Promise<LabContainerInfo[]> {
+  const { docker } = await (deps.connect ?? dockerClient)();
+  const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_LAB}=1`] }) });
+  return list.map((i) => ({ id: i.Id, name: i.Names[0]?.replace(/^\//, '') ?? i.Id.slice(0, 12), image: i.Image, state: i.State, labels: i.Labels ?? {} }));
+}
+
+/** Removes one container (unpausing it first); false when it was already gone. */
+export async function removeContainerById(id: string, deps: { connect?: () => Promise<{ docker: Dockerode }> } = {}): Promise<boolean> {
+  const { docker } = await (deps.connect ?? dockerClient)();
+  const c = docker.getContainer(id);
+  try {
+    await c.unpause().catch(() => undefined);
+    await c.remove({ force: true, v: true });
+    return true;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw err;
+  }
+}
+
 async function removeByLabel(docker: Dockerode, label: string): Promise<string[]> {
   const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [label] }) });
   const removed: string[] = [];
@@ -174,10 +204,14 @@ export function removeLabContainersSync(runId: string): void {
 /** Starts containers for one run and removes them all in stopAll() (call it in a finally). */
 export class ContainerRuntime {
   private readonly started = new Set<StartedContainerHandle>();
-  constructor(readonly runId: string) {}
+  /** `labels` go on every container it starts (the targets pass ownership labels: harness/targets/ownership.ts). */
+  constructor(
+    readonly runId: string,
+    private readonly labels: Record<string, string> = {},
+  ) {}
 
   async start(opts: Omit<StartContainerOptions, 'runId'>): Promise<StartedContainerHandle> {
-    const h = await startContainer({ ...opts, runId: this.runId });
+    const h = await startContainer({ ...opts, runId: this.runId, labels: { ...this.labels, ...opts.labels } });
     this.started.add(h);
     return h;
   }

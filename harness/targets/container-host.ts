@@ -4,6 +4,7 @@
 // from stdout. ContainerHost then offers the TargetHost interface: PIDs are the container's own (what the admin API
 // and the control endpoint report) and are signalled inside it; stop()/kill() always remove the container; and the
 // container-level controls (kill with a signal, pause/unpause, restart, OOM kill under a memory quota).
+import { ownershipLabels } from './ownership';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FaultError } from '../../faults/errors';
@@ -77,7 +78,7 @@ export async function startInContainer<T extends { container: StartedContainerHa
     throw new TargetError('LAB_ERR_TARGET_START', `target ${o.name}: ${(err as Error).message}`, { cause: err });
   }
   const events = new EventLog();
-  const runtime = new ContainerRuntime(ctx.runId);
+  const runtime = new ContainerRuntime(ctx.runId, ownershipLabels(ctx.runDir));
   const logFile = path.join(ctx.runDir, `${o.name}.log`);
   let started: T;
   try {

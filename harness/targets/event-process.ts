@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { TargetError } from './errors';
 import { EventLog, type TargetLogEvent } from './event-log';
+import { ownershipEnv } from './ownership';
 import { descendants, killRefs, refOf, waitGone, type ProcessRef } from './process-tree';
 
 const TAIL_CHARS = 6000;
@@ -22,7 +23,10 @@ export interface EventProcessOptions {
   name: string;
   /** Arguments to `node`. */
   args: string[];
+  /** The run folder: the program's working directory. */
   cwd: string;
+  /** The run's id; with it the program is marked as the run's (W3LAB_RUN_ID, W3LAB_RUN_DIR = cwd, W3LAB_OWNER). */
+  runId?: string;
   env: NodeJS.ProcessEnv;
   /** stdout + stderr are appended here. */
   logFile: string;
@@ -51,7 +55,9 @@ export class EventProcess {
   constructor(private readonly o: EventProcessOptions) {
     this.logStream = fs.createWriteStream(o.logFile, { flags: 'a' });
     this.logStream.on('error', (err) => o.log.warn({ err: err.message, file: o.logFile }, 'target log not writable'));
-    this.child = spawn(process.execPath, o.args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // Marked as this run's (ownership.ts), so `w3lab clean` can tell its leftovers from other jobs' processes.
+    const env = o.runId ? { ...o.env, ...ownershipEnv(o.runId, o.cwd) } : o.env;
+    this.child = spawn(process.execPath, o.args, { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     if (this.child.pid === undefined) throw new TargetError('LAB_ERR_TARGET_START', `${o.name}: could not spawn node ${o.args.join(' ')}`);
     this.pid = this.child.pid;
     // The channel is only there so the child notices when the lab is gone; it must not keep the lab alive.

@@ -62,7 +62,7 @@ export async function launchClusterProcess(ctx: TargetContext, s: NodeClusterSet
     W3LAB_PRELOAD: paths.faultPreload,
     CONTROL_TOKEN: faults ? ctx.faultInjection.token : '',
   };
-  const proc = new EventProcess({ name: 'node-cluster', args: [paths.clusterPrimary], cwd: ctx.runDir, env, logFile: path.join(ctx.runDir, 'node-cluster.log'), log });
+  const proc = new EventProcess({ name: 'node-cluster', args: [paths.clusterPrimary], cwd: ctx.runDir, runId: ctx.runId, env, logFile: path.join(ctx.runDir, 'node-cluster.log'), log });
   const host = new ProcessHost(proc, 'node-cluster');
   try {
     const started = await host.waitForEvent((e) => e.type === 'HostStarted', CLUSTER_START_TIMEOUT_MS, 'HostStarted event');

@@ -51,7 +51,7 @@ export async function launchPeer(ctx: TargetContext, o: PeerLaunch, log: Logger)
     W3LAB_PRELOAD: paths.faultPreload,
     CONTROL_TOKEN: faults ? ctx.faultInjection.token : '',
   };
-  const proc = new EventProcess({ name: o.name, args: [o.driver], cwd: ctx.runDir, env, logFile: path.join(ctx.runDir, `${o.name}.log`), log });
+  const proc = new EventProcess({ name: o.name, args: [o.driver], cwd: ctx.runDir, runId: ctx.runId, env, logFile: path.join(ctx.runDir, `${o.name}.log`), log });
   const host = new ProcessHost(proc, o.name);
   try {
     const started = await host.waitForEvent((e) => e.type === 'HostStarted', o.startTimeoutMs + 5000, 'HostStarted event');
