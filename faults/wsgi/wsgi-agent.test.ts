@@ -10,10 +10,8 @@ const DIR = __dirname.replace(`${path.sep}dist${path.sep}`, path.sep);
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 test('the Python agent passes its unit tests', () => {
-  const r = spawnSync(PYTHON, ['-W', 'error::ResourceWarning', '-m', 'unittest', 'discover', '-s', path.join(DIR, 'tests')], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const args = ['-W', 'error::ResourceWarning', '-m', 'unittest', 'discover', '-s', path.join(DIR, 'tests')];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`python unittest failed (${String(r.status)}):\n${r.stderr}${r.stdout}`);
   expect(r.stderr).toMatch(/\nOK\s*$/);
 }, 150_000);
@@ -76,7 +74,8 @@ test('faults/spec.ts and w3lab_wsgi/spec.py agree on every spec and its defaults
     const p = py[i]!;
     return { spec, ts: ts.ok ? ts.value : 'invalid', py: p.ok ? p.value : 'invalid', pyError: p.error };
   });
-  expect(rows.map(({ spec, ts, py: v }) => ({ spec, ts, py: v }))).toEqual(rows.map(({ spec, ts }) => ({ spec, ts, py: ts })));
+  const seen = rows.map(({ spec, ts, py: v }) => ({ spec, ts, py: v }));
+  expect(seen).toEqual(rows.map(({ spec, ts }) => ({ spec, ts, py: ts })));
   // Every rejection names the field (or the root) it is about.
   for (const r of rows.filter((x) => x.pyError !== null)) expect(r.pyError).toMatch(/^fault(\.\w+)?: /);
 });

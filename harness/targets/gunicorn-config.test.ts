@@ -1,7 +1,9 @@
 // The gunicorn peer without starting it: scenario → settings mapping, capabilities per worker class, the generated
 // config, reading Gunicorn's log lines, the worker/recycle bookkeeping built from them, and a missing Python.
 import { isTargetError } from './errors';
-import { findGunicornPython, gunicornCapabilities, gunicornDriverSettings, parseGunicornSettings } from './gunicorn-target';
+import {
+  findGunicornPython, gunicornCapabilities, gunicornDriverSettings, parseGunicornSettings,
+} from './gunicorn-target';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { gunicornConfig, parseLogLine } = require('../../targets/peers/gunicorn/config') as {
@@ -10,12 +12,16 @@ const { gunicornConfig, parseLogLine } = require('../../targets/peers/gunicorn/c
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { GunicornObserver } = require('../../targets/peers/gunicorn/observer') as {
-  GunicornObserver: new (o: { kit: { emit(type: string, f: Record<string, unknown>): void }; timeoutS: number; now?: () => number }) => {
+  GunicornObserver: new (o: { kit: Kit; timeoutS: number; now?: () => number }) => {
     onLine(p: unknown): void;
     beginReload(): { recycleIds: number[]; oldPids: number[] };
     workers(pool: string): { pid: number; state: string }[];
   };
 };
+
+interface Kit {
+  emit(type: string, f: Record<string, unknown>): void;
+}
 
 const config = {
   pools: [{
@@ -35,14 +41,17 @@ test('settings: the scenario pool in whole seconds, explicit settings win, Gunic
   });
   expect(gunicornDriverSettings(parseGunicornSettings({ config, workers: 2, timeoutS: 5, maxRequests: 0 }), 'py', '/a'))
     .toMatchObject({ workers: 2, timeoutS: 5, maxRequests: 0 });
-  expect(() => parseGunicornSettings({ threads: 4 })).toThrow(/settings\.threads: threads > 1 needs workerClass "gthread"/);
+  expect(() => parseGunicornSettings({ threads: 4 }))
+    .toThrow(/settings\.threads: threads > 1 needs workerClass "gthread"/);
   expect(() => parseGunicornSettings({ workerClass: 'gevent' })).toThrow(/settings\.workerClass/);
-  expect(() => parseGunicornSettings({ wsgiApp: 'app; import os' })).toThrow(/settings\.wsgiApp: expected module or module:callable/);
+  expect(() => parseGunicornSettings({ wsgiApp: 'app; import os' }))
+    .toThrow(/settings\.wsgiApp: expected module or module:callable/);
   expect(() => parseGunicornSettings({ timeoutS: 0 })).toThrow(/settings\.timeoutS/);
 });
 
 test('capabilities: hang detection always; stall detection only where the heartbeat shares the request thread', () => {
-  expect(gunicornCapabilities({})).toEqual(expect.arrayContaining(['hangDetection', 'stallDetection', 'recycle', 'faults']));
+  const sync = gunicornCapabilities({});
+  expect(sync).toEqual(expect.arrayContaining(['hangDetection', 'stallDetection', 'recycle', 'faults']));
   expect(gunicornCapabilities({ workerClass: 'gthread', threads: 4 })).not.toContain('stallDetection');
   for (const c of ['memoryRecycle', 'rapidFailProtection', 'poolControl', 'pools', 'requestQueue', 'frontReload']) {
     expect(gunicornCapabilities({})).not.toContain(c);
@@ -58,7 +67,8 @@ test('config: a Python file with every path in the run folder and the lab hooks'
   });
   for (const line of [
     'bind = ["127.0.0.1:8123"]', 'workers = 2', 'worker_class = "gthread"', 'threads = 4', 'timeout = 1',
-    'graceful_timeout = 10', 'pidfile = "/run/x/gunicorn/gunicorn.pid"', "errorlog = '-'", 'post_worker_init = _w3lab.post_worker_init',
+    'graceful_timeout = 10', 'pidfile = "/run/x/gunicorn/gunicorn.pid"', "errorlog = '-'",
+    'post_worker_init = _w3lab.post_worker_init',
     'wsgi_app = "lab_app:application"',
   ]) expect(text).toContain(line);
   expect(() => gunicornConfig({ workers: '2; import os' })).toThrow(/expected an integer/);
@@ -66,16 +76,18 @@ test('config: a Python file with every path in the run folder and the lab hooks'
 
 test('log lines: what each says about which worker', () => {
   const L = (m: string, pid = 100): string => `[2026-11-30 08:39:48 +0000] [${pid}] [INFO] ${m}`;
-  expect(parseLogLine(L('Listening at: http://127.0.0.1:40605 (100)'))).toMatchObject({ kind: 'listening', masterPid: 100 });
+  const P = (m: string, pid?: number): unknown => parseLogLine(L(m, pid));
+  expect(P('Listening at: http://127.0.0.1:40605 (100)')).toMatchObject({ kind: 'listening', masterPid: 100 });
   expect(parseLogLine(L('Booting worker with pid: 101', 101))).toMatchObject({ kind: 'booting', pid: 101, from: 101 });
   expect(parseLogLine(L('w3lab: worker ready (pid: 101, control: 127.0.0.1:4000)', 101))).toMatchObject({
     kind: 'ready', pid: 101, control: { host: '127.0.0.1', port: 4000 },
   });
-  expect(parseLogLine(L('w3lab: worker ready (pid: 101)', 101))).toEqual(expect.not.objectContaining({ control: expect.anything() }));
+  expect(P('w3lab: worker ready (pid: 101)', 101)).toEqual(expect.not.objectContaining({ control: expect.anything() }));
   expect(parseLogLine(L('WORKER TIMEOUT (pid:101)'))).toMatchObject({ kind: 'timeout', pid: 101, from: 100 });
-  expect(parseLogLine(L('Worker with pid 101 was terminated due to signal 9'))).toMatchObject({ kind: 'signaled', pid: 101, signo: 9 });
-  expect(parseLogLine(L('Autorestarting worker after current request.', 101))).toMatchObject({ kind: 'max-requests', pid: 101 });
-  expect(parseLogLine(L('Reason: Worker failed to boot.'))).toMatchObject({ kind: 'reason', reason: 'Worker failed to boot.' });
+  const signaled = P('Worker with pid 101 was terminated due to signal 9');
+  expect(signaled).toMatchObject({ kind: 'signaled', pid: 101, signo: 9 });
+  expect(P('Autorestarting worker after current request.', 101)).toMatchObject({ kind: 'max-requests', pid: 101 });
+  expect(P('Reason: Worker failed to boot.')).toMatchObject({ kind: 'reason', reason: 'Worker failed to boot.' });
   expect(parseLogLine(L('Using worker: sync'))).toMatchObject({ kind: 'other' });
   expect(parseLogLine('Traceback (most recent call last):')).toBeNull();
 });
@@ -83,7 +95,8 @@ test('log lines: what each says about which worker', () => {
 function observe() {
   const events: { type: string; [k: string]: unknown }[] = [];
   let now = 1000;
-  const o = new GunicornObserver({ kit: { emit: (type, f) => events.push({ type, ...f }) }, timeoutS: 1, now: () => now });
+  const kit = { emit: (type: string, f: Record<string, unknown>) => void events.push({ type, ...f }) };
+  const o = new GunicornObserver({ kit, timeoutS: 1, now: () => now });
   const line = (kind: string, f: Record<string, unknown> = {}): void => o.onLine({ kind, ...f });
   return { o, events, line, tick: (ms: number) => (now += ms) };
 }
@@ -141,8 +154,9 @@ test('observer: max_requests is a recycle of one worker whose replacement boots 
   line('booting', { pid: 12 });
   line('booting', { pid: 13 }); // a crash replacement later is not part of it
   line('ready', { pid: 12 });
-  expect(events.find((e) => e.type === 'RecycleStarted')).toMatchObject({ reason: 'Requests', pid: 11, overlapped: false });
-  expect(events.find((e) => e.type === 'RecycleCompleted')).toMatchObject({ oldPid: 11, newPid: 12, overlapped: false });
+  const find = (type: string) => events.find((e) => e.type === type);
+  expect(find('RecycleStarted')).toMatchObject({ reason: 'Requests', pid: 11, overlapped: false });
+  expect(find('RecycleCompleted')).toMatchObject({ oldPid: 11, newPid: 12, overlapped: false });
   expect(events.find((e) => e.type === 'WorkerStarting' && e['pid'] === 13)).not.toHaveProperty('recycleId');
 });
 

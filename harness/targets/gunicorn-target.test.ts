@@ -34,10 +34,12 @@ describePeerLifecycle(
       const from = t.events!().length;
       const injected = Date.now();
       await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'hang', mode: 'block-loop' }));
-      const ping = await waitForEvent(t, (e) => e.type === 'PingFailed' && e.pid === w!.pid, 'PingFailed', 30_000, from);
+      const mine = (type: string) => (e: { type: string; pid?: number }) => e.type === type && e.pid === w!.pid;
+      const ping = await waitForEvent(t, mine('PingFailed'), 'PingFailed', 30_000, from);
       expect(ping.t - injected).toBeGreaterThanOrEqual(1900); // not before its 2 s timeout
-      await waitForEvent(t, (e) => e.type === 'WorkerKilled' && e.pid === w!.pid, 'WorkerKilled', 30_000, from);
-      await waitFor(async () => (await t.workers!()).filter((x) => x.state === 'Ready').length === 2, 'two ready workers', 30_000);
+      await waitForEvent(t, mine('WorkerKilled'), 'WorkerKilled', 30_000, from);
+      const ready = async () => (await t.workers!()).filter((x) => x.state === 'Ready').length === 2;
+      await waitFor(ready, 'two ready workers', 30_000);
     }, 60_000);
 
     it('a startup crash breaks the next start only (count 1); the spec is validated in the worker', async () => {

@@ -24,15 +24,21 @@ const seconds = (what: string) => z.number().int().min(1).max(3600).describe(wha
 export const gunicornSettingsSchema = z
   .strictObject({
     config: z.record(z.string(), z.unknown()).optional().describe("the scenario's w3 config (pool settings)"),
-    workers: z.number().int().min(1).max(16).optional().describe("worker processes (default: the pool's maxProcesses, else Gunicorn's 1)"),
+    workers: z.number().int().min(1).max(16).optional()
+      .describe("worker processes (default: the pool's maxProcesses, else Gunicorn's 1)"),
     workerClass: z.enum(['sync', 'gthread']).default('sync').describe("worker_class (Gunicorn's default: sync)"),
     threads: z.number().int().min(1).max(64).default(1).describe('threads per gthread worker'),
-    timeoutS: seconds('timeout: a worker silent this long is killed (default: from pingInterval + pingResponseTime, else 30)').optional(),
+    timeoutS: seconds('timeout: a silent worker is killed after it (default: pingInterval + pingResponseTime, or 30)')
+      .optional(),
     gracefulTimeoutS: seconds('graceful_timeout (default: from shutdownTimeLimit, else 30)').optional(),
-    keepaliveS: z.number().int().min(0).max(3600).default(2).describe('keepalive seconds (gthread; sync workers close every connection)'),
-    maxRequests: z.number().int().min(0).optional().describe('max_requests (default: periodicRestart.requests, else 0 = off)'),
+    keepaliveS: z.number().int().min(0).max(3600).default(2)
+      .describe('keepalive seconds (gthread; sync workers close every connection)'),
+    maxRequests: z.number().int().min(0).optional()
+      .describe('max_requests (default: periodicRestart.requests, else 0 = off)'),
     maxRequestsJitter: z.number().int().min(0).default(0).describe('max_requests_jitter'),
-    wsgiApp: z.string().regex(/^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$/, 'expected module or module:callable').default('lab_app:application'),
+    wsgiApp: z.string()
+      .regex(/^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$/, 'expected module or module:callable')
+      .default('lab_app:application'),
     appDir: z.string().min(1).optional().describe('folder the WSGI module is imported from (default: the lab app\'s)'),
     pool: z.string().min(1).default('app'),
     port: z.number().int().min(0).max(65535).default(0),
@@ -61,14 +67,19 @@ export function gunicornCapabilities(raw: unknown): readonly Capability[] {
 
 export function parseGunicornSettings(raw: unknown): GunicornSettings {
   const r = gunicornSettingsSchema.safeParse(raw ?? {});
-  if (!r.success) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `gunicorn target settings: ${describeIssues(r.error, 'settings')}`);
-  return r.data;
+  if (r.success) return r.data;
+  throw new TargetError('LAB_ERR_TARGET_SETTINGS', `gunicorn target settings: ${describeIssues(r.error, 'settings')}`);
 }
 
-const wholeSeconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.max(1, Math.ceil(ms / 1000)));
+const wholeSeconds = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : Math.max(1, Math.ceil(ms / 1000));
 
 /** The driver's settings (what targets/peers/gunicorn/driver.js reads). */
-export function gunicornDriverSettings(s: GunicornSettings, python: string, defaultAppDir: string): Record<string, unknown> {
+export function gunicornDriverSettings(
+  s: GunicornSettings,
+  python: string,
+  defaultAppDir: string,
+): Record<string, unknown> {
   const intent = poolIntent(s.config);
   const ping = intent.pingIntervalMs !== undefined || intent.pingResponseTimeMs !== undefined
     ? (intent.pingIntervalMs ?? 0) + (intent.pingResponseTimeMs ?? 0)
@@ -96,13 +107,15 @@ export function gunicornDriverSettings(s: GunicornSettings, python: string, defa
 export function findGunicornPython(asked?: string): { python: string; version: string } {
   const candidates = asked ? [asked] : ['/usr/bin/python3', findBinary('python3')].filter((p): p is string => !!p);
   for (const python of [...new Set(candidates)]) {
-    const r = spawnSync(python, ['-c', 'import gunicorn; print(gunicorn.__version__)'], { encoding: 'utf8', timeout: 15_000 });
+    const probe = 'import gunicorn; print(gunicorn.__version__)';
+    const r = spawnSync(python, ['-c', probe], { encoding: 'utf8', timeout: 15_000 });
     if (r.status === 0) return { python, version: r.stdout.trim() };
   }
   const tried = candidates.length ? candidates.join(', ') : 'no python3 found';
   throw new TargetError(
     'LAB_ERR_TARGET_MISSING',
-    `gunicorn: no Python that can import gunicorn (tried ${tried}). Install it with \`apt-get install -y python3-gunicorn\` ` +
+    `gunicorn: no Python that can import gunicorn (tried ${tried}). ` +
+      'Install it with `apt-get install -y python3-gunicorn` ' +
       '(as root), or run `bash scripts/ensure-peers.sh`, which installs every peer the lab needs.',
   );
 }
@@ -113,12 +126,15 @@ export function createGunicornTarget(): Target {
     capabilities: (settings) => gunicornCapabilities(settings),
     async setup(ctx: TargetContext): Promise<StartedTarget> {
       const s = parseGunicornSettings(ctx.settings);
-      if (ctx.runtime !== 'process') throw new TargetError('LAB_ERR_TARGET_RUNTIME', 'gunicorn runs on the process runtime only');
+      if (ctx.runtime !== 'process') {
+        throw new TargetError('LAB_ERR_TARGET_RUNTIME', 'gunicorn runs on the process runtime only');
+      }
       const { python, version } = findGunicornPython(s.python);
       const paths = labPaths();
       const settings = gunicornDriverSettings(s, python, path.join(paths.root, 'targets', 'peers', 'gunicorn'));
       if (!fs.existsSync(settings['appDir'] as string)) {
-        throw new TargetError('LAB_ERR_TARGET_SETTINGS', `gunicorn: appDir ${String(settings['appDir'])} does not exist`);
+        const dir = String(settings['appDir']);
+        throw new TargetError('LAB_ERR_TARGET_SETTINGS', `gunicorn: appDir ${dir} does not exist`);
       }
       const log = ctx.log.child({ target: 'gunicorn' });
       log.info({ python, gunicorn: version }, 'gunicorn found');

@@ -32,7 +32,9 @@ describe('labEventFromPeerLine', () => {
 
   it('maps what pm2, nginx and haproxy drivers emit: pool-wide reloads, memory restarts, replays, health checks', () => {
     expect(map({ type: 'RecycleStarted', eventId: 5079, pool: 'app', reason: 'OnDemand', recycleId: 4, overlapped: true, oldPids: [1, 2] })).toMatchObject({ reason: 'admin', recycleId: 4 });
-    expect(map({ type: 'RecycleStarted', eventId: 5117, pool: 'app', reason: 'PrivateMemory', recycleId: 1001, overlapped: true })).toMatchObject({ reason: 'private-memory' });
+    expect(map({ type: 'RecycleStarted', eventId: 5117, ...w, reason: 'PrivateMemory', recycleId: 1, overlapped: true, privateMemoryKB: 202412, limitKB: 200000 }))
+      .toMatchObject({ reason: 'private-memory', pid: 77, privateMemoryKB: 202412, limitKB: 200000 });
+    expect(map({ type: 'RecycleStarted', eventId: 5075, ...w, reason: 'Requests', recycleId: 2 })).toMatchObject({ reason: 'requests' });
     expect(map({ type: 'PoolStopped', eventId: 5002, pool: 'app', reason: 'RapidFail', pmId: 0 })).toMatchObject({ reason: 'rapid-fail' });
     expect(map({ type: 'RequestRetried', pool: 'app', status: 502, attempts: 2 })).toMatchObject({ type: 'RequestRetried' });
     expect(map({ type: 'PingFailed', eventId: 5010, ...w, reason: 'L4CON', server: 'b1' })).toMatchObject({ pid: 77 });

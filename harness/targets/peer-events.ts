@@ -52,6 +52,8 @@ export function labEventFromPeerLine(e: TargetLogEvent, source: string): LabEven
       return labEvent('RecycleStarted', {
         ...pooled, pid, workerId, recycleId: recycleId ?? -1, reason: recycleReason(e['reason']),
         overlapped: typeof e['overlapped'] === 'boolean' ? e['overlapped'] : undefined,
+        // What the peer measured for a memory recycle (PM2: its max_memory_restart check).
+        privateMemoryKB: num(e['privateMemoryKB']), memoryKB: num(e['memoryKB']), limitKB: num(e['limitKB']),
       });
     case 'RecycleCompleted':
       return labEvent('RecycleCompleted', {

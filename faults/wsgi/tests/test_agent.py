@@ -146,7 +146,8 @@ class crash_child:
 
     def __enter__(self):
         src = CRASH_CHILD % os.path.join(os.path.dirname(__file__), '..')
-        self.p = subprocess.Popen([sys.executable, '-c', src], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        pipe = subprocess.PIPE
+        self.p = subprocess.Popen([sys.executable, '-c', src], stdout=pipe, stderr=pipe, text=True)
         return self.p
 
     def __exit__(self, *exc):
@@ -182,7 +183,8 @@ class ChannelTest(unittest.TestCase):
         r = ask(self.port, {'token': 'secret', 'op': 'fault', 'spec': {'kind': 'error', 'status': 502}})
         self.assertEqual(r, {'ok': True, 'id': 1})
         st = ask(self.port, {'token': 'secret', 'op': 'status'})
-        self.assertEqual([f['spec'] for f in st['active']], [{'kind': 'error', 'status': 502, 'percent': 100, 'durationMs': 0}])
+        expected = {'kind': 'error', 'status': 502, 'percent': 100, 'durationMs': 0}
+        self.assertEqual([f['spec'] for f in st['active']], [expected])
         self.assertEqual(ask(self.port, {'token': 'secret', 'op': 'heal'}), {'ok': True})
         self.assertEqual(ask(self.port, {'token': 'secret', 'op': 'status'})['active'], [])
 
@@ -194,7 +196,8 @@ class ChannelTest(unittest.TestCase):
         self.assertIn('op: expected', ask(self.port, {'token': 'secret', 'op': 'explode'})['error'])
         bad = ask(self.port, {'token': 'secret', 'op': 'fault', 'spec': {'kind': 'slow'}})
         self.assertEqual(bad, {'ok': False, 'error': 'fault.delayMs: required'})
-        self.assertEqual(ask(self.port, {'token': 'secret', 'op': 'heal', 'id': 'x'})['error'], 'id: expected an integer')
+        bad_id = ask(self.port, {'token': 'secret', 'op': 'heal', 'id': 'x'})
+        self.assertEqual(bad_id['error'], 'id: expected an integer')
         self.assertEqual(ask(self.port, b'x' * (70 * 1024))['ok'], False)
         self.assertEqual(ask(self.port, {'token': 'secret', 'op': 'status'})['ok'], True)
 

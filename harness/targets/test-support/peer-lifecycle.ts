@@ -46,7 +46,9 @@ export function since(t: StartedTarget, from: number): LabEvent[] {
   return (t.events?.() ?? []).slice(from);
 }
 
-export function describePeerLifecycle(name: string, o: PeerLifecycle, more?: (ctx: () => { t: StartedTarget; ctx: TargetContext }) => void): void {
+export type Started = () => { t: StartedTarget; ctx: TargetContext };
+
+export function describePeerLifecycle(name: string, o: PeerLifecycle, more?: (started: Started) => void): void {
   const wait = o.timeoutMs ?? 30_000;
   describe(`${name} target (real ${name})`, () => {
     let ctx: TargetContext;
@@ -76,7 +78,8 @@ export function describePeerLifecycle(name: string, o: PeerLifecycle, more?: (ct
       const [w] = await t.workers!();
       const from = t.events!().length;
       await t.signal!(w!.pid, 'SIGKILL');
-      const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', wait, from);
+      const isCrash = (e: LabEvent): boolean => e.type === 'WorkerCrashed' && e.pid === w!.pid;
+      const crashed = await waitForEvent(t, isCrash, 'WorkerCrashed', wait, from);
       expect(crashed).toMatchObject({ pool: 'app', signal: 'SIGKILL' });
       await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'the replacement ready', wait, from);
       await waitFor(async () => (await t.workers!()).length === o.workers, 'the worker count restored', wait);
@@ -90,8 +93,10 @@ export function describePeerLifecycle(name: string, o: PeerLifecycle, more?: (ct
       await t.recycle!();
       const done = () => since(t, from).filter((e) => e.type === 'RecycleCompleted').length >= o.recycleCompletions;
       const allGone = () => before.every((pid) => since(t, from).some((e) => GONE.includes(e.type) && e.pid === pid));
-      await waitForEvent(t, () => done() && allGone(), `${o.recycleCompletions} RecycleCompleted and the old workers gone`, wait, from);
-      await waitFor(async () => (await t.workers!()).filter((w) => w.state === 'Ready').length === o.workers, 'new workers ready', wait);
+      const what = `${o.recycleCompletions} RecycleCompleted and the old workers gone`;
+      await waitForEvent(t, () => done() && allGone(), what, wait, from);
+      const ready = async () => (await t.workers!()).filter((w) => w.state === 'Ready').length === o.workers;
+      await waitFor(ready, 'new workers ready', wait);
       const after = (await t.workers!()).map((w) => w.pid);
       expect(after.filter((p) => before.includes(p))).toEqual([]);
       expect((await get(t.endpoint.url + '/')).status).toBe(200);

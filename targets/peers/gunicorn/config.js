@@ -59,7 +59,10 @@ const MESSAGES = [
   })],
   [/^w3lab: worker gone \(pid: (\d+)\)$/, (m) => ({ kind: 'gone', pid: Number(m[1]) })],
   [/^WORKER TIMEOUT \(pid:(\d+)\)$/, (m) => ({ kind: 'timeout', pid: Number(m[1]) })],
-  [/^Worker with pid (\d+) was terminated due to signal (\d+)$/, (m) => ({ kind: 'signaled', pid: Number(m[1]), signo: Number(m[2]) })],
+  [
+    /^Worker with pid (\d+) was terminated due to signal (\d+)$/,
+    (m) => ({ kind: 'signaled', pid: Number(m[1]), signo: Number(m[2]) }),
+  ],
   [/^Worker exiting \(pid: (\d+)\)$/, (m) => ({ kind: 'exiting', pid: Number(m[1]) })],
   [/^Autorestarting worker after current request\.$/, (_m, pid) => ({ kind: 'max-requests', pid })],
   [/^Exception in worker process/, (_m, pid) => ({ kind: 'worker-exception', pid })],

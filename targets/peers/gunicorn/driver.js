@@ -53,7 +53,8 @@ function startMaster(port) {
     ...process.env, W3LAB_FAULTS: faults ? '1' : '0', W3LAB_FAULT_TOKEN: token, W3LAB_STARTUP_FAULT_FILE: startupFile,
     PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1',
   };
-  master = spawn(s.python, ['-m', 'gunicorn', '-c', configFile], { cwd: prefix, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdio = ['ignore', 'pipe', 'pipe'];
+  master = spawn(s.python, ['-m', 'gunicorn', '-c', configFile], { cwd: prefix, env, stdio });
   master.on('error', (err) => kit.fail(`cannot start ${s.python} -m gunicorn: ${err.message}`));
   masterExit = new Promise((resolve) =>
     master.once('exit', (code, signal) => {
@@ -64,7 +65,8 @@ function startMaster(port) {
   void masterExit.then(({ code, signal }) => {
     if (stopping) return;
     process.stderr.write(`gunicorn master exited (code ${code}, signal ${signal})\n`);
-    kit.emit('PoolStopped', { eventId: 5002, reason: 'halted', detail: observer.halt ?? `master exited (code ${code}, signal ${signal})` });
+    const detail = observer.halt ?? `master exited (code ${code}, signal ${signal})`;
+    kit.emit('PoolStopped', { eventId: 5002, reason: 'halted', detail });
   });
   kit.emit('HelperStarted', { pid: master.pid, what: 'gunicorn master' });
   const onLine = (line) => {
@@ -94,7 +96,10 @@ function masterChildren() {
 function ask(pid, msg) {
   if (!faults) return { status: 403, body: { error: 'fault injection is not enabled for this run' } };
   const w = observer.get(pid);
-  if (!w) return { status: 404, body: { error: `no live worker with pid ${pid}`, workers: observer.workers(kit.pool).map((x) => x.pid) } };
+  if (!w) {
+    const workers = observer.workers(kit.pool).map((x) => x.pid);
+    return { status: 404, body: { error: `no live worker with pid ${pid}`, workers } };
+  }
   if (!w.control) return { status: 409, body: { error: `worker ${pid} is not ready (no fault channel yet)` } };
   return new Promise((resolve) => {
     const sock = net.connect(w.control.port, w.control.host);
@@ -104,7 +109,8 @@ function ask(pid, msg) {
       sock.destroy();
       resolve({ status, body });
     };
-    const timer = setTimeout(() => done(504, { error: `worker ${pid} did not answer within ${ACK_TIMEOUT_MS} ms` }), ACK_TIMEOUT_MS);
+    const late = { error: `worker ${pid} did not answer within ${ACK_TIMEOUT_MS} ms` };
+    const timer = setTimeout(() => done(504, late), ACK_TIMEOUT_MS);
     sock.setEncoding('utf8');
     sock.on('connect', () => sock.write(JSON.stringify({ token, ...msg }) + '\n'));
     sock.on('data', (c) => {
@@ -154,8 +160,9 @@ const primary = {
     }
     const mode = body && body.mode;
     const count = body && body.count !== undefined ? body.count : 0;
-    if (mode !== 'crash' && mode !== 'hang') return { status: 400, body: { error: 'mode: expected "crash" or "hang"' } };
-    if (!Number.isInteger(count) || count < 0) return { status: 400, body: { error: 'count: expected an integer >= 0' } };
+    const bad = (error) => ({ status: 400, body: { error } });
+    if (mode !== 'crash' && mode !== 'hang') return bad('mode: expected "crash" or "hang"');
+    if (!Number.isInteger(count) || count < 0) return bad('count: expected an integer >= 0');
     if (!faults) return { status: 403, body: { error: 'fault injection is not enabled for this run' } };
     fs.writeFileSync(startupFile, JSON.stringify({ mode, remaining: count }));
     kit.emit('FaultInjected', { fault: { kind: 'startup', mode, count } });
@@ -192,7 +199,8 @@ function untilReady() {
 
 function withDeadline(promise, ms, what) {
   let t;
-  const timeout = new Promise((_, reject) => (t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  const late = () => new Error(`timed out after ${ms} ms waiting for ${what}`);
+  const timeout = new Promise((_, reject) => (t = setTimeout(() => reject(late()), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(t));
 }
 

@@ -84,7 +84,8 @@ class GunicornObserver {
     w.state = 'Ready';
     w.control = control ?? null;
     const at = this.now();
-    this.emit('WorkerReady', { workerId: w.id, pid, startupMs: at - w.startedAt, ...(w.recycleId !== undefined ? { recycleId: w.recycleId } : {}) });
+    const recycle = w.recycleId !== undefined ? { recycleId: w.recycleId } : {};
+    this.emit('WorkerReady', { workerId: w.id, pid, startupMs: at - w.startedAt, ...recycle });
     const r = w.recycleId !== undefined ? this.recycles.get(w.recycleId) : undefined;
     if (r) {
       r.newReadyAt = at;
@@ -97,7 +98,8 @@ class GunicornObserver {
     const w = this.live.get(pid);
     if (!w || w.timedOut) return;
     w.timedOut = true;
-    this.emit('PingFailed', { eventId: 5010, workerId: w.id, pid, reason: 'heartbeat-timeout', limitMs: this.timeoutMs });
+    const fields = { eventId: 5010, workerId: w.id, pid, reason: 'heartbeat-timeout', limitMs: this.timeoutMs };
+    this.emit('PingFailed', fields);
   }
 
   /** The old generation of a HUP reload; call just before sending SIGHUP. */
@@ -147,7 +149,9 @@ class GunicornObserver {
     this.live.delete(pid);
     const base = { workerId: w.id, pid, exitCode: null, signal: w.signal ?? null };
     if (w.timedOut) this.emit('WorkerKilled', { ...base, reason: 'ping' }); // no heartbeat within Gunicorn's timeout
-    else if (w.state === 'Draining' && w.signal === 'SIGKILL') this.emit('WorkerKilled', { ...base, reason: 'shutdown-timeout' });
+    else if (w.state === 'Draining' && w.signal === 'SIGKILL') {
+      this.emit('WorkerKilled', { ...base, reason: 'shutdown-timeout' });
+    }
     else if (w.state === 'Draining') this.emit('WorkerExited', { ...base, reason: w.drainReason });
     else {
       this.emit('WorkerCrashed', {
@@ -169,7 +173,8 @@ class GunicornObserver {
     if (r.done || r.newReadyAt === undefined || r.oldExitAt === undefined) return;
     r.done = true;
     this.emit('RecycleCompleted', {
-      recycleId: r.id, reason: r.reason, workerId: r.workerId, oldPid: r.oldPid, newWorkerId: r.newWorkerId, newPid: r.newPid,
+      recycleId: r.id, reason: r.reason, workerId: r.workerId, oldPid: r.oldPid,
+      newWorkerId: r.newWorkerId, newPid: r.newPid,
       overlapped: r.newReadyAt < r.oldExitAt, durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
       readyMs: r.newReadyAt - r.startedAt, oldExitMs: r.oldExitAt - r.startedAt,
     });
