@@ -67,7 +67,8 @@ export class TunnelJob implements PoolJob {
       // Established: the tunnel's life is the two ends', not a listener timer's.
       this.client.setTimeout(0);
     });
-    up.pipe(this.client);
+    // Not `end: true`: when the worker closes before answering, the client still gets the 502 (onUpstreamClose).
+    up.pipe(this.client, { end: false });
     this.client.pipe(up);
     up.on('error', () => undefined); // 'close' follows and decides
     up.once('close', () => this.onUpstreamClose());

@@ -44,6 +44,9 @@ function guardAppMessages(): void {
   }) as typeof process.send;
 }
 
+/** Above the largest head the listener can accept (maxRequestBytes and maxUrlLength are each at most 16 MB). */
+const WORKER_MAX_HEADER_SIZE = 40 * 1024 * 1024;
+
 function prefixMatch(url: string, prefix: string): boolean {
   if (prefix === '/') return true;
   return url === prefix || url.startsWith(prefix + '/') || url.startsWith(prefix + '?');
@@ -91,7 +94,9 @@ async function main(): Promise<void> {
     res.statusCode = 404;
     res.end();
   };
-  const server = http.createServer(agent ? agent.wrapHandler(route) : route);
+  // The listener has already held the client's head to HTTP.SYS's limits and then adds its own headers (forwarding,
+  // client address): the worker must take whatever the listener forwards, not refuse it with Node's 16 KB default.
+  const server = http.createServer({ maxHeaderSize: WORKER_MAX_HEADER_SIZE }, agent ? agent.wrapHandler(route) : route);
   // WebSocket and other upgrades: to the application's `upgrade(req, socket, head)` export, if it has one.
   if (handlers.some((h) => h.upgrade)) {
     server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket, head: Buffer) => {

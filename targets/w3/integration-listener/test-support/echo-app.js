@@ -7,7 +7,7 @@
 //   GET  /exit-mid         the worker exits after half of a 1 MB response
 //   GET  /big?bytes=N      N bytes with Content-Length, streamed with backpressure
 //   POST /no-read          answers 200 without reading the body
-//   GET  /slow?ms=N        answers after N ms
+//   GET  .../slow?ms=N     answers after N ms (under any prefix)
 //   anything else          JSON: what the app received (pool, method, url, headers, body bytes, client address)
 // A module exporting `upgrade` also gets WebSocket upgrades: with WS_ECHO=1 they are answered by a `ws` server
 // that echoes every message prefixed with the pool name.
@@ -65,7 +65,7 @@ function handler(req, res) {
     res.on('close', () => (left = 0));
     return pump();
   }
-  if (url.startsWith('/slow')) {
+  if (/\/slow(\?|$)/.test(url)) {
     const ms = Number(new URL(url, 'http://x').searchParams.get('ms') || 1000);
     return setTimeout(() => res.end('slow\n'), ms);
   }
