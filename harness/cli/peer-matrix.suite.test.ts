@@ -1,11 +1,12 @@
-// The reduced peer matrix CI runs: worker-crash and overlapped-recycle on every process target, through the real
-// CLI. Every cell must really run (no "not supported", no start error), the matrix files must exist and link to the
+// The reduced peer matrix CI runs: worker-crash and overlapped-recycle on every process target (w3, node-cluster,
+// PM2, nginx, HAProxy, Gunicorn), through the real CLI. Every cell must really run (no "not supported", no start error), the matrix files must exist and link to the
 // run reports, and no peer process (nginx, HAProxy, PM2's God, backends) may outlive the command.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
+import type { MatrixRun } from '../results/matrix';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-matrix-'));
@@ -26,14 +27,15 @@ function leftovers(): string[] {
   return found;
 }
 
-test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, nginx and haproxy', () => {
-  const targets = ['w3', 'node-cluster', 'pm2', 'nginx', 'haproxy'];
-  const r = spawnSync(process.execPath, [BIN, 'matrix', 'worker-crash', 'overlapped-recycle', '--targets', targets.join(','), '--out', out], { encoding: 'utf8', timeout: 600_000 });
+test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, nginx, haproxy and gunicorn', () => {
+  const targets = ['w3', 'node-cluster', 'pm2', 'nginx', 'haproxy', 'gunicorn'];
+  const args = [BIN, 'matrix', 'worker-crash', 'overlapped-recycle', '--targets', targets.join(','), '--out', out];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000 });
   expect([0, 1, 2]).toContain(r.status);
   const dir = path.join(out, 'matrix');
   const stamp = fs.readdirSync(dir)[0]!;
   const m = JSON.parse(fs.readFileSync(path.join(dir, stamp, 'matrix.json'), 'utf8')) as {
-    cells: { scenario: string; target: string; runs: { outcome: string; requests: number; dir: string }[] }[];
+    cells: { scenario: string; target: string; runs: MatrixRun[] }[];
   };
   expect(m.cells.map((c) => `${c.scenario}×${c.target}`).sort()).toEqual(
     ['worker-crash', 'overlapped-recycle'].flatMap((s) => targets.map((t) => `${s}×${t}`)).sort(),
@@ -43,6 +45,9 @@ test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, ngi
     const info = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as { status: string };
     expect([c.target, c.scenario, run.outcome, info.status]).toEqual([c.target, c.scenario, expect.stringMatching(/^(pass|fail|unknown)$/), 'finished']);
     expect(run.requests).toBeGreaterThan(100);
+    // Every peer's adapter reports what happened in the lab's vocabulary: a crash and its replacement, recycles.
+    if (c.scenario === 'worker-crash') expect([c.target, run.recoveryMs]).toEqual([c.target, expect.any(Number)]);
+    else expect([c.target, run.recycleMs]).toEqual([c.target, expect.any(Number)]);
   }
   // A killed cluster worker takes its keep-alive connections with it: the reference the proxies are compared with.
   const cluster = m.cells.find((c) => c.scenario === 'worker-crash' && c.target === 'node-cluster')!.runs[0]!;
@@ -50,6 +55,7 @@ test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, ngi
   expect(checks.find((c) => c.name === 'connectionsSurvive')!.verdict.valid).toBe(false);
   const html = fs.readFileSync(path.join(dir, stamp, 'matrix.html'), 'utf8');
   expect(html).toContain('report.html');
-  expect(fs.readFileSync(path.join(dir, stamp, 'matrix.md'), 'utf8')).toMatch(/\| scenario \| w3 \| node-cluster \| pm2 \| nginx \| haproxy \|/);
+  const md = fs.readFileSync(path.join(dir, stamp, 'matrix.md'), 'utf8');
+  expect(md).toMatch(/\| scenario \| w3 \| node-cluster \| pm2 \| nginx \| haproxy \| gunicorn \|/);
   expect(leftovers()).toEqual([]);
 }, 660_000);
