@@ -1,5 +1,6 @@
 // The checker registry: the public names scenario files use in `expect:`, validation of their options, running a
 // list of checks over one run's history and events, and Jepsen-style composition (false > unknown > true).
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { connectionsSurvive } from './connections-survive';
 import { CheckerConfigError } from './errors';
@@ -73,6 +74,8 @@ export interface CheckSpec {
 export interface CheckResult {
   name: string;
   verdict: Verdict;
+  /** How long the checker took over the recorded data (ms; JUnit reports it as the testcase's time). */
+  durationMs?: number;
 }
 
 /**
@@ -113,13 +116,17 @@ export function runChecks(input: CheckInput, specs: readonly CheckSpec[]): Check
   return specs.map((spec) => {
     const checker = checkers[spec.name];
     if (!checker) throw new Error(`unreachable: ${spec.name} was validated`);
+    const t0 = performance.now();
+    const took = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
     try {
-      return { name: spec.name, verdict: checker.check(input, spec.options ?? {}) };
+      const verdict = checker.check(input, spec.options ?? {});
+      return { name: spec.name, verdict, durationMs: took() };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return {
         name: spec.name,
         verdict: { valid: 'unknown', summary: `The checker crashed: ${message}`, details: { error: message } },
+        durationMs: took(),
       };
     }
   });

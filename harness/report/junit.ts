@@ -2,8 +2,8 @@
 // (classname "scenario.target"). A failed check is a <failure type="CheckFailed"> carrying the verdict details; an
 // *unknown* verdict is an <error type="Unknown"> rather than <skipped>, because CI tools count skips as green and an
 // undecided run must not pass silently. A run without results.json (crashed) or with a run error gets a "run"
-// testcase with an <error>. The suite's system-out holds summary.md; its time is the run's duration (a check's own
-// time is not recorded — checkers take milliseconds — so testcases say 0). Written by hand (a few lines) since we only
+// testcase with an <error>. The suite's system-out holds summary.md; its time is the run's duration, and a testcase's
+// time is its checker's own time over the recorded data (results.json `durationMs`). Written by hand since we only
 // emit the Jenkins/Surefire subset; every text is escaped and stripped of characters XML 1.0 cannot carry.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,12 +35,20 @@ interface Case {
   valid: Validity | 'error';
   summary: string;
   details: unknown;
+  /** Seconds: the checker's own time over the recorded data (the run's time is the testsuite's). */
+  seconds?: number;
 }
 
 function casesOf(run: LoadedRun): Case[] {
   const r = run.results;
   if (!r) return [{ name: 'run', valid: 'error', summary: 'The run left no results.json (it crashed or was killed before the checks ran).', details: { status: run.info.status ?? 'unknown' } }];
-  const cases: Case[] = r.checks.map((c) => ({ name: c.name, valid: c.verdict.valid, summary: c.verdict.summary, details: c.verdict.details }));
+  const cases: Case[] = r.checks.map((c) => ({
+    name: c.name,
+    valid: c.verdict.valid,
+    summary: c.verdict.summary,
+    details: c.verdict.details,
+    ...(typeof c.durationMs === 'number' ? { seconds: c.durationMs / 1000 } : {}),
+  }));
   if (r.error) cases.unshift({ name: 'run', valid: 'error', summary: `The run did not complete: ${r.error}`, details: { error: r.error } });
   if (cases.length === 0) cases.push({ name: 'run', valid: r.valid, summary: r.summary, details: {} });
   return cases;
@@ -73,7 +81,7 @@ export function junitSuite(run: LoadedRun, indent = '  '): { xml: string; tests:
     `${i2}</properties>`,
   ];
   for (const c of cases) {
-    const head = `${i2}<testcase classname="${xmlAttr(classname)}" name="${xmlAttr(c.name)}" time="0.000"`;
+    const head = `${i2}<testcase classname="${xmlAttr(classname)}" name="${xmlAttr(c.name)}" time="${(c.seconds ?? 0).toFixed(6)}"`;
     const body = xmlText(clip(`${c.summary}\n\n${JSON.stringify(c.details, null, 2)}`));
     if (c.valid === true) out.push(`${head}/>`);
     else if (c.valid === false) out.push(`${head}>`, `${i3}<failure message="${xmlAttr(c.summary)}" type="CheckFailed">${body}</failure>`, `${i2}</testcase>`);
