@@ -52,6 +52,7 @@ test('a session: drive load, SIGKILL the worker, check — then a second window 
     expect(fs.existsSync(first.files.report)).toBe(true);
     expect(session.history()).toEqual([]); // the next window starts empty
     // A window with a 500 fault: noFailedRequests fails, and the failure message names it and the report.
+    await session.waitForReady('app');
     await session.fault({ action: 'fault', fault: { kind: 'error', status: 500 } });
     await session.drive({ connections: 1, duration: '500ms' });
     const second = await session.check([{ check: 'noFailedRequests' }]);

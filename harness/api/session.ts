@@ -147,6 +147,18 @@ export class LabSession {
     return (await this.target.workers?.(pool)) ?? [];
   }
 
+  /** Resolves once the pool has a Ready worker (e.g. the replacement after a kill), polling the target; rejects
+   *  after timeoutMs. A fault step picks among Ready workers only. */
+  async waitForReady(pool = 'app', timeoutMs = 30_000): Promise<WorkerInfo[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = (await this.workers(pool)).filter((w) => w.state === 'Ready');
+      if (ready.length > 0) return ready;
+      if (Date.now() > deadline) throw new Error(`pool ${pool}: no Ready worker within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Everything recorded since the last check: requests, sockets and marks. */
   history(): HistoryRecord[] {
     return this.records.filter((r) => (r.kind === 'socket' ? r.opened : r.t) >= this.windowStart);
@@ -194,17 +206,20 @@ export class LabSession {
   }
 
   /**
-   * Heals what is still injected, then judges the window since the previous check with these expectations and
-   * writes a run folder for it (named `name`, default check-N). Resolves with the typed result; it does not throw
+   * Heals what is still injected, waits `settleMs` (500) for late target events, then judges the window since the
+   * previous check with these expectations and writes a run folder for it (named `name`, default check-N). Resolves with the typed result; it does not throw
    * on a failed check (use the Jest matcher, or look at `valid`).
    */
-  async check(specs: readonly ExpectInput[], o: { name?: string } = {}): Promise<ScenarioResult> {
+  async check(specs: readonly ExpectInput[], o: { name?: string; settleMs?: number } = {}): Promise<ScenarioResult> {
     const parsed = specs.map((s, i) => {
       const r = checkSpec.safeParse(s);
       if (!r.success) throw invalid(`expectation [${i}]`, r.error);
       return r.data;
     });
     await this.schedule.stop(); // heals run before the window closes, so their marks are in it
+    // Like a scenario's `settle`: the target's events about the last moments (a crash noticed, a replacement
+    // ready) arrive a little after the fact, and belong to this window.
+    await new Promise((r) => setTimeout(r, o.settleMs ?? 500));
     const faultErrors = this.schedule.errors;
     const start = this.windowStart;
     const end = Date.now();
