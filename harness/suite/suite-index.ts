@@ -23,7 +23,7 @@ a{color:#0550ae}`;
 function checksCell(r: SuiteRun): string {
   if (r.outcome === 'not-supported' || r.error) return escapeHtml(r.error ? `run error: ${r.error}` : r.summary);
   const open = r.checks.filter((c) => c.valid !== true);
-  if (open.length === 0) return r.checks.length ? `all ${r.checks.length} checks valid` : escapeHtml(r.summary);
+  if (open.length === 0) return r.checks.length === 1 ? 'its check passed' : r.checks.length ? `all ${r.checks.length} checks passed` : escapeHtml(r.summary);
   return open
     .map((c) => `<div><b>${escapeHtml(c.name)}</b> (${c.valid === false ? 'failed' : 'unknown'}): ${escapeHtml(c.summary)}</div>`)
     .join('');
