@@ -11,7 +11,10 @@ import { describeWithDocker } from '../runtimes/test-support/docker-tests';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
-const CORE = ['idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker'];
+const CORE = [
+  'front-reload', 'idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang',
+  'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker',
+];
 
 function run(args: string[], timeoutMs: number) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });

@@ -24,7 +24,10 @@ test('`w3lab run` with no argument runs the core suite against w3 and every scen
   const r = run(['run', '--out', out]);
   expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
   const scenarios = fs.readdirSync(path.join(out, 'latest')).filter((d) => fs.existsSync(path.join(out, 'latest', d, 'run.json')));
-  expect(scenarios.sort()).toEqual(['idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker']);
+  expect(scenarios.sort()).toEqual([
+    'front-reload', 'idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail',
+    'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker',
+  ]);
   for (const s of scenarios) {
     expect([s, results(s).valid]).toEqual([s, true]);
     for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md']) expect(fs.existsSync(path.join(out, 'latest', s, f))).toBe(true);
@@ -35,7 +38,7 @@ test('`w3lab run` with no argument runs the core suite against w3 and every scen
   const index = fs.readFileSync(path.join(suite, 'index.html'), 'utf8');
   for (const s of scenarios) expect(index).toContain(`href="${s}/report.html"`);
   expect(fs.readFileSync(path.join(suite, 'junit.xml'), 'utf8').match(/<testsuite /g)).toHaveLength(scenarios.length);
-  expect(fs.readFileSync(path.join(suite, 'summary.md'), 'utf8')).toContain('11 passed, 0 failed');
+  expect(fs.readFileSync(path.join(suite, 'summary.md'), 'utf8')).toContain('12 passed, 0 failed');
   expect(r.stdout).toContain(path.join(suite, 'index.html'));
   expect(r.stdout).toContain(path.join(suite, 'junit.xml'));
 }, 600_000);

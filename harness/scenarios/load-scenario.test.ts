@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadScenario, listScenarioFiles, parseScenario, resolveScenarioFiles, ScenarioError } from './load-scenario';
 
-const CORE = ['idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker'];
+const CORE = [
+  'front-reload', 'idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang',
+  'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker',
+];
 
 function errorOf(raw: unknown): string {
   try {

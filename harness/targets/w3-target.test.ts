@@ -51,6 +51,15 @@ describe('w3 target', () => {
     expect(after.map((w) => w.pid)).not.toContain(before!.pid);
   });
 
+  it('front reload = a config reload: ConfigReloaded, the same worker keeps serving', async () => {
+    const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
+    const from = t.events!().length;
+    await t.frontReload!();
+    await waitForEvent(t, (e) => e.type === 'ConfigReloaded', 'ConfigReloaded', 15_000, from);
+    const r = await get(t.endpoint.url + '/');
+    expect([r.status, Number(r.headers['x-w3-worker-pid'])]).toEqual([200, w!.pid]);
+  });
+
   it('injects a crash into a worker; the worker dies and a replacement becomes ready', async () => {
     const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
     const from = t.events!().length;

@@ -96,6 +96,11 @@ class StartedW3 extends HostedTarget {
     for (const name of names) await this.call('POST', `/pools/${encodeURIComponent(name)}/recycle`);
   }
 
+  /** w3's front is its listener: a configuration reload (the admin API's POST /reload) keeps every connection. */
+  async frontReload(): Promise<void> {
+    await this.call('POST', '/reload');
+  }
+
   async startPool(pool: string): Promise<void> {
     await this.call('POST', `/pools/${encodeURIComponent(pool)}/start`);
   }
