@@ -5,7 +5,11 @@ import { roundTo, type ClientResult, type LoadShape } from './load-client';
 
 export async function runAutocannonClient(o: LoadShape): Promise<ClientResult> {
   const cpu0 = process.cpuUsage();
-  const { raw, summary } = await runAutocannon({ url: o.url, connections: o.connections, durationMs: o.durationS * 1000 });
+  const { raw, summary } = await runAutocannon({
+    url: o.url,
+    connections: o.connections,
+    durationMs: o.durationS * 1000,
+  });
   const cpu = process.cpuUsage(cpu0);
   const l = raw.latency;
   return {

@@ -18,6 +18,11 @@ describe('callgrind helpers', () => {
 
   it('starts programs with instrumentation off and per-pid dump files in the given folder', () => {
     const l = callgrindLauncher('/usr/bin/valgrind', '/tmp/d', 1000);
-    expect(l.prefix).toEqual(['/usr/bin/valgrind', '--tool=callgrind', '--instr-atstart=no', '--callgrind-out-file=/tmp/d/callgrind.%p']);
+    expect(l.prefix).toEqual([
+      '/usr/bin/valgrind',
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      '--callgrind-out-file=/tmp/d/callgrind.%p',
+    ]);
   });
 });

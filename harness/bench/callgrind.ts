@@ -21,7 +21,12 @@ export function findValgrind(): ToolAvailability {
 /** valgrind with callgrind, instrumentation off until switched on; dumps go to `dir`. */
 export function callgrindLauncher(valgrind: string, dir: string, readyTimeoutMs: number): Launcher {
   return {
-    prefix: [valgrind, '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(dir, 'callgrind.%p')}`],
+    prefix: [
+      valgrind,
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      `--callgrind-out-file=${path.join(dir, 'callgrind.%p')}`,
+    ],
     readyTimeoutMs,
   };
 }
@@ -40,7 +45,11 @@ export function dumpTotal(text: string): number | null {
 }
 
 /** Asks `pid` to dump and returns the largest total among its dump files in `dir` (the one just written). */
-export async function dumpAndRead(pid: number, dir: string, timeoutMs = 60_000): Promise<{ total: number; file: string }> {
+export async function dumpAndRead(
+  pid: number,
+  dir: string,
+  timeoutMs = 60_000,
+): Promise<{ total: number; file: string }> {
   const before = new Set(fs.readdirSync(dir));
   await control(['-d', String(pid)]);
   const deadline = Date.now() + timeoutMs;
@@ -62,7 +71,10 @@ export async function dumpAndRead(pid: number, dir: string, timeoutMs = 60_000):
  */
 export async function compilerShare(file: string): Promise<number | null> {
   try {
-    const { stdout } = await run('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], {
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return compilerShareFromAnnotate(stdout);
   } catch {
     return null;

@@ -30,7 +30,10 @@ function read(file: string): string | null {
 
 /** Fields of /proc/<pid>/stat after the command name (which may hold spaces): index 0 is field 3 (state). */
 export function statFields(text: string): string[] {
-  return text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+  return text
+    .slice(text.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
 }
 
 /** utime + stime of one process (all its threads) in ticks; `children` adds the reaped children's times. */
@@ -109,7 +112,8 @@ function sum(pids: number[]): number | null {
   return total;
 }
 
-const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : Math.round((b - a) * 10) / 10);
+const diff = (a: number | null, b: number | null): number | null =>
+  a === null || b === null ? null : Math.round((b - a) * 10) / 10;
 
 /** Samples the roles now; the returned function samples them again and gives the differences. */
 export function startCpuWindow(roles: CpuRoles): () => CpuWindowResult {

@@ -40,7 +40,11 @@ export class FixedCountClient {
   private non200 = 0;
   private finish: ((err?: Error) => void) | null = null;
 
-  private constructor(private readonly port: number, private readonly pipeline: number, host: string) {
+  private constructor(
+    private readonly port: number,
+    private readonly pipeline: number,
+    host: string,
+  ) {
     this.request = Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`.repeat(pipeline));
   }
 
@@ -63,7 +67,9 @@ export class FixedCountClient {
         reject(err);
         this.finish?.(new FixedCountClientError(`connection error: ${err.message}`, { cause: err }));
       });
-      socket.on('close', () => this.finish?.(new FixedCountClientError('the server closed a connection during the run')));
+      socket.on('close', () =>
+        this.finish?.(new FixedCountClientError('the server closed a connection during the run')),
+      );
       socket.on('data', (d: Buffer) => this.onData(conn, d));
     });
   }
@@ -102,12 +108,20 @@ export class FixedCountClient {
     this.target = this.done + n;
     this.sent = this.done;
     return new Promise<FixedRunResult>((resolve, reject) => {
-      const timer = setTimeout(() => this.finish?.(new FixedCountClientError(`${this.done - base}/${n} responses within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => this.finish?.(new FixedCountClientError(`${this.done - base}/${n} responses within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.finish = (err) => {
         clearTimeout(timer);
         this.finish = null;
         if (err) reject(err);
-        else resolve({ responses: this.done - base, non200: this.non200 - bad, ms: Math.round(performance.now() - start) });
+        else
+          resolve({
+            responses: this.done - base,
+            non200: this.non200 - bad,
+            ms: Math.round(performance.now() - start),
+          });
       };
       for (const c of this.conns) this.send(c);
     });

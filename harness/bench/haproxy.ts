@@ -1,6 +1,7 @@
 // HAProxy as the reference C reverse proxy in front of the bare Node app: one process, one thread, HTTP mode with
 // keep-alive on both sides and `http-reuse always` (idle server connections are shared between client
-// connections, HAProxy's fastest setting), no logging. maxconn is left to HAProxy (derived from the fd limit). Run in the foreground on a generated config in a temp dir.
+// connections, HAProxy's fastest setting), no logging; maxconn is left to HAProxy (derived from the fd limit).
+// Run in the foreground on a generated config in a temp dir.
 import fs from 'node:fs';
 import path from 'node:path';
 import { sleep, type ManagedProcess, type ProcessRegistry } from './managed-process';
@@ -29,7 +30,12 @@ export function haproxyConfig(upstreamPort: number, listenPort: number): string 
 }
 
 /** HAProxy (foreground, 1 thread) proxying to 127.0.0.1:upstreamPort. */
-export async function startHaproxy(bin: string, upstreamPort: number, registry: ProcessRegistry, launcher?: Launcher): Promise<StartedServer> {
+export async function startHaproxy(
+  bin: string,
+  upstreamPort: number,
+  registry: ProcessRegistry,
+  launcher?: Launcher,
+): Promise<StartedServer> {
   const dir = tempDir('w3lab-bench-haproxy-', registry);
   const port = await freePort();
   const conf = path.join(dir, 'haproxy.cfg');
@@ -45,7 +51,8 @@ export async function startHaproxy(bin: string, upstreamPort: number, registry: 
     const deadline = Date.now() + readyMs;
     while (!(await canConnect(port))) {
       if (proc.exited()) throw new Error(`haproxy exited before accepting connections:\n${proc.tail()}`);
-      if (Date.now() > deadline) throw new Error(`haproxy did not accept on ${port} within ${readyMs} ms:\n${proc.tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`haproxy did not accept on ${port} within ${readyMs} ms:\n${proc.tail()}`);
       await sleep(50);
     }
     const started = proc;

@@ -7,7 +7,14 @@
 // them; the throughput section reports syscalls per request beside CPU time.
 import path from 'node:path';
 import { writeResultJson } from './bench-env';
-import { callgrindLauncher, compilerShare, dumpAndRead, findValgrind, instrumentationOff, instrumentationOn } from './callgrind';
+import {
+  callgrindLauncher,
+  compilerShare,
+  dumpAndRead,
+  findValgrind,
+  instrumentationOff,
+  instrumentationOn,
+} from './callgrind';
 import { FixedCountClient } from './fixed-count-client';
 import { startHaproxy } from './haproxy';
 import { startBareNode, startW3, tempDir, type Launcher, type StartedServer } from './servers';
@@ -36,7 +43,12 @@ export interface InstructionRun {
 }
 
 /** Starts one target with its front under `launcher`; returns the server, the front's pid and what else to stop. */
-async function startFront(ctx: BenchContext, key: TargetKey, launcher: Launcher, started: StartedServer[]): Promise<{ port: number; pid: number }> {
+async function startFront(
+  ctx: BenchContext,
+  key: TargetKey,
+  launcher: Launcher,
+  started: StartedServer[],
+): Promise<{ port: number; pid: number }> {
   const app = path.join(ctx.repoRoot, 'targets', 'apps', 'hello.js');
   if (key === 'bare') {
     const s = await startBareNode(app, ctx.processes, launcher);
@@ -120,7 +132,11 @@ export const instructionsSection: BenchSection = {
       ctx.progress(`instructions: ${TARGET_LABELS[key]} under callgrind ...`);
       const r = await measureTarget(ctx, key, valgrind.bin);
       runs.push(r);
-      ctx.progress(r.status === 'measured' ? `  ${r.perRequest} instructions/request (compiler ${r.compilerShare ?? '?'})` : `  ${r.status}: ${r.reason}`);
+      ctx.progress(
+        r.status === 'measured'
+          ? `  ${r.perRequest} instructions/request (compiler ${r.compilerShare ?? '?'})`
+          : `  ${r.status}: ${r.reason}`,
+      );
       if (r.status === 'failed') problems.push(`instructions ${key}: ${(r.reason ?? '').split('\n')[0]}`);
       if ((r.non200 ?? 0) > 0) problems.push(`instructions ${key}: ${r.non200} responses were not 200`);
     }
@@ -133,12 +149,15 @@ export const instructionsSection: BenchSection = {
     const file = writeResultJson(ctx.outDir, 'instructions.json', {
       section: 'instructions',
       ...meta,
-      note: 'User-space instructions of the accepting process per request (callgrind), primed and measured on the same connections.',
+      note:
+        'User-space instructions of the accepting process per request (callgrind), ' +
+        'primed and measured on the same keep-alive connections.',
       runs,
       ratios,
     });
     const lines = [
-      `instructions — per request of the accepting process, ${ctx.params.instrRequests} requests over ${ctx.params.connections} ` +
+      `instructions — per request of the accepting process, ${ctx.params.instrRequests} requests over ` +
+        `${ctx.params.connections} ` +
         `keep-alive connections after ${ctx.params.instrPrime} unmeasured ones (callgrind; user space only)`,
       ...formatTable(
         ['target', 'instr/request', 'compiler share', 'requests'],
@@ -149,7 +168,10 @@ export const instructionsSection: BenchSection = {
         ),
       ),
       '',
-      'ratios (instructions): ' + Object.entries(ratios).map(([k, v]) => `${k} = ${v ?? '-'}`).join(', '),
+      'ratios (instructions): ' +
+        Object.entries(ratios)
+          .map(([k, v]) => `${k} = ${v ?? '-'}`)
+          .join(', '),
     ];
     return { files: [file], lines, problems };
   },

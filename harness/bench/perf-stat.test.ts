@@ -11,7 +11,9 @@ describe('parsePerfCsv', () => {
   });
 
   it('gives nulls for output that counted nothing', () => {
-    expect(parsePerfCsv('<not counted>,,raw_syscalls:sys_enter,0,100.00,,\nProblems finding threads of monitor')).toEqual({
+    expect(
+      parsePerfCsv('<not counted>,,raw_syscalls:sys_enter,0,100.00,,\nProblems finding threads of monitor'),
+    ).toEqual({
       syscalls: null,
       contextSwitches: null,
       instructions: null,

@@ -14,7 +14,8 @@ export interface PerfCounts {
   instructions: number | null;
 }
 
-export type PerfAvailability = { available: true; bin: string; events: string[] } | { available: false; reason: string };
+export type PerfAvailability =
+  { available: true; bin: string; events: string[] } | { available: false; reason: string };
 
 const SOFTWARE_EVENTS = ['raw_syscalls:sys_enter', 'context-switches'];
 
@@ -37,22 +38,38 @@ export function parsePerfCsv(text: string): PerfCounts {
 /** Probes perf once: which of the events this machine counts (needs root or perf_event_paranoid ≤ 1 for -p). */
 export function probePerf(): PerfAvailability {
   const bin = findExecutable('perf');
-  if (!bin) return { available: false, reason: 'perf is not installed (`apt-get install -y linux-perf`); syscall counts skipped' };
+  if (!bin)
+    return {
+      available: false,
+      reason: 'perf is not installed (`apt-get install -y linux-perf`); syscall counts skipped',
+    };
   const r = spawnSync(bin, ['stat', '-x,', '-e', [...SOFTWARE_EVENTS, 'instructions'].join(','), '--', 'true'], {
     encoding: 'utf8',
     timeout: 10_000,
   });
   const counts = parsePerfCsv(r.stderr ?? '');
   if (counts.syscalls === null) {
-    return { available: false, reason: `perf cannot count syscalls here: ${(r.stderr ?? r.error?.message ?? '').trim().split('\n')[0]}` };
+    return {
+      available: false,
+      reason: `perf cannot count syscalls here: ${(r.stderr ?? r.error?.message ?? '').trim().split('\n')[0]}`,
+    };
   }
-  return { available: true, bin, events: counts.instructions === null ? SOFTWARE_EVENTS : [...SOFTWARE_EVENTS, 'instructions'] };
+  return {
+    available: true,
+    bin,
+    events: counts.instructions === null ? SOFTWARE_EVENTS : [...SOFTWARE_EVENTS, 'instructions'],
+  };
 }
 
 /** Starts counting for `pids`; the returned function stops perf (SIGINT) and gives the counts. */
-export function startPerfStat(perf: { bin: string; events: string[] }, pids: number[]): () => Promise<PerfCounts | null> {
+export function startPerfStat(
+  perf: { bin: string; events: string[] },
+  pids: number[],
+): () => Promise<PerfCounts | null> {
   if (pids.length === 0) return () => Promise.resolve(null);
-  const child = spawn(perf.bin, ['stat', '-x,', '-e', perf.events.join(','), '-p', pids.join(',')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(perf.bin, ['stat', '-x,', '-e', perf.events.join(','), '-p', pids.join(',')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-4000)));
   const closed = new Promise<void>((resolve) => {

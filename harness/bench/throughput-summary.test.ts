@@ -75,9 +75,15 @@ describe('summaries, ratios and goals', () => {
   it('reports the goals as missed here, and as met when w3 beats HAProxy', () => {
     const g = goals(summarize(ms)).filter((x) => x.client === 'wrk');
     expect(g.map((x) => x.met)).toEqual([false, false, false]);
-    const better = goals(summarize([m('haproxy', 40_000, 4), m('w3-1', 41_000, 3.9), m('w3-2', 41_000, 4)])).filter((x) => x.client === 'wrk');
+    const better = goals(summarize([m('haproxy', 40_000, 4), m('w3-1', 41_000, 3.9), m('w3-2', 41_000, 4)])).filter(
+      (x) => x.client === 'wrk',
+    );
     expect(better.map((x) => x.met)).toEqual([true, true, true]);
-    expect(goals(summarize(ms)).filter((x) => x.client === 'autocannon').every((x) => x.met === null)).toBe(true);
+    expect(
+      goals(summarize(ms))
+        .filter((x) => x.client === 'autocannon')
+        .every((x) => x.met === null),
+    ).toBe(true);
   });
 
   it('calls the machine busy when other load exceeded the threshold', () => {

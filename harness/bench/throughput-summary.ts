@@ -69,7 +69,9 @@ export function perRequest(result: ClientResult, w: CpuWindowResult, counts?: Ro
   const cores = (ms: number | null): number | null => (ms === null || w.wallMs <= 0 ? null : r2(ms / w.wallMs));
   const total = w.frontMs === null || w.backMs === null ? null : w.frontMs + w.backMs;
   const other =
-    w.machineBusyMs === null || total === null || result.clientCpuMs === null ? null : Math.max(0, w.machineBusyMs - total - result.clientCpuMs);
+    w.machineBusyMs === null || total === null || result.clientCpuMs === null
+      ? null
+      : Math.max(0, w.machineBusyMs - total - result.clientCpuMs);
   return {
     frontUs: us(w.frontMs),
     backUs: us(w.backMs),
@@ -77,7 +79,8 @@ export function perRequest(result: ClientResult, w: CpuWindowResult, counts?: Ro
     frontCores: cores(w.frontMs),
     clientCores: cores(result.clientCpuMs),
     otherLoadCores: cores(other),
-    frontRunQueueWaitShare: w.frontRunQueueWaitMs === null || w.wallMs <= 0 ? null : r2(w.frontRunQueueWaitMs / w.wallMs),
+    frontRunQueueWaitShare:
+      w.frontRunQueueWaitMs === null || w.wallMs <= 0 ? null : r2(w.frontRunQueueWaitMs / w.wallMs),
     frontSyscalls: perReq(counts?.front?.syscalls, n),
     backSyscalls: perReq(counts?.back?.syscalls, n),
   };
@@ -150,7 +153,8 @@ export function ratios(s: TargetSummary[]): Record<ClientName, Record<string, nu
 /** The speed goals of the listener: w3 (1 worker) ≥ HAProxy in req/s with p99 no worse; 2 workers ≥ 1. */
 export function goals(s: TargetSummary[]): Goal[] {
   const out: Goal[] = [];
-  const get = (c: ClientName, t: TargetKey): TargetSummary | undefined => s.find((x) => x.client === c && x.target === t);
+  const get = (c: ClientName, t: TargetKey): TargetSummary | undefined =>
+    s.find((x) => x.client === c && x.target === t);
   for (const c of ['wrk', 'autocannon'] as const) {
     const w1 = get(c, 'w3-1');
     const w2 = get(c, 'w3-2');

@@ -44,7 +44,12 @@ export interface SkippedTarget {
 /** w3 adds a worker only when every ready one is busy: load it until it has `want` ready workers. */
 const GARDEN_WAIT_MS = 30_000;
 
-async function growGarden(w3: W3Server, want: number, connections: number, progress: (m: string) => void): Promise<number> {
+async function growGarden(
+  w3: W3Server,
+  want: number,
+  connections: number,
+  progress: (m: string) => void,
+): Promise<number> {
   const deadline = Date.now() + GARDEN_WAIT_MS;
   let ready = (await w3.readyWorkers('app')).length;
   while (ready < want && Date.now() < deadline) {
@@ -66,16 +71,28 @@ function w3Target(key: 'w3-1' | 'w3-2', w3: W3Server, workers: number, ctx: Benc
   return {
     key,
     url: w3.url,
-    roles: () => ({ front: [host.pid], back: host.snapshotDescendants().filter((pid) => pid !== host.pid).filter(alive) }),
+    roles: () => ({
+      front: [host.pid],
+      back: host
+        .snapshotDescendants()
+        .filter((pid) => pid !== host.pid)
+        .filter(alive),
+    }),
     prepare: async () => {
       await answers200(w3.url, true);
       const ready = await growGarden(w3, workers, ctx.params.connections, ctx.progress);
-      if (ready < workers) throw new Error(`w3 had ${ready} ready worker(s) after ${GARDEN_WAIT_MS / 1000} s of load, wanted ${workers}`);
+      if (ready < workers)
+        throw new Error(`w3 had ${ready} ready worker(s) after ${GARDEN_WAIT_MS / 1000} s of load, wanted ${workers}`);
     },
     evidence: async (before) => {
       const prev = (before as { pid: number; requests?: number }[] | undefined) ?? [];
       const now = (await w3.pools())[0]?.workers ?? [];
-      return now.map((w) => ({ pid: w.pid, state: w.state, requests: (w.requests ?? 0) - (prev.find((b) => b.pid === w.pid)?.requests ?? 0), total: w.requests ?? 0 }));
+      return now.map((w) => ({
+        pid: w.pid,
+        state: w.state,
+        requests: (w.requests ?? 0) - (prev.find((b) => b.pid === w.pid)?.requests ?? 0),
+        total: w.requests ?? 0,
+      }));
     },
     details: { workers },
   };
@@ -115,11 +132,21 @@ export async function startTargets(
     try {
       targets.push(await start());
     } catch (err) {
-      skipped.push({ key, reason: `failed to start: ${err instanceof Error ? err.message : String(err)}`, failed: true });
+      skipped.push({
+        key,
+        reason: `failed to start: ${err instanceof Error ? err.message : String(err)}`,
+        failed: true,
+      });
     }
   };
   if (want('bare')) {
-    targets.push({ key: 'bare', url: bare.url, roles: () => ({ front: [barePid], back: [] }), prepare: () => answers200(bare.url, false), details: { app } });
+    targets.push({
+      key: 'bare',
+      url: bare.url,
+      roles: () => ({ front: [barePid], back: [] }),
+      prepare: () => answers200(bare.url, false),
+      details: { app },
+    });
   }
   if (haproxy && !haproxy.available) skipped.push({ key: 'haproxy', reason: haproxy.reason, failed: false });
   else if (haproxy) {
@@ -127,7 +154,13 @@ export async function startTargets(
       const hp = await startHaproxy(haproxy.bin, bare.port, ctx.processes);
       started.push(hp);
       const pid = hp.processes[0]!.pid;
-      return { key: 'haproxy', url: hp.url, roles: () => ({ front: [pid], back: [barePid] }), prepare: () => answers200(hp.url, false), details: { version: haproxy.version } };
+      return {
+        key: 'haproxy',
+        url: hp.url,
+        roles: () => ({ front: [pid], back: [barePid] }),
+        prepare: () => answers200(hp.url, false),
+        details: { version: haproxy.version },
+      };
     });
   }
   if (nginx && !nginx.available) skipped.push({ key: 'nginx', reason: nginx.reason, failed: false });
@@ -146,7 +179,10 @@ export async function startTargets(
       };
     });
   }
-  for (const [key, workers] of [['w3-1', 1], ['w3-2', 2]] as const) {
+  for (const [key, workers] of [
+    ['w3-1', 1],
+    ['w3-2', 2],
+  ] as const) {
     if (!want(key)) continue;
     await attempt(key, async () => {
       const w3 = await startW3({ registry: ctx.processes, bin: ctx.params.w3Bin, app, maxProcesses: workers });

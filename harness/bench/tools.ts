@@ -5,9 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type ToolAvailability =
-  | { available: true; bin: string; version: string }
-  | { available: false; reason: string };
+export type ToolAvailability = { available: true; bin: string; version: string } | { available: false; reason: string };
 
 export interface ToolSpec {
   /** Executable name. */
@@ -34,7 +32,8 @@ export function findExecutable(name: string, pathEnv = process.env['PATH'] ?? ''
 }
 
 export function installHint(spec: ToolSpec): string {
-  return `${spec.name} is not installed; install it with \`apt-get install -y ${spec.debianPackage}\` (Debian/Ubuntu) and re-run`;
+  const cmd = `apt-get install -y ${spec.debianPackage}`;
+  return `${spec.name} is not installed; install it with \`${cmd}\` (Debian/Ubuntu) and re-run`;
 }
 
 export function findTool(spec: ToolSpec): ToolAvailability {

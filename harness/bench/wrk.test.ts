@@ -26,7 +26,14 @@ describe('parseWrkOutput', () => {
 describe('wrkArgs', () => {
   it('runs one thread by default with the connections, duration, a timeout and the script', () => {
     expect(wrkArgs({ bin: 'wrk', url: 'http://x/', connections: 100, durationS: 8 }, '/s.lua')).toEqual([
-      '-t1', '-c100', '-d8s', '--timeout', '10s', '-s', '/s.lua', 'http://x/',
+      '-t1',
+      '-c100',
+      '-d8s',
+      '--timeout',
+      '10s',
+      '-s',
+      '/s.lua',
+      'http://x/',
     ]);
   });
 

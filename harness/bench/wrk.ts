@@ -60,7 +60,10 @@ export function parseWrkOutput(stdout: string): ClientResult {
     // wrk counts responses with a status ≥ 400 here.
     non2xx: s.status,
     clientCpuMs: null,
-    detail: { errors: { connect: s.connect, read: s.read, write: s.write, timeout: s.timeout, status: s.status }, bytes: s.bytes },
+    detail: {
+      errors: { connect: s.connect, read: s.read, write: s.write, timeout: s.timeout, status: s.status },
+      bytes: s.bytes,
+    },
   };
 }
 
@@ -92,23 +95,25 @@ export async function runWrk(o: WrkOptions): Promise<ClientResult> {
   fs.writeFileSync(script, WRK_DONE_SCRIPT);
   const cpu0 = reapedChildrenCpuMs();
   try {
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(o.bin, wrkArgs(o, script), { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
-      // wrk ends on its own after -d; this guard only matters if it hangs.
-      const guard = setTimeout(() => child.kill('SIGKILL'), (o.durationS + (o.timeoutS ?? 10) + 10) * 1000);
-      child.once('error', (err) => {
-        clearTimeout(guard);
-        reject(new WrkError(`wrk could not start: ${err.message}`, { cause: err }));
-      });
-      child.once('close', (c) => {
-        clearTimeout(guard);
-        resolve({ code: c, stdout, stderr });
-      });
-    });
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(o.bin, wrkArgs(o, script), { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+        child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+        // wrk ends on its own after -d; this guard only matters if it hangs.
+        const guard = setTimeout(() => child.kill('SIGKILL'), (o.durationS + (o.timeoutS ?? 10) + 10) * 1000);
+        child.once('error', (err) => {
+          clearTimeout(guard);
+          reject(new WrkError(`wrk could not start: ${err.message}`, { cause: err }));
+        });
+        child.once('close', (c) => {
+          clearTimeout(guard);
+          resolve({ code: c, stdout, stderr });
+        });
+      },
+    );
     if (code !== 0) throw new WrkError(`wrk exited with ${code}: ${stderr.trim() || stdout.slice(-1000)}`);
     const result = parseWrkOutput(stdout);
     const cpu1 = reapedChildrenCpuMs();
