@@ -8,11 +8,10 @@ describe('connectionsSurvive', () => {
       .crash(20_000, 'app', 1, 101)
       .event(20_400, 'WorkerReady', { pool: 'app', workerId: 2, pid: 102 });
     for (let conn = 1; conn <= 4; conn++) run.socket(conn, { requests: 300 });
-    // One response carried Connection: close; the client honoured it and the server closed: orderly.
-    run.socket(5, { closeKind: 'server-close-announced', closed: run.at(30_000), requests: 12 });
     const v = connectionsSurvive.check(run.input(), {});
     expect(v.valid).toBe(true);
-    expect(v.details['byCloseKind']).toEqual({ client: 4, 'server-close-announced': 1 });
+    expect(v.summary).toBe('All 4 client connections survived.');
+    expect(v.details['byCloseKind']).toEqual({ client: 4 });
   });
 
   it('is false for a node-cluster-like target whose crashing worker takes its keep-alive sockets along', () => {
@@ -35,9 +34,26 @@ describe('connectionsSurvive', () => {
     expect(v.summary).toMatch(/3 of 4 .*2 with a request in flight/);
   });
 
-  it('treats an announced close as an offence when allowAnnouncedClose is false', () => {
-    const run = new RunBuilder().socket(1).socket(2, { closeKind: 'server-close-announced' });
-    expect(connectionsSurvive.check(run.input(), { allowAnnouncedClose: false }).valid).toBe(false);
+  it('counts announced closes as drops unless allowed (review: 50/50 sockets closed with Connection: close passed)', () => {
+    const run = new RunBuilder();
+    for (let conn = 1; conn <= 50; conn++) run.socket(conn, { closeKind: 'server-close-announced', requests: 1 });
+    const v = connectionsSurvive.check(run.input(), {});
+    expect(v.valid).toBe(false);
+    expect(v.summary).toMatch(/50 of 50 client connections were closed by the server/);
+    expect(v.details['examples']).toEqual(expect.arrayContaining([expect.objectContaining({ why: 'closed by the server after Connection: close' })]));
+    const allowed = connectionsSurvive.check(run.input(), { allowAnnouncedClose: true });
+    expect(allowed).toMatchObject({ valid: true, summary: 'No client connection was dropped (50 sockets; 50 closed after Connection: close, allowed by allowAnnouncedClose).' });
+    // Allowing it never excuses a close with a request in flight.
+    run.socket(51, { closeKind: 'server-close-announced', closedWithRequestInFlight: true });
+    expect(connectionsSurvive.check(run.input(), { allowAnnouncedClose: true }).valid).toBe(false);
+  });
+
+  it('counts a socket ended after a protocol error as dropped unless allowed (review: never an offence)', () => {
+    const run = new RunBuilder().socket(1).socket(2, { closeKind: 'error', errorMessage: 'unexpected bytes after the response' });
+    const v = connectionsSurvive.check(run.input(), {});
+    expect(v.valid).toBe(false);
+    expect(v.details['examples']).toEqual([expect.objectContaining({ conn: 2, why: 'ended after a protocol error' })]);
+    expect(connectionsSurvive.check(run.input(), { allowErrorClose: true })).toMatchObject({ valid: true, summary: expect.stringMatching(/1 ended after a protocol error, allowed by allowErrorClose/) });
   });
 
   it('only judges closes inside the window', () => {

@@ -4,12 +4,13 @@ import { RunBuilder } from './test-support/run-builder';
 const pool = 'app';
 const hang = { fault: { kind: 'hang', mode: 'block-loop' }, targetPid: 101, workerId: 1, pool };
 
-/** Worker 1 (pid 101) hangs at 5 s; worker 2 (pid 102) is a healthy web-garden sibling. */
+/** Worker 1 (pid 101) hangs at 5 s (w3 confirms the injection); worker 2 (pid 102) is a healthy sibling. */
 function hungRun(durationMs = 60_000): RunBuilder {
   return new RunBuilder(durationMs)
     .workerUp(0, pool, 1, 101)
     .workerUp(0, pool, 2, 102)
-    .mark(5_000, 'fault-injected', hang);
+    .mark(5_000, 'fault-injected', hang)
+    .event(5_002, 'FaultInjected', { pool, pid: 101, faultKind: 'hang' });
 }
 
 describe('hangDetectedWithin', () => {
@@ -51,6 +52,7 @@ describe('hangDetectedWithin', () => {
     // Detected by worker id when the mark has no PID.
     const byId = new RunBuilder()
       .mark(1_000, 'fault-injected', { fault: 'hang', workerId: 1, pool })
+      .event(1_001, 'FaultInjected', { pool, workerId: 1, pid: 555, faultKind: 'hang' })
       .event(2_000, 'PingFailed', { pool, workerId: 1, pid: 555 });
     expect(hangDetectedWithin.check(byId.input(), { withinMs: 2_000 }).valid).toBe(true);
   });
@@ -58,11 +60,22 @@ describe('hangDetectedWithin', () => {
   it('picks the mark by fault kind and by name', () => {
     const run = hungRun()
       .mark(1_000, 'fault-injected', { fault: { kind: 'slow' }, targetPid: 102 })
+      .event(1_001, 'FaultInjected', { pool, pid: 102, faultKind: 'slow' })
       .mark(5_000, 'hang-start', { targetPid: 101 })
       .event(6_000, 'PingFailed', { pool, pid: 101 });
     expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000 }).valid).toBe(false);
     expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000, faultKind: 'hang' }).valid).toBe(true);
     expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000, after: 'hang-start' }).valid).toBe(true);
+  });
+
+  it('is unknown when the target never confirmed the injection (review: a failed injection then any ping failure passed)', () => {
+    const run = new RunBuilder()
+      .workerUp(0, pool, 1, 101)
+      .mark(5_000, 'fault-injected', hang)
+      .event(6_000, 'PingFailed', { pool, workerId: 1, pid: 101 });
+    const v = hangDetectedWithin.check(run.input(), { withinMs: 2_000 });
+    expect(v.valid).toBe('unknown');
+    expect(v.summary).toMatch(/never confirmed the injection/);
   });
 
   it('is unknown without a fault mark, without a target, or when the run ended before the budget', () => {

@@ -1,6 +1,8 @@
 // Checker hangDetectedWithin: a hung worker is noticed in time. After the fault mark, the manager must report the
 // worker the mark names (targetPid, else workerId) as hung — PingFailed, RequestStalled (a progress watchdog for
 // the zombie that still answers pings) or WorkerKilled for reason ping or stalled — within `withinMs` of the mark.
+// The clock starts only for a hang the target confirmed (its FaultInjected for that worker): a failed injection
+// followed by some unrelated ping failure proves nothing, and answers unknown.
 import { z } from 'zod';
 import type { LabEvent } from '../events';
 import type { MarkRecord } from '../history/types';
@@ -31,7 +33,13 @@ function aboutTarget(mark: MarkRecord): ((e: LabEvent) => boolean) | undefined {
 }
 
 export const hangDetectedWithin = defineChecker('hangDetectedWithin', hangDetectedWithinOptions, (input, o) => {
-  const mark = marksOf(input, o.after).find((m) => o.faultKind === undefined || faultKindOf(m) === o.faultKind);
+  const candidates = marksOf(input, o.after).filter((m) => o.faultKind === undefined || faultKindOf(m) === o.faultKind);
+  // A worker that died before the injection reached it leaves a mark with no FaultInjected: prefer the confirmed one.
+  const confirmed = (m: MarkRecord): boolean => {
+    const pid = numberField(m, 'targetPid');
+    return eventsOf(input, undefined, ['FaultInjected']).some((e) => e.pid === pid && e.t >= m.t);
+  };
+  const mark = candidates.find(confirmed) ?? candidates[0];
   const kindNote = o.faultKind !== undefined ? ` with fault ${o.faultKind}` : '';
   if (!mark) return verdict('unknown', `No "${o.after}" mark${kindNote}: no hang was injected.`, {});
   const target = aboutTarget(mark);
@@ -44,6 +52,10 @@ export const hangDetectedWithin = defineChecker('hangDetectedWithin', hangDetect
   if (!target) return verdict('unknown', `The "${o.after}" mark names no worker (targetPid/workerId).`, base);
 
   const mine = eventsOf(input).filter((e) => e.t >= mark.t && target(e));
+  const injected = mine.find((e) => e.type === 'FaultInjected');
+  if (faultKindOf(mark) !== undefined && !faultKindOf(mark)!.startsWith('signal:') && !injected) {
+    return verdict('unknown', 'The target never confirmed the injection (no FaultInjected for the worker): no hang to detect.', base);
+  }
   const detection = mine.find(isDetection);
   const gone = mine.find((e) => WORKER_GONE.includes(e.type));
   const replacement =

@@ -24,6 +24,8 @@ describe('checker registry', () => {
       'queuedRequestsServed',
       'latencyBudget',
       'oomKillReplaced',
+      'faultsTookEffect',
+      'eventsSeen',
     ]);
     for (const name of checkerNames) expect(checkers[name]?.name).toBe(name);
   });
@@ -31,7 +33,7 @@ describe('checker registry', () => {
   it('runs the specs in order', () => {
     const run = new RunBuilder().load(0, 5_000, 100).socket(1);
     const results = runChecks(run.input(), [
-      { name: 'noFailedRequests' },
+      { name: 'noFailedRequests', options: { minRequests: 50 } },
       { name: 'connectionsSurvive', options: { allowAnnouncedClose: false } },
       { name: 'hangDetectedWithin', options: { withinMs: 1_000 } },
     ]);

@@ -3,6 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { connectionsSurvive } from './connections-survive';
+import { eventsSeen } from './events-seen';
+import { faultsTookEffect } from './faults-took-effect';
 import { CheckerConfigError } from './errors';
 import { hangDetectedWithin } from './hang-detected-within';
 import { latencyBudget } from './latency-budget';
@@ -12,14 +14,18 @@ import { oomKillReplaced } from './oom-kill-replaced';
 import { overlappedRecycleCompletes } from './overlapped-recycle-completes';
 import { queuedRequestsServed } from './queued-requests-served';
 import { rapidFailProtectionTriggers } from './rapid-fail-protection-triggers';
+import { checkLabels } from './labels';
 import type { SchemaChecker } from './shared';
 import type { CheckInput, Validity, Verdict } from './types';
 
 export type { Checker, CheckInput, Validity, Verdict } from './types';
 export { CheckerConfigError, type CheckerErrorCode } from './errors';
+export { checkLabels, describeOptions } from './labels';
 export type { SchemaChecker, TimeRef } from './shared';
 export {
   connectionsSurvive,
+  eventsSeen,
+  faultsTookEffect,
   hangDetectedWithin,
   latencyBudget,
   memoryRecycleBeforeLimit,
@@ -41,6 +47,8 @@ export const checkers: Readonly<Record<string, SchemaChecker<z.ZodType>>> = {
   queuedRequestsServed,
   latencyBudget,
   oomKillReplaced,
+  faultsTookEffect,
+  eventsSeen,
 };
 
 export const checkerNames: readonly string[] = Object.keys(checkers);
@@ -73,6 +81,10 @@ export interface CheckSpec {
 
 export interface CheckResult {
   name: string;
+  /** Distinct display name when the checker is used more than once: `noFailedRequests[phase=load]`. */
+  label?: string;
+  /** The options the scenario gave (not the defaults). */
+  options?: Record<string, unknown>;
   verdict: Verdict;
   /** How long the checker took over the recorded data (ms; JUnit reports it as the testcase's time). */
   durationMs?: number;
@@ -113,24 +125,26 @@ export function validateCheckSpecs(specs: readonly CheckSpec[], at = 'expect'): 
  */
 export function runChecks(input: CheckInput, specs: readonly CheckSpec[]): CheckResult[] {
   validateCheckSpecs(specs);
-  return specs.map((spec) => {
+  const labels = checkLabels(specs);
+  return specs.map((spec, i) => {
     const checker = checkers[spec.name];
     if (!checker) throw new Error(`unreachable: ${spec.name} was validated`);
+    const named = { name: spec.name, label: labels[i]!, options: spec.options ?? {} };
     const t0 = performance.now();
     const took = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
     try {
       const verdict = checker.check(input, spec.options ?? {});
-      return { name: spec.name, verdict, durationMs: took() };
+      return { ...named, verdict, durationMs: took() };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      return {
-        name: spec.name,
-        verdict: { valid: 'unknown', summary: `The checker crashed: ${message}`, details: { error: message } },
-        durationMs: took(),
-      };
+      const verdict = { valid: 'unknown' as const, summary: `The checker crashed: ${message}`, details: { error: message } };
+      return { ...named, verdict, durationMs: took() };
     }
   });
 }
+
+/** The name people read for a check: its distinct label when it has one (labels.ts). */
+export const checkLabel = (c: { name: string; label?: string }): string => c.label ?? c.name;
 
 /** Jepsen's compose priority: any false wins, then any unknown; no verdicts at all is valid. */
 export function combineValidity(values: readonly Validity[]): Validity {
@@ -141,7 +155,7 @@ export function combineValidity(values: readonly Validity[]): Validity {
 
 /** Merges verdicts (or named check results) into one verdict whose details count and name the outcomes. */
 export function combine(results: readonly (Verdict | CheckResult)[]): Verdict {
-  const named = results.map((r, i) => ('verdict' in r ? r : { name: `#${i + 1}`, verdict: r }));
+  const named = results.map((r, i) => ('verdict' in r ? { name: checkLabel(r), verdict: r.verdict } : { name: `#${i + 1}`, verdict: r }));
   const names = (v: Validity): string[] => named.filter((r) => r.verdict.valid === v).map((r) => r.name);
   const failed = names(false);
   const unknown = names('unknown');

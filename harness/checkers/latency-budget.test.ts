@@ -22,10 +22,22 @@ describe('latencyBudget', () => {
     expect(v.summary).not.toMatch(/p50/);
   });
 
-  it('leaves failed requests out unless includeFailed', () => {
-    const run = steady().load(10_000, 11_000, 50, () => ({ outcome: 'info', error: 'timeout', latencyMs: 30_000 }));
-    expect(latencyBudget.check(run.input(), { max: 100 }).valid).toBe(true);
-    expect(latencyBudget.check(run.input(), { max: 100, includeFailed: true }).valid).toBe(false);
+  it('does not pass a run of fast failures (review: only ok requests counted)', () => {
+    // 100 fast 503s and 20 ok requests: the ok ones alone would meet any budget.
+    const run = new RunBuilder().load(0, 2_000, 100, () => ({ latencyMs: 3 })).load(2_000, 12_000, 100, () => ({ outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 1 }));
+    const v = latencyBudget.check(run.input(), { p99: 250 });
+    expect(v.valid).toBe(false);
+    expect(v.summary).toBe('Latency over budget: p99 is a failed request (> 250 ms) (120 requests; 100 failed).');
+    expect(latencyBudget.check(run.input(), { p99: 250, failed: 'measured' }).valid).toBe(true);
+    expect(latencyBudget.check(run.input(), { p99: 250, failed: 'excluded' })).toMatchObject({ valid: true, summary: expect.stringMatching(/100 failed requests left out \(failed: excluded\)/) });
+  });
+
+  it('lets a failure below the percentile pass (1 of 200 fails: p99 is still an ok request)', () => {
+    const run = steady().load(10_000, 19_900, 100, () => ({ latencyMs: 5 })).request(19_950, { outcome: 'info', error: 'timeout', latencyMs: 30_000 });
+    const v = latencyBudget.check(run.input(), { p99: 100 });
+    expect(v).toMatchObject({ valid: true, summary: expect.stringMatching(/; 1 failed\.$/) });
+    expect(latencyBudget.check(run.input(), { max: 100 }).summary).toMatch(/max is a failed request/);
+    expect(latencyBudget.check(run.input(), { max: 100, failed: 'measured' }).summary).toMatch(/max 30000 ms > 100 ms/);
   });
 
   it('is unknown with fewer than minSamples requests', () => {

@@ -56,9 +56,31 @@ describe('noFailedRequests', () => {
       .mark(2_000, 'phase-end', { phase: 'fault' })
       .load(0, 3_000, 100, (ms) => (ms >= 1_000 && ms < 2_000 ? { outcome: 'fail', status: 502 } : {}))
       .request(2_500, { phase: 'fault', outcome: 'fail', status: 500 });
-    const v = noFailedRequests.check(run.input(), { phase: 'fault' });
+    const v = noFailedRequests.check(run.input(), { phase: 'fault', minRequests: 1 });
     expect(v.details).toMatchObject({ requests: 11, failed: 11 });
-    expect(noFailedRequests.check(run.input(), { to: 'phase-start' }).valid).toBe(true);
+    expect(noFailedRequests.check(run.input(), { to: 'phase-start', minRequests: 1 }).valid).toBe(true);
+    // A phase the run never had is named as such (review: "No requests in the window").
+    expect(noFailedRequests.check(run.input(), { phase: 'lod' }).summary).toBe('No phase "lod" in this run.');
+  });
+
+  it('needs minRequests (default 100) in the window, else unknown (review: a single request passed)', () => {
+    const one = new RunBuilder().request(10);
+    expect(noFailedRequests.check(one.input(), {})).toMatchObject({ valid: 'unknown', summary: 'Only 1 requests in the window (minRequests 100): too few to show that none fail.' });
+    const run = new RunBuilder().load(0, 1_000, 10);
+    expect(noFailedRequests.check(run.input(), {}).valid).toBe(true);
+    expect(noFailedRequests.check(run.input(), { from: 10 }).valid).toBe('unknown');
+    expect(noFailedRequests.check(run.input(), { from: 10, minRequests: 99 }).valid).toBe(true);
+    // Too few requests never hides a failure among them.
+    const bad = new RunBuilder().request(10, { outcome: 'fail', status: 500 });
+    expect(noFailedRequests.check(bad.input(), {}).valid).toBe(false);
+  });
+
+  it('names allowed exceptions in the verdict (review: "0 failed" while 9381 got 503)', () => {
+    const run = new RunBuilder().load(0, 2_000, 10, (ms) => (ms % 20 === 0 ? { outcome: 'fail', status: 503, error: 'status-5xx' } : {}));
+    const v = noFailedRequests.check(run.input(), { allowStatuses: [503] });
+    expect(v).toMatchObject({ valid: true, summary: '200 requests in the window: 0 failed, 0 unknown; 100 answered 503, allowed by allowStatuses.' });
+    const tolerated = noFailedRequests.check(run.input(), { maxFailed: 100 });
+    expect(tolerated.summary).toBe('200 requests in the window: 100 failed, 0 unknown (allowed: 100 failed, 0 unknown).');
   });
 
   it('is unknown when no request falls in the window or the window cannot be placed', () => {

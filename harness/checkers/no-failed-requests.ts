@@ -1,6 +1,8 @@
 // Checker noFailedRequests: inside a time window (offsets or marks) or a workload phase, at most `maxFailed` requests
 // certainly failed and at most `maxInfo` ended with an unknown outcome (reset, closed, hung). Counts are absolute,
-// not rates: "zero 503s during a recycle" is the IIS promise being tested, and a rate would hide a handful.
+// not rates: "zero 503s during a recycle" is the promise being tested, and a rate would hide a handful. Fewer than
+// `minRequests` requests in the window (default 100) answer unknown: one lucky request shows nothing. Statuses the
+// scenario allows are named in the verdict ("0 failed; 9381 answered 503, allowed by allowStatuses"), never hidden.
 import { z } from 'zod';
 import type { RequestRecord } from '../history/types';
 import {
@@ -8,6 +10,7 @@ import {
   defineChecker,
   describeWindow,
   EXAMPLES,
+  marksOf,
   requestBrief,
   requestWindowShape,
   selectRequests,
@@ -23,6 +26,7 @@ export const noFailedRequestsOptions = z.strictObject({
     .default([])
     .describe('responses with these statuses are expected and not counted as failures (e.g. [404])'),
   pathPrefix: z.string().optional().describe('only requests whose path starts with this prefix'),
+  minRequests: z.number().int().positive().default(100).describe('fewer requests in the window answer unknown'),
   maxExamples: z.number().int().nonnegative().default(EXAMPLES),
 });
 
@@ -32,7 +36,10 @@ export const noFailedRequests = defineChecker('noFailedRequests', noFailedReques
   const { window } = sel.value;
   const requests = sel.value.requests.filter((r) => o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix));
   const scope = { window: describeWindow(input, window), ...(o.phase !== undefined ? { phase: o.phase } : {}) };
-  if (requests.length === 0) return verdict('unknown', 'No requests in the window.', scope);
+  if (requests.length === 0) {
+    const noPhase = o.phase !== undefined && !marksOf(input, 'phase-start').some((m) => m['phase'] === o.phase);
+    return verdict('unknown', noPhase ? `No phase "${o.phase}" in this run.` : 'No requests in the window.', scope);
+  }
 
   const allowed = (r: RequestRecord): boolean => r.status !== undefined && o.allowStatuses.includes(r.status);
   const failed = requests.filter((r) => r.outcome === 'fail' && !allowed(r));
@@ -58,9 +65,14 @@ export const noFailedRequests = defineChecker('noFailedRequests', noFailedReques
     ].filter((p) => p !== undefined);
     return verdict(false, `Of ${requests.length} requests in the window, ${parts.join(' and ')}.`, details);
   }
-  return verdict(
-    true,
-    `${requests.length} requests in the window: ${failed.length} failed, ${info.length} unknown, within limits.`,
-    details,
-  );
+  // Thin evidence never passes; it can still fail (a failure among a few requests is a failure).
+  if (requests.length < o.minRequests) {
+    const few = `Only ${requests.length} requests in the window (minRequests ${o.minRequests}): too few to show that none fail.`;
+    return verdict('unknown', few, details);
+  }
+  const allowedNote = details.allowedByStatus > 0
+    ? `; ${details.allowedByStatus} answered ${o.allowStatuses.filter((s) => requests.some((r) => r.status === s && r.outcome !== 'ok')).join('/')}, allowed by allowStatuses`
+    : '';
+  const limits = o.maxFailed > 0 || o.maxInfo > 0 ? ` (allowed: ${o.maxFailed} failed, ${o.maxInfo} unknown)` : '';
+  return verdict(true, `${requests.length} requests in the window: ${failed.length} failed, ${info.length} unknown${limits}${allowedNote}.`, details);
 });

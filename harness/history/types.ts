@@ -68,4 +68,19 @@ export interface MarkRecord {
   [extra: string]: unknown;
 }
 
-export type HistoryRecord = RequestRecord | SocketRecord | MarkRecord;
+/**
+ * What the lab measured of one worker at one moment (memory over time: the evidence a leak scenario needs). Taken
+ * from the target's own worker list when it reports memory, else from /proc on this machine.
+ */
+export interface SampleRecord {
+  kind: 'sample';
+  t: number;
+  pool: string;
+  pid: number;
+  workerId?: number;
+  privateMemoryKB: number;
+  /** Who measured: the target (its worker list) or the lab (/proc). */
+  from: 'target' | 'proc';
+}
+
+export type HistoryRecord = RequestRecord | SocketRecord | MarkRecord | SampleRecord;

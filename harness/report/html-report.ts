@@ -66,7 +66,7 @@ function legend(): string {
 function checksTable(d: ReportData): string {
   if (d.checks.length === 0) return '<p>No checks were recorded.</p>';
   const rows = d.checks.map(
-    (c) => `<tr class="${verdictClass(c.valid)}"><td>${escapeHtml(c.name)}</td><td><span class="verdict ${verdictClass(c.valid)}">${verdictWord(c.valid)}</span></td>` +
+    (c) => `<tr class="${verdictClass(c.valid)}"><td>${escapeHtml(c.name)}${c.options ? `<br><small>${escapeHtml(c.options)}</small>` : ''}</td><td><span class="verdict ${verdictClass(c.valid)}">${verdictWord(c.valid)}</span></td>` +
       `<td>${escapeHtml(c.summary)}<details><summary>details</summary><pre>${escapeHtml(JSON.stringify(c.details, null, 2))}</pre></details></td></tr>`,
   );
   return `<table class="grid"><thead><tr><th>check</th><th>verdict</th><th>summary</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;

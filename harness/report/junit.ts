@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Validity } from '../checkers';
+import { checkLabel, type Validity } from '../checkers';
 import { loadRun, type LoadedRun } from './run-files';
 
 /** Characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
@@ -43,10 +43,10 @@ function casesOf(run: LoadedRun): Case[] {
   const r = run.results;
   if (!r) return [{ name: 'run', valid: 'error', summary: 'The run left no results.json (it crashed or was killed before the checks ran).', details: { status: run.info.status ?? 'unknown' } }];
   const cases: Case[] = r.checks.map((c) => ({
-    name: c.name,
+    name: checkLabel(c),
     valid: c.verdict.valid,
     summary: c.verdict.summary,
-    details: c.verdict.details,
+    details: { options: c.options ?? {}, ...c.verdict.details },
     ...(typeof c.durationMs === 'number' ? { seconds: c.durationMs / 1000 } : {}),
   }));
   if (r.error) cases.unshift({ name: 'run', valid: 'error', summary: `The run did not complete: ${r.error}`, details: { error: r.error } });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MarkRecord } from '../history/types';
-import { unperformedVerdict } from '../runner/unperformed-faults';
+import { runCheckSpecs, unperformedVerdict } from '../runner/unperformed-faults';
 import { CheckerConfigError, combine, runChecks, type CheckResult, type CheckSpec, type Verdict } from '../checkers';
 import { computeStats, type RunStats } from '../results/stats';
 import { renderSummary } from '../results/summary';
@@ -34,12 +34,13 @@ interface StoredExpectation {
 export function specsFromRun(run: LoadedRun): CheckSpec[] {
   const expect = (run.info.scenarioConfig as { expect?: unknown } | undefined)?.expect;
   if (!Array.isArray(expect)) throw new RunFolderError(`${run.dir}/run.json: scenarioConfig.expect is missing, so the checks cannot be re-run`);
-  return (expect as StoredExpectation[])
-    .filter((e) => !Array.isArray(e.targets) || e.targets.includes(run.info.target))
-    .map((e, i) => {
-      if (typeof e.check !== 'string') throw new RunFolderError(`${run.dir}/run.json: scenarioConfig.expect[${i}].check is not a name`);
-      return { name: e.check, options: (e.options ?? {}) as Record<string, unknown> };
-    });
+  const stored = (expect as StoredExpectation[]).map((e, i) => {
+    if (typeof e.check !== 'string') throw new RunFolderError(`${run.dir}/run.json: scenarioConfig.expect[${i}].check is not a name`);
+    const targets = Array.isArray(e.targets) ? e.targets.map(String) : undefined;
+    return { check: e.check, options: (e.options ?? {}) as Record<string, unknown>, ...(targets ? { targets } : {}) };
+  });
+  const faults = (run.info.scenarioConfig as { faults?: unknown } | undefined)?.faults;
+  return runCheckSpecs(stored, Array.isArray(faults) && faults.length > 0, run.info.target);
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -60,16 +61,21 @@ export function rerunReport(runDir: string): RerunResult {
   const run = loadRun(runDir);
   const specs = specsFromRun(run);
   let checks: CheckResult[];
+  const input = { history: run.history, events: run.events, start: run.start, end: run.end };
   try {
-    checks = runChecks({ history: run.history, events: run.events, start: run.start, end: run.end }, specs);
+    checks = runChecks(input, specs);
   } catch (err) {
     if (err instanceof CheckerConfigError) throw new RunFolderError(`${run.dir}/run.json: ${err.message}`, { cause: err });
     throw err;
   }
   const error = run.results?.error ?? null;
-  let verdict = unperformedVerdict(run.history) ?? combine(checks);
+  let verdict = unperformedVerdict(input) ?? combine(checks);
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
   else if (run.info.status === 'interrupted') verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
+  else if (run.info.status === 'killed' || run.info.status === 'running') {
+    const why = run.info.status === 'killed' ? 'was killed before it finished (its lab process died)' : 'has not finished';
+    verdict = { valid: 'unknown', summary: `The run ${why}: the checks judged what it recorded until then (${combine(checks).summary})`, details: { partial: true } };
+  }
   const stats = computeStats(run.history, run.events, run.start, run.end);
   const faultErrors = faultErrorsOf(run);
   const { scenario, target } = run.info;

@@ -4,7 +4,7 @@
 // Times on the page are seconds since the workload start.
 import type { RequestRecord, MarkRecord } from '../history/types';
 import type { LabEvent } from '../events';
-import type { Validity } from '../checkers';
+import { checkLabel, describeOptions, type Validity } from '../checkers';
 import type { RunStats } from '../results/stats';
 import { percentile } from '../results/stats';
 import type { LoadedRun } from './run-files';
@@ -70,7 +70,8 @@ export interface ReportData {
   workers: WorkerSeries;
   windows: ShadedWindow[];
   lines: EventLine[];
-  checks: { name: string; valid: Validity; summary: string; details: unknown }[];
+  /** `name` is the check's distinct label; `options` what the scenario gave it ("" for none). */
+  checks: { name: string; options: string; valid: Validity; summary: string; details: unknown }[];
   recycles: RecycleRow[];
   stats: RunStats | null;
 }
@@ -247,7 +248,7 @@ export function buildReportData(run: LoadedRun): ReportData {
     workers: workersAlive(run.events, run.start, spanMs),
     windows,
     lines: eventLines(run.events, marks, run.start, spanMs),
-    checks: (results?.checks ?? []).map((c) => ({ name: c.name, valid: c.verdict.valid, summary: c.verdict.summary, details: c.verdict.details })),
+    checks: (results?.checks ?? []).map((c) => ({ name: checkLabel(c), options: describeOptions(c.options), valid: c.verdict.valid, summary: c.verdict.summary, details: c.verdict.details })),
     recycles: recycleRows(run.history, run.events, run.start, lastEnd),
     stats: results?.stats ?? null,
   };

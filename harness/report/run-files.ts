@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readHistory } from '../history/writer';
+import { settleRunStatus } from '../results/run-status';
 import type { HistoryRecord, MarkRecord } from '../history/types';
 import { readLabEvent, type LabEvent } from '../events';
 import type { CheckResult, Validity } from '../checkers';
@@ -118,8 +119,9 @@ export function workloadWindow(history: HistoryRecord[], fallbackStart: number):
 export function loadRun(dir: string): LoadedRun {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new RunFolderError(`${dir}: no such folder`);
-  const info = readJson<StoredRunInfo>(path.join(abs, 'run.json'));
-  if (!info) throw new RunFolderError(`${dir}: not a run folder (no run.json)`);
+  const stored = readJson<StoredRunInfo>(path.join(abs, 'run.json'));
+  if (!stored) throw new RunFolderError(`${dir}: not a run folder (no run.json)`);
+  const info = settleRunStatus(abs, stored);
   const historyFile = path.join(abs, 'history.jsonl');
   let history: HistoryRecord[] = [];
   try {

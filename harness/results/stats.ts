@@ -16,6 +16,8 @@ export interface RunStats {
   latencyMs: { p50: number | null; p99: number | null; max: number | null };
   recycles: { count: number; durationMs: Summary; readyMs: Summary };
   crashes: number;
+  /** Requests the target replayed on another worker after one failed under them, and those it could not replay. */
+  replays: { retried: number; abandoned: number };
   workerReadyMs: Summary;
   detections: { pingFailed: number; stalled: number; startupTimeouts: number; shutdownTimeouts: number };
   poolStops: { pool?: string; reason?: string; t: number }[];
@@ -77,6 +79,7 @@ export function computeStats(history: HistoryRecord[], events: LabEvent[], start
       readyMs: summarize(completed.map((e) => e.readyMs).filter((v): v is number => typeof v === 'number')),
     },
     crashes: count('WorkerCrashed'),
+    replays: { retried: count('RequestRetried'), abandoned: count('RequestAbandoned') },
     workerReadyMs: summarize(
       events.flatMap((e) => (e.type === 'WorkerReady' && e.startupMs !== undefined ? [e.startupMs] : [])),
     ),

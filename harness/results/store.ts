@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { settleRunStatus, type RunOwner } from './run-status';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 
 /** Where results go by default: beside the user, never inside the installed package. */
@@ -21,7 +22,8 @@ export interface RunInfo {
   runtime: string;
   seed: number;
   startedAt: string;
-  status: 'running' | 'finished' | 'interrupted' | 'error';
+  /** killed: the lab process died mid-run (noticed by a later `list` or `report`, run-status.ts). */
+  status: 'running' | 'finished' | 'interrupted' | 'error' | 'killed';
   versions: { node: string; w3lab: string; git: string | null };
   scenarioFile: string;
   scenarioConfig: unknown;
@@ -118,7 +120,7 @@ export function listRuns(root: string): { dir: string; info: Partial<RunInfo>; v
       const runJson = path.join(sdir, run, 'run.json');
       if (run === 'latest' || !fs.existsSync(runJson)) continue;
       try {
-        const info = JSON.parse(fs.readFileSync(runJson, 'utf8')) as Partial<RunInfo>;
+        const info = settleRunStatus(path.join(sdir, run), JSON.parse(fs.readFileSync(runJson, 'utf8')) as Partial<RunInfo>);
         const resultsFile = path.join(sdir, run, 'results.json');
         const verdict = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { valid?: unknown }).valid : undefined;
         out.push({ dir: path.join(sdir, run), info, verdict });

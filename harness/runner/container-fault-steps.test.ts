@@ -61,7 +61,10 @@ describe('container fault steps', () => {
     expect(s.errors.join('\n')).toMatch(/cannot containerPause in the "process" runtime: container faults need --runtime container/);
     expect(marks.filter((m) => m.name === 'fault-error').map((m) => m.code)).toEqual(['LAB_ERR_CAPABILITY', 'LAB_ERR_CAPABILITY']);
     const history = marks.map((m) => ({ kind: 'mark', t: 0, ...m }) as HistoryRecord);
-    expect(unperformedVerdict(history)).toMatchObject({ valid: 'unknown', summary: expect.stringMatching(/could not perform 2 fault step/) });
+    expect(unperformedVerdict({ history, events: [], start: 0, end: 1 })).toMatchObject({
+      valid: 'unknown',
+      summary: expect.stringMatching(/2 fault firing\(s\) did not take effect: faults\[0\] \(container-pause, firing 1\): failed — target .* cannot containerPause/),
+    });
   });
 
   it('pause is healed by unpause after its duration, and at stop when the run ends first', async () => {
@@ -71,7 +74,12 @@ describe('container fault steps', () => {
     await until(() => a.calls.includes('unpause'));
     await timed.s.stop();
     expect(a.calls).toEqual(['pause', 'unpause']);
-    expect(timed.marks.map((m) => [m.name, m.fault])).toEqual([['fault-injected', 'container-pause'], ['fault-healed', 'container-pause']]);
+    expect(timed.marks.map((m) => [m.name, m.fault ?? m.status])).toEqual([
+      ['fault-plan', undefined],
+      ['fault-injected', 'container-pause'],
+      ['fault-step', 'performed'],
+      ['fault-healed', 'container-pause'],
+    ]);
 
     const b = target(true);
     const long = run(b.t, [{ at: 0, action: 'container-pause', duration: '10m' }]);

@@ -99,4 +99,101 @@ describe('FaultSchedule', () => {
     await s.stop();
     expect(s.errors[0]).toMatch(/cannot startPool/);
   });
+
+  it('records the plan and the outcome of every firing: performed with the workers it hit, or failed with the error', async () => {
+    const { t } = fakeTarget({ failInject: true });
+    const marks: Record<string, unknown>[] = [];
+    const s = new FaultSchedule(t, steps([
+      { at: 0, action: 'signal', select: 'all' },
+      { every: 50, times: 2, action: 'recycle', optional: true },
+      { at: 0, action: 'fault', fault: { kind: 'error' } },
+      { after: { event: 'PoolStopped' }, action: 'start-pool' },
+    ]), seededRandom(1), (name, extra) => marks.push({ name, ...extra }), log);
+    s.start();
+    await until(() => marks.filter((m) => m['name'] === 'fault-step').length === 4);
+    await s.stop();
+    expect(marks[0]).toEqual({
+      name: 'fault-plan',
+      steps: [
+        { step: 0, action: 'signal', pool: 'app', signal: 'SIGKILL', firings: 1, optional: false },
+        { step: 1, action: 'recycle', pool: 'app', firings: 2, optional: true },
+        { step: 2, action: 'fault', pool: 'app', fault: 'error', firings: 1, optional: false },
+        { step: 3, action: 'start-pool', pool: 'app', firings: null, optional: false },
+      ],
+    });
+    const outcomes = marks.filter((m) => m['name'] === 'fault-step').map((m) => [m['step'], m['firing'], m['status'], m['workers'], m['error']]);
+    expect(outcomes).toEqual(expect.arrayContaining([
+      [0, 1, 'performed', [{ pid: 101, workerId: 1, pool: 'app' }, { pid: 102, workerId: 2, pool: 'app' }], undefined],
+      [1, 1, 'performed', [], undefined],
+      [1, 2, 'performed', [], undefined],
+      [2, 1, 'failed', [], 'worker did not acknowledge'],
+    ]));
+    expect(marks.find((m) => m['name'] === 'fault-step' && m['step'] === 1)).toMatchObject({ optional: true, attemptedAt: expect.any(Number) });
+  });
+
+  it('waits for a ready worker when the pool is between workers, and fails the step only after readyWaitMs', async () => {
+    const { t, calls } = fakeTarget();
+    let listed = 0;
+    t.workers = async () => (++listed < 4 ? [{ pool: 'app', id: 5, pid: 105, state: 'Starting' }] : [{ pool: 'app', id: 5, pid: 105, state: 'Ready' }]);
+    const s = new FaultSchedule(t, steps([{ at: 0, action: 'signal' }]), seededRandom(1), () => undefined, log, 2_000);
+    s.start();
+    await until(() => calls.length === 1);
+    await s.stop();
+    expect(calls).toEqual(['signal 105 SIGKILL']);
+    const never = fakeTarget();
+    never.t.workers = async () => [];
+    const s2 = new FaultSchedule(never.t, steps([{ at: 0, action: 'signal' }]), seededRandom(1), () => undefined, log, 200);
+    s2.start();
+    await until(() => s2.errors.length === 1);
+    await s2.stop();
+    expect(s2.errors[0]).toMatch(/pool app had no ready worker to select from for 200 ms/);
+  });
+
+  it('injects into a fresh pick when the picked worker died before the injection reached it', async () => {
+    const { t, calls } = fakeTarget();
+    let gone = false;
+    t.workers = async () => (gone ? [{ pool: 'app', id: 7, pid: 107, state: 'Ready' }] : [{ pool: 'app', id: 1, pid: 101, state: 'Ready' }]);
+    t.injectFault = async (w) => {
+      calls.push(`inject ${w.pid}`);
+      if (w.pid === 101) {
+        gone = true;
+        throw new Error('409: worker exited');
+      }
+    };
+    const marks: Record<string, unknown>[] = [];
+    const s = new FaultSchedule(t, steps([{ at: 0, action: 'fault', fault: { kind: 'hang', mode: 'block-loop' } }]), seededRandom(1), (name, extra) => marks.push({ name, ...extra }), log);
+    s.start();
+    await until(() => marks.some((m) => m['name'] === 'fault-step'));
+    await s.stop();
+    expect(calls.filter((c) => c.startsWith('inject'))).toEqual(['inject 101', 'inject 107']);
+    expect(marks.find((m) => m['name'] === 'fault-step')).toMatchObject({ status: 'performed', workers: [{ pid: 107 }] });
+    expect(s.errors).toEqual([]);
+  });
+
+  it('counts an injection the target delivered as performed, though the worker died before answering (a hang)', async () => {
+    const { t, calls, events } = fakeTarget();
+    t.workers = async () => [{ pool: 'app', id: 1, pid: 101, state: 'Ready' }];
+    t.injectFault = async (w) => {
+      calls.push(`inject ${w.pid}`);
+      events.push(labEvent('FaultInjected', { t: Date.now(), source: 'w3', pool: 'app', pid: w.pid, faultKind: 'hang' }));
+      throw new Error('409: worker exited');
+    };
+    const marks: Record<string, unknown>[] = [];
+    const s = new FaultSchedule(t, steps([{ at: 0, action: 'fault', fault: { kind: 'hang', mode: 'block-loop' } }]), seededRandom(1), (name, extra) => marks.push({ name, ...extra }), log);
+    s.start();
+    await until(() => marks.some((m) => m['name'] === 'fault-step'));
+    await s.stop();
+    expect(calls.filter((c) => c.startsWith('inject'))).toEqual(['inject 101']); // no second hang elsewhere
+    expect(marks.find((m) => m['name'] === 'fault-step')).toMatchObject({ status: 'performed', workers: [{ pid: 101 }] });
+  });
+
+  it('fails the step when the same worker is still there (a refusal, not a race)', async () => {
+    const { t } = fakeTarget({ failInject: true });
+    t.workers = async () => [{ pool: 'app', id: 1, pid: 101, state: 'Ready' }];
+    const s = new FaultSchedule(t, steps([{ at: 0, action: 'fault', fault: { kind: 'error' } }]), seededRandom(1), () => undefined, log);
+    s.start();
+    await until(() => s.errors.length === 1);
+    await s.stop();
+    expect(s.errors[0]).toMatch(/worker did not acknowledge/);
+  });
 });

@@ -1,12 +1,15 @@
 // The fault schedule of a run: fires each scenario fault step at its time (at / every / after an event), against
 // whatever the target can do (capabilities), and records every action as a mark in the history. Heal steps always
 // run: timed heals when their duration ends, and every remaining heal in stop(), whatever happened before.
-// A step the target has no capability for fails with LAB_ERR_CAPABILITY (e.g. container faults on the process
-// runtime); such a run did not test what its scenario says, so its verdict becomes unknown (unperformed-faults.ts).
+// Faults are evidence: a `fault-plan` mark at the start says which steps should fire (and how often); each firing
+// ends in a `fault-step` mark — performed (with the workers it hit) or failed (with the error). Whether the target
+// then showed the fault took effect, and what a failed or missing step does to the verdict, is judged from these
+// marks and the target's events afterwards (checkers/fault-evidence.ts).
 import { pickTargets, type Random } from '../../faults';
 import type { WorkerFaultSpec } from '../../faults/spec';
 import type { StartedTarget, WorkerInfo } from '../targets/types';
 import type { FaultStep } from '../scenarios/schema';
+import { firingTimes } from './preflight';
 import type { Logger } from '../../targets/w3/util/logger';
 
 export type MarkFn = (name: string, extra?: Record<string, unknown>) => void;
@@ -23,6 +26,8 @@ export class FaultSchedule {
   private heals = new Map<number, () => Promise<void>>();
   private healSeq = 0;
   private pending = new Set<Promise<void>>();
+  /** Firings so far per step index. */
+  private readonly firings = new Map<number, number>();
   private stopped = false;
   readonly errors: string[] = [];
 
@@ -32,24 +37,17 @@ export class FaultSchedule {
     private readonly rng: Random,
     private readonly mark: MarkFn,
     private readonly log: Logger,
+    /** How long a step waits for a ready worker to pick when the pool has none (a replacement still starting). */
+    private readonly readyWaitMs = 10_000,
   ) {}
 
-  /** Arms every step relative to now (the workload start). */
+  /** Arms every step relative to now (the workload start) and records the plan. */
   start(): void {
     const t0 = Date.now();
+    this.mark('fault-plan', { steps: this.steps.map((step, i) => planOf(step, i)) });
     this.steps.forEach((step, i) => {
-      if (step.at !== undefined) this.later(step.at, () => this.fire(step, i));
-      else if (step.every !== undefined) {
-        let n = 0;
-        const first = step.from ?? step.every;
-        for (let at = first; ; at += step.every) {
-          if (step.until !== undefined && at > step.until) break;
-          if (step.times !== undefined && n >= step.times) break;
-          if (n >= 10_000) break; // bounded whatever the file says
-          this.later(at, () => this.fire(step, i));
-          n++;
-        }
-      } else if (step.after) this.watchEvent(step, i, t0);
+      if (step.after) this.watchEvent(step, i, t0);
+      else for (const at of firingTimes(step)) this.later(at, () => this.fire(step, i));
     });
   }
 
@@ -72,16 +70,31 @@ export class FaultSchedule {
 
   private fire(step: FaultStep, i: number): void {
     if (this.stopped) return;
-    const p = this.act(step)
-      .catch((err: Error) => {
-        const msg = `faults[${i}] (${step.action}): ${err.message}`;
-        const code = (err as { code?: unknown }).code;
-        this.errors.push(msg);
-        this.mark('fault-error', { step: i, action: step.action, error: err.message, ...(typeof code === 'string' ? { code } : {}) });
-        this.log.warn({ err: err.message, step: i }, 'fault step failed');
-      })
+    const firing = (this.firings.get(i) ?? 0) + 1;
+    this.firings.set(i, firing);
+    const p = this.attempt(step, i, firing)
+      .catch((err: Error) => this.log.warn({ err: err.message, step: i }, 'fault step failed'))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
+  }
+
+  /** Runs one firing and records its outcome (fault-step mark); a failure is also a fault-error mark, and thrown. */
+  private async attempt(step: FaultStep, label: number | string, firing: number): Promise<void> {
+    const attemptedAt = Date.now();
+    const hit: WorkerInfo[] = [];
+    const base = { step: label, firing, action: step.action, attemptedAt, ...stepTarget(step), ...(step.optional ? { optional: true } : {}) };
+    try {
+      await this.act(step, hit);
+    } catch (err) {
+      const e = err as Error & { code?: unknown };
+      const code = typeof e.code === 'string' ? { code: e.code } : {};
+      const where = typeof label === 'number' ? `faults[${label}]` : label;
+      this.errors.push(`${where} (${step.action}): ${e.message}`);
+      this.mark('fault-error', { step: label, action: step.action, error: e.message, ...code });
+      this.mark('fault-step', { ...base, status: 'failed', error: e.message, ...code, workers: hit.map(brief) });
+      throw err;
+    }
+    this.mark('fault-step', { ...base, status: 'performed', workers: hit.map(brief) });
   }
 
   /**
@@ -90,16 +103,9 @@ export class FaultSchedule {
    */
   async perform(step: FaultStep, label = 'fault'): Promise<void> {
     if (this.stopped) throw new Error('the fault schedule has stopped');
-    const p = this.act(step);
+    const p = this.attempt(step, label, 1);
     this.pending.add(p.catch(() => undefined));
-    try {
-      await p;
-    } catch (err) {
-      const e = err as Error & { code?: unknown };
-      this.errors.push(`${label} (${step.action}): ${e.message}`);
-      this.mark('fault-error', { step: label, action: step.action, error: e.message, ...(typeof e.code === 'string' ? { code: e.code } : {}) });
-      throw err;
-    }
+    await p;
   }
 
   private need<K extends keyof StartedTarget>(k: K): NonNullable<StartedTarget[K]> {
@@ -112,14 +118,49 @@ export class FaultSchedule {
     return (f as (...a: unknown[]) => unknown).bind(this.target) as NonNullable<StartedTarget[K]>;
   }
 
+  /**
+   * Picks among the pool's ready workers. A pool between workers (the last one just crashed, its replacement is
+   * starting: slow on a loaded machine) is waited for, up to readyWaitMs, rather than failing the step at once.
+   */
   private async pick(pool: string, select: FaultStep extends { select?: infer S } ? S : never): Promise<WorkerInfo[]> {
-    const all = await this.need('workers')(pool);
-    const live = all.filter((w) => w.state === 'Ready');
-    if (live.length === 0) throw new Error(`pool ${pool} has no ready worker to select from`);
-    return pickTargets(live, select as never, this.rng);
+    const list = this.need('workers');
+    const deadline = Date.now() + this.readyWaitMs;
+    for (;;) {
+      const live = (await list(pool)).filter((w) => w.state === 'Ready');
+      if (live.length > 0) return pickTargets(live, select as never, this.rng);
+      if (this.stopped || Date.now() >= deadline) throw new Error(`pool ${pool} had no ready worker to select from for ${this.readyWaitMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
-  private async act(step: FaultStep): Promise<void> {
+  /**
+   * Injects into `w`. When the injection fails: if the target reported delivering it (FaultInjected for w — a hung
+   * worker may be killed for its hang before it could answer), it took effect; if the worker went away before it
+   * was reached (a race with a crash or a recycle, not a refusal), a fresh pick gets it instead; otherwise it failed.
+   */
+  private async injectInto(w: WorkerInfo, step: Extract<FaultStep, { action: 'fault' }>): Promise<WorkerInfo> {
+    const inject = this.need('injectFault');
+    const since = Date.now();
+    try {
+      await inject(w, step.fault);
+      return w;
+    } catch (err) {
+      const reached = (this.target.events?.() ?? []).some((e) => e.type === 'FaultInjected' && e.pid === w.pid && e.t >= since - 50);
+      if (reached) {
+        this.log.warn({ pid: w.pid, err: (err as Error).message }, 'the worker did not answer the injection, but the target delivered it');
+        return w;
+      }
+      await new Promise((r) => setTimeout(r, 200)); // let the worker list catch up with the death
+      const [again] = await this.pick(step.pool, 'one' as never);
+      if (!again || again.pid === w.pid) throw err;
+      this.log.warn({ pid: w.pid, err: (err as Error).message }, 'the picked worker went away before the injection; picking again');
+      await inject(again, step.fault);
+      return again;
+    }
+  }
+
+  /** Performs the step; the workers it acts on are pushed to `hit` as it goes (a failure may come after some). */
+  private async act(step: FaultStep, hit: WorkerInfo[]): Promise<void> {
     switch (step.action) {
       case 'recycle':
         this.mark('recycle-requested', { pool: step.pool });
@@ -143,6 +184,7 @@ export class FaultSchedule {
         for (const w of await this.pick(step.pool, step.select as never)) {
           this.mark('fault-injected', { fault: `signal:${step.signal}`, signal: step.signal, targetPid: w.pid, workerId: w.id, pool: step.pool });
           await signal(w.pid, step.signal);
+          hit.push(w);
           if (step.signal === 'SIGSTOP') this.addHeal(step.duration, async () => {
             await signal(w.pid, 'SIGCONT').catch(() => undefined);
             this.mark('fault-healed', { fault: 'signal:SIGSTOP', targetPid: w.pid });
@@ -151,16 +193,11 @@ export class FaultSchedule {
         return;
       }
       case 'fault': {
-        const inject = this.need('injectFault');
+        this.need('injectFault');
         const heal = this.need('healFaults');
-        for (const w of await this.pick(step.pool, step.select as never)) {
-          this.mark('fault-injected', { fault: step.fault, targetPid: w.pid, workerId: w.id, pool: step.pool });
-          // The heal is registered first: an injection that timed out may still have taken effect.
-          this.addHeal(step.duration, async () => {
-            await heal(w).catch(() => undefined); // the worker may be gone: that is fine
-            this.mark('fault-healed', { fault: step.fault.kind, targetPid: w.pid });
-          });
-          await inject(w, step.fault);
+        for (const picked of await this.pick(step.pool, step.select as never)) {
+          const w = await this.injectWithHeal(picked, step, heal);
+          hit.push(w);
         }
         return;
       }
@@ -213,10 +250,28 @@ export class FaultSchedule {
           });
           const kill = await oomKill(w, leak, { timeoutMs: step.timeout });
           this.mark('oom-killed', { ...kill, targetPid: kill.pid, pool: step.pool });
+          hit.push(w);
         }
         return;
       }
     }
+  }
+
+  /** Marks, registers the heal (first: an injection that timed out may still have taken effect), then injects. */
+  private async injectWithHeal(w: WorkerInfo, step: Extract<FaultStep, { action: 'fault' }>, heal: (w: WorkerInfo) => Promise<void>): Promise<WorkerInfo> {
+    const healOf = (x: WorkerInfo): void =>
+      this.addHeal(step.duration, async () => {
+        await heal(x).catch(() => undefined); // the worker may be gone: that is fine
+        this.mark('fault-healed', { fault: step.fault.kind, targetPid: x.pid });
+      });
+    this.mark('fault-injected', { fault: step.fault, targetPid: w.pid, workerId: w.id, pool: step.pool });
+    healOf(w);
+    const into = await this.injectInto(w, step);
+    if (into.pid !== w.pid) {
+      this.mark('fault-injected', { fault: step.fault, targetPid: into.pid, workerId: into.id, pool: step.pool });
+      healOf(into);
+    }
+    return into;
   }
 
   /** Registers a heal: after `ms` if given, and in any case when the schedule stops. */
@@ -248,3 +303,19 @@ export class FaultSchedule {
     await Promise.allSettled([...this.heals.values()].map((h) => h()));
   }
 }
+
+/** What the plan says of one step: its action and target, how often it fires (null: on an event), optional or not. */
+function planOf(step: FaultStep, i: number): Record<string, unknown> {
+  return { step: i, action: step.action, ...stepTarget(step), firings: step.after ? null : firingTimes(step).length, optional: step.optional === true };
+}
+
+/** The pool and the kind of fault of a step, for marks. */
+function stepTarget(step: FaultStep): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if ('pool' in step) o['pool'] = step.pool;
+  if (step.action === 'signal') o['signal'] = step.signal;
+  if (step.action === 'fault' || step.action === 'startup-fault') o['fault'] = step.fault.kind;
+  return o;
+}
+
+const brief = (w: WorkerInfo): Record<string, unknown> => ({ pid: w.pid, workerId: w.id, pool: w.pool });

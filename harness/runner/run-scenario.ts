@@ -13,9 +13,12 @@ import { runChecks, combine, type CheckResult, type Verdict } from '../checkers'
 import { getTarget } from '../targets/registry';
 import type { RuntimeKind, StartedTarget } from '../targets/types';
 import { seededRandom } from '../../faults';
+import { EventRecorder } from './event-recorder';
 import { FaultSchedule } from './fault-schedule';
+import { MemorySampler } from './memory-sampler';
+import { runOwner } from '../results/run-status';
 import { preflight } from './preflight';
-import { unperformedVerdict } from './unperformed-faults';
+import { runCheckSpecs, unperformedVerdict } from './unperformed-faults';
 import { notSupportedRun } from './not-supported';
 import { targetSettings } from './target-settings';
 import type { NotSupported } from './run-outcome';
@@ -79,91 +82,128 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     seed,
     startedAt: new Date(began).toISOString(),
     status: 'running',
+    // Who runs it: a later `list` or `report` that finds this run still "running" with its owner gone marks it killed.
+    owner: runOwner(),
     versions: { node: process.version, w3lab: VERSION, git: gitSha() },
     scenarioFile: o.scenarioFile,
     scenarioConfig: sc,
   };
   folder.writeJson('run.json', info);
+  const ran = await execute(o, { folder, info, targetName, runtime, seed, began });
+  return conclude(o, { folder, info, targetName, runtime, seed, began }, ran);
+}
+
+interface RunContext {
+  folder: RunFolder;
+  info: RunInfo;
+  targetName: string;
+  runtime: RuntimeKind;
+  seed: number;
+  began: number;
+}
+
+interface Ran {
+  events: LabEvent[];
+  start: number;
+  end: number;
+  error?: string;
+  faultErrors: string[];
+}
+
+/** Brings the target up, runs the workload, the fault schedule and the recorders, and always stops the target. */
+async function execute(o: RunOptions, c: RunContext): Promise<Ran> {
+  const sc = o.scenario;
+  const { folder, info } = c;
   const log = o.log.child({ runId: folder.runId });
   const history = new HistoryWriter(folder.file('history.jsonl'));
   const mark = (name: string, extra: Record<string, unknown> = {}): void => history.append({ kind: 'mark', t: Date.now(), name, ...extra });
-  const token = crypto.randomBytes(16).toString('hex');
   let started: StartedTarget | null = null;
-  let events: LabEvent[] = [];
-  let start = began;
-  let end = began;
-  let error: string | undefined;
-  let faultErrors: string[] = [];
+  const recorder = new EventRecorder(folder.file('events.jsonl'), () => started?.events?.() ?? []);
+  const ran: Ran = { events: [], start: c.began, end: c.began, faultErrors: [] };
   // A harness that dies anyway (uncaught error, second Ctrl-C) must not leave the target running.
   const emergency = (): void => {
     history.flushSync();
+    recorder.flushSync();
     if (started?.killSync) started.killSync();
     else if (started?.pid) killTree(started);
   };
   process.once('exit', emergency);
   try {
-    o.onProgress?.(`${sc.name}: starting ${targetName}`);
-    const up = await getTarget(targetName).setup({
+    o.onProgress?.(`${sc.name}: starting ${c.targetName}`);
+    const up = await getTarget(c.targetName).setup({
       runId: folder.runId,
       runDir: folder.dir,
-      runtime,
-      settings: targetSettings(sc, o.scenarioFile, targetName),
-      faultInjection: { enabled: sc.faultInjection, token },
+      runtime: c.runtime,
+      settings: targetSettings(sc, o.scenarioFile, c.targetName),
+      faultInjection: { enabled: sc.faultInjection, token: crypto.randomBytes(16).toString('hex') },
       log,
     });
     started = up;
+    recorder.start();
     // Kept in every later write of run.json too: where the target ran is part of the record.
     Object.assign(info, { endpoint: up.endpoint, targetPid: up.pid, ...(up.runtimeDetails ? { targetRuntime: up.runtimeDetails } : {}) });
     folder.writeJson('run.json', info);
-    const schedule = new FaultSchedule(up, sc.faults, seededRandom(seed), mark, log);
-    start = Date.now();
+    const schedule = new FaultSchedule(up, sc.faults, seededRandom(c.seed), mark, log);
+    const memory = new MemorySampler(up, (r) => history.append(r));
+    ran.start = Date.now();
     mark('workload-start');
     schedule.start();
+    memory.start();
     try {
       await Promise.all(sc.workload.map((p) => runPhase(p, up, folder, history, mark, o)));
     } finally {
+      memory.stop();
       await schedule.stop();
-      faultErrors = schedule.errors;
+      ran.faultErrors = schedule.errors;
     }
-    end = Date.now();
+    ran.end = Date.now();
     mark('workload-end');
     if (!o.signal?.aborted) await new Promise((r) => setTimeout(r, sc.settle));
   } catch (err) {
-    error = (err as Error).message;
-    log.error({ err: error }, 'run failed');
-    mark('run-error', { error });
+    ran.error = (err as Error).message;
+    log.error({ err: ran.error }, 'run failed');
+    mark('run-error', { error: ran.error });
   } finally {
-    events = started?.events?.() ?? [];
-    fs.writeFileSync(folder.file('events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''));
+    recorder.flushSync();
     if (started) {
-      o.onProgress?.(`${sc.name}: stopping ${targetName}`);
+      o.onProgress?.(`${sc.name}: stopping ${c.targetName}`);
       await started.stop().catch(async (err: Error) => {
         log.warn({ err: err.message }, 'graceful stop failed; killing');
         await started!.kill();
       });
-      events = started.events?.() ?? events;
-      fs.writeFileSync(folder.file('events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''));
     }
+    ran.events = recorder.close();
     history.close();
     process.removeListener('exit', emergency);
   }
-  if (end === began) end = Date.now();
+  if (ran.end === c.began) ran.end = Date.now();
+  return ran;
+}
+
+/** Checks, verdict and every file of the finished run; run.json says finished before the reports are drawn. */
+function conclude(o: RunOptions, c: RunContext, ran: Ran): RunResult {
+  const sc = o.scenario;
+  const { folder, targetName, runtime, seed } = c;
   const recorded: HistoryRecord[] = readHistory(folder.file('history.jsonl'));
-  const specs = sc.expect.filter((e) => !e.targets || e.targets.includes(targetName)).map((e) => ({ name: e.check, options: e.options }));
-  const checks = runChecks({ history: recorded, events, start, end }, specs);
-  let verdict = unperformedVerdict(recorded) ?? combine(checks);
+  const specs = runCheckSpecs(sc.expect, sc.faults.length > 0, targetName);
+  const input = { history: recorded, events: ran.events, start: ran.start, end: ran.end };
+  const checks = runChecks(input, specs);
+  let verdict = unperformedVerdict(input) ?? combine(checks);
+  const { error, faultErrors } = ran;
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
   if (o.signal?.aborted) verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
-  const stats = computeStats(recorded, events, start, end);
+  const stats = computeStats(recorded, ran.events, ran.start, ran.end);
   folder.writeJson('results.json', { valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors, error: error ?? null });
-  folder.writeText('summary.md', renderSummary({ scenario: sc.name, description: sc.description, target: targetName, runtime, seed, dir: folder.dir, verdict, checks, stats, faultErrors }));
+  const summary = { scenario: sc.name, description: sc.description, target: targetName, runtime, seed, dir: folder.dir, verdict, checks, stats, faultErrors };
+  folder.writeText('summary.md', renderSummary(summary));
+  const status = o.signal?.aborted ? 'interrupted' : error ? 'error' : 'finished';
+  folder.writeJson('run.json', { ...c.info, status, finishedAt: new Date().toISOString(), valid: verdict.valid });
   try {
-    writeRunReports(folder.dir); // report.html + junit.xml
+    writeRunReports(folder.dir); // report.html + junit.xml, from the files above (status included)
   } catch (err) {
-    log.error({ err: (err as Error).message }, 'writing the run reports failed');
+    o.log.error({ err: (err as Error).message }, 'writing the run reports failed');
   }
-  folder.writeJson('run.json', { ...info, status: o.signal?.aborted ? 'interrupted' : error ? 'error' : 'finished', finishedAt: new Date().toISOString(), valid: verdict.valid });
-  return { scenario: sc.name, target: targetName, dir: folder.dir, verdict, checks, stats, durationMs: Date.now() - began, error };
+  return { scenario: sc.name, target: targetName, dir: folder.dir, verdict, checks, stats, durationMs: Date.now() - c.began, ...(error !== undefined ? { error } : {}) };
 }
 
 async function runPhase(

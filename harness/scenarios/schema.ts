@@ -54,6 +54,10 @@ const trigger = z
       .strict()
       .optional()
       .describe('once, after the nth target event of this type'),
+    optional: z
+      .boolean()
+      .optional()
+      .describe('true: a run may still pass when this step fails or never takes effect (otherwise the run is unknown)'),
   })
   .strict();
 

@@ -25,6 +25,8 @@ export interface WorkerInfo {
   pid: number;
   state: string;
   requests?: number;
+  /** Private (resident, not shared) memory of the worker in KB, when the target measures it. */
+  privateMemoryKB?: number;
 }
 
 export interface Endpoint {

@@ -23,7 +23,7 @@ export const W3_STOP_GRACE_MS = 15_000;
 interface PoolSnapshot {
   name: string;
   state: string;
-  workers: { id: number; pid: number; state: string; requests?: number }[];
+  workers: { id: number; pid: number; state: string; requests?: number; privateMemoryKB?: number }[];
 }
 
 export function createW3Target(): Target {
@@ -53,6 +53,18 @@ async function setupW3(ctx: TargetContext): Promise<StartedTarget> {
 function alwaysRunningPools(config: Record<string, unknown>): string[] {
   const pools = Array.isArray(config['pools']) ? (config['pools'] as Record<string, unknown>[]) : [];
   return pools.filter((p) => p['startMode'] === 'AlwaysRunning' && p['autoStart'] !== false).map((p) => String(p['name']));
+}
+
+/** A worker as the lab sees it; w3 reports privateMemoryKB 0 until its first memory sample. */
+function workerInfo(pool: string, w: PoolSnapshot['workers'][number]): WorkerInfo {
+  return {
+    pool,
+    id: w.id,
+    pid: w.pid,
+    state: w.state,
+    ...(w.requests !== undefined ? { requests: w.requests } : {}),
+    ...(typeof w.privateMemoryKB === 'number' && w.privateMemoryKB > 0 ? { privateMemoryKB: w.privateMemoryKB } : {}),
+  };
 }
 
 class StartedW3 extends HostedTarget {
@@ -116,7 +128,7 @@ class StartedW3 extends HostedTarget {
     }
     return pools
       .filter((p) => pool === undefined || p.name === pool)
-      .flatMap((p) => p.workers.map((w) => ({ pool: p.name, id: w.id, pid: w.pid, state: w.state, ...(w.requests !== undefined ? { requests: w.requests } : {}) })));
+      .flatMap((p) => p.workers.map((w) => workerInfo(p.name, w)));
   }
 
   override async injectFault(worker: WorkerInfo, spec: WorkerFaultSpec): Promise<void> {
