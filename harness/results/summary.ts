@@ -21,7 +21,8 @@ export interface SummaryInput {
 
 const word = (x: Verdict['valid']): string => (x === true ? 'PASS' : x === false ? 'FAIL' : 'UNKNOWN');
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const n = (v: number | null): string => (v === null ? '–' : String(v));
+// No sample gives null: "–", not "null ms".
+const ms = (v: number | null): string => (v === null ? '–' : `${v} ms`);
 const counts = (o: Record<string, number>): string => (Object.keys(o).length ? Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') : 'none');
 
 /** The fault evidence the faultsTookEffect check gathered, when it ran. */
@@ -69,11 +70,11 @@ export function renderSummary(o: SummaryInput): string {
     `- replayed by the target after a worker failed (RequestRetried) ${s.replays.retried}; abandoned (RequestAbandoned) ${s.replays.abandoned}`,
     `- errors by kind: ${counts(s.byError)}; statuses: ${counts(s.byStatus)}`,
     `- client sockets ${s.sockets}, closed by the server ${s.serverClosedSockets}`,
-    `- latency of ok requests: p50 ${n(s.latencyMs.p50)} ms, p99 ${n(s.latencyMs.p99)} ms, max ${n(s.latencyMs.max)} ms`,
+    `- latency ok requests: p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
     `- recycles completed ${s.recycles.count}` +
-      (s.recycles.count ? `: duration p50 ${n(s.recycles.durationMs.p50)} ms / max ${n(s.recycles.durationMs.max)} ms; replacement ready p50 ${n(s.recycles.readyMs.p50)} ms` : ''),
+      (s.recycles.count ? `: duration p50 ${ms(s.recycles.durationMs.p50)} / max ${ms(s.recycles.durationMs.max)}; replacement ready p50 ${ms(s.recycles.readyMs.p50)}` : ''),
     `- worker crashes ${s.crashes}; ping failures ${s.detections.pingFailed}; stalled ${s.detections.stalled}; startup timeouts ${s.detections.startupTimeouts}; shutdown timeouts ${s.detections.shutdownTimeouts}`,
-    `- worker start to ready: p50 ${n(s.workerReadyMs.p50)} ms, max ${n(s.workerReadyMs.max)} ms (${s.workerReadyMs.n} starts)`,
+    `- worker start to ready: p50 ${ms(s.workerReadyMs.p50)}, max ${ms(s.workerReadyMs.max)} (${s.workerReadyMs.n} starts)`,
     ...(s.poolStops.length ? [`- pool stops: ${s.poolStops.map((p) => `${p.pool} ${p.reason} at +${p.t} ms`).join(', ')}`] : []),
     ...(o.faultErrors.length ? ['', '## Fault steps that failed', '', ...o.faultErrors.map((e) => `- ${e}`)] : []),
     '',
