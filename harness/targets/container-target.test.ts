@@ -97,16 +97,21 @@ describeWithDocker('w3 target in a container', () => {
   }, 60_000);
 
   it('container-pause freezes the whole target; the heal (unpause) runs at its time and again at stop', async () => {
-    const marks = await withSchedule(t, [{ at: 0, action: 'container-pause', duration: 1500 }], async (seen) => {
-      await new Promise((r) => setTimeout(r, 300));
+    // Long enough that the frozen request below is checked well before the timed heal, even when `docker pause`
+    // itself is slow on a loaded machine: the request starts only once the step reported the pause performed.
+    const marks = await withSchedule(t, [{ at: 0, action: 'container-pause', duration: 4000 }], async (seen) => {
+      await waitForMark(seen, 'fault-step', 15_000);
       await expect(get(t.endpoint.url + '/', 800)).rejects.toThrow(/timeout/);
+      expect(seen.map((m) => m.name)).not.toContain('fault-healed'); // the timeout was the pause, not a late answer
       await waitForMark(seen, 'fault-healed', 15_000);
     });
-    expect(marks.map((m) => m.name)).toEqual(['fault-injected', 'fault-healed']);
+    expect(marks).toEqual(pauseMarks);
     expect((await get(t.endpoint.url + '/')).status).toBe(200);
     // A pause longer than the run is healed by the schedule's stop().
-    const long = await withSchedule(t, [{ at: 0, action: 'container-pause', duration: 600_000 }], () => new Promise((r) => setTimeout(r, 500)));
-    expect(long.map((m) => m.name)).toEqual(['fault-injected', 'fault-healed']);
+    const long = await withSchedule(t, [{ at: 0, action: 'container-pause', duration: 600_000 }], (seen) =>
+      waitForMark(seen, 'fault-step', 15_000),
+    );
+    expect(long).toEqual(pauseMarks);
     expect((await get(t.endpoint.url + '/')).status).toBe(200);
   }, 60_000);
 
@@ -114,7 +119,9 @@ describeWithDocker('w3 target in a container', () => {
     const from = t.events!().length;
     const url = t.endpoint.url;
     const marks = await withSchedule(t, [{ at: 0, action: 'container-restart' }], (seen) => waitForMark(seen, 'fault-healed', 60_000));
-    expect(marks[1]).toMatchObject({ fault: 'container-restart' });
+    expect(marks.map((m) => m.name)).toEqual(['fault-plan', 'fault-injected', 'fault-healed', 'fault-step']);
+    expect(marks[2]).toMatchObject({ fault: 'container-restart' });
+    expect(marks[3]).toMatchObject({ step: 0, action: 'container-restart', status: 'performed' });
     await waitForEvent(t, (e) => e.type === 'HostStarted', 'HostStarted after the restart', 15_000, from);
     await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a worker after the restart', 15_000, from);
     expect(t.endpoint.url).toBe(url);
@@ -162,6 +169,17 @@ describeWithDocker('node-cluster target in a container', () => {
     expect(containersOf(ctx.runId)).toBe('');
   }, 60_000);
 });
+
+/**
+ * What the schedule records for one container-pause step, in order: the plan (one firing of step 0), the pause,
+ * the step's outcome (performed, no worker: it hits the whole container), the unpause.
+ */
+const pauseMarks = [
+  { name: 'fault-plan', steps: [{ step: 0, action: 'container-pause', firings: 1, optional: false }] },
+  { name: 'fault-injected', fault: 'container-pause' },
+  expect.objectContaining({ name: 'fault-step', step: 0, firing: 1, action: 'container-pause', status: 'performed', workers: [] }),
+  { name: 'fault-healed', fault: 'container-pause' },
+];
 
 async function waitForMark(marks: Array<Record<string, unknown>>, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
