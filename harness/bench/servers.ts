@@ -27,10 +27,18 @@ export interface Launcher {
 }
 
 /** startProcess, through `launcher` when one is given. */
-export function launch(name: string, command: string, args: string[], registry: ProcessRegistry, launcher?: Launcher): ManagedProcess {
-  if (!launcher || launcher.prefix.length === 0) return startProcess(name, command, args, registry);
+export function launch(
+  name: string,
+  command: string,
+  args: string[],
+  registry: ProcessRegistry,
+  launcher?: Launcher,
+  env?: NodeJS.ProcessEnv,
+): ManagedProcess {
+  const options = env ? { env } : {};
+  if (!launcher || launcher.prefix.length === 0) return startProcess(name, command, args, registry, options);
   const [first, ...rest] = launcher.prefix;
-  return startProcess(name, first!, [...rest, command, ...args], registry);
+  return startProcess(name, first!, [...rest, command, ...args], registry, options);
 }
 
 function childScript(name: string): string {
@@ -150,7 +158,7 @@ export interface W3Options {
   poolSettings?: Record<string, unknown>;
   /** Host-level sections of the config, set as given (e.g. `cache: { enabled: false }`). */
   hostSettings?: Record<string, unknown>;
-  /** Starts w3 with `--enable-faults --fault-token <token>`; the returned admin client sends the token. */
+  /** Starts w3 with `--enable-faults` and this token in $W3_FAULT_TOKEN; the returned admin client sends it. */
   faultToken?: string;
   /** Runs the w3 host under another command (its workers start normally). */
   launcher?: Launcher;
@@ -178,8 +186,10 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
   };
   const file = path.join(dir, 'w3.json');
   fs.writeFileSync(file, JSON.stringify(config, null, 2));
-  const faultArgs = opts.faultToken === undefined ? [] : ['--enable-faults', '--fault-token', opts.faultToken];
-  const proc = launch(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file, ...faultArgs], opts.registry, opts.launcher);
+  // The token goes through the environment: a command line is visible to every user (ps).
+  const faultArgs = opts.faultToken === undefined ? [] : ['--enable-faults'];
+  const env = opts.faultToken === undefined ? undefined : { ...process.env, W3_FAULT_TOKEN: opts.faultToken };
+  const proc = launch(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file, ...faultArgs], opts.registry, opts.launcher, env);
   const readyMs = opts.launcher?.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const procs = [proc];
   try {

@@ -59,10 +59,12 @@ export interface StartedW3Container {
 export async function startW3Container(opts: StartW3ContainerOptions): Promise<StartedW3Container> {
   const { config, faultInjection, logLevel, runtime, ...rest } = opts;
   const command: string[] = [];
-  if (faultInjection?.enabled) command.push('--enable-faults', '--fault-token', faultInjection.token);
+  // The token goes through the environment: a command line is visible to every user (ps).
+  if (faultInjection?.enabled) command.push('--enable-faults');
   if (logLevel) command.push('--log-level', logLevel);
   const spec = {
     ...rest,
+    ...(faultInjection?.enabled ? { env: { ...rest.env, W3_FAULT_TOKEN: faultInjection.token } } : {}),
     role: 'w3',
     ports: [W3_CONTAINER_PORT],
     command,

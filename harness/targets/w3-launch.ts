@@ -46,13 +46,14 @@ export async function launchW3Process(ctx: TargetContext, settings: W3Settings, 
   const configFile = path.join(ctx.runDir, 'w3.json');
   fs.writeFileSync(configFile, JSON.stringify(generated.config, null, 2) + '\n');
   const faults = ctx.faultInjection.enabled;
-  const args = [paths.w3Cli, 'serve', '--config', configFile, ...(faults ? ['--enable-faults', '--fault-token', ctx.faultInjection.token] : [])];
+  // The token goes through the environment: a command line is visible to every user (ps).
+  const args = [paths.w3Cli, 'serve', '--config', configFile, ...(faults ? ['--enable-faults'] : [])];
   const proc = new EventProcess({
     name: 'w3',
     args,
     cwd: ctx.runDir,
     runId: ctx.runId,
-    env: { ...process.env, W3LAB_RUN_ID: ctx.runId },
+    env: { ...process.env, W3LAB_RUN_ID: ctx.runId, ...(faults ? { W3_FAULT_TOKEN: ctx.faultInjection.token } : {}) },
     logFile: path.join(ctx.runDir, 'w3.log'),
     log,
   });

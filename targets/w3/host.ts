@@ -1,33 +1,47 @@
 // The w3 host process: the listener and the manager (its pools) plus the admin API and the event log. It never
-// loads application code — workers do. `W3Host.start(config)` is separate from the CLI so tests and the lab can
-// run a host in-process; `stop()` drains every pool gracefully.
-import crypto from 'node:crypto';
+// loads application code — workers do — and, unless fault injection is enabled, no fault code either (see
+// fault-plugin/fault-plugin.ts). `W3Host.start(config)` is separate from the CLI so tests and the lab can run a host
+// in-process; `stop()` drains every pool gracefully and always ends within stopDeadlineMs().
 import { Listener } from './listener/listener';
 import { AppPool } from './manager/app-pool';
 import { EventLog } from './events/event-log';
 import { AdminServer } from './admin/admin-server';
 import { loadConfig } from './config';
+import { RuntimeDir } from './util/runtime-dir';
+import { loadHostFaultPlugin, type HostFaultPlugin } from './fault-plugin/fault-plugin';
 import type { W3Config, PoolConfig, ApplicationConfig } from './config/types';
 import type { Logger } from './util/logger';
 
 export interface HostOptions {
   log: Logger;
-  /** Overrides config.faultInjection (the CLI's --enable-faults / --fault-token). */
-  faultInjection?: { enabled: boolean; token?: string };
+  /**
+   * Overrides config.faultInjection (the CLI's --enable-faults, W3_FAULT_TOKEN, --fault-token-file). `plugin` is the
+   * fault plugin module to load when enabled (the CLI passes the lab's). No token (null or absent): the admin API's
+   * own access control (the 0600 socket, the TCP bearer token) is all the fault routes require.
+   */
+  faultInjection?: { enabled: boolean; token?: string | null; plugin?: string };
 }
+
+/** After the pools have drained, responses still flushing to clients get this long before their connections close. */
+const FLUSH_GRACE_MS = 2000;
+/** Beyond shutdownTimeLimit: time for killed workers to be reaped, and the flush grace. */
+const STOP_SLACK_MS = 5000;
 
 export class W3Host {
   readonly pools = new Map<string, AppPool>();
   readonly events: EventLog;
-  readonly faultInjection: { enabled: boolean; token: string };
+  readonly faultInjection: { enabled: boolean; token: string | null };
+  readonly faultPlugin: HostFaultPlugin | null;
   address = { host: '', port: 0 };
   adminTcpPort: number | null = null;
   private listener!: Listener;
   private admin!: AdminServer;
+  private runtimeDir!: RuntimeDir;
   private workerSeq = 0;
   private stopping: Promise<void> | null = null;
   /** Pools removed by a reload that are still draining (host stop waits for them too). */
   private readonly retiring = new Set<Promise<void>>();
+  private readonly onProcessExit = (): void => this.runtimeDir?.remove();
 
   private constructor(
     private config: W3Config,
@@ -36,7 +50,10 @@ export class W3Host {
   ) {
     this.events = new EventLog(log.child({ log: 'event' }));
     const fi = opts.faultInjection ?? config.faultInjection;
-    this.faultInjection = { enabled: fi.enabled, token: fi.token ?? crypto.randomBytes(16).toString('hex') };
+    this.faultInjection = { enabled: fi.enabled, token: fi.token ?? null };
+    const plugin = opts.faultInjection?.plugin;
+    if (fi.enabled && !plugin) throw new Error('fault injection is enabled but no fault plugin was given');
+    this.faultPlugin = fi.enabled && plugin ? loadHostFaultPlugin(plugin) : null;
   }
 
   static async start(config: W3Config, opts: HostOptions): Promise<W3Host> {
@@ -50,24 +67,45 @@ export class W3Host {
     return {
       events: this.events,
       log: this.log.child({ pool: name }),
-      faultInjection: this.faultInjection.enabled,
+      faultPlugin: this.faultPlugin?.workerModule ?? null,
       nextWorkerId: () => ++this.workerSeq,
+      workerSocket: (id: number) => this.runtimeDir.workerSocket(id),
       requestQueueTimeout: () => this.config.timers.requestQueueTimeout,
     };
   }
 
+  /**
+   * The private runtime directory comes first (before any socket exists), then the admin socket (which refuses a
+   * path a live server owns, so a second host with the same config fails here without touching the first), then the
+   * public port. A failure at any step undoes the steps before it.
+   */
   private async boot(): Promise<void> {
-    for (const p of this.config.pools) this.pools.set(p.name, new AppPool(p, appsOf(this.config, p), this.poolCtx(p.name)));
-    this.listener = new Listener(this.config, this.pools, this.log.child({ component: 'listener' }));
-    this.admin = new AdminServer(this, this.log.child({ component: 'admin' }));
-    await this.admin.listenSocket(this.config.admin.socket);
-    if (this.config.admin.tcp) {
-      const t = this.config.admin.tcp;
-      this.adminTcpPort = await this.admin.listenTcp(t.host, t.port, t.token);
+    this.runtimeDir = RuntimeDir.create();
+    process.once('exit', this.onProcessExit);
+    try {
+      for (const p of this.config.pools) this.pools.set(p.name, new AppPool(p, appsOf(this.config, p), this.poolCtx(p.name)));
+      this.listener = new Listener(this.config, this.pools, this.log.child({ component: 'listener' }));
+      this.admin = new AdminServer(this, this.log.child({ component: 'admin' }));
+      await this.admin.listenSocket(this.config.admin.socket);
+      if (this.config.admin.tcp) {
+        const t = this.config.admin.tcp;
+        this.adminTcpPort = await this.admin.listenTcp(t.host, t.port, t.token);
+      }
+      this.address = await this.listener.listen(this.config.listen.host, this.config.listen.port);
+    } catch (err) {
+      this.admin?.close();
+      this.listener?.destroyConnections();
+      this.listener?.httpErr.close();
+      this.releaseRuntimeDir();
+      throw err;
     }
-    this.address = await this.listener.listen(this.config.listen.host, this.config.listen.port);
     this.events.emit({ type: 'HostStarted', listen: this.address, admin: this.config.admin.socket, faultInjection: this.faultInjection.enabled });
     for (const pool of this.pools.values()) pool.boot();
+  }
+
+  private releaseRuntimeDir(): void {
+    process.off('exit', this.onProcessExit);
+    this.runtimeDir.remove();
   }
 
   /** Connections, requests in flight and cache occupancy of the listener (GET /listener). */
@@ -130,24 +168,58 @@ export class W3Host {
     this.config = { ...next, listen: this.config.listen, admin: this.config.admin };
     this.listener.reconfigure(this.config);
     for (const pool of gone) {
-      const done: Promise<void> = pool.shutdown('pool-removed').finally(() => this.retiring.delete(done));
+      this.retiringPools.add(pool);
+      const done: Promise<void> = pool.shutdown('pool-removed').finally(() => {
+        this.retiring.delete(done);
+        this.retiringPools.delete(pool);
+      });
       this.retiring.add(done);
     }
-    for (const pool of this.pools.values()) pool.health.restart(); // the queue timer may have changed
+    // requestQueueTimeout is a host setting: every pool's queue timer and tick may have changed.
+    for (const pool of this.pools.values()) {
+      pool.health.restart();
+      pool.queue.reconfigure();
+    }
     this.events.emit({ type: 'ConfigReloaded', recycled, added, removed });
     return { ok: true, recycled, added, removed };
   }
 
+  /**
+   * How long a stop may take at most: the longest shutdownTimeLimit of any pool (running or retiring) plus a bounded
+   * slack for killed workers to be reaped and for the last responses to flush. The CLI ends the process at this
+   * deadline whatever state requests or timers are in.
+   */
+  stopDeadlineMs(): number {
+    let limit = 0;
+    for (const p of [...this.pools.values(), ...this.retiringPools]) limit = Math.max(limit, p.config.processModel.shutdownTimeLimit);
+    return limit + STOP_SLACK_MS;
+  }
+
+  private readonly retiringPools = new Set<AppPool>();
+
+  /**
+   * Stops accepting connections and drains: requests in flight finish (each worker is killed at its pool's
+   * shutdownTimeLimit), queued and new requests get 503, idle keep-alive connections close at once. Once every
+   * worker has exited, responses still flushing get FLUSH_GRACE_MS, then every remaining connection is closed.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.events.emit({ type: 'HostStopping' });
       const closing = this.listener.close();
       await Promise.all([...[...this.pools.values()].map((p) => p.shutdown('host-stop')), ...this.retiring]);
-      await Promise.race([closing, new Promise((r) => setTimeout(r, 3000).unref())]);
-      this.listener.httpErr.close();
+      await Promise.race([closing, new Promise((r) => setTimeout(r, FLUSH_GRACE_MS).unref())]);
+      this.listener.destroyConnections();
+      await this.listener.httpErr.close();
       this.admin.close();
+      this.releaseRuntimeDir();
     })();
     return this.stopping;
+  }
+
+  /** Last resort at the stop deadline: SIGKILL every worker and orphan that is still alive. */
+  killWorkers(): void {
+    for (const pool of [...this.pools.values(), ...this.retiringPools]) pool.killAll();
+    this.releaseRuntimeDir();
   }
 }
 

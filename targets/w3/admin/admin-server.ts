@@ -1,13 +1,14 @@
-// The admin API (DESIGN.md §2): JSON over a Unix socket (mode 0600) and, optionally, 127.0.0.1 with a bearer
+// The admin API: JSON over a Unix socket (mode 0600, admin-socket.ts) and, optionally, 127.0.0.1 with a bearer
 // token. Routes: GET /health, GET /pools, GET /listener, POST /pools/:name/recycle|start|stop, GET /events (NDJSON; ?follow=1
 // keeps the stream open, ?since=<epoch ms> filters), POST /reload, POST|DELETE /pools/:name/workers/:id/faults and
 // POST|DELETE /pools/:name/faults (startup faults) — the fault routes answer 403 unless fault injection is enabled
-// and the request carries the token.
+// and, when a fault token is set, the request carries it. Fault specs are validated by the fault plugin (loaded by
+// the host only when fault injection is enabled): this module contains no fault code.
 import http from 'node:http';
-import fs from 'node:fs';
 import crypto from 'node:crypto';
 import type { W3Host } from '../host';
-import { parseWorkerFault, parseStartupFault } from '../../../faults/spec';
+import type { HostFaultPlugin } from '../fault-plugin/fault-plugin';
+import { bindPrivateSocket } from './admin-socket';
 import type { Logger } from '../util/logger';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: string[], body: unknown) => Promise<void> | void;
@@ -55,7 +56,7 @@ export class AdminServer {
       if (!pool) return;
       const w = pool.workers.find((x) => x.id === Number(id));
       if (!w) return json(res, 404, { error: `pool ${name} has no worker ${id}` });
-      const parsed = parseWorkerFault(body);
+      const parsed = this.plugin().parseWorkerFault(body);
       if (!parsed.ok) return json(res, 400, { error: parsed.error });
       host.events.emit({ type: 'FaultInjected', pool: name, workerId: w.id, pid: w.pid, fault: parsed.value });
       const ack = await w.injectFault(parsed.value);
@@ -73,7 +74,7 @@ export class AdminServer {
     r('POST', /^\/pools\/([^/]+)\/faults$/, (_q, res, [name], body) => {
       const pool = this.pool(res, name!);
       if (!pool) return;
-      const parsed = parseStartupFault(body);
+      const parsed = this.plugin().parseStartupFault(body);
       if (!parsed.ok) return json(res, 400, { error: parsed.error });
       pool.startupFault = { mode: parsed.value.mode, remaining: parsed.value.count };
       host.events.emit({ type: 'FaultInjected', pool: name, fault: parsed.value });
@@ -88,24 +89,23 @@ export class AdminServer {
     }, true);
   }
 
-  private pool(res: http.ServerResponse, name: string) {
-    const p = this.host.pools.get(decodeURIComponent(name));
-    if (!p) json(res, 404, { error: `no pool named "${decodeURIComponent(name)}"`, pools: [...this.host.pools.keys()] });
+  private pool(res: http.ServerResponse, rawName: string) {
+    const name = decodeParam(rawName);
+    const p = this.host.pools.get(name);
+    if (!p) json(res, 404, { error: `no pool named ${JSON.stringify(name)}`, pools: [...this.host.pools.keys()] });
+    return p;
+  }
+
+  /** Only reached on the fault routes, which answer 403 before this when fault injection is off. */
+  private plugin(): HostFaultPlugin {
+    const p = this.host.faultPlugin;
+    if (!p) throw Object.assign(new Error('fault injection is not enabled on this server'), { status: 403 });
     return p;
   }
 
   async listenSocket(socketPath: string): Promise<void> {
-    try {
-      fs.unlinkSync(socketPath);
-    } catch {
-      /* none */
-    }
     const server = http.createServer((req, res) => void this.handle(req, res, null));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => resolve());
-    });
-    fs.chmodSync(socketPath, 0o600);
+    await bindPrivateSocket(server, socketPath);
     this.servers.push(server);
   }
 
@@ -139,8 +139,10 @@ export class AdminServer {
       if (route.needsFaultToken) {
         const fi = this.host.faultInjection;
         if (!fi.enabled) return json(res, 403, { error: 'fault injection is not enabled on this server (start it with --enable-faults)' });
-        const given = (req.headers['x-w3-fault-token'] as string | undefined) ?? bearer(req.headers.authorization);
-        if (!given || !safeEqual(given, fi.token)) return json(res, 403, { error: 'missing or wrong fault token' });
+        if (fi.token !== null) {
+          const given = (req.headers['x-w3-fault-token'] as string | undefined) ?? bearer(req.headers.authorization);
+          if (!given || !safeEqual(given, fi.token)) return json(res, 403, { error: 'missing or wrong fault token' });
+        }
       }
       const body = req.method === 'POST' ? await readJson(req) : undefined;
       const params = route.re.exec(url.pathname)!.slice(1);
@@ -161,6 +163,15 @@ export class AdminServer {
     if (!follow) return void res.end();
     const off = this.host.events.subscribe((e) => res.write(JSON.stringify(e) + '\n'));
     res.once('close', off);
+  }
+}
+
+/** A path parameter, %-decoded; a malformed escape is the client's error (400), not the server's. */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw Object.assign(new Error(`malformed %-escape in ${JSON.stringify(raw)}`), { status: 400 });
   }
 }
 

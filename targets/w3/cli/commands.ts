@@ -1,12 +1,19 @@
 // The w3 commands of the `w3lab` CLI: `serve` runs a host in the foreground; `status`, `recycle`, `start`, `stop`
-// and `reload` talk to a running host through its admin socket. Errors carry an exit code; only main() exits.
+// and `reload` talk to a running host through its admin socket. Errors carry an exit code; only main() exits
+// (and serve's stop deadline, below).
+//
+// The fault token never appears on a command line (any user can read another's argv with ps): serve takes it from
+// $W3_FAULT_TOKEN or from a file (--fault-token-file), and workers never inherit it. Without a token the fault
+// routes need only admin access (the 0600 socket). Fault injection loads this package's lab plugin
+// (faults/w3-plugin) or the module named by $W3_FAULT_PLUGIN — only when it is enabled.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { W3Host } from '../host';
 import { loadConfig } from '../config';
 import { AdminClient } from '../admin/admin-client';
 import { createLogger } from '../util/logger';
+import { compiled } from '../util/compiled-path';
 
 export class CliError extends Error {
   constructor(
@@ -24,9 +31,44 @@ interface ServeOptions {
   port?: string;
   enableFaults?: boolean;
   faultToken?: string;
+  faultTokenFile?: string;
   logLevel?: string;
   /** false (`--no-watch-parent`): keep serving when the process that started w3 is gone. */
   watchParent?: boolean;
+}
+
+/** The lab's fault plugin, shipped in this package; loaded only when fault injection is enabled. */
+const LAB_FAULT_PLUGIN = 'faults/w3-plugin/host';
+/** Beyond the host's own stop bound (longest shutdownTimeLimit + reaping + flush grace). */
+const STOP_DEADLINE_SLACK_MS = 5000;
+
+/** Token from --fault-token-file, else $W3_FAULT_TOKEN (removed from the environment once read), else the config's. */
+function faultToken(opts: ServeOptions, fromConfig: string | null | undefined): string | null {
+  if (opts.faultToken !== undefined) {
+    throw new CliError(
+      '--fault-token is not accepted: a token on the command line is visible to every user (ps); set W3_FAULT_TOKEN ' +
+        'or use --fault-token-file FILE',
+      254,
+    );
+  }
+  const env = process.env['W3_FAULT_TOKEN'];
+  delete process.env['W3_FAULT_TOKEN'];
+  if (opts.faultTokenFile !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(opts.faultTokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new CliError(`--fault-token-file: ${(err as Error).message}`, 254);
+    }
+    if (!text) throw new CliError(`--fault-token-file: ${opts.faultTokenFile} is empty`, 254);
+    return text;
+  }
+  if (env) return env;
+  return fromConfig ?? null;
+}
+
+function faultPlugin(): string {
+  return process.env['W3_FAULT_PLUGIN'] ?? compiled(LAB_FAULT_PLUGIN);
 }
 
 export async function serve(opts: ServeOptions): Promise<W3Host> {
@@ -43,21 +85,44 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
     config.listen.port = port;
   }
   const log = createLogger({ level: opts.logLevel ?? config.logging.level });
-  const faultInjection = opts.enableFaults ? { enabled: true, token: opts.faultToken ?? config.faultInjection.token ?? undefined } : undefined;
+  const token = faultToken(opts, config.faultInjection.token);
+  const enabled = opts.enableFaults === true || config.faultInjection.enabled;
+  const faultInjection = { enabled, token, ...(enabled ? { plugin: faultPlugin() } : {}) };
   let host: W3Host;
   try {
     host = await W3Host.start(config, { log, faultInjection });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new CliError(e.message, e.code === 'W3_ERR_CONFIG' ? 254 : 255);
+    const userError = ['W3_ERR_CONFIG', 'W3_ERR_ADMIN_SOCKET_IN_USE', 'W3_ERR_ADMIN_SOCKET_PATH', 'W3_ERR_FAULT_PLUGIN'];
+    throw new CliError(e.message, userError.includes(String(e.code)) ? 254 : 255);
   }
+  if (enabled && token === null) log.warn('fault injection is enabled without a token: admin access alone allows faults');
   process.stderr.write(`w3 listening on http://${host.address.host}:${host.address.port} (admin socket ${host.adminSocket})\n`);
+  let stopping = false;
   const shutdown = (sig: string): void => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal: sig }, 'shutting down');
-    void host.stop().then(() => process.exit(0));
+    // Whatever state requests or timers are in, one signal ends the process: at the deadline the workers are
+    // killed and the host exits 1 (a graceful stop exits 0 well before it).
+    const deadline = host.stopDeadlineMs() + STOP_DEADLINE_SLACK_MS;
+    setTimeout(() => {
+      log.error({ deadlineMs: deadline }, 'stop did not finish in time: killing workers and exiting');
+      host.killWorkers();
+      process.exit(1);
+    }, deadline);
+    void host.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err: String(err) }, 'stop failed');
+        host.killWorkers();
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // Handlers stay installed: a second signal during the stop is ignored rather than killing the host mid-drain.
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => void host.reload());
   // Started by a parent with an IPC channel (the lab does this): never outlive it.
   if (process.send) process.once('disconnect', () => shutdown('parent-disconnected'));
@@ -141,7 +206,8 @@ export function registerW3Commands(program: Command): void {
     .option('-c, --config <file>', 'configuration file (JSON or YAML)', DEFAULT_CONFIG)
     .option('-p, --port <port>', 'override listen.port (0 = any free port)')
     .option('--enable-faults', 'enable the fault-injection admin routes')
-    .option('--fault-token <token>', 'token required by the fault routes (random when omitted)')
+    .option('--fault-token-file <file>', 'file holding the token the fault routes require (or set W3_FAULT_TOKEN)')
+    .addOption(new Option('--fault-token <token>', 'refused: a token on the command line is visible in ps').hideHelp())
     .option('--log-level <level>', 'pino log level')
     .option('--no-watch-parent', 'keep serving after the process that started w3 is gone (default: stop with it)')
     .action(async (o: ServeOptions) => {

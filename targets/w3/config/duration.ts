@@ -3,6 +3,7 @@
 // the lab writes short timings ("200ms"), so all three are accepted; anything else is rejected with the bad value
 // and an example, never guessed (a bare "120" could mean seconds to an IIS user and ms to a Node user).
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '../util/timer-limit';
 
 export const DURATION_HINT = 'use ms or "500ms", "90s", "20m", "29h", "00:01:30"';
 
@@ -115,3 +116,14 @@ export const durationSchema = z
 
 /** For timers where 0 would mean "fire immediately forever" (ping interval, time limits). */
 export const positiveDurationSchema = durationSchema.refine((ms) => ms > 0, { error: 'must be greater than 0' });
+
+/** The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export { MAX_TIMER_MS };
+const TIMER_LIMIT = {
+  error: (iss: { input?: unknown }) =>
+    `too long: ${String(iss.input)} ms is more than ${MAX_TIMER_MS} ms (about 24.8 days), the longest timer w3 can hold`,
+};
+
+/** A duration that runs a timer: bounded so it can never overflow into an immediate expiry. */
+export const timerDurationSchema = durationSchema.refine((ms) => ms <= MAX_TIMER_MS, TIMER_LIMIT);
+export const positiveTimerDurationSchema = positiveDurationSchema.refine((ms) => ms <= MAX_TIMER_MS, TIMER_LIMIT);

@@ -5,7 +5,7 @@
 // what a user would write ("120s"), not the normalised ms.
 import { z } from 'zod';
 import net from 'node:net';
-import { durationSchema, positiveDurationSchema } from './duration';
+import { durationSchema, positiveDurationSchema, timerDurationSchema } from './duration';
 
 function isIpOrCidr(v: string): boolean {
   const slash = v.indexOf('/');
@@ -187,7 +187,7 @@ export const timersSchema = z
         'Minimum response send rate; a connection is killed only once the whole response is overdue at this ' +
           'rate (Timer_MinBytesPerSecond); 0 = off.',
       ),
-    requestQueueTimeout: durationSchema
+    requestQueueTimeout: timerDurationSchema
       .prefault('120s')
       .describe('Max time a request waits in a pool queue for a worker -> 503 (Timer_AppPool); 0 = off.'),
   })

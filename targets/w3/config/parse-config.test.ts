@@ -61,6 +61,7 @@ describe('parseConfig defaults', () => {
           shutdownTimeLimit: 90_000,
           idleTimeout: 1_200_000,
           requestProgressTimeout: 0,
+          maxConcurrentRequestsPerWorker: 100,
         },
         recycling: {
           periodicRestart: { time: 104_400_000, requests: 0, privateMemory: 0, memory: 0, schedule: [] },

@@ -3,7 +3,7 @@
 // granularities (60 s for idleTimeout, 1 s for pings) are deliberately NOT enforced: the lab runs whole recycle
 // and rapid-fail scenarios with "200ms" timings. Only bounds that keep the server sane are checked.
 import { z } from 'zod';
-import { durationSchema, positiveDurationSchema } from './duration';
+import { durationSchema, positiveDurationSchema, positiveTimerDurationSchema, timerDurationSchema } from './duration';
 
 export const POOL_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$/;
@@ -20,24 +20,34 @@ export const processModelSchema = z
       .prefault(1)
       .describe('Workers per pool; more than 1 is a web garden (requests balanced across workers).'),
     pingingEnabled: z.boolean().prefault(true).describe('Health-ping workers over the control channel.'),
-    pingInterval: positiveDurationSchema.prefault('30s').describe('Time between health pings of a worker.'),
-    pingResponseTime: positiveDurationSchema
+    pingInterval: positiveTimerDurationSchema.prefault('30s').describe('Time between health pings of a worker.'),
+    pingResponseTime: positiveTimerDurationSchema
       .prefault('90s')
       .describe('A worker that has not answered a ping for this long is killed (or orphaned) and replaced.'),
-    startupTimeLimit: positiveDurationSchema
+    startupTimeLimit: positiveTimerDurationSchema
       .prefault('90s')
       .describe('A worker not ready within this time is killed; counts as a rapid-fail failure.'),
-    shutdownTimeLimit: positiveDurationSchema
+    shutdownTimeLimit: positiveTimerDurationSchema
       .prefault('90s')
       .describe('A draining worker still running after this is killed; counts as a rapid-fail failure.'),
     idleTimeout: durationSchema
       .prefault('20m')
       .describe('A worker with no requests for this long exits; the next request demand-starts one. 0 = never.'),
-    requestProgressTimeout: durationSchema
+    requestProgressTimeout: timerDurationSchema
       .prefault(0)
       .describe(
         'w3 extension: a request with no response byte for this long while pings are answered marks the ' +
           'worker as a zombie (killed and replaced). 0 = off.',
+      ),
+    maxConcurrentRequestsPerWorker: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .prefault(100)
+      .describe(
+        'w3 admission control: requests one worker runs at the same time; more wait in the pool queue (where ' +
+          'queueLength and requestQueueTimeout apply and a worker crash does not touch them). 0 = no limit.',
       ),
   })
   .prefault({})
@@ -163,8 +173,8 @@ export const poolSchema = z
       .boolean()
       .prefault(true)
       .describe(
-        'w3 extension: replay an idempotent request (GET, HEAD) on another worker when its worker died before ' +
-          'sending any response byte.',
+        'w3 extension: replay an idempotent request (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) without a body, ' +
+          'once, on another worker when its worker died before sending any response byte.',
       ),
     processModel: processModelSchema,
     recycling: recyclingSchema,

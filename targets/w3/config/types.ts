@@ -18,6 +18,8 @@ export interface ProcessModel {
   /** w3 extension: a request that makes no progress (no response byte) for this long while pings are answered
    *  marks the worker as a zombie; 0 disables. */
   requestProgressTimeout: number;
+  /** w3 admission control: requests one worker runs at once; the rest wait in the pool queue. 0 = no limit. */
+  maxConcurrentRequestsPerWorker: number;
 }
 
 export interface PeriodicRestart {

@@ -70,10 +70,17 @@ describe('recycle triggers', () => {
   });
 
   it('periodicRestart.schedule: a time of day "HH:MM:SS" a few seconds ahead recycles the worker then (5076)', async () => {
-    const at = new Date(Date.now() + 4000);
-    at.setMilliseconds(0);
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST, recycling: { periodicRestart: { schedule: [timeOfDay(at)] } } }));
+    // The schedule is set by a reload once the worker is up, so a slow host start cannot make the test miss it.
+    const base = { startMode: 'AlwaysRunning', processModel: FAST, recycling: { disallowRotationOnConfigChange: true } };
+    server = await startFaultServer(onePool(base));
     const ready = await server.waitForEvent((e) => e.type === 'WorkerReady');
+    const at = new Date(Date.now() + 3000);
+    at.setMilliseconds(0);
+    const file = path.join(server.dir, 'w3.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const scheduled = { ...base, recycling: { ...base.recycling, periodicRestart: { schedule: [timeOfDay(at)] } } };
+    fs.writeFileSync(file, JSON.stringify({ ...config, ...onePool(scheduled) }));
+    expect((await server.admin.request<{ recycled: string[] }>('POST', '/reload')).recycled).toEqual([]);
     const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 20_000);
     expect([started.eventId, started.reason, started.pid]).toEqual([5076, 'Schedule', ready.pid]);
     expect(started.t).toBeGreaterThanOrEqual(at.getTime());

@@ -17,7 +17,8 @@
 //    first byte of the request (later ones), checked every connectionsCheckingInterval (≤ 1 s, a quarter of the
 //    timeout for short ones) — so it fires up to that much late. A connection that never sends a byte is closed by
 //    whichever of the two timers fires first and is logged Timer_ConnectionIdle (it never started a request).
-//  - EntityBody, RequestQueue (Timer_AppPool), MinSendRate: per request, in ProxyJob / send-rate.ts.
+//  - EntityBody, MinSendRate: per request, in ProxyJob / send-rate.ts. RequestQueue (Timer_AppPool): the pool's
+//    queue owns it (manager/request-queue.ts).
 // Every rejection or abandonment by the listener writes exactly one HTTPERR line.
 import http from 'node:http';
 import type net from 'node:net';
@@ -182,19 +183,36 @@ export class Listener {
     };
   }
 
-  /** Stops accepting; closes idle keep-alive connections; in-flight responses finish first. */
+  /**
+   * Host stop: stops accepting and closes keep-alive connections as soon as they are idle, while requests in flight
+   * run to their end (the pools bound that by shutdownTimeLimit). Resolves when the last connection is gone; the host
+   * calls destroyConnections() for what is left after its grace.
+   */
   close(): Promise<void> {
     this.cache.close();
     this.ctx.sendRate.close();
     for (const unsubscribe of this.eventLogs.values()) unsubscribe();
     this.eventLogs.clear();
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
+      this.server.close(() => {
+        if (this.idleSweep) clearInterval(this.idleSweep);
+        resolve();
+      });
       this.server.closeIdleConnections();
-      setTimeout(() => {
-        for (const s of this.sockets) s.destroy();
-      }, 2000).unref();
+      // A connection whose response finishes during the drain becomes idle: close it then, not at the end.
+      this.idleSweep = setInterval(() => this.server.closeIdleConnections(), IDLE_SWEEP_MS);
+      this.idleSweep.unref();
     });
+  }
+
+  private idleSweep: NodeJS.Timeout | null = null;
+
+  /** The end of a stop (or a failed start): every client connection still open is closed now. */
+  destroyConnections(): void {
+    if (this.idleSweep) clearInterval(this.idleSweep);
+    this.idleSweep = null;
+    for (const s of this.sockets) s.destroy();
+    if (this.server.listening) this.server.close();
   }
 
   private onConnection(s: net.Socket): void {
@@ -239,9 +257,6 @@ export class Listener {
     const job = new ProxyJob(req, res, head, route, pool, this.ctx);
     setBodyOwner(s, job);
     pool.submit(job);
-    // Only a job that had to wait in the queue gets a timer.
-    const qt = this.config.timers.requestQueueTimeout;
-    if (qt > 0 && job.dispatchedAt === 0 && !job.finished) job.armQueueTimer(qt);
   }
 
   /** Routing and the per-application limit. */
@@ -268,8 +283,6 @@ export class Listener {
     const [route, pool] = admitted;
     const job = new TunnelJob(req, s, bodyHead, head, route, pool, this.ctx);
     pool.submit(job);
-    const qt = this.config.timers.requestQueueTimeout;
-    if (qt > 0 && job.dispatchedAt === 0 && !job.finished) job.armQueueTimer(qt);
   }
 
   private serveFromCache(req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -373,6 +386,9 @@ export class Listener {
 }
 
 const REASON = { notFound: 'NotFound', limit: 'AppConcurrentRequestLimit' } as const;
+
+/** While the host stops, idle keep-alive connections are closed this often. */
+const IDLE_SWEEP_MS = 100;
 
 function checkingInterval(headerWaitTimeout: number): number {
   return headerWaitTimeout > 0 ? Math.max(50, Math.min(1000, Math.floor(headerWaitTimeout / 4))) : 1000;

@@ -4,9 +4,12 @@
 //  - no response byte yet, idempotent, no body → replayed on another (or the replacement) worker;
 //  - no response byte yet, otherwise → 502 on a connection that stays open (when the request was fully read);
 //  - response partly sent → the response can only be aborted: the connection is destroyed and recorded.
-// The job also runs the request's own HTTP.SYS timers: the queue timer (requestQueueTimeout → 503 Timer_AppPool),
-// the entity-body inactivity timer (entity-body-timer.ts) and the minimum send rate (send-rate.ts), and it fills
-// the response cache (cache-capture.ts). Every outcome the listener imposes writes exactly one HTTPERR line (`record`).
+// The job also runs the request's own HTTP.SYS timers: the entity-body inactivity timer (entity-body-timer.ts) and
+// the minimum send rate (send-rate.ts); the queue timer (requestQueueTimeout → 503 Timer_AppPool) belongs to the
+// pool's queue, which answers through reject(). It fills the response cache (cache-capture.ts). Every outcome the
+// listener imposes writes exactly one HTTPERR line (`record`).
+// Poison requests: a request is replayed at most once (MAX_ATTEMPTS), so a request that kills every worker it runs
+// on costs at most one extra worker — never a rapid-fail stop on its own.
 //
 // Nothing is left "in flight": a job ends (`done`/`dequeue`) on every path — the client leaving or the listener
 // cutting it off before the worker connection exists (the abort is applied as soon as it does, in onConnect), a
@@ -30,17 +33,14 @@ import type { AcceptedHead } from './request-limits';
 import type { Route } from './routing';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 2;
 
 const BAD_GATEWAY = Buffer.from('Bad Gateway: the worker process did not deliver a response to this request.\n');
 
 export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonable, SendRateTracked {
-  readonly enqueuedAt = Date.now();
   dispatchedAt = 0;
   responseStarted = false;
   cancelled = false;
-  // Set by the pool: a request that stalled two workers is not replayed again (it is the poison, not them).
-  stalls = 0;
   avoid: WorkerProcess | null = null;
   /** The job has left the pool (answered, rejected or abandoned); the response may still be flushing. */
   finished = false;
@@ -53,7 +53,6 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   private recorded: HttpErrReason | null = null;
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resume: (() => void) | null = null;
-  private queueTimer: NodeJS.Timeout | null = null;
   private watchingSend = false;
   private capture: CacheCapture | null = null;
   private readonly headers: string[];
@@ -82,13 +81,12 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   // ---- PoolJob --------------------------------------------------------------------------------------------
 
   run(worker: WorkerProcess): void {
-    if (this.queueTimer) clearTimeout(this.queueTimer);
-    this.queueTimer = null;
     this.worker = worker;
     this.attempts++;
     const upstream = worker.upstream;
     if (!upstream) return this.onError(new Error('worker has no upstream'));
     const idle = this.ctx.timers.connectionTimeout;
+    const progress = this.pool.config.processModel.requestProgressTimeout;
     upstream.dispatch(
       {
         path: this.head.target.upstream,
@@ -97,8 +95,9 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
         body: this.hasBody ? this.bodyStream() : null,
         idempotent: false, // w3 decides about replays itself
         // A response that stops arriving (e.g. a Content-Length its body never reaches) is abandoned after the
-        // idle-connection time instead of holding the client forever. Paused by backpressure, it does not run.
-        bodyTimeout: idle > 0 ? clampTimer(idle) : 0,
+        // idle-connection time, or the pool's requestProgressTimeout when shorter, instead of holding the client
+        // forever. Paused by backpressure, it does not run.
+        bodyTimeout: shortestTimer(idle, progress),
       } as Dispatcher.DispatchOptions,
       this,
     );
@@ -118,25 +117,12 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   }
 
   reject(reason: RejectReason, tcpReset: boolean): void {
+    if (this.finished) return;
     this.record(reason, tcpReset ? undefined : 503);
     markClosing(this.req.socket);
     this.leave();
     if (tcpReset) this.req.socket.resetAndDestroy();
     else sendPage(this.res, 'serviceUnavailable');
-  }
-
-  /** requestQueueTimeout: called by the listener when the job went into the pool queue instead of a worker. */
-  armQueueTimer(ms: number): void {
-    this.queueTimer = setTimeout(() => this.onQueueTimeout(), clampTimer(ms));
-  }
-
-  private onQueueTimeout(): void {
-    this.queueTimer = null;
-    if (this.finished || this.worker) return;
-    this.record('Timer_AppPool', 503);
-    markClosing(this.req.socket);
-    sendPage(this.res, 'serviceUnavailable');
-    this.dequeue();
   }
 
   // ---- undici handler (legacy callback API, the fastest path in undici 7) ----------------------------------
@@ -232,10 +218,13 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
       return this.done(false);
     }
     if (!this.responseStarted) {
-      const replayable = this.pool.config.retryIdempotent && !this.hasBody && IDEMPOTENT.has(this.req.method ?? '') && this.attempts < MAX_ATTEMPTS && this.stalls < 2;
+      const replayable =
+        this.pool.config.retryIdempotent && !this.hasBody && IDEMPOTENT.has(this.req.method ?? '') && this.attempts < MAX_ATTEMPTS;
       if (replayable && this.pool.state === 'Started') {
         this.pool.ctx.events.emit({ type: 'RequestRetried', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, error: err.message });
-        this.release(false);
+        // The pool takes the job off `w` and back into its queue (or answers 503 QueueFull when it is full).
+        this.abortUpstream = null;
+        this.worker = null;
         this.pool.requeue(this, w);
         return;
       }
@@ -338,12 +327,9 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     this.capture = null;
   }
 
-  /** A queued job that will never run: leave the queue (the pool skips cancelled jobs; removing it also frees its
-   *  queue slot at once) and finish. */
+  /** A queued job that will never run: the pool takes it out of its queue (freeing its slot at once); finish. */
   private dequeue(): void {
-    this.cancelled = true;
-    const i = this.pool.queue.indexOf(this);
-    if (i >= 0) this.pool.queue.splice(i, 1);
+    this.pool.cancel(this);
     this.leave();
     this.ctx.onRequestDone(this.req, this.res, this.pool.name, undefined);
   }
@@ -354,16 +340,6 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     this.finished = true;
     this.route.active--;
     this.ctx.inFlight--;
-    if (this.queueTimer) clearTimeout(this.queueTimer);
-    this.queueTimer = null;
-  }
-
-  /** Frees the worker slot without finishing the job (before a replay). */
-  private release(completed: boolean): void {
-    this.abortUpstream = null;
-    this.responseStarted = false;
-    if (this.worker) this.pool.jobDone(this.worker, this, completed);
-    this.worker = null;
   }
 
   private done(completed: boolean): void {
@@ -373,4 +349,10 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     if (w) this.pool.jobDone(w, this, completed);
     this.ctx.onRequestDone(this.req, this.res, this.pool.name, w?.pid);
   }
+}
+
+/** The shorter of two timer settings where 0 means off (0 when both are). */
+function shortestTimer(a: number, b: number): number {
+  const on = [a, b].filter((ms) => ms > 0);
+  return on.length === 0 ? 0 : clampTimer(Math.min(...on));
 }

@@ -16,7 +16,6 @@ import type { ListenerContext } from './listener';
 import type { HttpErrReason } from './http-error-log';
 import { rawPage } from './httpsys-responses';
 import { markClosing, endWith } from './connection-state';
-import { clampTimer } from './entity-body-timer';
 import { upstreamHeaders } from './hop-headers';
 import type { AcceptedHead } from './request-limits';
 import type { Route } from './routing';
@@ -26,7 +25,6 @@ const BAD_GATEWAY =
   'Bad Gateway: the worker process did not accept this upgrade.\n';
 
 export class TunnelJob implements PoolJob {
-  readonly enqueuedAt = Date.now();
   dispatchedAt = 0;
   responseStarted = false;
   cancelled = false;
@@ -35,7 +33,6 @@ export class TunnelJob implements PoolJob {
   private worker: WorkerProcess | null = null;
   private upstream: net.Socket | null = null;
   private recorded = false;
-  private queueTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -52,7 +49,6 @@ export class TunnelJob implements PoolJob {
   }
 
   run(worker: WorkerProcess): void {
-    this.clearQueueTimer();
     this.worker = worker;
     const up = net.connect(worker.transportAddress() as net.NetConnectOpts);
     this.upstream = up;
@@ -74,22 +70,14 @@ export class TunnelJob implements PoolJob {
     up.once('close', () => this.onUpstreamClose());
   }
 
+  /** The pool could not serve it (queue full, pool stopped, the queue timer: Timer_AppPool). */
   reject(reason: RejectReason, tcpReset: boolean): void {
+    if (this.finished) return;
     this.record(reason, tcpReset ? undefined : 503);
     this.leave();
     markClosing(this.client);
     if (tcpReset) this.client.resetAndDestroy();
     else endWith(this.client, rawPage('serviceUnavailable'));
-  }
-
-  armQueueTimer(ms: number): void {
-    this.queueTimer = setTimeout(() => {
-      this.queueTimer = null;
-      if (this.finished || this.worker) return;
-      this.record('Timer_AppPool', 503);
-      this.dequeue();
-      endWith(this.client, rawPage('serviceUnavailable'));
-    }, clampTimer(ms));
   }
 
   private onUpstreamClose(): void {
@@ -124,9 +112,7 @@ export class TunnelJob implements PoolJob {
   }
 
   private dequeue(): void {
-    this.cancelled = true;
-    const i = this.pool.queue.indexOf(this);
-    if (i >= 0) this.pool.queue.splice(i, 1);
+    this.pool.cancel(this);
     this.leave();
   }
 
@@ -141,11 +127,5 @@ export class TunnelJob implements PoolJob {
     this.finished = true;
     this.route.active--;
     this.ctx.inFlight--;
-    this.clearQueueTimer();
-  }
-
-  private clearQueueTimer(): void {
-    if (this.queueTimer) clearTimeout(this.queueTimer);
-    this.queueTimer = null;
   }
 }

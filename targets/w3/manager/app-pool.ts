@@ -1,6 +1,10 @@
 // An application pool: its request queue, its workers and its state (Started / Stopped). It decides which worker
 // serves a job, starts workers on demand (or keeps them running), replaces crashed ones, and applies rapid-fail
 // protection. Recycling lives in recycler.ts, periodic checks (pings, idle, memory, schedule, CPU) in health.ts.
+// The pool is the only owner of its queue (request-queue.ts) and of the queue timer: the listener submits, cancels
+// and requeues jobs through the methods below. Admission control: a worker runs at most
+// processModel.maxConcurrentRequestsPerWorker requests at once; the others wait in the queue, so queueLength is what
+// really bounds a burst (503 QueueFull beyond it) and queued requests never see a worker crash.
 import { WorkerProcess } from './worker-process';
 import { RapidFailWindow, type FailureKind } from './rapid-fail';
 import { Recycler } from './recycler';
@@ -8,6 +12,8 @@ import { HealthMonitor } from './health';
 import { Orphans } from './orphans';
 import { expandArgs, runPoolCommand } from './pool-commands';
 import { poolSnapshot, type PoolSnapshot } from './pool-snapshot';
+import { RequestQueue } from './request-queue';
+import { upstreamLimits } from './upstream-limits';
 import type { PoolJob, RejectReason } from './pool-job';
 import type { PoolConfig, ApplicationConfig } from '../config/types';
 import type { EventLog } from '../events/event-log';
@@ -19,8 +25,11 @@ export type StopReason = 'RapidFail' | 'Admin' | 'CpuLimit';
 export interface PoolContext {
   events: EventLog;
   log: Logger;
-  faultInjection: boolean;
+  /** The fault plugin's worker module when fault injection is enabled, else null. */
+  faultPlugin: string | null;
   nextWorkerId: () => number;
+  /** Where worker `id` listens (the host's private runtime directory). */
+  workerSocket: (id: number) => string;
   /** timers.requestQueueTimeout of the current configuration (ms, 0 = off): the pool queue's timer. */
   requestQueueTimeout: () => number;
 }
@@ -31,9 +40,7 @@ export class AppPool {
   stopReason: StopReason | null = null;
   readonly workers: WorkerProcess[] = [];
   readonly orphans: Orphans;
-  readonly queue: PoolJob[] = [];
-  /** When each queued job (re-)entered the queue: the queue timer measures waiting, not time spent on a worker. */
-  readonly queuedAt = new WeakMap<PoolJob, number>();
+  readonly queue: RequestQueue;
   readonly rapidFail: RapidFailWindow;
   readonly recycler: Recycler;
   readonly health: HealthMonitor;
@@ -52,6 +59,8 @@ export class AppPool {
     this.recycler = new Recycler(this);
     this.health = new HealthMonitor(this);
     this.orphans = new Orphans(this.name, ctx.events, ctx.log);
+    // Queue timer expiry: 503, always at the HTTP level (the request was accepted; only its wait ran out).
+    this.queue = new RequestQueue(ctx.requestQueueTimeout, (job) => job.reject('Timer_AppPool', false));
   }
 
   /**
@@ -65,7 +74,23 @@ export class AppPool {
     const f = config.failure;
     this.rapidFail.configure(f.rapidFailProtection, f.rapidFailProtectionMaxCrashes, f.rapidFailProtectionInterval);
     this.health.restart();
+    this.queue.reconfigure();
+    this.shrinkGarden();
     this.ensureWorkers();
+  }
+
+  /** maxProcesses went down: drain the workers beyond it (not yet ready first, then the least busy). */
+  private shrinkGarden(): void {
+    let excess = this.liveCount() - this.config.processModel.maxProcesses;
+    if (excess <= 0) return;
+    const live = this.workers.filter(
+      (w) => (w.state === 'Starting' || w.state === 'Ready') && !w.overlapReplacement && w.endReason === null,
+    );
+    live.sort((a, b) => (a.state === b.state ? a.inFlight - b.inFlight : a.state === 'Starting' ? -1 : 1));
+    for (const w of live) {
+      if (excess-- <= 0) break;
+      this.recycler.drain(w, 'max-processes');
+    }
   }
 
   get log(): Logger {
@@ -82,20 +107,39 @@ export class AppPool {
 
   submit(job: PoolJob): void {
     if (this.state === 'Stopped') return this.rejectJob(job, this.stoppedRejectReason());
-    const w = this.pickWorker(job);
-    if (w && this.queue.length === 0) {
+    const w = this.queue.length === 0 ? this.pickWorker(job) : null;
+    if (w) {
       this.dispatch(job, w);
       this.growGarden();
       return;
     }
+    if (!this.enqueue(job, 'tail')) return;
+    this.ensureWorkers();
+    this.growGarden();
+    this.drainQueue();
+  }
+
+  /** Into the queue unless it is full (then 503 QueueFull, or a reset at TcpLevel). */
+  private enqueue(job: PoolJob, where: 'head' | 'tail'): boolean {
     if (this.queue.length >= this.config.queueLength) {
       this.ctx.events.emit({ type: 'QueueFull', pool: this.name, queueLength: this.config.queueLength });
-      return this.rejectJob(job, 'QueueFull');
+      this.rejectJob(job, 'QueueFull');
+      return false;
     }
-    this.queue.push(job);
-    this.queuedAt.set(job, Date.now());
-    this.ensureWorkers();
-    this.drainQueue();
+    if (where === 'head') this.queue.unshift(job);
+    else this.queue.push(job);
+    return true;
+  }
+
+  /** The listener gives up on a queued job (client gone, a listener timer): it leaves the queue at once. */
+  cancel(job: PoolJob): void {
+    job.cancelled = true;
+    this.queue.remove(job);
+  }
+
+  /** Jobs that avoided `w` (its transport failed) may use it again: it answered a ping. */
+  trustAgain(w: WorkerProcess): void {
+    for (const job of this.queue.jobs()) if (job.avoid === w) job.avoid = null;
   }
 
   private rejectJob(job: PoolJob, reason: RejectReason): void {
@@ -108,15 +152,17 @@ export class AppPool {
     return 'Disabled';
   }
 
-  /** Least in-flight among dispatchable workers; round-robin on ties (a balanced web garden). */
+  /** Least in-flight among dispatchable workers with room; round-robin on ties (a balanced web garden). */
   pickWorker(job: PoolJob | null): WorkerProcess | null {
     let best: WorkerProcess | null = null;
     const n = this.workers.length;
     const now = Date.now();
     const overdue = pingOverdueMs(this.config);
+    const limit = this.config.processModel.maxConcurrentRequestsPerWorker;
     for (let i = 0; i < n; i++) {
       const w = this.workers[(this.rr + i) % n]!;
       if (!w.dispatchable(now, overdue) || (job && job.avoid === w)) continue;
+      if (limit > 0 && w.inFlight >= limit) continue;
       if (!best || w.inFlight < best.inFlight) best = w;
     }
     if (best) this.rr = (this.rr + 1) % Math.max(1, n);
@@ -132,8 +178,7 @@ export class AppPool {
   }
 
   drainQueue(): void {
-    while (this.queue.length > 0) {
-      const job = this.queue[0]!;
+    for (let job = this.queue.peek(); job; job = this.queue.peek()) {
       if (job.cancelled) {
         this.queue.shift();
         continue;
@@ -157,15 +202,22 @@ export class AppPool {
       if (limit > 0 && w.requests >= limit) this.recycler.recycleWorker(w, 'Requests');
     }
     if (w.state === 'Draining' && w.inFlight === 0) w.requestShutdown();
+    // A slot is free: the head of the queue may run now.
+    if (this.queue.length > 0) this.drainQueue();
   }
 
-  /** The transport to `w` failed before any response byte: put the job back at the head of the queue. */
+  /**
+   * The transport to `w` failed before any response byte: the job leaves `w` and goes back to the head of the queue
+   * (a replay), or gets 503 QueueFull when the queue is full — a replay takes a queue slot like any request.
+   */
   requeue(job: PoolJob, w: WorkerProcess): void {
     job.avoid = w;
-    this.queue.unshift(job);
-    this.queuedAt.set(job, Date.now());
-    // The job must not go back to a worker whose socket just failed; if it turns out alive, routing resumes.
+    job.responseStarted = false;
+    // Neither this job nor a queued one may go to a worker whose socket just failed (its freed slot must not be
+    // refilled before we know): suspect it first; if it answers a ping, routing resumes.
     this.health.suspect(w);
+    this.jobDone(w, job, false);
+    if (!this.enqueue(job, 'head')) return;
     this.ensureWorkers();
     this.drainQueue();
   }
@@ -185,7 +237,8 @@ export class AppPool {
 
   ensureWorkers(): void {
     if (this.state !== 'Started') return;
-    const want = this.config.startMode === 'AlwaysRunning' ? this.config.processModel.maxProcesses : this.queue.length > 0 ? 1 : 0;
+    const pm = this.config.processModel;
+    const want = this.config.startMode === 'AlwaysRunning' ? pm.maxProcesses : this.queue.length > 0 ? 1 : 0;
     for (let live = this.liveCount(); live < want; live++) this.startWorker(null);
   }
 
@@ -200,7 +253,7 @@ export class AppPool {
   /** `overlap`: the worker is an overlapped recycle's replacement, serving beside the worker it replaces. */
   startWorker(recycleId: number | null, overlap = false): WorkerProcess {
     let startupFault: 'crash' | 'hang' | null = null;
-    if (this.startupFault && this.ctx.faultInjection) {
+    if (this.startupFault && this.ctx.faultPlugin) {
       startupFault = this.startupFault.mode;
       if (this.startupFault.remaining > 0 && --this.startupFault.remaining === 0) this.startupFault = null;
     }
@@ -209,9 +262,11 @@ export class AppPool {
       pool: this.name,
       id,
       apps: this.apps,
-      faultInjection: this.ctx.faultInjection,
+      socketPath: this.ctx.workerSocket(id),
+      faultPlugin: this.ctx.faultPlugin,
       startupFault,
       log: this.log.child({ workerId: id }),
+      upstream: upstreamLimits(this.config.processModel),
     });
     w.recycleId = recycleId;
     w.overlapReplacement = overlap;
@@ -226,7 +281,7 @@ export class AppPool {
       this.drainQueue();
     });
     w.once('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onWorkerExit(w, code, signal));
-    w.on('malformed', () => this.failure(w, 'malformed-message', 'ill-formed control message (IIS 5127)'));
+    w.on('malformed', (error: string) => this.failure(w, 'malformed-message', `ill-formed control message (IIS 5127): ${error}`));
     w.on('unhealthy', (reason: string) => this.recycler.recycleWorker(w, 'IsapiUnhealthy', reason));
     return w;
   }
@@ -309,7 +364,7 @@ export class AppPool {
     this.stopReason = reason;
     this.ctx.events.emit({ type: 'PoolStopped', pool: this.name, reason });
     // Queued requests are answered now, not left to time out (IIS: "including requests already queued").
-    for (const job of this.queue.splice(0)) if (!job.cancelled) this.rejectJob(job, this.stoppedRejectReason());
+    for (const job of this.queue.takeAll()) if (!job.cancelled) this.rejectJob(job, this.stoppedRejectReason());
     for (const w of [...this.workers]) {
       if (!w.killRequested) this.recycler.drain(w, reason === 'RapidFail' ? 'rapid-fail' : 'pool-stop');
     }
@@ -322,11 +377,16 @@ export class AppPool {
     this.health.stop();
     this.state = 'Stopped';
     this.stopReason = 'Admin';
-    for (const job of this.queue.splice(0)) if (!job.cancelled) this.rejectJob(job, 'Disabled');
+    for (const job of this.queue.takeAll()) if (!job.cancelled) this.rejectJob(job, 'Disabled');
     for (const w of [...this.workers]) if (!w.killRequested) this.recycler.drain(w, why);
     const orphans = this.orphans.killAll(why);
     while (this.workers.length > 0) await new Promise<void>((r) => this.exitWaiters.push(r));
     await orphans;
+  }
+
+  /** Last resort at the host's stop deadline: SIGKILL every worker and orphan still alive, now. */
+  killAll(): void {
+    for (const w of [...this.workers, ...this.orphans.list]) if (!w.exited) w.kill('host-stop');
   }
 
   snapshot(): PoolSnapshot {

@@ -1,9 +1,11 @@
 // The pool's health and lifetime checks: startup time limit, health pings, the request-progress watchdog (the
-// zombie that answers pings but serves nothing), idle timeout, periodic recycle by time / memory / schedule, the
-// queue timer (requestQueueTimeout) and CPU limits (cpu-limit.ts). Pings run per worker every pingInterval;
-// everything else runs on one pool tick (at most 1 s apart, shorter when the configured timings are shorter).
+// zombie that answers pings but serves nothing), idle timeout, periodic recycle by time / memory / schedule and CPU
+// limits (cpu-limit.ts). The queue timer belongs to the pool's queue (request-queue.ts). Pings run per worker every
+// pingInterval; everything else runs on one pool tick (at most 1 s apart, shorter when the configured timings are
+// shorter).
 import { sampleMemory } from './memory-sampler';
 import { CpuLimit } from './cpu-limit';
+import { timerMs } from '../util/timer-limit';
 import type { WorkerProcess } from './worker-process';
 import type { AppPool } from './app-pool';
 import type { PoolJob } from './pool-job';
@@ -43,8 +45,6 @@ export class HealthMonitor {
     const candidates = [1000, pm.pingInterval];
     if (pm.idleTimeout > 0) candidates.push(pm.idleTimeout / 4);
     if (pm.requestProgressTimeout > 0) candidates.push(pm.requestProgressTimeout / 4);
-    const queueTimeout = this.pool.ctx.requestQueueTimeout();
-    if (queueTimeout > 0) candidates.push(queueTimeout / 4);
     const every = Math.max(50, Math.min(...candidates));
     if (this.tick) clearInterval(this.tick);
     this.tick = setInterval(() => this.onTick(), every);
@@ -77,7 +77,7 @@ export class HealthMonitor {
       if (w.state !== 'Starting') return;
       this.pool.ctx.events.emit({ type: 'StartupTimeout', pool: this.pool.name, workerId: w.id, pid: w.pid, limitMs: limit });
       this.pool.failure(w, 'startup-timeout', `not ready within startupTimeLimit ${limit} ms`);
-    }, limit);
+    }, timerMs(limit));
   }
 
   watchReady(w: WorkerProcess): void {
@@ -93,7 +93,7 @@ export class HealthMonitor {
         x.pinging = false;
         this.afterPing(w, ok, pm.pingResponseTime);
       });
-    }, pm.pingInterval);
+    }, timerMs(pm.pingInterval));
   }
 
   /** A ping came back (ok) or timed out: release held requests, or report the hung worker. */
@@ -101,7 +101,7 @@ export class HealthMonitor {
     if (w.exited || w.endReason) return;
     if (ok) {
       // An overdue ping held requests back from this worker; they may go now.
-      if (this.pool.queue.length > 0) this.pool.drainQueue();
+      this.pool.drainQueue();
       return;
     }
     this.pool.ctx.events.emit({ type: 'PingFailed', pool: this.pool.name, workerId: w.id, pid: w.pid, pingResponseTimeMs: waitedMs });
@@ -128,7 +128,7 @@ export class HealthMonitor {
       w.suspected = false;
       if (ok && !w.exited) {
         // Jobs that avoided it may use it again.
-        for (const job of this.pool.queue) if (job.avoid === w) job.avoid = null;
+        this.pool.trustAgain(w);
       }
       this.afterPing(w, ok, limit);
     });
@@ -139,7 +139,6 @@ export class HealthMonitor {
     const now = Date.now();
     const scheduleHit = this.scheduleDue(now);
     if (pool.state !== 'Started') return;
-    this.expireQueued(now);
     const pm = pool.config.processModel;
     const pr = pool.config.recycling.periodicRestart;
     // Always sampled: GET /pools reports privateMemoryKB even when no memory limit is set.
@@ -179,19 +178,6 @@ export class HealthMonitor {
     }
   }
 
-  /** The queue timer (HTTP.sys Timer_AppPool): a request that waited requestQueueTimeout for a worker gets 503. */
-  private expireQueued(now: number): void {
-    const limit = this.pool.ctx.requestQueueTimeout();
-    if (limit <= 0) return;
-    const q = this.pool.queue;
-    for (let i = q.length - 1; i >= 0; i--) {
-      const job = q[i]!;
-      if (job.cancelled || now - (this.pool.queuedAt.get(job) ?? job.enqueuedAt) < limit) continue;
-      q.splice(i, 1);
-      job.reject('AppPoolTimer', this.pool.config.failure.loadBalancerCapabilities === 'TcpLevel');
-    }
-  }
-
   /** Zombie detection: the oldest in-flight request has had no response byte for requestProgressTimeout. */
   private stalled(w: WorkerProcess, now: number): boolean {
     const x = this.watches.get(w);
@@ -199,7 +185,6 @@ export class HealthMonitor {
     const limit = this.pool.config.processModel.requestProgressTimeout;
     for (const job of x.jobs) {
       if (!job.responseStarted && now - job.dispatchedAt >= limit) {
-        for (const j of x.jobs) if (!j.responseStarted && now - j.dispatchedAt >= limit) j.stalls = (j.stalls ?? 0) + 1;
         this.pool.ctx.events.emit({ type: 'RequestStalled', pool: this.pool.name, workerId: w.id, pid: w.pid, waitedMs: now - job.dispatchedAt, stalledRequests: x.jobs.size });
         this.pool.failure(w, 'stalled', `a request made no progress for ${limit} ms while pings were answered`);
         return true;

@@ -3,18 +3,15 @@
 import type { WorkerProcess } from './worker-process';
 
 /** Why the pool could not serve a job; maps to an HTTPERR reason and a 503 or TCP reset. */
-export type RejectReason = 'QueueFull' | 'AppOffline' | 'Disabled' | 'AppShutdown' | 'AppPoolTimer';
+export type RejectReason = 'QueueFull' | 'AppOffline' | 'Disabled' | 'AppShutdown' | 'Timer_AppPool';
 
 export interface PoolJob {
-  readonly enqueuedAt: number;
   /** When it was handed to a worker (for the progress watchdog). */
   dispatchedAt: number;
   /** True once the worker sent the first response byte. */
   responseStarted: boolean;
-  /** The client went away; the pool drops it instead of dispatching it. */
+  /** The client went away (AppPool.cancel); the pool never dispatches it. */
   cancelled: boolean;
-  /** How many workers were killed because this request made no progress on them (poison-request guard). */
-  stalls?: number;
   /** A worker to skip (its transport just failed) until it proves alive or exits. */
   avoid: WorkerProcess | null;
   run(worker: WorkerProcess): void;

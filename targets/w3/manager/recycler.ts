@@ -11,6 +11,7 @@
 // `cancelled: true`, never a 5093 (the overlap did not fail; the pool went away).
 import { RECYCLE_EVENT_ID, type RecycleReason } from '../events/event-types';
 import type { WorkerProcess } from './worker-process';
+import { timerMs } from '../util/timer-limit';
 import type { AppPool } from './app-pool';
 
 interface RecycleRecord {
@@ -185,7 +186,7 @@ export class Recycler {
         // IIS 6 counts a shutdown-limit kill as a rapid-fail failure; w3 does too, except when the pool is going
         // away anyway (host stop, pool removed by a reload).
         if (why !== 'host-stop' && why !== 'pool-removed') pool.countFailure('shutdown-timeout');
-      }, limit),
+      }, timerMs(limit)),
     );
     if (wasStarting) w.kill(why);
     else if (w.inFlight === 0) w.requestShutdown();

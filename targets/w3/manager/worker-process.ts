@@ -1,16 +1,21 @@
-// One worker process as the manager sees it: how it is started (module mode: a forked worker-main with an IPC
-// control channel; command mode: any program listening on $PORT), how it reports ready, how it is pinged, drained
-// and killed. Policy (when to start, recycle or kill) lives in the pool; this class only does and reports.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+// One worker process as the manager sees it: how it is started (module mode: worker-main with a control pipe on
+// fd 3; command mode: any program listening on $PORT), how it reports ready, how it is pinged, drained and killed.
+// Policy (when to start, recycle or kill) lives in the pool; this class only does and reports.
+// Everything a worker says is untrusted: see control/control-protocol.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import path from 'node:path';
-import os from 'node:os';
 import { Pool as UpstreamPool } from 'undici';
 import { compiled } from '../util/compiled-path';
 import { freePort, probe } from './port-probe';
-import { isFromWorker, type FromWorker, type ToWorker } from '../worker/control-protocol';
+import { checkFromWorker, MAX_WORKER_LINE_BYTES, type ToWorker } from '../control/control-protocol';
+import { LineChannel } from '../control/line-channel';
+import { timerMs } from '../util/timer-limit';
 import type { ApplicationConfig } from '../config/types';
 import type { Logger } from '../util/logger';
+import type { Duplex } from 'node:stream';
+import type { UpstreamLimits } from './upstream-limits';
+
+const LOG_LINES_PER_SECOND = 100;
 
 export type WorkerState = 'Starting' | 'Ready' | 'Draining' | 'Orphaned' | 'Exited';
 
@@ -18,13 +23,18 @@ export interface WorkerSpec {
   pool: string;
   id: number;
   apps: ApplicationConfig[];
-  faultInjection: boolean;
+  /** Module mode: where the worker listens (inside the host's private runtime directory). */
+  socketPath: string;
+  /** The fault plugin's worker module, only when fault injection is enabled (fault-plugin/fault-plugin.ts). */
+  faultPlugin: string | null;
   /** Set when a startup fault is armed for this worker (only with fault injection enabled). */
   startupFault: 'crash' | 'hang' | null;
   log: Logger;
+  /** The listener's connection pool to this worker (upstream-limits.ts). */
+  upstream: UpstreamLimits;
 }
 
-/** Events: 'ready', 'exit' (code, signal), 'message' (FromWorker), 'unhealthy' (reason), 'malformed' (raw). */
+/** Events: 'ready', 'exit' (code, signal), 'unhealthy' (reason), 'malformed' (what was wrong, never the input). */
 export class WorkerProcess extends EventEmitter {
   readonly id: number;
   readonly pool: string;
@@ -57,6 +67,10 @@ export class WorkerProcess extends EventEmitter {
   paused = false;
 
   private child: ChildProcess | null = null;
+  private control: LineChannel | null = null;
+  /** The first malformed control message was seen: nothing more is read from this worker. */
+  private untrusted = false;
+  private logBudget = { windowStart: 0, used: 0, dropped: 0 };
   private socketPath: string;
   private port = 0;
   private readonly log: Logger;
@@ -75,7 +89,7 @@ export class WorkerProcess extends EventEmitter {
     this.log = spec.log;
     const commandApp = spec.apps.find((a) => a.command);
     this.mode = commandApp ? 'command' : 'module';
-    this.socketPath = path.join(os.tmpdir(), `w3-${process.pid}-${spec.pool}-${spec.id}.sock`);
+    this.socketPath = spec.socketPath;
   }
 
   get exited(): boolean {
@@ -114,19 +128,28 @@ export class WorkerProcess extends EventEmitter {
       W3_WORKER_ID: String(this.id),
       W3_SOCKET: this.socketPath,
       W3_APPS: JSON.stringify(this.spec.apps.map((a) => ({ path: a.path, module: a.module }))),
-      W3_FAULTS: this.spec.faultInjection ? '1' : '0',
+      W3_CONTROL_FD: '3',
     };
     for (const a of this.spec.apps) Object.assign(env, a.env);
-    if (this.spec.startupFault) env['W3LAB_STARTUP_FAULT'] = this.spec.startupFault;
-    else delete env['W3LAB_STARTUP_FAULT'];
-    const child = fork(compiled('targets/w3/worker/worker-main'), [], {
+    // Fault code only when fault injection is on; nothing of it (nor a host secret) is inherited otherwise.
+    for (const k of ['W3_FAULT_PLUGIN', 'W3_STARTUP_FAULT', 'W3_FAULT_TOKEN', 'W3LAB_STARTUP_FAULT']) delete env[k];
+    if (this.spec.faultPlugin) env['W3_FAULT_PLUGIN'] = this.spec.faultPlugin;
+    if (this.spec.faultPlugin && this.spec.startupFault) env['W3_STARTUP_FAULT'] = this.spec.startupFault;
+    // No Node IPC channel (see control/line-channel.ts): the control pipe is fd 3, framed and bounded by us.
+    delete env['NODE_CHANNEL_FD'];
+    const child = spawn(process.execPath, [...process.execArgv, compiled('targets/w3/worker/worker-main')], {
       env,
       cwd: this.spec.apps[0]?.cwd,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'json',
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
     });
     this.attach(child);
-    child.on('message', (m: unknown) => this.onMessage(m));
+    const pipe = child.stdio[3] as Duplex | null;
+    if (!pipe) return;
+    this.control = new LineChannel(pipe, {
+      maxLineBytes: MAX_WORKER_LINE_BYTES,
+      onMessage: (m) => this.onMessage(m),
+      onViolation: (error) => this.onMalformed(error),
+    });
   }
 
   private async startCommand(): Promise<void> {
@@ -134,7 +157,7 @@ export class WorkerProcess extends EventEmitter {
     this.port = await freePort();
     const [cmd, ...args] = app.command!;
     const child = spawn(cmd!, args, {
-      env: { ...process.env, ...app.env, PORT: String(this.port), W3_WORKER_ID: String(this.id), W3_POOL: this.pool },
+      env: { ...withoutHostSecrets(process.env), ...app.env, PORT: String(this.port), W3_WORKER_ID: String(this.id), W3_POOL: this.pool },
       cwd: app.cwd,
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group, so a kill reaches the program's children too.
@@ -165,18 +188,29 @@ export class WorkerProcess extends EventEmitter {
     for (const done of this.pendingFaults.values()) done({ ok: false, error: 'worker exited' });
     this.pendingFaults.clear();
     this.upstream?.destroy().catch(() => undefined);
+    // Our end of the control pipe: a paused channel (after a violation) would otherwise keep its fd open.
+    this.control?.close();
     this.emit('exit', code, signal);
   }
 
-  private onMessage(raw: unknown): void {
+  private onMalformed(error: string): void {
+    if (this.untrusted || this.state === 'Exited') return;
+    this.untrusted = true;
     if (this.state === 'Orphaned') return; // the manager no longer listens to it
-    if (!isFromWorker(raw)) {
-      this.emit('malformed', raw);
-      return;
-    }
-    const m: FromWorker = raw;
+    this.log.warn({ error }, 'malformed control message from worker');
+    this.emit('malformed', error);
+  }
+
+  private onMessage(raw: unknown): void {
+    if (this.untrusted || this.state === 'Orphaned' || this.state === 'Exited') return;
+    const checked = checkFromWorker(raw);
+    if (!checked.ok) return this.onMalformed(checked.error);
+    const m = checked.msg;
     switch (m.type) {
       case 'ready':
+        // The worker listens where the manager told it to; any other path (another worker's, the admin socket) is
+        // a worker trying to redirect the listener's traffic.
+        if (m.socket !== this.socketPath) return this.onMalformed('ready: not the socket it was given');
         this.becomeReady(`http://localhost`, m.socket);
         break;
       case 'pong': {
@@ -197,21 +231,35 @@ export class WorkerProcess extends EventEmitter {
         break;
       }
       case 'log':
-        this.log[m.level]({}, m.msg);
+        if (this.logAllowed()) this.log[m.level]({}, m.msg);
         break;
     }
+  }
+
+  /** A worker may log through the host, but not flood the host's log: LOG_LINES_PER_SECOND, the rest is counted. */
+  private logAllowed(): boolean {
+    const b = this.logBudget;
+    const now = Date.now();
+    if (now - b.windowStart >= 1000) {
+      if (b.dropped > 0) this.log.warn({ dropped: b.dropped }, 'worker log lines dropped (over the rate limit)');
+      Object.assign(b, { windowStart: now, used: 0, dropped: 0 });
+    }
+    if (b.used < LOG_LINES_PER_SECOND) {
+      b.used++;
+      return true;
+    }
+    b.dropped++;
+    return false;
   }
 
   private becomeReady(origin: string, socketPath?: string): void {
     if (this.state !== 'Starting') return;
     this.upstream = new UpstreamPool(origin, {
       socketPath,
-      connections: null,
+      ...this.spec.upstream,
       pipelining: 1,
       keepAliveTimeout: 600_000,
       keepAliveMaxTimeout: 600_000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
     });
     this.state = 'Ready';
     this.readyAt = Date.now();
@@ -252,7 +300,7 @@ export class WorkerProcess extends EventEmitter {
       const timer = setTimeout(() => {
         this.pendingPings.delete(seq);
         resolve(settle(false));
-      }, timeoutMs);
+      }, timerMs(timeoutMs));
       this.pendingPings.set(seq, () => {
         clearTimeout(timer);
         resolve(settle(this.state !== 'Exited'));
@@ -276,7 +324,7 @@ export class WorkerProcess extends EventEmitter {
       const timer = setTimeout(() => {
         this.pendingFaults.delete(id);
         resolve({ ok: false, error: 'worker did not acknowledge the fault (event loop blocked?)' });
-      }, timeoutMs);
+      }, timerMs(timeoutMs));
       this.pendingFaults.set(id, (r) => {
         clearTimeout(timer);
         resolve(r);
@@ -308,14 +356,7 @@ export class WorkerProcess extends EventEmitter {
   }
 
   private send(m: ToWorker): void {
-    const c = this.child;
-    if (c && c.connected) {
-      try {
-        c.send(m);
-      } catch {
-        /* channel closed: the exit event follows */
-      }
-    }
+    this.control?.send(m);
   }
 
   /**
@@ -332,4 +373,10 @@ export class WorkerProcess extends EventEmitter {
     this.upstream?.destroy().catch(() => undefined);
     this.upstream = null;
   }
+}
+
+function withoutHostSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out['W3_FAULT_TOKEN'];
+  return out;
 }

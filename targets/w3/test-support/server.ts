@@ -28,12 +28,19 @@ export function tempDir(prefix = 'w3-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startServer(config: Record<string, unknown>, extraArgs: string[] = []): Promise<RunningServer> {
+export interface StartOptions {
+  /** Passed to the host as $W3_FAULT_TOKEN (never on its command line) and sent by the admin client. */
+  faultToken?: string;
+  env?: Record<string, string>;
+}
+
+export async function startServer(config: Record<string, unknown>, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningServer> {
   const dir = tempDir();
   const file = path.join(dir, 'w3.json');
   const full = { listen: { host: '127.0.0.1', port: 0 }, admin: { socket: path.join(dir, 'admin.sock') }, ...config };
   fs.writeFileSync(file, JSON.stringify(full, null, 2));
-  const proc = spawn(process.execPath, [BIN, 'serve', '--config', file, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...opts.env, ...(opts.faultToken ? { W3_FAULT_TOKEN: opts.faultToken } : {}) };
+  const proc = spawn(process.execPath, [BIN, 'serve', '--config', file, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   const events: W3Event[] = [];
   const waiters = new Set<() => void>();
@@ -85,7 +92,7 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
     }),
   ]);
   const port = (started['listen'] as { port: number }).port;
-  const admin = new AdminClient({ socketPath: full.admin.socket as string, faultToken: extraArgs.includes('--fault-token') ? extraArgs[extraArgs.indexOf('--fault-token') + 1] : undefined });
+  const admin = new AdminClient({ socketPath: full.admin.socket as string, faultToken: opts.faultToken });
   return {
     url: `http://127.0.0.1:${port}`,
     port,

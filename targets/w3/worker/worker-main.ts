@@ -2,41 +2,45 @@
 // them on a private Unix socket that only the listener connects to, reports ready on the control channel and
 // answers pings from its event loop — a blocked loop therefore shows up as missed pings.
 // Environment (set by the manager): W3_POOL, W3_WORKER_ID, W3_SOCKET, W3_APPS (JSON [{path, module}]),
-// W3_FAULTS=1 when fault injection is enabled for this server.
+// W3_CONTROL_FD (the control pipe); with fault injection enabled only: W3_FAULT_PLUGIN (the plugin's worker module,
+// see fault-plugin/fault-plugin.ts) and W3_STARTUP_FAULT. Without them no fault code is loaded.
 import http from 'node:http';
-import fs from 'node:fs';
+import net from 'node:net';
 import { loadApp, type LoadedApp, type RequestListener, type UpgradeListener } from './load-app';
 import { takeListenerHeaders } from './listener-headers';
-import type { ToWorker, FromWorker } from './control-protocol';
-import type { FaultAgent } from '../../../faults/agent/agent';
+import { checkToWorker, MAX_HOST_LINE_BYTES, MAX_REASON_CHARS, type FromWorker } from '../control/control-protocol';
+import { LineChannel } from '../control/line-channel';
+import type { WorkerFaultAgent, WorkerFaultModule } from '../fault-plugin/fault-plugin';
 
 interface AppEntry {
   path: string;
   module: string;
 }
 
-const rawSend = process.send?.bind(process);
+let control: LineChannel | null = null;
 
 function send(msg: FromWorker): void {
-  if (rawSend && process.connected) rawSend(msg);
+  control?.send(msg);
 }
 
 /**
- * The control channel is Node IPC, which the application shares: `process.send` is visible to app code. The only
- * message an app may put on it is { type: 'unhealthy', reason? } (api.ts). Anything else an app sends — PM2's
- * process.send('ready'), cluster-style messages — is dropped here with one warning, so an ordinary Node app is never
- * mistaken for a corrupted worker (a malformed control message kills the worker and counts toward rapid-fail).
+ * The application's side of the control channel. There is no Node IPC channel in a w3 worker (the manager does not
+ * let Node parse what a worker sends); `process.send` is defined here so that the documented call
+ * `process.send({ type: 'unhealthy', reason })` works, with the reason cut to MAX_REASON_CHARS. Anything else an
+ * app sends — PM2's process.send('ready'), cluster-style messages — is dropped here with one warning, so an
+ * ordinary Node app is never mistaken for a corrupted worker (a malformed control message kills the worker and
+ * counts toward rapid-fail). `process.connected` tells whether the channel is open.
  */
-function guardAppMessages(): void {
-  if (!rawSend) return;
+function installAppSend(): void {
   let warned = false;
+  Object.defineProperty(process, 'connected', { configurable: true, get: () => control?.open ?? false });
   process.send = ((msg: unknown, ...rest: unknown[]): boolean => {
     const m = msg as { type?: unknown; reason?: unknown } | null;
     if (m && typeof m === 'object' && m.type === 'unhealthy') {
-      send({ type: 'unhealthy', reason: typeof m.reason === 'string' ? m.reason : undefined });
+      send({ type: 'unhealthy', reason: typeof m.reason === 'string' ? m.reason.slice(0, MAX_REASON_CHARS) : undefined });
     } else if (!warned) {
       warned = true;
-      send({ type: 'log', level: 'warn', msg: `application message on the w3 control channel ignored: ${JSON.stringify(msg)?.slice(0, 200)}` });
+      send({ type: 'log', level: 'warn', msg: `application message on the w3 control channel ignored: ${describe(msg)}` });
     }
     const cb = rest.find((r) => typeof r === 'function') as ((err: Error | null) => void) | undefined;
     if (cb) process.nextTick(cb, null);
@@ -46,6 +50,14 @@ function guardAppMessages(): void {
 
 /** Above the largest head the listener can accept (maxRequestBytes and maxUrlLength are each at most 16 MB). */
 const WORKER_MAX_HEADER_SIZE = 40 * 1024 * 1024;
+
+function describe(msg: unknown): string {
+  try {
+    return String(JSON.stringify(msg)).slice(0, 200);
+  } catch {
+    return typeof msg;
+  }
+}
 
 function prefixMatch(url: string, prefix: string): boolean {
   if (prefix === '/') return true;
@@ -57,14 +69,15 @@ async function main(): Promise<void> {
   const apps = JSON.parse(process.env['W3_APPS'] ?? '[]') as AppEntry[];
   if (!socketPath || apps.length === 0) throw new Error('worker started without W3_SOCKET / W3_APPS');
 
-  let agent: FaultAgent | null = null;
-  if (process.env['W3_FAULTS'] === '1') {
-    // Loaded only when the server enables fault injection, so production workers carry no fault code.
-    require('../../../faults/agent/startup').applyStartupFault(process.env);
-    agent = require('../../../faults/agent/agent').createFaultAgent() as FaultAgent;
-  }
+  // Open first, so an app that reports unhealthy while it loads is heard; host messages only come after `ready`.
+  let onMessage: (m: unknown) => void = () => undefined;
+  // The host went away (its end of the pipe closed): a worker never outlives its manager (no orphans unless the
+  // manager orphans us, and then it keeps the pipe open).
+  control = openControl((m) => onMessage(m), () => process.exit(0));
 
-  guardAppMessages();
+  const agent = loadFaultAgent();
+
+  installAppSend();
   // Longest prefix first, so /api/v2 wins over /api and / .
   const sorted = apps.sort((a, b) => b.path.length - a.path.length);
   const loaded: LoadedApp[] = [];
@@ -125,8 +138,8 @@ async function main(): Promise<void> {
     setTimeout(() => server.closeAllConnections(), 200).unref();
   };
 
-  process.on('message', (raw: unknown) => {
-    const m = raw as ToWorker;
+  onMessage = (raw: unknown): void => {
+    const m = checkToWorker(raw);
     switch (m?.type) {
       case 'ping':
         if (!agent || agent.answersPings()) send({ type: 'pong', seq: m.seq });
@@ -139,15 +152,14 @@ async function main(): Promise<void> {
           send({ type: 'fault-ack', id: m.id, ok: false, error: 'fault injection is not enabled' });
           break;
         }
-        const { parseWorkerFault } = require('../../../faults/spec') as typeof import('../../../faults/spec');
-        const parsed = parseWorkerFault(m.spec);
-        if (!parsed.ok) {
-          send({ type: 'fault-ack', id: m.id, ok: false, error: parsed.error });
-          break;
-        }
-        // Ack first: a crash fault may end the process before anything else is sent.
+        // The host validated the spec (admin API) before sending it. Ack first: a crash fault may end the process
+        // before anything else is sent.
         send({ type: 'fault-ack', id: m.id, ok: true });
-        agent.apply(parsed.value);
+        try {
+          agent.apply(m.spec);
+        } catch (err) {
+          send({ type: 'log', level: 'error', msg: `fault not applied: ${String(err).slice(0, MAX_REASON_CHARS)}` });
+        }
         break;
       }
       case 'heal':
@@ -156,16 +168,31 @@ async function main(): Promise<void> {
       default:
         break;
     }
-  });
-  // The host went away: a worker never outlives its manager (no orphans unless the manager orphans us).
-  process.on('disconnect', () => process.exit(0));
+  };
 
-  try {
-    fs.unlinkSync(socketPath);
-  } catch {
-    /* not there */
-  }
+  // The socket lives in the host's private directory (created fresh, 0700): nothing stale to remove.
   server.listen(socketPath, () => send({ type: 'ready', socket: socketPath }));
+}
+
+/** The fault plugin's agent, only when the host enabled fault injection (it may crash or hang us right here). */
+function loadFaultAgent(): WorkerFaultAgent | null {
+  const plugin = process.env['W3_FAULT_PLUGIN'];
+  if (!plugin) return null;
+  const mode = process.env['W3_STARTUP_FAULT'];
+  const startupFault = mode === 'crash' || mode === 'hang' ? mode : null;
+  return (require(plugin) as WorkerFaultModule).createWorkerFaultAgent({ startupFault });
+}
+
+function openControl(onMessage: (m: unknown) => void, onClose: () => void): LineChannel {
+  const fd = Number(process.env['W3_CONTROL_FD']);
+  if (!Number.isInteger(fd) || fd < 3) throw new Error('worker started without W3_CONTROL_FD');
+  return new LineChannel(new net.Socket({ fd, readable: true, writable: true }), {
+    maxLineBytes: MAX_HOST_LINE_BYTES,
+    onMessage,
+    // The host never sends garbage; if it ever did, waiting for its kill is all a worker can do.
+    onViolation: () => undefined,
+    onClose,
+  });
 }
 
 main().catch((err: unknown) => {

@@ -20,7 +20,7 @@ export const SLACK_MS = 1500;
 export type PoolView = PoolSnapshot;
 
 export function startFaultServer(config: Record<string, unknown>): Promise<RunningServer> {
-  return startServer(config, ['--enable-faults', '--fault-token', FAULT_TOKEN]);
+  return startServer(config, ['--enable-faults'], { faultToken: FAULT_TOKEN });
 }
 
 /** One pool "app" serving the probe app at "/". */
