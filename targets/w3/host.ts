@@ -216,6 +216,11 @@ export class W3Host {
     return this.stopping;
   }
 
+  /** Writes buffered log lines synchronously (the CLI's exit and crash hooks). */
+  flushLogsSync(): void {
+    this.listener?.httpErr.flushSync();
+  }
+
   /** Last resort at the stop deadline: SIGKILL every worker and orphan that is still alive. */
   killWorkers(): void {
     for (const pool of [...this.pools.values(), ...this.retiringPools]) pool.killAll();

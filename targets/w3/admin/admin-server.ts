@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import type { W3Host } from '../host';
 import type { HostFaultPlugin } from '../fault-plugin/fault-plugin';
 import { bindPrivateSocket } from './admin-socket';
+import { streamEvents } from './event-stream';
 import type { Logger } from '../util/logger';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: string[], body: unknown) => Promise<void> | void;
@@ -24,7 +25,15 @@ export class AdminServer {
     const r = (method: string, re: RegExp, handler: Handler, needsFaultToken = false): void => {
       this.routes.push({ method, re, handler, needsFaultToken });
     };
-    r('GET', /^\/health$/, (_q, res) => json(res, 200, { status: 'ok', pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000), listen: host.address }));
+    r('GET', /^\/health$/, (_q, res) =>
+      json(res, 200, {
+        status: 'ok',
+        pid: process.pid,
+        uptimeMs: Math.round(process.uptime() * 1000),
+        listen: host.address,
+        events: host.events.stats(),
+      }),
+    );
     r('GET', /^\/pools$/, (_q, res) => json(res, 200, [...host.pools.values()].map((p) => p.snapshot())));
     r('GET', /^\/listener$/, (_q, res) => json(res, 200, host.listenerStats()));
     r('POST', /^\/pools\/([^/]+)\/recycle$/, (_q, res, [name]) => {
@@ -154,15 +163,11 @@ export class AdminServer {
     }
   }
 
-  private events(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private events(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin');
     const since = Number(url.searchParams.get('since') ?? 0) || 0;
     const follow = url.searchParams.get('follow') === '1';
-    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
-    for (const e of this.host.events.since(since)) res.write(JSON.stringify(e) + '\n');
-    if (!follow) return void res.end();
-    const off = this.host.events.subscribe((e) => res.write(JSON.stringify(e) + '\n'));
-    res.once('close', off);
+    return streamEvents(this.host.events, res, { since, follow, log: this.log });
   }
 }
 

@@ -12,7 +12,7 @@ import { Option, type Command } from 'commander';
 import { W3Host } from '../host';
 import { loadConfig } from '../config';
 import { AdminClient } from '../admin/admin-client';
-import { createLogger } from '../util/logger';
+import { createHostLogger, type HostLogger } from '../util/logger';
 import { compiled } from '../util/compiled-path';
 
 export class CliError extends Error {
@@ -67,6 +67,23 @@ function faultToken(opts: ServeOptions, fromConfig: string | null | undefined): 
   return fromConfig ?? null;
 }
 
+/**
+ * The host's logs are asynchronous: what is still buffered is written synchronously when the process exits (every
+ * exit path of the CLI goes through process.exit) and when it crashes (the uncaught-exception monitor runs before
+ * Node ends the process). A SIGKILL loses at most the lines the kernel had not taken yet.
+ */
+function flushLogsOnExit(hostLog: HostLogger, host: () => W3Host | null): void {
+  const flush = (): void => {
+    host()?.flushLogsSync();
+    hostLog.destination.flushSync();
+  };
+  process.once('exit', flush);
+  process.on('uncaughtExceptionMonitor', (err) => {
+    hostLog.log.fatal({ err: err instanceof Error ? err.stack : String(err) }, 'uncaught exception: the host ends');
+    flush();
+  });
+}
+
 function faultPlugin(): string {
   return process.env['W3_FAULT_PLUGIN'] ?? compiled(LAB_FAULT_PLUGIN);
 }
@@ -84,11 +101,14 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: not a port number: ${opts.port}`, 254);
     config.listen.port = port;
   }
-  const log = createLogger({ level: opts.logLevel ?? config.logging.level });
+  const l = config.logging;
+  const hostLog = createHostLogger({ level: opts.logLevel ?? l.level, file: l.hostLog, truncateSize: l.hostLogTruncateSize, keep: l.maxLogFiles });
+  const log = hostLog.log;
   const token = faultToken(opts, config.faultInjection.token);
   const enabled = opts.enableFaults === true || config.faultInjection.enabled;
   const faultInjection = { enabled, token, ...(enabled ? { plugin: faultPlugin() } : {}) };
-  let host: W3Host;
+  let host: W3Host | null = null;
+  flushLogsOnExit(hostLog, () => host);
   try {
     host = await W3Host.start(config, { log, faultInjection });
   } catch (err) {
@@ -97,7 +117,8 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
     throw new CliError(e.message, userError.includes(String(e.code)) ? 254 : 255);
   }
   if (enabled && token === null) log.warn('fault injection is enabled without a token: admin access alone allows faults');
-  process.stderr.write(`w3 listening on http://${host.address.host}:${host.address.port} (admin socket ${host.adminSocket})\n`);
+  const running: W3Host = host;
+  process.stderr.write(`w3 listening on http://${running.address.host}:${running.address.port} (admin socket ${running.adminSocket})\n`);
   let stopping = false;
   const shutdown = (sig: string): void => {
     if (stopping) return;
@@ -105,17 +126,17 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
     log.info({ signal: sig }, 'shutting down');
     // Whatever state requests or timers are in, one signal ends the process: at the deadline the workers are
     // killed and the host exits 1 (a graceful stop exits 0 well before it).
-    const deadline = host.stopDeadlineMs() + STOP_DEADLINE_SLACK_MS;
+    const deadline = running.stopDeadlineMs() + STOP_DEADLINE_SLACK_MS;
     setTimeout(() => {
       log.error({ deadlineMs: deadline }, 'stop did not finish in time: killing workers and exiting');
-      host.killWorkers();
+      running.killWorkers();
       process.exit(1);
     }, deadline);
-    void host.stop().then(
+    void running.stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err: String(err) }, 'stop failed');
-        host.killWorkers();
+        running.killWorkers();
         process.exit(1);
       },
     );
@@ -123,11 +144,11 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
   // Handlers stay installed: a second signal during the stop is ignored rather than killing the host mid-drain.
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGHUP', () => void host.reload());
+  process.on('SIGHUP', () => void running.reload());
   // Started by a parent with an IPC channel (the lab does this): never outlive it.
   if (process.send) process.once('disconnect', () => shutdown('parent-disconnected'));
   else if (opts.watchParent !== false) watchParent(() => shutdown('parent-gone'));
-  return host;
+  return running;
 }
 
 /**

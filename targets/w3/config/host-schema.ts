@@ -62,9 +62,42 @@ export const loggingSchema = z
           'file folder; null writes them into the pino log only.',
       ),
     accessLog: z.boolean().prefault(false).describe('Log one line per request (W3C-like fields) to the pino log.'),
+    httpErrLogTruncateSize: z
+      .number()
+      .int()
+      .min(1048576)
+      .max(2 ** 40)
+      .prefault(1048576)
+      .describe(
+        'Bytes after which httpErrLog rolls over to a new file (HTTP.sys ErrorLogFileTruncateSize: default and ' +
+          'minimum 1 MB); the previous files are kept as FILE.1, FILE.2, ...',
+      ),
+    hostLog: z
+      .string()
+      .min(1)
+      .nullable()
+      .prefault(null)
+      .describe(
+        'File for the host\'s pino log (events, HTTPERR lines, errors), relative to the config file folder; null = ' +
+          'stdout (its size is then the job of whatever reads stdout).',
+      ),
+    hostLogTruncateSize: z
+      .number()
+      .int()
+      .min(1048576)
+      .max(2 ** 40)
+      .prefault(67108864)
+      .describe('Bytes after which hostLog rolls over to a new file (kept as FILE.1, FILE.2, ...).'),
+    maxLogFiles: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .prefault(10)
+      .describe('Rolled-over files kept per log (httpErrLog, hostLog); older ones are deleted.'),
   })
   .prefault({})
-  .describe('Logging.');
+  .describe('Logging. Log files are written asynchronously (never on the request path) and flushed on exit and on a crash.');
 
 export const faultInjectionSchema = z
   .strictObject({

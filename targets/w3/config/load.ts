@@ -111,6 +111,10 @@ function normalise(c: W3ConfigParsed, file: string | null, baseDir: string, issu
       level: c.logging.level,
       httpErrLog: c.logging.httpErrLog === null ? null : path.resolve(baseDir, c.logging.httpErrLog),
       accessLog: c.logging.accessLog,
+      httpErrLogTruncateSize: c.logging.httpErrLogTruncateSize,
+      hostLog: c.logging.hostLog === null ? null : path.resolve(baseDir, c.logging.hostLog),
+      hostLogTruncateSize: c.logging.hostLogTruncateSize,
+      maxLogFiles: c.logging.maxLogFiles,
     },
     faultInjection: { enabled: c.faultInjection.enabled, token: c.faultInjection.token ?? null },
     // HTTP.sys lowers MaxFieldLength to MaxRequestBytes when the latter is smaller; doing it here means the

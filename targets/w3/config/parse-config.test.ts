@@ -18,7 +18,15 @@ describe('parseConfig defaults', () => {
     expect(cfg.baseDir).toBe(dir);
     expect(cfg.listen).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(cfg.admin).toEqual({ socket: path.join(dir, 'w3-admin.sock'), tcp: null });
-    expect(cfg.logging).toEqual({ level: 'info', httpErrLog: null, accessLog: false });
+    expect(cfg.logging).toEqual({
+      level: 'info',
+      httpErrLog: null,
+      accessLog: false,
+      httpErrLogTruncateSize: 1048576,
+      hostLog: null,
+      hostLogTruncateSize: 67108864,
+      maxLogFiles: 10,
+    });
     expect(cfg.faultInjection).toEqual({ enabled: false, token: null });
     expect(cfg.limits).toEqual({
       maxFieldLength: 16384,

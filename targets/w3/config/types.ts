@@ -123,7 +123,15 @@ export interface W3Config {
   baseDir: string;
   listen: { host: string; port: number };
   admin: { socket: string; tcp: { host: string; port: number; token: string } | null };
-  logging: { level: string; httpErrLog: string | null; accessLog: boolean };
+  logging: {
+    level: string;
+    httpErrLog: string | null;
+    accessLog: boolean;
+    httpErrLogTruncateSize: number;
+    hostLog: string | null;
+    hostLogTruncateSize: number;
+    maxLogFiles: number;
+  };
   faultInjection: { enabled: boolean; token: string | null };
   limits: ListenerLimits;
   timers: ListenerTimers;

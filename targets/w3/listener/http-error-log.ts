@@ -1,7 +1,8 @@
 // The HTTPERR-style error log: one W3C-like line per request the listener rejected or abandoned, with the IIS
 // reason phrase (QueueFull, AppOffline, Disabled, Connection_Abandoned_By_ReqQueue, Timer_HeaderWait, ...).
-// Written to a file when configured (with the #Fields header) and always to the pino log.
-import fs from 'node:fs';
+// Written to a file when configured (with the #Fields header; asynchronously, rolled over at
+// logging.httpErrLogTruncateSize) and always to the pino log.
+import { LogDestination } from '../util/log-destination';
 import type { Logger } from '../util/logger';
 
 export type HttpErrReason =
@@ -48,16 +49,18 @@ export interface HttpErrEntry {
 const FIELDS = '#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename';
 
 export class HttpErrorLog {
-  private fd: number | null = null;
+  private readonly out: LogDestination | null = null;
   readonly counts = new Map<HttpErrReason, number>();
 
+  /** `file`: written asynchronously, rolled over at `truncateSize` (HTTP.SYS: 1 MB), `keep` old files kept. */
   constructor(
     private readonly log: Logger,
     file: string | null,
+    rollover: { truncateSize: number; keep: number } = { truncateSize: 1024 * 1024, keep: 10 },
   ) {
     if (file) {
-      this.fd = fs.openSync(file, 'a');
-      fs.writeSync(this.fd, `#Software: w3 HTTP listener\n#Version: 1.0\n#Date: ${stamp(new Date())}\n${FIELDS}\n`);
+      const header = (): string => `#Software: w3 HTTP listener\n#Version: 1.0\n#Date: ${stamp(new Date())}\n${FIELDS}\n`;
+      this.out = new LogDestination({ file, ...rollover, header });
     }
   }
 
@@ -65,12 +68,20 @@ export class HttpErrorLog {
     this.counts.set(e.reason, (this.counts.get(e.reason) ?? 0) + 1);
     const line = formatLine(new Date(), e);
     this.log.warn({ httperr: e }, line);
-    if (this.fd !== null) fs.writeSync(this.fd, line + '\n');
+    this.out?.write(line + '\n');
   }
 
-  close(): void {
-    if (this.fd !== null) fs.closeSync(this.fd);
-    this.fd = null;
+  /** Lines lost because the file could not keep up (bounded buffer) or could not be written. */
+  get dropped(): number {
+    return this.out?.dropped ?? 0;
+  }
+
+  flushSync(): void {
+    this.out?.flushSync();
+  }
+
+  close(): Promise<void> {
+    return this.out?.close() ?? Promise.resolve();
   }
 }
 

@@ -94,7 +94,11 @@ export class Listener {
     private readonly log: Logger,
   ) {
     this.routes = new RoutingTable(config.applications);
-    this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), config.logging.httpErrLog);
+    const l = config.logging;
+    this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), l.httpErrLog, {
+      truncateSize: l.httpErrLogTruncateSize,
+      keep: l.maxLogFiles,
+    });
     this.cache = new ResponseCache(config.cache);
     this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
     const accessLog = config.logging.accessLog ? log.child({ log: 'access' }) : null;

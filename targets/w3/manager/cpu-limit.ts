@@ -12,7 +12,8 @@
 //                       window;
 //   ThrottleUnderLoad → the same, only while the machine is busy (1-minute load average ≥ CPU count; coarse).
 // A pause never exceeds MAX_PAUSE_MS nor half of pingResponseTime, so a throttled worker still answers its pings.
-// Every paused worker is continued when it is forgotten (exit, orphaning, pool or host stop).
+// Every paused worker is continued when it is forgotten (exit, orphaning, pool or host stop). CPU time is read from
+// /proc asynchronously (the host's event loop never waits on it); a slice or check whose read is still out is skipped.
 import os from 'node:os';
 import { sampleCpuMs } from './memory-sampler';
 import type { WorkerProcess } from './worker-process';
@@ -23,6 +24,8 @@ const MAX_PAUSE_MS = 500;
 
 interface Throttle {
   timer: NodeJS.Timeout;
+  /** A /proc read for this slice is under way. */
+  reading: boolean;
   resume: NodeJS.Timeout | null;
   t: number;
   ms: number;
@@ -31,6 +34,8 @@ interface Throttle {
 }
 
 interface State {
+  /** A /proc read for the pool tick's check is under way. */
+  reading: boolean;
   windowStart: number;
   cpuAtStart: number;
   reported: boolean;
@@ -54,18 +59,32 @@ export class CpuLimit {
 
   /** The worker became ready: open its first accounting window (and start throttling it). */
   watch(w: WorkerProcess): void {
-    if (!this.enabled) return;
-    const ms = sampleCpuMs(w.pid);
-    if (ms === null) return;
-    const s: State = { windowStart: Date.now(), cpuAtStart: ms, reported: false, throttle: null };
-    this.states.set(w, s);
-    this.syncThrottle(w, s, ms);
+    if (!this.enabled || this.starting.has(w)) return;
+    this.starting.add(w);
+    this.forgotten.delete(w);
+    void sampleCpuMs(w.pid).then((ms) => {
+      this.starting.delete(w);
+      if (ms === null || w.exited || !this.enabled || this.states.has(w) || this.forgotten.has(w)) return;
+      const s: State = { reading: false, windowStart: Date.now(), cpuAtStart: ms, reported: false, throttle: null };
+      this.states.set(w, s);
+      this.syncThrottle(w, s, ms);
+    });
   }
+
+  private readonly starting = new Set<WorkerProcess>();
+  private readonly forgotten = new WeakSet<WorkerProcess>();
 
   /** Starts or stops the throttle loop to match cpu.action (which a configuration reload may change). */
   private syncThrottle(w: WorkerProcess, s: State, ms: number): void {
     if (this.throttling && !s.throttle) {
-      const th: Throttle = { timer: setInterval(() => this.slice(w, s, th), SLICE_MS), resume: null, t: Date.now(), ms, debt: 0 };
+      const th: Throttle = {
+        timer: setInterval(() => void this.slice(w, s, th), SLICE_MS),
+        reading: false,
+        resume: null,
+        t: Date.now(),
+        ms,
+        debt: 0,
+      };
       th.timer.unref();
       s.throttle = th;
     } else if (!this.throttling && s.throttle) {
@@ -81,8 +100,15 @@ export class CpuLimit {
     const s = this.states.get(w);
     if (!this.enabled) return this.forget(w);
     if (!s) return this.watch(w); // limits switched on by a reload: start accounting now
-    const ms = sampleCpuMs(w.pid);
-    if (ms === null) return;
+    if (s.reading) return;
+    s.reading = true;
+    void sampleCpuMs(w.pid).then((ms) => {
+      s.reading = false;
+      if (ms !== null && this.states.get(w) === s && !w.exited && !w.endReason) this.checkUsage(w, s, ms, now);
+    });
+  }
+
+  private checkUsage(w: WorkerProcess, s: State, ms: number, now: number): void {
     this.syncThrottle(w, s, ms);
     const cpu = this.pool.config.cpu;
     if (now - s.windowStart >= cpu.resetInterval) {
@@ -103,10 +129,13 @@ export class CpuLimit {
   }
 
   /** One throttle slice: charge the CPU used since the last slice against the allowance; pause to repay debt. */
-  private slice(w: WorkerProcess, s: State, th: Throttle): void {
-    if (th.resume || w.exited) return;
-    const ms = sampleCpuMs(w.pid);
-    if (ms === null) return;
+  private async slice(w: WorkerProcess, s: State, th: Throttle): Promise<void> {
+    if (th.resume || th.reading || w.exited) return;
+    th.reading = true;
+    const ms = await sampleCpuMs(w.pid);
+    th.reading = false;
+    // Forgotten (exit, orphaning, stop) or no longer throttled while the read was out: nothing to do.
+    if (ms === null || s.throttle !== th || w.exited || th.resume) return;
     const now = Date.now();
     const cpu = this.pool.config.cpu;
     const share = cpu.limit / 100_000;
@@ -136,6 +165,7 @@ export class CpuLimit {
   forget(w: WorkerProcess): void {
     const s = this.states.get(w);
     this.states.delete(w);
+    if (this.starting.has(w)) this.forgotten.add(w);
     if (s?.throttle) {
       clearInterval(s.throttle.timer);
       if (s.throttle.resume) clearTimeout(s.throttle.resume);

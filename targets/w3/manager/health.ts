@@ -25,6 +25,7 @@ export class HealthMonitor {
   private readonly cpu: CpuLimit;
   private tick: NodeJS.Timeout | null = null;
   private lastMemory = 0;
+  private sampling = false;
   private lastScheduleCheck = Date.now();
 
   constructor(private readonly pool: AppPool) {
@@ -142,27 +143,12 @@ export class HealthMonitor {
     const pm = pool.config.processModel;
     const pr = pool.config.recycling.periodicRestart;
     // Always sampled: GET /pools reports privateMemoryKB even when no memory limit is set.
-    const sampleMem = now - this.lastMemory >= MEMORY_SAMPLE_MS;
-    if (sampleMem) this.lastMemory = now;
+    if (now - this.lastMemory >= MEMORY_SAMPLE_MS && !this.sampling) {
+      this.lastMemory = now;
+      void this.sampleMemory();
+    }
     for (const w of [...pool.workers]) {
       if (w.state !== 'Ready' || w.endReason) continue;
-      if (sampleMem) {
-        const m = sampleMemory(w.pid);
-        if (m) {
-          w.privateMemoryKB = m.privateKB;
-          w.virtualMemoryKB = m.virtualKB;
-          if (pr.privateMemory > 0 && m.privateKB > pr.privateMemory) {
-            const measured = { privateMemoryKB: m.privateKB, limitKB: pr.privateMemory };
-            pool.recycler.recycleWorker(w, 'PrivateMemory', `${m.privateKB} KB > ${pr.privateMemory} KB`, measured);
-            continue;
-          }
-          if (pr.memory > 0 && m.virtualKB > pr.memory) {
-            const measured = { memoryKB: m.virtualKB, limitKB: pr.memory };
-            pool.recycler.recycleWorker(w, 'Memory', `${m.virtualKB} KB > ${pr.memory} KB`, measured);
-            continue;
-          }
-        }
-      }
       if (pr.time > 0 && w.readyAt && now - w.readyAt >= pr.time && pool.recycler.recycleWorker(w, 'Time') !== null) continue;
       if (scheduleHit) {
         pool.recycler.recycleWorker(w, 'Schedule');
@@ -175,6 +161,29 @@ export class HealthMonitor {
         continue;
       }
       this.cpu.check(w, now);
+    }
+  }
+
+  /** Reads every ready worker's memory (in parallel, off the event loop), then applies the memory recycle limits. */
+  private async sampleMemory(): Promise<void> {
+    this.sampling = true;
+    try {
+      const workers = this.pool.workers.filter((w) => w.state === 'Ready' && !w.endReason);
+      const samples = await Promise.all(workers.map((w) => sampleMemory(w.pid)));
+      const pr = this.pool.config.recycling.periodicRestart;
+      workers.forEach((w, i) => {
+        const m = samples[i];
+        if (!m || w.state !== 'Ready' || w.endReason || this.pool.state !== 'Started') return;
+        w.privateMemoryKB = m.privateKB;
+        w.virtualMemoryKB = m.virtualKB;
+        if (pr.privateMemory > 0 && m.privateKB > pr.privateMemory) {
+          this.pool.recycler.recycleWorker(w, 'PrivateMemory', `${m.privateKB} KB > ${pr.privateMemory} KB`);
+        } else if (pr.memory > 0 && m.virtualKB > pr.memory) {
+          this.pool.recycler.recycleWorker(w, 'Memory', `${m.virtualKB} KB > ${pr.memory} KB`);
+        }
+      });
+    } finally {
+      this.sampling = false;
     }
   }
 

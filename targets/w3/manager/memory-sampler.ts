@@ -1,5 +1,7 @@
 // Reads a worker's memory from the OS (Linux /proc), the way WAS samples private bytes and virtual bytes.
 // Private memory ≈ RssAnon + VmSwap (anonymous memory owned by the process), virtual = VmSize. KB, as in IIS.
+// Asynchronous reads: the host's event loop serves every connection and must not wait on /proc (every 500 ms per
+// worker for memory, every 100 ms per throttled worker for CPU).
 import fs from 'node:fs';
 
 export interface MemorySample {
@@ -8,14 +10,12 @@ export interface MemorySample {
   rssKB: number;
 }
 
-export function sampleMemory(pid: number): MemorySample | null {
-  let text: string;
+export async function sampleMemory(pid: number): Promise<MemorySample | null> {
   try {
-    text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return parseProcStatus(await fs.promises.readFile(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return null;
   }
-  return parseProcStatus(text);
 }
 
 export function parseProcStatus(text: string): MemorySample {
@@ -27,10 +27,10 @@ export function parseProcStatus(text: string): MemorySample {
 }
 
 /** CPU time (user+system) of a process in ms, from /proc/PID/stat; null when gone. */
-export function sampleCpuMs(pid: number, ticksPerSecond = 100): number | null {
+export async function sampleCpuMs(pid: number, ticksPerSecond = 100): Promise<number | null> {
   let text: string;
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = await fs.promises.readFile(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }

@@ -32,6 +32,8 @@ export interface StartOptions {
   /** Passed to the host as $W3_FAULT_TOKEN (never on its command line) and sent by the admin client. */
   faultToken?: string;
   env?: Record<string, string>;
+  /** Start the host under this umask (octal string, e.g. '000'): through a shell that execs node (same pid). */
+  umask?: string;
 }
 
 export async function startServer(config: Record<string, unknown>, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningServer> {
@@ -40,7 +42,10 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
   const full = { listen: { host: '127.0.0.1', port: 0 }, admin: { socket: path.join(dir, 'admin.sock') }, ...config };
   fs.writeFileSync(file, JSON.stringify(full, null, 2));
   const env = { ...process.env, ...opts.env, ...(opts.faultToken ? { W3_FAULT_TOKEN: opts.faultToken } : {}) };
-  const proc = spawn(process.execPath, [BIN, 'serve', '--config', file, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const argv = [BIN, 'serve', '--config', file, ...extraArgs];
+  const proc = opts.umask
+    ? spawn('/bin/sh', ['-c', `umask ${opts.umask} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   const events: W3Event[] = [];
   const waiters = new Set<() => void>();
@@ -63,7 +68,14 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
       }
     }
   });
-  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  // The "listening" line on stderr: how a host whose log goes to a file (logging.hostLog) says it is up.
+  let announced: (port: number) => void = () => undefined;
+  const listening = new Promise<number>((resolve) => (announced = resolve));
+  proc.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+    const m = /w3 listening on http:\/\/[^:\s]+:(\d+)/.exec(out);
+    if (m) announced(Number(m[1]));
+  });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
 
   const waitForEvent = (pred: (e: W3Event) => boolean, timeoutMs = 15000, from = 0): Promise<W3Event> =>
@@ -85,13 +97,16 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
       if (!check()) waiters.add(check as () => void);
     });
 
-  const started = await Promise.race([
-    waitForEvent((e) => e.type === 'HostStarted', 20000),
-    exited.then((code) => {
+  const port = await Promise.race([
+    waitForEvent((e) => e.type === 'HostStarted', 20000).then(
+      (e) => (e['listen'] as { port: number }).port,
+      () => listening,
+    ),
+    listening,
+    exited.then((code): number => {
       throw new Error(`w3 exited with ${code} before listening:\n${out}`);
     }),
   ]);
-  const port = (started['listen'] as { port: number }).port;
   const admin = new AdminClient({ socketPath: full.admin.socket as string, faultToken: opts.faultToken });
   return {
     url: `http://127.0.0.1:${port}`,

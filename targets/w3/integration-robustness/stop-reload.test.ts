@@ -1,0 +1,128 @@
+// Stop and reload: SIGTERM drains requests in flight up to shutdownTimeLimit (they complete, the host exits 0); a
+// request longer than that is cut at the limit; whatever state requests or workers are in, one SIGTERM ends the
+// host within shutdownTimeLimit plus a bounded slack; lowering maxProcesses by reload shrinks the garden.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startServer, request, type RunningServer, type Reply } from '../test-support/server';
+import { isAlive, waitUntil } from '../integration-manager/test-support/manager-helpers';
+import { pools } from './test-support/resources';
+
+const APP = path.join(__dirname, 'fixtures', 'robust-app.js');
+/** What a stop may take beyond shutdownTimeLimit: reaping killed workers and the flush grace (host.ts), plus load. */
+const STOP_SLACK_MS = 10_000;
+
+let server: RunningServer | null = null;
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
+
+function config(processModel: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    pools: [{ name: 'app', startMode: 'AlwaysRunning', processModel, ...extra }],
+    applications: [{ path: '/', pool: 'app', module: APP }],
+  };
+}
+
+function exited(s: RunningServer): Promise<{ code: number | null; at: number }> {
+  return new Promise((resolve) => {
+    if (s.proc.exitCode !== null) return resolve({ code: s.proc.exitCode, at: Date.now() });
+    s.proc.once('exit', (code) => resolve({ code, at: Date.now() }));
+  });
+}
+
+async function inFlight(s: RunningServer): Promise<number> {
+  return (await pools(s))[0]!.workers.reduce((n, w) => n + w.inFlight, 0);
+}
+
+describe('SIGTERM', () => {
+  it('drains requests in flight: ten 4 s requests all complete, then the host exits 0', async () => {
+    server = await startServer(config({ shutdownTimeLimit: '30s' }));
+    await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
+    const agent = new http.Agent({ keepAlive: true });
+    const replies = Array.from({ length: 10 }, () => request(server!.url, { path: '/slow?ms=4000', agent }).catch((e: Error) => e));
+    await waitUntil(async () => (await inFlight(server!)) === 10, 20_000, 'ten requests in flight');
+    const t0 = Date.now();
+    const done = exited(server);
+    server.proc.kill('SIGTERM');
+    const results = await Promise.all(replies);
+    expect(results.map((r) => (r instanceof Error ? r.message : `${(r as Reply).status} ${(r as Reply).body}`))).toEqual(
+      Array(10).fill('200 slept 4000\n'),
+    );
+    const end = await done;
+    agent.destroy();
+    expect(end.code).toBe(0);
+    // It waited for them (they had ~4 s left), and did not linger once they were done.
+    expect(end.at - t0).toBeGreaterThanOrEqual(2500);
+    expect(end.at - t0).toBeLessThan(4000 + STOP_SLACK_MS);
+    server = null;
+  });
+
+  it('a request longer than shutdownTimeLimit is cut at the limit; the host exits within the bound', async () => {
+    server = await startServer(config({ shutdownTimeLimit: '2s' }));
+    await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
+    const long = request(server.url, { path: '/slow?ms=60000', timeoutMs: 90_000 }).catch((e: Error) => e);
+    await waitUntil(async () => (await inFlight(server!)) === 1, 20_000, 'the request in flight');
+    const t0 = Date.now();
+    const done = exited(server);
+    server.proc.kill('SIGTERM');
+    const end = await done;
+    expect(end.code).toBe(0);
+    expect(end.at - t0).toBeGreaterThanOrEqual(1800);
+    expect(end.at - t0).toBeLessThan(2000 + STOP_SLACK_MS);
+    const r = await long;
+    expect(r instanceof Error || (r as Reply).status === 502).toBe(true);
+    server = null;
+  });
+
+  it('ends the host whatever state its worker is in: a SIGSTOPped worker with a request in flight', async () => {
+    server = await startServer(config({ shutdownTimeLimit: '2s' }));
+    const ready = await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
+    const stuck = request(server.url, { path: '/slow?ms=60000', timeoutMs: 90_000 }).catch((e: Error) => e);
+    await waitUntil(async () => (await inFlight(server!)) === 1, 20_000, 'the request in flight');
+    process.kill(ready.pid!, 'SIGSTOP');
+    const t0 = Date.now();
+    const done = exited(server);
+    server.proc.kill('SIGTERM');
+    const end = await done;
+    expect(end.at - t0).toBeLessThan(2000 + STOP_SLACK_MS);
+    await waitUntil(() => !isAlive(ready.pid!), 5000, 'the stopped worker to be gone');
+    await stuck;
+    server = null;
+  });
+
+  it('a second signal during the drain does not cut it short', async () => {
+    server = await startServer(config({ shutdownTimeLimit: '30s' }));
+    await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
+    const reply = request(server.url, { path: '/slow?ms=3000' });
+    await waitUntil(async () => (await inFlight(server!)) === 1, 20_000, 'the request in flight');
+    const done = exited(server);
+    server.proc.kill('SIGTERM');
+    await server.waitForEvent((e) => e.type === 'HostStopping', 10_000);
+    server.proc.kill('SIGINT');
+    expect((await reply).status).toBe(200);
+    expect((await done).code).toBe(0);
+    server = null;
+  });
+});
+
+describe('reload', () => {
+  it('lowering maxProcesses from 3 to 1 drains two workers; one keeps serving', async () => {
+    const base = { maxProcesses: 3 };
+    server = await startServer(config(base, { recycling: { disallowRotationOnConfigChange: true } }));
+    await waitUntil(async () => (await pools(server!))[0]!.workers.filter((w) => w.state === 'Ready').length === 3, 30_000, 'three workers');
+    const from = server.events.length;
+    const file = path.join(server.dir, 'w3.json');
+    const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(file, JSON.stringify({ ...current, ...config({ maxProcesses: 1 }, { recycling: { disallowRotationOnConfigChange: true } }) }));
+    expect((await server.admin.request<{ ok: boolean }>('POST', '/reload')).ok).toBe(true);
+    await waitUntil(() => server!.events.slice(from).filter((e) => e.type === 'WorkerExited').length === 2, 20_000, 'two exits');
+    const drained = server.events.slice(from).filter((e) => e.type === 'WorkerDraining');
+    expect(drained.map((e) => e.reason)).toEqual(['max-processes', 'max-processes']);
+    const workers = (await pools(server))[0]!.workers;
+    expect(workers.map((w) => w.state)).toEqual(['Ready']);
+    expect((await request(server.url, { path: '/' })).status).toBe(200);
+    expect(server.events.slice(from).filter((e) => e.type === 'WorkerStarting')).toEqual([]);
+  });
+});
