@@ -1,10 +1,15 @@
 // The host's logs on a real server: HTTPERR lines and the host log go to files asynchronously, roll over at their
 // truncate size (HTTP.SYS: 1 MB for HTTPERR) keeping maxLogFiles old files, lose no line under a flood of bad
-// requests, and what is still buffered at a SIGTERM is in the file after the exit.
+// requests, and what is still buffered at a SIGTERM — or at a crash (an uncaught exception) — is in the file after
+// the exit.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
-import { startServer, request, type RunningServer } from '../test-support/server';
+import { startServer, request, tempDir, type RunningServer } from '../test-support/server';
+import { repoRoot } from '../util/compiled-path';
+import { waitUntil } from '../integration-manager/test-support/manager-helpers';
 
 const APP = path.join(__dirname, 'fixtures', 'robust-app.js');
 
@@ -60,4 +65,52 @@ test('HTTPERR and host log roll over at their size; a flood of 404s loses no lin
   expect(server.output()).not.toContain('"HostStopping"');
   fs.rmSync(dir, { recursive: true, force: true });
   server = null;
+});
+
+test('a crash (uncaught exception) flushes the buffered log lines, ends the workers and removes the runtime dir', async () => {
+  const dir = tempDir('w3-crash-');
+  const config = path.join(dir, 'w3.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port: 0 },
+      admin: { socket: path.join(dir, 'admin.sock') },
+      logging: { hostLog: './host.log' },
+      pools: [{ name: 'app', startMode: 'AlwaysRunning' }],
+      applications: [{ path: '/', pool: 'app', module: APP }],
+    }),
+  );
+  const count = 3000;
+  const proc = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'crashing-host.js'), config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, W3_DIST: path.join(repoRoot(), 'dist'), CRASH_EVENTS: String(count) },
+  });
+  let err = '';
+  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  try {
+    const hostLog = path.join(dir, 'host.log');
+    const workerReady = (): boolean => fs.existsSync(hostLog) && fs.readFileSync(hostLog, 'utf8').includes('"WorkerReady"');
+    await waitUntil(workerReady, 30_000, 'a ready worker');
+    const workerPid = Number(/"WorkerReady"[^\n]*?"pid":(\d+)/.exec(fs.readFileSync(hostLog, 'utf8'))?.[1] ?? 0);
+    const runtimeDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`w3-${proc.pid}-`));
+    expect(runtimeDirs()).toHaveLength(1);
+    proc.kill('SIGUSR2');
+    expect(await exited).not.toBe(0);
+    expect(err).toContain('crash-test: an uncaught exception in the host');
+    const lines = fs.readFileSync(hostLog, 'utf8').split('\n');
+    const crashEvents = lines.filter((l) => l.includes('"pool":"crash-test"'));
+    // Every event emitted in the tick of the crash is in the file, in order, and the crash itself is logged.
+    expect(crashEvents).toHaveLength(count);
+    expect(crashEvents.map((l) => (JSON.parse(l) as { event: { queueLength: number } }).event.queueLength)).toEqual(
+      Array.from({ length: count }, (_, i) => i),
+    );
+    expect(lines.some((l) => l.includes('uncaught exception: the host ends'))).toBe(true);
+    expect(runtimeDirs()).toEqual([]);
+    // The worker loses its control pipe with the host and ends too.
+    await waitUntil(() => !fs.existsSync(`/proc/${workerPid}`), 15_000, 'the worker to end with its host');
+  } finally {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

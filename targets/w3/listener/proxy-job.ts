@@ -32,7 +32,8 @@ import { HOP_BY_HOP, connectionNamed, upstreamHeaders } from './hop-headers';
 import type { AcceptedHead } from './request-limits';
 import type { Route } from './routing';
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** Methods replayed after a worker death (RFC 9110's idempotent methods); README and the settings list them. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const MAX_ATTEMPTS = 2;
 
 const BAD_GATEWAY = Buffer.from('Bad Gateway: the worker process did not deliver a response to this request.\n');
@@ -219,7 +220,10 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     }
     if (!this.responseStarted) {
       const replayable =
-        this.pool.config.retryIdempotent && !this.hasBody && IDEMPOTENT.has(this.req.method ?? '') && this.attempts < MAX_ATTEMPTS;
+        this.pool.config.retryIdempotent &&
+        !this.hasBody &&
+        IDEMPOTENT_METHODS.has(this.req.method ?? '') &&
+        this.attempts < MAX_ATTEMPTS;
       if (replayable && this.pool.state === 'Started') {
         this.pool.ctx.events.emit({ type: 'RequestRetried', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, error: err.message });
         // The pool takes the job off `w` and back into its queue (or answers 503 QueueFull when it is full).

@@ -93,9 +93,10 @@ describe('seeded HTTP fuzzer', () => {
       // at that instant is the ordinary keep-alive race, not a robustness failure.
       timers: { connectionTimeout: '3s', headerWaitTimeout: TIMER, entityBodyTimeout: TIMER, requestQueueTimeout: '5s' },
     });
-    // The worker connection pools grow to the peak concurrency and keep idle connections: warm them to it first,
-    // so the baseline holds them and only a leak shows.
-    await warm(server.port, ['/w/slow?ms=300', '/admin/slow?ms=300'], CONCURRENCY + 2);
+    // The worker connection pools grow to the peak concurrency (at most maxConcurrentRequestsPerWorker, 100) and
+    // keep idle connections: warm them to it first, so the baseline holds them and only a leak shows. Each warm
+    // request lasts 3 s so that all of them overlap even when a loaded machine is slow to open 102 sockets.
+    await warm(server.port, ['/w/slow?ms=3000', '/admin/slow?ms=3000'], CONCURRENCY + 2);
     const baseline = await resources(server);
     const loop = loadLoop(server.url, healthyAgent, 2, '/healthy');
     const cases = generateCases(SEED, COUNT);
