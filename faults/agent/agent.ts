@@ -232,6 +232,7 @@ function crashNow(spec: Spec<'crash'>, log: (msg: string, extra?: object) => voi
   switch (spec.mode) {
     case 'exit':
       process.exit(spec.exitCode);
+    // falls through (never: process.exit does not return)
     case 'signal':
       process.kill(process.pid, spec.signal);
       return;

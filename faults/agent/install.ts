@@ -73,8 +73,7 @@ function patchRequestEmit(agent: FaultAgent): void {
       if (!res.headersSent) res.setHeader(WORKER_PID_HEADER, String(process.pid));
       let handler = perServer.get(this);
       if (!handler) {
-        const server = this;
-        handler = agent.wrapHandler((rq, rs) => void original.call(server, 'request', rq, rs));
+        handler = agent.wrapHandler((rq, rs) => void original.call(this, 'request', rq, rs));
         perServer.set(this, handler);
       }
       handler(req, res);

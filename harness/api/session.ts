@@ -20,7 +20,7 @@ import { writeRunReports } from '../report/report-command';
 import { FaultSchedule } from '../runner/fault-schedule';
 import { outcomeOf } from '../runner/run-outcome';
 import { unperformedVerdict } from '../runner/unperformed-faults';
-import { checkSpec, faultStep, workloadPhase, type FaultStep } from '../scenarios/schema';
+import { checkSpec, faultStep, workloadPhase } from '../scenarios/schema';
 import { ScenarioError } from '../scenarios/load-scenario';
 import { SuiteFolder, writeSuiteReports } from '../suite/suite-folder';
 import { getTarget } from '../targets/registry';
@@ -202,7 +202,7 @@ export class LabSession {
   async fault(input: FaultInput): Promise<void> {
     const parsed = faultStep.safeParse({ ...input, at: 0 });
     if (!parsed.success) throw invalid('fault step', parsed.error);
-    await this.schedule.perform(parsed.data as FaultStep, `fault ${input.action}`);
+    await this.schedule.perform(parsed.data, `fault ${input.action}`);
   }
 
   /**

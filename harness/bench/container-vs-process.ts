@@ -124,6 +124,11 @@ async function measureRuntime(ctx: BenchContext, runtime: RuntimeKind, app: stri
   return result;
 }
 
+function imageOf(r: RuntimeRun): string {
+  const image = r.runtimeDetails?.['image'];
+  return typeof image === 'string' ? image : '-';
+}
+
 export const containerSection: BenchSection = {
   name: 'container',
   description: 'w3 in a container vs as a local process: throughput (autocannon) and recycle cost (request → RecycleCompleted)',
@@ -171,7 +176,7 @@ export const containerSection: BenchSection = {
     const tp = (r: RuntimeRun) => r.throughput;
     const rs = (r: RuntimeRun) => r.recycleSummary;
     const lines = [
-      `container — w3 (1 worker, hello) as a local process vs in a container (${cont.runtimeDetails?.['image'] ?? '-'}), same run`,
+      `container — w3 (1 worker, hello) as a local process vs in a container (${imageOf(cont)}), same run`,
       ...formatTable(
         ['runtime', 'start ms', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'recycle ack ms (med)', 'recycle done ms (med)', 'server recycle ms (med)'],
         runs.map((r) => [

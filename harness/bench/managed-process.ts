@@ -110,8 +110,8 @@ export function startProcess(
   const keepTail = (s: string): void => {
     tail = (tail + s).slice(-TAIL_CHARS);
   };
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
     keepTail(chunk);
     lineBuf += chunk;
     let i: number;
@@ -129,8 +129,8 @@ export function startProcess(
       }
     }
   });
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => keepTail(chunk));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => keepTail(chunk));
 
   const snapshotDescendants = (): number[] => {
     if (!exitedFlag) for (const r of descendants(pid)) if (!known.has(r.pid)) known.set(r.pid, r);

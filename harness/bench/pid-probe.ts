@@ -57,7 +57,7 @@ export function startPidProbe(opts: PidProbeOptions): PidProbe {
     sock.once('end', closed);
     sock.once('error', closed);
     return sock;
-  }) as typeof origCreate;
+  });
 
   const once = (): Promise<ProbeSample> =>
     new Promise((resolve) => {

@@ -181,9 +181,9 @@ export const throughputSection: BenchSection = {
     const cs = clients(ctx, skippedClients);
     const perf = probePerf();
     const started: StartedServer[] = [];
-    let skippedTargets: SkippedTarget[] = [];
-    let targets: BenchTarget[] = [];
-    let run: { measurements: Measurement[]; failures: Failure[] } = { measurements: [], failures: [] };
+    let skippedTargets: SkippedTarget[];
+    let targets: BenchTarget[];
+    let run: { measurements: Measurement[]; failures: Failure[] };
     try {
       ({ targets, skipped: skippedTargets } = await startTargets(
         ctx,

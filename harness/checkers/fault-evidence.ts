@@ -14,6 +14,7 @@ import type { LabEvent, LabEventType } from '../events';
 import type { MarkRecord } from '../history/types';
 import type { CheckInput } from './types';
 import { eventBrief, marksOf, numberField } from './shared';
+import { asText } from '../history/as-text';
 
 export type StepStatus = 'confirmed' | 'performed' | 'unconfirmed' | 'failed' | 'not-performed';
 
@@ -165,7 +166,7 @@ export function faultEvidence(input: CheckInput): StepEvidence[] {
     const since = numberField(m, 'attemptedAt') ?? m.t;
     const f: Firing = { mark: m, since, pool: typeof m['pool'] === 'string' ? m['pool'] : undefined, workers };
     const failed = m['status'] === 'failed';
-    const o: Outcome = failed ? { status: 'failed', detail: String(m['error'] ?? 'failed') } : confirm(input, c, f);
+    const o: Outcome = failed ? { status: 'failed', detail: asText(m['error'], 'failed') } : confirm(input, c, f);
     return {
       step: typeof m['step'] === 'number' ? m['step'] : String(m['step']),
       action: String(m['action']),

@@ -91,7 +91,7 @@ describe('queuedRequestsServed', () => {
   });
 
   it('is unknown when every request in the gaps was refused as the queue was full', () => {
-    const run = crashGap((ms) => ({ outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 }));
+    const run = crashGap(() => ({ outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 }));
     for (let ms = 5_000; ms < 5_400; ms += 50) run.event(ms + 1, 'QueueFull', { pool });
     expect(queuedRequestsServed.check(run.input(), { allowQueueFull: true }).valid).toBe('unknown');
   });

@@ -37,7 +37,7 @@ function leftover(runDir: string, runId: string): { parent: ChildProcess; childP
   const parent = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   started.push(parent);
   let child: number | null = null;
-  parent.stdout!.on('data', (b: Buffer) => {
+  parent.stdout.on('data', (b: Buffer) => {
     child = Number(b.toString().trim());
     grandchildren.push(child);
   });
@@ -58,8 +58,8 @@ test('clean kills a crashed run\'s leftovers in the folder and nothing of a heal
   const healthy = spawn(process.execPath, [BIN, 'run', scenario, '--out', OUT], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(healthy);
   let healthyOut = '';
-  healthy.stdout!.on('data', (b: Buffer) => (healthyOut += b.toString()));
-  healthy.stderr!.on('data', (b: Buffer) => (healthyOut += b.toString()));
+  healthy.stdout.on('data', (b: Buffer) => (healthyOut += b.toString()));
+  healthy.stderr.on('data', (b: Buffer) => (healthyOut += b.toString()));
   const ours = leftover(path.join(OUT, '2026-01-01T000000Z', 'worker-crash'), 'worker-crash-crashed');
   const theirs = leftover(path.join(OTHER, '2026-01-01T000000Z', 'worker-crash'), 'worker-crash-other-job');
   const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...process.env, W3LAB_RUN_ID: 'not-a-lab-run' }, stdio: 'ignore' });

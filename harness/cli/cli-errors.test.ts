@@ -93,8 +93,8 @@ test('`w3lab serve` under a shell stops with its worker when that shell is kille
   const cmd = `'${process.execPath}' '${BIN}' serve --config '${path.join(work, 'w3.json')}'; true`;
   const shell = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  shell.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  shell.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const pids: number[] = [];
   try {
     await waitFor('WorkerReady', () => out.includes('"WorkerReady"'), 30_000);

@@ -87,7 +87,7 @@ test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) an
   const alive = async (pid: number): Promise<boolean> => {
     // A killed child may linger as a zombie until it is reaped; /proc/PID/stat says Z then.
     for (let i = 0; i < 80; i++) {
-      let stat = '';
+      let stat: string;
       try {
         stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       } catch {

@@ -33,7 +33,7 @@ export function createLabLog(file: string, level: string, beforeLine: () => void
   const log = pino(
     { level, name: 'w3lab', base: { pid: process.pid } },
     pino.multistream([
-      { level: level as pino.Level, stream: pino.destination({ fd, sync: true }) },
+      { level: level, stream: pino.destination({ fd, sync: true }) },
       { level: 'warn', stream: consoleStream },
     ]),
   );

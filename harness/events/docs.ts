@@ -38,7 +38,7 @@ function fieldList(shape: Record<string, z.ZodType>): string {
 }
 
 function scope(shape: Record<string, z.ZodType>): string {
-  if ('pid' in shape && !shape['pid']!.isOptional()) return 'worker';
+  if ('pid' in shape && !shape['pid'].isOptional()) return 'worker';
   if ('pool' in shape) return 'pool';
   return 'target';
 }

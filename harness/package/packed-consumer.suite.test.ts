@@ -131,8 +131,8 @@ test('`npx w3lab serve` in the consumer folder stops, with its worker, when npx 
   fs.writeFileSync(path.join(consumer, 'w3.json'), JSON.stringify(config));
   const npx = spawn('npx', ['--no-install', 'w3lab', 'serve', '--config', 'w3.json'], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  npx.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  npx.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  npx.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  npx.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const pids: number[] = [];
   try {
     const deadline = Date.now() + 60_000;

@@ -8,9 +8,10 @@ import type { Validity } from '../checkers';
 import { buildReportData, type ReportData } from './report-data';
 import { REPORT_CLIENT_JS } from './report-client';
 import { loadRun } from './run-files';
+import { asText } from '../history/as-text';
 
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return asText(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** JSON safe to inline in a <script> element: nothing in it can close the element or start a comment. */

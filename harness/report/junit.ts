@@ -10,12 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkLabel, type Validity } from '../checkers';
 import { loadRun, type LoadedRun } from './run-files';
+import { asText } from '../history/as-text';
 
 /** Characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
 const ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function xmlText(value: unknown): string {
-  return String(value ?? '')
+  return asText(value)
     .replace(ILLEGAL, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -12,6 +12,7 @@ import { renderSummary } from '../results/summary';
 import { writeHtmlReport } from './html-report';
 import { writeRunJunit } from './junit';
 import { loadRun, RunFolderError, type LoadedRun } from './run-files';
+import { asText } from '../history/as-text';
 
 export interface RerunResult {
   dir: string;
@@ -54,7 +55,7 @@ function faultErrorsOf(run: LoadedRun): string[] {
   if (run.results?.faultErrors) return run.results.faultErrors;
   return run.history
     .filter((r): r is MarkRecord => r.kind === 'mark' && r.name === 'fault-error')
-    .map((m) => `step ${String(m['step'] ?? '?')} (${String(m['action'] ?? '?')}): ${String(m['error'] ?? '')}`);
+    .map((m) => `step ${asText(m['step'], '?')} (${asText(m['action'], '?')}): ${asText(m['error'])}`);
 }
 
 export function rerunReport(runDir: string): RerunResult {

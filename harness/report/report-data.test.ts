@@ -142,7 +142,7 @@ describe('eventLines', () => {
       .event(3000, 'PoolStopped', { pool: 'app', reason: 'rapid-fail' })
       .event(3500, 'WorkerReady', { pool: 'app', pid: 4 })
       .mark(500, 'recycle-requested', { pool: 'app' });
-    const lines = eventLines(b.events, b.history.filter((r) => r.kind === 'mark') as never, b.start, 5000);
+    const lines = eventLines(b.events, b.history.filter((r) => r.kind === 'mark'), b.start, 5000);
     expect(lines.map((l) => [l.t, l.kind, l.label])).toEqual([
       [0.5, 'admin', 'recycle-requested'],
       [1, 'crash', 'WorkerCrashed'],

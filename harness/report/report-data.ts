@@ -133,7 +133,7 @@ const EXIT_TYPES = new Set(['WorkerExited', 'WorkerCrashed', 'WorkerOrphaned']);
 /** Workers alive per pool: a worker counts from WorkerReady until it exits (or is orphaned out of the pool). */
 export function workersAlive(events: LabEvent[], start: number, spanMs: number): WorkerSeries {
   const sorted = [...events].filter((e) => e.pool !== undefined && e.pid !== undefined).sort((a, b) => a.t - b.t);
-  const pools = [...new Set(sorted.filter((e) => e.type === 'WorkerReady').map((e) => e.pool!))].sort();
+  const pools = [...new Set(sorted.filter((e) => e.type === 'WorkerReady').map((e) => e.pool))].sort();
   const alive = new Map(pools.map((p) => [p, new Set<number>()]));
   const x: number[] = [0];
   const values = new Map(pools.map((p) => [p, [0]]));
@@ -144,7 +144,7 @@ export function workersAlive(events: LabEvent[], start: number, spanMs: number):
   for (const e of sorted) {
     const set = alive.get(e.pool!);
     if (!set) continue;
-    if (e.type === 'WorkerReady') set.add(e.pid!);
+    if (e.type === 'WorkerReady') set.add(e.pid);
     else if (EXIT_TYPES.has(e.type)) set.delete(e.pid!);
     else continue;
     const rel = e.t - start;

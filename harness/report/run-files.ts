@@ -123,7 +123,7 @@ export function loadRun(dir: string): LoadedRun {
   if (!stored) throw new RunFolderError(`${dir}: not a run folder (no run.json)`);
   const info = settleRunStatus(abs, stored);
   const historyFile = path.join(abs, 'history.jsonl');
-  let history: HistoryRecord[] = [];
+  let history: HistoryRecord[];
   try {
     history = fs.existsSync(historyFile) ? readHistory(historyFile) : [];
   } catch (err) {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { settleRunStatus, type RunOwner } from './run-status';
+import { settleRunStatus } from './run-status';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 
 /** Where results go by default: beside the user, never inside the installed package. */

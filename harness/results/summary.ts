@@ -21,7 +21,7 @@ export interface SummaryInput {
 
 const word = (x: Verdict['valid']): string => (x === true ? 'PASS' : x === false ? 'FAIL' : 'UNKNOWN');
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-// No sample gives null: "–", not "null ms".
+// No sample gives null: "–", not "null ms"; counts by kind read as a list, not as JSON.
 const ms = (v: number | null): string => (v === null ? '–' : `${v} ms`);
 const counts = (o: Record<string, number>): string => (Object.keys(o).length ? Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') : 'none');
 
@@ -45,9 +45,6 @@ function faultLines(checks: readonly CheckResult[]): string[] {
 
 export function renderSummary(o: SummaryInput): string {
   const s = o.stats;
-  // No sample gives null: "–", not "null ms"; counts by kind read as a list, not as JSON.
-  const ms = (x: number | null): string => (x === null ? '–' : `${x} ms`);
-  const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   const lines = [
     `# ${o.scenario} — ${word(o.verdict.valid)}`,
     '',

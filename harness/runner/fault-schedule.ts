@@ -8,6 +8,7 @@
 import { pickTargets, type Random } from '../../faults';
 import type { WorkerFaultSpec } from '../../faults/spec';
 import type { StartedTarget, WorkerInfo } from '../targets/types';
+import { runtimeOf } from '../targets/runtime-of';
 import type { FaultStep } from '../scenarios/schema';
 import { firingTimes } from './preflight';
 import type { Logger } from '../../targets/w3/util/logger';
@@ -65,7 +66,7 @@ export class FaultSchedule {
         this.later(after.delay, () => this.fire(step, i));
       }
     }, 25);
-    this.timers.push(poll as unknown as NodeJS.Timeout);
+    this.timers.push(poll);
   }
 
   private fire(step: FaultStep, i: number): void {
@@ -111,7 +112,7 @@ export class FaultSchedule {
   private need<K extends keyof StartedTarget>(k: K): NonNullable<StartedTarget[K]> {
     const f = this.target[k];
     if (!f) {
-      const runtime = String(this.target.runtimeDetails?.['runtime'] ?? 'process');
+      const runtime = runtimeOf(this.target);
       const why = CONTAINER_ONLY.has(String(k)) && runtime !== 'container' ? ` in the "${runtime}" runtime: container faults need --runtime container` : '';
       throw new CapabilityError(`target ${this.target.name} cannot ${String(k)}${why}`);
     }
@@ -127,7 +128,7 @@ export class FaultSchedule {
     const deadline = Date.now() + this.readyWaitMs;
     for (;;) {
       const live = (await list(pool)).filter((w) => w.state === 'Ready');
-      if (live.length > 0) return pickTargets(live, select as never, this.rng);
+      if (live.length > 0) return pickTargets(live, select, this.rng);
       if (this.stopped || Date.now() >= deadline) throw new Error(`pool ${pool} had no ready worker to select from for ${this.readyWaitMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -298,7 +299,10 @@ export class FaultSchedule {
   /** Cancels what has not fired, waits for running actions, then runs every outstanding heal. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t), clearInterval(t);
+    for (const t of this.timers) {
+      clearTimeout(t);
+      clearInterval(t);
+    }
     await Promise.allSettled([...this.pending]);
     await Promise.allSettled([...this.heals.values()].map((h) => h()));
   }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { HistoryRecord, SampleRecord } from '../history/types';
 import type { StartedTarget, WorkerInfo } from '../targets/types';
+import { runtimeOf } from '../targets/runtime-of';
 
 /** Private memory of a local process: resident anonymous pages (RssAnon), in KB; undefined when unreadable. */
 export function procPrivateKB(pid: number): number | undefined {
@@ -43,7 +44,7 @@ export class MemorySampler {
     if (this.busy || !this.target.workers) return;
     this.busy = true;
     try {
-      const local = String(this.target.runtimeDetails?.['runtime'] ?? 'process') === 'process';
+      const local = runtimeOf(this.target) === 'process';
       const t = Date.now();
       for (const w of await this.target.workers()) {
         const s = this.sampleOf(w, t, local);

@@ -3,8 +3,6 @@
 // target, then runs the checkers and writes results.json and summary.md. Interrupted or crashed runs still leave
 // run.json, the partial history and the events; no child process outlives the run.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { HistoryWriter, readHistory } from '../history/writer';
 import type { HistoryRecord } from '../history/types';
 import { runTrackedClient } from '../workloads/tracked-client';
@@ -57,6 +55,7 @@ export interface RunResult {
 
 const VERSION = (() => {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time from the installed package
     return (require('../../../package.json') as { version: string }).version;
   } catch {
     return 'unknown';

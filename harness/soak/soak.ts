@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   });
   const port = await new Promise<number>((resolve, reject) => {
     let err = '';
-    host.stderr!.on('data', (c: Buffer) => {
+    host.stderr.on('data', (c: Buffer) => {
       err += c.toString();
       const m = /listening on http:\/\/[^:]+:(\d+)/.exec(err);
       if (m) resolve(Number(m[1]));
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       if (!stopping) dropped++;
     });
     return s;
-  }) as typeof create;
+  });
   const deadline = Date.now() + MINUTES * 60_000;
   const one = (): Promise<void> =>
     new Promise((resolve) => {

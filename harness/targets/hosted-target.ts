@@ -38,9 +38,9 @@ export abstract class HostedTarget implements StartedTarget {
       this.containerRestart = () => c.containerRestart();
       this.oomKillWorker = (worker, leak, opts) => {
         if (leak.kind !== 'leak') throw new TargetError('LAB_ERR_FAULT', `an OOM kill needs a leak fault, not "${leak.kind}"`);
-        const inject = this.injectFault;
+        const inject = this.injectFault?.bind(this);
         if (!inject) throw new TargetError('LAB_ERR_FAULT', `${this.name} cannot inject a leak into a worker`);
-        return c.oomKill(worker, () => inject.call(this, worker, leak), opts?.timeoutMs).then((kill) => {
+        return c.oomKill(worker, () => inject(worker, leak), opts?.timeoutMs).then((kill) => {
           if (kill.kernelOomKill) this.recordOomKill(worker, kill);
           return kill;
         });

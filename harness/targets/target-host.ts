@@ -72,7 +72,7 @@ export class ProcessHost implements TargetHost {
     const pids = new Set<number>([this.pid]);
     // Workers, and helpers a peer driver runs beside them (HelperStarted: nginx, HAProxy, Gunicorn's master).
     for (const e of this.proc.events()) {
-      if ((e.type === 'WorkerStarting' || (e.type as string) === 'HelperStarted') && typeof e.pid === 'number') pids.add(e.pid);
+      if ((e.type === 'WorkerStarting' || (e.type) === 'HelperStarted') && typeof e.pid === 'number') pids.add(e.pid);
     }
     for (const pid of pids) {
       try {

@@ -11,7 +11,7 @@ function map(e: Omit<W3Event, 't'>): LabEvent {
   const out = labEventFromW3({ t, ...e } as W3Event);
   expect(out).not.toBeNull();
   const read = readLabEvent(out);
-  if (!read.ok) throw new Error(`${e.type}: ${read.reason}`);
+  if (!read.ok) throw new Error(`${String(e.type)}: ${read.reason}`);
   return out!;
 }
 
@@ -71,8 +71,8 @@ describe('labEventFromW3', () => {
   });
 
   it('returns null for what the vocabulary has no word for, or an event missing its worker', () => {
-    expect(labEventFromW3({ t, type: 'WorkerCrashed', pool: 'app' } as W3Event)).toBeNull();
-    expect(labEventFromW3({ t, type: 'RapidFailCount', pool: 'app', reason: 'nonsense' } as W3Event)).toBeNull();
+    expect(labEventFromW3({ t, type: 'WorkerCrashed', pool: 'app' })).toBeNull();
+    expect(labEventFromW3({ t, type: 'RapidFailCount', pool: 'app', reason: 'nonsense' })).toBeNull();
     expect(labEventFromW3({ t, type: 'SomethingNew' } as unknown as W3Event)).toBeNull();
   });
 });

@@ -78,7 +78,7 @@ class StartedW3 extends HostedTarget {
   ) {
     super(up.host, up.endpoint, W3_STOP_GRACE_MS);
     this.admin = up.admin;
-    this.cleanup = up.cleanup;
+    this.cleanup = () => up.cleanup();
   }
 
   protected mapEvent(raw: TargetLogEvent): LabEvent | null {

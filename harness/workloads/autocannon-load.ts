@@ -90,17 +90,16 @@ export async function runAutocannon(opts: AutocannonLoadOptions): Promise<Autoca
     ...(opts.body !== undefined ? { body: opts.body } : {}),
   };
   return new Promise<AutocannonSummary>((resolve, reject) => {
-    let instance: autocannon.Instance | undefined;
-    const stop = (): void => instance?.stop();
+    const stop = (): void => instance.stop();
     // autocannon ends on its own after `duration`; this guard only matters if it ever fails to (e.g. stuck sockets).
     const guard = setTimeout(stop, durationMs + timeoutSec * 1000 + 5000);
     const finish = (): void => {
       clearTimeout(guard);
       opts.signal?.removeEventListener('abort', stop);
     };
-    instance = autocannon(acOpts, (err: unknown, raw: autocannon.Result) => {
+    const instance: autocannon.Instance = autocannon(acOpts, (err: unknown, raw: autocannon.Result) => {
       finish();
-      if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
+      if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(`autocannon failed: ${JSON.stringify(err)}`));
       else resolve({ raw, summary: summarizeAutocannon(raw) });
     });
     opts.signal?.addEventListener('abort', stop, { once: true });

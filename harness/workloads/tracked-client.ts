@@ -86,7 +86,7 @@ class Run {
     const sweepEvery = Math.min(100, Math.max(5, Math.min(this.r.timeoutMs, this.r.connectTimeoutMs) / 10));
     const sweeper = setInterval(() => this.sweep(), sweepEvery);
     const t0 = performance.now();
-    let elapsed = 0;
+    let elapsed: number;
     try {
       await Promise.all(
         Array.from({ length: this.r.connections }, (_, slot) =>

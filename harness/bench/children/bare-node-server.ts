@@ -19,6 +19,7 @@ function main(): void {
   if (!values.app || (values.port === undefined) === (values.socket === undefined)) {
     throw new Error('usage: bare-node-server --app FILE (--port N | --socket PATH) [--keep-alive-timeout-ms N]');
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app under test, named at run time
   const app = require(path.resolve(values.app)) as http.RequestListener;
   const server = http.createServer(app);
   const keepAlive = Number(values['keep-alive-timeout-ms'] ?? 120_000);

@@ -1,6 +1,6 @@
 // Tests of the node-cluster primary on its own (no lab adapter): SIGUSR2 rolling restart, the control endpoint's
 // token and validation, and SIGTERM. The adapter's tests (harness/targets/node-cluster-target.test.ts) cover the rest.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -17,7 +17,7 @@ function startPrimary(env: Record<string, string>) {
   const child = spawn(process.execPath, [PRIMARY], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: Ev[] = [];
   let buf = '';
-  child.stdout!.on('data', (c: Buffer) => {
+  child.stdout.on('data', (c: Buffer) => {
     buf += c.toString();
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -31,7 +31,7 @@ function startPrimary(env: Record<string, string>) {
       }
     }
   });
-  child.stderr!.resume();
+  child.stderr.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waitFor = async (pred: (e: Ev) => boolean, what: string, timeoutMs = 10_000): Promise<Ev> => {
     const deadline = Date.now() + timeoutMs;

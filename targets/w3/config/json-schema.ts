@@ -7,5 +7,5 @@ import { configFileSchema } from './schema';
 export function configJsonSchema(): Record<string, unknown> {
   // 'any' keeps generation from throwing should a transform-only node ever appear; today every transform sits
   // behind a pipe whose input side is representable.
-  return z.toJSONSchema(configFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(configFileSchema, { io: 'input', unrepresentable: 'any' });
 }

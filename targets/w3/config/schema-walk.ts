@@ -84,7 +84,7 @@ export function listSettings(schema: z.ZodType, prefix = ''): SettingInfo[] {
   const core = u.core;
   if (core instanceof z.ZodObject) {
     if (prefix && !u.hasDefault) rows.push(row());
-    for (const [key, child] of Object.entries(core.shape as Record<string, z.ZodType>)) {
+    for (const [key, child] of Object.entries<z.ZodType>(core.shape)) {
       rows.push(...listSettings(child, prefix ? `${prefix}.${key}` : key));
     }
   } else if (core instanceof z.ZodArray && unwrap(core.element as z.ZodType).core instanceof z.ZodObject) {

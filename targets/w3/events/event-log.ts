@@ -37,7 +37,7 @@ export class EventLog {
   emit(input: EventInput): W3Event {
     const e = bounded({ ...input, t: input.t ?? Date.now() }) as W3Event;
     if (e.eventId === undefined) {
-      const id = (EVENT_IDS as Record<string, number>)[e.type as W3EventType];
+      const id = (EVENT_IDS as Record<string, number>)[e.type];
       if (id !== undefined && !(e.type === 'PoolStopped' && e.reason !== 'RapidFail')) e.eventId = id;
     }
     const json = JSON.stringify(e);

@@ -67,7 +67,7 @@ describe('proxy headers', () => {
     for (const [path, pool] of [['/chat', 'main'], ['/ADMIN/chat', 'adm']]) {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`);
       const messages: string[] = [];
-      ws.on('message', (m) => messages.push(m.toString()));
+      ws.on('message', (m: Buffer) => messages.push(m.toString()));
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       ws.send('ping');
       await waitFor(() => messages.length >= 2);

@@ -45,13 +45,13 @@ describe('response cache', () => {
     const [r1, r2, r3, r4] = [await get('/cache/a'), await get('/cache/a'), await get('/cache/a'), await get('/cache/a')];
     expect([r1, r2, r3, r4].map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect([r1, r2].map(isHit)).toEqual([false, false]);
-    expect(r1!.workerPid).toBeGreaterThan(0);
+    expect(r1.workerPid).toBeGreaterThan(0);
     expect([r3, r4].map(isHit)).toEqual([true, true]);
-    expect(r3!.workerPid).toBe(0); // no X-W3-Worker-Pid: the listener answered
-    expect(r3!.body).toBe(r2!.body); // the response to the hit that reached the threshold
-    expect(Number(r3!.headers['age'])).toBeGreaterThanOrEqual(0);
-    expect(r3!.headers['cache-control']).toBe('public, max-age=60');
-    expect(r3!.headers['content-length']).toBe(String(Buffer.byteLength(r2!.body)));
+    expect(r3.workerPid).toBe(0); // no X-W3-Worker-Pid: the listener answered
+    expect(r3.body).toBe(r2.body); // the response to the hit that reached the threshold
+    expect(Number(r3.headers['age'])).toBeGreaterThanOrEqual(0);
+    expect(r3.headers['cache-control']).toBe('public, max-age=60');
+    expect(r3.headers['content-length']).toBe(String(Buffer.byteLength(r2.body)));
     expect((await pools()).workers[0]!.requests - before).toBe(2);
   });
 

@@ -2,6 +2,7 @@
 // (WorkerOrphaned) instead of killed, the command runs with %1% = its PID, a replacement serves. w3 kills orphans
 // when the host stops (IIS leaves them; the lab must not leak processes).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { request, type RunningServer } from '../test-support/server';
 import { FAST, delay, eventsOf, injectFault, isAlive, onePool, pool, startFaultServer, waitUntil } from './test-support/manager-helpers';
@@ -13,7 +14,7 @@ describe('orphaned workers', () => {
   afterEach(async () => server?.stop());
 
   it('a ping-failed worker is orphaned, the action runs with its PID, a replacement serves; host stop kills it', async () => {
-    const markerDir = path.join(require('node:os').tmpdir(), `w3-orphans-${process.pid}-${Date.now()}`);
+    const markerDir = path.join(os.tmpdir(), `w3-orphans-${process.pid}-${Date.now()}`);
     fs.mkdirSync(markerDir);
     server = await startFaultServer(
       onePool({

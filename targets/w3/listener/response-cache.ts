@@ -106,7 +106,7 @@ export class ResponseCache {
     if (!e) return null;
     const now = this.now();
     if (now >= e.expiresAt || e.pool.state !== 'Started') {
-      this.drop(key, slot!);
+      this.drop(key, slot);
       return null;
     }
     e.lastAccess = now;

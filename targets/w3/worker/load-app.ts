@@ -48,7 +48,7 @@ export function describeExport(v: unknown): string {
   if (typeof v === 'function') return `a function of ${v.length} parameter${v.length === 1 ? '' : 's'}${v.name ? ` (${v.name})` : ''}`;
   if (typeof v !== 'object') return `a ${typeof v} (${JSON.stringify(v)?.slice(0, 40)})`;
   const keys = Object.keys(v);
-  const ctor = (v as object).constructor?.name;
+  const ctor = (v).constructor?.name;
   const kind = ctor && ctor !== 'Object' ? `an object (${ctor})` : 'an object';
   if (keys.length === 0) return `${kind} with no keys`;
   const shown = keys.slice(0, 12).map((k) => {

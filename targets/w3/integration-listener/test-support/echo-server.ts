@@ -3,6 +3,7 @@
 // the host's and workers' open file descriptors and the listener's requests in flight, so a test can prove that
 // nothing leaked (a leaked request or socket keeps a descriptor open in the host and in a worker).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../../test-support/server';
 import { HTTPERR_FILE } from './raw-client';
@@ -25,7 +26,7 @@ export interface EchoServer extends RunningServer {
 
 export async function startEchoServer(extra: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<EchoServer> {
   const { pools, ...rest } = extra as { pools?: unknown[] };
-  const recordDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'w3-echo-'));
+  const recordDir = fs.mkdtempSync(path.join(os.tmpdir(), 'w3-echo-'));
   const recordFile = path.join(recordDir, 'recorded.ndjson');
   const appEnv = { RECORD_FILE: recordFile, ...env };
   const server = await startServer({

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 
 const REQUIRE_CANNOT_LOAD = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE']);
 
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the one way to keep import() in CommonJS output
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 export async function importModule(file: string, load: (file: string) => unknown = require): Promise<unknown> {

@@ -3,7 +3,7 @@
 // not a Node listener: that is a fetch handler (fetch-handler.ts) or a factory (factory.ts).
 import { type AppStyle, type LoadedApp, type RequestListener } from './types';
 
-function isExpressLike(value: Function): boolean {
+function isExpressLike(value: object): boolean {
   const o = value as unknown as Record<string, unknown>;
   return typeof o['handle'] === 'function' && typeof o['use'] === 'function';
 }
