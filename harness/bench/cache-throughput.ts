@@ -5,11 +5,11 @@
 // Before measuring, the cache-on server must show an X-W3-Cache: HIT within a few requests — if it never does the
 // section is recorded as skipped with that reason, since the numbers would not be about the cache — and the
 // cache-off server must never show one. Worker request counters before/after each run show who served the load.
-import path from 'node:path';
-import { writeResultJson } from './bench-env';
+import { writeResultJson, type RunMeta } from './bench-env';
 import { measure, probeOnce, type LoadSettings, type ThroughputMeasurement } from './load';
 import { sleep } from './managed-process';
-import { startW3, type W3Server } from './servers';
+import type { W3Server } from './servers';
+import { benchApp, machineLine, resultHead, withW3 } from './section-kit';
 import { formatTable, ratio } from './table';
 import { medianOf } from './timings';
 import type { BenchContext, BenchSection, SectionReport } from './section';
@@ -60,6 +60,113 @@ export function cacheOrder(round: number): Variant[] {
   return round % 2 === 1 ? ['on', 'off'] : ['off', 'on'];
 }
 
+interface CacheMeasured {
+  hitCheck: { on: HitCheck; off: HitCheck };
+  /** Why nothing was measured (the cache-on w3 never answered from its cache), or null. */
+  skipped: string | null;
+  runs: CacheRun[];
+}
+
+/** The hit check on both servers, then the ABBA rounds when the cache-on server really caches. */
+async function measureCache(ctx: BenchContext, servers: Record<Variant, W3Server>, s: LoadSettings): Promise<CacheMeasured> {
+  const { connections, durationS, rounds } = ctx.params;
+  const urls: Record<Variant, string> = { on: servers.on.url + CACHEABLE_PATH, off: servers.off.url + CACHEABLE_PATH };
+  const hitCheck = { on: await checkHits(urls.on, HIT_PROBES), off: await checkHits(urls.off, HIT_PROBES) };
+  const bad = [...hitCheck.on.statuses, ...hitCheck.off.statuses].filter((x) => x !== 200);
+  if (bad.length > 0) throw new Error(`GET ${CACHEABLE_PATH} answered ${bad.join(', ')} before the measurement`);
+  if (hitCheck.on.firstHitAt === null) {
+    const skipped =
+      `no X-W3-Cache: HIT from the cache-on w3 after ${HIT_PROBES} requests of ${CACHEABLE_PATH} ` +
+      '(response cache not working yet?)';
+    return { hitCheck, skipped, runs: [] };
+  }
+  if (hitCheck.off.firstHitAt !== null) {
+    throw new Error(
+      `the cache-off w3 answered X-W3-Cache: HIT (request ${hitCheck.off.firstHitAt}): ` +
+        'cache.enabled: false is not honoured',
+    );
+  }
+  ctx.progress(
+    `  cache-on w3: first HIT at request ${hitCheck.on.firstHitAt}; cache-off w3: no HIT in ${HIT_PROBES} requests`,
+  );
+  const runs: CacheRun[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const variant of cacheOrder(round)) {
+      ctx.progress(`  round ${round}/${rounds}: ${LABELS[variant]}, ${connections} connections, ${durationS} s ...`);
+      runs.push(await measureVariant(round, variant, servers[variant], urls[variant], s));
+      const m = runs[runs.length - 1]!.measurement;
+      ctx.progress(`  ${Math.round(m.rpsMean)} req/s, p99 ${m.latencyMs.p99} ms`);
+    }
+  }
+  return { hitCheck, skipped: null, runs };
+}
+
+/** One run: the load, with the pool's request counter read around it and a cache probe right after. */
+async function measureVariant(
+  round: number,
+  variant: Variant,
+  srv: W3Server,
+  url: string,
+  s: LoadSettings,
+): Promise<CacheRun> {
+  const before = await workerRequests(srv);
+  const { label: _label, ...measurement } = await measure(LABELS[variant], url, s);
+  const after = await workerRequests(srv);
+  const probe = await probeOnce(url);
+  return {
+    round,
+    variant,
+    measurement,
+    workerRequests: before === null || after === null ? null : after - before,
+    hitAfter: probe.headers['x-w3-cache'] === 'HIT',
+  };
+}
+
+export function summarizeCache(runs: readonly CacheRun[]) {
+  const of = (v: Variant, pick: (r: CacheRun) => number): number | undefined =>
+    medianOf(runs.filter((r) => r.variant === v).map(pick));
+  const rps = (v: Variant): number | undefined => of(v, (r) => r.measurement.rpsMean);
+  const p99 = (v: Variant): number | undefined => of(v, (r) => r.measurement.latencyMs.p99);
+  return {
+    rpsMedian: { on: rps('on') ?? null, off: rps('off') ?? null },
+    p99MsMedian: { on: p99('on') ?? null, off: p99('off') ?? null },
+    ratios: { rpsOnOverOff: ratio(rps('on'), rps('off')), p99OnOverOff: ratio(p99('on'), p99('off')) },
+  };
+}
+
+function cacheLines(
+  meta: RunMeta,
+  params: BenchContext['params'],
+  m: CacheMeasured,
+  summary: ReturnType<typeof summarizeCache>,
+): string[] {
+  if (m.skipped !== null) return [`cache — skipped: ${m.skipped}`];
+  const { connections, durationS, warmupS, rounds } = params;
+  const show = (x: number | null): string => (x === null ? '-' : String(Math.round(x)));
+  return [
+    `cache — GET ${CACHEABLE_PATH} (lab-app), ${connections} keep-alive connections, ${durationS} s per run ` +
+      `after ${warmupS} s warm-up, ${rounds} round(s) ABBA; ${machineLine(meta)}`,
+    ...formatTable(
+      ['run', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non2xx', 'worker reqs', 'HIT after'],
+      m.runs.map((r) => [
+        `${r.round}: ${LABELS[r.variant]}`,
+        Math.round(r.measurement.rpsMean),
+        r.measurement.latencyMs.p50,
+        r.measurement.latencyMs.p99,
+        r.measurement.latencyMs.max,
+        r.measurement.errors,
+        r.measurement.non2xx,
+        r.workerRequests,
+        r.hitAfter === null ? null : r.hitAfter ? 'yes' : 'no',
+      ]),
+    ),
+    '',
+    `medians: on ${show(summary.rpsMedian.on)} req/s p99 ${summary.p99MsMedian.on ?? '-'} ms, ` +
+      `off ${show(summary.rpsMedian.off)} req/s p99 ${summary.p99MsMedian.off ?? '-'} ms; ` +
+      `ratio on/off req/s ${summary.ratios.rpsOnOverOff ?? '-'}, p99 ${summary.ratios.p99OnOverOff ?? '-'}`,
+  ];
+}
+
 export const cacheSection: BenchSection = {
   name: 'cache',
   description: 'listener throughput for a cacheable URL (lab-app /cacheable): response cache on vs off',
@@ -67,81 +174,24 @@ export const cacheSection: BenchSection = {
     const meta = ctx.meta();
     const { connections, durationS, warmupS, rounds } = ctx.params;
     const s: LoadSettings = { connections, durationS, warmupS };
-    const app = path.join(ctx.repoRoot, 'targets', 'apps', 'lab-app.js');
+    const app = benchApp(ctx, 'lab-app.js');
+    ctx.progress('cache: starting two w3s (1 worker, lab-app): cache on and cache off ...');
+    const w3 = { app, maxProcesses: 1, pool: POOL };
+    const cacheOff = { ...w3, hostSettings: { cache: { enabled: false } } };
+    const on = await withW3(ctx, w3, (onW3) => withW3(ctx, cacheOff, (offW3) => measureCache(ctx, { on: onW3, off: offW3 }, s)));
+    const m = on.value.value;
     const problems: string[] = [];
-    const runs: CacheRun[] = [];
-    const servers: Partial<Record<Variant, W3Server>> = {};
-    const stops: Partial<Record<Variant, unknown>> = {};
-    let skipped: string | null = null;
-    let hitCheck: { on: HitCheck; off: HitCheck } | null = null;
-    try {
-      ctx.progress('cache: starting two w3s (1 worker, lab-app): cache on and cache off ...');
-      servers.on = await startW3({ registry: ctx.processes, bin: ctx.params.w3Bin, app, maxProcesses: 1, pool: POOL });
-      servers.off = await startW3({
-        registry: ctx.processes,
-        bin: ctx.params.w3Bin,
-        app,
-        maxProcesses: 1,
-        pool: POOL,
-        hostSettings: { cache: { enabled: false } },
-      });
-      const urls: Record<Variant, string> = { on: servers.on.url + CACHEABLE_PATH, off: servers.off.url + CACHEABLE_PATH };
-      hitCheck = { on: await checkHits(urls.on, HIT_PROBES), off: await checkHits(urls.off, HIT_PROBES) };
-      const bad = [...hitCheck.on.statuses, ...hitCheck.off.statuses].filter((x) => x !== 200);
-      if (bad.length > 0) throw new Error(`GET ${CACHEABLE_PATH} answered ${bad.join(', ')} before the measurement`);
-      if (hitCheck.on.firstHitAt === null) {
-        skipped = `no X-W3-Cache: HIT from the cache-on w3 after ${HIT_PROBES} requests of ${CACHEABLE_PATH} (response cache not working yet?)`;
-      } else if (hitCheck.off.firstHitAt !== null) {
-        throw new Error(`the cache-off w3 answered X-W3-Cache: HIT (request ${hitCheck.off.firstHitAt}): cache.enabled: false is not honoured`);
-      } else {
-        ctx.progress(`  cache-on w3: first HIT at request ${hitCheck.on.firstHitAt}; cache-off w3: no HIT in ${HIT_PROBES} requests`);
-        for (let round = 1; round <= rounds; round++) {
-          for (const variant of cacheOrder(round)) {
-            const srv = servers[variant]!;
-            ctx.progress(`  round ${round}/${rounds}: ${LABELS[variant]}, ${connections} connections, ${durationS} s ...`);
-            const before = await workerRequests(srv);
-            const m = await measure(LABELS[variant], urls[variant], s);
-            const after = await workerRequests(srv);
-            const probe = await probeOnce(urls[variant]);
-            const { label: _label, ...measurement } = m;
-            runs.push({
-              round,
-              variant,
-              measurement,
-              workerRequests: before === null || after === null ? null : after - before,
-              hitAfter: probe.headers['x-w3-cache'] === 'HIT',
-            });
-            ctx.progress(`  ${Math.round(m.rpsMean)} req/s, p99 ${m.latencyMs.p99} ms`);
-          }
-        }
-      }
-    } finally {
-      for (const v of ['on', 'off'] as const) {
-        await servers[v]?.stop();
-        stops[v] = servers[v]?.processes[0]?.stopReport() ?? null;
+    for (const r of m.runs) {
+      const x = r.measurement;
+      if (x.errors > 0 || x.non2xx > 0) {
+        problems.push(`cache ${r.variant} round ${r.round}: ${x.errors} errors, ${x.non2xx} non-2xx`);
       }
     }
-
-    for (const r of runs) {
-      const m = r.measurement;
-      if (m.errors > 0 || m.non2xx > 0) problems.push(`cache ${r.variant} round ${r.round}: ${m.errors} errors, ${m.non2xx} non-2xx`);
-    }
-    const rps = (v: Variant): number | undefined => medianOf(runs.filter((r) => r.variant === v).map((r) => r.measurement.rpsMean));
-    const p99 = (v: Variant): number | undefined => medianOf(runs.filter((r) => r.variant === v).map((r) => r.measurement.latencyMs.p99));
-    const summary = {
-      rpsMedian: { on: rps('on') ?? null, off: rps('off') ?? null },
-      p99MsMedian: { on: p99('on') ?? null, off: p99('off') ?? null },
-      ratios: { rpsOnOverOff: ratio(rps('on'), rps('off')), p99OnOverOff: ratio(p99('on'), p99('off')) },
-    };
-
-    const show = (x: number | null): string => (x === null ? '-' : String(Math.round(x)));
+    const summary = summarizeCache(m.runs);
     const file = writeResultJson(ctx.outDir, 'cache.json', {
-      section: 'cache',
-      ...meta,
-      machineAfter: ctx.meta().machine,
-      app,
-      status: skipped === null ? 'measured' : 'skipped',
-      ...(skipped === null ? {} : { reason: skipped }),
+      ...resultHead(ctx, meta, 'cache', app),
+      status: m.skipped === null ? 'measured' : 'skipped',
+      ...(m.skipped === null ? {} : { reason: m.skipped }),
       parameters: {
         path: CACHEABLE_PATH,
         connections,
@@ -149,39 +199,19 @@ export const cacheSection: BenchSection = {
         warmupS,
         rounds,
         order: 'ABBA over rounds (on/off, off/on, ...)',
-        w3: { maxProcesses: 1, startMode: 'AlwaysRunning', cacheOn: 'default cache settings', cacheOff: { cache: { enabled: false } } },
+        w3: {
+          maxProcesses: 1,
+          startMode: 'AlwaysRunning',
+          cacheOn: 'default cache settings',
+          cacheOff: { cache: { enabled: false } },
+        },
       },
       note: 'autocannon runs in the bench process on the same machine and takes CPU from the servers under test.',
-      hitCheck,
+      hitCheck: m.hitCheck,
       summary,
-      runs,
-      w3Stop: stops,
+      runs: m.runs,
+      w3Stop: { on: on.w3Stop, off: on.value.w3Stop },
     });
-
-    const lines =
-      skipped !== null
-        ? [`cache — skipped: ${skipped}`]
-        : [
-            `cache — GET ${CACHEABLE_PATH} (lab-app), ${connections} keep-alive connections, ${durationS} s per run after ${warmupS} s warm-up, ` +
-              `${rounds} round(s) ABBA; ${meta.machine.cores} cores, load ${meta.machine.loadavg.join(' ')}`,
-            ...formatTable(
-              ['run', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non2xx', 'worker reqs', 'HIT after'],
-              runs.map((r) => [
-                `${r.round}: ${LABELS[r.variant]}`,
-                Math.round(r.measurement.rpsMean),
-                r.measurement.latencyMs.p50,
-                r.measurement.latencyMs.p99,
-                r.measurement.latencyMs.max,
-                r.measurement.errors,
-                r.measurement.non2xx,
-                r.workerRequests,
-                r.hitAfter === null ? null : r.hitAfter ? 'yes' : 'no',
-              ]),
-            ),
-            '',
-            `medians: on ${show(summary.rpsMedian.on)} req/s p99 ${summary.p99MsMedian.on ?? '-'} ms, off ${show(summary.rpsMedian.off)} req/s ` +
-              `p99 ${summary.p99MsMedian.off ?? '-'} ms; ratio on/off req/s ${summary.ratios.rpsOnOverOff ?? '-'}, p99 ${summary.ratios.p99OnOverOff ?? '-'}`,
-          ];
-    return { files: [file], lines, problems };
+    return { files: [file], lines: cacheLines(meta, ctx.params, m, summary), problems };
   },
 };

@@ -2,17 +2,29 @@
 // one AlwaysRunning worker (hello), pingInterval 200 ms, pingResponseTime 500 ms and rapid-fail protection off (the
 // section hangs the pool's worker over and over on purpose). N times: inject hang{block-loop} into the ready worker
 // through the admin API, then time FaultInjected → PingFailed (detection) and → WorkerReady of the replacement.
-// The §6 goal it reports: detected within pingInterval + pingResponseTime (+ a few ms).
+// The goal it reports: detected within pingInterval + pingResponseTime (+ a few ms), the bound the ping settings
+// promise.
 //
 // The pause before each injection is spread over one ping interval (a golden-ratio sequence: deterministic, no
 // seed needed), so the samples cover every phase of the ping timer instead of always hitting the same one.
-import path from 'node:path';
-import { writeResultJson } from './bench-env';
-import { sleep } from './managed-process';
-import { onlyUsedWorkersReady, startW3, stopW3, waitForReadyWorker, type W3Server } from './servers';
+import { writeResultJson, type RunMeta } from './bench-env';
+import { sleep, type StopReport } from './managed-process';
+import { onlyUsedWorkersReady, waitForReadyWorker, type W3Server } from './servers';
+import {
+  benchApp,
+  eventsOfTypes,
+  firstLine,
+  goalWord,
+  incompleteProblems,
+  machineLine,
+  repeatSamples,
+  resultHead,
+  shortRunProblems,
+  withW3Events,
+} from './section-kit';
 import { formatTable } from './table';
 import { summarizeTimings, timingRow, timingTableHeaders, type TimingSummary } from './timings';
-import { followW3Events, waitForReplacement, type EventFollower } from './w3-events';
+import { waitForReplacement, type EventFollower, type W3StreamEvent } from './w3-events';
 import type { BenchContext, BenchSection, SectionReport } from './section';
 
 const POOL = 'app';
@@ -99,73 +111,124 @@ async function oneHang(i: number, w3: W3Server, events: EventFollower, hungPids:
   return sample;
 }
 
-export const hangDetectionSection: BenchSection = {
-  name: 'hang-detection',
-  description: `hung worker (block-loop) → PingFailed and → replacement ready, ping ${PING_INTERVAL_MS}/${PING_RESPONSE_TIME_MS} ms`,
-  async run(ctx: BenchContext): Promise<SectionReport> {
-    const meta = ctx.meta();
-    const n = ctx.params.repeats;
-    const app = path.join(ctx.repoRoot, 'targets', 'apps', 'hello.js');
-    const problems: string[] = [];
-    const samples: HangSample[] = [];
-    let w3: W3Server | undefined;
-    let events: EventFollower | undefined;
-    let w3Stop: unknown = null;
-    try {
-      ctx.progress(`hang-detection: starting w3 (fault injection on, ping ${PING_INTERVAL_MS} ms / ${PING_RESPONSE_TIME_MS} ms) ...`);
-      w3 = await startW3({
-        registry: ctx.processes,
-        bin: ctx.params.w3Bin,
-        app,
-        maxProcesses: 1,
-        pool: POOL,
-        faultToken: FAULT_TOKEN,
-        processModel: { pingingEnabled: true, pingInterval: `${PING_INTERVAL_MS}ms`, pingResponseTime: `${PING_RESPONSE_TIME_MS}ms` },
-        poolSettings: { failure: { rapidFailProtection: false } },
-      });
-      events = followW3Events(w3.admin, Date.now() - 60_000);
-      const hungPids: number[] = [];
-      for (let i = 1; i <= n; i++) {
-        const s = await oneHang(i, w3, events, hungPids);
-        samples.push(s);
+interface HangMeasured {
+  samples: HangSample[];
+  events: W3StreamEvent[];
+  w3Stop: StopReport | null;
+}
+
+async function measureHangs(ctx: BenchContext, app: string, n: number): Promise<HangMeasured> {
+  ctx.progress(
+    `hang-detection: starting w3 (fault injection on, ping ${PING_INTERVAL_MS} ms / ${PING_RESPONSE_TIME_MS} ms) ...`,
+  );
+  const hungPids: number[] = [];
+  const w3Options = {
+    app,
+    maxProcesses: 1,
+    pool: POOL,
+    faultToken: FAULT_TOKEN,
+    processModel: {
+      pingingEnabled: true,
+      pingInterval: `${PING_INTERVAL_MS}ms`,
+      pingResponseTime: `${PING_RESPONSE_TIME_MS}ms`,
+    },
+    poolSettings: { failure: { rapidFailProtection: false } },
+  };
+  const out = await withW3Events(ctx, w3Options, (w3, events) =>
+    repeatSamples(
+      n,
+      (i) => oneHang(i, w3, events, hungPids),
+      async (s, i) => {
         ctx.progress(
-          `  hang ${i}/${n}: PingFailed after ${s.detectionMs ?? '-'} ms, replacement ready after ${s.replacementReadyMs ?? '-'} ms` +
-            (s.error ? ` (${s.error.split('\n')[0]})` : ''),
+          `  hang ${i}/${n}: PingFailed after ${s.detectionMs ?? '-'} ms, ` +
+            `replacement ready after ${s.replacementReadyMs ?? '-'} ms` +
+            (s.error ? ` (${firstLine(s.error)})` : ''),
         );
         // Without a ready worker there is nothing left to hang: stop instead of timing out N times.
         const exhausted = await onlyUsedWorkersReady(w3, POOL, hungPids);
-        if (s.error && s.newPid === null && exhausted) break;
-      }
-    } finally {
-      w3Stop = await stopW3(w3, events);
-    }
+        return s.error !== undefined && s.newPid === null && exhausted;
+      },
+    ),
+  );
+  return { samples: out.value, events: out.events, w3Stop: out.w3Stop };
+}
 
-    const failedSamples = samples.filter((s) => s.error);
-    if (failedSamples.length > 0) problems.push(`hang-detection: ${failedSamples.length}/${samples.length} iterations incomplete: ${failedSamples[0]!.error!.split('\n')[0]}`);
-    if (samples.length < n) problems.push(`hang-detection: only ${samples.length}/${n} iterations ran`);
-    const summary: Record<string, TimingSummary> = {
-      detectionMs: summarizeTimings(samples.map((s) => s.detectionMs)),
-      detectionFromAckMs: summarizeTimings(samples.map((s) => s.detectionFromAckMs)),
-      replacementReadyMs: summarizeTimings(samples.map((s) => s.replacementReadyMs)),
-      replacementStartupMs: summarizeTimings(samples.map((s) => s.replacementStartupMs)),
-      adminAckMs: summarizeTimings(samples.map((s) => s.adminAckMs)),
-    };
-    const det = summary['detectionMs']!;
-    const goal = {
-      boundMs: BOUND_MS,
-      slackMs: SLACK_MS,
-      /** Every detection within the bound (+ slack); null when nothing was measured. */
-      met: det.max === null ? null : det.max <= BOUND_MS + SLACK_MS && det.missing === 0,
-      withinBound: samples.filter((s) => s.detectionMs !== null && s.detectionMs <= BOUND_MS + SLACK_MS).length,
-    };
-    const interesting = new Set(['FaultInjected', 'PingFailed', 'WorkerKilled', 'WorkerExited', 'WorkerCrashed', 'WorkerStarting', 'WorkerReady', 'RapidFailCount', 'PoolStopped']);
-    const firstT0 = samples.find((s) => s.t0 > 0)?.t0 ?? 0;
+export function summarizeHangs(samples: readonly HangSample[]) {
+  const summary: Record<string, TimingSummary> = {
+    detectionMs: summarizeTimings(samples.map((s) => s.detectionMs)),
+    detectionFromAckMs: summarizeTimings(samples.map((s) => s.detectionFromAckMs)),
+    replacementReadyMs: summarizeTimings(samples.map((s) => s.replacementReadyMs)),
+    replacementStartupMs: summarizeTimings(samples.map((s) => s.replacementStartupMs)),
+    adminAckMs: summarizeTimings(samples.map((s) => s.adminAckMs)),
+  };
+  const det = summary['detectionMs']!;
+  const goal = {
+    boundMs: BOUND_MS,
+    slackMs: SLACK_MS,
+    /** Every detection within the bound (+ slack); null when nothing was measured. */
+    met: det.max === null ? null : det.max <= BOUND_MS + SLACK_MS && det.missing === 0,
+    withinBound: samples.filter((s) => s.detectionMs !== null && s.detectionMs <= BOUND_MS + SLACK_MS).length,
+  };
+  return { summary, goal };
+}
 
+const INTERESTING_EVENTS = [
+  'FaultInjected',
+  'PingFailed',
+  'WorkerKilled',
+  'WorkerExited',
+  'WorkerCrashed',
+  'WorkerStarting',
+  'WorkerReady',
+  'RapidFailCount',
+  'PoolStopped',
+];
+
+const DEFINITIONS = {
+  detectionMs:
+    'FaultInjected.t → PingFailed.t (server event timestamps; FaultInjected is emitted just before the fault is sent ' +
+    'to the worker, whose loop blocks right after acknowledging it, so this is the upper bound)',
+  detectionFromAckMs: 'admin POST answered (the worker had acknowledged the fault) → PingFailed.t: the lower bound',
+  replacementReadyMs: 'FaultInjected.t → WorkerReady.t of the replacement worker',
+  replacementStartupMs: 'WorkerReady.startupMs of the replacement (its spawn → ready)',
+  adminAckMs: 'admin POST sent → answered (the worker acknowledged the fault)',
+};
+
+function hangLines(meta: RunMeta, n: number, samples: readonly HangSample[], r: ReturnType<typeof summarizeHangs>) {
+  const det = r.summary['detectionMs']!;
+  return [
+    `hang-detection — ${samples.length}/${n} hangs (block-loop) of 1 w3 worker, pingInterval ${PING_INTERVAL_MS} ms ` +
+      `+ pingResponseTime ${PING_RESPONSE_TIME_MS} ms = ${BOUND_MS} ms; ${machineLine(meta)}`,
+    ...formatTable(timingTableHeaders('metric (ms)'), [
+      timingRow('fault injected → PingFailed', det),
+      timingRow('  fault acknowledged → PingFailed', r.summary['detectionFromAckMs']!),
+      timingRow('fault injected → replacement WorkerReady', r.summary['replacementReadyMs']!),
+      timingRow('replacement startupMs (spawn → ready)', r.summary['replacementStartupMs']!),
+    ]),
+    '',
+    `detection vs bound ${BOUND_MS} ms (+${SLACK_MS}): median ${det.median ?? '-'} ms, max ${det.max ?? '-'} ms, ` +
+      `${r.goal.withinBound}/${samples.length} within; goal ${goalWord(r.goal.met)}`,
+  ];
+}
+
+export const hangDetectionSection: BenchSection = {
+  name: 'hang-detection',
+  description:
+    `hung worker (block-loop) → PingFailed and → replacement ready, ` +
+    `ping ${PING_INTERVAL_MS}/${PING_RESPONSE_TIME_MS} ms`,
+  async run(ctx: BenchContext): Promise<SectionReport> {
+    const meta = ctx.meta();
+    const n = ctx.params.repeats;
+    const app = benchApp(ctx, 'hello.js');
+    const m = await measureHangs(ctx, app, n);
+    const problems = [
+      ...incompleteProblems('hang-detection', 'iterations incomplete', m.samples),
+      ...shortRunProblems('hang-detection', m.samples.length, n),
+    ];
+    const r = summarizeHangs(m.samples);
+    const firstT0 = m.samples.find((s) => s.t0 > 0)?.t0 ?? 0;
     const file = writeResultJson(ctx.outDir, 'hang-detection.json', {
-      section: 'hang-detection',
-      ...meta,
-      machineAfter: ctx.meta().machine,
-      app,
+      ...resultHead(ctx, meta, 'hang-detection', app),
       parameters: {
         repeats: n,
         fault: HANG,
@@ -179,38 +242,12 @@ export const hangDetectionSection: BenchSection = {
         settleMs: `${SETTLE_BASE_MS} + frac(i * 0.618) * pingInterval before injection i`,
         timeoutsMs: { detection: DETECTION_TIMEOUT_MS, replacement: REPLACEMENT_TIMEOUT_MS },
       },
-      definitions: {
-        detectionMs:
-          'FaultInjected.t → PingFailed.t (server event timestamps; FaultInjected is emitted just before the fault is sent ' +
-          'to the worker, whose loop blocks right after acknowledging it, so this is the upper bound)',
-        detectionFromAckMs: 'admin POST answered (the worker had acknowledged the fault) → PingFailed.t: the lower bound',
-        replacementReadyMs: 'FaultInjected.t → WorkerReady.t of the replacement worker',
-        replacementStartupMs: 'WorkerReady.startupMs of the replacement (its spawn → ready)',
-        adminAckMs: 'admin POST sent → answered (the worker acknowledged the fault)',
-      },
-      summary,
-      goal,
-      hangs: samples,
-      events: (events?.events ?? []).filter((e) => interesting.has(e.type) && e.t >= firstT0 - 1),
-      w3Stop,
+      definitions: DEFINITIONS,
+      ...r,
+      hangs: m.samples,
+      events: eventsOfTypes(m.events, INTERESTING_EVENTS, firstT0),
+      w3Stop: m.w3Stop,
     });
-
-    const lines = [
-      `hang-detection — ${samples.length}/${n} hangs (block-loop) of 1 w3 worker, pingInterval ${PING_INTERVAL_MS} ms + pingResponseTime ${PING_RESPONSE_TIME_MS} ms = ${BOUND_MS} ms; ` +
-        `${meta.machine.cores} cores, load ${meta.machine.loadavg.join(' ')}`,
-      ...formatTable(
-        timingTableHeaders('metric (ms)'),
-        [
-          timingRow('fault injected → PingFailed', det),
-          timingRow('  fault acknowledged → PingFailed', summary['detectionFromAckMs']!),
-          timingRow('fault injected → replacement WorkerReady', summary['replacementReadyMs']!),
-          timingRow('replacement startupMs (spawn → ready)', summary['replacementStartupMs']!),
-        ],
-      ),
-      '',
-      `detection vs bound ${BOUND_MS} ms (+${SLACK_MS}): median ${det.median ?? '-'} ms, max ${det.max ?? '-'} ms, ` +
-        `${goal.withinBound}/${samples.length} within; goal ${goal.met === null ? 'unknown' : goal.met ? 'met' : 'NOT met'}`,
-    ];
-    return { files: [file], lines, problems };
+    return { files: [file], lines: hangLines(meta, n, m.samples, r), problems };
   },
 };
