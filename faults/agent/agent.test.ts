@@ -132,6 +132,31 @@ test('block-loop blocks the event loop for durationMs, then leaves the active se
   expect(agent.active()).toEqual([]);
 });
 
+test('startAfter: block-loop waits for it (other faults do not); healed before it settles, never blocks', async () => {
+  // A 2 s block against turns of 20 ms: the two are far apart even when the machine is loaded.
+  const block = spec({ kind: 'hang', mode: 'block-loop', durationMs: 2000 });
+  const turns = async (n: number): Promise<number> => {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 20));
+    return performance.now() - t;
+  };
+  let ack: () => void = () => undefined;
+  agent.apply(block, { startAfter: new Promise<void>((r) => (ack = r)) });
+  agent.apply(spec({ kind: 'shutdown-hang' }), { startAfter: new Promise<void>(() => undefined) });
+  expect(agent.honoursShutdown()).toBe(false); // in effect at once
+  expect(await turns(3)).toBeLessThan(1000); // nothing blocked
+  expect(agent.active()).toHaveLength(2);
+  ack();
+  expect(await turns(1)).toBeGreaterThanOrEqual(1990);
+  expect(agent.active().map((f) => f.spec.kind)).toEqual(['shutdown-hang']);
+
+  let late: () => void = () => undefined;
+  const { id } = agent.apply(block, { startAfter: new Promise<void>((r) => (late = r)) });
+  agent.heal(id);
+  late();
+  expect(await turns(3)).toBeLessThan(1000);
+});
+
 test('cpu-spin keeps the event loop busy for its duty share and heals itself after durationMs', async () => {
   // Event-loop utilisation is wall-clock based, so it holds on a busy machine where CPU time (also checked,
   // loosely) falls short because other processes take turns on the cores.
@@ -166,3 +191,4 @@ test('healing a pending crash cancels it; heal is idempotent; active() reports t
   expect(a.active()).toEqual([]);
   expect(changes).toEqual([1, 2, 1, 0]);
 });
+

@@ -33,8 +33,17 @@ export interface ActiveFault {
   since: number;
 }
 
+export interface ApplyOptions {
+  /**
+   * Faults that take the process over — crash, hang{block-loop}, cpu-spin — start only once this settles; the
+   * others take effect at once. A host passes "my ack has left": an ack still queued in this process (the channel
+   * backs up when the parent reads slowly) is never flushed by a blocked loop, nor by a process that died.
+   */
+  startAfter?: PromiseLike<unknown>;
+}
+
 export interface FaultAgent {
-  apply(spec: WorkerFaultSpec): { id: number };
+  apply(spec: WorkerFaultSpec, opts?: ApplyOptions): { id: number };
   /** Heals one fault, or all when `id` is omitted. Unknown or already healed ids are ignored. */
   heal(id?: number): void;
   active(): ActiveFault[];
@@ -128,36 +137,20 @@ export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
     };
   }
 
-  function apply(spec: WorkerFaultSpec): { id: number } {
+  function apply(spec: WorkerFaultSpec, opts: ApplyOptions = {}): { id: number } {
     const id = nextId++;
     const entry: Entry = { id, spec, since: now(), release: () => undefined };
     faults.set(id, entry);
     log('fault applied', { id, spec });
     switch (spec.kind) {
-      case 'crash': {
-        // Deferred even with delayMs 0, so the host can acknowledge the fault before the process dies.
-        const t = setTimeout(() => {
-          remove(id, 'fired'); // only observable if the process survives (e.g. an app that swallows exceptions)
-          crashNow(spec, log);
-        }, spec.delayMs);
-        entry.release = () => clearTimeout(t);
+      case 'crash':
+      case 'cpu-spin':
+        takeOverAfter(entry, opts.startAfter, () => takeOver(entry));
         break;
-      }
       case 'hang':
-        if (spec.mode === 'block-loop') {
-          // On the next turn, so the host's acknowledgement leaves first. Nothing can heal a blocked loop from
-          // inside; it ends after durationMs, or at MAX_BLOCK_MS for "forever", or when the process is killed.
-          const ms = spec.durationMs > 0 ? Math.min(spec.durationMs, MAX_BLOCK_MS) : MAX_BLOCK_MS;
-          const imm = setImmediate(() => {
-            log('blocking the event loop', { id, ms });
-            busyWait(ms);
-            remove(id, 'expired');
-          });
-          entry.release = () => clearImmediate(imm);
-        } else {
-          // ignore-pings and stall-requests are states read by answersPings() and wrapHandler().
-          expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
-        }
+        if (spec.mode === 'block-loop') takeOverAfter(entry, opts.startAfter, () => takeOver(entry));
+        // ignore-pings and stall-requests are states read by answersPings() and wrapHandler().
+        else expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
         break;
       case 'leak': {
         const leak = new MemoryLeak(spec);
@@ -166,12 +159,6 @@ export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
         leak.start();
         // After durationMs the leak stops growing but keeps its memory: only heal frees it.
         expireAfter(entry, spec.durationMs, () => leak.stopGrowing());
-        break;
-      }
-      case 'cpu-spin': {
-        const spinner = startCpuSpinner(spec.dutyPercent);
-        entry.release = () => spinner.stop();
-        expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
         break;
       }
       case 'slow':
@@ -183,6 +170,44 @@ export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
     }
     changed();
     return { id };
+  }
+
+  /** Runs `start` once `startAfter` settled (at once without one), unless the fault was healed meanwhile. */
+  function takeOverAfter(entry: Entry, startAfter: PromiseLike<unknown> | undefined, start: () => void): void {
+    if (!startAfter) return start();
+    let healed = false;
+    entry.release = () => void (healed = true);
+    const go = (): void => {
+      if (!healed) start();
+    };
+    startAfter.then(go, go);
+  }
+
+  /** Starts a fault that takes the process over; each sets entry.release to undo what it started. */
+  function takeOver(entry: Entry): void {
+    const { id, spec } = entry;
+    if (spec.kind === 'crash') {
+      // Deferred even with delayMs 0, so apply() returns before the process dies.
+      const t = setTimeout(() => {
+        remove(id, 'fired'); // only observable if the process survives (e.g. an app that swallows exceptions)
+        crashNow(spec, log);
+      }, spec.delayMs);
+      entry.release = () => clearTimeout(t);
+    } else if (spec.kind === 'hang') {
+      // On the next turn, so apply() returns first. Nothing can heal a blocked loop from inside; it ends after
+      // durationMs, or at MAX_BLOCK_MS for "forever", or when the process is killed.
+      const ms = spec.durationMs > 0 ? Math.min(spec.durationMs, MAX_BLOCK_MS) : MAX_BLOCK_MS;
+      const imm = setImmediate(() => {
+        log('blocking the event loop', { id, ms });
+        busyWait(ms);
+        remove(id, 'expired');
+      });
+      entry.release = () => clearImmediate(imm);
+    } else if (spec.kind === 'cpu-spin') {
+      const spinner = startCpuSpinner(spec.dutyPercent);
+      entry.release = () => spinner.stop();
+      expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
+    }
   }
 
   function heal(id?: number): void {

@@ -85,11 +85,13 @@ function patchRequestEmit(agent: FaultAgent): void {
 
 function listenForFaults(agent: FaultAgent, logger: Logger): void {
   if (typeof process.send !== 'function') return; // no IPC channel: only startup faults apply
-  const reply = (msg: AgentReply): void => {
-    if (!process.send || !process.connected) return;
+  /** Sends; `then` runs once the message left this process (or cannot be sent), never before. */
+  const reply = (msg: AgentReply, then?: () => void): void => {
+    if (!process.send || !process.connected) return then?.();
     // With a callback a failed send is reported here instead of as an 'error' event that could kill the app.
     process.send(msg, undefined, {}, (err) => {
       if (err) logger.warn({ err: err.message }, 'fault agent reply not delivered');
+      then?.();
     });
   };
   const onMessage = (raw: unknown): void => {
@@ -99,9 +101,12 @@ function listenForFaults(agent: FaultAgent, logger: Logger): void {
     if (m.type === 'w3lab:fault') {
       const parsed = parseWorkerFault((m as { spec?: unknown }).spec);
       if (!parsed.ok) return reply({ type: 'w3lab:fault-ack', ok: false, error: parsed.error, ...ref });
-      // A crash is deferred by the agent, and the ack is written to the pipe synchronously, so it gets out first.
-      const { id } = agent.apply(parsed.value);
-      reply({ type: 'w3lab:fault-ack', ok: true, id, ...ref });
+      // In effect at once (a signal sent right after the ack must meet a shutdown-hang), but a fault that takes the
+      // process over starts only once the ack has left: a crash or a blocked event loop would otherwise keep an ack
+      // still queued (the channel backs up when the parent reads slowly) from ever reaching the parent.
+      let acked: () => void = () => undefined;
+      const { id } = agent.apply(parsed.value, { startAfter: new Promise<void>((r) => (acked = r)) });
+      reply({ type: 'w3lab:fault-ack', ok: true, id, ...ref }, acked);
     } else if (m.type === 'w3lab:heal') {
       const id = typeof m.id === 'number' ? m.id : undefined;
       agent.heal(id);
