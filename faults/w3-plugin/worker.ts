@@ -10,7 +10,7 @@ export function createWorkerFaultAgent(opts: { startupFault: 'crash' | 'hang' | 
   if (opts.startupFault) applyStartupFault({ [STARTUP_FAULT_ENV]: opts.startupFault });
   const agent = createFaultAgent();
   return {
-    apply: (spec) => void agent.apply(spec as WorkerFaultSpec),
+    apply: (spec, applyOpts) => void agent.apply(spec as WorkerFaultSpec, applyOpts),
     heal: (id) => agent.heal(id),
     wrapHandler: (h) => agent.wrapHandler(h),
     answersPings: () => agent.answersPings(),

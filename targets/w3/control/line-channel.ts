@@ -42,12 +42,20 @@ export class LineChannel {
     return !this.closed && this.stream.writable;
   }
 
-  send(m: unknown): boolean {
-    if (!this.open) return false;
-    try {
-      return this.stream.write(JSON.stringify(m) + '\n');
-    } catch {
+  /**
+   * Queues one message; false when the channel is closed or backed up. `flushed`, when given, runs exactly once:
+   * when the message has left this process, or failed to, or (on a later turn) could not be queued at all.
+   */
+  send(m: unknown, flushed?: () => void): boolean {
+    const notQueued = (): false => {
+      if (flushed) process.nextTick(flushed);
       return false;
+    };
+    if (!this.open) return notQueued();
+    try {
+      return this.stream.write(JSON.stringify(m) + '\n', flushed && (() => flushed()));
+    } catch {
+      return notQueued(); // not serialisable, or the stream refused it synchronously: nothing was queued
     }
   }
 

@@ -32,8 +32,12 @@ export interface HostFaultModule {
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface WorkerFaultAgent {
-  /** Applies a spec the host validated. */
-  apply(spec: unknown): void;
+  /**
+   * Applies a spec the host validated. A fault that takes the process over (a crash, a blocked or spinning event
+   * loop) must start only once `startAfter` settles: the worker passes "the fault's ack has left", which a dead or
+   * blocked process could no longer send when the control pipe was backed up.
+   */
+  apply(spec: unknown, opts?: { startAfter?: PromiseLike<unknown> }): void;
   /** Heals one fault, or all when `id` is omitted. */
   heal(id?: number): void;
   wrapHandler(h: RequestListener): RequestListener;

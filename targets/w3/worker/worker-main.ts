@@ -152,11 +152,15 @@ async function main(): Promise<void> {
           send({ type: 'fault-ack', id: m.id, ok: false, error: 'fault injection is not enabled' });
           break;
         }
-        // The host validated the spec (admin API) before sending it. Ack first: a crash fault may end the process
-        // before anything else is sent.
-        send({ type: 'fault-ack', id: m.id, ok: true });
+        // The host validated the spec (admin API) before sending it. Ack first; the fault is in effect at once, but
+        // a crash, block-loop or cpu-spin starts only once the ack has left: one still queued (the pipe backs up
+        // when the host reads slowly) would never be flushed by a dead or blocked worker.
+        const acked = new Promise<void>((resolve) => {
+          if (control) control.send({ type: 'fault-ack', id: m.id, ok: true }, resolve);
+          else resolve();
+        });
         try {
-          agent.apply(m.spec);
+          agent.apply(m.spec, { startAfter: acked });
         } catch (err) {
           send({ type: 'log', level: 'error', msg: `fault not applied: ${String(err).slice(0, MAX_REASON_CHARS)}` });
         }
