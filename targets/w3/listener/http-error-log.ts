@@ -7,7 +7,6 @@ import type { Logger } from '../util/logger';
 
 export type HttpErrReason =
   | 'AppOffline'
-  | 'AppPoolTimer'
   | 'AppConcurrentRequestLimit'
   | 'AppShutdown'
   | 'BadRequest'
