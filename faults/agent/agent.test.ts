@@ -158,15 +158,17 @@ test('startAfter: block-loop waits for it (other faults do not); healed before i
 });
 
 test('cpu-spin keeps the event loop busy for its duty share and heals itself after durationMs', async () => {
-  // Event-loop utilisation is wall-clock based, so it holds on a busy machine where CPU time (also checked,
-  // loosely) falls short because other processes take turns on the cores.
+  // Event-loop utilisation is wall-clock based: 0.6 when the spinner's timer fires on time, less when a loaded
+  // machine makes it late. CPU time proves the spinning is real (a loop blocked in a sleep would look busy too): an
+  // idle process uses a few ms in 500 ms; a spinning one its 300 ms, or what the machine gives it — on a 2-core
+  // machine with 17 runnable processes, about an eighth of that.
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   agent.apply(spec({ kind: 'cpu-spin', dutyPercent: 60, durationMs: 500 }));
-  await waitFor(() => agent.active().length === 0, 'cpu-spin to expire', 3000);
-  expect(performance.eventLoopUtilization(elu0).utilization).toBeGreaterThan(0.35);
+  await waitFor(() => agent.active().length === 0, 'cpu-spin to expire', 5000);
+  expect(performance.eventLoopUtilization(elu0).utilization).toBeGreaterThan(0.25);
   const used = process.cpuUsage(cpu0);
-  expect((used.user + used.system) / 1000).toBeGreaterThan(50);
+  expect((used.user + used.system) / 1000).toBeGreaterThan(20);
   const elu1 = performance.eventLoopUtilization();
   await new Promise((r) => setTimeout(r, 300));
   expect(performance.eventLoopUtilization(elu1).utilization).toBeLessThan(0.2);
