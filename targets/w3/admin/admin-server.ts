@@ -67,8 +67,9 @@ export class AdminServer {
       if (!w) return json(res, 404, { error: `pool ${name} has no worker ${id}` });
       const parsed = this.plugin().parseWorkerFault(body);
       if (!parsed.ok) return json(res, 400, { error: parsed.error });
-      host.events.emit({ type: 'FaultInjected', pool: name, workerId: w.id, pid: w.pid, fault: parsed.value });
+      // Reported once the worker acknowledged it: FaultInjected is the evidence that the fault is in the worker.
       const ack = await w.injectFault(parsed.value);
+      if (ack.ok) host.events.emit({ type: 'FaultInjected', pool: name, workerId: w.id, pid: w.pid, fault: parsed.value });
       json(res, ack.ok ? 200 : 409, { pool: name, workerId: w.id, pid: w.pid, ...ack });
     }, true);
     r('DELETE', /^\/pools\/([^/]+)\/workers\/(\d+)\/faults$/, (_q, res, [name, id]) => {

@@ -17,7 +17,7 @@ describe('health pings', () => {
     const hung = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
     await injectFault(server, hung.workerId, { kind: 'hang', mode: 'block-loop', durationMs: 20_000 });
-    const injected = eventsOf(server, 'FaultInjected', from)[0]!;
+    const injected = await server.waitForEvent((e) => e.type === 'FaultInjected' && e.pid === hung.pid, 5000, from);
     const gets = Array.from({ length: 5 }, () => request(server.url, { path: '/pid' }));
 
     const failed = await server.waitForEvent((e) => e.type === 'PingFailed' && e.pid === hung.pid, 15_000, from);
@@ -57,7 +57,7 @@ describe('health pings', () => {
     const deaf = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
     await injectFault(server, deaf.workerId, { kind: 'hang', mode: 'ignore-pings' });
-    const injected = eventsOf(server, 'FaultInjected', from)[0]!;
+    const injected = await server.waitForEvent((e) => e.type === 'FaultInjected' && e.pid === deaf.pid, 5000, from);
     const failed = await server.waitForEvent((e) => e.type === 'PingFailed' && e.pid === deaf.pid, 15_000, from);
     expect(failed.eventId).toBe(5010);
     expect(failed.t - injected.t).toBeLessThanOrEqual(DETECT_MS + SLACK_MS);
