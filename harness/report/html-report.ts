@@ -48,7 +48,7 @@ function header(d: ReportData): string {
   const numbers = st
     ? `${st.requests} requests: ${st.ok} ok, ${st.fail} failed, ${st.info} unknown (info); ${st.rps} req/s; latency p50 ${ms(st.latencyMs.p50)} ms, ` +
       `p99 ${ms(st.latencyMs.p99)} ms, max ${ms(st.latencyMs.max)} ms; ${st.sockets} client sockets, ${st.serverClosedSockets} closed by the server; ` +
-      `${st.recycles.count} recycles; ${st.crashes} crashes`
+      `${st.recycles.count} recycles; ${st.crashes} crashes; ${st.replays?.retried ?? 0} requests replayed by the target (RequestRetried)`
     : 'No statistics (results.json missing).';
   return `<header>
 <h1>${escapeHtml(m.scenario)} <span class="verdict ${verdictClass(m.valid)}">${verdictWord(m.valid)}</span></h1>
@@ -124,6 +124,7 @@ ${header(d)}
 ${legend()}
 <div id="chart-throughput" class="chart"></div><div id="chart-latency" class="chart"></div>
 <div id="chart-failures" class="chart"></div><div id="chart-workers" class="chart"></div>
+<div id="chart-memory" class="chart"></div>
 <h2>Checks</h2>
 ${checksTable(d)}
 <h2>Recycles</h2>

@@ -1,5 +1,6 @@
-// Opens report.html in headless Chromium, the way a person would: the page loads without errors, draws its four
-// charts, and a screenshot lands in the run folder. Chromium comes from Debian (installed here when missing).
+// Opens report.html in headless Chromium, the way a person would: the page loads without errors, draws its five
+// charts (the fifth: memory per worker), and a screenshot lands in the run folder. Chromium comes from Debian
+// (installed here when missing).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,14 +20,14 @@ describeIfChromium(`report.html in headless Chromium${reason ? ` (skipped: ${rea
   it.each([
     ['normal', false],
     ['degraded', true],
-  ])('a %s run: loads without errors, draws 4 charts, saves a screenshot', (name, degraded) => {
+  ])('a %s run: loads without errors, draws 5 charts, saves a screenshot', (name, degraded) => {
     const runDir = writeSyntheticRun(path.join(root, name), { degraded, nasty: '<script>window.__pwned=1</script> & "quotes"' });
     const html = writeHtmlReport(runDir);
 
     const dom = runChromium(bin, html, ['--virtual-time-budget=3000', '--dump-dom']);
     expect(dom.status).toBe(0);
     expect(pageProblems(dom.stderr)).toEqual([]);
-    expect(dom.stdout).toContain('data-charts-drawn="4"');
+    expect(dom.stdout).toContain('data-charts-drawn="5"');
     expect(dom.stdout).not.toContain('data-report-error');
     expect(dom.stdout).toContain('class="u-wrap"'); // uPlot built its canvases
     expect(dom.stdout).not.toContain('<script>window.__pwned'); // the injected text stayed text

@@ -1,5 +1,6 @@
 // The browser side of report.html, kept as a plain ES5 string so it runs as an inline script without a bundler.
-// It reads the inlined JSON (#report-data) and draws four uPlot charts sharing one cursor. A uPlot plugin shades
+// It reads the inlined JSON (#report-data) and draws five uPlot charts sharing one cursor (the fifth: private memory
+// per worker). A uPlot plugin shades
 // fault and recycle windows the way Jepsen shades nemesis intervals (a translucent band over the plot plus a solid
 // lane per kind at the top) and draws event lines with labels; hovering a line or band shows what it was.
 // When done it sets body[data-charts-drawn] (the headless-browser test reads it); errors set data-report-error.
@@ -134,6 +135,12 @@ export const REPORT_CLIENT_JS = String.raw`
     var c = PALETTE[(i + 3) % PALETTE.length];
     return { label: p.pool, color: c, fill: pools.length === 1 ? c + '22' : undefined, values: p.alive, stepped: true };
   }), { counts: true });
+
+  var mem = data.memory;
+  var memWorkers = mem.workers.length ? mem.workers : [{ label: 'no memory samples', mb: mem.x.map(function () { return null; }) }];
+  chart('chart-memory', 'Private memory per worker (MB, sampled by the lab)', 'MB', mem.x.length ? mem.x : [0], memWorkers.map(function (w, i) {
+    return { label: w.label, color: PALETTE[(i + 5) % PALETTE.length], values: w.mb.length ? w.mb : [null] };
+  }));
 
   var resizeTimer = null;
   window.addEventListener('resize', function () {

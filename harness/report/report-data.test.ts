@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RunBuilder } from '../checkers/test-support/run-builder';
 import type { RequestRecord } from '../history/types';
-import { bucketSizeFor, buildReportData, eventLines, timeline, workersAlive } from './report-data';
+import { bucketSizeFor, buildReportData, eventLines, memorySeries, timeline, workersAlive } from './report-data';
 import { loadRun, workloadWindow } from './run-files';
 import { faultWindows, recycleWindows, unionLength } from './windows';
 import { recycleRows } from './recycle-rows';
@@ -164,10 +164,31 @@ describe('buildReportData', () => {
     expect(d.checks.map((c) => c.name)).toEqual(['connectionsSurvive', 'noFailedRequests', 'overlappedRecycleCompletes']);
     expect(d.lines.some((l) => l.label === 'PingFailed')).toBe(true);
     expect(d.stats?.recycles.count).toBe(3);
+    // One memory line per worker, read back from history.jsonl: four workers over three recycles.
+    expect(d.memory.workers.map((w) => w.label)).toEqual(['app pid 100', 'app pid 101', 'app pid 102', 'app pid 103']);
+    expect(d.memory.x).toHaveLength(16);
   });
 
   it('falls back to the recorded extent when the run has no workload marks', () => {
     const b = new RunBuilder(1000).request(100, { latencyMs: 50 }).request(400, { latencyMs: 500 });
     expect(workloadWindow(b.history, 0)).toEqual({ start: b.at(100), end: b.at(900) });
+  });
+});
+
+describe('memorySeries', () => {
+  it('gives one line per worker in MB at the lab\'s sample times, with its peak', () => {
+    const b = new RunBuilder(3000);
+    const sample = (ms: number, pid: number, kb: number) => b.history.push({ kind: 'sample', t: b.at(ms), pool: 'app', pid, workerId: pid - 100, privateMemoryKB: kb, from: 'target' });
+    sample(500, 101, 51_200);
+    sample(1000, 101, 102_400);
+    sample(1000, 102, 40_960);
+    sample(1500, 102, 45_000);
+    const m = memorySeries(b.history, b.start);
+    expect(m.x).toEqual([0.5, 1, 1.5]);
+    expect(m.workers).toEqual([
+      { label: 'app pid 101', pool: 'app', pid: 101, mb: [50, 100, null], peakMb: 100 },
+      { label: 'app pid 102', pool: 'app', pid: 102, mb: [null, 40, 43.9], peakMb: 43.9 },
+    ]);
+    expect(memorySeries([], b.start)).toEqual({ x: [], workers: [] });
   });
 });

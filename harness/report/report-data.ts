@@ -2,7 +2,7 @@
 // by kind, workers alive per pool as a step function, shaded fault and recycle windows, labelled event lines, the
 // checks and the recycle table. Pure (no I/O) so every number the page shows is unit-tested; the page only draws.
 // Times on the page are seconds since the workload start.
-import type { RequestRecord, MarkRecord } from '../history/types';
+import type { HistoryRecord, RequestRecord, MarkRecord, SampleRecord } from '../history/types';
 import type { LabEvent } from '../events';
 import { checkLabel, describeOptions, type Validity } from '../checkers';
 import type { RunStats } from '../results/stats';
@@ -47,6 +47,13 @@ export interface WorkerSeries {
   pools: { pool: string; alive: number[] }[];
 }
 
+/** Private memory per worker over time (MB), from the lab's samples: a leak is a slope, a recycle a new line. */
+export interface MemorySeries {
+  /** Sample times, seconds since the workload start. */
+  x: number[];
+  workers: { label: string; pool: string; pid: number; mb: (number | null)[]; peakMb: number }[];
+}
+
 export interface ShadedWindow {
   kind: 'fault' | 'recycle';
   from: number;
@@ -68,6 +75,7 @@ export interface ReportData {
   durationS: number;
   timeline: Timeline;
   workers: WorkerSeries;
+  memory: MemorySeries;
   windows: ShadedWindow[];
   lines: EventLine[];
   /** `name` is the check's distinct label; `options` what the scenario gave it ("" for none). */
@@ -212,6 +220,28 @@ export function eventLines(events: LabEvent[], marks: MarkRecord[], start: numbe
   return out.sort((a, b) => a.t - b.t).map(({ t, kind, label, detail }) => ({ t, kind, label, detail }));
 }
 
+export function memorySeries(history: HistoryRecord[], start: number): MemorySeries {
+  const samples = history.filter((r): r is SampleRecord => r.kind === 'sample').sort((a, b) => a.t - b.t);
+  const times = [...new Set(samples.map((s) => s.t))];
+  const at = new Map(times.map((t, i) => [t, i]));
+  const byPid = new Map<number, { pool: string; mb: (number | null)[] }>();
+  for (const s of samples) {
+    const w = byPid.get(s.pid) ?? { pool: s.pool, mb: new Array<number | null>(times.length).fill(null) };
+    w.mb[at.get(s.t)!] = round(s.privateMemoryKB / 1024, 1);
+    byPid.set(s.pid, w);
+  }
+  return {
+    x: times.map((t) => round((t - start) / 1000)),
+    workers: [...byPid.entries()].map(([pid, w]) => ({
+      label: `${w.pool} pid ${pid}`,
+      pool: w.pool,
+      pid,
+      mb: w.mb,
+      peakMb: Math.max(...w.mb.map((v) => v ?? 0)),
+    })),
+  };
+}
+
 export function buildReportData(run: LoadedRun): ReportData {
   const requests = run.history.filter((r): r is RequestRecord => r.kind === 'request');
   const marks = run.history.filter((r): r is MarkRecord => r.kind === 'mark');
@@ -246,6 +276,7 @@ export function buildReportData(run: LoadedRun): ReportData {
     durationS: rel(lastEnd),
     timeline: timeline(requests, run.start, spanMs),
     workers: workersAlive(run.events, run.start, spanMs),
+    memory: memorySeries(run.history, run.start),
     windows,
     lines: eventLines(run.events, marks, run.start, spanMs),
     checks: (results?.checks ?? []).map((c) => ({ name: checkLabel(c), options: describeOptions(c.options), valid: c.verdict.valid, summary: c.verdict.summary, details: c.verdict.details })),

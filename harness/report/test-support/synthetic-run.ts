@@ -77,6 +77,12 @@ export function syntheticRun(o: SyntheticOptions = {}): RunBuilder {
     const serverClosed = degraded && conn === 2;
     b.socket(conn, { closeKind: serverClosed ? 'server-fin' : 'client', requests: 400, ...(serverClosed ? { closed: b.at(2150) } : {}) });
   }
+  // The lab's memory samples every 500 ms: each worker grows from 40 MB until its replacement takes over.
+  for (let ms = 0; ms < 8000; ms += 500) {
+    const recycled = RECYCLE_AT.filter((r) => r + 250 <= ms);
+    const since = ms - (recycled.length ? recycled[recycled.length - 1]! : -500);
+    b.history.push({ kind: 'sample', t: b.at(ms), pool: 'app', pid: 100 + recycled.length, workerId: 1, privateMemoryKB: 40_960 + since * 10, from: 'target' });
+  }
   b.mark(8000, 'phase-end', { phase: 'load' }).mark(8000, 'workload-end');
   return b;
 }
