@@ -251,7 +251,7 @@ export class LabSession {
     const folder = new RunFolder(this.suite.dir, label.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'check');
     const applicable = specs.filter((s) => !s.targets || s.targets.includes(target));
     const checks = runChecks({ history, events, start, end }, applicable.map((s) => ({ name: s.check, options: s.options })));
-    const verdict = unperformedVerdict({ history, events, start, end }) ?? combine(checks);
+    const verdict = unperformedVerdict({ history, events, start, end }, checks) ?? combine(checks);
     const stats = computeStats(history, events, start, end);
     const info = {
       runId: folder.runId,

@@ -30,6 +30,9 @@ test('`w3lab run` with no argument runs the core suite against w3 and every scen
   ]);
   for (const s of scenarios) {
     expect([s, results(s).valid]).toEqual([s, true]);
+    // Every fault step was carried out and shown by w3 (no PASS of a crash scenario without its crash).
+    const faults = results(s).checks.find((c) => c.name === 'faultsTookEffect');
+    expect([s, faults?.verdict.valid ?? 'no fault steps']).toEqual([s, faults ? true : 'no fault steps']);
     for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md']) expect(fs.existsSync(path.join(out, 'latest', s, f))).toBe(true);
   }
   expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);

@@ -70,7 +70,7 @@ export function rerunReport(runDir: string): RerunResult {
     throw err;
   }
   const error = run.results?.error ?? null;
-  let verdict = unperformedVerdict(input) ?? combine(checks);
+  let verdict = unperformedVerdict(input, checks) ?? combine(checks);
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
   else if (run.info.status === 'interrupted') verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
   else if (run.info.status === 'killed' || run.info.status === 'running') {

@@ -63,7 +63,7 @@ describe('container fault steps', () => {
     const history = marks.map((m) => ({ kind: 'mark', t: 0, ...m }) as HistoryRecord);
     expect(unperformedVerdict({ history, events: [], start: 0, end: 1 })).toMatchObject({
       valid: 'unknown',
-      summary: expect.stringMatching(/2 fault firing\(s\) did not take effect: faults\[0\] \(container-pause, firing 1\): failed — target .* cannot containerPause/),
+      summary: expect.stringMatching(/2 fault firing\(s\) were not carried out: faults\[0\] \(container-pause, firing 1\): failed — target .* cannot containerPause/),
     });
   });
 

@@ -52,4 +52,12 @@ test('a SIGKILL that happened is confirmed by the WorkerCrashed of that pid', as
   expect(check?.verdict).toMatchObject({ valid: true, summary: 'All 1 required fault firing(s) took effect: 1 confirmed by the target.' });
   const evidence = (check!.verdict.details['evidence'] as { detail: string }[])[0]!;
   expect(evidence.detail).toMatch(/^WorkerCrashed of pid \d+$/);
+  // The report is drawn after run.json says finished (review: every report said "status running").
+  const html = fs.readFileSync(path.join(r.dir, 'report.html'), 'utf8');
+  expect(html).toContain('<b>status</b> finished');
+  // Memory was sampled from the lab side for both workers (the killed one and its replacement).
+  const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { memory: { workers: { pid: number; peakMb: number }[] } };
+  expect(data.memory.workers.length).toBeGreaterThanOrEqual(1);
+  expect(data.memory.workers.every((w) => w.peakMb > 5)).toBe(true);
+  expect(fs.readFileSync(path.join(r.dir, 'events.jsonl'), 'utf8')).toContain('"type":"WorkerCrashed"');
 }, 120_000);

@@ -187,7 +187,7 @@ function conclude(o: RunOptions, c: RunContext, ran: Ran): RunResult {
   const specs = runCheckSpecs(sc.expect, sc.faults.length > 0, targetName);
   const input = { history: recorded, events: ran.events, start: ran.start, end: ran.end };
   const checks = runChecks(input, specs);
-  let verdict = unperformedVerdict(input) ?? combine(checks);
+  let verdict = unperformedVerdict(input, checks) ?? combine(checks);
   const { error, faultErrors } = ran;
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
   if (o.signal?.aborted) verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
