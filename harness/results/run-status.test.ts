@@ -66,4 +66,39 @@ describe('run status', () => {
     expect(JSON.parse(fs.readFileSync(path.join(d, 'run.json'), 'utf8')).status).toBe('killed');
     expect(fs.existsSync(path.join(d, 'report.html'))).toBe(true);
   });
+
+  it('`report` on a killed run re-derives the target\'s side from the partial events.jsonl (last line cut short)', () => {
+    const t0 = Date.now() - 10_000;
+    const pool = 'app';
+    const records = [
+      { kind: 'mark', t: t0, name: 'workload-start' },
+      { kind: 'mark', t: t0, name: 'fault-plan', steps: [0, 1].map((step) => ({ step, action: 'signal', signal: 'SIGKILL', pool, firings: 1, optional: false })) },
+      ...Array.from({ length: 150 }, (_, i) => ({ kind: 'request', t: t0 + 10 + i * 10, id: i + 1, conn: 1, method: 'GET', path: '/', outcome: 'ok', status: 200, latencyMs: 3 })),
+      { kind: 'mark', t: t0 + 1000, name: 'fault-step', step: 0, firing: 1, action: 'signal', signal: 'SIGKILL', attemptedAt: t0 + 998, status: 'performed', workers: [{ pid: 101, pool }] },
+    ].map((r) => JSON.stringify(r));
+    const d = runFolder('killed-events', {
+      status: 'running',
+      owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
+      scenarioConfig: { expect: [{ check: 'noFailedRequests' }], faults: [{}, {}] },
+    }, records);
+    const events = [
+      { type: 'WorkerReady', t: t0 - 100, source: 'w3', pool, pid: 101, workerId: 1 },
+      { type: 'WorkerCrashed', t: t0 + 1005, source: 'w3', pool, pid: 101, workerId: 1, exitCode: null, signal: 'SIGKILL', duringStartup: false },
+      { type: 'RequestRetried', t: t0 + 1006, source: 'w3', pool, pid: 101 },
+      { type: 'WorkerStarting', t: t0 + 1010, source: 'w3', pool, pid: 102, workerId: 1 },
+    ].map((e) => JSON.stringify(e));
+    // The lab process died while writing the next line.
+    fs.writeFileSync(path.join(d, 'events.jsonl'), events.join('\n') + '\n{"type":"WorkerRea');
+    const r = rerunReport(d);
+    expect(r.verdict.valid).toBe('unknown');
+    expect(r.verdict.summary).toMatch(/^The run was killed before it finished/);
+    // From the partial events: the crash the first step caused, the replay; the second step never fired.
+    expect(r.stats.crashes).toBe(1);
+    expect(r.stats.replays.retried).toBe(1);
+    const faults = r.checks.find((c) => c.name === 'faultsTookEffect');
+    expect(faults?.verdict.valid).toBe('unknown');
+    expect(faults?.verdict.summary).toMatch(/faults\[1\] \(signal\): not-performed/);
+    expect(faults?.verdict.details['byStatus']).toEqual({ confirmed: 1, 'not-performed': 1 });
+    expect(fs.readFileSync(path.join(d, 'summary.md'), 'utf8')).toMatch(/killed before it finished/);
+  });
 });
