@@ -6,19 +6,14 @@
 //    FILE is opened; `header` (the W3C #Fields lines of HTTPERR) starts every file.
 //  - flushSync() writes what is buffered synchronously: for the process's exit and crash hooks (the CLI calls it),
 //    so the last lines before an exit survive. Workers — processes that may die on purpose — keep synchronous logs.
-//  - stdout that is a pipe or a socket (a supervisor, the lab, a test reading the host's events) is written as a
-//    non-blocking stream: a line goes out at once when there is room — before the HTTP response written after it, so
-//    a reader sees an event no later than the response it caused — and waits in memory when the reader is slow,
-//    instead of blocking the event loop. A FIFO is opened a second time for this, so fd 1 (shared with the workers)
-//    keeps its mode; a socket cannot be reopened and is used as it is (Node workers make it non-blocking anyway).
+//  - stdout that is a pipe or a socket (a supervisor, the lab, a test reading the host's events) is written without
+//    blocking and in order (pipe-writer.ts): a line goes out at once when there is room and waits in memory when
+//    the reader is slow.
 import fs from 'node:fs';
-import net from 'node:net';
 import pino from 'pino';
+import { PipeWriter } from './pipe-writer';
 
 type Sonic = ReturnType<typeof pino.destination>;
-
-/** How long the exit flush waits for a slow stdout reader. */
-const FLUSH_LIMIT_MS = 2000;
 
 /** What may wait in memory for a slow destination before lines are dropped. */
 export const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -41,7 +36,7 @@ export class LogDestination {
   constructor(private readonly target: { fd: number } | FileTarget) {
     if ('fd' in target) {
       this.sonic =
-        PipeWriter.open(target.fd, () => this.dropped++) ??
+        PipeWriter.open(target.fd, MAX_BUFFER_BYTES, () => this.dropped++) ??
         pino.destination({ fd: target.fd, sync: false, minLength: 0, maxLength: MAX_BUFFER_BYTES });
     } else {
       // Opened synchronously (start-up, not the request path): a bad path fails the start with its reason.
@@ -122,82 +117,3 @@ export class LogDestination {
 
 const openAppend = (file: string): Promise<number> =>
   new Promise((resolve, reject) => fs.open(file, 'a', (err, fd) => (err ? reject(err) : resolve(fd))));
-
-/** Writes to a pipe without ever blocking, keeping order; see the module header. */
-class PipeWriter {
-  private readonly pending: string[] = [];
-  private pendingBytes = 0;
-  private readonly closeWaiters: (() => void)[] = [];
-
-  private constructor(
-    private readonly fd: number,
-    private readonly socket: net.Socket,
-    private readonly onDrop: () => void,
-  ) {
-    socket.on('error', () => onDrop());
-  }
-
-  /** A writer for `fd` when it is a pipe or a socket; null otherwise (a file, a TTY). */
-  static open(fd: number, onDrop: () => void): PipeWriter | null {
-    try {
-      const st = fs.fstatSync(fd);
-      let own: number;
-      if (st.isFIFO()) own = fs.openSync(`/proc/self/fd/${fd}`, 'w');
-      else if (st.isSocket()) own = fd;
-      else return null;
-      return new PipeWriter(fd, new net.Socket({ fd: own, readable: false, writable: true }), onDrop);
-    } catch {
-      return null;
-    }
-  }
-
-  write(chunk: string): boolean {
-    if (this.pendingBytes > MAX_BUFFER_BYTES) {
-      this.onDrop();
-      return false;
-    }
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    // Callbacks come in write order: the oldest pending chunk is the one that was just handed to the kernel.
-    return this.socket.write(chunk, () => {
-      this.pendingBytes -= this.pending.shift()?.length ?? 0;
-    });
-  }
-
-  /** Drops and errors are already counted through onDrop. */
-  on(_event: 'drop' | 'error', _fn: () => void): this {
-    return this;
-  }
-
-  /** At exit: what the reader has not taken yet, written through the original descriptor (waiting up to
-   *  FLUSH_LIMIT_MS for a reader that is slow: the process is ending anyway). */
-  flushSync(): void {
-    const deadline = Date.now() + FLUSH_LIMIT_MS;
-    for (const chunk of this.pending.splice(0)) {
-      let buf = Buffer.from(chunk);
-      while (buf.length > 0) {
-        try {
-          buf = buf.subarray(fs.writeSync(this.fd, buf));
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) return;
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-        }
-      }
-    }
-    this.pendingBytes = 0;
-  }
-
-  /** 'close': everything written so far has reached the kernel (see end()). Errors are counted, not reported. */
-  once(event: 'close' | 'error', fn: () => void): this {
-    if (event === 'close') this.closeWaiters.push(fn);
-    return this;
-  }
-
-  /** Waits for what is pending; the descriptor stays open (it may be the process's own stdout). */
-  end(): void {
-    // Write callbacks run in order: this one runs once every earlier line is out.
-    this.socket.write('', () => {
-      for (const fn of this.closeWaiters.splice(0)) fn();
-    });
-  }
-}
