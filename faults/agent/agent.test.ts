@@ -193,4 +193,3 @@ test('healing a pending crash cancels it; heal is idempotent; active() reports t
   expect(a.active()).toEqual([]);
   expect(changes).toEqual([1, 2, 1, 0]);
 });
-

@@ -30,7 +30,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const channel = (): LineChannel => new LineChannel(writer, { maxLineBytes: 1 << 20, onMessage: () => undefined, onViolation: () => undefined });
+const channel = (): LineChannel =>
+  new LineChannel(writer, { maxLineBytes: 1 << 20, onMessage: () => undefined, onViolation: () => undefined });
 
 test('flushed runs only once a backed-up message has left, i.e. once the peer reads again', async () => {
   reader.pause();
