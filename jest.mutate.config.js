@@ -1,0 +1,16 @@
+// Jest for mutation runs (stryker.config.js): only the fast, in-process unit tests of the mutated code — no test that
+// starts a server, a worker process or a container (Stryker runs the covering tests once per mutant, so one slow test
+// multiplies into hours). A test added for a mutated file must be listed here to count.
+const base = require('./jest.config');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  testMatch: [
+    '<rootDir>/harness/checkers/**/*.test.ts',
+    '<rootDir>/harness/runner/{fault-schedule,container-fault-steps,not-supported,preflight,recorders}.test.ts',
+    '<rootDir>/targets/w3/manager/*.test.ts',
+  ],
+  // Stryker decides how many Jest processes run; each runs its tests in band.
+  maxWorkers: 1,
+};
