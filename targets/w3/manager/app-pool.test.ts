@@ -2,7 +2,7 @@
 // one that is not dispatchable or that the job must avoid), what waits in the queue and in which order, QueueFull,
 // the reject reason of a stopped pool, demand starts and web-garden growth, crashes and rapid-fail protection.
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
-jest.mock('./memory-sampler', () => ({ sampleMemory: () => null, sampleCpuMs: () => null }));
+jest.mock('./memory-sampler', () => ({ sampleMemory: async () => null, sampleCpuMs: async () => null }));
 
 import { PoolHarness, job } from './test-support/pool-harness';
 import { pingOverdueMs } from './app-pool';
@@ -17,12 +17,12 @@ describe('dispatch', () => {
     expect(h.workers).toHaveLength(0);
     const j = h.submit();
     expect(h.workers).toHaveLength(1);
-    expect(h.pool.queue).toEqual([j]);
+    expect(h.queued).toEqual([j]);
     expect(j.ranOn).toEqual([]);
     jest.advanceTimersByTime(250);
     h.worker(0).ready();
     expect(j.ranOn).toEqual([h.worker(0)]);
-    expect(h.pool.queue).toHaveLength(0);
+    expect(h.queued).toHaveLength(0);
     expect(h.worker(0).inFlight).toBe(1);
     expect(j.dispatchedAt).toBe(Date.now());
     expect(h.worker(0).lastActivity).toBe(Date.now());
@@ -98,7 +98,7 @@ describe('dispatch', () => {
     h.worker(0).ready();
     expect(a.ranOn).toEqual([]);
     expect(b.ranOn).toEqual([h.worker(0)]);
-    expect(h.pool.queue).toHaveLength(0);
+    expect(h.queued).toHaveLength(0);
   });
 
   it('a job submitted while others wait joins the back of the queue', () => {
@@ -109,7 +109,7 @@ describe('dispatch', () => {
     h.worker(0).suspected = true; // not dispatchable for a moment
     const b = h.submit();
     const c = h.submit();
-    expect(h.pool.queue).toEqual([b, c]);
+    expect(h.queued).toEqual([b, c]);
     h.worker(0).suspected = false;
     h.pool.drainQueue();
     expect([a, b, c].map((j) => j.ranOn.length)).toEqual([1, 1, 1]);
@@ -123,7 +123,7 @@ describe('dispatch', () => {
     const extra = h.submit();
     expect(extra.rejected).toEqual({ reason: 'QueueFull', tcpReset: false });
     expect(h.of('QueueFull')).toEqual([expect.objectContaining({ pool: 'app', queueLength: 10 })]);
-    expect(h.pool.queue).toHaveLength(10);
+    expect(h.queued).toHaveLength(10);
 
     const tcp = new PoolHarness({ queueLength: 10, failure: { loadBalancerCapabilities: 'TcpLevel' } });
     tcp.pool.boot();
@@ -131,20 +131,83 @@ describe('dispatch', () => {
     expect(tcp.submit().rejected).toEqual({ reason: 'QueueFull', tcpReset: true });
   });
 
-  it('requeue: the job goes back to the head of the queue, avoids the failed worker, which is pinged', () => {
+  it('requeue: the job leaves its worker and goes back to the head of the queue; the worker is probed first', () => {
     const h = new PoolHarness({ startMode: 'AlwaysRunning' }).bootReady();
     const w = h.worker(0);
     const a = h.submit();
     w.suspected = true;
     const b = h.submit();
     w.suspected = false;
-    expect(h.pool.queue).toEqual([b]);
+    expect(h.queued).toEqual([b]);
+    expect(w.inFlight).toBe(1);
+    a.responseStarted = true;
     h.pool.requeue(a, w as never);
     expect(a.avoid).toBe(w);
+    expect(a.responseStarted).toBe(false);
     expect(w.calls).toContain('ping');
     expect(w.suspected).toBe(true);
-    expect(h.pool.queue[0]).toBe(a);
-    expect(h.pool.queuedAt.get(a)).toBe(Date.now());
+    expect(w.inFlight).toBe(0);
+    expect(w.requests).toBe(0); // not a completed response
+    expect(h.queued).toEqual([a, b]); // the freed slot was not refilled: the worker is suspected
+  });
+
+  it('a requeued job that finds the queue full is answered QueueFull', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning', queueLength: 10 }).bootReady();
+    const w = h.worker(0);
+    const a = h.submit();
+    w.suspected = true;
+    for (let i = 0; i < 10; i++) h.submit();
+    h.pool.requeue(a, w as never);
+    expect(a.rejected).toEqual({ reason: 'QueueFull', tcpReset: false });
+    expect(h.queued).toHaveLength(10);
+  });
+
+  it('cancel: a queued job leaves the queue at once and never runs', () => {
+    const h = new PoolHarness();
+    h.pool.boot();
+    const a = h.submit();
+    const b = h.submit();
+    h.pool.cancel(a);
+    expect(a.cancelled).toBe(true);
+    expect(h.queued).toEqual([b]);
+    h.worker(0).ready();
+    expect(a.ranOn).toEqual([]);
+    expect(b.ranOn).toHaveLength(1);
+  });
+
+  it('trustAgain: jobs that avoided a worker may use it again', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning' }).bootReady();
+    const w = h.worker(0);
+    w.suspected = true;
+    const a = h.submit();
+    const b = h.submit();
+    a.avoid = w as never;
+    const other = {};
+    b.avoid = other as never;
+    h.pool.trustAgain(w as never);
+    expect(a.avoid).toBeNull();
+    expect(b.avoid).toBe(other);
+  });
+
+  it('admission control: a worker runs at most maxConcurrentRequestsPerWorker; a finished one lets the next in', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxConcurrentRequestsPerWorker: 2 } }).bootReady();
+    const w = h.worker(0);
+    const [a, b, c] = [h.submit(), h.submit(), h.submit()];
+    expect(w.inFlight).toBe(2);
+    expect(c.ranOn).toEqual([]);
+    expect(h.queued).toEqual([c]);
+    h.done(a);
+    expect(c.ranOn).toEqual([w]);
+    expect(w.inFlight).toBe(2);
+    h.done(b);
+    h.done(c);
+    expect(w.inFlight).toBe(0);
+  });
+
+  it('maxConcurrentRequestsPerWorker 0 is no limit', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxConcurrentRequestsPerWorker: 0 } }).bootReady();
+    for (let i = 0; i < 150; i++) h.submit();
+    expect(h.worker(0).inFlight).toBe(150);
   });
 });
 
@@ -174,7 +237,7 @@ describe('stopped pools and workers', () => {
     h.pool.stop('RapidFail');
     expect(a.rejected).toEqual({ reason: 'AppOffline', tcpReset: true });
     expect(b.rejected).toBeNull();
-    expect(h.pool.queue).toHaveLength(0);
+    expect(h.queued).toHaveLength(0);
     expect(h.of('PoolStopped')).toEqual([expect.objectContaining({ pool: 'app', reason: 'RapidFail', eventId: 5002 })]);
     expect(h.of('WorkerDraining')).toEqual([expect.objectContaining({ reason: 'rapid-fail' })]);
     h.pool.stop('Admin'); // already stopped: nothing more
@@ -331,7 +394,7 @@ describe('how many workers', () => {
   });
 
   it('a startup fault is passed to the next workers, the given number of times, only with fault injection', () => {
-    const h = new PoolHarness({ startMode: 'AlwaysRunning' }, { faultInjection: true });
+    const h = new PoolHarness({ startMode: 'AlwaysRunning' }, { faultPlugin: '/plugin.js' });
     h.pool.startupFault = { mode: 'crash', remaining: 2 };
     h.pool.boot();
     h.worker(0).exit();
@@ -344,11 +407,56 @@ describe('how many workers', () => {
     off.pool.boot();
     expect(off.worker(0).spec.startupFault).toBeNull();
 
-    const forever = new PoolHarness({ startMode: 'AlwaysRunning' }, { faultInjection: true });
+    const forever = new PoolHarness({ startMode: 'AlwaysRunning' }, { faultPlugin: '/plugin.js' });
     forever.pool.startupFault = { mode: 'hang', remaining: 0 };
     forever.pool.boot();
     forever.worker(0).exit();
     expect(forever.workers.map((w) => w.spec.startupFault)).toEqual(['hang', 'hang']);
+  });
+
+  it('a reload that lowers maxProcesses drains the excess: workers not yet ready first, then the least busy', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxProcesses: 4 } });
+    h.pool.boot();
+    const [a, b, c, d] = h.workers;
+    a!.ready();
+    b!.ready();
+    c!.ready();
+    h.submit(); // a, b, c busy in turn: one request each, then b gets a second
+    h.submit();
+    h.submit();
+    const extra = job();
+    h.pool.submit(extra);
+    const busiest = extra.ranOn[0]!;
+    const lower = JSON.parse(JSON.stringify(h.pool.config)) as typeof h.pool.config;
+    lower.processModel.maxProcesses = 2;
+    h.pool.reconfigure(lower, h.pool.apps);
+    const drained = h.of('WorkerDraining');
+    expect(drained.map((e) => e.reason)).toEqual(['max-processes', 'max-processes']);
+    expect(drained[0]?.workerId).toBe(d!.id); // still starting
+    expect(drained[1]?.workerId).not.toBe(busiest.id);
+    expect(h.workers).toHaveLength(4); // nothing new started
+    h.pool.reconfigure(lower, h.pool.apps); // at the limit now: nothing more
+    expect(h.of('WorkerDraining')).toHaveLength(2);
+  });
+
+  it('a reload that raises maxProcesses of an AlwaysRunning pool starts the missing workers', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning' }).bootReady();
+    const more = JSON.parse(JSON.stringify(h.pool.config)) as typeof h.pool.config;
+    more.processModel.maxProcesses = 3;
+    h.pool.reconfigure(more, h.pool.apps);
+    expect(h.workers).toHaveLength(3);
+    expect(h.of('WorkerDraining')).toHaveLength(0);
+  });
+
+  it('killAll sends SIGKILL to every worker still alive, orphans included', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 }, failure: { orphanWorkerProcess: true } }).bootReady();
+    const [a, b] = [h.worker(0), h.worker(1)];
+    h.pool.failure(a as never, 'ping', 'hung');
+    b.state = 'Exited';
+    h.pool.killAll();
+    expect(a.calls).toContain('kill host-stop');
+    expect(b.calls).not.toContain('kill host-stop');
+    expect(h.worker(2).calls).toContain('kill host-stop');
   });
 
   it('pingOverdueMs is half of pingResponseTime, at most 1 s', () => {

@@ -1,8 +1,8 @@
 // The pool's health checks on fake workers and Jest's clock: startup time limit, health pings (a hung worker is
 // reported and killed; an answered ping releases held requests), the suspect probe after a transport failure, the
-// queue timer, the request-progress watchdog, idle shutdown, and time / memory / schedule recycles on the pool tick.
+// queue timer (request-queue.ts), the request-progress watchdog, idle shutdown, and time / memory / schedule recycles on the pool tick.
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
-jest.mock('./memory-sampler', () => ({ sampleMemory: jest.fn(() => null), sampleCpuMs: () => null }));
+jest.mock('./memory-sampler', () => ({ sampleMemory: jest.fn(async () => null), sampleCpuMs: async () => null }));
 
 import { sampleMemory } from './memory-sampler';
 import { PoolHarness, job } from './test-support/pool-harness';
@@ -12,7 +12,7 @@ const memory = sampleMemory as jest.MockedFunction<typeof sampleMemory>;
 beforeEach(() => {
   jest.useFakeTimers({ now: new Date(2026, 0, 5, 10, 0, 0).getTime() });
   memory.mockReset();
-  memory.mockReturnValue(null);
+  memory.mockResolvedValue(null);
 });
 afterEach(() => jest.useRealTimers());
 
@@ -159,7 +159,7 @@ describe('suspect (the transport to a worker failed)', () => {
 });
 
 describe('the pool tick', () => {
-  it('queue timer: a request that waited requestQueueTimeout for a worker gets Timer_AppPool', () => {
+  it('queue timer: a request that waited requestQueueTimeout for a worker gets 503 Timer_AppPool (never a reset)', () => {
     const h = new PoolHarness({ failure: { loadBalancerCapabilities: 'TcpLevel' } });
     h.queueTimeoutMs = 2000;
     h.pool.boot();
@@ -167,14 +167,17 @@ describe('the pool tick', () => {
     jest.advanceTimersByTime(1000);
     const b = h.submit();
     const c = h.submit();
-    c.cancelled = true;
-    jest.advanceTimersByTime(1000);
-    expect(a.rejected).toEqual({ reason: 'AppPoolTimer', tcpReset: true });
+    h.pool.cancel(c);
+    jest.advanceTimersByTime(999);
+    expect(a.rejected).toBeNull();
+    jest.advanceTimersByTime(1);
+    expect(a.rejected).toEqual({ reason: 'Timer_AppPool', tcpReset: false });
     expect(b.rejected).toBeNull();
-    expect(h.pool.queue).toEqual([b, c]);
+    expect(h.queued).toEqual([b]);
     jest.advanceTimersByTime(1000);
-    expect(b.rejected?.reason).toBe('AppPoolTimer');
+    expect(b.rejected?.reason).toBe('Timer_AppPool');
     expect(c.rejected).toBeNull();
+    expect(h.queued).toHaveLength(0);
   });
 
   it('the queue timer counts from when a job re-entered the queue', () => {
@@ -184,12 +187,11 @@ describe('the pool tick', () => {
     const w = h.worker(0);
     const a = h.submit();
     jest.advanceTimersByTime(1500);
-    w.suspected = true;
-    h.pool.requeue(a, w as never);
-    jest.advanceTimersByTime(1500);
+    h.pool.requeue(a, w as never); // w is now suspected: a waits
+    jest.advanceTimersByTime(1999);
     expect(a.rejected).toBeNull();
-    jest.advanceTimersByTime(500);
-    expect(a.rejected?.reason).toBe('AppPoolTimer');
+    jest.advanceTimersByTime(1);
+    expect(a.rejected?.reason).toBe('Timer_AppPool');
   });
 
   it('no queue timer when requestQueueTimeout is 0', () => {
@@ -222,9 +224,6 @@ describe('the pool tick', () => {
     expect(h.of('RequestStalled')).toEqual([
       expect.objectContaining({ workerId: 1, pid: w.pid, waitedMs: 4000, stalledRequests: 3 }),
     ]);
-    expect(a.stalls).toBe(1);
-    expect(b.stalls).toBeUndefined(); // only 3 s without progress
-    expect(c.stalls).toBeUndefined();
     expect(w.calls).toContain('kill stalled');
   });
 
@@ -277,29 +276,46 @@ describe('the pool tick', () => {
     expect(h.of('RecycleStarted')).toEqual([expect.objectContaining({ reason: 'Time', workerId: 1, eventId: 5074 })]);
   });
 
-  it('private and virtual memory limits recycle with what was measured; memory is sampled every 500 ms', () => {
+  it('private and virtual memory limits recycle with what was measured', async () => {
     const h = new PoolHarness(always({ recycling: { periodicRestart: { privateMemory: 1000, memory: 5000 } } })).bootReady();
-    memory.mockReturnValue({ privateKB: 900, virtualKB: 4000, rssKB: 1 });
-    jest.advanceTimersByTime(1000);
+    memory.mockResolvedValue({ privateKB: 900, virtualKB: 4000, rssKB: 1 });
+    await jest.advanceTimersByTimeAsync(1000);
     expect(h.of('RecycleStarted')).toHaveLength(0);
     expect(h.worker(0).privateMemoryKB).toBe(900);
     expect(h.worker(0).virtualMemoryKB).toBe(4000);
-    memory.mockReturnValue({ privateKB: 1001, virtualKB: 4000, rssKB: 1 });
-    jest.advanceTimersByTime(1000);
+    memory.mockResolvedValue({ privateKB: 1001, virtualKB: 4000, rssKB: 1 });
+    await jest.advanceTimersByTimeAsync(1000);
     expect(h.of('RecycleStarted')).toEqual([
       expect.objectContaining({ reason: 'PrivateMemory', privateMemoryKB: 1001, limitKB: 1000, detail: '1001 KB > 1000 KB' }),
     ]);
 
     const v = new PoolHarness(always({ recycling: { periodicRestart: { memory: 5000 } } })).bootReady();
-    memory.mockReturnValue({ privateKB: 99_999, virtualKB: 5001, rssKB: 1 });
-    jest.advanceTimersByTime(1000);
-    expect(v.of('RecycleStarted')).toEqual([expect.objectContaining({ reason: 'Memory', memoryKB: 5001, limitKB: 5000 })]);
+    memory.mockResolvedValue({ privateKB: 99_999, virtualKB: 5001, rssKB: 1 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(v.of('RecycleStarted')).toEqual([
+      expect.objectContaining({ reason: 'Memory', memoryKB: 5001, limitKB: 5000, detail: '5001 KB > 5000 KB' }),
+    ]);
   });
 
-  it('memory is sampled at most every 500 ms even with a faster tick', () => {
+  it('a memory sample that arrives after the worker started ending changes nothing', async () => {
+    const h = new PoolHarness(always({ recycling: { periodicRestart: { privateMemory: 1000 } } })).bootReady();
+    let answer: (m: { privateKB: number; virtualKB: number; rssKB: number }) => void = () => undefined;
+    memory.mockImplementation(() => new Promise((r) => (answer = r)));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(memory).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(2000); // one sampling at a time
+    expect(memory).toHaveBeenCalledTimes(1);
+    h.worker(0).endReason = 'idle';
+    answer({ privateKB: 5000, virtualKB: 1, rssKB: 1 });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(h.worker(0).privateMemoryKB).toBe(0);
+    expect(h.of('RecycleStarted')).toHaveLength(0);
+  });
+
+  it('memory is sampled at most every 500 ms even with a faster tick', async () => {
     const h = new PoolHarness(always({ processModel: { pingInterval: 100 } })).bootReady();
-    memory.mockReturnValue({ privateKB: 1, virtualKB: 1, rssKB: 1 });
-    jest.advanceTimersByTime(1000);
+    memory.mockResolvedValue({ privateKB: 1, virtualKB: 1, rssKB: 1 });
+    await jest.advanceTimersByTimeAsync(1000);
     expect(memory.mock.calls.length).toBe(2);
     expect(h.worker(0).privateMemoryKB).toBe(1);
   });
@@ -316,24 +332,19 @@ describe('the pool tick', () => {
   });
 
   it('the tick runs at least every second, faster when a configured timing needs it', () => {
-    const h = new PoolHarness(always({ processModel: { idleTimeout: 400 } }));
-    h.pool.boot();
     const spy = jest.spyOn(global, 'setInterval');
-    h.pool.health.start();
-    expect(spy.mock.calls.at(-1)?.[1]).toBe(100);
-    h.pool.health.stop();
-    h.queueTimeoutMs = 100;
-    h.pool.health.start();
-    expect(spy.mock.calls.at(-1)?.[1]).toBe(50); // never below 50 ms
-    h.pool.health.stop();
-    const slow = new PoolHarness(always({ processModel: { idleTimeout: 0 } }));
-    slow.pool.health.start();
-    expect(spy.mock.calls.at(-1)?.[1]).toBe(1000);
-    slow.pool.health.stop();
-    const prog = new PoolHarness(always({ processModel: { idleTimeout: 0, requestProgressTimeout: 2000 } }));
-    prog.pool.health.start();
-    expect(spy.mock.calls.at(-1)?.[1]).toBe(500);
-    prog.pool.health.stop();
+    const period = (processModel: Record<string, unknown>): unknown => {
+      const h = new PoolHarness(always({ processModel }));
+      h.pool.health.start();
+      const ms = spy.mock.calls.at(-1)?.[1];
+      h.pool.health.stop();
+      return ms;
+    };
+    expect(period({ idleTimeout: 0 })).toBe(1000);
+    expect(period({ idleTimeout: 400 })).toBe(100);
+    expect(period({ idleTimeout: 0, requestProgressTimeout: 2000 })).toBe(500);
+    expect(period({ idleTimeout: 0, pingInterval: 700 })).toBe(700);
+    expect(period({ idleTimeout: 0, pingInterval: 10 })).toBe(50); // never below 50 ms
     spy.mockRestore();
   });
 });

@@ -2,7 +2,7 @@
 // RecycleStarted / RecycleCompleted records, a failed overlap (5093, old keeps serving, no retry storm), a pool stop
 // that cancels a recycle, the web-garden stagger, and the drain's shutdownTimeLimit kill.
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
-jest.mock('./memory-sampler', () => ({ sampleMemory: () => null, sampleCpuMs: () => null }));
+jest.mock('./memory-sampler', () => ({ sampleMemory: async () => null, sampleCpuMs: async () => null }));
 
 import { PoolHarness } from './test-support/pool-harness';
 

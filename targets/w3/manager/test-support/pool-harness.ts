@@ -34,7 +34,6 @@ export interface FakeJob extends PoolJob {
 
 export function job(): FakeJob {
   const j: FakeJob = {
-    enqueuedAt: Date.now(),
     dispatchedAt: 0,
     responseStarted: false,
     cancelled: false,
@@ -57,16 +56,22 @@ export class PoolHarness {
   queueTimeoutMs = 0;
   private ids = 0;
 
-  constructor(input: PoolInput = {}, opts: { faultInjection?: boolean } = {}) {
+  constructor(input: PoolInput = {}, opts: { faultPlugin?: string } = {}) {
     FakeWorker.reset();
     const config = poolSchema.parse({ name: 'app', ...input }) as PoolConfig;
     this.pool = new AppPool(config, [APP], {
       events: this.events,
       log: silentLogger(),
-      faultInjection: opts.faultInjection ?? false,
+      faultPlugin: opts.faultPlugin ?? null,
       nextWorkerId: () => ++this.ids,
+      workerSocket: (id) => `/nowhere/worker-${id}.sock`,
       requestQueueTimeout: () => this.queueTimeoutMs,
     });
+  }
+
+  /** The jobs waiting in the pool's queue, head first. */
+  get queued(): readonly PoolJob[] {
+    return this.pool.queue.jobs();
   }
 
   /** Every worker the pool started, in order. */
