@@ -176,10 +176,13 @@ export class HealthMonitor {
         if (!m || w.state !== 'Ready' || w.endReason || this.pool.state !== 'Started') return;
         w.privateMemoryKB = m.privateKB;
         w.virtualMemoryKB = m.virtualKB;
+        // RecycleStarted carries what was measured and the limit it passed (the lab's memory checker reads them).
         if (pr.privateMemory > 0 && m.privateKB > pr.privateMemory) {
-          this.pool.recycler.recycleWorker(w, 'PrivateMemory', `${m.privateKB} KB > ${pr.privateMemory} KB`);
+          const measured = { privateMemoryKB: m.privateKB, limitKB: pr.privateMemory };
+          this.pool.recycler.recycleWorker(w, 'PrivateMemory', `${m.privateKB} KB > ${pr.privateMemory} KB`, measured);
         } else if (pr.memory > 0 && m.virtualKB > pr.memory) {
-          this.pool.recycler.recycleWorker(w, 'Memory', `${m.virtualKB} KB > ${pr.memory} KB`);
+          const measured = { memoryKB: m.virtualKB, limitKB: pr.memory };
+          this.pool.recycler.recycleWorker(w, 'Memory', `${m.virtualKB} KB > ${pr.memory} KB`, measured);
         }
       });
     } finally {
