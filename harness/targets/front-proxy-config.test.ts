@@ -9,13 +9,13 @@ import { getTarget } from './registry';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { nginxConfig, parseAccessLine } = require('../../targets/peers/nginx/config') as {
-  nginxConfig(o: Record<string, unknown>): string;
-  parseAccessLine(line: string): null | { retried: boolean; upstreams: string[]; upstreamStatuses: string[]; status: number; t: number };
+  nginxConfig: (o: Record<string, unknown>) => string;
+  parseAccessLine: (line: string) => null | { retried: boolean; upstreams: string[]; upstreamStatuses: string[]; status: number; t: number };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { haproxyConfig, parseHaproxyLine } = require('../../targets/peers/haproxy/config') as {
-  haproxyConfig(o: Record<string, unknown>): string;
-  parseHaproxyLine(line: string): null | Record<string, unknown>;
+  haproxyConfig: (o: Record<string, unknown>) => string;
+  parseHaproxyLine: (line: string) => null | Record<string, unknown>;
 };
 
 const webGarden = { pools: [{ name: 'app', processModel: { maxProcesses: 3, shutdownTimeLimit: '1s', pingInterval: '200ms', pingResponseTime: '500ms' } }] };

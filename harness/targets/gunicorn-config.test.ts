@@ -7,8 +7,8 @@ import {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { gunicornConfig, parseLogLine } = require('../../targets/peers/gunicorn/config') as {
-  gunicornConfig(o: Record<string, unknown>): string;
-  parseLogLine(line: string): null | Record<string, unknown>;
+  gunicornConfig: (o: Record<string, unknown>) => string;
+  parseLogLine: (line: string) => null | Record<string, unknown>;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { GunicornObserver } = require('../../targets/peers/gunicorn/observer') as {
@@ -20,7 +20,7 @@ const { GunicornObserver } = require('../../targets/peers/gunicorn/observer') as
 };
 
 interface Kit {
-  emit(type: string, f: Record<string, unknown>): void;
+  emit: (type: string, f: Record<string, unknown>) => void;
 }
 
 const config = {

@@ -95,7 +95,8 @@ export class W3Host {
     } catch (err) {
       this.admin?.close();
       this.listener?.destroyConnections();
-      this.listener?.httpErr.close();
+      // Flushed before the error goes up; a failing close must not replace that error.
+      await this.listener?.httpErr.close().catch(() => undefined);
       this.releaseRuntimeDir();
       throw err;
     }

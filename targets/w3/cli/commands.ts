@@ -206,7 +206,12 @@ function socketFromConfig(file: string): string {
   }
 }
 
-async function adminCall(opts: { admin?: string; config?: string }, method: string, route: string): Promise<void> {
+interface AdminOptions {
+  admin?: string;
+  config?: string;
+}
+
+async function adminCall(opts: AdminOptions, method: string, route: string): Promise<void> {
   const socket = opts.admin ?? socketFromConfig(opts.config ?? DEFAULT_CONFIG);
   try {
     const out = await new AdminClient({ socketPath: socket }).request(method, route);
@@ -236,11 +241,11 @@ export function registerW3Commands(program: Command): void {
     });
   const adminOpts = (c: Command): Command =>
     c.option('-a, --admin <socket>', 'admin socket of the running server').option('-c, --config <file>', 'read the admin socket from this config');
-  adminOpts(program.command('status').description('show pools and workers of a running server')).action((o) => adminCall(o, 'GET', '/pools'));
+  adminOpts(program.command('status').description('show pools and workers of a running server')).action((o: AdminOptions) => adminCall(o, 'GET', '/pools'));
   for (const verb of ['recycle', 'start', 'stop'] as const) {
-    adminOpts(program.command(`${verb} <pool>`).description(`${verb} an application pool`)).action((pool: string, o) =>
+    adminOpts(program.command(`${verb} <pool>`).description(`${verb} an application pool`)).action((pool: string, o: AdminOptions) =>
       adminCall(o, 'POST', `/pools/${encodeURIComponent(pool)}/${verb}`),
     );
   }
-  adminOpts(program.command('reload').description('re-read the configuration file of a running server')).action((o) => adminCall(o, 'POST', '/reload'));
+  adminOpts(program.command('reload').description('re-read the configuration file of a running server')).action((o: AdminOptions) => adminCall(o, 'POST', '/reload'));
 }

@@ -65,6 +65,7 @@ export class FaultPluginError extends Error {
 export function loadHostFaultPlugin(modulePath: string): HostFaultPlugin {
   let mod: Partial<HostFaultModule>;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the plugin named in the config, at run time
     mod = require(modulePath) as Partial<HostFaultModule>;
   } catch (err) {
     throw new FaultPluginError(`fault injection: cannot load the fault plugin ${modulePath}: ${(err as Error).message}`);

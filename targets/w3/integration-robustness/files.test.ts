@@ -4,7 +4,6 @@
 // token never appears in argv and never reaches a worker; --enable-faults without a token needs admin access only.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, request, tempDir, type RunningServer } from '../test-support/server';

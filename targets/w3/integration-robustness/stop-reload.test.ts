@@ -47,7 +47,7 @@ describe('SIGTERM', () => {
     const done = exited(server);
     server.proc.kill('SIGTERM');
     const results = await Promise.all(replies);
-    expect(results.map((r) => (r instanceof Error ? r.message : `${(r as Reply).status} ${(r as Reply).body}`))).toEqual(
+    expect(results.map((r) => (r instanceof Error ? r.message : `${(r).status} ${(r).body}`))).toEqual(
       Array(10).fill('200 slept 4000\n'),
     );
     const end = await done;
@@ -72,7 +72,7 @@ describe('SIGTERM', () => {
     expect(end.at - t0).toBeGreaterThanOrEqual(1800);
     expect(end.at - t0).toBeLessThan(2000 + STOP_SLACK_MS);
     const r = await long;
-    expect(r instanceof Error || (r as Reply).status === 502).toBe(true);
+    expect(r instanceof Error || (r).status === 502).toBe(true);
     server = null;
   });
 

@@ -99,7 +99,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
         // idle-connection time, or the pool's requestProgressTimeout when shorter, instead of holding the client
         // forever. Paused by backpressure, it does not run.
         bodyTimeout: shortestTimer(idle, progress),
-      } as Dispatcher.DispatchOptions,
+      },
       this,
     );
   }

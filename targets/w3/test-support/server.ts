@@ -50,7 +50,7 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
   const events: W3Event[] = [];
   const waiters = new Set<() => void>();
   let buf = '';
-  proc.stdout!.on('data', (c: Buffer) => {
+  proc.stdout.on('data', (c: Buffer) => {
     out += c.toString();
     buf += c.toString();
     let i: number;
@@ -71,7 +71,7 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
   // The "listening" line on stderr: how a host whose log goes to a file (logging.hostLog) says it is up.
   let announced: (port: number) => void = () => undefined;
   const listening = new Promise<number>((resolve) => (announced = resolve));
-  proc.stderr!.on('data', (c: Buffer) => {
+  proc.stderr.on('data', (c: Buffer) => {
     out += c.toString();
     const m = /w3 listening on http:\/\/[^:\s]+:(\d+)/.exec(out);
     if (m) announced(Number(m[1]));
@@ -83,7 +83,7 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
       const check = (): boolean => {
         const e = events.slice(from).find(pred);
         if (e) {
-          waiters.delete(check as () => void);
+          waiters.delete(check);
           clearTimeout(timer);
           resolve(e);
           return true;
@@ -91,10 +91,10 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
         return false;
       };
       const timer = setTimeout(() => {
-        waiters.delete(check as () => void);
+        waiters.delete(check);
         reject(new Error(`timed out waiting for an event; server output:\n${out.slice(-3000)}`));
       }, timeoutMs);
-      if (!check()) waiters.add(check as () => void);
+      if (!check()) waiters.add(check);
     });
 
   const port = await Promise.race([
@@ -107,7 +107,7 @@ export async function startServer(config: Record<string, unknown>, extraArgs: st
       throw new Error(`w3 exited with ${code} before listening:\n${out}`);
     }),
   ]);
-  const admin = new AdminClient({ socketPath: full.admin.socket as string, faultToken: opts.faultToken });
+  const admin = new AdminClient({ socketPath: full.admin.socket, faultToken: opts.faultToken });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -183,7 +183,7 @@ export function trackedAgent(maxSockets: number): { agent: http.Agent; closedByS
       if (!finished) closed++;
     });
     return s;
-  }) as typeof orig;
+  });
   return {
     agent,
     closedByServer: () => closed,

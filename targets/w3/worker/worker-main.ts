@@ -78,28 +78,8 @@ async function main(): Promise<void> {
   const agent = loadFaultAgent();
 
   installAppSend();
-  // Longest prefix first, so /api/v2 wins over /api and / .
-  const sorted = apps.sort((a, b) => b.path.length - a.path.length);
-  const loaded: LoadedApp[] = [];
-  for (const a of sorted) {
-    loaded.push(await loadApp(a.module)); // one at a time: startup work stays deterministic
-    send({ type: 'log', level: 'info', msg: `application ${a.path} served from ${a.module} as ${loaded.at(-1)!.style}` });
-  }
-  const handlers: { path: string; listener: RequestListener; upgrade?: UpgradeListener }[] = sorted.map((a, i) => ({
-    path: a.path,
-    listener: loaded[i]!.listener,
-    upgrade: loaded[i]!.upgrade,
-  }));
-  // The listener names the application it routed to (on the canonical path); prefix matching is the fallback.
-  const pick = (req: http.IncomingMessage): (typeof handlers)[number] | undefined => {
-    const routed = takeListenerHeaders(req);
-    if (routed !== undefined) {
-      const h = handlers.find((x) => x.path === routed);
-      if (h) return h;
-    }
-    const url = req.url ?? '/';
-    return handlers.find((h) => prefixMatch(url, h.path));
-  };
+  const { loaded, handlers } = await loadApps(apps);
+  const pick = pickerFor(handlers);
 
   const route: RequestListener = (req, res) => {
     const h = pick(req);
@@ -130,7 +110,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     // The apps' own close (Fastify onClose, Nest shutdown hooks) once no request is left; the manager's
     // shutdownTimeLimit still bounds it.
-    server.close(() => void Promise.allSettled(loaded.map((l) => l.close?.())).then(() => process.exit(0)));
+    server.close(() => void Promise.allSettled(loaded.flatMap((l) => (l.close ? [l.close()] : []))).then(() => process.exit(0)));
     server.closeIdleConnections();
     // The manager asks only once it has no request in flight here, so every connection left is idle from its
     // side; Node may still count one as busy (e.g. a request the listener aborted mid-write), which would keep
@@ -138,7 +118,15 @@ async function main(): Promise<void> {
     setTimeout(() => server.closeAllConnections(), 200).unref();
   };
 
-  onMessage = (raw: unknown): void => {
+  onMessage = hostMessageHandler(agent, shutdown);
+
+  // The socket lives in the host's private directory (created fresh, 0700): nothing stale to remove.
+  server.listen(socketPath, () => send({ type: 'ready', socket: socketPath }));
+}
+
+/** What the worker does with each message from its host: pings, shutdown, faults and heals. */
+function hostMessageHandler(agent: WorkerFaultAgent | null, shutdown: () => void): (raw: unknown) => void {
+  return (raw: unknown): void => {
     const m = checkToWorker(raw);
     switch (m?.type) {
       case 'ping':
@@ -173,9 +161,37 @@ async function main(): Promise<void> {
         break;
     }
   };
+}
 
-  // The socket lives in the host's private directory (created fresh, 0700): nothing stale to remove.
-  server.listen(socketPath, () => send({ type: 'ready', socket: socketPath }));
+type Handler = { path: string; listener: RequestListener; upgrade?: UpgradeListener };
+
+/** Loads the applications, longest prefix first so /api/v2 wins over /api and / . */
+async function loadApps(apps: AppEntry[]): Promise<{ loaded: LoadedApp[]; handlers: Handler[] }> {
+  const sorted = apps.sort((a, b) => b.path.length - a.path.length);
+  const loaded: LoadedApp[] = [];
+  for (const a of sorted) {
+    loaded.push(await loadApp(a.module)); // one at a time: startup work stays deterministic
+    send({ type: 'log', level: 'info', msg: `application ${a.path} served from ${a.module} as ${loaded.at(-1)!.style}` });
+  }
+  const handlers: Handler[] = sorted.map((a, i) => ({
+    path: a.path,
+    listener: loaded[i]!.listener,
+    upgrade: loaded[i]!.upgrade,
+  }));
+  return { loaded, handlers };
+}
+
+/** The listener names the application it routed to (on the canonical path); prefix matching is the fallback. */
+function pickerFor(handlers: Handler[]): (req: http.IncomingMessage) => Handler | undefined {
+  return (req) => {
+    const routed = takeListenerHeaders(req);
+    if (routed !== undefined) {
+      const h = handlers.find((x) => x.path === routed);
+      if (h) return h;
+    }
+    const url = req.url ?? '/';
+    return handlers.find((h) => prefixMatch(url, h.path));
+  };
 }
 
 /** The fault plugin's agent, only when the host enabled fault injection (it may crash or hang us right here). */
@@ -184,6 +200,7 @@ function loadFaultAgent(): WorkerFaultAgent | null {
   if (!plugin) return null;
   const mode = process.env['W3_STARTUP_FAULT'];
   const startupFault = mode === 'crash' || mode === 'hang' ? mode : null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the plugin named by the host, loaded only then
   return (require(plugin) as WorkerFaultModule).createWorkerFaultAgent({ startupFault });
 }
 
