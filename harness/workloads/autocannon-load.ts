@@ -1,8 +1,8 @@
 // Load generation with autocannon's programmatic API, bounded in time. autocannon is fast but blind to connection
-// closes (a FIN mid-request counts as nothing, `Connection: close` is ignored; reference/HARNESS-ANCHORS.md
-// §2.10.4), so its numbers are for throughput and rough latency in fault-free windows only; per-connection
-// evidence comes from the tracked client. The raw result is returned whole for the runner to save as autocannon.json.
-// autocannon is an optional package, loaded on first use (harness/optional-package.ts).
+// closes (a FIN mid-request counts as nothing, `Connection: close` is ignored: it counts responses and errors, not what
+// happened to each connection), so its numbers are for throughput and rough latency in fault-free windows only;
+// per-connection evidence comes from the tracked client. The raw result is returned whole for the runner to save as
+// autocannon.json. autocannon is an optional package, loaded on first use (harness/optional-package.ts).
 import type autocannon from 'autocannon';
 import { importOptional } from '../optional-package';
 import { WorkloadOptionsError } from './errors';

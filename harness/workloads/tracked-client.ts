@@ -1,6 +1,6 @@
 // The connection-tracking client: N closed loops (one outstanding request per connection, keep-alive) that record
 // every request and every socket (see history/types.ts) so checkers can prove or refute "no connection dropped",
-// which autocannon cannot see (reference/HARNESS-ANCHORS.md §2.10.4). Nothing is retried unless asked: a request
+// which autocannon cannot see (it counts responses, not connection closes). Nothing is retried unless asked: a request
 // lost on a closing socket is recorded as the client saw it. When the server closes a connection the loop opens a
 // new one; a refused connect is recorded as a failed request (with the conn id of the attempt, which gets no
 // SocketRecord since no socket opened) and retried after a 50 ms back-off. `connectionClose` on a request record is

@@ -1,5 +1,5 @@
 // File-format schema of one application: a (host, path prefix) binding to a pool and what the pool's workers
-// run for it, either an in-process module or a command (DESIGN.md §2 "Processes"). "Exactly one of module /
+// run for it, either an in-process module or a command (docs/architecture.md). "Exactly one of module /
 // command" and the references to pools are cross-field rules, checked in cross-checks.ts.
 import { z } from 'zod';
 

@@ -1,8 +1,8 @@
-// File-format schema of the host process's own sections: listen, admin, logging, faultInjection and the
-// HTTP.sys-style listener settings (limits, timers, cache). Defaults are the IIS / HTTP.sys defaults
-// (reference/IIS-SPEC.md §4.4-4.6, §7); ranges are the HTTP.sys registry ranges where IIS has one.
-// Every default is a `prefault` (an input value run through the schema) so the JSON Schema and SETTINGS.md show
-// what a user would write ("120s"), not the normalised ms.
+// File-format schema of the host process's own sections: listen, admin, logging, faultInjection and the HTTP.sys-style
+// listener settings (limits, timers, cache). Defaults are the IIS / HTTP.sys defaults (request limits, connection
+// timers, kernel cache; docs/iis-model.md lists them); ranges are the HTTP.sys registry ranges where IIS has one. Every
+// default is a `prefault` (an input value run through the schema) so the JSON Schema and SETTINGS.md show what a user
+// would write ("120s"), not the normalised ms.
 import { z } from 'zod';
 import net from 'node:net';
 import { durationSchema, positiveDurationSchema, timerDurationSchema } from './duration';

@@ -1,5 +1,5 @@
 // File-format schema of one application pool: IIS `<applicationPools><add>` with its processModel, recycling,
-// failure and cpu children (reference/IIS-SPEC.md §1.1-1.6). Defaults are IIS 10 schema defaults. IIS minimum
+// failure and cpu children (docs/iis-model.md). Defaults are IIS 10 schema defaults. IIS minimum
 // granularities (60 s for idleTimeout, 1 s for pings) are deliberately NOT enforced: the lab runs whole recycle
 // and rapid-fail scenarios with "200ms" timings. Only bounds that keep the server sane are checked.
 import { z } from 'zod';

@@ -1,6 +1,7 @@
-// Configuration change (IIS-SPEC §3.5, 5080): edit the file, then SIGHUP the host or POST /reload. Only pools whose
-// settings changed are recycled, none with disallowRotationOnConfigChange; a broken edit is rejected and the server
-// keeps running on the old configuration; a pool removed by a reload drains, and one added back is a fresh pool.
+// Configuration change (IIS recycles on it, event 5080): edit the file, then SIGHUP the host or POST /reload. Only
+// pools whose settings changed are recycled, none with disallowRotationOnConfigChange; a broken edit is rejected and
+// the server keeps running on the old configuration; a pool removed by a reload drains, and one added back is a fresh
+// pool.
 import fs from 'node:fs';
 import path from 'node:path';
 import { request, type RunningServer } from '../test-support/server';

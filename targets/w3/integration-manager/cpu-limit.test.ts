@@ -1,4 +1,4 @@
-// cpu.limit + cpu.action (IIS-SPEC §1.6, §3.12), per worker, in 1/1000 % of one CPU over resetInterval windows:
+// cpu.limit + cpu.action (IIS <cpu>), per worker, in 1/1000 % of one CPU over resetInterval windows:
 // NoAction → CpuLimitExceeded only; KillW3wp → the worker is killed (not a rapid-fail failure; the next request
 // starts a new one); Throttle → the worker is duty-cycled with SIGSTOP/SIGCONT down to about the limit and keeps
 // answering pings and requests.

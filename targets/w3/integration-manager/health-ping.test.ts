@@ -1,6 +1,6 @@
-// Health pings (IIS-SPEC §3.7): a worker whose event loop is blocked, or that only stops answering pings, is killed
-// within pingInterval + pingResponseTime (event 5010, a rapid-fail failure) and replaced; requests sent meanwhile are
-// served by the replacement. A CPU-busy worker that still answers is left alone.
+// Health pings (IIS processModel.pingingEnabled): a worker whose event loop is blocked, or that only stops answering
+// pings, is killed within pingInterval + pingResponseTime (event 5010, a rapid-fail failure) and replaced; requests
+// sent meanwhile are served by the replacement. A CPU-busy worker that still answers is left alone.
 import { request, type RunningServer } from '../test-support/server';
 import { FAST, SLACK_MS, delay, eventsOf, injectFault, onePool, pool, startFaultServer, waitUntil } from './test-support/manager-helpers';
 

@@ -1,5 +1,6 @@
-// idleTimeout (IIS-SPEC §3.11): a worker with no requests for idleTimeout exits (5186) and is not replaced; the
-// next request demand-starts one. AlwaysRunning pools are never idle-shut-down (IIS-SPEC §8.4, settled by w3).
+// idleTimeout (IIS processModel.idleTimeout): a worker with no requests for idleTimeout exits (5186) and is not
+// replaced; the next request demand-starts one. AlwaysRunning pools are never idle-shut-down (IIS leaves it open; w3's
+// choice).
 import { request, type RunningServer } from '../test-support/server';
 import { FAST, delay, eventsOf, onePool, pool, startFaultServer } from './test-support/manager-helpers';
 

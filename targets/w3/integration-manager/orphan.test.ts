@@ -1,4 +1,4 @@
-// orphanWorkerProcess + orphanActionCommand (IIS-SPEC §3.10): a worker that fails its pings is left running
+// orphanWorkerProcess + orphanActionCommand (IIS failure settings): a worker that fails its pings is left running
 // (WorkerOrphaned) instead of killed, the command runs with %1% = its PID, a replacement serves. w3 kills orphans
 // when the host stops (IIS leaves them; the lab must not leak processes).
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
-// Rapid-fail protection (IIS-SPEC §3.9): the pool stops exactly at the Nth counted failure within the (sliding)
-// window; queued and new requests get the HTTP.SYS 503 (HttpLevel) or a TCP reset (TcpLevel); no worker starts
-// until an admin starts the pool; other pools carry on; autoShutdownCommand runs. Failures spread wider than the
+// Rapid-fail protection (IIS failure.rapidFailProtection): the pool stops exactly at the Nth counted failure within the
+// (sliding) window; queued and new requests get the HTTP.SYS 503 (HttpLevel) or a TCP reset (TcpLevel); no worker
+// starts until an admin starts the pool; other pools carry on; autoShutdownCommand runs. Failures spread wider than the
 // window never trip it, and orderly recycles and idle shutdowns never count.
 import fs from 'node:fs';
 import path from 'node:path';

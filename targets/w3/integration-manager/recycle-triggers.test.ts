@@ -1,4 +1,4 @@
-// Recycle triggers (IIS-SPEC §3.5), each with its event ID: periodicRestart.requests (5075), .time (5074),
+// Recycle triggers (IIS recycling settings), each with its IIS event ID: periodicRestart.requests (5075), .time (5074),
 // .privateMemory (5117) and .memory (virtual, 5077) under a leak fault, .schedule (5076, "HH:MM:SS" local time),
 // and the application declaring itself unhealthy (5078, IsapiUnhealthy). A foreign IPC message from the app
 // (PM2's process.send('ready')) must not be mistaken for a corrupted worker.

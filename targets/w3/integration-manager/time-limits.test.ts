@@ -1,4 +1,4 @@
-// startupTimeLimit and shutdownTimeLimit (IIS-SPEC §3.8): a worker that never reports ready is killed at the
+// startupTimeLimit and shutdownTimeLimit (IIS processModel): a worker that never reports ready is killed at the
 // startup limit (5012) and counts toward rapid-fail; a draining worker still running at the shutdown limit is killed
 // (5013) and counts too. What the clients of requests still in flight on it see: a started response is cut off, a
 // POST without a response byte gets 502, a GET without a response byte is replayed on the replacement.

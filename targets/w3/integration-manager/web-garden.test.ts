@@ -1,5 +1,5 @@
-// Web gardens (maxProcesses > 1, IIS-SPEC §3.13 and §3.3): requests are balanced over the workers; the crash of one
-// worker fails only requests that were on it (GETs not even those: they are replayed); time-based recycles of
+// Web gardens (maxProcesses > 1; staggered recycles as in IIS): requests are balanced over the workers; the crash of
+// one worker fails only requests that were on it (GETs not even those: they are replayed); time-based recycles of
 // workers started together are staggered instead of all happening at once.
 import http from 'node:http';
 import { loadLoop, request, trackedAgent, type Reply, type RunningServer } from '../test-support/server';

@@ -1,4 +1,4 @@
-// The zombie (IIS-SPEC §6.8; DESIGN §3 "keep answering pings but stop serving"): pings answered, requests stalled.
+// The zombie (a worker that keeps answering pings but stops serving): pings answered, requests stalled.
 // IIS cannot see it; w3's request-progress watchdog (processModel.requestProgressTimeout, off by default) can:
 // RequestStalled, killed, replaced; the stalled GETs are replayed on the replacement, a stalled POST gets 502.
 import { request, type RunningServer } from '../test-support/server';

@@ -1,4 +1,4 @@
-// What the response cache may store and serve (IIS-SPEC §4.6, the kernel cache rules, adapted to HTTP caching
+// What the response cache may store and serve (HTTP.sys's kernel cache rules, adapted to HTTP caching
 // headers because a Node app has no IIS output-cache profile). Pure functions over a request and the worker's
 // response headers.
 //

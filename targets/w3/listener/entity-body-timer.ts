@@ -1,4 +1,4 @@
-// The EntityBody timer (IIS-SPEC §4.4, timers.entityBodyTimeout): an inactivity timer on a request body, restarted
+// The EntityBody timer (HTTP.sys's, timers.entityBodyTimeout): an inactivity timer on a request body, restarted
 // by every chunk that arrives — a slow but steady upload passes, a client that stops mid-body is cut
 // (Timer_EntityBody). Node has no per-chunk body timer (its requestTimeout bounds the whole request), hence this.
 // Armed while the listener is reading the body for a worker, not while the request waits in a pool queue (nothing

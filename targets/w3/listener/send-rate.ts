@@ -1,4 +1,4 @@
-// The minimum send rate (HTTP.SYS MinSendRate, IIS webLimits.minBytesPerSecond; IIS-SPEC §4.4): a client that
+// The minimum send rate (HTTP.SYS MinSendRate, IIS webLimits.minBytesPerSecond): a client that
 // takes a response slower than `minBytesPerSecond` is disconnected (HTTPERR Timer_MinBytesPerSecond) — but only
 // once the time the response would take at that rate has elapsed, so short dips never kill a connection.
 //

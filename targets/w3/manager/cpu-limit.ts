@@ -1,19 +1,17 @@
-// CPU limit (IIS <cpu>, IIS-SPEC §1.6 / §3.12), accounted per worker. `limit` is in 1/1000 of a percent of ONE CPU
-// (100000 = a whole core): a Node worker is mostly single-threaded, so "percent of the machine" would change meaning
-// with the core count. Accounting follows IIS: fixed windows of resetInterval (the first starts when the worker is
-// ready); the limit is exceeded once the CPU time used in the current window passes limit × resetInterval. Then,
-// at most once per window:
-//   NoAction          → event CpuLimitExceeded only;
-//   KillW3wp          → the worker is killed. Not a rapid-fail failure; the pool stays Started and a new worker
-//                       starts on demand (AlwaysRunning: at once) — w3 takes no pool downtime (IIS leaves it open);
-//   Throttle          → the worker is held to the limit all the time by duty-cycling it with SIGSTOP / SIGCONT
-//                       (cgroup v2 cpu.max would be exact, but needs a writable cgroup that neither the lab machines
-//                       nor most containers give); CpuLimitExceeded (action Throttle) when it is first paused in a
-//                       window;
-//   ThrottleUnderLoad → the same, only while the machine is busy (1-minute load average ≥ CPU count; coarse).
-// A pause never exceeds MAX_PAUSE_MS nor half of pingResponseTime, so a throttled worker still answers its pings.
-// Every paused worker is continued when it is forgotten (exit, orphaning, pool or host stop). CPU time is read from
-// /proc asynchronously (the host's event loop never waits on it); a slice or check whose read is still out is skipped.
+// CPU limit (IIS <cpu>: limit, action, resetInterval), accounted per worker. `limit` is in 1/1000 of a percent of ONE
+// CPU (100000 = a whole core): a Node worker is mostly single-threaded, so "percent of the machine" would change
+// meaning with the core count. Accounting follows IIS: fixed windows of resetInterval (the first starts when the worker
+// is ready); the limit is exceeded once the CPU time used in the current window passes limit × resetInterval. Then, at
+// most once per window:   NoAction          → event CpuLimitExceeded only;   KillW3wp          → the worker is killed.
+// Not a rapid-fail failure; the pool stays Started and a new worker                       starts on demand
+// (AlwaysRunning: at once) — w3 takes no pool downtime (IIS leaves it open);   Throttle          → the worker is held
+// to the limit all the time by duty-cycling it with SIGSTOP / SIGCONT                       (cgroup v2 cpu.max would be
+// exact, but needs a writable cgroup that neither the lab machines                       nor most containers give);
+// CpuLimitExceeded (action Throttle) when it is first paused in a                       window;   ThrottleUnderLoad →
+// the same, only while the machine is busy (1-minute load average ≥ CPU count; coarse). A pause never exceeds
+// MAX_PAUSE_MS nor half of pingResponseTime, so a throttled worker still answers its pings. Every paused worker is
+// continued when it is forgotten (exit, orphaning, pool or host stop). CPU time is read from /proc asynchronously (the
+// host's event loop never waits on it); a slice or check whose read is still out is skipped.
 import os from 'node:os';
 import { sampleCpuMs } from './memory-sampler';
 import type { WorkerProcess } from './worker-process';

@@ -1,4 +1,4 @@
-// Orphaned workers (failure.orphanWorkerProcess, IIS-SPEC §3.10): a worker found unhealthy — ping failure or
+// Orphaned workers (IIS failure.orphanWorkerProcess): a worker found unhealthy — ping failure or
 // request-progress stall — is left running for diagnosis instead of being killed. The pool stops routing to it (its
 // in-flight requests fail over at once), starts a replacement as for a kill, and runs orphanActionCommand with %1% =
 // the PID. IIS leaves an orphan until someone kills it; w3 does the same while the host runs (an admin pool stop

@@ -1,7 +1,7 @@
-// What GET /pools shows of a pool (DESIGN §2 admin contract): state, stop reason, queue, rapid-fail count and the
-// workers — orphans included, marked Orphaned. Extra per-worker fields beyond the contract: mode, readyAt, virtual
-// memory, the age of an unanswered ping (a hung worker is visible before it is killed), and the suspected / paused
-// flags (transport failure under probe; SIGSTOPped by the CPU throttle).
+// What GET /pools shows of a pool (the admin API's contract, see README): state, stop reason, queue, rapid-fail count
+// and the workers — orphans included, marked Orphaned. Extra per-worker fields beyond the contract: mode, readyAt,
+// virtual memory, the age of an unanswered ping (a hung worker is visible before it is killed), and the suspected /
+// paused flags (transport failure under probe; SIGSTOPped by the CPU throttle).
 import type { AppPool } from './app-pool';
 
 export interface WorkerSnapshot {

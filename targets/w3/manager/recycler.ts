@@ -4,7 +4,7 @@
 // exits first; requests wait in the pool queue; then the replacement starts.
 // shutdownTimeLimit is measured from the moment a worker stops receiving requests (drain start): w3's reading of
 // "after it initiated a recycle", chosen so a slow replacement start cannot eat the old worker's drain time.
-// Web gardens: time- and request-based recycles are staggered (IIS-SPEC §3.3) — at most one runs at a time, and two
+// Web gardens: time- and request-based recycles are staggered (as IIS does) — at most one runs at a time, and two
 // time-based ones start at least periodicRestart.time / maxProcesses apart, so workers started together drift apart
 // instead of all restarting at once. Memory, schedule, admin, config and unhealthy recycles are not staggered.
 // A pool stop (admin, rapid-fail, host stop, pool removal) during a recycle cancels it: RecycleCompleted with
