@@ -46,7 +46,10 @@ async function clearStale(socketPath: string): Promise<void> {
     return; // nothing there
   }
   if (!st.isSocket()) {
-    throw new AdminSocketError('W3_ERR_ADMIN_SOCKET_PATH', `admin socket ${socketPath} exists and is not a socket; not replacing it`);
+    throw new AdminSocketError(
+      'W3_ERR_ADMIN_SOCKET_PATH',
+      `admin socket ${socketPath} exists and is not a socket; not replacing it`,
+    );
   }
   if (await answers(socketPath)) {
     throw new AdminSocketError(

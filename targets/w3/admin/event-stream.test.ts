@@ -11,9 +11,17 @@ function serve(events: EventLog): Promise<{ server: http.Server; port: number; p
   const server = http.createServer((req, res) => {
     const timer = setInterval(() => (peak = Math.max(peak, res.writableLength)), 1);
     res.once('close', () => clearInterval(timer));
-    void streamEvents(events, res, { since: 0, follow: new URL(req.url!, 'http://x').searchParams.get('follow') === '1', log: silentLogger() });
+    void streamEvents(events, res, {
+      since: 0,
+      follow: new URL(req.url!, 'http://x').searchParams.get('follow') === '1',
+      log: silentLogger(),
+    });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as net.AddressInfo).port, peak: () => peak })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as net.AddressInfo).port, peak: () => peak }),
+    ),
+  );
 }
 
 test('a follower that never reads is cut; the host held at most the backlog limit for it', async () => {
@@ -42,22 +50,25 @@ test('a follower that reads gets the snapshot and then every new event, in order
   const { server, port } = await serve(events);
   const got: number[] = [];
   await new Promise<void>((resolve, reject) => {
-    http.get({ port, host: '127.0.0.1', path: '/events?follow=1' }, (res) => {
-      let buf = '';
-      res.on('data', (c: Buffer) => {
-        buf += c.toString();
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          got.push(JSON.parse(buf.slice(0, i)).queueLength as number);
-          buf = buf.slice(i + 1);
-        }
-        if (got.length === 3000) for (let k = 3000; k < 3100; k++) events.emit({ type: 'QueueFull', pool: 'p', queueLength: k });
-        if (got.length === 3100) {
-          res.destroy();
-          resolve();
-        }
-      });
-    }).on('error', reject);
+    http
+      .get({ port, host: '127.0.0.1', path: '/events?follow=1' }, (res) => {
+        let buf = '';
+        res.on('data', (c: Buffer) => {
+          buf += c.toString();
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            got.push(JSON.parse(buf.slice(0, i)).queueLength as number);
+            buf = buf.slice(i + 1);
+          }
+          if (got.length === 3000)
+            for (let k = 3000; k < 3100; k++) events.emit({ type: 'QueueFull', pool: 'p', queueLength: k });
+          if (got.length === 3100) {
+            res.destroy();
+            resolve();
+          }
+        });
+      })
+      .on('error', reject);
   });
   expect(got).toEqual(Array.from({ length: 3100 }, (_, i) => i));
   server.close();

@@ -12,7 +12,13 @@ afterAll(() => {
   removeFixtureDir(dir);
 });
 
-const POOL_TIMERS = ['pingInterval', 'pingResponseTime', 'startupTimeLimit', 'shutdownTimeLimit', 'requestProgressTimeout'];
+const POOL_TIMERS = [
+  'pingInterval',
+  'pingResponseTime',
+  'startupTimeLimit',
+  'shutdownTimeLimit',
+  'requestProgressTimeout',
+];
 
 function withPool(processModel: Record<string, unknown>): Record<string, unknown> {
   return { ...minimal(), pools: [{ name: 'app', processModel }] };
@@ -40,7 +46,10 @@ describe('timer durations', () => {
   });
 
   it('durations that are only compared, never armed as timers, may be longer (periodicRestart.time "30d")', () => {
-    const cfg = parseConfig({ ...minimal(), pools: [{ name: 'app', recycling: { periodicRestart: { time: '30d' } } }] }, { baseDir: dir });
+    const cfg = parseConfig(
+      { ...minimal(), pools: [{ name: 'app', recycling: { periodicRestart: { time: '30d' } } }] },
+      { baseDir: dir },
+    );
     expect(cfg.pools[0]!.recycling.periodicRestart.time).toBe(30 * 86_400_000);
   });
 });

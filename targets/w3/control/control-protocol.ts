@@ -42,12 +42,18 @@ const str =
 const seq: FieldCheck = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Per type: required fields and optional fields with their checks. No other key is accepted. */
-const SHAPES: Record<FromWorker['type'], { required: Record<string, FieldCheck>; optional: Record<string, FieldCheck> }> = {
+const SHAPES: Record<
+  FromWorker['type'],
+  { required: Record<string, FieldCheck>; optional: Record<string, FieldCheck> }
+> = {
   ready: { required: { socket: str(MAX_SOCKET_CHARS) }, optional: {} },
   pong: { required: { seq }, optional: {} },
   unhealthy: { required: {}, optional: { reason: str(MAX_REASON_CHARS) } },
   'fault-ack': { required: { id: seq, ok: (v) => typeof v === 'boolean' }, optional: { error: str(MAX_REASON_CHARS) } },
-  log: { required: { level: (v) => typeof v === 'string' && LOG_LEVELS.has(v), msg: str(MAX_LOG_CHARS) }, optional: {} },
+  log: {
+    required: { level: (v) => typeof v === 'string' && LOG_LEVELS.has(v), msg: str(MAX_LOG_CHARS) },
+    optional: {},
+  },
 };
 
 export type Checked<T> = { ok: true; msg: T } | { ok: false; error: string };
@@ -61,7 +67,11 @@ export function checkFromWorker(m: unknown): Checked<FromWorker> {
   const shape = SHAPES[type as FromWorker['type']];
   for (const key of Object.keys(o)) {
     if (key === 'type') continue;
-    const check = Object.hasOwn(shape.required, key) ? shape.required[key] : Object.hasOwn(shape.optional, key) ? shape.optional[key] : undefined;
+    const check = Object.hasOwn(shape.required, key)
+      ? shape.required[key]
+      : Object.hasOwn(shape.optional, key)
+        ? shape.optional[key]
+        : undefined;
     if (!check) return { ok: false, error: `${type}: unexpected field` };
     if (!check(o[key])) return { ok: false, error: `${type}: bad or oversized field ${key}` };
   }

@@ -23,7 +23,12 @@ describe('event log ring', () => {
 
   it('cuts an oversized string field (a 15 KB URL, a 64 MB reason) and says how much was cut', () => {
     const log = new EventLog(silentLogger());
-    const e = log.emit({ type: 'RequestRetried', pool: 'p', url: '/' + 'a'.repeat(15_800), error: 'y'.repeat(64 * 1024) });
+    const e = log.emit({
+      type: 'RequestRetried',
+      pool: 'p',
+      url: '/' + 'a'.repeat(15_800),
+      error: 'y'.repeat(64 * 1024),
+    });
     expect(String(e['url']).length).toBeLessThan(MAX_FIELD_CHARS + 64);
     expect(String(e['url'])).toMatch(/…\[14777 more characters cut\]$/);
     expect(String(e['error']).length).toBeLessThan(MAX_FIELD_CHARS + 64);

@@ -68,7 +68,9 @@ export function loadHostFaultPlugin(modulePath: string): HostFaultPlugin {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the plugin named in the config, at run time
     mod = require(modulePath) as Partial<HostFaultModule>;
   } catch (err) {
-    throw new FaultPluginError(`fault injection: cannot load the fault plugin ${modulePath}: ${(err as Error).message}`);
+    throw new FaultPluginError(
+      `fault injection: cannot load the fault plugin ${modulePath}: ${(err as Error).message}`,
+    );
   }
   if (typeof mod.createHostFaultPlugin !== 'function') {
     throw new FaultPluginError(`fault injection: ${modulePath} does not export createHostFaultPlugin()`);

@@ -77,10 +77,14 @@ describe('admission control', () => {
     expect(counts['200']).toBeGreaterThanOrEqual(110);
     expect(counts['503']).toBeGreaterThanOrEqual(600);
     expect(s.events.slice(from).filter((e) => e.type === 'QueueFull')).toHaveLength(counts['503']!);
-    expect(replies.filter((r) => !(r instanceof Error) && r.status === 503).every((r) => !(r as Reply).workerPid)).toBe(true);
+    expect(replies.filter((r) => !(r instanceof Error) && r.status === 503).every((r) => !(r as Reply).workerPid)).toBe(
+      true,
+    );
     expect(peak.inFlight).toBe(100);
     expect(peak.queued).toBe(10);
-    console.log(`800 concurrent, queueLength 10: peak in flight ${peak.inFlight}, queued ${peak.queued}, host fds ${base.hostFds} → peak ${peak.hostFds}`);
+    console.log(
+      `800 concurrent, queueLength 10: peak in flight ${peak.inFlight}, queued ${peak.queued}, host fds ${base.hostFds} → peak ${peak.hostFds}`,
+    );
     // At most maxConcurrentRequestsPerWorker pooled connections to the worker stay open afterwards.
     await expectSettled(s, base, 100);
     console.log(`800 concurrent, queueLength 10: ${JSON.stringify(counts)}`);
@@ -88,7 +92,10 @@ describe('admission control', () => {
 
   it('a request behind a busy worker waits in the queue and gets 503 Timer_AppPool at requestQueueTimeout', async () => {
     // AlwaysRunning and ready before the first request: a cold start longer than 1 s would expire it in the queue.
-    const config = onePool({ startMode: 'AlwaysRunning', processModel: { maxConcurrentRequestsPerWorker: 1 } }, { requestQueueTimeout: '1s' });
+    const config = onePool(
+      { startMode: 'AlwaysRunning', processModel: { maxConcurrentRequestsPerWorker: 1 } },
+      { requestQueueTimeout: '1s' },
+    );
     server = await startServer(config);
     await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
     const s = await start(null);
@@ -100,7 +107,10 @@ describe('admission control', () => {
     expect(queued.status).toBe(503);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect((await slow).status).toBe(200);
-    const lines = s.output().split('\n').filter((l) => l.includes('"httperr"'));
+    const lines = s
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"httperr"'));
     expect(lines.filter((l) => l.includes('Timer_AppPool'))).toHaveLength(1);
     await expectSettled(s, base);
   });

@@ -80,7 +80,11 @@ describe('what an application can reach without the raw descriptor', () => {
     const from = server.events.length;
     const before = server.output().length;
     await request(server.url, { path: '/send?kind=log-constructor' });
-    await waitUntil(() => server.output().slice(before).includes('application message on the w3 control channel ignored'), 10_000, 'the warning');
+    await waitUntil(
+      () => server.output().slice(before).includes('application message on the w3 control channel ignored'),
+      10_000,
+      'the warning',
+    );
     expect(server.events.slice(from).filter((e) => e.type === 'WorkerKilled')).toEqual([]);
     expect(Number((await request(server.url, { path: '/' })).headers['x-app-pid'])).toBe(pid);
     await expectSettled(server, base);

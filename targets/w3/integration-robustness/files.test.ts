@@ -14,7 +14,10 @@ import { pools } from './test-support/resources';
 
 const APP = path.join(__dirname, 'fixtures', 'robust-app.js');
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
-const CONFIG = { pools: [{ name: 'app', startMode: 'AlwaysRunning' }], applications: [{ path: '/', pool: 'app', module: APP }] };
+const CONFIG = {
+  pools: [{ name: 'app', startMode: 'AlwaysRunning' }],
+  applications: [{ path: '/', pool: 'app', module: APP }],
+};
 
 let server: RunningServer | null = null;
 afterEach(async () => {
@@ -43,7 +46,10 @@ describe('the private runtime directory', () => {
     const dirs = runtimeDirsOf(pid);
     expect(dirs).toHaveLength(1);
     expect(fs.statSync(dirs[0]!).mode & 0o777).toBe(0o700);
-    const socket = fs.readFileSync(`/proc/${workerPid}/environ`, 'utf8').split('\0').find((v) => v.startsWith('W3_SOCKET='));
+    const socket = fs
+      .readFileSync(`/proc/${workerPid}/environ`, 'utf8')
+      .split('\0')
+      .find((v) => v.startsWith('W3_SOCKET='));
     expect(path.dirname(socket!.slice('W3_SOCKET='.length))).toBe(dirs[0]);
     expect(fs.statSync(path.join(server.dir, 'admin.sock')).mode & 0o777).toBe(0o600);
     await server.stop();
@@ -73,7 +79,10 @@ describe('the admin socket', () => {
   it('a second serve with the same admin socket fails cleanly (254) and the first keeps serving its admin API', async () => {
     server = await startServer(CONFIG);
     const file = path.join(server.dir, 'w3.json');
-    const second = spawnSync(process.execPath, [BIN, 'serve', '--config', file, '--port', '0'], { encoding: 'utf8', timeout: 60_000 });
+    const second = spawnSync(process.execPath, [BIN, 'serve', '--config', file, '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(second.status).toBe(254);
     expect(second.stderr).toMatch(/admin socket .* is in use by a running server/);
     expect((await server.admin.request<{ status: string }>('GET', '/health')).status).toBe('ok');
@@ -84,11 +93,16 @@ describe('the admin socket', () => {
     const dir = tempDir();
     try {
       const sock = path.join(dir, 'admin.sock');
-      const killed = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+      const killed = spawn(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`,
+      ]);
       await new Promise((r) => killed.once('exit', r));
       expect(fs.statSync(sock).isSocket()).toBe(true);
       server = await startServer({ ...CONFIG, admin: { socket: sock } });
-      expect((await new AdminClient({ socketPath: sock }).request<{ status: string }>('GET', '/health')).status).toBe('ok');
+      expect((await new AdminClient({ socketPath: sock }).request<{ status: string }>('GET', '/health')).status).toBe(
+        'ok',
+      );
       await server.stop();
       server = null;
       const plain = path.join(dir, 'plain-file');
@@ -112,7 +126,9 @@ describe('the fault token', () => {
     expect(fs.readFileSync(`/proc/${server.proc.pid}/cmdline`, 'utf8')).not.toContain('tok-123');
     expect(fs.readFileSync(`/proc/${workerPid}/environ`, 'utf8')).not.toContain('tok-123');
     const anonymous = new AdminClient({ socketPath: path.join(server.dir, 'admin.sock') });
-    await expect(anonymous.request('POST', '/pools/app/faults', { kind: 'startup', mode: 'crash', count: 1 })).rejects.toThrow(/403/);
+    await expect(
+      anonymous.request('POST', '/pools/app/faults', { kind: 'startup', mode: 'crash', count: 1 }),
+    ).rejects.toThrow(/403/);
     await server.admin.request('POST', '/pools/app/faults', { kind: 'startup', mode: 'crash', count: 1 });
     await server.admin.request('DELETE', '/pools/app/faults');
   });
@@ -122,7 +138,11 @@ describe('the fault token', () => {
     try {
       const config = path.join(dir, 'w3.json');
       fs.writeFileSync(config, JSON.stringify({ ...CONFIG, admin: { socket: path.join(dir, 'a.sock') } }));
-      const r = spawnSync(process.execPath, [BIN, 'serve', '--config', config, '--enable-faults', '--fault-token', 'x'], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(
+        process.execPath,
+        [BIN, 'serve', '--config', config, '--enable-faults', '--fault-token', 'x'],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
       expect(r.status).toBe(254);
       expect(r.stderr).toMatch(/W3_FAULT_TOKEN.*--fault-token-file/);
     } finally {
@@ -136,7 +156,8 @@ describe('the fault token', () => {
       const tokenFile = path.join(dir, 'token');
       fs.writeFileSync(tokenFile, 'from-a-file\n', { mode: 0o600 });
       server = await startServer(CONFIG, ['--enable-faults', '--fault-token-file', tokenFile]);
-      const admin = (token?: string): AdminClient => new AdminClient({ socketPath: path.join(server!.dir, 'admin.sock'), faultToken: token });
+      const admin = (token?: string): AdminClient =>
+        new AdminClient({ socketPath: path.join(server!.dir, 'admin.sock'), faultToken: token });
       await expect(admin().request('DELETE', '/pools/app/faults')).rejects.toThrow(/403/);
       await admin('from-a-file').request('DELETE', '/pools/app/faults');
       await server.stop();
@@ -156,6 +177,10 @@ describe('admin routes', () => {
   it('a malformed %-escape in a pool name is a 400, not a 500', async () => {
     server = await startServer(CONFIG);
     await expect(server.admin.request('POST', '/pools/%zz/recycle')).rejects.toThrow(/400: malformed %-escape/);
-    await waitUntil(async () => (await server!.admin.request<{ status: string }>('GET', '/health')).status === 'ok', 5000, 'health');
+    await waitUntil(
+      async () => (await server!.admin.request<{ status: string }>('GET', '/health')).status === 'ok',
+      5000,
+      'health',
+    );
   });
 });

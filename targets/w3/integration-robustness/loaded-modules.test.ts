@@ -37,7 +37,8 @@ async function loaded(faults: boolean): Promise<{ host: string[]; worker: string
   return { host, worker };
 }
 
-const fromLab = (modules: string[]): string[] => modules.filter((m) => LAB.some((dirPrefix) => m.startsWith(dirPrefix)));
+const fromLab = (modules: string[]): string[] =>
+  modules.filter((m) => LAB.some((dirPrefix) => m.startsWith(dirPrefix)));
 
 test('faults off: neither the host nor a worker has loaded anything from harness/ or faults/', async () => {
   const { host, worker } = await loaded(false);

@@ -50,7 +50,9 @@ test('HTTPERR and host log roll over at their size; a flood of 404s loses no lin
   server.proc.kill('SIGTERM');
   await exited;
   const files = fs.readdirSync(dir);
-  expect(files).toEqual(expect.arrayContaining(['httperr.log', 'httperr.log.1', 'httperr.log.2', 'host.log', 'host.log.1']));
+  expect(files).toEqual(
+    expect.arrayContaining(['httperr.log', 'httperr.log.1', 'httperr.log.2', 'host.log', 'host.log.1']),
+  );
   for (const f of files.filter((n) => n.startsWith('httperr.log'))) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
     expect(text.startsWith('#Software: w3 HTTP listener\n')).toBe(true);
@@ -69,63 +71,67 @@ test('HTTPERR and host log roll over at their size; a flood of 404s loses no lin
 
 // The host log as a file (pino's file destination) and as stdout read through a pipe (w3's pipe writer: only the
 // CLI's exit and crash hooks flush it).
-test.each(['file', 'stdout'])('a crash (uncaught exception) flushes the buffered %s log, ends the workers, removes the runtime dir', async (to) => {
-  const dir = tempDir('w3-crash-');
-  const config = path.join(dir, 'w3.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      listen: { host: '127.0.0.1', port: 0 },
-      admin: { socket: path.join(dir, 'admin.sock') },
-      logging: { hostLog: to === 'file' ? './host.log' : null },
-      pools: [{ name: 'app', startMode: 'AlwaysRunning' }],
-      applications: [{ path: '/', pool: 'app', module: APP }],
-    }),
-  );
-  const count = 10_000; // ~1.5 MB of log lines in the tick of the crash: more than a pipe's kernel buffers hold
-  const proc = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'crashing-host.js'), config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, W3_DIST: path.join(repoRoot(), 'dist'), CRASH_EVENTS: String(count) },
-  });
-  let err = '';
-  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  const stdoutClosed = new Promise((resolve) => proc.stdout!.once('close', resolve));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  try {
-    const hostLog = path.join(dir, 'host.log');
-    const logText = (): string => (to === 'stdout' ? out : fs.existsSync(hostLog) ? fs.readFileSync(hostLog, 'utf8') : '');
-    await waitUntil(() => logText().includes('"WorkerReady"'), 30_000, 'a ready worker');
-    const workerPid = Number(/"WorkerReady"[^\n]*?"pid":(\d+)/.exec(logText())?.[1] ?? 0);
-    const runtimeDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`w3-${proc.pid}-`));
-    expect(runtimeDirs()).toHaveLength(1);
-    // A reader that is slow when the crash comes: it reads again only once the host is crashing. The host must wait
-    // for it (bounded) in its crash hook, not drop what it still holds.
-    proc.stdout!.pause();
-    proc.stderr!.on('data', () => {
-      if (err.includes('crash-test: throwing')) setTimeout(() => proc.stdout!.resume(), 200);
-    });
-    proc.kill('SIGUSR2');
-    expect(await exited).not.toBe(0);
-    await stdoutClosed;
-    expect(err).toContain('crash-test: an uncaught exception in the host');
-    const lines = logText().split('\n');
-    const crashEvents = lines.filter((l) => l.includes('"pool":"crash-test"'));
-    // Every event emitted in the tick of the crash is in the file, in order, and the crash itself is logged.
-    expect(crashEvents).toHaveLength(count);
-    expect(crashEvents.map((l) => (JSON.parse(l) as { event: { queueLength: number } }).event.queueLength)).toEqual(
-      Array.from({ length: count }, (_, i) => i),
+test.each(['file', 'stdout'])(
+  'a crash (uncaught exception) flushes the buffered %s log, ends the workers, removes the runtime dir',
+  async (to) => {
+    const dir = tempDir('w3-crash-');
+    const config = path.join(dir, 'w3.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        admin: { socket: path.join(dir, 'admin.sock') },
+        logging: { hostLog: to === 'file' ? './host.log' : null },
+        pools: [{ name: 'app', startMode: 'AlwaysRunning' }],
+        applications: [{ path: '/', pool: 'app', module: APP }],
+      }),
     );
-    expect(lines.some((l) => l.includes('uncaught exception: the host ends'))).toBe(true);
-    expect(runtimeDirs()).toEqual([]);
-    // The worker loses its control pipe with the host and ends too.
-    await waitUntil(() => !fs.existsSync(`/proc/${workerPid}`), 15_000, 'the worker to end with its host');
-  } finally {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+    const count = 10_000; // ~1.5 MB of log lines in the tick of the crash: more than a pipe's kernel buffers hold
+    const proc = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'crashing-host.js'), config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, W3_DIST: path.join(repoRoot(), 'dist'), CRASH_EVENTS: String(count) },
+    });
+    let err = '';
+    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const stdoutClosed = new Promise((resolve) => proc.stdout!.once('close', resolve));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    try {
+      const hostLog = path.join(dir, 'host.log');
+      const logText = (): string =>
+        to === 'stdout' ? out : fs.existsSync(hostLog) ? fs.readFileSync(hostLog, 'utf8') : '';
+      await waitUntil(() => logText().includes('"WorkerReady"'), 30_000, 'a ready worker');
+      const workerPid = Number(/"WorkerReady"[^\n]*?"pid":(\d+)/.exec(logText())?.[1] ?? 0);
+      const runtimeDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`w3-${proc.pid}-`));
+      expect(runtimeDirs()).toHaveLength(1);
+      // A reader that is slow when the crash comes: it reads again only once the host is crashing. The host must wait
+      // for it (bounded) in its crash hook, not drop what it still holds.
+      proc.stdout!.pause();
+      proc.stderr!.on('data', () => {
+        if (err.includes('crash-test: throwing')) setTimeout(() => proc.stdout!.resume(), 200);
+      });
+      proc.kill('SIGUSR2');
+      expect(await exited).not.toBe(0);
+      await stdoutClosed;
+      expect(err).toContain('crash-test: an uncaught exception in the host');
+      const lines = logText().split('\n');
+      const crashEvents = lines.filter((l) => l.includes('"pool":"crash-test"'));
+      // Every event emitted in the tick of the crash is in the file, in order, and the crash itself is logged.
+      expect(crashEvents).toHaveLength(count);
+      expect(crashEvents.map((l) => (JSON.parse(l) as { event: { queueLength: number } }).event.queueLength)).toEqual(
+        Array.from({ length: count }, (_, i) => i),
+      );
+      expect(lines.some((l) => l.includes('uncaught exception: the host ends'))).toBe(true);
+      expect(runtimeDirs()).toEqual([]);
+      // The worker loses its control pipe with the host and ends too.
+      await waitUntil(() => !fs.existsSync(`/proc/${workerPid}`), 15_000, 'the worker to end with its host');
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('a crash while the stdout reader reads nothing: the host still ends within its flush bound (2 s)', async () => {
   const dir = tempDir('w3-crash-');
@@ -133,7 +139,10 @@ test('a crash while the stdout reader reads nothing: the host still ends within 
   const app = { path: '/', pool: 'app', module: APP };
   const socket = path.join(dir, 'admin.sock');
   const pools = [{ name: 'app' }];
-  fs.writeFileSync(config, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, admin: { socket }, pools, applications: [app] }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, admin: { socket }, pools, applications: [app] }),
+  );
   const proc = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'crashing-host.js'), config], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, W3_DIST: path.join(repoRoot(), 'dist'), CRASH_EVENTS: '10000' },

@@ -41,13 +41,15 @@ describe('SIGTERM', () => {
     server = await startServer(config({ shutdownTimeLimit: '30s' }));
     await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
     const agent = new http.Agent({ keepAlive: true });
-    const replies = Array.from({ length: 10 }, () => request(server!.url, { path: '/slow?ms=4000', agent }).catch((e: Error) => e));
+    const replies = Array.from({ length: 10 }, () =>
+      request(server!.url, { path: '/slow?ms=4000', agent }).catch((e: Error) => e),
+    );
     await waitUntil(async () => (await inFlight(server!)) === 10, 20_000, 'ten requests in flight');
     const t0 = Date.now();
     const done = exited(server);
     server.proc.kill('SIGTERM');
     const results = await Promise.all(replies);
-    expect(results.map((r) => (r instanceof Error ? r.message : `${(r).status} ${(r).body}`))).toEqual(
+    expect(results.map((r) => (r instanceof Error ? r.message : `${r.status} ${r.body}`))).toEqual(
       Array(10).fill('200 slept 4000\n'),
     );
     const end = await done;
@@ -72,7 +74,7 @@ describe('SIGTERM', () => {
     expect(end.at - t0).toBeGreaterThanOrEqual(1800);
     expect(end.at - t0).toBeLessThan(2000 + STOP_SLACK_MS);
     const r = await long;
-    expect(r instanceof Error || (r).status === 502).toBe(true);
+    expect(r instanceof Error || r.status === 502).toBe(true);
     server = null;
   });
 
@@ -111,13 +113,27 @@ describe('reload', () => {
   it('lowering maxProcesses from 3 to 1 drains two workers; one keeps serving', async () => {
     const base = { maxProcesses: 3 };
     server = await startServer(config(base, { recycling: { disallowRotationOnConfigChange: true } }));
-    await waitUntil(async () => (await pools(server!))[0]!.workers.filter((w) => w.state === 'Ready').length === 3, 30_000, 'three workers');
+    await waitUntil(
+      async () => (await pools(server!))[0]!.workers.filter((w) => w.state === 'Ready').length === 3,
+      30_000,
+      'three workers',
+    );
     const from = server.events.length;
     const file = path.join(server.dir, 'w3.json');
     const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(file, JSON.stringify({ ...current, ...config({ maxProcesses: 1 }, { recycling: { disallowRotationOnConfigChange: true } }) }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...current,
+        ...config({ maxProcesses: 1 }, { recycling: { disallowRotationOnConfigChange: true } }),
+      }),
+    );
     expect((await server.admin.request<{ ok: boolean }>('POST', '/reload')).ok).toBe(true);
-    await waitUntil(() => server!.events.slice(from).filter((e) => e.type === 'WorkerExited').length === 2, 20_000, 'two exits');
+    await waitUntil(
+      () => server!.events.slice(from).filter((e) => e.type === 'WorkerExited').length === 2,
+      20_000,
+      'two exits',
+    );
     const drained = server.events.slice(from).filter((e) => e.type === 'WorkerDraining');
     expect(drained.map((e) => e.reason)).toEqual(['max-processes', 'max-processes']);
     const workers = (await pools(server))[0]!.workers;

@@ -96,7 +96,8 @@ export class LogDestination {
   private rollOver(t: FileTarget): void {
     this.rolling = true;
     void (async () => {
-      for (let i = t.keep - 1; i >= 1; i--) await fs.promises.rename(`${t.file}.${i}`, `${t.file}.${i + 1}`).catch(() => undefined);
+      for (let i = t.keep - 1; i >= 1; i--)
+        await fs.promises.rename(`${t.file}.${i}`, `${t.file}.${i + 1}`).catch(() => undefined);
       await fs.promises.rename(t.file, `${t.file}.1`).catch(() => undefined);
       const fd = await openAppend(t.file).catch(() => null);
       if (this.closed || fd === null) {

@@ -48,7 +48,12 @@ function busy(all: PoolSnapshot[]): number {
  * side, for tests that legitimately leave pooled connections between listener and worker open). Waits up to
  * `timeoutMs` for the counts to settle (closes are asynchronous), then fails naming what did not.
  */
-export async function expectSettled(server: RunningServer, base: Baseline, extraFds = 0, timeoutMs = 20_000): Promise<void> {
+export async function expectSettled(
+  server: RunningServer,
+  base: Baseline,
+  extraFds = 0,
+  timeoutMs = 20_000,
+): Promise<void> {
   let last = '';
   try {
     await waitUntil(
