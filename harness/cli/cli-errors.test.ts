@@ -80,7 +80,9 @@ async function waitFor(what: string, pred: () => boolean, timeoutMs: number): Pr
   }
 }
 
-test('`w3lab serve` under a shell stops with its worker when that shell is killed (the npx case)', async () => {
+/** Starts `w3lab serve` (with one AlwaysRunning worker) through `argv`; resolves with the spawned process and
+ *  the host and worker pids once the worker is ready. */
+async function serveThrough(argv: string[]): Promise<{ proc: ReturnType<typeof spawn>; pids: number[]; out: () => string }> {
   const work = fs.mkdtempSync(path.join(dir, 'serve-'));
   const config = {
     listen: { port: 0 },
@@ -89,22 +91,41 @@ test('`w3lab serve` under a shell stops with its worker when that shell is kille
     applications: [{ path: '/', pool: 'app', module: HELLO }],
   };
   fs.writeFileSync(path.join(work, 'w3.json'), JSON.stringify(config));
-  // `; true` keeps the shell from exec-ing node, so node's parent is the shell, as under `npm exec`.
-  const cmd = `'${process.execPath}' '${BIN}' serve --config '${path.join(work, 'w3.json')}'; true`;
-  const shell = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(argv[0]!, [...argv.slice(1), process.execPath, BIN, 'serve', '--config', path.join(work, 'w3.json')], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   let out = '';
-  shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  shell.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const pids: number[] = [];
+  proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  await waitFor('WorkerReady', () => out.includes('"WorkerReady"'), 60_000);
+  const pids = [Number(/"pid":(\d+),"name":"w3"/.exec(out)![1]), Number(/"type":"WorkerReady".*?"pid":(\d+)/.exec(out)![1])];
+  return { proc, pids, out: () => out };
+}
+
+test('`w3lab serve` under npm exec (npx) stops with its worker when npm gets SIGTERM', async () => {
+  // npm exec runs the command through `sh -c`, like npx: node's parent is a shell whose parent is npm.
+  const { proc, pids } = await serveThrough(['npm', 'exec', '--no', '--']);
   try {
-    await waitFor('WorkerReady', () => out.includes('"WorkerReady"'), 30_000);
-    pids.push(Number(/"pid":(\d+),"name":"w3"/.exec(out)![1]), Number(/"type":"WorkerReady".*?"pid":(\d+)/.exec(out)![1]));
     expect(pids.map(gone)).toEqual([false, false]);
-    shell.kill('SIGKILL'); // the shell dies without telling node: node is re-parented
+    proc.kill('SIGTERM');
     await waitFor('the host and its worker to exit', () => pids.every(gone), 20_000);
   } finally {
     // Only when the test failed: what it started must not outlive it.
     for (const pid of pids.filter((p) => !gone(p))) process.kill(pid, 'SIGKILL');
-    if (shell.exitCode === null) shell.kill('SIGKILL');
+    if (proc.exitCode === null) proc.kill('SIGKILL');
   }
-}, 60_000);
+}, 90_000);
+
+test('`w3lab serve` started directly keeps serving when the shell that started it exits (`w3lab serve &`)', async () => {
+  // `; true` keeps the shell from exec-ing node, so node's parent is the shell; then the shell dies.
+  const { proc, pids, out } = await serveThrough(['sh', '-c', '"$@"; true', 'sh']);
+  try {
+    proc.kill('SIGKILL');
+    await waitFor('the shell to exit', () => proc.exitCode !== null || proc.signalCode !== null, 10_000);
+    // The watch polls every 500 ms: several rounds pass, and the host is still there and has not started stopping.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(pids.map(gone)).toEqual([false, false]);
+    expect(out()).not.toContain('HostStopping');
+  } finally {
+    for (const pid of pids.filter((p) => !gone(p))) process.kill(pid, 'SIGTERM');
+    await waitFor('the host to stop', () => pids.every(gone), 20_000).catch(() => pids.filter((p) => !gone(p)).forEach((p) => process.kill(p, 'SIGKILL')));
+  }
+}, 90_000);

@@ -152,18 +152,25 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
 }
 
 /**
- * Stops w3 when the program that started it is gone. `npx w3lab serve` runs w3 under `npm exec` and a `sh -c`; a
- * SIGTERM to npm ends npm and the shell but not w3, which would keep its port and workers forever (a CI job's
- * cancel signal goes to the process it started). Linux re-parents an orphan, so a changed parent PID means the
- * parent died. When the parent is a shell its own parent is watched too (that shell may be left waiting on us).
+ * Under `npx w3lab serve` (npm exec), stops w3 when npm or the shell between it and w3 is gone. A SIGTERM to npx
+ * (how a CI job or a supervisor ends it) ends npm and that shell but does not reach w3, which would keep its port
+ * and workers forever. Only then: a `w3lab serve &` started directly must keep running after its shell exits.
  */
 function watchParent(onGone: () => void): void {
-  const watched = [process.ppid];
-  if (/^(sh|dash|bash)$/.test(readComm(process.ppid))) watched.push(parentOf(process.ppid));
-  if (watched[0]! <= 1) return; // started by init (a service manager): nothing to watch
-  const first = process.ppid;
+  if (process.env['npm_command'] !== 'exec') return;
+  // w3 must be the very command npm exec ran: npm is the parent, or the parent is npm's `sh -c`. (npm_command is
+  // inherited, so a w3 started further down, e.g. by a test under `npx jest`, is not npm's and is not watched.)
+  const isNpmExec = (pid: number): boolean => /^npm exec .*w3lab/.test(cmdline(pid));
+  const chain = [process.ppid];
+  if (!isNpmExec(process.ppid)) {
+    if (!/^(sh|dash|bash)$/.test(readComm(process.ppid))) return;
+    chain.push(parentOf(process.ppid));
+    if (!isNpmExec(chain[1]!)) return;
+  }
+  const watched = chain.map((pid) => ({ pid, start: startTime(pid) }));
   const timer = setInterval(() => {
-    if (process.ppid !== first || watched.slice(1).some((pid) => pid > 1 && !alive(pid))) {
+    // Gone, or its PID now belongs to another process (same PID, another start time).
+    if (watched.some((p) => !alive(p.pid) || startTime(p.pid) !== p.start)) {
       clearInterval(timer);
       onGone();
     }
@@ -179,14 +186,30 @@ function readComm(pid: number): string {
   }
 }
 
-function parentOf(pid: number): number {
+function cmdline(pid: number): string {
   try {
-    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces or parentheses, so split after the last ")".
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
   } catch {
-    return 0;
+    return '';
   }
+}
+
+/** /proc/PID/stat fields after "(comm)": comm may hold spaces or parentheses, so split after the last ")". */
+function statFields(pid: number): string[] {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return [];
+  }
+}
+
+function parentOf(pid: number): number {
+  return Number(statFields(pid)[1] ?? 0);
+}
+
+function startTime(pid: number): string {
+  return statFields(pid)[19] ?? '';
 }
 
 function alive(pid: number): boolean {
@@ -235,7 +258,7 @@ export function registerW3Commands(program: Command): void {
     .option('--fault-token-file <file>', 'file holding the token the fault routes require (or set W3_FAULT_TOKEN)')
     .addOption(new Option('--fault-token <token>', 'refused: a token on the command line is visible in ps').hideHelp())
     .option('--log-level <level>', 'pino log level')
-    .option('--no-watch-parent', 'keep serving after the process that started w3 is gone (default: stop with it)')
+    .option('--no-watch-parent', 'under npx: keep serving after npx is gone (default: stop with it)')
     .action(async (o: ServeOptions) => {
       await serve(o);
     });
