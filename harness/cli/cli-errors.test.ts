@@ -18,7 +18,15 @@ function cli(args: string[], timeout = 30_000) {
 }
 
 const SCENARIO = (target: string): string =>
-  [`name: t-${target}`, `target: ${target}`, 'workload:', '  - { name: l, duration: 1s }', 'expect:', '  - check: noFailedRequests', ''].join('\n');
+  [
+    `name: t-${target}`,
+    `target: ${target}`,
+    'workload:',
+    '  - { name: l, duration: 1s }',
+    'expect:',
+    '  - check: noFailedRequests',
+    '',
+  ].join('\n');
 
 test('an unknown --target exits 254 naming the known targets, before any results folder is made', () => {
   const file = path.join(dir, 'ok.yaml');
@@ -48,7 +56,11 @@ test.each([
   if (name === 'dead.sock') fs.writeFileSync(socket, '');
   for (const args of [['status'], ['recycle', 'app'], ['reload']]) {
     const r = cli([...args, '--admin', socket]);
-    expect({ args, status: r.status, stderr: r.stderr.trim() }).toEqual({ args, status: 1, stderr: `w3lab: no server at this socket: ${socket}` });
+    expect({ args, status: r.status, stderr: r.stderr.trim() }).toEqual({
+      args,
+      status: 1,
+      stderr: `w3lab: no server at this socket: ${socket}`,
+    });
   }
 });
 
@@ -82,7 +94,9 @@ async function waitFor(what: string, pred: () => boolean, timeoutMs: number): Pr
 
 /** Starts `w3lab serve` (with one AlwaysRunning worker) through `argv`; resolves with the spawned process and
  *  the host and worker pids once the worker is ready. */
-async function serveThrough(argv: string[]): Promise<{ proc: ReturnType<typeof spawn>; pids: number[]; out: () => string }> {
+async function serveThrough(
+  argv: string[],
+): Promise<{ proc: ReturnType<typeof spawn>; pids: number[]; out: () => string }> {
   const work = fs.mkdtempSync(path.join(dir, 'serve-'));
   const config = {
     listen: { port: 0 },
@@ -91,12 +105,19 @@ async function serveThrough(argv: string[]): Promise<{ proc: ReturnType<typeof s
     applications: [{ path: '/', pool: 'app', module: HELLO }],
   };
   fs.writeFileSync(path.join(work, 'w3.json'), JSON.stringify(config));
-  const proc = spawn(argv[0]!, [...argv.slice(1), process.execPath, BIN, 'serve', '--config', path.join(work, 'w3.json')], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const proc = spawn(
+    argv[0]!,
+    [...argv.slice(1), process.execPath, BIN, 'serve', '--config', path.join(work, 'w3.json')],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
+  );
   let out = '';
   proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
   await waitFor('WorkerReady', () => out.includes('"WorkerReady"'), 60_000);
-  const pids = [Number(/"pid":(\d+),"name":"w3"/.exec(out)![1]), Number(/"type":"WorkerReady".*?"pid":(\d+)/.exec(out)![1])];
+  const pids = [
+    Number(/"pid":(\d+),"name":"w3"/.exec(out)![1]),
+    Number(/"type":"WorkerReady".*?"pid":(\d+)/.exec(out)![1]),
+  ];
   return { proc, pids, out: () => out };
 }
 
@@ -126,6 +147,8 @@ test('`w3lab serve` started directly keeps serving when the shell that started i
     expect(out()).not.toContain('HostStopping');
   } finally {
     for (const pid of pids.filter((p) => !gone(p))) process.kill(pid, 'SIGTERM');
-    await waitFor('the host to stop', () => pids.every(gone), 20_000).catch(() => pids.filter((p) => !gone(p)).forEach((p) => process.kill(p, 'SIGKILL')));
+    await waitFor('the host to stop', () => pids.every(gone), 20_000).catch(() =>
+      pids.filter((p) => !gone(p)).forEach((p) => process.kill(p, 'SIGKILL')),
+    );
   }
 }, 90_000);
