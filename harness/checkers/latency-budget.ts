@@ -50,11 +50,12 @@ export const latencyBudget = defineChecker('latencyBudget', latencyBudgetOptions
   if (samples.length < o.minSamples) {
     return verdict('unknown', `Only ${samples.length} requests to measure (need ${o.minSamples}).`, details);
   }
-  const at = (k: (typeof BUDGET_KEYS)[number]): number | undefined => (k === 'max' ? values[values.length - 1] : percentile(values, Number(k.slice(1))));
+  // There are at least minSamples (≥ 1) values here, so every rank has one.
+  const at = (k: (typeof BUDGET_KEYS)[number]): number => (k === 'max' ? values[values.length - 1]! : percentile(values, Number(k.slice(1)))!);
   const over = BUDGET_KEYS.flatMap((k) => {
     const limit = o[k];
     const actual = at(k);
-    if (limit === undefined || actual === undefined || actual <= limit) return [];
+    if (limit === undefined || actual <= limit) return [];
     return [Number.isFinite(actual) ? `${k} ${actual} ms > ${limit} ms` : `${k} is a failed request (> ${limit} ms)`];
   });
   const failNote = failed.length === 0 ? '' : o.failed === 'excluded' ? `; ${failed.length} failed requests left out (failed: excluded)` : `; ${failed.length} failed`;
