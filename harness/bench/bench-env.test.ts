@@ -10,6 +10,7 @@ describe('readBenchParams', () => {
       repeats: 10,
       rounds: 2,
       w3Bin: '/repo/bin/w3lab.js',
+      w3Transport: undefined,
       throughputTargets: ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2'],
       throughputClients: ['wrk', 'autocannon'],
       instrRequests: 10_000,
@@ -34,6 +35,11 @@ describe('readBenchParams', () => {
   it('rejects unknown throughput targets or clients, naming the variable and the allowed values', () => {
     expect(() => readBenchParams({ BENCH_TARGETS: 'w3-1,envoy' }, '/repo')).toThrow(/BENCH_TARGETS.*bare, haproxy/);
     expect(() => readBenchParams({ BENCH_CLIENTS: ',' }, '/repo')).toThrow(/BENCH_CLIENTS/);
+  });
+
+  it('reads BENCH_W3_TRANSPORT (http or frames) and rejects anything else', () => {
+    expect(readBenchParams({ BENCH_W3_TRANSPORT: 'frames' }, '/repo').w3Transport).toBe('frames');
+    expect(() => readBenchParams({ BENCH_W3_TRANSPORT: 'udp' }, '/repo')).toThrow(/BENCH_W3_TRANSPORT/);
   });
 
   it('rejects values that are not positive numbers, naming the variable', () => {

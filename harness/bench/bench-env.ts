@@ -21,6 +21,9 @@ export interface BenchParams {
   rounds: number;
   /** The `w3lab` launcher used to start w3 (BENCH_W3_BIN, default <repo>/bin/w3lab.js) — e.g. another checkout's. */
   w3Bin: string;
+  /** w3's listen.transport in the throughput and instructions sections (BENCH_W3_TRANSPORT: http or frames;
+   *  default: the host's default). */
+  w3Transport: 'http' | 'frames' | undefined;
   /** Targets of the throughput section (BENCH_TARGETS, comma-separated; default all). */
   throughputTargets: string[];
   /** Load clients of the throughput section (BENCH_CLIENTS, comma-separated; default wrk,autocannon). */
@@ -59,6 +62,13 @@ function list(env: NodeJS.ProcessEnv, name: string, allowed: readonly string[]):
   return allowed.filter((x) => items.includes(x));
 }
 
+function transport(env: NodeJS.ProcessEnv): 'http' | 'frames' | undefined {
+  const v = env['BENCH_W3_TRANSPORT'];
+  if (v === undefined || v === '') return undefined;
+  if (v !== 'http' && v !== 'frames') throw new BenchParamError(`BENCH_W3_TRANSPORT must be http or frames, not "${v}"`);
+  return v;
+}
+
 export function readBenchParams(env: NodeJS.ProcessEnv, root: string): BenchParams {
   const durationS = positive(env, 'BENCH_DURATION_S', 10, false);
   return {
@@ -69,6 +79,7 @@ export function readBenchParams(env: NodeJS.ProcessEnv, root: string): BenchPara
     repeats: positive(env, 'BENCH_REPEATS', 10, true),
     rounds: positive(env, 'BENCH_ROUNDS', 2, true),
     w3Bin: path.resolve(root, env['BENCH_W3_BIN'] || path.join('bin', 'w3lab.js')),
+    w3Transport: transport(env),
     throughputTargets: list(env, 'BENCH_TARGETS', THROUGHPUT_TARGETS),
     throughputClients: list(env, 'BENCH_CLIENTS', THROUGHPUT_CLIENTS),
     instrRequests: positive(env, 'BENCH_INSTR_REQUESTS', 10_000, true),

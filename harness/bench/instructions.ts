@@ -71,6 +71,7 @@ async function startFront(
     bin: ctx.params.w3Bin,
     app,
     maxProcesses: workers,
+    transport: ctx.params.w3Transport,
     processModel: { pingResponseTime: '10m', startupTimeLimit: '10m' },
     launcher,
   });

@@ -162,6 +162,8 @@ export interface W3Options {
   faultToken?: string;
   /** Runs the w3 host under another command (its workers start normally). */
   launcher?: Launcher;
+  /** listen.transport (default: the host's). */
+  transport?: 'http' | 'frames';
 }
 
 /** w3 through `w3lab serve` on a generated config: one pool, AlwaysRunning, hello app, access log off. */
@@ -170,7 +172,7 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
   const pool = opts.pool ?? 'app';
   const adminSocket = path.join(dir, 'admin.sock');
   const config = {
-    listen: { host: '127.0.0.1', port: 0 },
+    listen: { host: '127.0.0.1', port: 0, ...(opts.transport ? { transport: opts.transport } : {}) },
     admin: { socket: adminSocket },
     logging: { level: 'info', accessLog: false },
     ...(opts.hostSettings ?? {}),

@@ -185,7 +185,13 @@ export async function startTargets(
   ] as const) {
     if (!want(key)) continue;
     await attempt(key, async () => {
-      const w3 = await startW3({ registry: ctx.processes, bin: ctx.params.w3Bin, app, maxProcesses: workers });
+      const w3 = await startW3({
+        registry: ctx.processes,
+        bin: ctx.params.w3Bin,
+        app,
+        maxProcesses: workers,
+        transport: ctx.params.w3Transport,
+      });
       started.push(w3);
       return w3Target(key, w3, workers, ctx);
     });

@@ -3,6 +3,7 @@
 // fault-plugin/fault-plugin.ts). `W3Host.start(config)` is separate from the CLI so tests and the lab can run a host
 // in-process; `stop()` drains every pool gracefully and always ends within stopDeadlineMs().
 import { Listener } from './listener/listener';
+import { FramedListener } from './listener/framed-listener';
 import { AppPool } from './manager/app-pool';
 import { EventLog } from './events/event-log';
 import { AdminServer } from './admin/admin-server';
@@ -34,7 +35,9 @@ export class W3Host {
   readonly faultPlugin: HostFaultPlugin | null;
   address = { host: '', port: 0 };
   adminTcpPort: number | null = null;
-  private listener!: Listener;
+  private listener!: Listener | FramedListener;
+  /** listen.transport as the host started with it (a reload cannot switch transports under running workers). */
+  private transport: 'http' | 'frames' = 'http';
   private admin!: AdminServer;
   private runtimeDir!: RuntimeDir;
   private workerSeq = 0;
@@ -70,6 +73,7 @@ export class W3Host {
       faultPlugin: this.faultPlugin?.workerModule ?? null,
       nextWorkerId: () => ++this.workerSeq,
       workerSocket: (id: number) => this.runtimeDir.workerSocket(id),
+      transport: () => this.transport,
       requestQueueTimeout: () => this.config.timers.requestQueueTimeout,
     };
   }
@@ -81,10 +85,15 @@ export class W3Host {
    */
   private async boot(): Promise<void> {
     this.runtimeDir = RuntimeDir.create();
+    this.transport = this.config.listen.transport;
     process.once('exit', this.onProcessExit);
     try {
       for (const p of this.config.pools) this.pools.set(p.name, new AppPool(p, appsOf(this.config, p), this.poolCtx(p.name)));
-      this.listener = new Listener(this.config, this.pools, this.log.child({ component: 'listener' }));
+      const listenerLog = this.log.child({ component: 'listener' });
+      this.listener =
+        this.transport === 'frames'
+          ? new FramedListener(this.config, this.pools, listenerLog)
+          : new Listener(this.config, this.pools, listenerLog);
       this.admin = new AdminServer(this, this.log.child({ component: 'admin' }));
       await this.admin.listenSocket(this.config.admin.socket);
       if (this.config.admin.tcp) {

@@ -9,7 +9,7 @@ export interface CrossCheckIssue {
 
 /** What the checks read; the parse result of schema.ts has (at least) this shape. */
 export interface CrossCheckInput {
-  listen: { host: string; port: number };
+  listen: { host: string; port: number; transport?: string };
   admin: { tcp?: { host: string; port: number } | null | undefined };
   pools: { name: string }[];
   applications: {
@@ -91,6 +91,15 @@ export function crossCheck(cfg: CrossCheckInput): CrossCheckIssue[] {
       );
     }
   });
+
+  // Frames carry requests to module-mode workers only; a command application speaks plain HTTP on its port.
+  if (cfg.listen.transport === 'frames') {
+    cfg.applications.forEach((app, i) => {
+      if (app.command !== undefined && app.module === undefined) {
+        add(['applications', i, 'command'], 'listen.transport "frames" serves module applications only; use "http"');
+      }
+    });
+  }
 
   const tcp = cfg.admin.tcp;
   if (tcp && tcp.port !== 0 && tcp.port === cfg.listen.port && tcp.host === cfg.listen.host) {

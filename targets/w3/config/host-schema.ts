@@ -22,6 +22,14 @@ export const listenSchema = z
   .strictObject({
     host: z.string().min(1).prefault('127.0.0.1').describe('Address the public listener binds to.'),
     port: port.prefault(8080).describe('TCP port of the public listener; 0 picks a free port (printed at start).'),
+    transport: z
+      .enum(['http', 'frames'])
+      .prefault('http')
+      .describe(
+        'How the listener reaches module-mode workers: http (it parses each request and proxies it over HTTP) or ' +
+          'frames (it scans request heads only and forwards the bytes in frames over one socket per worker; ' +
+          'faster, requires every pool in module mode, no response cache or minimum send rate yet).',
+      ),
   })
   .prefault({})
   .describe('Where w3 accepts client connections.');

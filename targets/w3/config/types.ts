@@ -121,7 +121,7 @@ export interface W3Config {
    *  object may exceed setTimeout's 2^31-1 ms limit (e.g. a 30-day idleTimeout): arm long timers in steps. */
   file: string | null;
   baseDir: string;
-  listen: { host: string; port: number };
+  listen: { host: string; port: number; transport: 'http' | 'frames' };
   admin: { socket: string; tcp: { host: string; port: number; token: string } | null };
   logging: {
     level: string;

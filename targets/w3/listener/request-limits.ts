@@ -60,7 +60,10 @@ export function nodeHeaderLimit(limits: ListenerLimits): number {
   return limits.maxRequestBytes + limits.maxUrlLength + 1;
 }
 
-export function checkRequest(req: IncomingMessage, limits: ListenerLimits): LimitViolation | AcceptedHead {
+/** The fields of a request head the checks read: an IncomingMessage, or the framed transport's ScannedHead. */
+export type RequestHead = Pick<IncomingMessage, 'httpVersionMajor' | 'httpVersionMinor' | 'method' | 'url' | 'rawHeaders'>;
+
+export function checkRequest(req: RequestHead, limits: ListenerLimits): LimitViolation | AcceptedHead {
   if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? BAD_REQUEST : VERSION_NOT_SUPPORTED;
   const url = req.url ?? '';
   if (url.length > limits.maxUrlLength) return URL_TOO_LONG;

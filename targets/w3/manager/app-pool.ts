@@ -30,6 +30,8 @@ export interface PoolContext {
   nextWorkerId: () => number;
   /** Where worker `id` listens (the host's private runtime directory). */
   workerSocket: (id: number) => string;
+  /** listen.transport of the current configuration: how module workers are reached (worker-main.ts). */
+  transport: () => 'http' | 'frames';
   /** timers.requestQueueTimeout of the current configuration (ms, 0 = off): the pool queue's timer. */
   requestQueueTimeout: () => number;
 }
@@ -263,6 +265,7 @@ export class AppPool {
       id,
       apps: this.apps,
       socketPath: this.ctx.workerSocket(id),
+      transport: this.ctx.transport(),
       faultPlugin: this.ctx.faultPlugin,
       startupFault,
       log: this.log.child({ workerId: id }),

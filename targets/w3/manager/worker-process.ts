@@ -25,6 +25,8 @@ export interface WorkerSpec {
   apps: ApplicationConfig[];
   /** Module mode: where the worker listens (inside the host's private runtime directory). */
   socketPath: string;
+  /** How the listener reaches a module worker: HTTP, or frames (transport/worker-transport.ts). */
+  transport?: 'http' | 'frames';
   /** The fault plugin's worker module, only when fault injection is enabled (fault-plugin/fault-plugin.ts). */
   faultPlugin: string | null;
   /** Set when a startup fault is armed for this worker (only with fault injection enabled). */
@@ -127,6 +129,7 @@ export class WorkerProcess extends EventEmitter {
       W3_POOL: this.pool,
       W3_WORKER_ID: String(this.id),
       W3_SOCKET: this.socketPath,
+      W3_TRANSPORT: this.spec.transport ?? 'http',
       W3_APPS: JSON.stringify(this.spec.apps.map((a) => ({ path: a.path, module: a.module }))),
       W3_CONTROL_FD: '3',
     };

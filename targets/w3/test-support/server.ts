@@ -39,7 +39,11 @@ export interface StartOptions {
 export async function startServer(config: Record<string, unknown>, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningServer> {
   const dir = tempDir();
   const file = path.join(dir, 'w3.json');
-  const full = { listen: { host: '127.0.0.1', port: 0 }, admin: { socket: path.join(dir, 'admin.sock') }, ...config };
+  // W3_TEST_TRANSPORT=frames runs a test against the framed transport without changing it (listen.transport).
+  const transport = process.env['W3_TEST_TRANSPORT'];
+  const listen = { host: '127.0.0.1', port: 0, ...(transport ? { transport } : {}) };
+  const full = { listen, admin: { socket: path.join(dir, 'admin.sock') }, ...config };
+  if (transport && config['listen']) full.listen = { transport, ...(config['listen'] as object) } as typeof listen;
   fs.writeFileSync(file, JSON.stringify(full, null, 2));
   const env = { ...process.env, ...opts.env, ...(opts.faultToken ? { W3_FAULT_TOKEN: opts.faultToken } : {}) };
   const argv = [BIN, 'serve', '--config', file, ...extraArgs];

@@ -31,6 +31,9 @@ const MAX_TYPE = 8;
 export const RespEndFlags = {
   /** The response carried Cache-Control: the host may parse it for its response cache. */
   CACHE_CONTROL: 1,
+  /** The worker closes the connection after this response (HTTP/1.0 without a length, `Connection: close`): the
+   *  listener must not send it another request. */
+  CLOSE: 2,
 } as const;
 
 /** A frame stream that violates the format: the connection that carried it cannot be trusted any more. */

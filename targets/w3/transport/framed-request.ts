@@ -1,8 +1,8 @@
 // What the worker does to each request under the framed transport, before the application sees it — the work the
 // HTTP transport's listener does when it rebuilds the request (hop-headers.ts), done here so the listener can
 // forward the client's bytes unchanged:
-//  - the hop-by-hop headers, the headers `Connection` names, and the listener-only X-W3-* headers a client sent are
-//    removed (the worker's own http.Server has already used what it needs of them for the framing);
+//  - the hop-by-hop headers (but Transfer-Encoding), the headers `Connection` names, and the listener-only X-W3-*
+//    headers a client sent are removed (the worker's own http.Server has already used them for the framing);
 //  - forwarding headers sent by a peer that is not a trusted proxy are removed; X-Forwarded-For,
 //    X-Forwarded-Proto and Forwarded are added (or extended, for a trusted proxy) when the listener adds them;
 //  - an absolute-form target (`GET http://host/path`) becomes its origin form with its authority as Host, and an
@@ -43,9 +43,12 @@ export function adoptFramedRequest(
       continue;
     }
     let remove = false;
-    if (HOP_BY_HOP.has(lk) || (named !== null && named.has(lk)))
+    // Transfer-Encoding stays: it tells the application that a body follows (on the HTTP transport the worker sees
+    // the framing of the hop to it, chunked for a streamed body), and frameworks look for it.
+    if (lk === 'transfer-encoding') remove = false;
+    else if (HOP_BY_HOP.has(lk) || (named !== null && named.has(lk))) {
       remove = !(upgrade && (lk === 'upgrade' || lk === 'connection'));
-    else if (LISTENER_HEADERS.has(lk)) remove = true;
+    } else if (LISTENER_HEADERS.has(lk)) remove = true;
     else if (FORWARDING_HEADERS.has(lk)) {
       if (!trusted) remove = true;
       else if (addHeaders && lk !== 'x-forwarded-host' && lk !== 'x-real-ip') {

@@ -138,6 +138,8 @@ export class HeadScanner {
       return this.fail('HPE_INVALID_METHOD', 'Invalid method encountered', buf, start, end);
     const u = ++i;
     while (i < e && URL_BYTE[buf[i]!]) i++;
+    // `GET /` and nothing more is an HTTP/0.9 simple request: no version (llhttp: HPE_INVALID_VERSION, a 400).
+    if (i === e && i > u) return this.fail('HPE_INVALID_VERSION', 'Missing HTTP version', buf, start, end);
     if (i === u || buf[i] !== 0x20) return this.fail('HPE_INVALID_URL', 'Invalid characters in url', buf, start, end);
     const url = buf.toString('latin1', u, i);
     // llhttp reads a target as a path, `*`, or a scheme and authority; anything else (`eflip/x`) is

@@ -34,6 +34,8 @@ export interface StreamOpen {
   lp: number;
   /** The client is a trusted proxy (its forwarding headers are kept). */
   t?: 1;
+  /** The listener adds no forwarding headers (forwarding.addHeaders is off). */
+  n?: 1;
 }
 
 export class VirtualSocket extends Duplex {
@@ -43,6 +45,8 @@ export class VirtualSocket extends Duplex {
   readonly localAddress: string;
   readonly localPort: number;
   readonly trustedPeer: boolean;
+  /** Add X-Forwarded-For, X-Forwarded-Proto and Forwarded to each request (framed-request.ts). */
+  readonly addForwarding: boolean;
   readonly connecting = false;
   readonly pending = false;
   readonly encrypted = undefined;
@@ -71,6 +75,7 @@ export class VirtualSocket extends Duplex {
     this.localAddress = open.la;
     this.localPort = open.lp;
     this.trustedPeer = open.t === 1;
+    this.addForwarding = open.n !== 1;
   }
 
   // ---- from the listener ------------------------------------------------------------------------------------

@@ -2,12 +2,16 @@
 // them on a private Unix socket that only the listener connects to, reports ready on the control channel and
 // answers pings from its event loop — a blocked loop therefore shows up as missed pings.
 // Environment (set by the manager): W3_POOL, W3_WORKER_ID, W3_SOCKET, W3_APPS (JSON [{path, module}]),
-// W3_CONTROL_FD (the control pipe); with fault injection enabled only: W3_FAULT_PLUGIN (the plugin's worker module,
+// W3_CONTROL_FD (the control pipe), W3_TRANSPORT (http, or frames: transport/worker-transport.ts); with fault injection enabled only: W3_FAULT_PLUGIN (the plugin's worker module,
 // see fault-plugin/fault-plugin.ts) and W3_STARTUP_FAULT. Without them no fault code is loaded.
 import http from 'node:http';
 import net from 'node:net';
 import { loadApp, type LoadedApp, type RequestListener, type UpgradeListener } from './load-app';
 import { takeListenerHeaders } from './listener-headers';
+import { WorkerTransport, framedClientError } from '../transport/worker-transport';
+import { framedResponseClass } from '../transport/worker-response';
+import { adoptFramedRequest } from '../transport/framed-request';
+import { VirtualSocket } from '../transport/virtual-socket';
 import { checkToWorker, MAX_HOST_LINE_BYTES, MAX_REASON_CHARS, type FromWorker } from '../control/control-protocol';
 import { LineChannel } from '../control/line-channel';
 import type { WorkerFaultAgent, WorkerFaultModule } from '../fault-plugin/fault-plugin';
@@ -79,21 +83,29 @@ async function main(): Promise<void> {
 
   installAppSend();
   const { loaded, handlers } = await loadApps(apps);
-  const pick = pickerFor(handlers);
+  const framed = process.env['W3_TRANSPORT'] === 'frames';
+  const pick = pickerFor(handlers, framed);
 
   const route: RequestListener = (req, res) => {
     const h = pick(req);
+    // A declined upgrade (no upgrade export) is answered and then closes, as `Connection: upgrade, close` does on
+    // the HTTP transport: the connection must not carry a second, unchecked request behind it.
+    if (framed && req.headers.upgrade !== undefined) res.shouldKeepAlive = false;
     if (h) return h.listener(req, res);
     res.statusCode = 404;
     res.end();
   };
   // The listener has already held the client's head to HTTP.SYS's limits and then adds its own headers (forwarding,
   // client address): the worker must take whatever the listener forwards, not refuse it with Node's 16 KB default.
-  const server = http.createServer({ maxHeaderSize: WORKER_MAX_HEADER_SIZE }, agent ? agent.wrapHandler(route) : route);
+  const options: http.ServerOptions = { maxHeaderSize: WORKER_MAX_HEADER_SIZE };
+  // Under frames the listener validated the head (a missing Host is its 400 Invalid Hostname) and owns the timers.
+  if (framed) Object.assign(options, { ServerResponse: framedResponseClass(process.pid), requireHostHeader: false });
+  const server = http.createServer(options, agent ? agent.wrapHandler(route) : route);
+  if (framed) server.on('clientError', framedClientError);
   // WebSocket and other upgrades: to the application's `upgrade(req, socket, head)` export, if it has one.
   if (handlers.some((h) => h.upgrade)) {
     server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket, head: Buffer) => {
-      const h = pick(req);
+      const h = pick(req, true);
       if (h?.upgrade) return h.upgrade(req, socket, head);
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
@@ -121,7 +133,16 @@ async function main(): Promise<void> {
   onMessage = hostMessageHandler(agent, shutdown);
 
   // The socket lives in the host's private directory (created fresh, 0700): nothing stale to remove.
-  server.listen(socketPath, () => send({ type: 'ready', socket: socketPath }));
+  listenOn(server, socketPath, framed);
+}
+
+/** HTTP on the socket, or frames: then the http.Server never listens itself and its 'close' stops the frames. */
+function listenOn(server: http.Server, socketPath: string, framed: boolean): void {
+  const ready = (): void => send({ type: 'ready', socket: socketPath });
+  if (!framed) return void server.listen(socketPath, ready);
+  const frames = new WorkerTransport(server).createServer();
+  server.once('close', () => frames.close());
+  frames.listen(socketPath, ready);
 }
 
 /** What the worker does with each message from its host: pings, shutdown, faults and heals. */
@@ -181,10 +202,14 @@ async function loadApps(apps: AppEntry[]): Promise<{ loaded: LoadedApp[]; handle
   return { loaded, handlers };
 }
 
-/** The listener names the application it routed to (on the canonical path); prefix matching is the fallback. */
-function pickerFor(handlers: Handler[]): (req: http.IncomingMessage) => Handler | undefined {
-  return (req) => {
-    const routed = takeListenerHeaders(req);
+/**
+ * The listener names the application it routed to (on the canonical path); prefix matching is the fallback. Under
+ * frames it names it in a ROUTE frame and the request still carries the client's own headers: the listener's rules
+ * are applied here (framed-request.ts).
+ */
+function pickerFor(handlers: Handler[], framed: boolean): (req: http.IncomingMessage, upgrade?: boolean) => Handler | undefined {
+  return (req, upgrade = false) => {
+    const routed = framed ? adoptFramed(req, upgrade) : takeListenerHeaders(req);
     if (routed !== undefined) {
       const h = handlers.find((x) => x.path === routed);
       if (h) return h;
@@ -192,6 +217,14 @@ function pickerFor(handlers: Handler[]): (req: http.IncomingMessage) => Handler 
     const url = req.url ?? '/';
     return handlers.find((h) => prefixMatch(url, h.path));
   };
+}
+
+/** The listener's request rules under frames; returns the application the listener routed the request to. */
+function adoptFramed(req: http.IncomingMessage, upgrade: boolean): string | undefined {
+  const s = req.socket as unknown;
+  if (!(s instanceof VirtualSocket)) return undefined;
+  adoptFramedRequest(req, s, s.addForwarding, upgrade);
+  return s.routes.shift();
 }
 
 /** The fault plugin's agent, only when the host enabled fault injection (it may crash or hang us right here). */
