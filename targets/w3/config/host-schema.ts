@@ -28,7 +28,7 @@ export const listenSchema = z
       .describe(
         'How the listener reaches module-mode workers: http (it parses each request and proxies it over HTTP) or ' +
           'frames (it scans request heads only and forwards the bytes in frames over one socket per worker; ' +
-          'faster, requires every pool in module mode, no response cache or minimum send rate yet).',
+          'faster, module-mode pools only, no response cache yet; read at start, a reload does not switch it).',
       ),
   })
   .prefault({})

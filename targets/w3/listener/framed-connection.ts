@@ -40,6 +40,8 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
   sendTotal = 0;
   sendHanded = 0;
   private watchingSend = false;
+  /** The request whose response is watched (it may outlive `head`: the next request can start meanwhile). */
+  private sendHead: ScannedHead | null = null;
 
   // PoolJob
   dispatchedAt = 0;
@@ -237,6 +239,7 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     if (rate.enabled && this.active) {
       if (!this.watchingSend) {
         this.watchingSend = true;
+        this.sendHead = this.head;
         rate.start(this, chunk.length, null);
       } else {
         rate.sent(this, chunk.length);
@@ -435,7 +438,13 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
 
   onSendRateExpired(): void {
     this.watchingSend = false;
-    this.record('Timer_MinBytesPerSecond', this.status || undefined);
+    this.ctx.httpErr.write({
+      ...this.describe(this.sendHead),
+      status: this.status || undefined,
+      reason: 'Timer_MinBytesPerSecond',
+      queue: this.pool?.name,
+    });
+    this.recorded = true;
     if (this.active) this.finishJob(false);
     this.state = 'closing';
     // A reset frees the unsent response at once (a close would leave it trickling from an orphaned socket).
@@ -485,8 +494,7 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     return { clientIp: s.remoteAddress, clientPort: s.remotePort, serverIp: s.localAddress, serverPort: s.localPort };
   }
 
-  private describe(): Omit<HttpErrEntry, 'reason'> {
-    const h = this.head;
+  private describe(h = this.head): Omit<HttpErrEntry, 'reason'> {
     if (!h) return this.describeSocket();
     return { ...this.describeSocket(), version: `${h.httpVersionMajor}.${h.httpVersionMinor}`, method: h.method, uri: h.url };
   }
