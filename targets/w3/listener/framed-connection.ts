@@ -318,7 +318,9 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
 
   private replayable(): boolean {
     const h = this.head!;
-    return this.pool!.config.retryIdempotent && h.contentLength <= 0 && !h.chunked && !h.upgrade && IDEMPOTENT.has(h.method);
+    return (
+      this.pool!.config.retryIdempotent && h.contentLength <= 0 && !h.chunked && !h.upgrade && IDEMPOTENT.has(h.method)
+    );
   }
 
   private workerFailed(error: string): void {
@@ -479,7 +481,11 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
   }
 
   private recordRaw(v: LimitViolation, raw: Buffer): void {
-    const line = raw.subarray(0, Math.max(0, raw.indexOf(10))).toString('latin1').trim().split(' ');
+    const line = raw
+      .subarray(0, Math.max(0, raw.indexOf(10)))
+      .toString('latin1')
+      .trim()
+      .split(' ');
     this.ctx.httpErr.write({
       ...this.describeSocket(),
       method: line[0] || undefined,
@@ -496,7 +502,12 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
 
   private describe(h = this.head): Omit<HttpErrEntry, 'reason'> {
     if (!h) return this.describeSocket();
-    return { ...this.describeSocket(), version: `${h.httpVersionMajor}.${h.httpVersionMinor}`, method: h.method, uri: h.url };
+    return {
+      ...this.describeSocket(),
+      version: `${h.httpVersionMajor}.${h.httpVersionMinor}`,
+      method: h.method,
+      uri: h.url,
+    };
   }
 
   /** The request stops counting (application and listener counts); it never ran or already left its worker. */

@@ -31,7 +31,7 @@ export interface PoolContext {
   /** Where worker `id` listens (the host's private runtime directory). */
   workerSocket: (id: number) => string;
   /** listen.transport of the current configuration: how module workers are reached (worker-main.ts). */
-  transport: () => 'http' | 'frames';
+  transport?: () => 'http' | 'frames';
   /** timers.requestQueueTimeout of the current configuration (ms, 0 = off): the pool queue's timer. */
   requestQueueTimeout: () => number;
 }
@@ -265,7 +265,7 @@ export class AppPool {
       id,
       apps: this.apps,
       socketPath: this.ctx.workerSocket(id),
-      transport: this.ctx.transport(),
+      transport: this.ctx.transport?.() ?? 'http',
       faultPlugin: this.ctx.faultPlugin,
       startupFault,
       log: this.log.child({ workerId: id }),

@@ -71,7 +71,8 @@ export class HostLink {
 
   data(id: number, chunk: Buffer): void {
     for (let off = 0; off < chunk.length; off += MAX_FRAME_PAYLOAD) {
-      const piece = off === 0 && chunk.length <= MAX_FRAME_PAYLOAD ? chunk : chunk.subarray(off, off + MAX_FRAME_PAYLOAD);
+      const piece =
+        off === 0 && chunk.length <= MAX_FRAME_PAYLOAD ? chunk : chunk.subarray(off, off + MAX_FRAME_PAYLOAD);
       this.writer.send(FrameType.DATA, id, piece);
     }
   }

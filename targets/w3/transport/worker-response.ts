@@ -35,7 +35,8 @@ function onFinish(this: Tracked): void {
   // Short of its Content-Length: no RESP_END. The listener sees a response that stopped arriving and abandons it
   // after connectionTimeout, as the HTTP transport does.
   if (short(this, s)) return;
-  const flags = (this.hasHeader('cache-control') ? RespEndFlags.CACHE_CONTROL : 0) | (this._last ? RespEndFlags.CLOSE : 0);
+  const flags =
+    (this.hasHeader('cache-control') ? RespEndFlags.CACHE_CONTROL : 0) | (this._last ? RespEndFlags.CLOSE : 0);
   s.responseEnded(flags);
 }
 

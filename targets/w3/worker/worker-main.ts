@@ -2,7 +2,8 @@
 // them on a private Unix socket that only the listener connects to, reports ready on the control channel and
 // answers pings from its event loop — a blocked loop therefore shows up as missed pings.
 // Environment (set by the manager): W3_POOL, W3_WORKER_ID, W3_SOCKET, W3_APPS (JSON [{path, module}]),
-// W3_CONTROL_FD (the control pipe), W3_TRANSPORT (http, or frames: transport/worker-transport.ts); with fault injection enabled only: W3_FAULT_PLUGIN (the plugin's worker module,
+// W3_CONTROL_FD (the control pipe), W3_TRANSPORT (http, or frames: transport/worker-transport.ts); with fault
+// injection enabled only: W3_FAULT_PLUGIN (the plugin's worker module,
 // see fault-plugin/fault-plugin.ts) and W3_STARTUP_FAULT. Without them no fault code is loaded.
 import http from 'node:http';
 import net from 'node:net';
@@ -41,10 +42,17 @@ function installAppSend(): void {
   process.send = ((msg: unknown, ...rest: unknown[]): boolean => {
     const m = msg as { type?: unknown; reason?: unknown } | null;
     if (m && typeof m === 'object' && m.type === 'unhealthy') {
-      send({ type: 'unhealthy', reason: typeof m.reason === 'string' ? m.reason.slice(0, MAX_REASON_CHARS) : undefined });
+      send({
+        type: 'unhealthy',
+        reason: typeof m.reason === 'string' ? m.reason.slice(0, MAX_REASON_CHARS) : undefined,
+      });
     } else if (!warned) {
       warned = true;
-      send({ type: 'log', level: 'warn', msg: `application message on the w3 control channel ignored: ${describe(msg)}` });
+      send({
+        type: 'log',
+        level: 'warn',
+        msg: `application message on the w3 control channel ignored: ${describe(msg)}`,
+      });
     }
     const cb = rest.find((r) => typeof r === 'function') as ((err: Error | null) => void) | undefined;
     if (cb) process.nextTick(cb, null);
@@ -77,7 +85,10 @@ async function main(): Promise<void> {
   let onMessage: (m: unknown) => void = () => undefined;
   // The host went away (its end of the pipe closed): a worker never outlives its manager (no orphans unless the
   // manager orphans us, and then it keeps the pipe open).
-  control = openControl((m) => onMessage(m), () => process.exit(0));
+  control = openControl(
+    (m) => onMessage(m),
+    () => process.exit(0),
+  );
 
   const agent = loadFaultAgent();
 
@@ -122,7 +133,9 @@ async function main(): Promise<void> {
     shuttingDown = true;
     // The apps' own close (Fastify onClose, Nest shutdown hooks) once no request is left; the manager's
     // shutdownTimeLimit still bounds it.
-    server.close(() => void Promise.allSettled(loaded.flatMap((l) => (l.close ? [l.close()] : []))).then(() => process.exit(0)));
+    server.close(
+      () => void Promise.allSettled(loaded.flatMap((l) => (l.close ? [l.close()] : []))).then(() => process.exit(0)),
+    );
     server.closeIdleConnections();
     // The manager asks only once it has no request in flight here, so every connection left is idle from its
     // side; Node may still count one as busy (e.g. a request the listener aborted mid-write), which would keep
@@ -192,7 +205,11 @@ async function loadApps(apps: AppEntry[]): Promise<{ loaded: LoadedApp[]; handle
   const loaded: LoadedApp[] = [];
   for (const a of sorted) {
     loaded.push(await loadApp(a.module)); // one at a time: startup work stays deterministic
-    send({ type: 'log', level: 'info', msg: `application ${a.path} served from ${a.module} as ${loaded.at(-1)!.style}` });
+    send({
+      type: 'log',
+      level: 'info',
+      msg: `application ${a.path} served from ${a.module} as ${loaded.at(-1)!.style}`,
+    });
   }
   const handlers: Handler[] = sorted.map((a, i) => ({
     path: a.path,
@@ -207,7 +224,10 @@ async function loadApps(apps: AppEntry[]): Promise<{ loaded: LoadedApp[]; handle
  * frames it names it in a ROUTE frame and the request still carries the client's own headers: the listener's rules
  * are applied here (framed-request.ts).
  */
-function pickerFor(handlers: Handler[], framed: boolean): (req: http.IncomingMessage, upgrade?: boolean) => Handler | undefined {
+function pickerFor(
+  handlers: Handler[],
+  framed: boolean,
+): (req: http.IncomingMessage, upgrade?: boolean) => Handler | undefined {
   return (req, upgrade = false) => {
     const routed = framed ? adoptFramed(req, upgrade) : takeListenerHeaders(req);
     if (routed !== undefined) {
