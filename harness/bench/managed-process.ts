@@ -87,117 +87,151 @@ export function startProcess(
     child.on('error', () => undefined);
     throw new ProcessStartError(`${name}: could not spawn ${command}`);
   }
-  const pid = child.pid;
-  let tail = '';
-  let lineBuf = '';
-  const lines: Record<string, unknown>[] = [];
-  const lineWaiters = new Set<() => void>();
-  // Keyed by pid; the ref keeps the start time so a PID reused after the descendant exited is never killed.
-  const known = new Map<number, ProcessRef>();
-  let exitedFlag = false;
-  const exitedPromise = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exitedFlag = true;
-      for (const w of [...lineWaiters]) w();
-      resolve();
-    });
-    child.once('error', () => {
-      exitedFlag = true;
-      resolve();
-    });
-  });
+  const managed = new ManagedChild(name, child.pid, child);
+  registry.add(managed);
+  return managed;
+}
 
-  const keepTail = (s: string): void => {
-    tail = (tail + s).slice(-TAIL_CHARS);
-  };
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    keepTail(chunk);
-    lineBuf += chunk;
+/** Drains a child's stdout and stderr into a bounded tail and keeps its recent JSON lines for waitForJsonLine. */
+class ChildOutput {
+  tail = '';
+  readonly lines: Record<string, unknown>[] = [];
+  readonly waiters = new Set<() => void>();
+  private lineBuf = '';
+
+  constructor(child: ChildProcess) {
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => this.keepTail(chunk));
+  }
+
+  wakeWaiters(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private keepTail(s: string): void {
+    this.tail = (this.tail + s).slice(-TAIL_CHARS);
+  }
+
+  private onStdout(chunk: string): void {
+    this.keepTail(chunk);
+    this.lineBuf += chunk;
     let i: number;
-    while ((i = lineBuf.indexOf('\n')) >= 0) {
-      const line = lineBuf.slice(0, i);
-      lineBuf = lineBuf.slice(i + 1);
+    while ((i = this.lineBuf.indexOf('\n')) >= 0) {
+      const line = this.lineBuf.slice(0, i);
+      this.lineBuf = this.lineBuf.slice(i + 1);
       if (!line.startsWith('{')) continue;
       try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
+        this.lines.push(JSON.parse(line) as Record<string, unknown>);
         // Only lines someone may still wait for are kept; servers here print few before they listen.
-        if (lines.length > 200) lines.shift();
-        for (const w of [...lineWaiters]) w();
+        if (this.lines.length > 200) this.lines.shift();
+        this.wakeWaiters();
       } catch {
         /* not JSON */
       }
     }
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => keepTail(chunk));
+  }
+}
 
-  const snapshotDescendants = (): number[] => {
-    if (!exitedFlag) for (const r of descendants(pid)) if (!known.has(r.pid)) known.set(r.pid, r);
-    return [...known.keys()];
-  };
+class ManagedChild implements ManagedProcess {
+  private readonly out: ChildOutput;
+  // Keyed by pid; the ref keeps the start time so a PID reused after the descendant exited is never killed.
+  private readonly known = new Map<number, ProcessRef>();
+  private exitedFlag = false;
+  private readonly exitedPromise: Promise<void>;
+  private stopping: Promise<void> | null = null;
+  private report: StopReport | null = null;
 
-  let stopping: Promise<void> | null = null;
-  let report: StopReport | null = null;
-  const stop = (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> => {
-    if (stopping) return stopping;
-    snapshotDescendants();
-    const rep: StopReport = { signal, forced: false, ms: 0, descendantsKilled: 0 };
-    report = rep;
-    const t0 = Date.now();
-    stopping = (async () => {
-      if (!exitedFlag) {
-        child.kill(signal);
-        const timer = setTimeout(() => {
-          rep.forced = signal !== 'SIGKILL';
-          child.kill('SIGKILL');
-        }, graceMs);
-        await exitedPromise;
-        clearTimeout(timer);
-      }
-      rep.ms = Date.now() - t0;
-      // Descendants get a moment to follow their parent out (w3 workers exit on IPC disconnect), then are killed.
-      const survivors = await waitGone([...known.values()], 3000);
-      rep.descendantsKilled = killRefs(survivors).length;
-    })();
-    return stopping;
-  };
-
-  const managed: ManagedProcess = {
-    name,
-    pid,
-    child,
-    tail: () => tail,
-    exited: () => exitedFlag,
-    stopReport: () => report,
-    snapshotDescendants,
-    waitForJsonLine<T>(pred: (j: Record<string, unknown>) => boolean, timeoutMs: number): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        const check = (): void => {
-          const hit = lines.find(pred);
-          if (hit) {
-            done();
-            resolve(hit as T);
-          } else if (exitedFlag) {
-            done();
-            reject(new ProcessStartError(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready:\n${tail}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new ProcessStartError(`${name} not ready within ${timeoutMs} ms:\n${tail}`));
-        }, timeoutMs);
-        const done = (): void => {
-          clearTimeout(timer);
-          lineWaiters.delete(check);
-        };
-        lineWaiters.add(check);
-        check();
+  constructor(
+    readonly name: string,
+    readonly pid: number,
+    readonly child: ChildProcess,
+  ) {
+    this.exitedPromise = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        this.exitedFlag = true;
+        this.out.wakeWaiters();
+        resolve();
       });
-    },
-    stop,
-    kill: () => stop('SIGKILL', 0),
-  };
-  registry.add(managed);
-  return managed;
+      child.once('error', () => {
+        this.exitedFlag = true;
+        resolve();
+      });
+    });
+    this.out = new ChildOutput(child);
+  }
+
+  tail(): string {
+    return this.out.tail;
+  }
+
+  exited(): boolean {
+    return this.exitedFlag;
+  }
+
+  stopReport(): StopReport | null {
+    return this.report;
+  }
+
+  snapshotDescendants(): number[] {
+    if (!this.exitedFlag) for (const r of descendants(this.pid)) if (!this.known.has(r.pid)) this.known.set(r.pid, r);
+    return [...this.known.keys()];
+  }
+
+  waitForJsonLine<T>(pred: (j: Record<string, unknown>) => boolean, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const check = (): void => {
+        const hit = this.out.lines.find(pred);
+        if (hit) {
+          done();
+          resolve(hit as T);
+        } else if (this.exitedFlag) {
+          done();
+          const how = `code ${this.child.exitCode}, signal ${this.child.signalCode}`;
+          reject(new ProcessStartError(`${this.name} exited (${how}) before it was ready:\n${this.out.tail}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new ProcessStartError(`${this.name} not ready within ${timeoutMs} ms:\n${this.out.tail}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.out.waiters.delete(check);
+      };
+      this.out.waiters.add(check);
+      check();
+    });
+  }
+
+  stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.snapshotDescendants();
+    const rep: StopReport = { signal, forced: false, ms: 0, descendantsKilled: 0 };
+    this.report = rep;
+    this.stopping = this.stopAndReport(rep, graceMs);
+    return this.stopping;
+  }
+
+  kill(): Promise<void> {
+    return this.stop('SIGKILL', 0);
+  }
+
+  private async stopAndReport(rep: StopReport, graceMs: number): Promise<void> {
+    const t0 = Date.now();
+    if (!this.exitedFlag) {
+      this.child.kill(rep.signal);
+      const timer = setTimeout(() => {
+        rep.forced = rep.signal !== 'SIGKILL';
+        this.child.kill('SIGKILL');
+      }, graceMs);
+      await this.exitedPromise;
+      clearTimeout(timer);
+    }
+    rep.ms = Date.now() - t0;
+    // Descendants get a moment to follow their parent out (w3 workers exit on IPC disconnect), then are killed.
+    const survivors = await waitGone([...this.known.values()], 3000);
+    rep.descendantsKilled = killRefs(survivors).length;
+  }
 }
