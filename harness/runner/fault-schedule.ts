@@ -180,19 +180,8 @@ export class FaultSchedule {
         this.mark('pool-stop-requested', { pool: step.pool });
         await this.need('stopPool')(step.pool);
         return;
-      case 'signal': {
-        const signal = this.need('signal');
-        for (const w of await this.pick(step.pool, step.select as never)) {
-          this.mark('fault-injected', { fault: `signal:${step.signal}`, signal: step.signal, targetPid: w.pid, workerId: w.id, pool: step.pool });
-          await signal(w.pid, step.signal);
-          hit.push(w);
-          if (step.signal === 'SIGSTOP') this.addHeal(step.duration, async () => {
-            await signal(w.pid, 'SIGCONT').catch(() => undefined);
-            this.mark('fault-healed', { fault: 'signal:SIGSTOP', targetPid: w.pid });
-          });
-        }
-        return;
-      }
+      case 'signal':
+        return this.signalWorkers(step, hit);
       case 'fault': {
         this.need('injectFault');
         const heal = this.need('healFaults');
@@ -202,16 +191,8 @@ export class FaultSchedule {
         }
         return;
       }
-      case 'startup-fault': {
-        const set = this.need('setStartupFault');
-        this.mark('fault-injected', { fault: step.fault, pool: step.pool });
-        this.addHeal(undefined, async () => {
-          await set(step.pool, null).catch(() => undefined);
-          this.mark('fault-healed', { fault: 'startup', pool: step.pool });
-        });
-        await set(step.pool, step.fault);
-        return;
-      }
+      case 'startup-fault':
+        return this.setStartupFault(step);
       case 'heal-startup-fault':
         await this.need('setStartupFault')(step.pool, null);
         this.mark('fault-healed', { fault: 'startup', pool: step.pool });
@@ -220,18 +201,8 @@ export class FaultSchedule {
         this.mark('fault-injected', { fault: `container-kill:${step.signal}`, signal: step.signal });
         await this.need('containerKill')(step.signal);
         return;
-      case 'container-pause': {
-        const pause = this.need('containerPause');
-        const unpause = this.need('containerUnpause');
-        this.mark('fault-injected', { fault: 'container-pause' });
-        // Registered before the pause: a pause request that timed out may still have frozen the container.
-        this.addHeal(step.duration, async () => {
-          await unpause();
-          this.mark('fault-healed', { fault: 'container-pause' });
-        });
-        await pause();
-        return;
-      }
+      case 'container-pause':
+        return this.pauseContainer(step);
       case 'container-restart': {
         const restart = this.need('containerRestart');
         this.mark('fault-injected', { fault: 'container-restart' });
@@ -239,22 +210,60 @@ export class FaultSchedule {
         this.mark('fault-healed', { fault: 'container-restart', durationMs: r.durationMs });
         return;
       }
-      case 'oom': {
-        const oomKill = this.need('oomKillWorker');
-        const heal = this.need('healFaults');
-        const leak: WorkerFaultSpec = { kind: 'leak', rateKBps: step.leak.rateKBps, capKB: step.leak.capKB, space: 'offheap', durationMs: 0 };
-        for (const w of await this.pick(step.pool, step.select as never)) {
-          this.mark('fault-injected', { fault: 'oom', leak, targetPid: w.pid, workerId: w.id, pool: step.pool });
-          // Only needed when the kernel did not act: a killed worker has nothing left to heal.
-          this.addHeal(undefined, async () => {
-            await heal(w).catch(() => undefined);
-          });
-          const kill = await oomKill(w, leak, { timeoutMs: step.timeout });
-          this.mark('oom-killed', { ...kill, targetPid: kill.pid, pool: step.pool });
-          hit.push(w);
-        }
-        return;
-      }
+      case 'oom':
+        return this.oomKill(step, hit);
+    }
+  }
+
+  private async signalWorkers(step: Extract<FaultStep, { action: 'signal' }>, hit: WorkerInfo[]): Promise<void> {
+    const signal = this.need('signal');
+    for (const w of await this.pick(step.pool, step.select as never)) {
+      this.mark('fault-injected', { fault: `signal:${step.signal}`, signal: step.signal, targetPid: w.pid, workerId: w.id, pool: step.pool });
+      await signal(w.pid, step.signal);
+      hit.push(w);
+      if (step.signal === 'SIGSTOP') this.addHeal(step.duration, async () => {
+        await signal(w.pid, 'SIGCONT').catch(() => undefined);
+        this.mark('fault-healed', { fault: 'signal:SIGSTOP', targetPid: w.pid });
+      });
+    }
+  }
+
+  /** The heal is registered first: it must run even when setting the fault fails halfway. */
+  private async setStartupFault(step: Extract<FaultStep, { action: 'startup-fault' }>): Promise<void> {
+    const set = this.need('setStartupFault');
+    this.mark('fault-injected', { fault: step.fault, pool: step.pool });
+    this.addHeal(undefined, async () => {
+      await set(step.pool, null).catch(() => undefined);
+      this.mark('fault-healed', { fault: 'startup', pool: step.pool });
+    });
+    await set(step.pool, step.fault);
+  }
+
+  private async pauseContainer(step: Extract<FaultStep, { action: 'container-pause' }>): Promise<void> {
+    const pause = this.need('containerPause');
+    const unpause = this.need('containerUnpause');
+    this.mark('fault-injected', { fault: 'container-pause' });
+    // Registered before the pause: a pause request that timed out may still have frozen the container.
+    this.addHeal(step.duration, async () => {
+      await unpause();
+      this.mark('fault-healed', { fault: 'container-pause' });
+    });
+    await pause();
+  }
+
+  private async oomKill(step: Extract<FaultStep, { action: 'oom' }>, hit: WorkerInfo[]): Promise<void> {
+    const oomKill = this.need('oomKillWorker');
+    const heal = this.need('healFaults');
+    const leak: WorkerFaultSpec = { kind: 'leak', rateKBps: step.leak.rateKBps, capKB: step.leak.capKB, space: 'offheap', durationMs: 0 };
+    for (const w of await this.pick(step.pool, step.select as never)) {
+      this.mark('fault-injected', { fault: 'oom', leak, targetPid: w.pid, workerId: w.id, pool: step.pool });
+      // Only needed when the kernel did not act: a killed worker has nothing left to heal.
+      this.addHeal(undefined, async () => {
+        await heal(w).catch(() => undefined);
+      });
+      const kill = await oomKill(w, leak, { timeoutMs: step.timeout });
+      this.mark('oom-killed', { ...kill, targetPid: kill.pid, pool: step.pool });
+      hit.push(w);
     }
   }
 
