@@ -18,75 +18,92 @@ const FRONT_STOP_GRACE_MS = 3000;
 
 async function runFrontDriver(front) {
   const kit = makeKit(front.name);
-  let s;
-  try {
-    s = JSON.parse(process.env.W3LAB_PEER_SETTINGS || '');
-  } catch {
-    kit.fail('W3LAB_PEER_SETTINGS is not JSON');
-  }
-  const runDir = path.resolve(s.runDir);
-  const prefix = path.join(runDir, front.name);
-  fs.mkdirSync(prefix, { recursive: true });
-  const faults = process.env.W3LAB_FAULTS === '1';
-  const preload = faults ? process.env.W3LAB_PRELOAD : undefined;
-  if (faults && !(preload && fs.existsSync(preload))) kit.fail(`W3LAB_FAULTS=1 but the fault agent ${preload} is missing: run \`npm run build\``);
-
+  const { s, prefix, faults, preload } = readSettings(kit, front);
   const host = '127.0.0.1';
   const port = s.port > 0 ? s.port : await freePort(host);
   const backendPorts = [];
   for (let i = 0; i < s.backends; i++) backendPorts.push(await freePort(host));
 
-  let stopping = false;
-  let frontChild = null;
-  let frontExit = null;
+  // The proxy child and how it ended, shared by start, shutdown and the exit handler.
+  const st = { stopping: false, child: null, exit: null, exited: null, stopTail: null };
   let markReady;
   const allReady = new Promise((resolve) => (markReady = resolve));
   const pool = new BackendPool({
     kit, ports: backendPorts, host, app: s.app, preload, restartDelayMs: s.restartDelayMs,
     shutdownTimeoutMs: s.shutdownTimeoutMs, onAllReady: () => markReady(),
   });
-  const ctx = { kit, settings: s, prefix, host, port, backendPorts, pool, child: () => frontChild };
+  const ctx = { kit, settings: s, prefix, host, port, backendPorts, pool, child: () => st.child };
 
   const shutdown = async (reason, code = 0) => {
-    if (stopping) return;
-    stopping = true;
+    if (st.stopping) return;
+    st.stopping = true;
     kit.emit('HostStopping', { reason });
-    if (frontChild && !frontExit) {
-      front.stop(ctx, frontChild);
-      const t = setTimeout(() => frontChild.kill('SIGKILL'), FRONT_STOP_GRACE_MS);
-      await frontExit_;
+    if (st.child && !st.exit) {
+      front.stop(ctx, st.child);
+      const t = setTimeout(() => st.child.kill('SIGKILL'), FRONT_STOP_GRACE_MS);
+      await st.exited;
       clearTimeout(t);
     }
     await pool.stop();
-    stopTail?.();
+    st.stopTail?.();
     process.exit(code);
   };
-  let frontExit_ = null;
-  let stopTail = null;
   kit.onStop((why) => void shutdown(why));
   process.on('exit', () => {
     pool.killAll();
-    if (frontChild && !frontExit) frontChild.kill('SIGKILL');
+    if (st.child && !st.exit) st.child.kill('SIGKILL');
   });
 
   pool.start();
   await withDeadline(allReady, s.startTimeoutMs, 'the backends to listen');
-
   const configFile = front.writeConfig(ctx);
+  startFront(front, ctx, st, configFile, shutdown);
+  await withDeadline(waitForPort(port, host, s.startTimeoutMs), s.startTimeoutMs + 1000, `${front.name} to listen`);
+
+  const primary = controlPrimary(front, ctx, configFile);
+  const control = await startControlServer(primary, { host, port: 0, token: process.env.CONTROL_TOKEN || undefined });
+  const c = control.address();
+  kit.emit('HostStarted', {
+    listen: { host, port }, control: { host: c.address, port: c.port }, workers: s.backends, frontPid: st.child.pid,
+    backendPorts, faultInjection: faults,
+  });
+}
+
+/** The settings the lab's adapter validated, the run folder for this peer, and the fault agent when asked for. */
+function readSettings(kit, front) {
+  let s;
+  try {
+    s = JSON.parse(process.env.W3LAB_PEER_SETTINGS || '');
+  } catch {
+    kit.fail('W3LAB_PEER_SETTINGS is not JSON');
+  }
+  const prefix = path.join(path.resolve(s.runDir), front.name);
+  fs.mkdirSync(prefix, { recursive: true });
+  const faults = process.env.W3LAB_FAULTS === '1';
+  const preload = faults ? process.env.W3LAB_PRELOAD : undefined;
+  if (faults && !(preload && fs.existsSync(preload))) {
+    kit.fail(`W3LAB_FAULTS=1 but the fault agent ${preload} is missing: run \`npm run build\``);
+  }
+  return { s, prefix, faults, preload };
+}
+
+/** Spawns the proxy in the foreground; an exit nobody asked for ends the driver. */
+function startFront(front, ctx, st, configFile, shutdown) {
+  const { kit, prefix } = ctx;
   const { cmd, args } = front.command(ctx, configFile);
-  frontChild = spawn(cmd, args, { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'] });
-  frontChild.on('error', (err) => kit.fail(`cannot start ${cmd}: ${err.message}`));
-  frontExit_ = new Promise((resolve) =>
-    frontChild.once('exit', (code, signal) => {
-      frontExit = { code, signal };
+  const child = (st.child = spawn(cmd, args, { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'] }));
+  child.on('error', (err) => kit.fail(`cannot start ${cmd}: ${err.message}`));
+  st.exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      st.exit = { code, signal };
       resolve();
-      if (!stopping) {
+      if (!st.stopping) {
         process.stderr.write(`${front.name} exited unexpectedly (code ${code}, signal ${signal})\n`);
         void shutdown(`${front.name}-exited`, 1);
       }
     }),
   );
-  kit.emit('HelperStarted', { pid: frontChild.pid, what: front.name });
+  kit.emit('HelperStarted', { pid: child.pid, what: front.name });
   // Request log lines go to their own file (evidence, but one per request); the rest to the driver's output.
   const requestLog = fs.createWriteStream(path.join(prefix, 'requests.log'), { flags: 'a' });
   const onLine = (line) => {
@@ -94,12 +111,15 @@ async function runFrontDriver(front) {
     else process.stdout.write(`[${front.name}] ${line}\n`);
     front.onLine(ctx, line);
   };
-  eachLine(frontChild.stdout, onLine);
-  eachLine(frontChild.stderr, onLine);
-  if (front.requestLogFile) stopTail = tailFile(front.requestLogFile(ctx), (line) => front.onLine(ctx, line));
-  await withDeadline(waitForPort(port, host, s.startTimeoutMs), s.startTimeoutMs + 1000, `${front.name} to listen`);
+  eachLine(child.stdout, onLine);
+  eachLine(child.stderr, onLine);
+  if (front.requestLogFile) st.stopTail = tailFile(front.requestLogFile(ctx), (line) => front.onLine(ctx, line));
+}
 
-  const primary = {
+/** What the control endpoint can do: the backends' workers and faults, and the proxy's own reload. */
+function controlPrimary(front, ctx, configFile) {
+  const { kit, pool } = ctx;
+  return {
     workers: () => pool.workers(),
     injectFault: (pid, spec) => pool.injectFault(pid, spec),
     healFaults: (pid) => pool.healFaults(pid),
@@ -112,12 +132,6 @@ async function runFrontDriver(front) {
       return { status: 200, body: { reloaded: true, durationMs: Date.now() - began } };
     },
   };
-  const control = await startControlServer(primary, { host, port: 0, token: process.env.CONTROL_TOKEN || undefined });
-  const c = control.address();
-  kit.emit('HostStarted', {
-    listen: { host, port }, control: { host: c.address, port: c.port }, workers: s.backends, frontPid: frontChild.pid,
-    backendPorts, faultInjection: faults,
-  });
 }
 
 function withDeadline(promise, ms, what) {
