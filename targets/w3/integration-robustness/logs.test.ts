@@ -102,6 +102,7 @@ test.each(['file', 'stdout'])(
       const logText = (): string =>
         to === 'stdout' ? out : fs.existsSync(hostLog) ? fs.readFileSync(hostLog, 'utf8') : '';
       await waitUntil(() => logText().includes('"WorkerReady"'), 30_000, 'a ready worker');
+      await waitUntil(() => err.includes('crash-test: armed'), 30_000, 'the crash signal handler');
       const workerPid = Number(/"WorkerReady"[^\n]*?"pid":(\d+)/.exec(logText())?.[1] ?? 0);
       const runtimeDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`w3-${proc.pid}-`));
       expect(runtimeDirs()).toHaveLength(1);
@@ -153,7 +154,7 @@ test('a crash while the stdout reader reads nothing: the host still ends within 
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number>((resolve) => proc.once('exit', () => resolve(Date.now())));
   try {
-    await waitUntil(() => out.includes('"HostStarted"'), 30_000, 'the host to start');
+    await waitUntil(() => err.includes('crash-test: armed'), 30_000, 'the crash signal handler');
     proc.stdout!.pause(); // and never resumed before the host is gone: Node's exit would wait for it forever
     proc.kill('SIGUSR2');
     await waitUntil(() => err.includes('crash-test: throwing'), 30_000, 'the crash');
