@@ -74,47 +74,133 @@ interface Held {
 const ERROR_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'x-w3lab-fault': 'error' };
 
 export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
-  const log = opts.log ?? (() => undefined);
-  const now = opts.now ?? Date.now;
-  const random = opts.random ?? seededRandom(opts.seed ?? 1);
-  const faults = new Map<number, Entry>();
-  let held: Held[] = [];
-  let nextId = 1;
+  return new Agent(opts);
+}
 
-  const changed = (): void => {
-    try {
-      opts.onChange?.();
-    } catch (err) {
-      log('fault agent onChange hook failed', { error: String(err) });
+// The methods are arrow-function fields: hosts may hand them around (e.g. `agent.wrapHandler` as a callback).
+class Agent implements FaultAgent {
+  private readonly log: (msg: string, extra?: object) => void;
+  private readonly now: () => number;
+  private readonly random: Random;
+  private readonly onChange: (() => void) | undefined;
+  private readonly faults = new Map<number, Entry>();
+  private held: Held[] = [];
+  private nextId = 1;
+
+  constructor(opts: FaultAgentOptions) {
+    this.log = opts.log ?? (() => undefined);
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? seededRandom(opts.seed ?? 1);
+    this.onChange = opts.onChange;
+  }
+
+  apply = (spec: WorkerFaultSpec, opts: ApplyOptions = {}): { id: number } => {
+    const id = this.nextId++;
+    const entry: Entry = { id, spec, since: this.now(), release: () => undefined };
+    this.faults.set(id, entry);
+    this.log('fault applied', { id, spec });
+    switch (spec.kind) {
+      case 'crash':
+      case 'cpu-spin':
+        this.takeOverAfter(entry, opts.startAfter, () => this.takeOver(entry));
+        break;
+      case 'hang':
+        if (spec.mode === 'block-loop') this.takeOverAfter(entry, opts.startAfter, () => this.takeOver(entry));
+        // ignore-pings and stall-requests are states read by answersPings() and wrapHandler().
+        else this.expireAfter(entry, spec.durationMs, () => this.remove(id, 'expired'));
+        break;
+      case 'leak': {
+        const leak = new MemoryLeak(spec);
+        entry.leak = leak;
+        entry.release = () => leak.release();
+        leak.start();
+        // After durationMs the leak stops growing but keeps its memory: only heal frees it.
+        this.expireAfter(entry, spec.durationMs, () => leak.stopGrowing());
+        break;
+      }
+      case 'slow':
+      case 'error':
+        this.expireAfter(entry, spec.durationMs, () => this.remove(id, 'expired'));
+        break;
+      case 'shutdown-hang':
+        break;
     }
+    this.changed();
+    return { id };
   };
 
-  function specsOf<K extends WorkerFaultSpec['kind']>(kind: K): Spec<K>[] {
+  heal = (id?: number): void => {
+    if (id !== undefined) return this.remove(id, 'healed');
+    for (const key of [...this.faults.keys()]) this.remove(key, 'healed');
+  };
+
+  active = (): ActiveFault[] => [...this.faults.values()].map(({ id, spec, since }) => ({ id, spec, since }));
+
+  wrapHandler = (h: RequestHandler): RequestHandler => {
+    return (req, res) => {
+      if (this.faults.size === 0) return h(req, res);
+      for (const f of this.specsOf('error')) {
+        if (this.hit(f.percent)) return respondError(res, f.status);
+      }
+      if (this.hangActive('stall-requests')) {
+        // Accepted and kept, never answered: the worker still answers pings, so only request timeouts see it.
+        this.held.push({ handler: h, req, res });
+        return;
+      }
+      let delay = 0;
+      for (const f of this.specsOf('slow')) if (this.hit(f.percent)) delay = Math.max(delay, f.delayMs);
+      // Requests already delayed finish their delay even if the fault is healed meanwhile (bounded by delayMs).
+      if (delay > 0) setTimeout(() => h(req, res), delay);
+      else h(req, res);
+    };
+  };
+
+  answersPings = (): boolean => !this.hangActive('ignore-pings');
+
+  honoursShutdown = (): boolean => this.specsOf('shutdown-hang').length === 0;
+
+  leakedBytes = (): number => [...this.faults.values()].reduce((sum, f) => sum + (f.leak?.retainedBytes() ?? 0), 0);
+
+  stalledRequests = (): number => this.held.length;
+
+  private changed(): void {
+    try {
+      this.onChange?.();
+    } catch (err) {
+      this.log('fault agent onChange hook failed', { error: String(err) });
+    }
+  }
+
+  private specsOf<K extends WorkerFaultSpec['kind']>(kind: K): Spec<K>[] {
     const out: Spec<K>[] = [];
-    for (const f of faults.values()) if (f.spec.kind === kind) out.push(f.spec as Spec<K>);
+    for (const f of this.faults.values()) if (f.spec.kind === kind) out.push(f.spec as Spec<K>);
     return out;
   }
 
-  const hangActive = (mode: Spec<'hang'>['mode']): boolean => specsOf('hang').some((s) => s.mode === mode);
-
-  /** percent=100 never consumes a random number, so adding a certain fault does not shift other rolls. */
-  const hit = (percent: number): boolean => percent >= 100 || (percent > 0 && random() * 100 < percent);
-
-  function remove(id: number, reason: 'healed' | 'expired' | 'fired'): void {
-    const f = faults.get(id);
-    if (!f) return;
-    faults.delete(id);
-    f.release();
-    log('fault healed', { id, kind: f.spec.kind, reason });
-    if (!hangActive('stall-requests')) releaseHeld();
-    changed();
+  private hangActive(mode: Spec<'hang'>['mode']): boolean {
+    return this.specsOf('hang').some((s) => s.mode === mode);
   }
 
-  function releaseHeld(): void {
-    if (held.length === 0) return;
-    const batch = held;
-    held = [];
-    log('releasing stalled requests', { count: batch.length });
+  /** percent=100 never consumes a random number, so adding a certain fault does not shift other rolls. */
+  private hit(percent: number): boolean {
+    return percent >= 100 || (percent > 0 && this.random() * 100 < percent);
+  }
+
+  private remove(id: number, reason: 'healed' | 'expired' | 'fired'): void {
+    const f = this.faults.get(id);
+    if (!f) return;
+    this.faults.delete(id);
+    f.release();
+    this.log('fault healed', { id, kind: f.spec.kind, reason });
+    if (!this.hangActive('stall-requests')) this.releaseHeld();
+    this.changed();
+  }
+
+  private releaseHeld(): void {
+    if (this.held.length === 0) return;
+    const batch = this.held;
+    this.held = [];
+    this.log('releasing stalled requests', { count: batch.length });
     for (const { handler, req, res } of batch) {
       // One turn each: an app that throws for one request must neither strand the rest nor throw into heal().
       setImmediate(() => {
@@ -126,7 +212,7 @@ export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
   }
 
   /** Arms the self-heal timer of a timed fault (durationMs > 0) and chains its cleanup into release. */
-  function expireAfter(entry: Entry, ms: number, onExpire: () => void): void {
+  private expireAfter(entry: Entry, ms: number, onExpire: () => void): void {
     if (ms <= 0) return;
     const t = setTimeout(onExpire, ms);
     t.unref();
@@ -137,43 +223,8 @@ export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
     };
   }
 
-  function apply(spec: WorkerFaultSpec, opts: ApplyOptions = {}): { id: number } {
-    const id = nextId++;
-    const entry: Entry = { id, spec, since: now(), release: () => undefined };
-    faults.set(id, entry);
-    log('fault applied', { id, spec });
-    switch (spec.kind) {
-      case 'crash':
-      case 'cpu-spin':
-        takeOverAfter(entry, opts.startAfter, () => takeOver(entry));
-        break;
-      case 'hang':
-        if (spec.mode === 'block-loop') takeOverAfter(entry, opts.startAfter, () => takeOver(entry));
-        // ignore-pings and stall-requests are states read by answersPings() and wrapHandler().
-        else expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
-        break;
-      case 'leak': {
-        const leak = new MemoryLeak(spec);
-        entry.leak = leak;
-        entry.release = () => leak.release();
-        leak.start();
-        // After durationMs the leak stops growing but keeps its memory: only heal frees it.
-        expireAfter(entry, spec.durationMs, () => leak.stopGrowing());
-        break;
-      }
-      case 'slow':
-      case 'error':
-        expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
-        break;
-      case 'shutdown-hang':
-        break;
-    }
-    changed();
-    return { id };
-  }
-
   /** Runs `start` once `startAfter` settled (at once without one), unless the fault was healed meanwhile. */
-  function takeOverAfter(entry: Entry, startAfter: PromiseLike<unknown> | undefined, start: () => void): void {
+  private takeOverAfter(entry: Entry, startAfter: PromiseLike<unknown> | undefined, start: () => void): void {
     if (!startAfter) return start();
     let healed = false;
     entry.release = () => void (healed = true);
@@ -184,13 +235,13 @@ export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
   }
 
   /** Starts a fault that takes the process over; each sets entry.release to undo what it started. */
-  function takeOver(entry: Entry): void {
+  private takeOver(entry: Entry): void {
     const { id, spec } = entry;
     if (spec.kind === 'crash') {
       // Deferred even with delayMs 0, so apply() returns before the process dies.
       const t = setTimeout(() => {
-        remove(id, 'fired'); // only observable if the process survives (e.g. an app that swallows exceptions)
-        crashNow(spec, log);
+        this.remove(id, 'fired'); // only observable if the process survives (e.g. an app that swallows exceptions)
+        crashNow(spec, this.log);
       }, spec.delayMs);
       entry.release = () => clearTimeout(t);
     } else if (spec.kind === 'hang') {
@@ -198,52 +249,17 @@ export function createFaultAgent(opts: FaultAgentOptions = {}): FaultAgent {
       // durationMs, or at MAX_BLOCK_MS for "forever", or when the process is killed.
       const ms = spec.durationMs > 0 ? Math.min(spec.durationMs, MAX_BLOCK_MS) : MAX_BLOCK_MS;
       const imm = setImmediate(() => {
-        log('blocking the event loop', { id, ms });
+        this.log('blocking the event loop', { id, ms });
         busyWait(ms);
-        remove(id, 'expired');
+        this.remove(id, 'expired');
       });
       entry.release = () => clearImmediate(imm);
     } else if (spec.kind === 'cpu-spin') {
       const spinner = startCpuSpinner(spec.dutyPercent);
       entry.release = () => spinner.stop();
-      expireAfter(entry, spec.durationMs, () => remove(id, 'expired'));
+      this.expireAfter(entry, spec.durationMs, () => this.remove(id, 'expired'));
     }
   }
-
-  function heal(id?: number): void {
-    if (id !== undefined) return remove(id, 'healed');
-    for (const key of [...faults.keys()]) remove(key, 'healed');
-  }
-
-  function wrapHandler(h: RequestHandler): RequestHandler {
-    return (req, res) => {
-      if (faults.size === 0) return h(req, res);
-      for (const f of specsOf('error')) {
-        if (hit(f.percent)) return respondError(res, f.status);
-      }
-      if (hangActive('stall-requests')) {
-        // Accepted and kept, never answered: the worker still answers pings, so only request timeouts see it.
-        held.push({ handler: h, req, res });
-        return;
-      }
-      let delay = 0;
-      for (const f of specsOf('slow')) if (hit(f.percent)) delay = Math.max(delay, f.delayMs);
-      // Requests already delayed finish their delay even if the fault is healed meanwhile (bounded by delayMs).
-      if (delay > 0) setTimeout(() => h(req, res), delay);
-      else h(req, res);
-    };
-  }
-
-  return {
-    apply,
-    heal,
-    active: () => [...faults.values()].map(({ id, spec, since }) => ({ id, spec, since })),
-    wrapHandler,
-    answersPings: () => !hangActive('ignore-pings'),
-    honoursShutdown: () => specsOf('shutdown-hang').length === 0,
-    leakedBytes: () => [...faults.values()].reduce((sum, f) => sum + (f.leak?.retainedBytes() ?? 0), 0),
-    stalledRequests: () => held.length,
-  };
 }
 
 function respondError(res: ServerResponse, status: number): void {
