@@ -3,7 +3,7 @@ import { RunBuilder } from './test-support/run-builder';
 
 /** 100 requests with latencies 1..100 ms in a shuffled order, from 0 to 10 s. */
 function steady(): RunBuilder {
-  return new RunBuilder(20_000).load(0, 10_000, 100, (ms) => ({ latencyMs: ((ms / 100) * 37) % 100 + 1 }));
+  return new RunBuilder(20_000).load(0, 10_000, 100, (ms) => ({ latencyMs: (((ms / 100) * 37) % 100) + 1 }));
 }
 
 describe('latencyBudget', () => {
@@ -14,7 +14,9 @@ describe('latencyBudget', () => {
   });
 
   it('is false when the tail is over budget (a recycle stall)', () => {
-    const run = steady().mark(10_000, 'recycle-requested').load(10_000, 12_000, 100, () => ({ latencyMs: 2_500 }));
+    const run = steady()
+      .mark(10_000, 'recycle-requested')
+      .load(10_000, 12_000, 100, () => ({ latencyMs: 2_500 }));
     expect(latencyBudget.check(run.input(), { p99: 200, to: 'recycle-requested' }).valid).toBe(true);
     const v = latencyBudget.check(run.input(), { p50: 100, p99: 200 });
     expect(v.valid).toBe(false);
@@ -24,16 +26,23 @@ describe('latencyBudget', () => {
 
   it('does not pass a run of fast failures (review: only ok requests counted)', () => {
     // 100 fast 503s and 20 ok requests: the ok ones alone would meet any budget.
-    const run = new RunBuilder().load(0, 2_000, 100, () => ({ latencyMs: 3 })).load(2_000, 12_000, 100, () => ({ outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 1 }));
+    const run = new RunBuilder()
+      .load(0, 2_000, 100, () => ({ latencyMs: 3 }))
+      .load(2_000, 12_000, 100, () => ({ outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 1 }));
     const v = latencyBudget.check(run.input(), { p99: 250 });
     expect(v.valid).toBe(false);
     expect(v.summary).toBe('Latency over budget: p99 is a failed request (> 250 ms) (120 requests; 100 failed).');
     expect(latencyBudget.check(run.input(), { p99: 250, failed: 'measured' }).valid).toBe(true);
-    expect(latencyBudget.check(run.input(), { p99: 250, failed: 'excluded' })).toMatchObject({ valid: true, summary: expect.stringMatching(/100 failed requests left out \(failed: excluded\)/) });
+    expect(latencyBudget.check(run.input(), { p99: 250, failed: 'excluded' })).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(/100 failed requests left out \(failed: excluded\)/),
+    });
   });
 
   it('lets a failure below the percentile pass (1 of 200 fails: p99 is still an ok request)', () => {
-    const run = steady().load(10_000, 19_900, 100, () => ({ latencyMs: 5 })).request(19_950, { outcome: 'info', error: 'timeout', latencyMs: 30_000 });
+    const run = steady()
+      .load(10_000, 19_900, 100, () => ({ latencyMs: 5 }))
+      .request(19_950, { outcome: 'info', error: 'timeout', latencyMs: 30_000 });
     const v = latencyBudget.check(run.input(), { p99: 100 });
     expect(v).toMatchObject({ valid: true, summary: expect.stringMatching(/; 1 failed\.$/) });
     expect(latencyBudget.check(run.input(), { max: 100 }).summary).toMatch(/max is a failed request/);
@@ -51,7 +60,9 @@ describe('latencyBudget', () => {
 
   it('sorts before taking percentiles: a stall at the start is as slow as one at the end', () => {
     // 10 slow requests first, then 90 fast: in arrival order the 99th value would be a fast one.
-    const run = new RunBuilder(20_000).load(0, 1_000, 100, () => ({ latencyMs: 2_500 })).load(1_000, 10_000, 100, () => ({ latencyMs: 5 }));
+    const run = new RunBuilder(20_000)
+      .load(0, 1_000, 100, () => ({ latencyMs: 2_500 }))
+      .load(1_000, 10_000, 100, () => ({ latencyMs: 5 }));
     const v = latencyBudget.check(run.input(), { p50: 10, p99: 200 });
     expect(v.valid).toBe(false);
     expect(v.summary).toBe('Latency over budget: p99 2500 ms > 200 ms (100 requests).');
@@ -79,10 +90,17 @@ describe('latencyBudget', () => {
   });
 
   it('the latency statistics leave out failed requests (their time is "never"), while the verdict counts them', () => {
-    const run = new RunBuilder().load(0, 2_000, 100, () => ({ latencyMs: 3 })).load(2_000, 3_000, 100, () => ({ outcome: 'fail', status: 503, latencyMs: 1 }));
+    const run = new RunBuilder()
+      .load(0, 2_000, 100, () => ({ latencyMs: 3 }))
+      .load(2_000, 3_000, 100, () => ({ outcome: 'fail', status: 503, latencyMs: 1 }));
     const v = latencyBudget.check(run.input(), { p99: 250 });
     expect(v.valid).toBe(false);
-    expect(v.details).toMatchObject({ samples: 30, failedRequests: 10, failedCountAs: 'over-budget', stats: { count: 20, max: 3 } });
+    expect(v.details).toMatchObject({
+      samples: 30,
+      failedRequests: 10,
+      failedCountAs: 'over-budget',
+      stats: { count: 20, max: 3 },
+    });
   });
 
   it('shows the phase it judged, and nothing when none was given', () => {

@@ -5,7 +5,15 @@
 // `excluded` leaves it out (then say so: the verdict names how many were left out).
 import { z } from 'zod';
 import type { RequestRecord } from '../history/types';
-import { defineChecker, describeWindow, percentile, requestWindowShape, selectRequests, summarise, verdict } from './shared';
+import {
+  defineChecker,
+  describeWindow,
+  percentile,
+  requestWindowShape,
+  selectRequests,
+  summarise,
+  verdict,
+} from './shared';
 
 const budget = (what: string) => z.number().nonnegative().optional().describe(`max ${what} latency, ms`);
 
@@ -51,14 +59,20 @@ export const latencyBudget = defineChecker('latencyBudget', latencyBudgetOptions
     return verdict('unknown', `Only ${samples.length} requests to measure (need ${o.minSamples}).`, details);
   }
   // There are at least minSamples (≥ 1) values here, so every rank has one.
-  const at = (k: (typeof BUDGET_KEYS)[number]): number => (k === 'max' ? values[values.length - 1]! : percentile(values, Number(k.slice(1)))!);
+  const at = (k: (typeof BUDGET_KEYS)[number]): number =>
+    k === 'max' ? values[values.length - 1]! : percentile(values, Number(k.slice(1)))!;
   const over = BUDGET_KEYS.flatMap((k) => {
     const limit = o[k];
     const actual = at(k);
     if (limit === undefined || actual <= limit) return [];
     return [Number.isFinite(actual) ? `${k} ${actual} ms > ${limit} ms` : `${k} is a failed request (> ${limit} ms)`];
   });
-  const failNote = failed.length === 0 ? '' : o.failed === 'excluded' ? `; ${failed.length} failed requests left out (failed: excluded)` : `; ${failed.length} failed`;
+  const failNote =
+    failed.length === 0
+      ? ''
+      : o.failed === 'excluded'
+        ? `; ${failed.length} failed requests left out (failed: excluded)`
+        : `; ${failed.length} failed`;
   const shown = `p50 ${String(stats.p50)} ms, p99 ${String(stats.p99)} ms, max ${String(stats.max)} ms`;
   if (over.length > 0) {
     return verdict(false, `Latency over budget: ${over.join(', ')} (${samples.length} requests${failNote}).`, details);

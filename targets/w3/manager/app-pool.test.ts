@@ -190,7 +190,10 @@ describe('dispatch', () => {
   });
 
   it('admission control: a worker runs at most maxConcurrentRequestsPerWorker; a finished one lets the next in', () => {
-    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxConcurrentRequestsPerWorker: 2 } }).bootReady();
+    const h = new PoolHarness({
+      startMode: 'AlwaysRunning',
+      processModel: { maxConcurrentRequestsPerWorker: 2 },
+    }).bootReady();
     const w = h.worker(0);
     const [a, b, c] = [h.submit(), h.submit(), h.submit()];
     expect(w.inFlight).toBe(2);
@@ -205,7 +208,10 @@ describe('dispatch', () => {
   });
 
   it('maxConcurrentRequestsPerWorker 0 is no limit', () => {
-    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxConcurrentRequestsPerWorker: 0 } }).bootReady();
+    const h = new PoolHarness({
+      startMode: 'AlwaysRunning',
+      processModel: { maxConcurrentRequestsPerWorker: 0 },
+    }).bootReady();
     for (let i = 0; i < 150; i++) h.submit();
     expect(h.worker(0).inFlight).toBe(150);
   });
@@ -261,7 +267,14 @@ describe('stopped pools and workers', () => {
     const w = h.worker(0);
     w.exit(null, 'SIGKILL');
     expect(h.of('WorkerCrashed')).toEqual([
-      expect.objectContaining({ pool: 'app', workerId: 1, pid: w.pid, reason: 'crash', signal: 'SIGKILL', exitCode: null }),
+      expect.objectContaining({
+        pool: 'app',
+        workerId: 1,
+        pid: w.pid,
+        reason: 'crash',
+        signal: 'SIGKILL',
+        exitCode: null,
+      }),
     ]);
     expect(h.of('RapidFailCount')).toEqual([expect.objectContaining({ reason: 'crash', count: 1, windowMs: 300_000 })]);
     expect(h.workers).toHaveLength(2);
@@ -280,7 +293,10 @@ describe('stopped pools and workers', () => {
   });
 
   it('rapid-fail: the Nth failure in the window stops the pool, and no replacement starts', () => {
-    const h = new PoolHarness({ startMode: 'AlwaysRunning', failure: { rapidFailProtectionMaxCrashes: 2 } }).bootReady();
+    const h = new PoolHarness({
+      startMode: 'AlwaysRunning',
+      failure: { rapidFailProtectionMaxCrashes: 2 },
+    }).bootReady();
     h.worker(0).exit();
     expect(h.pool.state).toBe('Started');
     h.worker(1).ready().exit();
@@ -296,7 +312,9 @@ describe('stopped pools and workers', () => {
     h.pool.failure(w as never, 'startup-timeout', 'too slow');
     expect(w.calls).toContain('kill startup-timeout');
     expect(w.endReason).toBe('startup-timeout');
-    expect(h.of('WorkerKilled')).toEqual([expect.objectContaining({ workerId: 1, reason: 'too slow', kind: 'startup-timeout' })]);
+    expect(h.of('WorkerKilled')).toEqual([
+      expect.objectContaining({ workerId: 1, reason: 'too slow', kind: 'startup-timeout' }),
+    ]);
     h.pool.failure(w as never, 'ping', 'again');
     expect(h.of('WorkerKilled')).toHaveLength(1);
     expect(h.pool.rapidFail.count()).toBe(1);
@@ -304,7 +322,7 @@ describe('stopped pools and workers', () => {
     expect(h.workers).toHaveLength(2);
   });
 
-  it('with orphanWorkerProcess a hung (ping) or zombie (stalled) worker is orphaned, a crash-like failure is not', () => {
+  it('with orphanWorkerProcess a hung (ping) or zombie (stalled) worker is orphaned, a crash-like one is not', () => {
     const h = new PoolHarness({ startMode: 'AlwaysRunning', failure: { orphanWorkerProcess: true } }).bootReady();
     const w = h.worker(0);
     h.pool.failure(w as never, 'ping', 'no ping');
@@ -321,7 +339,9 @@ describe('stopped pools and workers', () => {
     const h = new PoolHarness({ startMode: 'AlwaysRunning' }).bootReady();
     const w = h.worker(0);
     w.emit('unhealthy', 'app said so');
-    expect(h.of('RecycleStarted')).toEqual([expect.objectContaining({ reason: 'IsapiUnhealthy', detail: 'app said so' })]);
+    expect(h.of('RecycleStarted')).toEqual([
+      expect.objectContaining({ reason: 'IsapiUnhealthy', detail: 'app said so' }),
+    ]);
     const w2 = h.worker(1);
     w2.ready();
     w2.emit('malformed', '{');
@@ -449,7 +469,11 @@ describe('how many workers', () => {
   });
 
   it('killAll sends SIGKILL to every worker still alive, orphans included', () => {
-    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 }, failure: { orphanWorkerProcess: true } }).bootReady();
+    const h = new PoolHarness({
+      startMode: 'AlwaysRunning',
+      processModel: { maxProcesses: 2 },
+      failure: { orphanWorkerProcess: true },
+    }).bootReady();
     const [a, b] = [h.worker(0), h.worker(1)];
     h.pool.failure(a as never, 'ping', 'hung');
     b.state = 'Exited';

@@ -1,6 +1,7 @@
 // The pool's health checks on fake workers and Jest's clock: startup time limit, health pings (a hung worker is
 // reported and killed; an answered ping releases held requests), the suspect probe after a transport failure, the
-// queue timer (request-queue.ts), the request-progress watchdog, idle shutdown, and time / memory / schedule recycles on the pool tick.
+// queue timer (request-queue.ts), the request-progress watchdog, idle shutdown, and time / memory / schedule
+// recycles on the pool tick.
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
 jest.mock('./memory-sampler', () => ({ sampleMemory: jest.fn(async () => null), sampleCpuMs: async () => null }));
 
@@ -28,7 +29,9 @@ describe('startup time limit', () => {
     jest.advanceTimersByTime(2999);
     expect(h.of('StartupTimeout')).toHaveLength(0);
     jest.advanceTimersByTime(1);
-    expect(h.of('StartupTimeout')).toEqual([expect.objectContaining({ pool: 'app', workerId: 1, pid: w.pid, limitMs: 3000 })]);
+    expect(h.of('StartupTimeout')).toEqual([
+      expect.objectContaining({ pool: 'app', workerId: 1, pid: w.pid, limitMs: 3000 }),
+    ]);
     expect(w.calls).toContain('kill startup-timeout');
     expect(h.of('RapidFailCount')).toEqual([expect.objectContaining({ reason: 'startup-timeout' })]);
   });
@@ -159,7 +162,7 @@ describe('suspect (the transport to a worker failed)', () => {
 });
 
 describe('the pool tick', () => {
-  it('queue timer: a request that waited requestQueueTimeout for a worker gets 503 Timer_AppPool (never a reset)', () => {
+  it('queue timer: a request that waited requestQueueTimeout gets 503 Timer_AppPool (never a reset)', () => {
     const h = new PoolHarness({ failure: { loadBalancerCapabilities: 'TcpLevel' } });
     h.queueTimeoutMs = 2000;
     h.pool.boot();
@@ -213,9 +216,9 @@ describe('the pool tick', () => {
   it('request-progress watchdog: a request with no response byte for requestProgressTimeout stalls the worker', () => {
     const h = new PoolHarness(always({ processModel: { requestProgressTimeout: 4000 } })).bootReady();
     const w = h.worker(0);
-    const a = h.submit();
+    h.submit();
     jest.advanceTimersByTime(1000);
-    const b = h.submit();
+    h.submit();
     const c = h.submit();
     c.responseStarted = true;
     jest.advanceTimersByTime(2000);
@@ -277,7 +280,9 @@ describe('the pool tick', () => {
   });
 
   it('private and virtual memory limits recycle with what was measured', async () => {
-    const h = new PoolHarness(always({ recycling: { periodicRestart: { privateMemory: 1000, memory: 5000 } } })).bootReady();
+    const h = new PoolHarness(
+      always({ recycling: { periodicRestart: { privateMemory: 1000, memory: 5000 } } }),
+    ).bootReady();
     memory.mockResolvedValue({ privateKB: 900, virtualKB: 4000, rssKB: 1 });
     await jest.advanceTimersByTimeAsync(1000);
     expect(h.of('RecycleStarted')).toHaveLength(0);
@@ -286,7 +291,12 @@ describe('the pool tick', () => {
     memory.mockResolvedValue({ privateKB: 1001, virtualKB: 4000, rssKB: 1 });
     await jest.advanceTimersByTimeAsync(1000);
     expect(h.of('RecycleStarted')).toEqual([
-      expect.objectContaining({ reason: 'PrivateMemory', privateMemoryKB: 1001, limitKB: 1000, detail: '1001 KB > 1000 KB' }),
+      expect.objectContaining({
+        reason: 'PrivateMemory',
+        privateMemoryKB: 1001,
+        limitKB: 1000,
+        detail: '1001 KB > 1000 KB',
+      }),
     ]);
 
     const v = new PoolHarness(always({ recycling: { periodicRestart: { memory: 5000 } } })).bootReady();

@@ -76,7 +76,13 @@ export class HealthMonitor {
     const limit = this.pool.config.processModel.startupTimeLimit;
     this.watch(w).startup = setTimeout(() => {
       if (w.state !== 'Starting') return;
-      this.pool.ctx.events.emit({ type: 'StartupTimeout', pool: this.pool.name, workerId: w.id, pid: w.pid, limitMs: limit });
+      this.pool.ctx.events.emit({
+        type: 'StartupTimeout',
+        pool: this.pool.name,
+        workerId: w.id,
+        pid: w.pid,
+        limitMs: limit,
+      });
       this.pool.failure(w, 'startup-timeout', `not ready within startupTimeLimit ${limit} ms`);
     }, timerMs(limit));
   }
@@ -105,7 +111,13 @@ export class HealthMonitor {
       this.pool.drainQueue();
       return;
     }
-    this.pool.ctx.events.emit({ type: 'PingFailed', pool: this.pool.name, workerId: w.id, pid: w.pid, pingResponseTimeMs: waitedMs });
+    this.pool.ctx.events.emit({
+      type: 'PingFailed',
+      pool: this.pool.name,
+      workerId: w.id,
+      pid: w.pid,
+      pingResponseTimeMs: waitedMs,
+    });
     this.pool.failure(w, 'ping', `no ping response within ${waitedMs} ms`);
   }
 
@@ -149,14 +161,26 @@ export class HealthMonitor {
     }
     for (const w of [...pool.workers]) {
       if (w.state !== 'Ready' || w.endReason) continue;
-      if (pr.time > 0 && w.readyAt && now - w.readyAt >= pr.time && pool.recycler.recycleWorker(w, 'Time') !== null) continue;
+      if (pr.time > 0 && w.readyAt && now - w.readyAt >= pr.time && pool.recycler.recycleWorker(w, 'Time') !== null)
+        continue;
       if (scheduleHit) {
         pool.recycler.recycleWorker(w, 'Schedule');
         continue;
       }
       if (pm.requestProgressTimeout > 0 && this.stalled(w, now)) continue;
-      if (pm.idleTimeout > 0 && pool.config.startMode === 'OnDemand' && w.inFlight === 0 && now - w.lastActivity >= pm.idleTimeout) {
-        pool.ctx.events.emit({ type: 'IdleShutdown', pool: pool.name, workerId: w.id, pid: w.pid, idleMs: now - w.lastActivity });
+      if (
+        pm.idleTimeout > 0 &&
+        pool.config.startMode === 'OnDemand' &&
+        w.inFlight === 0 &&
+        now - w.lastActivity >= pm.idleTimeout
+      ) {
+        pool.ctx.events.emit({
+          type: 'IdleShutdown',
+          pool: pool.name,
+          workerId: w.id,
+          pid: w.pid,
+          idleMs: now - w.lastActivity,
+        });
         pool.recycler.drain(w, 'idle');
         continue;
       }
@@ -197,7 +221,14 @@ export class HealthMonitor {
     const limit = this.pool.config.processModel.requestProgressTimeout;
     for (const job of x.jobs) {
       if (!job.responseStarted && now - job.dispatchedAt >= limit) {
-        this.pool.ctx.events.emit({ type: 'RequestStalled', pool: this.pool.name, workerId: w.id, pid: w.pid, waitedMs: now - job.dispatchedAt, stalledRequests: x.jobs.size });
+        this.pool.ctx.events.emit({
+          type: 'RequestStalled',
+          pool: this.pool.name,
+          workerId: w.id,
+          pid: w.pid,
+          waitedMs: now - job.dispatchedAt,
+          stalledRequests: x.jobs.size,
+        });
         this.pool.failure(w, 'stalled', `a request made no progress for ${limit} ms while pings were answered`);
         return true;
       }

@@ -18,7 +18,16 @@ describe('overlapped recycle', () => {
     const id = h.pool.recycler.recycleWorker(old as never, 'OnDemand', 'admin asked');
     expect(id).not.toBeNull();
     expect(h.of('RecycleStarted')).toEqual([
-      expect.objectContaining({ eventId: 5079, pool: 'app', workerId: 1, pid: old.pid, recycleId: id, reason: 'OnDemand', overlapped: true, detail: 'admin asked' }),
+      expect.objectContaining({
+        eventId: 5079,
+        pool: 'app',
+        workerId: 1,
+        pid: old.pid,
+        recycleId: id,
+        reason: 'OnDemand',
+        overlapped: true,
+        detail: 'admin asked',
+      }),
     ]);
     const repl = h.worker(1);
     expect(repl.recycleId).toBe(id);
@@ -36,15 +45,23 @@ describe('overlapped recycle', () => {
     expect(h.of('WorkerDraining')).toEqual([expect.objectContaining({ workerId: 1, reason: 'recycle', inFlight: 1 })]);
     expect(old.calls).not.toContain('shutdown'); // it still has a request in flight
     expect(h.submit().ranOn).toEqual([repl]);
-    h.done({ ...h.submit(), ranOn: [old] } as never); // its last request finishes
+    h.done({ ...h.submit(), ranOn: [old] }); // its last request finishes
     expect(old.calls).toContain('shutdown');
     expect(h.of('RecycleCompleted')).toHaveLength(0);
     jest.advanceTimersByTime(200);
     old.exit(0, null);
     expect(h.of('RecycleCompleted')).toEqual([
       expect.objectContaining({
-        recycleId: id, reason: 'OnDemand', workerId: 1, oldPid: old.pid, newWorkerId: 2, newPid: repl.pid,
-        overlapped: true, durationMs: 500, readyMs: 300, oldExitMs: 500,
+        recycleId: id,
+        reason: 'OnDemand',
+        workerId: 1,
+        oldPid: old.pid,
+        newWorkerId: 2,
+        newPid: repl.pid,
+        overlapped: true,
+        durationMs: 500,
+        readyMs: 300,
+        oldExitMs: 500,
       }),
     ]);
     expect(h.of('RecycleCompleted')[0]?.cancelled).toBeUndefined();
@@ -84,8 +101,16 @@ describe('overlapped recycle', () => {
 
   it('a memory recycle carries what was measured', () => {
     const h = new PoolHarness(always()).bootReady();
-    h.pool.recycler.recycleWorker(h.worker(0) as never, 'PrivateMemory', '900 KB > 500 KB', { privateMemoryKB: 900, limitKB: 500 });
-    expect(h.of('RecycleStarted')[0]).toMatchObject({ eventId: 5117, privateMemoryKB: 900, limitKB: 500, detail: '900 KB > 500 KB' });
+    h.pool.recycler.recycleWorker(h.worker(0) as never, 'PrivateMemory', '900 KB > 500 KB', {
+      privateMemoryKB: 900,
+      limitKB: 500,
+    });
+    expect(h.of('RecycleStarted')[0]).toMatchObject({
+      eventId: 5117,
+      privateMemoryKB: 900,
+      limitKB: 500,
+      detail: '900 KB > 500 KB',
+    });
   });
 
   it('a replacement that dies before ready: 5093, the old worker keeps serving, no new attempt for a while', () => {
@@ -173,7 +198,14 @@ describe('non-overlapped recycle (disallowOverlappingRotation)', () => {
     repl.ready();
     expect(waiting.ranOn).toEqual([repl]);
     expect(h.of('RecycleCompleted')).toEqual([
-      expect.objectContaining({ recycleId: id, overlapped: false, newWorkerId: 2, readyMs: 200, oldExitMs: null, durationMs: 200 }),
+      expect.objectContaining({
+        recycleId: id,
+        overlapped: false,
+        newWorkerId: 2,
+        readyMs: 200,
+        oldExitMs: null,
+        durationMs: 200,
+      }),
     ]);
   });
 
@@ -209,7 +241,8 @@ describe('non-overlapped recycle (disallowOverlappingRotation)', () => {
 });
 
 describe('web-garden stagger', () => {
-  const garden = (time = 60_000) => always({ processModel: { maxProcesses: 2 }, recycling: { periodicRestart: { time } } });
+  const garden = (time = 60_000) =>
+    always({ processModel: { maxProcesses: 2 }, recycling: { periodicRestart: { time } } });
 
   it('one time- or request-based recycle at a time; others are not staggered', () => {
     const h = new PoolHarness(garden()).bootReady();
@@ -261,7 +294,9 @@ describe('drain and shutdownTimeLimit', () => {
     jest.advanceTimersByTime(1999);
     expect(h.of('ShutdownTimeout')).toHaveLength(0);
     jest.advanceTimersByTime(1);
-    expect(h.of('ShutdownTimeout')).toEqual([expect.objectContaining({ workerId: 1, pid: w.pid, inFlight: 1, limitMs: 2000 })]);
+    expect(h.of('ShutdownTimeout')).toEqual([
+      expect.objectContaining({ workerId: 1, pid: w.pid, inFlight: 1, limitMs: 2000 }),
+    ]);
     expect(w.endReason).toBe('shutdown-timeout');
     expect(w.calls).toContain('kill shutdown-timeout');
     expect(h.of('RapidFailCount')).toEqual([expect.objectContaining({ reason: 'shutdown-timeout' })]);

@@ -6,7 +6,7 @@ import { EventLog } from '../../events/event-log';
 import { poolSchema } from '../../config/pool-schema';
 import { silentLogger } from '../../util/logger';
 import type { W3Event, W3EventType } from '../../events/event-types';
-import type { ApplicationConfig, PoolConfig } from '../../config/types';
+import type { ApplicationConfig } from '../../config/types';
 import type { PoolJob, RejectReason } from '../pool-job';
 import { WorkerProcess as FakeWorker } from './fake-worker';
 
@@ -58,7 +58,7 @@ export class PoolHarness {
 
   constructor(input: PoolInput = {}, opts: { faultPlugin?: string } = {}) {
     FakeWorker.reset();
-    const config = poolSchema.parse({ name: 'app', ...input }) as PoolConfig;
+    const config = poolSchema.parse({ name: 'app', ...input });
     this.pool = new AppPool(config, [APP], {
       events: this.events,
       log: silentLogger(),
