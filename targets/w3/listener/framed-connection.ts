@@ -48,6 +48,8 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
   responseStarted = false;
   cancelled = false;
   avoid: WorkerProcess | null = null;
+  /** The worker this connection has a stream on: the next request goes there when it is not busier. */
+  prefer: WorkerProcess | null = null;
   stalls = 0;
 
   /** Sweep clock values (framed-listener.ts): last activity, start of the current head (0: none). */
@@ -193,6 +195,7 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
 
   run(worker: WorkerProcess): void {
     this.worker = worker;
+    this.prefer = worker;
     this.attempts++;
     const link = this.ctx.linkFor(worker);
     if (this.link !== link || this.stream === 0) {

@@ -73,6 +73,18 @@ describe('dispatch', () => {
     expect(seen).toEqual([1, 2, 1, 2]);
   });
 
+  it('gives a tie to the worker the job prefers, but never a busier one', () => {
+    const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } }).bootReady();
+    const [w1, w2] = [h.worker(0), h.worker(1)];
+    const j = job();
+    j.prefer = w2 as never;
+    for (let i = 0; i < 3; i++) expect(h.pool.pickWorker(j)).toBe(w2); // the rotation would alternate
+    j.prefer = w1 as never;
+    expect(h.pool.pickWorker(j)).toBe(w1);
+    w1.inFlight = 1;
+    expect(h.pool.pickWorker(j)).toBe(w2);
+  });
+
   it('skips a worker the job must avoid, and one that is not dispatchable (draining, suspected, ping overdue)', () => {
     const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } }).bootReady();
     const [w1, w2] = [h.worker(0), h.worker(1)];

@@ -165,7 +165,8 @@ export class AppPool {
       const w = this.workers[(this.rr + i) % n]!;
       if (!w.dispatchable(now, overdue) || (job && job.avoid === w)) continue;
       if (limit > 0 && w.inFlight >= limit) continue;
-      if (!best || w.inFlight < best.inFlight) best = w;
+      // Ties go round-robin, except to the worker the job prefers (framed transport: its connection's stream).
+      if (!best || w.inFlight < best.inFlight || (w.inFlight === best.inFlight && job?.prefer === w)) best = w;
     }
     if (best) this.rr = (this.rr + 1) % Math.max(1, n);
     return best;

@@ -14,6 +14,8 @@ export interface PoolJob {
   cancelled: boolean;
   /** A worker to skip (its transport just failed) until it proves alive or exits. */
   avoid: WorkerProcess | null;
+  /** A worker this job would rather run on (its client connection is already open there), if it is not busier. */
+  prefer?: WorkerProcess | null;
   run(worker: WorkerProcess): void;
   reject(reason: RejectReason, tcpReset: boolean): void;
 }
