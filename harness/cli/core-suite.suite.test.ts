@@ -36,6 +36,10 @@ test('`w3lab run` with no argument runs the core suite against w3 and every scen
     for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md']) expect(fs.existsSync(path.join(out, 'latest', s, f))).toBe(true);
   }
   expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);
+  // The recycles the lab asked for are "admin" in the report, not w3's own word OnDemand (a startMode, to a reader).
+  const recycleReport = fs.readFileSync(path.join(out, 'latest', 'overlapped-recycle', 'report.html'), 'utf8');
+  expect(recycleReport).not.toContain('OnDemand');
+  expect(recycleReport).toMatch(/<td>admin<\/td>/);
   // One suite folder: its index links every run's report, one junit.xml holds every scenario, the footer names both.
   const suite = fs.realpathSync(path.join(out, 'latest'));
   const index = fs.readFileSync(path.join(suite, 'index.html'), 'utf8');
