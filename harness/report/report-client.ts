@@ -137,10 +137,14 @@ export const REPORT_CLIENT_JS = String.raw`
   }), { counts: true });
 
   var mem = data.memory;
-  var memWorkers = mem.workers.length ? mem.workers : [{ label: 'no memory samples', mb: mem.x.map(function () { return null; }) }];
-  chart('chart-memory', 'Private memory per worker (MB, sampled by the lab)', 'MB', mem.x.length ? mem.x : [0], memWorkers.map(function (w, i) {
+  var memWorkers = mem.workers.length
+    ? mem.workers
+    : [{ label: 'no memory samples', mb: mem.x.map(function () { return null; }) }];
+  var memX = mem.x.length ? mem.x : [0];
+  var memSeries = memWorkers.map(function (w, i) {
     return { label: w.label, color: PALETTE[(i + 5) % PALETTE.length], values: w.mb.length ? w.mb : [null] };
-  }));
+  });
+  chart('chart-memory', 'Private memory per worker (MB, sampled by the lab)', 'MB', memX, memSeries);
 
   var resizeTimer = null;
   window.addEventListener('resize', function () {

@@ -17,10 +17,14 @@ async function main(): Promise<number> {
   const loadBefore = os.loadavg()[0]!.toFixed(1);
   const rows = await runSensitivity({ outDir, log, ...(only.length ? { only } : {}) });
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const gib = Math.round(os.totalmem() / 2 ** 30);
+  const loadAfter = os.loadavg()[0]!.toFixed(1);
+  const command = `npm run sensitivity${only.length ? ` ${only.join(' ')}` : ''}`;
+  const seconds = Math.round((Date.now() - began) / 1000);
   const md = [
-    `Measured ${new Date().toISOString().slice(0, 16)} UTC on ${os.hostname()} (${os.cpus().length} × ${cpu}, ` +
-      `${Math.round(os.totalmem() / 2 ** 30)} GiB; 1-min load ${loadBefore} before, ${os.loadavg()[0]!.toFixed(1)} after), ` +
-      `\`npm run sensitivity${only.length ? ` ${only.join(' ')}` : ''}\`, ${Math.round((Date.now() - began) / 1000)} s; ` +
+    `Measured ${new Date().toISOString().slice(0, 16)} UTC on ${os.hostname()} ` +
+      `(${os.cpus().length} × ${cpu}, ${gib} GiB; ` +
+      `1-min load ${loadBefore} before, ${loadAfter} after), \`${command}\`, ${seconds} s; ` +
       `${rows.filter((r) => r.ok).length} of ${rows.length} rows as expected:`,
     '',
     renderSensitivityMarkdown(rows),

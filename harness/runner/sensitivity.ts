@@ -35,7 +35,8 @@ export interface SensitivityOptions {
   withBaseline?: boolean;
 }
 
-const word = (r: RunResult): Seen => (r.verdict.valid === true ? 'PASS' : r.verdict.valid === false ? 'FAIL' : 'UNKNOWN');
+const word = (r: RunResult): Seen =>
+  r.verdict.valid === true ? 'PASS' : r.verdict.valid === false ? 'FAIL' : 'UNKNOWN';
 
 /** The checks behind the verdict: the failed ones of a FAIL, the undecided ones of an UNKNOWN. */
 function notPassing(r: RunResult): string[] {

@@ -16,7 +16,9 @@ import { describeEvidence, faultEvidence, missingFaults } from '../checkers/faul
  * decide), and null when only never-fired steps are missing and one of `checks` failed.
  */
 export function unperformedVerdict(input: CheckInput, checks: readonly CheckResult[] = []): Verdict | null {
-  const missing = missingFaults(faultEvidence(input)).filter((e) => e.status === 'failed' || e.status === 'not-performed');
+  const missing = missingFaults(faultEvidence(input)).filter(
+    (e) => e.status === 'failed' || e.status === 'not-performed',
+  );
   if (missing.length === 0) return null;
   const failedStep = missing.some((e) => e.status === 'failed');
   if (!failedStep && checks.some((c) => c.verdict.valid === false)) return null;
