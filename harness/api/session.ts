@@ -35,7 +35,9 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type ExpectInput = z.input<typeof checkSpec>;
 /** One workload phase, as in a scenario file (`name` may be left out here). */
 export type WorkloadInput = Omit<z.input<typeof workloadPhase>, 'name' | 'start'> & { name?: string };
-/** One fault step without its trigger (it runs now), as in a scenario file: `{ action: 'signal', signal: 'SIGKILL' }`. */
+/**
+ * One fault step without its trigger (it runs now), as in a scenario file: `{ action: 'signal', signal: 'SIGKILL' }`.
+ */
 export type FaultInput = DistributiveOmit<z.input<typeof faultStep>, 'at' | 'every' | 'from' | 'until' | 'times' | 'after'>;
 
 export interface TargetOptions {
@@ -207,8 +209,8 @@ export class LabSession {
 
   /**
    * Heals what is still injected, waits `settleMs` (500) for late target events, then judges the window since the
-   * previous check with these expectations and writes a run folder for it (named `name`, default check-N). Resolves with the typed result; it does not throw
-   * on a failed check (use the Jest matcher, or look at `valid`).
+   * previous check with these expectations and writes a run folder for it (named `name`, default check-N). Resolves
+   * with the typed result; it does not throw on a failed check (use the Jest matcher, or look at `valid`).
    */
   async check(specs: readonly ExpectInput[], o: { name?: string; settleMs?: number } = {}): Promise<ScenarioResult> {
     const parsed = specs.map((s, i) => {

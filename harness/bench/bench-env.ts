@@ -17,7 +17,9 @@ export interface BenchParams {
   recycles: number;
   /** Samples of the hang-detection and crash-recovery sections, and bare cold starts (BENCH_REPEATS, default 10). */
   repeats: number;
-  /** Rounds of the A/B comparisons (tracked-client, cache), the order alternating per round (BENCH_ROUNDS, default 2). */
+  /**
+   * Rounds of the A/B comparisons (tracked-client, cache), the order alternating per round (BENCH_ROUNDS, default 2).
+   */
   rounds: number;
   /** The `w3lab` launcher used to start w3 (BENCH_W3_BIN, default <repo>/bin/w3lab.js) — e.g. another checkout's. */
   w3Bin: string;

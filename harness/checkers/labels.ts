@@ -1,6 +1,6 @@
-// How a check is named where people read it (summary.md, report.html, JUnit, the console): its checker name, and
-// when a scenario uses the same checker more than once, the options that tell them apart —
-// `noFailedRequests[phase=load]`, `noFailedRequests[allowStatuses=[503]]` — so two rows are never just "noFailedRequests".
+// How a check is named where people read it (summary.md, report.html, JUnit, the console): its checker name, and when a
+// scenario uses the same checker more than once, the options that tell them apart — `noFailedRequests[phase=load]`,
+// `noFailedRequests[allowStatuses=[503]]` — so two rows are never just "noFailedRequests".
 
 /** `key=value, …` of the options a scenario gave (defaults are not shown: they are the same for every run). */
 export function describeOptions(options: Record<string, unknown> | undefined): string {

@@ -1,9 +1,10 @@
 // Checker queuedRequestsServed: requests that arrive while a pool has no ready worker (crash gap, non-overlapped
-// recycle, demand start) wait in the pool's queue and are served once a worker is ready — not refused, reset or
-// 503'd (a 503 is acceptable only with allowQueueFull and only when the queue was full at its arrival, judged per
-// request). The verdict says how many were served and how many got 200. Gaps are derived from the event log: a worker counts as ready from WorkerReady until
-// it drains or ends (WorkerDraining / WorkerExited / WorkerCrashed / WorkerKilled); time while the pool is stopped
-// is not a gap (503 is then the specified answer), nor is the time before the pool's first event.
+// recycle, demand start) wait in the pool's queue and are served once a worker is ready — not refused, reset or 503'd
+// (a 503 is acceptable only with allowQueueFull and only when the queue was full at its arrival, judged per request).
+// The verdict says how many were served and how many got 200. Gaps are derived from the event log: a worker counts as
+// ready from WorkerReady until it drains or ends (WorkerDraining / WorkerExited / WorkerCrashed / WorkerKilled); time
+// while the pool is stopped is not a gap (503 is then the specified answer), nor is the time before the pool's first
+// event.
 import { z } from 'zod';
 import type { RequestRecord } from '../history/types';
 import type { CheckInput } from './types';

@@ -1,6 +1,7 @@
-// The reduced peer matrix CI runs: worker-crash and overlapped-recycle on every process target (w3, node-cluster,
-// PM2, nginx, HAProxy, Gunicorn), through the real CLI. Every cell must really run (no "not supported", no start error), the matrix files must exist and link to the
-// run reports, and no peer process (nginx, HAProxy, PM2's God, backends) may outlive the command.
+// The reduced peer matrix CI runs: worker-crash and overlapped-recycle on every process target (w3, node-cluster, PM2,
+// nginx, HAProxy, Gunicorn), through the real CLI. Every cell must really run (no "not supported", no start error), the
+// matrix files must exist and link to the run reports, and no peer process (nginx, HAProxy, PM2's God, backends) may
+// outlive the command.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

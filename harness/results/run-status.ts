@@ -18,7 +18,8 @@ export interface RunOwner {
 export function processStartedAt(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime, clock ticks since boot) comes after the command name, which may hold spaces: split after ")".
+    // Field 22 (starttime, clock ticks since boot) comes after the command name, which may hold spaces: split after
+    // ")".
     const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
     const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
     if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return null;

@@ -8,7 +8,9 @@ export function targetSettings(sc: Scenario, scenarioFile: string, targetName: s
   return { config: resolveModulePaths(sc.config, path.dirname(scenarioFile)), ...(sc.targets[targetName] ?? {}) };
 }
 
-/** Application module paths in a scenario are relative to the scenario file (the target writes its config elsewhere). */
+/**
+ * Application module paths in a scenario are relative to the scenario file (the target writes its config elsewhere).
+ */
 function resolveModulePaths(config: Record<string, unknown>, dir: string): Record<string, unknown> {
   const apps = config['applications'];
   if (!Array.isArray(apps)) return config;

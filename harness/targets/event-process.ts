@@ -1,7 +1,7 @@
 // A target's main process as the lab runs it: a Node program whose stdout carries pino/JSON lines, some of them
 // `{"event":{...}}` (w3's event vocabulary; the node-cluster primary prints the same). This module owns spawning it,
-// copying stdout + stderr into the run's log file, collecting the events as they arrive (event-log.ts), waiting for
-// one with a deadline (failing with the log tail when the process exits first), and the end of it: stop() (SIGTERM, then
+// copying stdout + stderr into the run's log file, collecting the events as they arrive (event-log.ts), waiting for one
+// with a deadline (failing with the log tail when the process exits first), and the end of it: stop() (SIGTERM, then
 // SIGKILL after a grace period) and kill() (SIGKILL at once), both idempotent, both making sure that no worker the
 // process started survives it — workers are known from WorkerStarting events and from /proc.
 //

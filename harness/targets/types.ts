@@ -118,7 +118,9 @@ export interface StartedTarget
   extends Partial<CanRecycle & CanReloadFront & CanControlPools & CanListWorkers & CanInjectFault & CanSignal & HasEvents & CanControlContainer & CanOomKill> {
   name: string;
   endpoint: Endpoint;
-  /** Main process PID (host / primary) on this machine, when there is one (not for containers: their PIDs are theirs). */
+  /**
+   * Main process PID (host / primary) on this machine, when there is one (not for containers: their PIDs are theirs).
+   */
   pid?: number;
   /** Where it runs, for run.json (runtime, container id and image, ...). */
   runtimeDetails?: Record<string, unknown>;

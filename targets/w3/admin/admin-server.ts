@@ -1,9 +1,9 @@
-// The admin API: JSON over a Unix socket (mode 0600, admin-socket.ts) and, optionally, 127.0.0.1 with a bearer
-// token. Routes: GET /health, GET /pools, GET /listener, POST /pools/:name/recycle|start|stop, GET /events (NDJSON; ?follow=1
+// The admin API: JSON over a Unix socket (mode 0600, admin-socket.ts) and, optionally, 127.0.0.1 with a bearer token.
+// Routes: GET /health, GET /pools, GET /listener, POST /pools/:name/recycle|start|stop, GET /events (NDJSON; ?follow=1
 // keeps the stream open, ?since=<epoch ms> filters), POST /reload, POST|DELETE /pools/:name/workers/:id/faults and
-// POST|DELETE /pools/:name/faults (startup faults) — the fault routes answer 403 unless fault injection is enabled
-// and, when a fault token is set, the request carries it. Fault specs are validated by the fault plugin (loaded by
-// the host only when fault injection is enabled): this module contains no fault code.
+// POST|DELETE /pools/:name/faults (startup faults) — the fault routes answer 403 unless fault injection is enabled and,
+// when a fault token is set, the request carries it. Fault specs are validated by the fault plugin (loaded by the host
+// only when fault injection is enabled): this module contains no fault code.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import type { W3Host } from '../host';
