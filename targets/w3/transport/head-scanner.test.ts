@@ -157,6 +157,8 @@ function nodeParse(server: http.Server, bytes: Buffer): Promise<Walked> {
       pause: () => undefined,
       resume: () => undefined,
       responseEnd: () => undefined,
+      congested: () => false,
+      whenDrained: () => undefined,
     };
     const s = new VirtualSocket(1, { a: '127.0.0.1', p: 1, la: '127.0.0.1', lp: 2 }, link);
     const out: Walked = { requests: [], end: 'end' };

@@ -22,6 +22,9 @@ export interface StreamLink {
   resume(stream: number): void;
   /** One response ended (after its last byte); `flags`: RespEndFlags. */
   responseEnd(stream: number, flags: number): void;
+  /** The link has more unsent bytes than it should hold: writers wait for `whenDrained`. */
+  congested(): boolean;
+  whenDrained(release: () => void): void;
 }
 
 /** The peer facts the listener sends in OPEN (short keys: one per connection, but every byte is in the batch). */
@@ -139,8 +142,22 @@ export class VirtualSocket extends Duplex {
     this.bytesWritten += chunk.length;
     if (this.idleTimer) this.idleTimer.refresh();
     this.link.data(this.stream, chunk);
-    if (this.writesPaused) this.heldCallback = cb;
-    else cb();
+    if (this.writesPaused) {
+      this.heldCallback = cb;
+    } else if (this.link.congested()) {
+      // Bytes the listener has not read yet are bounded per worker: a PAUSE that arrives late finds little in flight.
+      this.heldCallback = cb;
+      this.link.whenDrained(() => this.releaseHeld());
+    } else {
+      cb();
+    }
+  }
+
+  private releaseHeld(): void {
+    if (this.writesPaused || !this.heldCallback) return;
+    const cb = this.heldCallback;
+    this.heldCallback = null;
+    cb();
   }
 
   override _final(cb: (err?: Error | null) => void): void {

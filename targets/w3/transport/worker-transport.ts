@@ -9,6 +9,8 @@ import { VirtualSocket, type StreamLink, type StreamOpen } from './virtual-socke
 
 /** Largest frame either side sends: DATA frames are cut to this by the sender. */
 export const MAX_FRAME_PAYLOAD = 1024 * 1024;
+/** Unsent bytes on a worker's link above which response writers wait (memory bound for a slow listener/client). */
+const LINK_HIGH_WATER = 1024 * 1024;
 
 export interface WorkerTransportEvents {
   /** A frame connection failed (format error): it was closed. */
@@ -62,6 +64,7 @@ export function framedClientError(err: NodeJS.ErrnoException, socket: net.Socket
 
 class FrameConnection implements StreamLink {
   readonly streams = new Map<number, VirtualSocket>();
+  private drainWaiters: (() => void)[] = [];
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
 
@@ -159,6 +162,28 @@ class FrameConnection implements StreamLink {
   resume(stream: number): void {
     this.writer.send(FrameType.RESUME, stream);
   }
+
+  congested(): boolean {
+    return this.writer.queued + this.conn.writableLength > LINK_HIGH_WATER;
+  }
+
+  whenDrained(release: () => void): void {
+    this.drainWaiters.push(release);
+    // Checked after this turn's flush: the queued bytes may all have gone to the kernel by then.
+    if (this.drainWaiters.length === 1) setImmediate(this.checkDrained);
+  }
+
+  private readonly checkDrained = (): void => {
+    if (this.conn.destroyed) return void (this.drainWaiters = []);
+    if (this.congested()) {
+      if (this.conn.writableNeedDrain) this.conn.once('drain', this.checkDrained);
+      else setImmediate(this.checkDrained);
+      return;
+    }
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const release of w) release();
+  };
 
   responseEnd(stream: number, flags: number): void {
     this.writer.send(FrameType.RESP_END, stream, flags === 0 ? undefined : Buffer.of(flags));
