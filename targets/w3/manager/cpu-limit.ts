@@ -1,17 +1,20 @@
 // CPU limit (IIS <cpu>: limit, action, resetInterval), accounted per worker. `limit` is in 1/1000 of a percent of ONE
 // CPU (100000 = a whole core): a Node worker is mostly single-threaded, so "percent of the machine" would change
-// meaning with the core count. Accounting follows IIS: fixed windows of resetInterval (the first starts when the worker
-// is ready); the limit is exceeded once the CPU time used in the current window passes limit × resetInterval. Then, at
-// most once per window:   NoAction          → event CpuLimitExceeded only;   KillW3wp          → the worker is killed.
-// Not a rapid-fail failure; the pool stays Started and a new worker                       starts on demand
-// (AlwaysRunning: at once) — w3 takes no pool downtime (IIS leaves it open);   Throttle          → the worker is held
-// to the limit all the time by duty-cycling it with SIGSTOP / SIGCONT                       (cgroup v2 cpu.max would be
-// exact, but needs a writable cgroup that neither the lab machines                       nor most containers give);
-// CpuLimitExceeded (action Throttle) when it is first paused in a                       window;   ThrottleUnderLoad →
-// the same, only while the machine is busy (1-minute load average ≥ CPU count; coarse). A pause never exceeds
-// MAX_PAUSE_MS nor half of pingResponseTime, so a throttled worker still answers its pings. Every paused worker is
-// continued when it is forgotten (exit, orphaning, pool or host stop). CPU time is read from /proc asynchronously (the
-// host's event loop never waits on it); a slice or check whose read is still out is skipped.
+// meaning with the core count. Accounting follows IIS: fixed windows of resetInterval (the first starts when the
+// worker is ready); the limit is exceeded once the CPU time used in the current window passes limit × resetInterval.
+// Then, at most once per window (the event names its windowStart):
+//   NoAction          → event CpuLimitExceeded only;
+//   KillW3wp          → the worker is killed. Not a rapid-fail failure; the pool stays Started and a new worker
+//                       starts on demand (AlwaysRunning: at once) — w3 takes no pool downtime (IIS leaves it open);
+//   Throttle          → the worker is held to the limit all the time by duty-cycling it with SIGSTOP / SIGCONT
+//                       (cgroup v2 cpu.max would be exact, but needs a writable cgroup that neither the lab machines
+//                       nor most containers give); CpuLimitExceeded (action Throttle) when it is first paused in a
+//                       window;
+//   ThrottleUnderLoad → the same, only while the machine is busy (1-minute load average ≥ CPU count; coarse).
+// A pause never exceeds MAX_PAUSE_MS nor half of pingResponseTime, and a ping's deadline does not count the time the
+// throttle kept the worker stopped (worker-process.ts), so a throttled worker is not killed as hung on a busy machine.
+// Every paused worker is continued when it is forgotten (exit, orphaning, pool or host stop). CPU time is read from
+// /proc asynchronously (the host's event loop never waits on it); a slice or check whose read is still out is skipped.
 import os from 'node:os';
 import { sampleCpuMs } from './memory-sampler';
 import type { WorkerProcess } from './worker-process';
@@ -117,7 +120,7 @@ export class CpuLimit {
     const budgetMs = (cpu.limit / 100_000) * cpu.resetInterval;
     if (this.throttling || s.reported || usedMs <= budgetMs) return;
     s.reported = true;
-    this.report(w, { usedMs, budgetMs });
+    this.report(w, s, { usedMs, budgetMs });
     if (cpu.action === 'KillW3wp') {
       w.endReason = 'cpu-limit';
       this.pool.ctx.events.emit({ type: 'WorkerKilled', pool: this.pool.name, workerId: w.id, pid: w.pid, reason: 'cpu-limit' });
@@ -146,7 +149,8 @@ export class CpuLimit {
     const pauseMs = Math.min(th.debt / share, MAX_PAUSE_MS, this.pool.config.processModel.pingResponseTime / 2);
     if (!s.reported) {
       s.reported = true;
-      this.report(w, { usedMs: ms - s.cpuAtStart, budgetMs: share * cpu.resetInterval, pauseMs: Math.round(pauseMs) });
+      const pause = { pauseMs: Math.round(pauseMs) };
+      this.report(w, s, { usedMs: ms - s.cpuAtStart, budgetMs: share * cpu.resetInterval, ...pause });
     }
     w.signal('SIGSTOP');
     th.resume = setTimeout(() => {
@@ -155,9 +159,12 @@ export class CpuLimit {
     }, pauseMs);
   }
 
-  private report(w: WorkerProcess, extra: Record<string, number>): void {
+  /** CpuLimitExceeded, with the start of the window it is for (windowStart, ms since the epoch): one per window. */
+  private report(w: WorkerProcess, s: State, extra: Record<string, number>): void {
     const cpu = this.pool.config.cpu;
-    this.pool.ctx.events.emit({ type: 'CpuLimitExceeded', pool: this.pool.name, workerId: w.id, pid: w.pid, limit: cpu.limit, resetIntervalMs: cpu.resetInterval, action: cpu.action, ...extra });
+    const worker = { pool: this.pool.name, workerId: w.id, pid: w.pid };
+    const limit = { limit: cpu.limit, resetIntervalMs: cpu.resetInterval, action: cpu.action };
+    this.pool.ctx.events.emit({ type: 'CpuLimitExceeded', ...worker, ...limit, windowStart: s.windowStart, ...extra });
   }
 
   forget(w: WorkerProcess): void {

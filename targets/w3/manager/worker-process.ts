@@ -67,6 +67,9 @@ export class WorkerProcess extends EventEmitter {
   killRequested = false;
   /** SIGSTOPped by the CPU throttle right now. */
   paused = false;
+  /** Time spent SIGSTOPped by the manager before the current stop, and when that stop began. */
+  private stoppedMs = 0;
+  private stoppedSince: number | null = null;
 
   private child: ChildProcess | null = null;
   private control: LineChannel | null = null;
@@ -300,16 +303,31 @@ export class WorkerProcess extends EventEmitter {
     }
     return new Promise((resolve) => {
       const seq = ++this.pingSeq;
-      const timer = setTimeout(() => {
+      // Time the manager itself kept the worker stopped (the CPU throttle) is not the worker's to answer for: the
+      // deadline moves by it. Throttle pauses are bounded, so this ends.
+      let held = this.heldMs();
+      const onTimeout = (): void => {
+        const more = this.heldMs() - held;
+        if (more > 0 && this.state !== 'Exited') {
+          held += more;
+          timer = setTimeout(onTimeout, timerMs(more));
+          return;
+        }
         this.pendingPings.delete(seq);
         resolve(settle(false));
-      }, timerMs(timeoutMs));
+      };
+      let timer = setTimeout(onTimeout, timerMs(timeoutMs));
       this.pendingPings.set(seq, () => {
         clearTimeout(timer);
         resolve(settle(this.state !== 'Exited'));
       });
       this.send({ type: 'ping', seq });
     });
+  }
+
+  /** Total time SIGSTOPped by the manager so far, the current stop included. */
+  private heldMs(): number {
+    return this.stoppedMs + (this.stoppedSince === null ? 0 : Date.now() - this.stoppedSince);
   }
 
   /** Ask the worker to finish and exit (module: shutdown message; command: SIGTERM). */
@@ -342,8 +360,15 @@ export class WorkerProcess extends EventEmitter {
 
   signal(sig: NodeJS.Signals): void {
     if (this.state === 'Exited' || !this.pid) return;
-    if (sig === 'SIGSTOP') this.paused = true;
-    if (sig === 'SIGCONT') this.paused = false;
+    if (sig === 'SIGSTOP' && !this.paused) {
+      this.paused = true;
+      this.stoppedSince = Date.now();
+    }
+    if (sig === 'SIGCONT' && this.paused) {
+      this.paused = false;
+      this.stoppedMs += Date.now() - (this.stoppedSince ?? Date.now());
+      this.stoppedSince = null;
+    }
     try {
       // Command workers run in their own process group: signal the whole group.
       process.kill(this.mode === 'command' ? -this.pid : this.pid, sig);
