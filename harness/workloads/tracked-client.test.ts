@@ -37,7 +37,8 @@ describe('runTrackedClient', () => {
   it('well-behaved keep-alive server: all ok, sockets stay open until the client closes them', async () => {
     server = await startTestServer((n) => (n % 2 === 0 ? 'chunked' : 'ok'));
     const { c, summary } = await run({ url: server.url, connections: 4, durationMs: 400, phase: 'steady' });
-    expect(summary.requests).toBeGreaterThan(20);
+    // More requests than sockets: keep-alive reuse (a count, not a speed: on a loaded machine 400 ms gave 8).
+    expect(summary.requests).toBeGreaterThan(4);
     expect(summary.ok).toBe(summary.requests);
     expect(summary.requests).toBe(server.received);
     expect(summary.socketsOpened).toBe(4);
