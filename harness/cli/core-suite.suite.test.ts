@@ -14,7 +14,10 @@ function run(args: string[], timeoutMs = 400_000) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
 }
 
-function results(scenario: string, dir = out): { valid: unknown; checks: { name: string; verdict: { valid: unknown } }[] } {
+function results(
+  scenario: string,
+  dir = out,
+): { valid: unknown; checks: { name: string; verdict: { valid: unknown } }[] } {
   return JSON.parse(fs.readFileSync(path.join(dir, 'latest', scenario, 'results.json'), 'utf8'));
 }
 
@@ -23,17 +26,30 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 test('`w3lab run` with no argument runs the core suite against w3 and every scenario passes', () => {
   const r = run(['run', '--out', out]);
   expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
-  const scenarios = fs.readdirSync(path.join(out, 'latest')).filter((d) => fs.existsSync(path.join(out, 'latest', d, 'run.json')));
+  const scenarios = fs
+    .readdirSync(path.join(out, 'latest'))
+    .filter((d) => fs.existsSync(path.join(out, 'latest', d, 'run.json')));
   expect(scenarios.sort()).toEqual([
-    'front-reload', 'idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail',
-    'shutdown-hang', 'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker',
+    'front-reload',
+    'idle-demand-start',
+    'memory-leak',
+    'overlapped-recycle',
+    'queue-overflow',
+    'rapid-fail',
+    'shutdown-hang',
+    'steady-state',
+    'web-garden-crash',
+    'worker-crash',
+    'worker-hang',
+    'zombie-worker',
   ]);
   for (const s of scenarios) {
     expect([s, results(s).valid]).toEqual([s, true]);
     // Every fault step was carried out and shown by w3 (no PASS of a crash scenario without its crash).
     const faults = results(s).checks.find((c) => c.name === 'faultsTookEffect');
     expect([s, faults?.verdict.valid ?? 'no fault steps']).toEqual([s, faults ? true : 'no fault steps']);
-    for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md']) expect(fs.existsSync(path.join(out, 'latest', s, f))).toBe(true);
+    for (const f of ['run.json', 'history.jsonl', 'events.jsonl', 'results.json', 'summary.md'])
+      expect(fs.existsSync(path.join(out, 'latest', s, f))).toBe(true);
   }
   expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);
   // The recycles the lab asked for are "admin" in the report, not w3's own word OnDemand (a startMode, to a reader).
@@ -63,7 +79,10 @@ test('against node-cluster, worker-crash and overlapped-recycle fail their conne
 
 test('a bad scenario file exits 254 naming the path, before anything starts', () => {
   const f = path.join(out, 'bad.yaml');
-  fs.writeFileSync(f, 'name: bad\nworkload:\n  - name: l\n    duration: forever\nexpect:\n  - check: noFailedRequests\n');
+  fs.writeFileSync(
+    f,
+    'name: bad\nworkload:\n  - name: l\n    duration: forever\nexpect:\n  - check: noFailedRequests\n',
+  );
   const r = run(['run', f, '--out', path.join(out, 'bad')], 30_000);
   expect(r.status).toBe(254);
   expect(r.stderr).toMatch(/workload\.0\.duration/);
@@ -72,11 +91,15 @@ test('a bad scenario file exits 254 naming the path, before anything starts', ()
 
 test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) and leaves no process behind', async () => {
   const dir = path.join(out, 'interrupted');
-  const child = spawn(process.execPath, [BIN, 'run', 'overlapped-recycle', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', 'overlapped-recycle', '--out', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const runDir = path.join(dir, 'latest', 'overlapped-recycle');
   const deadline = Date.now() + 30_000;
   // Wait until requests are being recorded, then interrupt.
-  while (!(fs.existsSync(path.join(runDir, 'history.jsonl')) && fs.statSync(path.join(runDir, 'history.jsonl')).size > 10_000)) {
+  while (!(
+    fs.existsSync(path.join(runDir, 'history.jsonl')) && fs.statSync(path.join(runDir, 'history.jsonl')).size > 10_000
+  )) {
     if (Date.now() > deadline) throw new Error('the run never started recording');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -84,7 +107,10 @@ test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) an
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   expect(code).toBe(2);
-  const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { status: string; targetPid: number };
+  const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
+    status: string;
+    targetPid: number;
+  };
   expect(run.status).toBe('interrupted');
   expect(fs.readFileSync(path.join(runDir, 'history.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(10);
   const pids = new Set<number>([info.targetPid ?? run.targetPid]);
@@ -111,7 +137,12 @@ test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) an
 test('compare: a run with disallowOverlappingRotation is reported as a regression against a normal run (exit 1)', () => {
   const normal = path.join(out, 'latest', 'overlapped-recycle');
   const dir = path.join(out, 'degraded');
-  const degraded = run(['run', path.join(repoRoot(), 'harness', 'scenarios', 'examples', 'overlapped-recycle-no-overlap.yaml'), '--out', dir]);
+  const degraded = run([
+    'run',
+    path.join(repoRoot(), 'harness', 'scenarios', 'examples', 'overlapped-recycle-no-overlap.yaml'),
+    '--out',
+    dir,
+  ]);
   expect(degraded.status === 0 || degraded.status === 1).toBe(true);
   const runDir = path.join(dir, 'latest', 'overlapped-recycle-no-overlap');
   for (const f of ['report.html', 'junit.xml']) expect(fs.existsSync(path.join(runDir, f))).toBe(true);

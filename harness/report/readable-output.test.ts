@@ -15,7 +15,18 @@ import { writeSyntheticRun } from './test-support/synthetic-run';
 test('summary.md of a run with no requests and no recycles: dashes and "none", no null, no {}', () => {
   const stats = computeStats([], [], 0, 1000);
   const verdict = { valid: 'unknown' as const, summary: 'nothing', details: {} };
-  const md = renderSummary({ scenario: 's', description: 'd', target: 'w3', runtime: 'process', seed: 1, dir: '/r', verdict, checks: [], stats, faultErrors: [] });
+  const md = renderSummary({
+    scenario: 's',
+    description: 'd',
+    target: 'w3',
+    runtime: 'process',
+    seed: 1,
+    dir: '/r',
+    verdict,
+    checks: [],
+    stats,
+    faultErrors: [],
+  });
   expect(md).not.toMatch(/null|\{\}/);
   expect(md).toContain('latency ok requests: p50 –, p99 –, max –');
   expect(md).toContain('errors by kind: none; statuses: none');
@@ -31,12 +42,23 @@ test('summary.md lists counts by kind as words', () => {
   const input = b.input();
   const stats = computeStats(input.history, input.events, input.start, input.end);
   const checks = runChecks(input, [{ name: 'noFailedRequests' }]);
-  const md = renderSummary({ scenario: 's', description: '', target: 'w3', runtime: 'process', seed: 1, dir: '/r', verdict: combine(checks), checks, stats, faultErrors: [] });
+  const md = renderSummary({
+    scenario: 's',
+    description: '',
+    target: 'w3',
+    runtime: 'process',
+    seed: 1,
+    dir: '/r',
+    verdict: combine(checks),
+    checks,
+    stats,
+    faultErrors: [],
+  });
   expect(md).toContain('errors by kind: status-5xx 1; statuses: ');
   expect(md).toMatch(/statuses: (200 1, 503 1|503 1, 200 1)/);
 });
 
-test('a JUnit testcase carries the time its checker took; the suite the run\'s', () => {
+test("a JUnit testcase carries the time its checker took; the suite the run's", () => {
   const dir = writeSyntheticRun(fs.mkdtempSync(path.join(os.tmpdir(), 'junit-times-')));
   const run = loadRun(dir);
   const times = run.results!.checks.map((c) => c.durationMs);
@@ -57,10 +79,25 @@ test('replayed requests are counted and shown: "0 failed" with 2 replays says so
   const stats = computeStats(input.history, input.events, input.start, input.end);
   expect(stats.replays).toEqual({ retried: 2, abandoned: 0 });
   const checks = runChecks(input, [{ name: 'noFailedRequests' }]);
-  const md = renderSummary({ scenario: 's', description: '', target: 'w3', runtime: 'process', seed: 1, dir: '/r', verdict: combine(checks), checks, stats, faultErrors: [] });
-  expect(md).toContain('replayed by the target after a worker failed (RequestRetried) 2; abandoned (RequestAbandoned) 0');
+  const md = renderSummary({
+    scenario: 's',
+    description: '',
+    target: 'w3',
+    runtime: 'process',
+    seed: 1,
+    dir: '/r',
+    verdict: combine(checks),
+    checks,
+    stats,
+    faultErrors: [],
+  });
+  expect(md).toContain(
+    'replayed by the target after a worker failed (RequestRetried) 2; abandoned (RequestAbandoned) 0',
+  );
   const dir = writeSyntheticRun(fs.mkdtempSync(path.join(os.tmpdir(), 'replays-')));
-  const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as { stats: { replays: unknown } };
+  const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as {
+    stats: { replays: unknown };
+  };
   results.stats.replays = { retried: 7, abandoned: 0 };
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results));
   expect(fs.readFileSync(writeHtmlReport(dir), 'utf8')).toContain('7 requests replayed by the target (RequestRetried)');

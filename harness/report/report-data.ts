@@ -99,7 +99,12 @@ export function failureKind(r: RequestRecord): string {
 
 const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
-export function timeline(requests: RequestRecord[], start: number, spanMs: number, bucketMs = bucketSizeFor(spanMs)): Timeline {
+export function timeline(
+  requests: RequestRecord[],
+  start: number,
+  spanMs: number,
+  bucketMs = bucketSizeFor(spanMs),
+): Timeline {
   const n = Math.max(1, Math.ceil(spanMs / bucketMs));
   const idx = (t: number): number => Math.min(n - 1, Math.max(0, Math.floor((t - start) / bucketMs)));
   const zero = (): number[] => new Array<number>(n).fill(0);
@@ -122,7 +127,15 @@ export function timeline(requests: RequestRecord[], start: number, spanMs: numbe
     byKind.set(kind, counts);
   }
   const perSec = 1000 / bucketMs;
-  const q = (p: number) => lat.map((l) => (l.length ? percentile(l.sort((a, b) => a - b), p) : null));
+  const q = (p: number) =>
+    lat.map((l) =>
+      l.length
+        ? percentile(
+            l.sort((a, b) => a - b),
+            p,
+          )
+        : null,
+    );
   return {
     bucketMs,
     x: Array.from({ length: n }, (_, i) => round(((i + 0.5) * bucketMs) / 1000)),
@@ -132,7 +145,9 @@ export function timeline(requests: RequestRecord[], start: number, spanMs: numbe
     p50: q(50),
     p99: q(99),
     max: q(100),
-    failures: [...byKind.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([kind, counts]) => ({ kind, counts })),
+    failures: [...byKind.entries()]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([kind, counts]) => ({ kind, counts })),
   };
 }
 
@@ -196,7 +211,13 @@ function describe(rec: object, skip: string[]): string {
  * Vertical lines for notable events and harness marks. Repeats of one event type in one pool within `mergeMs`
  * (QueueFull fires per rejected request) become one line with a count, so the chart stays readable.
  */
-export function eventLines(events: LabEvent[], marks: MarkRecord[], start: number, spanMs: number, mergeMs = 250): EventLine[] {
+export function eventLines(
+  events: LabEvent[],
+  marks: MarkRecord[],
+  start: number,
+  spanMs: number,
+  mergeMs = 250,
+): EventLine[] {
   const out: (EventLine & { key: string; count: number; at: number })[] = [];
   const inRange = (t: number): boolean => t >= start && t <= start + spanMs;
   for (const e of [...events].sort((a, b) => a.t - b.t)) {
@@ -215,7 +236,16 @@ export function eventLines(events: LabEvent[], marks: MarkRecord[], start: numbe
   }
   for (const m of marks) {
     const kind = LINE_MARKS[m.name];
-    if (kind && inRange(m.t)) out.push({ t: round((m.t - start) / 1000), kind, label: m.name, detail: describe(m, ['t', 'kind']), key: m.name, count: 1, at: m.t });
+    if (kind && inRange(m.t))
+      out.push({
+        t: round((m.t - start) / 1000),
+        kind,
+        label: m.name,
+        detail: describe(m, ['t', 'kind']),
+        key: m.name,
+        count: 1,
+        at: m.t,
+      });
   }
   return out.sort((a, b) => a.t - b.t).map(({ t, kind, label, detail }) => ({ t, kind, label, detail }));
 }
@@ -248,14 +278,16 @@ export function buildReportData(run: LoadedRun): ReportData {
   const lastEnd = requests.reduce((m, r) => Math.max(m, r.t + r.latencyMs), run.end);
   const spanMs = Math.max(1, lastEnd - run.start);
   const rel = (t: number): number => round((t - run.start) / 1000);
-  const windows = [...faultWindows(run.history, lastEnd, run.events), ...recycleWindows(run.events, lastEnd)].map((w) => ({
-    kind: w.kind,
-    from: rel(w.from),
-    to: rel(w.to),
-    label: w.pid !== undefined ? `${w.label} pid ${w.pid}` : w.label,
-    instant: w.instant,
-    open: w.open,
-  }));
+  const windows = [...faultWindows(run.history, lastEnd, run.events), ...recycleWindows(run.events, lastEnd)].map(
+    (w) => ({
+      kind: w.kind,
+      from: rel(w.from),
+      to: rel(w.to),
+      label: w.pid !== undefined ? `${w.label} pid ${w.pid}` : w.label,
+      instant: w.instant,
+      open: w.open,
+    }),
+  );
   const i = run.info;
   const results = run.results;
   return {
@@ -279,7 +311,13 @@ export function buildReportData(run: LoadedRun): ReportData {
     memory: memorySeries(run.history, run.start),
     windows,
     lines: eventLines(run.events, marks, run.start, spanMs),
-    checks: (results?.checks ?? []).map((c) => ({ name: checkLabel(c), options: describeOptions(c.options), valid: c.verdict.valid, summary: c.verdict.summary, details: c.verdict.details })),
+    checks: (results?.checks ?? []).map((c) => ({
+      name: checkLabel(c),
+      options: describeOptions(c.options),
+      valid: c.verdict.valid,
+      summary: c.verdict.summary,
+      details: c.verdict.details,
+    })),
     recycles: recycleRows(run.history, run.events, run.start, lastEnd),
     stats: results?.stats ?? null,
   };

@@ -58,10 +58,18 @@ export async function runBaseline(name: string, o: SensitivityOptions): Promise<
   const seen = word(r);
   const faults = r.checks.find((c) => c.name === 'faultsTookEffect');
   const faultsShown = faults === undefined || faults.verdict.valid === true;
-  const why = seen !== 'PASS' ? r.verdict.summary : faultsShown ? '' : `faultsTookEffect: ${faults!.verdict.summary}`;
+  const why = seen !== 'PASS' ? r.verdict.summary : faultsShown ? '' : `faultsTookEffect: ${faults.verdict.summary}`;
   return {
-    scenario: name, variant: 'w3', sabotage: '—', expected: 'PASS', seen, checks: notPassing(r),
-    ok: seen === 'PASS' && faultsShown, why, dir: r.dir, durationMs: r.durationMs,
+    scenario: name,
+    variant: 'w3',
+    sabotage: '—',
+    expected: 'PASS',
+    seen,
+    checks: notPassing(r),
+    ok: seen === 'PASS' && faultsShown,
+    why,
+    dir: r.dir,
+    durationMs: r.durationMs,
   };
 }
 
@@ -76,8 +84,16 @@ export async function runSabotage(s: Sabotage, o: SensitivityOptions): Promise<S
   const through = seen === 'FAIL' && checks.some((c) => isOneOf(c, s.failing));
   const why = through ? '' : seen === 'FAIL' ? `failed, but not through ${s.failing.join(' or ')}` : r.verdict.summary;
   return {
-    scenario: s.scenario, variant: 'sabotage', sabotage: `${s.target}: ${s.sabotage}`, expected: 'FAIL', seen, checks,
-    ok: through, why, dir: r.dir, durationMs: r.durationMs,
+    scenario: s.scenario,
+    variant: 'sabotage',
+    sabotage: `${s.target}: ${s.sabotage}`,
+    expected: 'FAIL',
+    seen,
+    checks,
+    ok: through,
+    why,
+    dir: r.dir,
+    durationMs: r.durationMs,
   };
 }
 

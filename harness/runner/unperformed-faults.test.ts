@@ -6,7 +6,10 @@ import { unperformedVerdict } from './unperformed-faults';
 
 const pool = 'app';
 
-const checkResult = (name: string, valid: Validity): CheckResult => ({ name, verdict: { valid, summary: name, details: {} } });
+const checkResult = (name: string, valid: Validity): CheckResult => ({
+  name,
+  verdict: { valid, summary: name, details: {} },
+});
 
 function planned(steps: Record<string, unknown>[]): RunBuilder {
   return new RunBuilder(10_000)
@@ -15,7 +18,14 @@ function planned(steps: Record<string, unknown>[]): RunBuilder {
 }
 
 const stepMark = (run: RunBuilder, ms: number, step: number, extra: Record<string, unknown>) =>
-  run.mark(ms, 'fault-step', { step, firing: 1, attemptedAt: run.at(ms - 2), status: 'performed', workers: [], ...extra });
+  run.mark(ms, 'fault-step', {
+    step,
+    firing: 1,
+    attemptedAt: run.at(ms - 2),
+    status: 'performed',
+    workers: [],
+    ...extra,
+  });
 
 describe('unperformedVerdict', () => {
   it('makes the run unknown for a step that failed or never fired, naming it', () => {
@@ -23,7 +33,9 @@ describe('unperformedVerdict', () => {
     stepMark(failed, 2_000, 0, { action: 'signal', status: 'failed', error: 'refused' });
     expect(unperformedVerdict(failed.input())).toMatchObject({
       valid: 'unknown',
-      summary: expect.stringMatching(/1 fault firing\(s\) were not carried out: faults\[0\] \(signal, firing 1\): failed — refused/),
+      summary: expect.stringMatching(
+        /1 fault firing\(s\) were not carried out: faults\[0\] \(signal, firing 1\): failed — refused/,
+      ),
     });
     const never = planned([{ action: 'start-pool', pool }]);
     expect(unperformedVerdict(never.input())?.valid).toBe('unknown');
@@ -39,7 +51,10 @@ describe('unperformedVerdict', () => {
   it('lets a failed check stand when the only missing steps never fired (their trigger came too late)', () => {
     // A recycle chained on the previous one completing: the target's slow, non-overlapped recycle never completed
     // in time, and overlappedRecycleCompletes already failed on the first.
-    const run = planned([{ action: 'recycle', pool }, { action: 'recycle', pool }]);
+    const run = planned([
+      { action: 'recycle', pool },
+      { action: 'recycle', pool },
+    ]);
     stepMark(run, 1_000, 0, { action: 'recycle', pool });
     const failedCheck = checkResult('overlappedRecycleCompletes', false);
     expect(unperformedVerdict(run.input(), [failedCheck])).toBeNull();

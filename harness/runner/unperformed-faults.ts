@@ -36,7 +36,10 @@ export function runCheckSpecs(
   hasFaults: boolean,
   target: string,
 ): CheckSpec[] {
-  const specs = expect.filter((e) => !e.targets || e.targets.includes(target)).map((e) => ({ name: e.check, options: e.options ?? {} }));
-  if (hasFaults && !specs.some((s) => s.name === 'faultsTookEffect')) specs.push({ name: 'faultsTookEffect', options: {} });
+  const specs = expect
+    .filter((e) => !e.targets || e.targets.includes(target))
+    .map((e) => ({ name: e.check, options: e.options ?? {} }));
+  if (hasFaults && !specs.some((s) => s.name === 'faultsTookEffect'))
+    specs.push({ name: 'faultsTookEffect', options: {} });
   return specs;
 }

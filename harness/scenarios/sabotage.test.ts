@@ -4,7 +4,9 @@ import { isOneOf, SABOTAGES, sabotaged } from './sabotage';
 
 describe('the sabotage table', () => {
   it('has a sabotage for every bundled scenario, and nothing else', () => {
-    const names = listScenarioFiles().map((f) => loadScenario(f).name).sort();
+    const names = listScenarioFiles()
+      .map((f) => loadScenario(f).name)
+      .sort();
     expect([...new Set(SABOTAGES.map((s) => s.scenario))].sort()).toEqual(names);
   });
 

@@ -108,7 +108,7 @@ export const SABOTAGES: readonly Sabotage[] = [
 
 /** The scenario with the sabotage applied to its w3 config (pool "app" patched in place; arrays otherwise replace). */
 export function sabotaged(sc: Scenario, s: Sabotage): Scenario {
-  let config = deepMerge(sc.config as PlainObject, s.host);
+  let config = deepMerge(sc.config, s.host);
   if (s.pool) {
     const pools = Array.isArray(config['pools']) ? (config['pools'] as PlainObject[]) : [{ name: 'app' }];
     if (!pools.some((p) => p['name'] === 'app')) pools.push({ name: 'app' });

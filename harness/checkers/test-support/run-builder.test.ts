@@ -22,6 +22,13 @@ describe('RunBuilder events are typed from the vocabulary', () => {
     b.event(0, 'WorkerKilled', { ...worker, reason: 'memory', stderr: 'JavaScript heap out of memory' });
     b.event(0, 'RecycleStarted', { ...worker, recycleId: 1, reason: 'private-memory', privateMemoryKB: 2, limitKB: 1 });
     const types = b.events.map((e) => e.type);
-    expect(types).toEqual(['WorkerCrashed', 'WorkerCrashed', 'WorkerOom', 'RecycleStarted', 'WorkerKilled', 'RecycleStarted']);
+    expect(types).toEqual([
+      'WorkerCrashed',
+      'WorkerCrashed',
+      'WorkerOom',
+      'RecycleStarted',
+      'WorkerKilled',
+      'RecycleStarted',
+    ]);
   });
 });

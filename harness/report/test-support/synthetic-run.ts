@@ -37,32 +37,65 @@ export function syntheticRun(o: SyntheticOptions = {}): RunBuilder {
     const id = i + 1;
     const newPid = 101 + i;
     b.mark(at - 2, 'recycle-requested', { pool: 'app' });
-    b.event(at, 'RecycleStarted', { pool: 'app', workerId: 1, pid: oldPid, recycleId: id, reason: 'admin', overlapped: !degraded });
+    b.event(at, 'RecycleStarted', {
+      pool: 'app',
+      workerId: 1,
+      pid: oldPid,
+      recycleId: id,
+      reason: 'admin',
+      overlapped: !degraded,
+    });
     if (!degraded) {
       b.event(at + 5, 'WorkerStarting', { pool: 'app', workerId: 1, pid: newPid, recycleId: id });
       b.event(at + 250, 'WorkerReady', { pool: 'app', workerId: 1, pid: newPid, recycleId: id, startupMs: 245 });
       b.event(at + 250, 'WorkerDraining', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
       b.event(at + 300, 'WorkerExited', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
-      b.event(at + 300, 'RecycleCompleted', { pool: 'app', recycleId: id, reason: 'admin', oldPid, newPid, overlapped: true, durationMs: 300, readyMs: 250, oldExitMs: 300 });
+      b.event(at + 300, 'RecycleCompleted', {
+        pool: 'app',
+        recycleId: id,
+        reason: 'admin',
+        oldPid,
+        newPid,
+        overlapped: true,
+        durationMs: 300,
+        readyMs: 250,
+        oldExitMs: 300,
+      });
     } else {
       b.event(at, 'WorkerDraining', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
       b.event(at + 100, 'WorkerExited', { pool: 'app', workerId: 1, pid: oldPid, reason: 'recycle' });
       b.event(at + 105, 'WorkerStarting', { pool: 'app', workerId: 1, pid: newPid, recycleId: id });
       b.event(at + 700, 'WorkerReady', { pool: 'app', workerId: 1, pid: newPid, recycleId: id, startupMs: 595 });
-      b.event(at + 700, 'RecycleCompleted', { pool: 'app', recycleId: id, reason: 'admin', oldPid, newPid, overlapped: false, durationMs: 700, readyMs: 700, oldExitMs: null });
+      b.event(at + 700, 'RecycleCompleted', {
+        pool: 'app',
+        recycleId: id,
+        reason: 'admin',
+        oldPid,
+        newPid,
+        overlapped: false,
+        durationMs: 700,
+        readyMs: 700,
+        oldExitMs: null,
+      });
       gaps.push({ from: at + 100, to: at + 700 });
     }
     oldPid = newPid;
   });
   // A SIGSTOP of the current worker at 7 s, detected by a ping failure, healed (SIGCONT) at 7.6 s.
-  b.mark(7000, 'fault-injected', { fault: 'signal:SIGSTOP', signal: 'SIGSTOP', targetPid: oldPid, workerId: 1, pool: 'app' });
+  b.mark(7000, 'fault-injected', {
+    fault: 'signal:SIGSTOP',
+    signal: 'SIGSTOP',
+    targetPid: oldPid,
+    workerId: 1,
+    pool: 'app',
+  });
   b.event(degraded ? 7900 : 7400, 'PingFailed', { pool: 'app', workerId: 1, pid: oldPid });
   b.mark(7600, 'fault-healed', { fault: 'signal:SIGSTOP', targetPid: oldPid });
   // Four keep-alive connections.
   for (let conn = 1; conn <= 4; conn++) {
     let failedInGap = new Set<number>();
     // Closed loop like the tracked client: the next request goes out when the last one is answered (every 20 ms).
-    for (let ms = conn * 2; ms < 8000; ) {
+    for (let ms = conn * 2; ms < 8000;) {
       const gap = gaps.find((g) => ms >= g.from && ms < g.to);
       if (gap && conn === 1 && !failedInGap.has(gap.from)) {
         failedInGap = new Set([...failedInGap, gap.from]);
@@ -75,13 +108,25 @@ export function syntheticRun(o: SyntheticOptions = {}): RunBuilder {
       ms += Math.max(20, latencyMs + 1);
     }
     const serverClosed = degraded && conn === 2;
-    b.socket(conn, { closeKind: serverClosed ? 'server-fin' : 'client', requests: 400, ...(serverClosed ? { closed: b.at(2150) } : {}) });
+    b.socket(conn, {
+      closeKind: serverClosed ? 'server-fin' : 'client',
+      requests: 400,
+      ...(serverClosed ? { closed: b.at(2150) } : {}),
+    });
   }
   // The lab's memory samples every 500 ms: each worker grows from 40 MB until its replacement takes over.
   for (let ms = 0; ms < 8000; ms += 500) {
     const recycled = RECYCLE_AT.filter((r) => r + 250 <= ms);
     const since = ms - (recycled.length ? recycled[recycled.length - 1]! : -500);
-    b.history.push({ kind: 'sample', t: b.at(ms), pool: 'app', pid: 100 + recycled.length, workerId: 1, privateMemoryKB: 40_960 + since * 10, from: 'target' });
+    b.history.push({
+      kind: 'sample',
+      t: b.at(ms),
+      pool: 'app',
+      pid: 100 + recycled.length,
+      workerId: 1,
+      privateMemoryKB: 40_960 + since * 10,
+      from: 'target',
+    });
   }
   b.mark(8000, 'phase-end', { phase: 'load' }).mark(8000, 'workload-end');
   return b;
@@ -108,14 +153,42 @@ export function writeSyntheticRun(dir: string, o: SyntheticOptions = {}): string
     scenarioConfig: { name: scenario, description, target, expect: SYNTHETIC_EXPECT },
   };
   const input = b.input();
-  const checks = runChecks(input, SYNTHETIC_EXPECT.map((e) => ({ name: e.check, options: e.options })));
-  if (o.nasty && checks[0]) checks[0] = { ...checks[0], verdict: { ...checks[0].verdict, summary: `${checks[0].verdict.summary} ${o.nasty}`, details: { note: o.nasty } } };
+  const checks = runChecks(
+    input,
+    SYNTHETIC_EXPECT.map((e) => ({ name: e.check, options: e.options })),
+  );
+  if (o.nasty && checks[0])
+    checks[0] = {
+      ...checks[0],
+      verdict: { ...checks[0].verdict, summary: `${checks[0].verdict.summary} ${o.nasty}`, details: { note: o.nasty } },
+    };
   const verdict = combine(checks);
   const stats = computeStats(input.history, input.events, input.start, input.end);
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...info, valid: verdict.valid }, null, 2));
   fs.writeFileSync(path.join(dir, 'history.jsonl'), input.history.map((r) => JSON.stringify(r) + '\n').join(''));
   fs.writeFileSync(path.join(dir, 'events.jsonl'), input.events.map((e) => JSON.stringify(e) + '\n').join(''));
-  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors: [], error: null }, null, 2));
-  fs.writeFileSync(path.join(dir, 'summary.md'), renderSummary({ scenario, description, target, runtime: 'process', seed: 42, dir, verdict, checks, stats, faultErrors: [] }));
+  fs.writeFileSync(
+    path.join(dir, 'results.json'),
+    JSON.stringify(
+      { valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors: [], error: null },
+      null,
+      2,
+    ),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'summary.md'),
+    renderSummary({
+      scenario,
+      description,
+      target,
+      runtime: 'process',
+      seed: 42,
+      dir,
+      verdict,
+      checks,
+      stats,
+      faultErrors: [],
+    }),
+  );
   return dir;
 }
