@@ -30,7 +30,7 @@ async function startApp(script: string, env: NodeJS.ProcessEnv = {}): Promise<St
     if (m.type === 'listening') listening = { port: m.port ?? 0, ...(m.workerPid ? { workerPid: m.workerPid } : {}) };
     else replies.push(m as AgentReply);
   });
-  await waitFor(() => listening !== undefined, `${script} to listen`, 10_000);
+  await waitFor(() => listening !== undefined, `${script} to listen`, 30_000); // loads pino and zod: slow when loaded
   return { child: c, replies, ...listening! };
 }
 
@@ -150,7 +150,7 @@ test('a startup hang never listens and never answers pings', async () => {
   c.on('message', (m) => messages.push(m));
   let stderr = '';
   c.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(() => stderr.includes('hanging'), 'the hang to start');
+  await waitFor(() => stderr.includes('hanging'), 'the hang to start', 30_000);
   c.send({ type: 'w3lab:ping', seq: 1 });
   await new Promise((r) => setTimeout(r, 500));
   expect(messages).toEqual([]);
