@@ -11,7 +11,9 @@ const entry = W3_COMMANDS.has(args[0])
   ? path.join(dist, 'targets', 'w3', 'cli', 'main.js')
   : path.join(dist, 'harness', 'cli', 'main.js');
 if (!fs.existsSync(entry)) {
-  process.stderr.write('w3lab: not built yet; run `npm install` (or `npm run build`) in ' + path.join(__dirname, '..') + '\n');
+  process.stderr.write(
+    'w3lab: not built yet; run `npm install` (or `npm run build`) in ' + path.join(__dirname, '..') + '\n',
+  );
   process.exit(255);
 }
 require(entry).main(args);

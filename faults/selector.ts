@@ -10,9 +10,7 @@ export const targetSelector = z
       .union([
         z.enum(['one', 'all']),
         z.object({ count: z.number().int().positive().describe('this many, or all when fewer exist') }).strict(),
-        z
-          .object({ percent: z.number().gt(0).max(100).describe('rounded up; at least one when any exist') })
-          .strict(),
+        z.object({ percent: z.number().gt(0).max(100).describe('rounded up; at least one when any exist') }).strict(),
       ])
       .default('one')
       .describe("'one' (chosen at random), 'all', { count: N } or { percent: P }"),

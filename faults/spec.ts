@@ -29,7 +29,11 @@ export const leakFault = z
   .object({
     kind: z.literal('leak'),
     rateKBps: z.number().positive().default(10240),
-    capKB: z.number().int().positive().default(512 * 1024),
+    capKB: z
+      .number()
+      .int()
+      .positive()
+      .default(512 * 1024),
     space: z.enum(['heap', 'offheap']).default('offheap'),
     durationMs: durationMs.default(0),
   })

@@ -6,7 +6,14 @@
 // The Jest helpers are in `w3lab/jest`, the w3 server alone in `w3lab/w3`.
 
 // Running scenarios
-export { runScenario, runScenarios, type ScenarioInput, type RunOptions, type ScenarioResult, type SuiteRunResult } from './api/run';
+export {
+  runScenario,
+  runScenarios,
+  type ScenarioInput,
+  type RunOptions,
+  type ScenarioResult,
+  type SuiteRunResult,
+} from './api/run';
 export { loadScenario, parseScenario, ScenarioError } from './scenarios/load-scenario';
 export type { Scenario, WorkloadPhase, FaultStep } from './scenarios/schema';
 export { parseShard, type Shard } from './suite/shard';
@@ -17,10 +24,25 @@ export { DEFAULT_RESULTS_DIR } from './results/store';
 export type { RunStats, Summary as StatsSummary } from './results/stats';
 
 // Step by step
-export { startTarget, LabSession, type TargetOptions, type ExpectInput, type WorkloadInput, type FaultInput } from './api/session';
+export {
+  startTarget,
+  LabSession,
+  type TargetOptions,
+  type ExpectInput,
+  type WorkloadInput,
+  type FaultInput,
+} from './api/session';
 export type { TrackedClientSummary } from './workloads/tracked-client';
 export type { AutocannonCompactSummary } from './workloads/autocannon-load';
-export type { HistoryRecord, RequestRecord, SocketRecord, MarkRecord, Outcome, RequestErrorKind, SocketCloseKind } from './history/types';
+export type {
+  HistoryRecord,
+  RequestRecord,
+  SocketRecord,
+  MarkRecord,
+  Outcome,
+  RequestErrorKind,
+  SocketCloseKind,
+} from './history/types';
 
 // Checkers: the registry, running checks over recorded data, and the verdict types
 export { checkers, checkerNames, registerChecker, combine, combineValidity, CheckerConfigError } from './checkers';

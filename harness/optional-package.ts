@@ -13,7 +13,10 @@ export class MissingPackageError extends Error {
     range: string,
     options?: { cause?: unknown },
   ) {
-    super(`${feature} needs the "${packageName}" package, which is not installed: npm install --save-dev ${packageName}@${range}`, options);
+    super(
+      `${feature} needs the "${packageName}" package, which is not installed: npm install --save-dev ${packageName}@${range}`,
+      options,
+    );
     this.name = 'MissingPackageError';
   }
 }
@@ -44,7 +47,8 @@ export async function importOptional<T>(name: OptionalPackage, feature: string, 
   try {
     return await load();
   } catch (err) {
-    if (isMissing(err, name)) throw new MissingPackageError(name, feature, OPTIONAL_PACKAGES[name].range, { cause: err });
+    if (isMissing(err, name))
+      throw new MissingPackageError(name, feature, OPTIONAL_PACKAGES[name].range, { cause: err });
     throw err;
   }
 }

@@ -25,5 +25,8 @@ export interface ContainerControl {
   state(): Promise<ContainerStateSnapshot>;
   waitForExit(timeoutMs?: number): Promise<ContainerStateSnapshot>;
   logLines(): readonly string[];
-  waitForLogLine(pred: (line: string) => boolean, opts?: { timeoutMs?: number; fromIndex?: number }): Promise<{ line: string; index: number }>;
+  waitForLogLine(
+    pred: (line: string) => boolean,
+    opts?: { timeoutMs?: number; fromIndex?: number },
+  ): Promise<{ line: string; index: number }>;
 }

@@ -8,7 +8,13 @@ import { removeLabContainers } from '../../harness/runtimes/container-runtime';
 import { startW3Container, toContainerPath, type StartedW3Container } from '../../harness/runtimes/w3-container';
 import { describeWithDocker, testRunId } from '../../harness/runtimes/test-support/docker-tests';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
-import { killContainer, pauseContainer, restartContainer, signalProcessInContainer, withContainerPaused } from './container-faults';
+import {
+  killContainer,
+  pauseContainer,
+  restartContainer,
+  signalProcessInContainer,
+  withContainerPaused,
+} from './container-faults';
 import { oomKillEvent, oomKillWorker, parseEventLine, readOomCounters } from './oom-kill';
 
 type Pools = Array<{ name: string; workers: Array<{ id: number; pid: number; state: string }> }>;
@@ -40,7 +46,9 @@ describeWithDocker('container faults (w3 in a container with a memory quota)', (
             failure: { rapidFailProtectionMaxCrashes: 100 },
           },
         ],
-        applications: [{ path: '/', pool: 'app', module: toContainerPath(path.join(repoRoot(), 'targets/apps/hello.js')) }],
+        applications: [
+          { path: '/', pool: 'app', module: toContainerPath(path.join(repoRoot(), 'targets/apps/hello.js')) },
+        ],
       },
     });
   }, 300_000);
@@ -80,7 +88,10 @@ describeWithDocker('container faults (w3 in a container with a memory quota)', (
     const [victim] = await workers();
     const from = w3.container.logLines().length;
     expect(await signalProcessInContainer(w3.container, victim!.pid, 'SIGKILL')).toBe(true);
-    await w3.container.waitForLogLine((l) => parseEventLine(l)?.type === 'WorkerCrashed' && parseEventLine(l)?.pid === victim!.pid, { fromIndex: from });
+    await w3.container.waitForLogLine(
+      (l) => parseEventLine(l)?.type === 'WorkerCrashed' && parseEventLine(l)?.pid === victim!.pid,
+      { fromIndex: from },
+    );
     await w3.container.waitForLogLine((l) => parseEventLine(l)?.type === 'WorkerReady', { fromIndex: from });
     expect(await signalProcessInContainer(w3.container, 99_999, 'SIGKILL')).toBe(false);
   }, 30_000);
@@ -121,7 +132,12 @@ describeWithDocker('container faults (w3 in a container with a memory quota)', (
     const from = w3.container.logLines().length;
     const { state } = await killContainer(w3.container, 'SIGTERM', { waitForExitMs: 30_000 });
     expect(state!.running).toBe(false);
-    expect(w3.container.logLines().slice(from).some((l) => parseEventLine(l)?.type === 'HostStopping')).toBe(true);
+    expect(
+      w3.container
+        .logLines()
+        .slice(from)
+        .some((l) => parseEventLine(l)?.type === 'HostStopping'),
+    ).toBe(true);
     await killContainer(w3.container, 'SIGKILL');
   }, 60_000);
 });

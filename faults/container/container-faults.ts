@@ -58,7 +58,11 @@ export async function pauseContainer(c: ContainerControl): Promise<PausedContain
  * Pauses the container for at least `ms` and until `body` (if given) settles; the unpause (heal) runs in finally,
  * at once when body throws.
  */
-export async function withContainerPaused<T>(c: ContainerControl, ms: number, body?: () => T | Promise<T>): Promise<T | undefined> {
+export async function withContainerPaused<T>(
+  c: ContainerControl,
+  ms: number,
+  body?: () => T | Promise<T>,
+): Promise<T | undefined> {
   const paused = await pauseContainer(c);
   return holdThenHeal(ms, body, () => paused.heal());
 }
@@ -81,13 +85,24 @@ export async function restartContainer(c: ContainerControl, opts: { timeoutMs?: 
  * endpoint report). Runs `node -e process.kill(...)` inside, as the container's user. Returns false when no such
  * process exists.
  */
-export async function signalProcessInContainer(c: ContainerControl, pid: number, signal: NodeJS.Signals): Promise<boolean> {
+export async function signalProcessInContainer(
+  c: ContainerControl,
+  pid: number,
+  signal: NodeJS.Signals,
+): Promise<boolean> {
   if (!Number.isInteger(pid) || pid <= 1) {
-    throw new ContainerFaultError('LAB_ERR_CONTAINER_FAULT', `refusing to signal pid ${pid} inside ${c.name}: not a single server process`);
+    throw new ContainerFaultError(
+      'LAB_ERR_CONTAINER_FAULT',
+      `refusing to signal pid ${pid} inside ${c.name}: not a single server process`,
+    );
   }
-  const script = "try { process.kill(Number(process.argv[1]), process.argv[2]); } catch (e) { process.stderr.write(e.code || e.message); process.exitCode = e.code === 'ESRCH' ? 3 : 2; }";
+  const script =
+    "try { process.kill(Number(process.argv[1]), process.argv[2]); } catch (e) { process.stderr.write(e.code || e.message); process.exitCode = e.code === 'ESRCH' ? 3 : 2; }";
   const r = await c.exec(['node', '-e', script, String(pid), signal]);
   if (r.exitCode === 0) return true;
   if (r.exitCode === 3) return false;
-  throw new ContainerFaultError('LAB_ERR_CONTAINER_FAULT', `could not send ${signal} to pid ${pid} inside ${c.name}: ${r.stderr.trim()}`);
+  throw new ContainerFaultError(
+    'LAB_ERR_CONTAINER_FAULT',
+    `could not send ${signal} to pid ${pid} inside ${c.name}: ${r.stderr.trim()}`,
+  );
 }

@@ -21,7 +21,7 @@ export interface OomCounters {
 const READ_COUNTERS = [
   "const fs = require('fs');",
   "const num = (t, k) => Number((new RegExp('^' + k + ' (\\\\d+)$', 'm').exec(t) || [])[1] || 0);",
-  "let out;",
+  'let out;',
   "try { const t = fs.readFileSync('/sys/fs/cgroup/memory.events', 'utf8'); out = { source: 'cgroup-v2', oom: num(t, 'oom'), oomKill: num(t, 'oom_kill') }; }",
   "catch { const t = fs.readFileSync('/sys/fs/cgroup/memory/memory.oom_control', 'utf8'); out = { source: 'cgroup-v1', oom: num(t, 'under_oom'), oomKill: num(t, 'oom_kill') }; }",
   'process.stdout.write(JSON.stringify(out));',
@@ -31,7 +31,10 @@ const READ_COUNTERS = [
 export async function readOomCounters(c: ContainerControl): Promise<OomCounters> {
   const r = await c.exec(['node', '-e', READ_COUNTERS]);
   if (r.exitCode !== 0) {
-    throw new ContainerFaultError('LAB_ERR_CONTAINER_FAULT', `cannot read the memory cgroup counters inside ${c.name}: ${r.stderr.trim()}`);
+    throw new ContainerFaultError(
+      'LAB_ERR_CONTAINER_FAULT',
+      `cannot read the memory cgroup counters inside ${c.name}: ${r.stderr.trim()}`,
+    );
   }
   return JSON.parse(r.stdout) as OomCounters;
 }
@@ -95,22 +98,38 @@ export async function oomKillWorker(c: ContainerControl, opts: OomKillOptions): 
   const injectedAt = Date.now();
   await opts.injectLeak();
 
-  const isEvent = (type: string, pred: (e: LoggedEvent) => boolean) => (line: string): boolean => {
-    const e = parseEventLine(line);
-    return e !== null && e.type === type && pred(e);
-  };
+  const isEvent =
+    (type: string, pred: (e: LoggedEvent) => boolean) =>
+    (line: string): boolean => {
+      const e = parseEventLine(line);
+      return e !== null && e.type === type && pred(e);
+    };
   let crashedLine: { line: string; index: number };
   try {
-    crashedLine = await c.waitForLogLine(isEvent('WorkerCrashed', (e) => e.pid === opts.workerPid), { timeoutMs, fromIndex: from });
+    crashedLine = await c.waitForLogLine(
+      isEvent('WorkerCrashed', (e) => e.pid === opts.workerPid),
+      { timeoutMs, fromIndex: from },
+    );
   } catch (err) {
-    throw new ContainerFaultError('LAB_ERR_OOM_NOT_OBSERVED', `worker ${opts.workerPid} in ${c.name} did not crash within ${timeoutMs} ms of the leak`, { cause: err });
+    throw new ContainerFaultError(
+      'LAB_ERR_OOM_NOT_OBSERVED',
+      `worker ${opts.workerPid} in ${c.name} did not crash within ${timeoutMs} ms of the leak`,
+      { cause: err },
+    );
   }
   const crashedAt = Date.now();
   const crashed = parseEventLine(crashedLine.line)!;
   const replacementLine = await c
-    .waitForLogLine(isEvent('WorkerReady', (e) => e.pid !== opts.workerPid), { timeoutMs, fromIndex: crashedLine.index })
+    .waitForLogLine(
+      isEvent('WorkerReady', (e) => e.pid !== opts.workerPid),
+      { timeoutMs, fromIndex: crashedLine.index },
+    )
     .catch((err: unknown) => {
-      throw new ContainerFaultError('LAB_ERR_OOM_NOT_OBSERVED', `worker ${opts.workerPid} in ${c.name} was not replaced within ${timeoutMs} ms`, { cause: err });
+      throw new ContainerFaultError(
+        'LAB_ERR_OOM_NOT_OBSERVED',
+        `worker ${opts.workerPid} in ${c.name} was not replaced within ${timeoutMs} ms`,
+        { cause: err },
+      );
     });
   const replacedAt = Date.now();
   const countersAfter = await readOomCounters(c);
@@ -119,7 +138,8 @@ export async function oomKillWorker(c: ContainerControl, opts: OomKillOptions): 
     .logLines()
     .slice(from, crashedLine.index)
     .some((l) => isEvent('WorkerKilled', (e) => e.pid === opts.workerPid)(l));
-  const kernelOomKill = countersAfter.oomKill > countersBefore.oomKill && crashed.signal === 'SIGKILL' && !killedByManager;
+  const kernelOomKill =
+    countersAfter.oomKill > countersBefore.oomKill && crashed.signal === 'SIGKILL' && !killedByManager;
   const observation: OomKillObservation = {
     workerPid: opts.workerPid,
     crashed,

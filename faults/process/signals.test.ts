@@ -13,9 +13,13 @@ afterEach(() => killIfRunning(child));
 /** A child printing a dot every 20 ms; bounded to 30 s. */
 async function ticker(): Promise<ChildProcess> {
   ticks = 0;
-  const c = spawn(process.execPath, ['-e', 'setInterval(() => process.stdout.write("."), 20); setTimeout(() => process.exit(0), 30000)'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const c = spawn(
+    process.execPath,
+    ['-e', 'setInterval(() => process.stdout.write("."), 20); setTimeout(() => process.exit(0), 30000)'],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   c.stdout.on('data', (d: Buffer) => (ticks += d.length));
   child = c;
   await waitFor(() => ticks > 3, 'the child to tick');

@@ -22,7 +22,8 @@ export function requireFreshBuild(): void {
   for (const src of sources(path.join(repoRoot, 'faults'))) {
     const out = path.join(repoRoot, 'dist', path.relative(repoRoot, src)).replace(/\.ts$/, '.js');
     if (!fs.existsSync(out)) problems.push(`missing ${path.relative(repoRoot, out)}`);
-    else if (fs.statSync(out).mtimeMs + 1 < fs.statSync(src).mtimeMs) problems.push(`stale ${path.relative(repoRoot, out)}`);
+    else if (fs.statSync(out).mtimeMs + 1 < fs.statSync(src).mtimeMs)
+      problems.push(`stale ${path.relative(repoRoot, out)}`);
   }
   if (problems.length > 0) {
     throw new Error(`faults/ child-process tests run dist/: run \`npm run build\` first (${problems.join(', ')})`);

@@ -17,11 +17,20 @@ const LOAD = { name: 'load', connections: 2, duration: '1500ms' };
 test('runScenario: an object in, a typed result out, written as a suite in `out`', async () => {
   const r = await lab.runScenario(
     // minRequests 10: a short window on a loaded machine may see fewer than the default 100.
-    { name: 'api-steady', config: { pools: [{ name: 'app', startMode: 'AlwaysRunning' }] }, workload: [LOAD], settle: 100, expect: [{ check: 'noFailedRequests', options: { minRequests: 10 } }, { check: 'connectionsSurvive' }] },
+    {
+      name: 'api-steady',
+      config: { pools: [{ name: 'app', startMode: 'AlwaysRunning' }] },
+      workload: [LOAD],
+      settle: 100,
+      expect: [{ check: 'noFailedRequests', options: { minRequests: 10 } }, { check: 'connectionsSurvive' }],
+    },
     { out },
   );
   expect(r).toMatchObject({ scenario: 'api-steady', target: 'w3', outcome: 'pass', valid: true });
-  expect(r.checks.map((c) => [c.name, c.verdict.valid])).toEqual([['noFailedRequests', true], ['connectionsSurvive', true]]);
+  expect(r.checks.map((c) => [c.name, c.verdict.valid])).toEqual([
+    ['noFailedRequests', true],
+    ['connectionsSurvive', true],
+  ]);
   expect(r.stats.requests).toBeGreaterThan(0);
   for (const f of Object.values(r.files)) expect([f, fs.existsSync(f)]).toEqual([f, true]);
   expect(path.dirname(r.dir)).toBe(r.suiteDir);
@@ -30,13 +39,29 @@ test('runScenario: an object in, a typed result out, written as a suite in `out`
 }, 60_000);
 
 test('runScenario refuses a bad object before anything starts, naming the path', async () => {
-  await expect(lab.runScenario({ name: 'x', workload: [{ name: 'l', duration: 'forever' }], expect: [{ check: 'noFailedRequests' }] }, { out })).rejects.toThrow(/workload\.0\.duration/);
-  await expect(lab.runScenario({ name: 'x', workload: [LOAD], expect: [{ check: 'noSuchCheck' }] }, { out })).rejects.toThrow(/unknown checker "noSuchCheck"/);
-  await expect(lab.runScenario({ name: 'x', target: 'lighttpd', workload: [LOAD], expect: [{ check: 'noFailedRequests' }] }, { out })).rejects.toThrow(/unknown target "lighttpd"/);
+  await expect(
+    lab.runScenario(
+      { name: 'x', workload: [{ name: 'l', duration: 'forever' }], expect: [{ check: 'noFailedRequests' }] },
+      { out },
+    ),
+  ).rejects.toThrow(/workload\.0\.duration/);
+  await expect(
+    lab.runScenario({ name: 'x', workload: [LOAD], expect: [{ check: 'noSuchCheck' }] }, { out }),
+  ).rejects.toThrow(/unknown checker "noSuchCheck"/);
+  await expect(
+    lab.runScenario(
+      { name: 'x', target: 'lighttpd', workload: [LOAD], expect: [{ check: 'noFailedRequests' }] },
+      { out },
+    ),
+  ).rejects.toThrow(/unknown target "lighttpd"/);
 });
 
 test('a session: drive load, SIGKILL the worker, check — then a second window with its own verdict', async () => {
-  const session = await lab.startTarget({ name: 'api-session', out, config: { pools: [{ name: 'app', startMode: 'AlwaysRunning' }] } });
+  const session = await lab.startTarget({
+    name: 'api-session',
+    out,
+    config: { pools: [{ name: 'app', startMode: 'AlwaysRunning' }] },
+  });
   try {
     const load = session.drive({ connections: 4, duration: '2s', requests: [{ path: '/slow?ms=20' }] });
     const deadline = Date.now() + 20_000;
@@ -47,7 +72,10 @@ test('a session: drive load, SIGKILL the worker, check — then a second window 
     const [worker] = await session.workers('app');
     await session.fault({ action: 'signal', signal: 'SIGKILL' });
     await load;
-    const first = await session.check([{ check: 'connectionsSurvive' }, { check: 'noFailedRequests', options: { minRequests: 10 } }], { name: 'kill' });
+    const first = await session.check(
+      [{ check: 'connectionsSurvive' }, { check: 'noFailedRequests', options: { minRequests: 10 } }],
+      { name: 'kill' },
+    );
     expect(first).toMatchObject({ scenario: 'kill', valid: true });
     expect(first.stats.crashes).toBe(1);
     expect(fs.existsSync(first.files.report)).toBe(true);
@@ -68,7 +96,10 @@ test('a session: drive load, SIGKILL the worker, check — then a second window 
     await session.stop();
   }
   const suite = JSON.parse(fs.readFileSync(path.join(session.dir, 'suite.json'), 'utf8')) as lab.SuiteInfo;
-  expect(suite.runs.map((r) => [r.scenario, r.outcome])).toEqual([['kill', 'pass'], ['check-2', 'fail']]);
+  expect(suite.runs.map((r) => [r.scenario, r.outcome])).toEqual([
+    ['kill', 'pass'],
+    ['check-2', 'fail'],
+  ]);
   expect(suite.status).toBe('finished');
 }, 90_000);
 
@@ -87,9 +118,16 @@ test('registries: a new checker and target can be named by scenarios; taken or b
   lab.registerChecker(always);
   lab.registerChecker(always); // the same object again: a no-op
   expect(lab.checkerNames).toContain('alwaysValidForTest');
-  expect(lab.parseScenario({ name: 'x', workload: [LOAD], expect: [{ check: 'alwaysValidForTest' }] }, 'obj').expect[0]!.check).toBe('alwaysValidForTest');
-  expect(() => lab.registerChecker(lab.defineChecker('noFailedRequests', z.object({}), () => lab.verdict(true, '')))).toThrow(/taken: a built-in/);
-  expect(() => lab.registerChecker(lab.defineChecker('Bad Name', z.object({}), () => lab.verdict(true, '')))).toThrow(/camelCase/);
+  expect(
+    lab.parseScenario({ name: 'x', workload: [LOAD], expect: [{ check: 'alwaysValidForTest' }] }, 'obj').expect[0]!
+      .check,
+  ).toBe('alwaysValidForTest');
+  expect(() =>
+    lab.registerChecker(lab.defineChecker('noFailedRequests', z.object({}), () => lab.verdict(true, ''))),
+  ).toThrow(/taken: a built-in/);
+  expect(() => lab.registerChecker(lab.defineChecker('Bad Name', z.object({}), () => lab.verdict(true, '')))).toThrow(
+    /camelCase/,
+  );
   const factory = (): lab.Target => ({ name: 'my-server', setup: () => Promise.reject(new Error('not here')) });
   lab.registerTarget('my-server', factory);
   expect(lab.targetNames()).toContain('my-server');

@@ -92,7 +92,12 @@ function publicResult(r: RunResult, suiteDir: string): ScenarioResult {
     ...(r.error ? { error: r.error } : {}),
     durationMs: r.durationMs,
     dir: r.dir,
-    files: { report: file('report.html'), junit: file('junit.xml'), results: file('results.json'), summary: file('summary.md') },
+    files: {
+      report: file('report.html'),
+      junit: file('junit.xml'),
+      results: file('results.json'),
+      summary: file('summary.md'),
+    },
     suiteDir,
   };
 }
@@ -103,7 +108,8 @@ export async function runScenarios(
   o: RunOptions & { shard?: Shard } = {},
 ): Promise<SuiteRunResult> {
   const scenarios = inputs.map((i) => toSuiteScenario(i, o.baseDir));
-  for (const s of scenarios) getTarget(o.target ?? s.scenario.target); // unknown target: TargetError before anything runs
+  // An unknown target: TargetError before anything runs.
+  for (const s of scenarios) getTarget(o.target ?? s.scenario.target);
   const runtime = o.runtime ?? 'process';
   const suite = await runSuite(scenarios, {
     out: path.resolve(o.out ?? DEFAULT_RESULTS_DIR()),
@@ -126,7 +132,10 @@ export async function runScenarios(
 }
 
 /** Runs one scenario (an object in the YAML format, or a file path) and returns its typed result. */
-export async function runScenario(input: ScenarioInput | Scenario | string, o: RunOptions = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  input: ScenarioInput | Scenario | string,
+  o: RunOptions = {},
+): Promise<ScenarioResult> {
   const suite = await runScenarios([input], o);
   const result = suite.results[0];
   if (!result) throw new Error('the run was interrupted before it started');

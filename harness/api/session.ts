@@ -38,7 +38,10 @@ export type WorkloadInput = Omit<z.input<typeof workloadPhase>, 'name' | 'start'
 /**
  * One fault step without its trigger (it runs now), as in a scenario file: `{ action: 'signal', signal: 'SIGKILL' }`.
  */
-export type FaultInput = DistributiveOmit<z.input<typeof faultStep>, 'at' | 'every' | 'from' | 'until' | 'times' | 'after'>;
+export type FaultInput = DistributiveOmit<
+  z.input<typeof faultStep>,
+  'at' | 'every' | 'from' | 'until' | 'times' | 'after'
+>;
 
 export interface TargetOptions {
   /** A registered target name (default w3). */
@@ -75,7 +78,9 @@ function resolveModules(config: Record<string, unknown>, dir: string): Record<st
     ...config,
     applications: apps.map((a: Record<string, unknown>) => {
       const m = a['module'];
-      return typeof m === 'string' && (m.startsWith('./') || m.startsWith('../')) ? { ...a, module: path.resolve(dir, m) } : a;
+      return typeof m === 'string' && (m.startsWith('./') || m.startsWith('../'))
+        ? { ...a, module: path.resolve(dir, m) }
+        : a;
     }),
   };
 }
@@ -136,7 +141,13 @@ export class LabSession {
   }
 
   private newSchedule(): FaultSchedule {
-    return new FaultSchedule(this.target, [], seededRandom(this.seed + this.checksDone), (n, e) => this.mark(n, e), this.log);
+    return new FaultSchedule(
+      this.target,
+      [],
+      seededRandom(this.seed + this.checksDone),
+      (n, e) => this.mark(n, e),
+      this.log,
+    );
   }
 
   /** Records a mark (a named moment) in the history; checkers' `from`/`to` options can refer to it. */
@@ -180,7 +191,16 @@ export class LabSession {
     try {
       if (p.client === 'autocannon') {
         const first = p.requests[0]!;
-        const r = await runAutocannon({ url: this.url + first.path, connections: p.connections, durationMs: p.duration, method: first.method as 'GET', headers: first.headers, body: first.body, timeoutSec: Math.ceil(p.timeout / 1000), signal });
+        const r = await runAutocannon({
+          url: this.url + first.path,
+          connections: p.connections,
+          durationMs: p.duration,
+          method: first.method as 'GET',
+          headers: first.headers,
+          body: first.body,
+          timeoutSec: Math.ceil(p.timeout / 1000),
+          signal,
+        });
         return r.summary;
       }
       return await runTrackedClient({
@@ -240,6 +260,7 @@ export class LabSession {
     return result;
   }
 
+  // eslint-disable-next-line max-lines-per-function -- 92 lines once Prettier laid it out; to be split (issue 12)
   private judge(
     label: string,
     specs: z.output<typeof checkSpec>[],
@@ -250,9 +271,18 @@ export class LabSession {
     faultErrors: string[],
   ): ScenarioResult {
     const target = this.target.name;
-    const folder = new RunFolder(this.suite.dir, label.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'check');
+    const folder = new RunFolder(
+      this.suite.dir,
+      label
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'check',
+    );
     const applicable = specs.filter((s) => !s.targets || s.targets.includes(target));
-    const checks = runChecks({ history, events, start, end }, applicable.map((s) => ({ name: s.check, options: s.options })));
+    const checks = runChecks(
+      { history, events, start, end },
+      applicable.map((s) => ({ name: s.check, options: s.options })),
+    );
     const verdict = unperformedVerdict({ history, events, start, end }, checks) ?? combine(checks);
     const stats = computeStats(history, events, start, end);
     const info = {
@@ -272,8 +302,29 @@ export class LabSession {
     folder.writeJson('run.json', info);
     folder.writeText('history.jsonl', history.map((r) => JSON.stringify(r) + '\n').join(''));
     folder.writeText('events.jsonl', events.map((e) => JSON.stringify(e) + '\n').join(''));
-    folder.writeJson('results.json', { valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors, error: null });
-    folder.writeText('summary.md', renderSummary({ scenario: label, description: info.description, target, runtime: this.runtime, seed: this.seed, dir: folder.dir, verdict, checks, stats, faultErrors }));
+    folder.writeJson('results.json', {
+      valid: verdict.valid,
+      summary: verdict.summary,
+      checks,
+      stats,
+      faultErrors,
+      error: null,
+    });
+    folder.writeText(
+      'summary.md',
+      renderSummary({
+        scenario: label,
+        description: info.description,
+        target,
+        runtime: this.runtime,
+        seed: this.seed,
+        dir: folder.dir,
+        verdict,
+        checks,
+        stats,
+        faultErrors,
+      }),
+    );
     try {
       writeRunReports(folder.dir);
     } catch (err) {
@@ -293,7 +344,12 @@ export class LabSession {
       stats,
       durationMs: end - start,
       dir: folder.dir,
-      files: { report: file('report.html'), junit: file('junit.xml'), results: file('results.json'), summary: file('summary.md') },
+      files: {
+        report: file('report.html'),
+        junit: file('junit.xml'),
+        results: file('results.json'),
+        summary: file('summary.md'),
+      },
       suiteDir: this.suite.dir,
     };
   }
@@ -316,4 +372,3 @@ export class LabSession {
     return this.stopping;
   }
 }
-

@@ -48,7 +48,9 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, intege
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new BenchParamError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
+    throw new BenchParamError(
+      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`,
+    );
   }
   return n;
 }
@@ -56,10 +58,15 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, intege
 function list(env: NodeJS.ProcessEnv, name: string, allowed: readonly string[]): string[] {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return [...allowed];
-  const items = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const items = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   const bad = items.filter((x) => !allowed.includes(x));
   if (bad.length > 0 || items.length === 0) {
-    throw new BenchParamError(`${name} must list some of ${allowed.join(', ')} (comma-separated), got ${JSON.stringify(raw)}`);
+    throw new BenchParamError(
+      `${name} must list some of ${allowed.join(', ')} (comma-separated), got ${JSON.stringify(raw)}`,
+    );
   }
   return allowed.filter((x) => items.includes(x));
 }
@@ -67,7 +74,8 @@ function list(env: NodeJS.ProcessEnv, name: string, allowed: readonly string[]):
 function transport(env: NodeJS.ProcessEnv): 'http' | 'frames' | undefined {
   const v = env['BENCH_W3_TRANSPORT'];
   if (v === undefined || v === '') return undefined;
-  if (v !== 'http' && v !== 'frames') throw new BenchParamError(`BENCH_W3_TRANSPORT must be http or frames, not "${v}"`);
+  if (v !== 'http' && v !== 'frames')
+    throw new BenchParamError(`BENCH_W3_TRANSPORT must be http or frames, not "${v}"`);
   return v;
 }
 
@@ -124,7 +132,12 @@ export function repoRoot(): string {
 
 export function gitSha(cwd: string): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -132,7 +145,12 @@ export function gitSha(cwd: string): string | null {
 
 export function gitDirty(cwd: string): boolean | null {
   try {
-    const out = execFileSync('git', ['status', '--porcelain'], { cwd, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('git', ['status', '--porcelain'], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return out.trim().length > 0;
   } catch {
     return null;

@@ -68,7 +68,11 @@ interface CacheMeasured {
 }
 
 /** The hit check on both servers, then the ABBA rounds when the cache-on server really caches. */
-async function measureCache(ctx: BenchContext, servers: Record<Variant, W3Server>, s: LoadSettings): Promise<CacheMeasured> {
+async function measureCache(
+  ctx: BenchContext,
+  servers: Record<Variant, W3Server>,
+  s: LoadSettings,
+): Promise<CacheMeasured> {
   const { connections, durationS, rounds } = ctx.params;
   const urls: Record<Variant, string> = { on: servers.on.url + CACHEABLE_PATH, off: servers.off.url + CACHEABLE_PATH };
   const hitCheck = { on: await checkHits(urls.on, HIT_PROBES), off: await checkHits(urls.off, HIT_PROBES) };
@@ -178,7 +182,9 @@ export const cacheSection: BenchSection = {
     ctx.progress('cache: starting two w3s (1 worker, lab-app): cache on and cache off ...');
     const w3 = { app, maxProcesses: 1, pool: POOL };
     const cacheOff = { ...w3, hostSettings: { cache: { enabled: false } } };
-    const on = await withW3(ctx, w3, (onW3) => withW3(ctx, cacheOff, (offW3) => measureCache(ctx, { on: onW3, off: offW3 }, s)));
+    const on = await withW3(ctx, w3, (onW3) =>
+      withW3(ctx, cacheOff, (offW3) => measureCache(ctx, { on: onW3, off: offW3 }, s)),
+    );
     const m = on.value.value;
     const problems: string[] = [];
     for (const r of m.runs) {

@@ -48,7 +48,12 @@ interface RuntimeRun {
   recycleSummary?: { completedMs: Summary; ackMs: Summary; serverDurationMs: Summary };
 }
 
-async function waitForEvent(t: StartedTarget, from: number, type: string, timeoutMs: number): Promise<Record<string, unknown>> {
+async function waitForEvent(
+  t: StartedTarget,
+  from: number,
+  type: string,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = (t.events?.() ?? []).slice(from).find((e) => e.type === type);
@@ -75,7 +80,12 @@ async function recycleOnce(t: StartedTarget, i: number): Promise<RecycleSample> 
   return sample;
 }
 
-async function measureRuntime(ctx: BenchContext, runtime: RuntimeKind, app: string, recycles: number): Promise<RuntimeRun> {
+async function measureRuntime(
+  ctx: BenchContext,
+  runtime: RuntimeKind,
+  app: string,
+  recycles: number,
+): Promise<RuntimeRun> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `w3lab-bench-${runtime}-`));
   const result: RuntimeRun = { runtime, status: 'failed', recycles: [] };
   let target: StartedTarget | undefined;
@@ -103,16 +113,25 @@ async function measureRuntime(ctx: BenchContext, runtime: RuntimeKind, app: stri
     const url = target.endpoint.url + '/';
     const probe = await probeOnce(url);
     if (probe.status !== 200) throw new Error(`GET / answered ${probe.status}`);
-    ctx.progress(`container: ${runtime}: up in ${result.startMs} ms at ${target.endpoint.url}; autocannon ${ctx.params.connections} connections, ${ctx.params.durationS} s`);
+    ctx.progress(
+      `container: ${runtime}: up in ${result.startMs} ms at ${target.endpoint.url}; autocannon ${ctx.params.connections} connections, ${ctx.params.durationS} s`,
+    );
     const { raw: _raw, label: _label, ...m } = await measure(`w3 (${runtime})`, url, ctx.params);
     result.throughput = m;
     for (let i = 1; i <= recycles; i++) {
       const s = await recycleOnce(target, i);
       result.recycles.push(s);
-      ctx.progress(`  ${runtime} recycle ${i}/${recycles}: completed after ${s.completedMs ?? '-'} ms (server ${s.serverDurationMs ?? '-'} ms)${s.error ? ` (${s.error})` : ''}`);
+      ctx.progress(
+        `  ${runtime} recycle ${i}/${recycles}: completed after ${s.completedMs ?? '-'} ms (server ${s.serverDurationMs ?? '-'} ms)${s.error ? ` (${s.error})` : ''}`,
+      );
     }
-    const of = (k: 'completedMs' | 'ackMs' | 'serverDurationMs'): Summary => summarize(result.recycles.map((s) => s[k]).filter((v): v is number => v !== null));
-    result.recycleSummary = { completedMs: of('completedMs'), ackMs: of('ackMs'), serverDurationMs: of('serverDurationMs') };
+    const of = (k: 'completedMs' | 'ackMs' | 'serverDurationMs'): Summary =>
+      summarize(result.recycles.map((s) => s[k]).filter((v): v is number => v !== null));
+    result.recycleSummary = {
+      completedMs: of('completedMs'),
+      ackMs: of('ackMs'),
+      serverDurationMs: of('serverDurationMs'),
+    };
     result.status = 'measured';
   } catch (err) {
     result.error = (err as Error).message;
@@ -131,15 +150,26 @@ function imageOf(r: RuntimeRun): string {
 
 export const containerSection: BenchSection = {
   name: 'container',
-  description: 'w3 in a container vs as a local process: throughput (autocannon) and recycle cost (request → RecycleCompleted)',
+  description:
+    'w3 in a container vs as a local process: throughput (autocannon) and recycle cost (request → RecycleCompleted)',
+  // eslint-disable-next-line max-lines-per-function -- 100 lines once Prettier laid it out; to be split (issue 12)
   async run(ctx: BenchContext): Promise<SectionReport> {
     const meta = ctx.meta();
     const app = path.join(ctx.repoRoot, 'targets', 'apps', 'hello.js');
     const recycles = Math.min(ctx.params.recycles, RECYCLES);
     const docker = ensureDocker();
     if (!docker.ok) {
-      const file = writeResultJson(ctx.outDir, 'container.json', { section: 'container', ...meta, status: 'skipped', reason: docker.reason });
-      return { files: [file], lines: [`container — skipped: no Docker engine can be started here (${docker.reason})`], problems: [] };
+      const file = writeResultJson(ctx.outDir, 'container.json', {
+        section: 'container',
+        ...meta,
+        status: 'skipped',
+        reason: docker.reason,
+      });
+      return {
+        files: [file],
+        lines: [`container — skipped: no Docker engine can be started here (${docker.reason})`],
+        problems: [],
+      };
     }
     const runs: RuntimeRun[] = [];
     for (const runtime of RUNTIMES) runs.push(await measureRuntime(ctx, runtime, app, recycles));
@@ -148,14 +178,21 @@ export const containerSection: BenchSection = {
     for (const r of runs) {
       if (r.status === 'failed') problems.push(`container: the ${r.runtime} run failed: ${r.error}`);
       const t = r.throughput;
-      if (t && t.errors + t.timeouts + t.non2xx > 0) problems.push(`container: ${r.runtime}: ${t.errors} errors, ${t.timeouts} timeouts, ${t.non2xx} non-2xx under load`);
+      if (t && t.errors + t.timeouts + t.non2xx > 0)
+        problems.push(
+          `container: ${r.runtime}: ${t.errors} errors, ${t.timeouts} timeouts, ${t.non2xx} non-2xx under load`,
+        );
       const bad = r.recycles.filter((s) => s.error);
-      if (bad.length > 0) problems.push(`container: ${r.runtime}: ${bad.length} recycles did not complete (${bad[0]!.error})`);
+      if (bad.length > 0)
+        problems.push(`container: ${r.runtime}: ${bad.length} recycles did not complete (${bad[0]!.error})`);
     }
     const comparison = {
       rpsContainerOverProcess: ratio(cont.throughput?.rpsMean, proc.throughput?.rpsMean),
       p99ContainerOverProcess: ratio(cont.throughput?.latencyMs.p99, proc.throughput?.latencyMs.p99),
-      recycleCompletedMedianContainerOverProcess: ratio(cont.recycleSummary?.completedMs.p50 ?? undefined, proc.recycleSummary?.completedMs.p50 ?? undefined),
+      recycleCompletedMedianContainerOverProcess: ratio(
+        cont.recycleSummary?.completedMs.p50 ?? undefined,
+        proc.recycleSummary?.completedMs.p50 ?? undefined,
+      ),
     };
     const file = writeResultJson(ctx.outDir, 'container.json', {
       section: 'container',
@@ -163,12 +200,21 @@ export const containerSection: BenchSection = {
       machineAfter: ctx.meta().machine,
       app,
       baseImage: docker.baseImage,
-      parameters: { connections: ctx.params.connections, durationS: ctx.params.durationS, warmupS: ctx.params.warmupS, recycles, w3: { maxProcesses: 1, startMode: 'AlwaysRunning' } },
+      parameters: {
+        connections: ctx.params.connections,
+        durationS: ctx.params.durationS,
+        warmupS: ctx.params.warmupS,
+        recycles,
+        w3: { maxProcesses: 1, startMode: 'AlwaysRunning' },
+      },
       definitions: {
-        startMs: 'target setup() until every AlwaysRunning pool has a ready worker (container: includes the image check and container start)',
-        'recycles.ackMs': 'recycle request → admin POST answered (local: Unix socket; container: `node -e` exec inside)',
-        'recycles.completedMs': 'recycle request → RecycleCompleted in the lab\'s event stream (local: stdout; container: docker log stream)',
-        'recycles.serverDurationMs': 'RecycleCompleted.durationMs: the server\'s RecycleStarted → old worker gone',
+        startMs:
+          'target setup() until every AlwaysRunning pool has a ready worker (container: includes the image check and container start)',
+        'recycles.ackMs':
+          'recycle request → admin POST answered (local: Unix socket; container: `node -e` exec inside)',
+        'recycles.completedMs':
+          "recycle request → RecycleCompleted in the lab's event stream (local: stdout; container: docker log stream)",
+        'recycles.serverDurationMs': "RecycleCompleted.durationMs: the server's RecycleStarted → old worker gone",
       },
       comparison,
       runs,
@@ -178,7 +224,17 @@ export const containerSection: BenchSection = {
     const lines = [
       `container — w3 (1 worker, hello) as a local process vs in a container (${imageOf(cont)}), same run`,
       ...formatTable(
-        ['runtime', 'start ms', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'recycle ack ms (med)', 'recycle done ms (med)', 'server recycle ms (med)'],
+        [
+          'runtime',
+          'start ms',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'errors',
+          'recycle ack ms (med)',
+          'recycle done ms (med)',
+          'server recycle ms (med)',
+        ],
         runs.map((r) => [
           r.runtime + (r.status === 'failed' ? ' (failed)' : ''),
           r.startMs,

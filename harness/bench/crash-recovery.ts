@@ -50,7 +50,16 @@ export interface CrashSample {
 
 /** `killedPids`: workers killed earlier, which may still be listed as Ready until w3 has seen them exit. */
 async function oneCrash(i: number, w3: W3Server, events: EventFollower, killedPids: number[]): Promise<CrashSample> {
-  const sample: CrashSample = { i, workerId: null, pid: null, t0: 0, crashSeenMs: null, killToReadyMs: null, startupMs: null, newPid: null };
+  const sample: CrashSample = {
+    i,
+    workerId: null,
+    pid: null,
+    t0: 0,
+    crashSeenMs: null,
+    killToReadyMs: null,
+    startupMs: null,
+    newPid: null,
+  };
   try {
     const worker = await waitForReadyWorker(w3, POOL, REPLACEMENT_TIMEOUT_MS, killedPids);
     sample.workerId = worker.id;
@@ -60,7 +69,9 @@ async function oneCrash(i: number, w3: W3Server, events: EventFollower, killedPi
     const t0 = Date.now();
     sample.t0 = t0;
     process.kill(worker.pid, 'SIGKILL');
-    const crashed = await events.waitFor((e) => e.type === 'WorkerCrashed' && e['pid'] === worker.pid, EVENT_TIMEOUT_MS).catch(() => undefined);
+    const crashed = await events
+      .waitFor((e) => e.type === 'WorkerCrashed' && e['pid'] === worker.pid, EVENT_TIMEOUT_MS)
+      .catch(() => undefined);
     if (crashed) sample.crashSeenMs = crashed.t - t0;
     const { ready, startupMs, newPid } = await waitForReplacement(events, POOL, worker.pid, t0, REPLACEMENT_TIMEOUT_MS);
     sample.killToReadyMs = ready.t - t0;
@@ -144,7 +155,8 @@ const DEFINITIONS = {
     'process.kill(worker, SIGKILL) by the bench → WorkerReady.t of the replacement (server clock = bench clock)',
   startupMs: 'WorkerReady.startupMs of the replacement: w3 spawning it → its ready message',
   crashSeenMs: 'SIGKILL → WorkerCrashed.t (w3 noticed the exit)',
-  bareColdStartMs: 'spawn of `node -e "http.createServer(require(app)).listen(0)"` → its listening line read by the bench',
+  bareColdStartMs:
+    'spawn of `node -e "http.createServer(require(app)).listen(0)"` → its listening line read by the bench',
 };
 
 function crashRecoveryLines(

@@ -96,9 +96,15 @@ async function oneHang(i: number, w3: W3Server, events: EventFollower, hungPids:
     sample.t0 = t0;
     await w3.admin.request('POST', `/pools/${POOL}/workers/${worker.id}/faults`, HANG);
     sample.adminAckMs = Date.now() - t0;
-    const injected = await events.waitFor((e) => e.type === 'FaultInjected' && e['workerId'] === worker.id && e.t >= t0, DETECTION_TIMEOUT_MS);
+    const injected = await events.waitFor(
+      (e) => e.type === 'FaultInjected' && e['workerId'] === worker.id && e.t >= t0,
+      DETECTION_TIMEOUT_MS,
+    );
     sample.faultEventMs = injected.t - t0;
-    const failed = await events.waitFor((e) => e.type === 'PingFailed' && e['pid'] === worker.pid && e.t >= t0, DETECTION_TIMEOUT_MS);
+    const failed = await events.waitFor(
+      (e) => e.type === 'PingFailed' && e['pid'] === worker.pid && e.t >= t0,
+      DETECTION_TIMEOUT_MS,
+    );
     sample.detectionMs = failed.t - injected.t;
     sample.detectionFromAckMs = failed.t - (t0 + sample.adminAckMs);
     const { ready, startupMs, newPid } = await waitForReplacement(events, POOL, worker.pid, t0, REPLACEMENT_TIMEOUT_MS);

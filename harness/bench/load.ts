@@ -35,7 +35,10 @@ export interface ThroughputMeasurement {
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** One GET with a fresh connection: proves the server answers 200 before load is put on it. */
-export function probeOnce(url: string, timeoutMs = 5000): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+export function probeOnce(
+  url: string,
+  timeoutMs = 5000,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
@@ -54,7 +57,12 @@ export async function warmUp(url: string, connections: number, warmupS: number):
 }
 
 /** `warmedUp`: the caller already ran the warm-up (e.g. while waiting for w3's web garden to grow). */
-export async function measure(label: string, url: string, s: LoadSettings, warmedUp = false): Promise<ThroughputMeasurement> {
+export async function measure(
+  label: string,
+  url: string,
+  s: LoadSettings,
+  warmedUp = false,
+): Promise<ThroughputMeasurement> {
   if (!warmedUp) await warmUp(url, s.connections, s.warmupS);
   const loadavgBefore = os.loadavg().map((x) => round(x));
   const { raw, summary } = await runAutocannon({ url, connections: s.connections, durationMs: s.durationS * 1000 });

@@ -20,7 +20,10 @@ export interface ManagedProcess {
   /** Last output (stdout + stderr), for error messages. */
   tail(): string;
   /** Resolves with the first parsed stdout JSON line that satisfies pred (including lines already seen). */
-  waitForJsonLine<T = Record<string, unknown>>(pred: (j: Record<string, unknown>) => boolean, timeoutMs: number): Promise<T>;
+  waitForJsonLine<T = Record<string, unknown>>(
+    pred: (j: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<T>;
   /** Remembers the process's current descendants (call while it runs; stop() also does it first). */
   snapshotDescendants(): number[];
   exited(): boolean;

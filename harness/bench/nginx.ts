@@ -49,7 +49,10 @@ export function ensureNginx(progress: (msg: string) => void): NginxAvailability 
   const found = findNginx();
   if (found) return { available: true, bin: found, version: nginxVersion(found), installedNow: false };
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return { available: false, reason: 'nginx is not installed and the bench is not running as root (apt-get needs root)' };
+    return {
+      available: false,
+      reason: 'nginx is not installed and the bench is not running as root (apt-get needs root)',
+    };
   }
   const logs: string[] = [];
   const tryInstall = (): boolean => {
@@ -70,11 +73,10 @@ export function ensureNginx(progress: (msg: string) => void): NginxAvailability 
   }
   const bin = findNginx();
   const installLog = logs.join('\n');
-  if (!ok || !bin) return { available: false, reason: 'nginx could not be installed with apt-get (see installLog)', installLog };
+  if (!ok || !bin)
+    return { available: false, reason: 'nginx could not be installed with apt-get (see installLog)', installLog };
   return { available: true, bin, version: nginxVersion(bin), installedNow: true, installLog };
 }
-
-
 
 export function nginxConfig(dir: string, upstreamPort: number, listenPort: number, asRoot: boolean): string {
   return [
@@ -101,7 +103,11 @@ export function nginxConfig(dir: string, upstreamPort: number, listenPort: numbe
 }
 
 /** (d) nginx (foreground, 1 worker) proxying to 127.0.0.1:upstreamPort. */
-export async function startNginxProxy(bin: string, upstreamPort: number, registry: ProcessRegistry): Promise<StartedServer> {
+export async function startNginxProxy(
+  bin: string,
+  upstreamPort: number,
+  registry: ProcessRegistry,
+): Promise<StartedServer> {
   const dir = tempDir('w3lab-bench-nginx-', registry);
   const port = await freePort();
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -34,8 +34,14 @@ export interface PidProbeOptions {
   requestTimeoutMs?: number;
 }
 
+// eslint-disable-next-line max-lines-per-function -- 89 lines once Prettier laid it out; to be split (issue 12)
 export function startPidProbe(opts: PidProbeOptions): PidProbe {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.loops, maxFreeSockets: opts.loops, keepAliveMsecs: 60_000 });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: opts.loops,
+    maxFreeSockets: opts.loops,
+    keepAliveMsecs: 60_000,
+  });
   const samples: ProbeSample[] = [];
   const waiters = new Set<() => void>();
   let opened = 0;
@@ -44,7 +50,9 @@ export function startPidProbe(opts: PidProbeOptions): PidProbe {
   const deadline = Date.now() + opts.maxDurationMs;
 
   const origCreate = agent.createConnection.bind(agent);
-  (agent as unknown as { createConnection: typeof origCreate }).createConnection = ((...args: Parameters<typeof origCreate>) => {
+  (agent as unknown as { createConnection: typeof origCreate }).createConnection = (
+    ...args: Parameters<typeof origCreate>
+  ) => {
     const sock = origCreate(...args) as unknown as net.Socket;
     opened++;
     let counted = false;
@@ -57,7 +65,7 @@ export function startPidProbe(opts: PidProbeOptions): PidProbe {
     sock.once('end', closed);
     sock.once('error', closed);
     return sock;
-  });
+  };
 
   const once = (): Promise<ProbeSample> =>
     new Promise((resolve) => {
@@ -67,7 +75,12 @@ export function startPidProbe(opts: PidProbeOptions): PidProbe {
         res.on('end', () => {
           const t = Date.now();
           const pid = Number(res.headers['x-w3-worker-pid']);
-          resolve({ t, latencyMs: t - start, status: res.statusCode ?? 0, ...(Number.isFinite(pid) && pid > 0 ? { pid } : {}) });
+          resolve({
+            t,
+            latencyMs: t - start,
+            status: res.statusCode ?? 0,
+            ...(Number.isFinite(pid) && pid > 0 ? { pid } : {}),
+          });
         });
         res.on('error', (err) => resolve({ t: Date.now(), latencyMs: Date.now() - start, error: err.message }));
       });

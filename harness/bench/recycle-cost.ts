@@ -59,10 +59,17 @@ async function oneRecycle(i: number, w3: W3Server, events: EventFollower, probe:
     const id = ack.recycleIds[0];
     if (id === undefined) throw new Error(`recycle answered no recycleId: ${JSON.stringify(ack)}`);
     sample.recycleId = id;
-    const done = await events.waitFor((e) => e.type === 'RecycleCompleted' && e['recycleId'] === id, RECYCLE_TIMEOUT_MS);
+    const done = await events.waitFor(
+      (e) => e.type === 'RecycleCompleted' && e['recycleId'] === id,
+      RECYCLE_TIMEOUT_MS,
+    );
     sample.oldPid = numberOrNull(done['oldPid']);
     sample.newPid = numberOrNull(done['newPid']);
-    sample.server = { readyMs: numberOrNull(done['readyMs']), oldExitMs: numberOrNull(done['oldExitMs']), durationMs: numberOrNull(done['durationMs']) };
+    sample.server = {
+      readyMs: numberOrNull(done['readyMs']),
+      oldExitMs: numberOrNull(done['oldExitMs']),
+      durationMs: numberOrNull(done['durationMs']),
+    };
     if (sample.newPid !== null) {
       const first = await probe.firstFrom(sample.newPid, t0, FIRST_RESPONSE_TIMEOUT_MS);
       if (first) sample.firstNewWorkerResponseMs = first.t - t0;
@@ -74,7 +81,8 @@ async function oneRecycle(i: number, w3: W3Server, events: EventFollower, probe:
       const exited = await events.waitFor(gone, FIRST_RESPONSE_TIMEOUT_MS).catch(() => undefined);
       if (exited) sample.oldWorkerExitMs = exited.t - t0;
     }
-    if (sample.newPid === null || sample.firstNewWorkerResponseMs === null) sample.error = 'no response from the new worker seen';
+    if (sample.newPid === null || sample.firstNewWorkerResponseMs === null)
+      sample.error = 'no response from the new worker seen';
   } catch (err) {
     sample.error = err instanceof Error ? err.message : String(err);
   }
@@ -122,7 +130,12 @@ async function measureRecycles(ctx: BenchContext, app: string, n: number): Promi
     const abort = new AbortController();
     let background: Promise<Background> | undefined;
     try {
-      const load = { url: w3.url, connections: BACKGROUND_CONNECTIONS, durationMs: backgroundCapMs, signal: abort.signal };
+      const load = {
+        url: w3.url,
+        connections: BACKGROUND_CONNECTIONS,
+        durationMs: backgroundCapMs,
+        signal: abort.signal,
+      };
       background = runAutocannon(load).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       const p = (probe = startPidProbe({ url: w3.url, loops: PROBE_LOOPS, maxDurationMs: backgroundCapMs }));
       await sleep(1000); // connections open and JIT warm before the first recycle
@@ -151,7 +164,15 @@ async function measureRecycles(ctx: BenchContext, app: string, n: number): Promi
   };
   try {
     const out = await withW3Events(ctx, w3Options, underLoad);
-    return { samples: out.value, probe, background: bg, backgroundCapMs, window, events: out.events, w3Stop: out.w3Stop };
+    return {
+      samples: out.value,
+      probe,
+      background: bg,
+      backgroundCapMs,
+      window,
+      events: out.events,
+      w3Stop: out.w3Stop,
+    };
   } finally {
     const served = bg instanceof Error ? bg.message : `${bg?.summary.requests ?? 0} responses`;
     ctx.progress(`recycle: stopped (background load: ${served})`);
@@ -175,10 +196,7 @@ function recycleFailures(m: RecycleMeasured) {
     recyclesWithError: m.samples.filter((s) => s.error).length,
   };
   const failedRequests =
-    failures.probeErrors +
-    failures.probeNon200 +
-    (failures.autocannonErrors ?? 0) +
-    (failures.autocannonNon2xx ?? 0);
+    failures.probeErrors + failures.probeNon200 + (failures.autocannonErrors ?? 0) + (failures.autocannonNon2xx ?? 0);
   return { failures, failedRequests, probeFailureSamples: [...probeFailed, ...probeNon200].slice(0, 50), acSummary };
 }
 
@@ -289,7 +307,8 @@ function recycleResult(ctx: BenchContext, meta: RunMeta, app: string, n: number,
       medianGapMs: medianGap(probeSamples.map((x) => x.t)),
       pidsSeen: new Set(probeSamples.map((x) => x.pid).filter((p) => p !== undefined)).size,
     },
-    backgroundLoad: bg instanceof Error ? { error: bg.message } : { summary: bg?.summary ?? null, raw: bg?.raw ?? null },
+    backgroundLoad:
+      bg instanceof Error ? { error: bg.message } : { summary: bg?.summary ?? null, raw: bg?.raw ?? null },
     w3Stop: m.w3Stop,
     recycles: m.samples,
     events: windowEvents,

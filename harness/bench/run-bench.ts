@@ -87,7 +87,14 @@ export async function runBench(argv: string[], env: NodeJS.ProcessEnv): Promise<
   for (const section of selected) {
     progress(`section ${section.name}: ${section.description}`);
     try {
-      const report = await section.run({ params, meta: () => runMeta(params, root), outDir, repoRoot: root, processes, progress });
+      const report = await section.run({
+        params,
+        meta: () => runMeta(params, root),
+        outDir,
+        repoRoot: root,
+        processes,
+        progress,
+      });
       reports.push({ name: section.name, report });
       if (report.problems.length > 0) code = Math.max(code, 1);
     } catch (err) {

@@ -112,7 +112,11 @@ export function goalWord(met: boolean | null): string {
 }
 
 /** Events of the given types from `since` on (1 ms of clock slack), for a section's result file. */
-export function eventsOfTypes(events: readonly W3StreamEvent[], types: readonly string[], since: number): W3StreamEvent[] {
+export function eventsOfTypes(
+  events: readonly W3StreamEvent[],
+  types: readonly string[],
+  since: number,
+): W3StreamEvent[] {
   const wanted = new Set(types);
   return events.filter((e) => wanted.has(e.type) && e.t >= since - 1);
 }

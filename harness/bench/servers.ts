@@ -65,10 +65,23 @@ async function stopAll(procs: ManagedProcess[], how: 'stop' | 'kill', dir?: stri
 }
 
 /** (a) bare Node: http.createServer(require(app)) in a child process, keepAliveTimeout 120 s. */
-export async function startBareNode(app: string, registry: ProcessRegistry, launcher?: Launcher): Promise<StartedServer> {
-  const proc = launch('bare-node', process.execPath, [childScript('bare-node-server'), '--app', app, '--port', '0'], registry, launcher);
+export async function startBareNode(
+  app: string,
+  registry: ProcessRegistry,
+  launcher?: Launcher,
+): Promise<StartedServer> {
+  const proc = launch(
+    'bare-node',
+    process.execPath,
+    [childScript('bare-node-server'), '--app', app, '--port', '0'],
+    registry,
+    launcher,
+  );
   try {
-    const line = await proc.waitForJsonLine<Listening>((j) => 'listening' in j, launcher?.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    const line = await proc.waitForJsonLine<Listening>(
+      (j) => 'listening' in j,
+      launcher?.readyTimeoutMs ?? READY_TIMEOUT_MS,
+    );
     const port = line.listening.port ?? 0;
     return {
       name: 'bare-node',
@@ -116,7 +129,8 @@ export async function waitForReadyWorker(
       proc?.snapshotDescendants();
       return ready;
     }
-    if (Date.now() > deadline || proc?.exited()) throw new Error(`w3: no ready worker in pool ${pool} within ${timeoutMs} ms:\n${proc?.tail() ?? ''}`);
+    if (Date.now() > deadline || proc?.exited())
+      throw new Error(`w3: no ready worker in pool ${pool} within ${timeoutMs} ms:\n${proc?.tail() ?? ''}`);
     await sleep(50);
   }
 }
@@ -125,13 +139,20 @@ export async function waitForReadyWorker(
  * True when every ready worker of `pool` is one of `usedPids` (workers the bench has already broken, which may still
  * be listed as Ready until w3 has seen them exit); a failed admin request counts as none ready.
  */
-export async function onlyUsedWorkersReady(w3: Pick<W3Server, 'readyWorkers'>, pool: string, usedPids: readonly number[]): Promise<boolean> {
+export async function onlyUsedWorkersReady(
+  w3: Pick<W3Server, 'readyWorkers'>,
+  pool: string,
+  usedPids: readonly number[],
+): Promise<boolean> {
   const ready = await w3.readyWorkers(pool).catch(() => []);
   return ready.every((w) => usedPids.includes(w.pid));
 }
 
 /** Stops the section's event stream, then w3; returns how w3's stop went (null when it never started). */
-export async function stopW3(w3: W3Server | undefined, events: { stop(): Promise<void> } | undefined): Promise<StopReport | null> {
+export async function stopW3(
+  w3: W3Server | undefined,
+  events: { stop(): Promise<void> } | undefined,
+): Promise<StopReport | null> {
   await events?.stop();
   await w3?.stop();
   return w3?.processes[0]?.stopReport() ?? null;
@@ -191,7 +212,14 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
   // The token goes through the environment: a command line is visible to every user (ps).
   const faultArgs = opts.faultToken === undefined ? [] : ['--enable-faults'];
   const env = opts.faultToken === undefined ? undefined : { ...process.env, W3_FAULT_TOKEN: opts.faultToken };
-  const proc = launch(`w3(${opts.maxProcesses})`, process.execPath, [opts.bin, 'serve', '--config', file, ...faultArgs], opts.registry, opts.launcher, env);
+  const proc = launch(
+    `w3(${opts.maxProcesses})`,
+    process.execPath,
+    [opts.bin, 'serve', '--config', file, ...faultArgs],
+    opts.registry,
+    opts.launcher,
+    env,
+  );
   const readyMs = opts.launcher?.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const procs = [proc];
   try {
@@ -200,7 +228,10 @@ export async function startW3(opts: W3Options): Promise<W3Server> {
       readyMs,
     );
     const port = line.event.listen.port;
-    const admin = new AdminClient({ socketPath: adminSocket, ...(opts.faultToken === undefined ? {} : { faultToken: opts.faultToken }) });
+    const admin = new AdminClient({
+      socketPath: adminSocket,
+      ...(opts.faultToken === undefined ? {} : { faultToken: opts.faultToken }),
+    });
     const pools = (): Promise<W3PoolSnapshot[]> => admin.request<W3PoolSnapshot[]>('GET', '/pools');
     const readyWorkers = async (name: string): Promise<W3WorkerSnapshot[]> => {
       const p = (await pools()).find((x) => x.name === name);

@@ -2,13 +2,16 @@ import { formatTable, ratio } from './table';
 
 describe('formatTable', () => {
   it('pads the first column left and numbers right, and shows missing cells as -', () => {
-    expect(formatTable(['name', 'n'], [['a', 1], ['long name', 22.5], ['x', null]])).toEqual([
-      'name           n',
-      '---------  -----',
-      'a              1',
-      'long name  22.50',
-      'x              -',
-    ]);
+    expect(
+      formatTable(
+        ['name', 'n'],
+        [
+          ['a', 1],
+          ['long name', 22.5],
+          ['x', null],
+        ],
+      ),
+    ).toEqual(['name           n', '---------  -----', 'a              1', 'long name  22.50', 'x              -']);
   });
 });
 

@@ -16,7 +16,8 @@ export function summarizeTimings(values: readonly (number | null | undefined)[])
   const sorted = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
   const n = sorted.length;
   const mid = Math.floor(n / 2);
-  const median = n === 0 ? null : n % 2 === 1 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 100) / 100;
+  const median =
+    n === 0 ? null : n % 2 === 1 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 100) / 100;
   return { n, missing: values.length - n, median, min: n > 0 ? sorted[0]! : null, max: n > 0 ? sorted[n - 1]! : null };
 }
 

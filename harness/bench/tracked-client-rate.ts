@@ -33,10 +33,24 @@ export interface RatePair {
 export function alternatingPairs(rounds: readonly Pick<ThroughputComparison, 'autocannon' | 'tracked'>[]): RatePair[] {
   const pairs: RatePair[] = [];
   rounds.forEach((r, i) => {
-    pairs.push({ order: 'autocannon-first', autocannonRound: i + 1, trackedRound: i + 1, autocannonRps: r.autocannon.rps, trackedRps: r.tracked.rps, ratio: ratio(r.tracked.rps, r.autocannon.rps) });
+    pairs.push({
+      order: 'autocannon-first',
+      autocannonRound: i + 1,
+      trackedRound: i + 1,
+      autocannonRps: r.autocannon.rps,
+      trackedRps: r.tracked.rps,
+      ratio: ratio(r.tracked.rps, r.autocannon.rps),
+    });
     const next = rounds[i + 1];
     if (next) {
-      pairs.push({ order: 'tracked-first', autocannonRound: i + 2, trackedRound: i + 1, autocannonRps: next.autocannon.rps, trackedRps: r.tracked.rps, ratio: ratio(r.tracked.rps, next.autocannon.rps) });
+      pairs.push({
+        order: 'tracked-first',
+        autocannonRound: i + 2,
+        trackedRound: i + 1,
+        autocannonRps: next.autocannon.rps,
+        trackedRps: r.tracked.rps,
+        ratio: ratio(r.tracked.rps, next.autocannon.rps),
+      });
     }
   });
   return pairs;

@@ -61,8 +61,15 @@ export interface Replacement {
 }
 
 /** The first WorkerReady in `pool` at or after `since` from a worker other than `oldPid` (the one that was broken). */
-export async function waitForReplacement(events: EventFollower, pool: string, oldPid: number, since: number, timeoutMs: number): Promise<Replacement> {
-  const isReplacement = (e: W3StreamEvent): boolean => e.type === 'WorkerReady' && e['pool'] === pool && e['pid'] !== oldPid && e.t >= since;
+export async function waitForReplacement(
+  events: EventFollower,
+  pool: string,
+  oldPid: number,
+  since: number,
+  timeoutMs: number,
+): Promise<Replacement> {
+  const isReplacement = (e: W3StreamEvent): boolean =>
+    e.type === 'WorkerReady' && e['pool'] === pool && e['pid'] !== oldPid && e.t >= since;
   const ready = await events.waitFor(isReplacement, timeoutMs);
   return { ready, startupMs: numberOrNull(ready['startupMs']), newPid: numberOrNull(ready['pid']) };
 }

@@ -40,20 +40,31 @@ describe('connectionsSurvive', () => {
     const v = connectionsSurvive.check(run.input(), {});
     expect(v.valid).toBe(false);
     expect(v.summary).toMatch(/50 of 50 client connections were closed by the server/);
-    expect(v.details['examples']).toEqual(expect.arrayContaining([expect.objectContaining({ why: 'closed by the server after Connection: close' })]));
+    expect(v.details['examples']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ why: 'closed by the server after Connection: close' })]),
+    );
     const allowed = connectionsSurvive.check(run.input(), { allowAnnouncedClose: true });
-    expect(allowed).toMatchObject({ valid: true, summary: 'No client connection was dropped (50 sockets; 50 closed after Connection: close, allowed by allowAnnouncedClose).' });
+    expect(allowed).toMatchObject({
+      valid: true,
+      summary:
+        'No client connection was dropped (50 sockets; 50 closed after Connection: close, allowed by allowAnnouncedClose).',
+    });
     // Allowing it never excuses a close with a request in flight.
     run.socket(51, { closeKind: 'server-close-announced', closedWithRequestInFlight: true });
     expect(connectionsSurvive.check(run.input(), { allowAnnouncedClose: true }).valid).toBe(false);
   });
 
   it('counts a socket ended after a protocol error as dropped unless allowed (review: never an offence)', () => {
-    const run = new RunBuilder().socket(1).socket(2, { closeKind: 'error', errorMessage: 'unexpected bytes after the response' });
+    const run = new RunBuilder()
+      .socket(1)
+      .socket(2, { closeKind: 'error', errorMessage: 'unexpected bytes after the response' });
     const v = connectionsSurvive.check(run.input(), {});
     expect(v.valid).toBe(false);
     expect(v.details['examples']).toEqual([expect.objectContaining({ conn: 2, why: 'ended after a protocol error' })]);
-    expect(connectionsSurvive.check(run.input(), { allowErrorClose: true })).toMatchObject({ valid: true, summary: expect.stringMatching(/1 ended after a protocol error, allowed by allowErrorClose/) });
+    expect(connectionsSurvive.check(run.input(), { allowErrorClose: true })).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(/1 ended after a protocol error, allowed by allowErrorClose/),
+    });
   });
 
   it('only judges closes inside the window', () => {

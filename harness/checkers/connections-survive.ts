@@ -39,7 +39,8 @@ function offence(s: SocketRecord, o: Options): string | undefined {
   if (s.closedWithRequestInFlight) return 'closed with a request in flight';
   if (s.closeKind === 'server-fin') return 'closed by the server (FIN) without Connection: close';
   if (s.closeKind === 'reset') return 'reset';
-  if (s.closeKind === 'server-close-announced' && !o.allowAnnouncedClose) return 'closed by the server after Connection: close';
+  if (s.closeKind === 'server-close-announced' && !o.allowAnnouncedClose)
+    return 'closed by the server after Connection: close';
   if (s.closeKind === 'error' && !o.allowErrorClose) return 'ended after a protocol error';
   return undefined;
 }
@@ -48,7 +49,9 @@ function offence(s: SocketRecord, o: Options): string | undefined {
 function allowedNote(sockets: SocketRecord[], o: Options): string {
   const n = (k: string): number => sockets.filter((s) => s.closeKind === k && !s.closedWithRequestInFlight).length;
   const parts = [
-    o.allowAnnouncedClose && n('server-close-announced') > 0 ? `${n('server-close-announced')} closed after Connection: close, allowed by allowAnnouncedClose` : '',
+    o.allowAnnouncedClose && n('server-close-announced') > 0
+      ? `${n('server-close-announced')} closed after Connection: close, allowed by allowAnnouncedClose`
+      : '',
     o.allowErrorClose && n('error') > 0 ? `${n('error')} ended after a protocol error, allowed by allowErrorClose` : '',
   ].filter(Boolean);
   return parts.length ? `; ${parts.join('; ')}` : '';
@@ -99,6 +102,8 @@ export const connectionsSurvive = defineChecker('connectionsSurvive', connection
     );
   }
   const allowed = allowedNote(sockets, o);
-  const survived = allowed ? `No client connection was dropped (${sockets.length} sockets${allowed}).` : `All ${sockets.length} client connections survived.`;
+  const survived = allowed
+    ? `No client connection was dropped (${sockets.length} sockets${allowed}).`
+    : `All ${sockets.length} client connections survived.`;
   return verdict(true, survived, details);
 });

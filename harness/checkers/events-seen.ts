@@ -4,7 +4,17 @@
 // on checks that are also true of a steady state.
 import { z } from 'zod';
 import { LAB_EVENT_TYPES, type LabEvent } from '../events';
-import { defineChecker, describeWindow, eventBrief, eventsOf, EXAMPLES, inWindow, resolveWindow, timeRefSchema, verdict } from './shared';
+import {
+  defineChecker,
+  describeWindow,
+  eventBrief,
+  eventsOf,
+  EXAMPLES,
+  inWindow,
+  resolveWindow,
+  timeRefSchema,
+  verdict,
+} from './shared';
 
 export const eventsSeenOptions = z.strictObject({
   type: z.enum(LAB_EVENT_TYPES as [string, ...string[]]).describe('the event type (harness/events)'),
@@ -25,8 +35,16 @@ export const eventsSeen = defineChecker('eventsSeen', eventsSeenOptions, (input,
     .filter((e) => e.type === o.type && inWindow(w.value, e.t))
     .filter((e) => o.reason === undefined || reasonOf(e) === o.reason);
   const what = `${o.type}${o.reason !== undefined ? ` (reason ${o.reason})` : ''}${o.pool !== undefined ? ` of pool ${o.pool}` : ''}`;
-  const details = { count: seen.length, min: o.min, max: o.max ?? null, window: describeWindow(input, w.value), examples: seen.slice(0, EXAMPLES).map((e) => eventBrief(input, e)) };
-  if (seen.length < o.min) return verdict(false, `The target reported ${what} ${seen.length} time(s), expected at least ${o.min}.`, details);
-  if (o.max !== undefined && seen.length > o.max) return verdict(false, `The target reported ${what} ${seen.length} time(s), expected at most ${o.max}.`, details);
+  const details = {
+    count: seen.length,
+    min: o.min,
+    max: o.max ?? null,
+    window: describeWindow(input, w.value),
+    examples: seen.slice(0, EXAMPLES).map((e) => eventBrief(input, e)),
+  };
+  if (seen.length < o.min)
+    return verdict(false, `The target reported ${what} ${seen.length} time(s), expected at least ${o.min}.`, details);
+  if (o.max !== undefined && seen.length > o.max)
+    return verdict(false, `The target reported ${what} ${seen.length} time(s), expected at most ${o.max}.`, details);
   return verdict(true, `The target reported ${what} ${seen.length} time(s).`, details);
 });

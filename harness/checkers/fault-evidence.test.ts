@@ -13,31 +13,62 @@ function planned(steps: Record<string, unknown>[]): RunBuilder {
 }
 
 const performed = (run: RunBuilder, ms: number, step: number, extra: Record<string, unknown>, pids: number[] = []) =>
-  run.mark(ms, 'fault-step', { step, firing: 1, attemptedAt: run.at(ms - 2), status: 'performed', workers: pids.map((pid) => ({ pid, pool })), ...extra });
+  run.mark(ms, 'fault-step', {
+    step,
+    firing: 1,
+    attemptedAt: run.at(ms - 2),
+    status: 'performed',
+    workers: pids.map((pid) => ({ pid, pool })),
+    ...extra,
+  });
 
 const statusOf = (run: RunBuilder) => faultEvidence(run.input()).map((e) => e.status);
 
 describe('faultEvidence', () => {
-  it('confirms a SIGKILL by the death of that pid, and only that pid (review: a typo\'d pool passed with 0 crashes)', () => {
+  it("confirms a SIGKILL by the death of that pid, and only that pid (review: a typo'd pool passed with 0 crashes)", () => {
     const run = planned([{ action: 'signal', signal: 'SIGKILL', pool }]);
     performed(run, 2_000, 0, { action: 'signal', signal: 'SIGKILL', pool }, [101]);
     run.crash(2_500, pool, 2, 102); // another worker's crash does not confirm it
     expect(statusOf(run)).toEqual(['unconfirmed']);
     run.crash(2_010, pool, 1, 101);
     const [e] = faultEvidence(run.input());
-    expect(e).toMatchObject({ status: 'confirmed', detail: 'WorkerCrashed of pid 101', confirmedBy: [{ type: 'WorkerCrashed', pid: 101 }] });
+    expect(e).toMatchObject({
+      status: 'confirmed',
+      detail: 'WorkerCrashed of pid 101',
+      confirmedBy: [{ type: 'WorkerCrashed', pid: 101 }],
+    });
   });
 
   it('accepts a confirmation that came while the action was still under way (before its fault-step mark)', () => {
     // The admin call took 500 ms; w3 emitted RecycleStarted 300 ms into it.
     const run = planned([{ action: 'recycle', pool }]);
-    run.mark(2_500, 'fault-step', { step: 0, firing: 1, attemptedAt: run.at(2_000), status: 'performed', action: 'recycle', pool, workers: [] });
-    run.event(2_300, 'RecycleStarted', { pool, pid: 101, recycleId: 5, reason: 'admin' }).event(2_900, 'RecycleCompleted', { pool, recycleId: 5, reason: 'admin' });
+    run.mark(2_500, 'fault-step', {
+      step: 0,
+      firing: 1,
+      attemptedAt: run.at(2_000),
+      status: 'performed',
+      action: 'recycle',
+      pool,
+      workers: [],
+    });
+    run
+      .event(2_300, 'RecycleStarted', { pool, pid: 101, recycleId: 5, reason: 'admin' })
+      .event(2_900, 'RecycleCompleted', { pool, recycleId: 5, reason: 'admin' });
     expect(statusOf(run)).toEqual(['confirmed']);
     // ... but not one from well before the request.
     const early = planned([{ action: 'recycle', pool }]);
-    early.mark(2_500, 'fault-step', { step: 0, firing: 1, attemptedAt: early.at(2_000), status: 'performed', action: 'recycle', pool, workers: [] });
-    early.event(1_900, 'RecycleStarted', { pool, pid: 101, recycleId: 5, reason: 'admin' }).event(2_900, 'RecycleCompleted', { pool, recycleId: 5, reason: 'admin' });
+    early.mark(2_500, 'fault-step', {
+      step: 0,
+      firing: 1,
+      attemptedAt: early.at(2_000),
+      status: 'performed',
+      action: 'recycle',
+      pool,
+      workers: [],
+    });
+    early
+      .event(1_900, 'RecycleStarted', { pool, pid: 101, recycleId: 5, reason: 'admin' })
+      .event(2_900, 'RecycleCompleted', { pool, recycleId: 5, reason: 'admin' });
     expect(statusOf(early)).toEqual(['unconfirmed']);
   });
 
@@ -105,9 +136,18 @@ describe('faultEvidence', () => {
       { action: 'recycle', pool, firings: 3 },
       { action: 'start-pool', pool, firings: null },
     ]);
-    run.mark(2_000, 'fault-step', { step: 0, firing: 1, action: 'signal', status: 'failed', error: 'w3 has no pool "nope"', workers: [] });
+    run.mark(2_000, 'fault-step', {
+      step: 0,
+      firing: 1,
+      action: 'signal',
+      status: 'failed',
+      error: 'w3 has no pool "nope"',
+      workers: [],
+    });
     performed(run, 3_000, 1, { action: 'recycle', pool });
-    run.event(3_010, 'RecycleStarted', { pool, pid: 101, recycleId: 4, reason: 'admin' }).event(3_500, 'RecycleCompleted', { pool, recycleId: 4, reason: 'admin' });
+    run
+      .event(3_010, 'RecycleStarted', { pool, pid: 101, recycleId: 4, reason: 'admin' })
+      .event(3_500, 'RecycleCompleted', { pool, recycleId: 4, reason: 'admin' });
     const evidence = faultEvidence(run.input());
     expect(evidence.map(describeEvidence)).toEqual([
       'faults[0] (signal, firing 1): failed — w3 has no pool "nope"',
@@ -121,19 +161,37 @@ describe('faultEvidence', () => {
 
   it('does not require optional steps', () => {
     const run = planned([{ action: 'signal', signal: 'SIGKILL', pool, optional: true }]);
-    run.mark(2_000, 'fault-step', { step: 0, firing: 1, action: 'signal', status: 'failed', error: 'x', optional: true, workers: [] });
+    run.mark(2_000, 'fault-step', {
+      step: 0,
+      firing: 1,
+      action: 'signal',
+      status: 'failed',
+      error: 'x',
+      optional: true,
+      workers: [],
+    });
     expect(missingFaults(faultEvidence(run.input()))).toEqual([]);
-    expect(faultsTookEffect.check(run.input(), {})).toMatchObject({ valid: true, summary: expect.stringMatching(/1 optional not taken/) });
+    expect(faultsTookEffect.check(run.input(), {})).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(/1 optional not taken/),
+    });
   });
 });
 
 describe('faultsTookEffect', () => {
   it('is valid when every firing took effect, and says how', () => {
-    const run = planned([{ action: 'signal', signal: 'SIGKILL', pool }, { action: 'signal', signal: 'SIGSTOP', pool }]);
+    const run = planned([
+      { action: 'signal', signal: 'SIGKILL', pool },
+      { action: 'signal', signal: 'SIGSTOP', pool },
+    ]);
     performed(run, 2_000, 0, { action: 'signal', signal: 'SIGKILL', pool }, [101]).crash(2_003, pool, 1, 101);
     performed(run, 3_000, 1, { action: 'signal', signal: 'SIGSTOP', pool }, [102]);
     const v = faultsTookEffect.check(run.input(), {});
-    expect(v).toMatchObject({ valid: true, summary: 'All 2 required fault firing(s) took effect: 1 confirmed by the target, 1 performed (no event could show them).' });
+    expect(v).toMatchObject({
+      valid: true,
+      summary:
+        'All 2 required fault firing(s) took effect: 1 confirmed by the target, 1 performed (no event could show them).',
+    });
   });
 
   it('is unknown when a firing failed, never fired or was never shown, naming it', () => {
@@ -141,7 +199,9 @@ describe('faultsTookEffect', () => {
     performed(run, 2_000, 0, { action: 'signal', signal: 'SIGKILL', pool }, [101]);
     const v = faultsTookEffect.check(run.input(), {});
     expect(v.valid).toBe('unknown');
-    expect(v.summary).toBe('1 of 1 fault firing(s) did not take effect: faults[0] (signal, firing 1): unconfirmed — the target never reported the death of pid 101.');
+    expect(v.summary).toBe(
+      '1 of 1 fault firing(s) did not take effect: faults[0] (signal, firing 1): unconfirmed — the target never reported the death of pid 101.',
+    );
     expect(faultsTookEffect.check(new RunBuilder().input(), {}).valid).toBe('unknown');
   });
 });

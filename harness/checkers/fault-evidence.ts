@@ -73,10 +73,17 @@ class Confirmer {
 
   /** The first RecycleStarted of the pool after the request, and its completion. */
   recycle(f: Firing): { started?: LabEvent; completed?: LabEvent } {
-    const started = this.take(f.since, (x) => x.type === 'RecycleStarted' && (f.pool === undefined || x.pool === f.pool));
+    const started = this.take(
+      f.since,
+      (x) => x.type === 'RecycleStarted' && (f.pool === undefined || x.pool === f.pool),
+    );
     if (!started || started.type !== 'RecycleStarted') return {};
     const completed = this.input.events.find(
-      (x) => x.type === 'RecycleCompleted' && x.pool === started.pool && x.recycleId === started.recycleId && x.t >= started.t,
+      (x) =>
+        x.type === 'RecycleCompleted' &&
+        x.pool === started.pool &&
+        x.recycleId === started.recycleId &&
+        x.t >= started.t,
     );
     return { started, ...(completed ? { completed } : {}) };
   }
@@ -87,13 +94,27 @@ type Outcome = Pick<StepEvidence, 'status' | 'detail'> & { by?: LabEvent[] };
 function confirmWorkers(c: Confirmer, f: Firing, types: readonly LabEventType[], what: string): Outcome {
   if (f.workers.length === 0) return { status: 'unconfirmed', detail: 'it hit no worker' };
   const r = c.perWorker(f, types);
-  if (r.missing.length > 0) return { status: 'unconfirmed', detail: `the target never reported ${what} of pid ${r.missing.join(', ')}`, by: r.found };
-  return { status: 'confirmed', detail: `${r.found.map((e) => `${e.type} of pid ${String(e.pid)}`).join(', ')}`, by: r.found };
+  if (r.missing.length > 0)
+    return {
+      status: 'unconfirmed',
+      detail: `the target never reported ${what} of pid ${r.missing.join(', ')}`,
+      by: r.found,
+    };
+  return {
+    status: 'confirmed',
+    detail: `${r.found.map((e) => `${e.type} of pid ${String(e.pid)}`).join(', ')}`,
+    by: r.found,
+  };
 }
 
 function poolEvent(c: Confirmer, f: Firing, type: LabEventType, pidless = false): Outcome {
-  const e = c.take(f.since, (x) => x.type === type && (f.pool === undefined || x.pool === f.pool) && (!pidless || x.pid === undefined));
-  return e ? { status: 'confirmed', detail: `${type} of pool ${String(e.pool)}`, by: [e] } : { status: 'unconfirmed', detail: `no ${type} of pool ${String(f.pool)} followed` };
+  const e = c.take(
+    f.since,
+    (x) => x.type === type && (f.pool === undefined || x.pool === f.pool) && (!pidless || x.pid === undefined),
+  );
+  return e
+    ? { status: 'confirmed', detail: `${type} of pool ${String(e.pool)}`, by: [e] }
+    : { status: 'unconfirmed', detail: `no ${type} of pool ${String(f.pool)} followed` };
 }
 
 function confirm(input: CheckInput, c: Confirmer, f: Firing): Outcome {
@@ -108,10 +129,12 @@ function confirm(input: CheckInput, c: Confirmer, f: Firing): Outcome {
       return confirmWorkers(c, f, ['FaultInjected'], `the ${String(m['fault'])} fault`);
     case 'recycle': {
       const r = c.recycle(f);
-      if (!r.started) return { status: 'unconfirmed', detail: `no recycle of pool ${String(f.pool)} started after the request` };
+      if (!r.started)
+        return { status: 'unconfirmed', detail: `no recycle of pool ${String(f.pool)} started after the request` };
       const id = r.started.type === 'RecycleStarted' ? r.started.recycleId : '?';
       if (!r.completed) return { status: 'unconfirmed', detail: `recycle ${id} never completed`, by: [r.started] };
-      if (r.completed.type === 'RecycleCompleted' && r.completed.cancelled) return { status: 'unconfirmed', detail: 'the recycle was cancelled', by: [r.started, r.completed] };
+      if (r.completed.type === 'RecycleCompleted' && r.completed.cancelled)
+        return { status: 'unconfirmed', detail: 'the recycle was cancelled', by: [r.started, r.completed] };
       return { status: 'confirmed', detail: 'RecycleStarted and RecycleCompleted', by: [r.started, r.completed] };
     }
     case 'start-pool':
@@ -124,11 +147,15 @@ function confirm(input: CheckInput, c: Confirmer, f: Firing): Outcome {
       return poolEvent(c, f, 'FaultHealed', true);
     case 'front-reload': {
       const e = c.take(f.since, (x) => x.type === 'ConfigReloaded');
-      return e ? { status: 'confirmed', detail: 'ConfigReloaded', by: [e] } : { status: 'unconfirmed', detail: 'no ConfigReloaded followed' };
+      return e
+        ? { status: 'confirmed', detail: 'ConfigReloaded', by: [e] }
+        : { status: 'unconfirmed', detail: 'no ConfigReloaded followed' };
     }
     case 'oom': {
       const proven = f.workers.filter((pid) =>
-        marksOf(input, 'oom-killed').some((k) => numberField(k, 'targetPid') === pid && k.t >= f.since - SLACK_MS && k['kernelOomKill'] !== false),
+        marksOf(input, 'oom-killed').some(
+          (k) => numberField(k, 'targetPid') === pid && k.t >= f.since - SLACK_MS && k['kernelOomKill'] !== false,
+        ),
       );
       return proven.length === f.workers.length && proven.length > 0
         ? { status: 'confirmed', detail: `the kernel OOM-killed pid ${proven.join(', ')}` }
@@ -162,7 +189,9 @@ export function faultEvidence(input: CheckInput): StepEvidence[] {
   const c = new Confirmer(input);
   const stepMarks = marksOf(input, 'fault-step');
   const out: StepEvidence[] = stepMarks.map((m) => {
-    const workers = Array.isArray(m['workers']) ? (m['workers'] as Record<string, unknown>[]).map((w) => Number(w['pid'])) : [];
+    const workers = Array.isArray(m['workers'])
+      ? (m['workers'] as Record<string, unknown>[]).map((w) => Number(w['pid']))
+      : [];
     const since = numberField(m, 'attemptedAt') ?? m.t;
     const f: Firing = { mark: m, since, pool: typeof m['pool'] === 'string' ? m['pool'] : undefined, workers };
     const failed = m['status'] === 'failed';
@@ -183,7 +212,15 @@ export function faultEvidence(input: CheckInput): StepEvidence[] {
     const expected = p.firings ?? 1;
     for (let n = fired + 1; n <= expected; n++) {
       const detail = p.firings === null ? 'its trigger event never came' : `it fired ${fired} of ${expected} times`;
-      out.push({ step: p.step, action: p.action, firing: null, optional: p.optional, status: 'not-performed', at: null, detail });
+      out.push({
+        step: p.step,
+        action: p.action,
+        firing: null,
+        optional: p.optional,
+        status: 'not-performed',
+        at: null,
+        detail,
+      });
     }
   }
   return out;
@@ -191,7 +228,9 @@ export function faultEvidence(input: CheckInput): StepEvidence[] {
 
 /** The firings that leave the run without its fault: failed, never performed, or never shown by the target. */
 export function missingFaults(evidence: readonly StepEvidence[]): StepEvidence[] {
-  return evidence.filter((e) => !e.optional && (e.status === 'failed' || e.status === 'not-performed' || e.status === 'unconfirmed'));
+  return evidence.filter(
+    (e) => !e.optional && (e.status === 'failed' || e.status === 'not-performed' || e.status === 'unconfirmed'),
+  );
 }
 
 /** "faults[1] (recycle, firing 2): unconfirmed — no recycle of pool app started after the request". */

@@ -16,11 +16,23 @@ export const faultsTookEffect = defineChecker('faultsTookEffect', faultsTookEffe
   const missing = missingFaults(evidence);
   if (missing.length > 0) {
     const list = missing.slice(0, 5).map(describeEvidence).join('; ');
-    return verdict('unknown', `${missing.length} of ${evidence.length} fault firing(s) did not take effect: ${list}.`, details);
+    return verdict(
+      'unknown',
+      `${missing.length} of ${evidence.length} fault firing(s) did not take effect: ${list}.`,
+      details,
+    );
   }
   const confirmed = evidence.filter((e) => e.status === 'confirmed').length;
   const performed = evidence.filter((e) => e.status === 'performed').length;
   const optionalMissed = evidence.length - confirmed - performed;
-  const parts = [`${confirmed} confirmed by the target`, ...(performed ? [`${performed} performed (no event could show them)`] : []), ...(optionalMissed ? [`${optionalMissed} optional not taken`] : [])];
-  return verdict(true, `All ${evidence.length - optionalMissed} required fault firing(s) took effect: ${parts.join(', ')}.`, details);
+  const parts = [
+    `${confirmed} confirmed by the target`,
+    ...(performed ? [`${performed} performed (no event could show them)`] : []),
+    ...(optionalMissed ? [`${optionalMissed} optional not taken`] : []),
+  ];
+  return verdict(
+    true,
+    `All ${evidence.length - optionalMissed} required fault firing(s) took effect: ${parts.join(', ')}.`,
+    details,
+  );
 });

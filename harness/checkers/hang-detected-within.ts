@@ -54,13 +54,16 @@ export const hangDetectedWithin = defineChecker('hangDetectedWithin', hangDetect
   const mine = eventsOf(input).filter((e) => e.t >= mark.t && target(e));
   const injected = mine.find((e) => e.type === 'FaultInjected');
   if (faultKindOf(mark) !== undefined && !faultKindOf(mark)!.startsWith('signal:') && !injected) {
-    return verdict('unknown', 'The target never confirmed the injection (no FaultInjected for the worker): no hang to detect.', base);
+    return verdict(
+      'unknown',
+      'The target never confirmed the injection (no FaultInjected for the worker): no hang to detect.',
+      base,
+    );
   }
   const detection = mine.find(isDetection);
   const gone = mine.find((e) => WORKER_GONE.includes(e.type));
   const replacement =
-    gone &&
-    eventsOf(input, gone.pool, ['WorkerReady']).find((e) => e.t >= gone.t && e.pid !== gone.pid);
+    gone && eventsOf(input, gone.pool, ['WorkerReady']).find((e) => e.t >= gone.t && e.pid !== gone.pid);
   const details = {
     ...base,
     detection: detection ? eventBrief(input, detection) : null,

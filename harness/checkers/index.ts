@@ -62,7 +62,11 @@ const BUILT_IN = new Set(checkerNames);
 export function registerChecker(checker: SchemaChecker<z.ZodType>): void {
   const name = checker.name;
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) {
-    throw new CheckerConfigError('LAB_ERR_CHECKER_NAME', `checker name "${name}": use camelCase letters and digits`, name);
+    throw new CheckerConfigError(
+      'LAB_ERR_CHECKER_NAME',
+      `checker name "${name}": use camelCase letters and digits`,
+      name,
+    );
   }
   const existing = checkers[name];
   if (existing === checker) return;
@@ -137,7 +141,11 @@ export function runChecks(input: CheckInput, specs: readonly CheckSpec[]): Check
       return { ...named, verdict, durationMs: took() };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const verdict = { valid: 'unknown' as const, summary: `The checker crashed: ${message}`, details: { error: message } };
+      const verdict = {
+        valid: 'unknown' as const,
+        summary: `The checker crashed: ${message}`,
+        details: { error: message },
+      };
       return { ...named, verdict, durationMs: took() };
     }
   });
@@ -155,7 +163,9 @@ export function combineValidity(values: readonly Validity[]): Validity {
 
 /** Merges verdicts (or named check results) into one verdict whose details count and name the outcomes. */
 export function combine(results: readonly (Verdict | CheckResult)[]): Verdict {
-  const named = results.map((r, i) => ('verdict' in r ? { name: checkLabel(r), verdict: r.verdict } : { name: `#${i + 1}`, verdict: r }));
+  const named = results.map((r, i) =>
+    'verdict' in r ? { name: checkLabel(r), verdict: r.verdict } : { name: `#${i + 1}`, verdict: r },
+  );
   const names = (v: Validity): string[] => named.filter((r) => r.verdict.valid === v).map((r) => r.name);
   const failed = names(false);
   const unknown = names('unknown');

@@ -18,5 +18,7 @@ export function checkLabels(specs: readonly { name: string; options?: Record<str
     return opts ? `${s.name}[${opts}]` : s.name;
   });
   // Still the same (same options twice, or none): number them.
-  return labels.map((l, i) => (labels.filter((x) => x === l).length > 1 ? `${l}#${labels.slice(0, i + 1).filter((x) => x === l).length}` : l));
+  return labels.map((l, i) =>
+    labels.filter((x) => x === l).length > 1 ? `${l}#${labels.slice(0, i + 1).filter((x) => x === l).length}` : l,
+  );
 }

@@ -14,11 +14,19 @@ function leakRun(): RunBuilder {
 /** What w3 reports when a worker passes its privateMemory limit (200 000 KB here). */
 function memoryRecycle(run: RunBuilder, ms: number, privateMemoryKB = 204_900): RunBuilder {
   return run.event(ms, 'RecycleStarted', {
-    pool, workerId: 1, pid: 101, recycleId: 1, reason: 'private-memory', overlapped: true, privateMemoryKB, limitKB: 200_000,
+    pool,
+    workerId: 1,
+    pid: 101,
+    recycleId: 1,
+    reason: 'private-memory',
+    overlapped: true,
+    privateMemoryKB,
+    limitKB: 200_000,
   });
 }
 
-const check = (run: RunBuilder, options: Record<string, unknown> = {}) => memoryRecycleBeforeLimit.check(run.input(), options);
+const check = (run: RunBuilder, options: Record<string, unknown> = {}) =>
+  memoryRecycleBeforeLimit.check(run.input(), options);
 
 describe('memoryRecycleBeforeLimit', () => {
   it('is valid when the leaking worker is recycled for private memory and drains in peace', () => {
@@ -34,7 +42,16 @@ describe('memoryRecycleBeforeLimit', () => {
   it('is false when the recycled worker dies of SIGABRT while it drains (review: 900 MB over the limit passed)', () => {
     // The shape w3 really emits, mapped by the w3 adapter: no invented "oom" field, no stderr text.
     const run = memoryRecycle(leakRun(), 12_000, 1_100_000).workerUp(12_010, pool, 2, 102);
-    const crash = labEventFromW3({ t: run.at(12_300), type: 'WorkerCrashed', pool, workerId: 1, pid: 101, exitCode: null, signal: 'SIGABRT', reason: 'crash' });
+    const crash = labEventFromW3({
+      t: run.at(12_300),
+      type: 'WorkerCrashed',
+      pool,
+      workerId: 1,
+      pid: 101,
+      exitCode: null,
+      signal: 'SIGABRT',
+      reason: 'crash',
+    });
     run.events.push(crash!);
     const v = check(run);
     expect(v.valid).toBe(false);
@@ -52,11 +69,19 @@ describe('memoryRecycleBeforeLimit', () => {
   });
 
   it('is false when another worker dies out of memory before the first memory recycle', () => {
-    const run = new RunBuilder().workerUp(0, pool, 1, 101).workerUp(0, pool, 2, 102).crash(5_000, pool, 2, 102, { exitCode: 134, signal: null });
+    const run = new RunBuilder()
+      .workerUp(0, pool, 1, 101)
+      .workerUp(0, pool, 2, 102)
+      .crash(5_000, pool, 2, 102, { exitCode: 134, signal: null });
     memoryRecycle(run, 8_000);
-    expect(check(run).summary).toMatch(/worker 102 died with exit code 134 \(out of memory\) before any memory recycle/);
+    expect(check(run).summary).toMatch(
+      /worker 102 died with exit code 134 \(out of memory\) before any memory recycle/,
+    );
     // A crash that does not look like memory (exit 1) is not this checker's business.
-    const other = memoryRecycle(new RunBuilder().workerUp(0, pool, 2, 102).crash(5_000, pool, 2, 102, { exitCode: 1 }), 8_000);
+    const other = memoryRecycle(
+      new RunBuilder().workerUp(0, pool, 2, 102).crash(5_000, pool, 2, 102, { exitCode: 1 }),
+      8_000,
+    );
     expect(check(other).valid).toBe(true);
   });
 
@@ -82,7 +107,13 @@ describe('memoryRecycleBeforeLimit', () => {
   });
 
   it('is false when a leak was injected but no memory recycle happened (a time recycle does not count)', () => {
-    const run = leakRun().event(30_000, 'RecycleStarted', { pool, workerId: 1, pid: 101, recycleId: 3, reason: 'time' });
+    const run = leakRun().event(30_000, 'RecycleStarted', {
+      pool,
+      workerId: 1,
+      pid: 101,
+      recycleId: 3,
+      reason: 'time',
+    });
     const v = check(run);
     expect(v.valid).toBe(false);
     expect(v.summary).toMatch(/no memory recycle happened/);
@@ -91,7 +122,13 @@ describe('memoryRecycleBeforeLimit', () => {
   it('is unknown with no leak and no memory recycle; a virtual-memory recycle counts', () => {
     expect(check(new RunBuilder().workerUp(0, pool, 1, 101)).valid).toBe('unknown');
     const run = leakRun().event(6_000, 'RecycleStarted', {
-      pool, workerId: 1, pid: 101, recycleId: 2, reason: 'memory', memoryKB: 900_000, limitKB: 800_000,
+      pool,
+      workerId: 1,
+      pid: 101,
+      recycleId: 2,
+      reason: 'memory',
+      memoryKB: 900_000,
+      limitKB: 800_000,
     });
     expect(check(run).valid).toBe(true);
   });

@@ -22,7 +22,8 @@ export const memoryRecycleBeforeLimitOptions = z.strictObject({
 
 type Death = LabEventOf<'WorkerCrashed'> | LabEventOf<'WorkerOomKilled'>;
 
-const isMemoryRecycle = (e: LabEventOf<'RecycleStarted'>): boolean => e.reason === 'private-memory' || e.reason === 'memory';
+const isMemoryRecycle = (e: LabEventOf<'RecycleStarted'>): boolean =>
+  e.reason === 'private-memory' || e.reason === 'memory';
 
 /** PIDs the lab itself sent a SIGKILL to (a fault step): their death is not the kernel's. */
 function labKilledPids(input: CheckInput): Set<number> {
@@ -99,7 +100,8 @@ export const memoryRecycleBeforeLimit = defineChecker(
     };
     if (problems.length > 0) return verdict(false, `Memory recycle too late: ${problems.join('; ')}.`, details);
     if (!first) {
-      if (leaks.length > 0) return verdict(false, 'A memory leak was injected but no memory recycle happened.', details);
+      if (leaks.length > 0)
+        return verdict(false, 'A memory leak was injected but no memory recycle happened.', details);
       return verdict('unknown', 'No leak was injected and no memory recycle happened.', details);
     }
     const when = details.leakToRecycleMs !== null ? ` ${details.leakToRecycleMs} ms after the leak started` : '';

@@ -65,7 +65,10 @@ describe('noFailedRequests', () => {
 
   it('needs minRequests (default 100) in the window, else unknown (review: a single request passed)', () => {
     const one = new RunBuilder().request(10);
-    expect(noFailedRequests.check(one.input(), {})).toMatchObject({ valid: 'unknown', summary: 'Only 1 requests in the window (minRequests 100): too few to show that none fail.' });
+    expect(noFailedRequests.check(one.input(), {})).toMatchObject({
+      valid: 'unknown',
+      summary: 'Only 1 requests in the window (minRequests 100): too few to show that none fail.',
+    });
     const run = new RunBuilder().load(0, 1_000, 10);
     expect(noFailedRequests.check(run.input(), {}).valid).toBe(true);
     expect(noFailedRequests.check(run.input(), { from: 10 }).valid).toBe('unknown');
@@ -76,11 +79,18 @@ describe('noFailedRequests', () => {
   });
 
   it('names allowed exceptions in the verdict (review: "0 failed" while 9381 got 503)', () => {
-    const run = new RunBuilder().load(0, 2_000, 10, (ms) => (ms % 20 === 0 ? { outcome: 'fail', status: 503, error: 'status-5xx' } : {}));
+    const run = new RunBuilder().load(0, 2_000, 10, (ms) =>
+      ms % 20 === 0 ? { outcome: 'fail', status: 503, error: 'status-5xx' } : {},
+    );
     const v = noFailedRequests.check(run.input(), { allowStatuses: [503] });
-    expect(v).toMatchObject({ valid: true, summary: '200 requests in the window: 0 failed, 0 unknown; 100 answered 503, allowed by allowStatuses.' });
+    expect(v).toMatchObject({
+      valid: true,
+      summary: '200 requests in the window: 0 failed, 0 unknown; 100 answered 503, allowed by allowStatuses.',
+    });
     const tolerated = noFailedRequests.check(run.input(), { maxFailed: 100 });
-    expect(tolerated.summary).toBe('200 requests in the window: 100 failed, 0 unknown (allowed: 100 failed, 0 unknown).');
+    expect(tolerated.summary).toBe(
+      '200 requests in the window: 100 failed, 0 unknown (allowed: 100 failed, 0 unknown).',
+    );
   });
 
   it('is unknown when no request falls in the window or the window cannot be placed', () => {

@@ -70,9 +70,14 @@ export const noFailedRequests = defineChecker('noFailedRequests', noFailedReques
     const few = `Only ${requests.length} requests in the window (minRequests ${o.minRequests}): too few to show that none fail.`;
     return verdict('unknown', few, details);
   }
-  const allowedNote = details.allowedByStatus > 0
-    ? `; ${details.allowedByStatus} answered ${o.allowStatuses.filter((s) => requests.some((r) => r.status === s && r.outcome !== 'ok')).join('/')}, allowed by allowStatuses`
-    : '';
+  const allowedNote =
+    details.allowedByStatus > 0
+      ? `; ${details.allowedByStatus} answered ${o.allowStatuses.filter((s) => requests.some((r) => r.status === s && r.outcome !== 'ok')).join('/')}, allowed by allowStatuses`
+      : '';
   const limits = o.maxFailed > 0 || o.maxInfo > 0 ? ` (allowed: ${o.maxFailed} failed, ${o.maxInfo} unknown)` : '';
-  return verdict(true, `${requests.length} requests in the window: ${failed.length} failed, ${info.length} unknown${limits}${allowedNote}.`, details);
+  return verdict(
+    true,
+    `${requests.length} requests in the window: ${failed.length} failed, ${info.length} unknown${limits}${allowedNote}.`,
+    details,
+  );
 });

@@ -13,7 +13,9 @@ function leakingRun(): RunBuilder {
 
 describe('oomKillReplaced', () => {
   it('is valid when the OOM kill is proven and the manager replaced the worker in time', () => {
-    const run = leakingRun().workerUp(3_010, pool, 2, 102).mark(3_400, 'oom-killed', { targetPid: 101, replacementPid: 102, kernelOomKill: true });
+    const run = leakingRun()
+      .workerUp(3_010, pool, 2, 102)
+      .mark(3_400, 'oom-killed', { targetPid: 101, replacementPid: 102, kernelOomKill: true });
     const v = oomKillReplaced.check(run.input(), {});
     expect(v.valid).toBe(true);
     expect(v.details).toMatchObject({ faults: [{ targetPid: 101, oomKillProven: true, replacedAfterMs: 310 }] });
@@ -44,7 +46,9 @@ describe('oomKillReplaced', () => {
 
   it('does not count a sibling that was already running (and merely became ready again) as the replacement', () => {
     // Worker 102 started before the crash; its WorkerReady after the crash is not a replacement.
-    const run = leakingRun().event(2_900, 'WorkerStarting', { pool, workerId: 2, pid: 102 }).event(3_050, 'WorkerReady', { pool, workerId: 2, pid: 102 });
+    const run = leakingRun()
+      .event(2_900, 'WorkerStarting', { pool, workerId: 2, pid: 102 })
+      .event(3_050, 'WorkerReady', { pool, workerId: 2, pid: 102 });
     run.mark(3_400, 'oom-killed', { targetPid: 101 });
     expect(oomKillReplaced.check(run.input(), {}).valid).toBe(false);
   });
@@ -53,9 +57,13 @@ describe('oomKillReplaced', () => {
     expect(oomKillReplaced.check(new RunBuilder().input(), {}).valid).toBe('unknown');
     const noProof = leakingRun().workerUp(3_010, pool, 2, 102);
     expect(oomKillReplaced.check(noProof.input(), {}).valid).toBe('unknown');
-    const disproven = leakingRun().workerUp(3_010, pool, 2, 102).mark(3_400, 'oom-killed', { targetPid: 101, kernelOomKill: false });
+    const disproven = leakingRun()
+      .workerUp(3_010, pool, 2, 102)
+      .mark(3_400, 'oom-killed', { targetPid: 101, kernelOomKill: false });
     expect(oomKillReplaced.check(disproven.input(), {}).valid).toBe('unknown');
-    const noCrash = new RunBuilder().workerUp(0, pool, 1, 101).mark(2_000, 'fault-injected', { fault: 'oom', targetPid: 101 });
+    const noCrash = new RunBuilder()
+      .workerUp(0, pool, 1, 101)
+      .mark(2_000, 'fault-injected', { fault: 'oom', targetPid: 101 });
     expect(oomKillReplaced.check(noCrash.input(), {}).valid).toBe('unknown');
   });
 });

@@ -11,7 +11,11 @@ import type { CheckInput } from './types';
 import { defineChecker, eventBrief, eventsOf, faultKindOf, marksOf, numberField, verdict, WORKER_GONE } from './shared';
 
 export const oomKillReplacedOptions = z.strictObject({
-  withinMs: z.number().positive().default(30_000).describe('max time from the crash of the killed worker to a replacement ready'),
+  withinMs: z
+    .number()
+    .positive()
+    .default(30_000)
+    .describe('max time from the crash of the killed worker to a replacement ready'),
 });
 
 /** The lab's proof that the kernel killed `pid` after the fault: a proven oom-killed mark, or WorkerOomKilled. */
@@ -28,9 +32,14 @@ function outcome(input: CheckInput, f: MarkRecord) {
   const gone = eventsOf(input, undefined, WORKER_GONE).find((e) => e.pid === pid && e.t >= f.t);
   const crash = gone?.type === 'WorkerCrashed' ? gone : undefined;
   const started = crash
-    ? new Set(eventsOf(input, crash.pool, ['WorkerStarting']).filter((e) => e.t >= crash.t).map((e) => e.pid))
+    ? new Set(
+        eventsOf(input, crash.pool, ['WorkerStarting'])
+          .filter((e) => e.t >= crash.t)
+          .map((e) => e.pid),
+      )
     : new Set<number>();
-  const replacement = crash && eventsOf(input, crash.pool, ['WorkerReady']).find((e) => e.t >= crash.t && started.has(e.pid));
+  const replacement =
+    crash && eventsOf(input, crash.pool, ['WorkerReady']).find((e) => e.t >= crash.t && started.has(e.pid));
   return {
     targetPid: pid ?? null,
     faultAt: f.t - input.start,
@@ -50,11 +59,19 @@ export const oomKillReplaced = defineChecker('oomKillReplaced', oomKillReplacedO
   const pids = (xs: typeof outcomes): string => xs.map((x) => x.targetPid).join(', ');
   const unreported = outcomes.filter((x) => x.oomKillProven && !x.managerReport);
   if (unreported.length > 0) {
-    return verdict(false, `The kernel OOM-killed ${unreported.length} worker(s) and the manager never reported it (pids ${pids(unreported)}).`, details);
+    return verdict(
+      false,
+      `The kernel OOM-killed ${unreported.length} worker(s) and the manager never reported it (pids ${pids(unreported)}).`,
+      details,
+    );
   }
   const late = outcomes.filter((x) => x.crash && (x.replacedAfterMs === null || x.replacedAfterMs > o.withinMs));
   if (late.length > 0) {
-    return verdict(false, `${late.length} OOM-killed worker(s) were not replaced within ${o.withinMs} ms (pids ${pids(late)}).`, details);
+    return verdict(
+      false,
+      `${late.length} OOM-killed worker(s) were not replaced within ${o.withinMs} ms (pids ${pids(late)}).`,
+      details,
+    );
   }
   const unproven = outcomes.filter((x) => !x.crash || !x.oomKillProven);
   if (unproven.length > 0) {

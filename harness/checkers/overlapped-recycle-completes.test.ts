@@ -22,7 +22,13 @@ function recycle(t: RecycleTimes, servedBy: (ms: number) => number | undefined, 
   run.event(t.oldExit, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'recycle', exitCode: 0 });
   if (t.completed !== null) {
     run.event(t.completed ?? t.oldExit, 'RecycleCompleted', {
-      pool, recycleId: 7, reason: 'admin', workerId: 1, newWorkerId: 2, oldPid: 101, newPid: 102,
+      pool,
+      recycleId: 7,
+      reason: 'admin',
+      workerId: 1,
+      newWorkerId: 2,
+      oldPid: 101,
+      newPid: 102,
     });
   }
   return run.load(500, durationMs, 50, (ms) => ({ workerPid: servedBy(ms) }));
@@ -39,8 +45,15 @@ describe('overlappedRecycleCompletes', () => {
     expect(v.valid).toBe(true);
     expect(v.details['perRecycle']).toEqual([
       expect.objectContaining({
-        recycleId: 7, reason: 'admin', oldPid: 101, newPid: 102,
-        startToReadyMs: 500, readyToOldExitMs: 300, startToOldExitMs: 800, startToCompleteMs: 800, problems: [],
+        recycleId: 7,
+        reason: 'admin',
+        oldPid: 101,
+        newPid: 102,
+        startToReadyMs: 500,
+        readyToOldExitMs: 300,
+        startToOldExitMs: 800,
+        startToCompleteMs: 800,
+        problems: [],
       }),
     ]);
   });
@@ -81,7 +94,10 @@ describe('overlappedRecycleCompletes', () => {
     const missing = recycle({ ...good, completed: null }, switchAtReady);
     expect(overlappedRecycleCompletes.check(missing.input(), {}).summary).toMatch(/no RecycleCompleted/);
     const overlapFailed = recycle(good, switchAtReady).event(10_600, 'RecycleOverlapFailed', {
-      pool, pid: 101, recycleId: 7, reason: 'admin',
+      pool,
+      pid: 101,
+      recycleId: 7,
+      reason: 'admin',
     });
     expect(overlappedRecycleCompletes.check(overlapFailed.input(), {}).valid).toBe(false);
     const slow = overlappedRecycleCompletes.check(recycle(good, switchAtReady).input(), { maxDurationMs: 500 });

@@ -8,16 +8,7 @@
 import { z } from 'zod';
 import type { LabEvent, LabEventOf } from '../events';
 import type { CheckInput } from './types';
-import {
-  defineChecker,
-  endOf,
-  EXAMPLES,
-  eventsOf,
-  requestBrief,
-  requestsOf,
-  verdict,
-  WORKER_GONE,
-} from './shared';
+import { defineChecker, endOf, EXAMPLES, eventsOf, requestBrief, requestsOf, verdict, WORKER_GONE } from './shared';
 
 export const overlappedRecycleCompletesOptions = z.strictObject({
   pool: z.string().optional().describe('only recycles of this pool (default: all pools)'),
@@ -48,7 +39,8 @@ function judgeRecycle(input: CheckInput, o: Options, started: Started) {
   );
   const completedNewPid = completed?.newPid;
   const ready = eventsOf(input, pool, ['WorkerReady']).find(
-    (e) => after(e) && (e.recycleId === started.recycleId || (completedNewPid !== undefined && e.pid === completedNewPid)),
+    (e) =>
+      after(e) && (e.recycleId === started.recycleId || (completedNewPid !== undefined && e.pid === completedNewPid)),
   );
   const newPid = completedNewPid ?? ready?.pid;
   const oldPid = completed?.oldPid ?? started.pid;
@@ -73,7 +65,8 @@ function judgeRecycle(input: CheckInput, o: Options, started: Started) {
   // Sent before ready but answered after: no worker took it meanwhile; it waited for the replacement.
   const waited = sentEarly.filter((r) => endOf(r) >= readyAt - o.graceMs);
   const late = requests.filter((r) => r.workerPid === oldPid && r.t > readyAt + o.graceMs);
-  if (servedEarly.length > 0) problems.push(`the new worker served ${servedEarly.length} request(s) before it was ready`);
+  if (servedEarly.length > 0)
+    problems.push(`the new worker served ${servedEarly.length} request(s) before it was ready`);
   if (waited.length > 0) {
     problems.push(
       `${waited.length} request(s) sent before the new worker was ready were served by it after` +

@@ -61,7 +61,9 @@ describe('queuedRequestsServed', () => {
   });
 
   it('accepts a QueueFull 503 only when allowed and reported by the pool for that request', () => {
-    const run = crashGap((ms) => (ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {}));
+    const run = crashGap((ms) =>
+      ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {},
+    );
     expect(queuedRequestsServed.check(run.input(), { allowQueueFull: true }).valid).toBe(false);
     run.event(5_301, 'QueueFull', { pool });
     const v = queuedRequestsServed.check(run.input(), { allowQueueFull: true });
@@ -71,7 +73,9 @@ describe('queuedRequestsServed', () => {
   });
 
   it('one QueueFull excuses one 503, not every 503 in the gap (review: one event excused them all)', () => {
-    const run = crashGap((ms) => (ms >= 5_200 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {}));
+    const run = crashGap((ms) =>
+      ms >= 5_200 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {},
+    );
     run.event(5_201, 'QueueFull', { pool });
     const v = queuedRequestsServed.check(run.input(), { allowQueueFull: true });
     expect(v.valid).toBe(false);
@@ -80,12 +84,16 @@ describe('queuedRequestsServed', () => {
 
   it('does not excuse a 503 that arrived while fewer requests waited than the queue holds', () => {
     // The pool says its queue holds 10; only 6 requests were outstanding when this one was refused.
-    const run = crashGap((ms) => (ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {}));
+    const run = crashGap((ms) =>
+      ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {},
+    );
     run.event(5_301, 'QueueFull', { pool, queueLength: 10 });
     const v = queuedRequestsServed.check(run.input(), { allowQueueFull: true });
     expect(v.valid).toBe(false);
     expect(v.summary).toMatch(/1 of them 503 while the queue was not full/);
-    const small = crashGap((ms) => (ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {}));
+    const small = crashGap((ms) =>
+      ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {},
+    );
     small.event(5_301, 'QueueFull', { pool, queueLength: 6 });
     expect(queuedRequestsServed.check(small.input(), { allowQueueFull: true }).valid).toBe(true);
   });

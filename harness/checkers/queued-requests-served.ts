@@ -101,7 +101,10 @@ export const queuedRequestsServed = defineChecker('queuedRequestsServed', queued
     );
   }
   const requests = requestsOf(input).filter((r) => o.pathPrefix === undefined || r.path.startsWith(o.pathPrefix));
-  const gaps = noReadyWorkerGaps(input, pool).map((gap) => ({ gap, requests: requests.filter((r) => inWindow(gap, r.t)) }));
+  const gaps = noReadyWorkerGaps(input, pool).map((gap) => ({
+    gap,
+    requests: requests.filter((r) => inWindow(gap, r.t)),
+  }));
   const withRequests = gaps.filter((g) => g.requests.length > 0);
   const inGaps = withRequests.flatMap((g) => g.requests);
   const served = inGaps.filter((r) => r.outcome === 'ok');
@@ -142,7 +145,11 @@ export const queuedRequestsServed = defineChecker('queuedRequestsServed', queued
     return verdict(false, `${arrived}: ${tally}; ${bad.length} were not served${why}.`, details);
   }
   if (served.length === 0) {
-    return verdict('unknown', `${arrived}, and every one was refused as the queue was full: none shows a queued request served.`, details);
+    return verdict(
+      'unknown',
+      `${arrived}, and every one was refused as the queue was full: none shows a queued request served.`,
+      details,
+    );
   }
   return verdict(true, `${arrived}: ${tally}.`, details);
 });

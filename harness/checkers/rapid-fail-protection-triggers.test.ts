@@ -15,7 +15,8 @@ function crashLoop(crashesAt: number[], durationMs = 60_000): RunBuilder {
   return run;
 }
 
-const stopAt = (run: RunBuilder, ms: number): RunBuilder => run.event(ms, 'PoolStopped', { pool, reason: 'rapid-fail' });
+const stopAt = (run: RunBuilder, ms: number): RunBuilder =>
+  run.event(ms, 'PoolStopped', { pool, reason: 'rapid-fail' });
 
 describe('rapidFailProtectionTriggers', () => {
   it('is valid when the 5th crash within the interval stops the pool and it answers 503 until started', () => {
@@ -41,13 +42,17 @@ describe('rapidFailProtectionTriggers', () => {
 
   it('counts ping failures and startup timeouts, and restarts the count after PoolStarted', () => {
     const counted = crashLoop([1_000, 2_000, 3_000]);
-    counted.event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 }).event(4_500, 'StartupTimeout', { pool, pid: 105, limitMs: 500 });
+    counted
+      .event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 })
+      .event(4_500, 'StartupTimeout', { pool, pid: 105, limitMs: 500 });
     counted.event(4_010, 'WorkerKilled', { pool, workerId: 4, pid: 104, reason: 'ping' }); // the same failure: once
     counted.event(4_200, 'WorkerExited', { pool, workerId: 5, pid: 105, reason: 'recycle' }); // orderly: not counted
     expect(rapidFailProtectionTriggers.check(stopAt(counted, 4_510).input(), rfp).valid).toBe(true);
 
     const run = crashLoop([1_000, 2_000, 3_000]).event(3_500, 'PoolStarted', { pool, reason: 'admin' });
-    run.event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 }).event(4_500, 'StartupTimeout', { pool, pid: 105, limitMs: 500 });
+    run
+      .event(4_000, 'PingFailed', { pool, workerId: 4, pid: 104 })
+      .event(4_500, 'StartupTimeout', { pool, pid: 105, limitMs: 500 });
     // Only 2 failures since the start: not enough to trip, the pool was stopped anyway.
     expect(rapidFailProtectionTriggers.check(stopAt(run, 4_510).input(), rfp).valid).toBe(false);
   });
@@ -98,8 +103,12 @@ describe('rapidFailProtectionTriggers', () => {
     it('two failures exactly one interval apart do not trip; one millisecond less does', () => {
       const exactly = crashLoop([1_000, 11_000]);
       expect(rapidFailProtectionTriggers.check(exactly.input(), two).valid).toBe('unknown');
-      expect(rapidFailProtectionTriggers.check(stopAt(crashLoop([1_000, 11_000]), 11_001).input(), two).valid).toBe(false);
-      expect(rapidFailProtectionTriggers.check(stopAt(crashLoop([1_000, 10_999]), 11_000).input(), two).valid).toBe(true);
+      expect(rapidFailProtectionTriggers.check(stopAt(crashLoop([1_000, 11_000]), 11_001).input(), two).valid).toBe(
+        false,
+      );
+      expect(rapidFailProtectionTriggers.check(stopAt(crashLoop([1_000, 10_999]), 11_000).input(), two).valid).toBe(
+        true,
+      );
       expect(rapidFailProtectionTriggers.check(crashLoop([1_000, 10_999]).input(), two).valid).toBe(false);
     });
 

@@ -7,8 +7,17 @@ import type { LabEvent, LabEventType } from '../events';
 import type { RequestRecord } from '../history/types';
 import { inRapidFailWindow } from './rapid-fail-window';
 import type { CheckInput } from './types';
-import { countBy, defineChecker, EXAMPLES, eventBrief, eventsOf, requestBrief, requestsOf,
-  endOf, verdict } from './shared';
+import {
+  countBy,
+  defineChecker,
+  EXAMPLES,
+  eventBrief,
+  eventsOf,
+  requestBrief,
+  requestsOf,
+  endOf,
+  verdict,
+} from './shared';
 
 /**
  * The failures that count toward rapid-fail protection (orderly recycles and idle shutdowns do not): crashes, ping
@@ -44,7 +53,12 @@ export const rapidFailProtectionTriggersOptions = z.strictObject({
 const isRapidFailStop = (e: LabEvent): boolean => e.type === 'PoolStopped' && e.reason === 'rapid-fail';
 
 /** Index of the failure that must trip protection, or undefined when the failures never got dense enough. */
-function tripIndex(failures: LabEvent[], starts: LabEvent[], maxCrashes: number, intervalMs: number): number | undefined {
+function tripIndex(
+  failures: LabEvent[],
+  starts: LabEvent[],
+  maxCrashes: number,
+  intervalMs: number,
+): number | undefined {
   for (let i = maxCrashes - 1; i < failures.length; i++) {
     const last = failures[i];
     const first = failures[i - maxCrashes + 1];

@@ -171,7 +171,11 @@ export function selectRequests(
 export const WORKER_GONE: readonly LabEventType[] = ['WorkerExited', 'WorkerCrashed', 'WorkerKilled'];
 
 /** Events in time order (stable for equal times), optionally of one pool and of some types only. */
-export function eventsOf<K extends LabEventType>(input: CheckInput, pool: string | undefined, types: readonly K[]): LabEventOf<K>[];
+export function eventsOf<K extends LabEventType>(
+  input: CheckInput,
+  pool: string | undefined,
+  types: readonly K[],
+): LabEventOf<K>[];
 export function eventsOf(input: CheckInput, pool?: string): LabEvent[];
 export function eventsOf(input: CheckInput, pool?: string, types?: readonly LabEventType[]): LabEvent[] {
   return input.events

@@ -32,8 +32,14 @@ function alive(pid: number): boolean {
 
 /** A marked process whose harness is gone (no process has pid 2^31-2), with a child that carries no marks. */
 function leftover(runDir: string, runId: string): { parent: ChildProcess; childPid: () => number | null } {
-  const script = "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: {}, stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);";
-  const env = { ...process.env, W3LAB_RUN_ID: runId, W3LAB_RUN_DIR: runDir, W3LAB_OWNER: `${os.hostname()}:2147483646:1` };
+  const script =
+    "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: {}, stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);";
+  const env = {
+    ...process.env,
+    W3LAB_RUN_ID: runId,
+    W3LAB_RUN_DIR: runDir,
+    W3LAB_OWNER: `${os.hostname()}:2147483646:1`,
+  };
   const parent = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   started.push(parent);
   let child: number | null = null;
@@ -52,9 +58,22 @@ async function waitFor(what: string, pred: () => boolean, ms = 60_000): Promise<
   }
 }
 
-test('clean kills a crashed run\'s leftovers in the folder and nothing of a healthy concurrent run or anyone else', async () => {
+test("clean kills a crashed run's leftovers in the folder and nothing of a healthy concurrent run or anyone else", async () => {
   const scenario = path.join(dir, 'steady.yaml');
-  fs.writeFileSync(scenario, ['name: steady', 'config:', '  pools: [{ name: app, startMode: AlwaysRunning }]', 'workload:', '  - { name: load, connections: 4, duration: 30s }', 'expect:', '  - check: noFailedRequests', '  - check: connectionsSurvive', ''].join('\n'));
+  fs.writeFileSync(
+    scenario,
+    [
+      'name: steady',
+      'config:',
+      '  pools: [{ name: app, startMode: AlwaysRunning }]',
+      'workload:',
+      '  - { name: load, connections: 4, duration: 30s }',
+      'expect:',
+      '  - check: noFailedRequests',
+      '  - check: connectionsSurvive',
+      '',
+    ].join('\n'),
+  );
   const healthy = spawn(process.execPath, [BIN, 'run', scenario, '--out', OUT], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(healthy);
   let healthyOut = '';
@@ -62,31 +81,53 @@ test('clean kills a crashed run\'s leftovers in the folder and nothing of a heal
   healthy.stderr.on('data', (b: Buffer) => (healthyOut += b.toString()));
   const ours = leftover(path.join(OUT, '2026-01-01T000000Z', 'worker-crash'), 'worker-crash-crashed');
   const theirs = leftover(path.join(OTHER, '2026-01-01T000000Z', 'worker-crash'), 'worker-crash-other-job');
-  const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...process.env, W3LAB_RUN_ID: 'not-a-lab-run' }, stdio: 'ignore' });
+  const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+    env: { ...process.env, W3LAB_RUN_ID: 'not-a-lab-run' },
+    stdio: 'ignore',
+  });
   started.push(bystander);
-  await waitFor('the leftovers\' children', () => ours.childPid() !== null && theirs.childPid() !== null, 20_000);
+  await waitFor("the leftovers' children", () => ours.childPid() !== null && theirs.childPid() !== null, 20_000);
   // The healthy run is under load before clean runs.
   const history = (): string => path.join(OUT, 'latest', 'steady', 'history.jsonl');
-  await waitFor('the healthy run to record requests', () => fs.existsSync(history()) && fs.statSync(history()).size > 2000);
-  const run = JSON.parse(fs.readFileSync(path.join(OUT, 'latest', 'steady', 'run.json'), 'utf8')) as { targetPid: number };
+  await waitFor(
+    'the healthy run to record requests',
+    () => fs.existsSync(history()) && fs.statSync(history()).size > 2000,
+  );
+  const run = JSON.parse(fs.readFileSync(path.join(OUT, 'latest', 'steady', 'run.json'), 'utf8')) as {
+    targetPid: number;
+  };
 
-  const dry = spawnSync(process.execPath, [BIN, 'clean', '--out', OUT, '--dry-run'], { encoding: 'utf8', timeout: 60_000 });
+  const dry = spawnSync(process.execPath, [BIN, 'clean', '--out', OUT, '--dry-run'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(dry.status).toBe(0);
   expect(dry.stdout).toContain(`would kill process ${ours.parent.pid} of run worker-crash-crashed`);
-  expect(dry.stdout).toContain(`would kill process ${ours.childPid()} of run worker-crash-crashed (child of ${ours.parent.pid})`);
+  expect(dry.stdout).toContain(
+    `would kill process ${ours.childPid()} of run worker-crash-crashed (child of ${ours.parent.pid})`,
+  );
   expect(dry.stdout).toMatch(/left alone: \d+ process\(es\) of run steady-.* \(its run is still going\)/);
   expect(alive(ours.parent.pid!)).toBe(true);
 
   const real = spawnSync(process.execPath, [BIN, 'clean', '--out', OUT], { encoding: 'utf8', timeout: 60_000 });
   expect({ status: real.status, out: real.stdout }).toMatchObject({ status: 0 });
-  await waitFor('the leftover and its child to die', () => !alive(ours.parent.pid!) && !alive(ours.childPid()!), 10_000);
+  await waitFor(
+    'the leftover and its child to die',
+    () => !alive(ours.parent.pid!) && !alive(ours.childPid()!),
+    10_000,
+  );
   // The healthy run was live when clean swept (it says so) and was spared; it passing below proves nothing of it died.
   expect(real.stdout).toMatch(/left alone: \d+ process\(es\) of run steady-.* \(its run is still going\)/);
   expect(real.stdout).not.toContain(`process ${run.targetPid} `);
   expect([alive(theirs.parent.pid!), alive(theirs.childPid()!), alive(bystander.pid!)]).toEqual([true, true, true]);
 
-  const code = await new Promise<number | null>((r) => (healthy.exitCode !== null ? r(healthy.exitCode) : healthy.once('exit', r)));
+  const code = await new Promise<number | null>((r) =>
+    healthy.exitCode !== null ? r(healthy.exitCode) : healthy.once('exit', r),
+  );
   expect({ code, out: healthyOut.slice(-2000) }).toMatchObject({ code: 0 });
-  const results = JSON.parse(fs.readFileSync(path.join(OUT, 'latest', 'steady', 'results.json'), 'utf8')) as { valid: unknown; stats: { fail: number } };
+  const results = JSON.parse(fs.readFileSync(path.join(OUT, 'latest', 'steady', 'results.json'), 'utf8')) as {
+    valid: unknown;
+    stats: { fail: number };
+  };
   expect([results.valid, results.stats.fail]).toEqual([true, 0]);
 }, 120_000);

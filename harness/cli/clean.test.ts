@@ -21,7 +21,11 @@ function fakeProcess(pid: number, argv: string[], env: string[]): void {
   fs.writeFileSync(path.join(procRoot, String(pid), 'environ'), env.join('\0') + '\0');
 }
 
-const marks = (run: string, dir: string, owner: string): string[] => [`W3LAB_RUN_ID=${run}`, `W3LAB_RUN_DIR=${dir}`, `W3LAB_OWNER=${owner}`];
+const marks = (run: string, dir: string, owner: string): string[] => [
+  `W3LAB_RUN_ID=${run}`,
+  `W3LAB_RUN_DIR=${dir}`,
+  `W3LAB_OWNER=${owner}`,
+];
 
 fakeProcess(101, ['node', 'w3lab.js', 'serve'], marks('crashed-run', `${SCOPE}/s1/worker-crash`, 'dead'));
 fakeProcess(102, ['node', 'worker-main.js'], marks('crashed-run', `${SCOPE}/s1/worker-crash`, 'dead'));
@@ -47,7 +51,7 @@ function deps(extra: Partial<CleanDeps> = {}): CleanDeps & { killed: number[]; r
   };
 }
 
-test('kills only the scope\'s processes whose harness is gone, and says what it left alone', async () => {
+test("kills only the scope's processes whose harness is gone, and says what it left alone", async () => {
   const d = deps();
   const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
   expect(d.killed.sort()).toEqual([101, 102]);
@@ -75,8 +79,14 @@ test('--dry-run lists the same and touches nothing; --run narrows to one run; an
   expect(none.lines).toEqual(['nothing to clean in /']);
 });
 
-test('containers: removes a gone run\'s in scope, leaves running, remote, unmarked and out-of-scope ones', async () => {
-  const c = (id: string, labels: Record<string, string>): LabContainerInfo => ({ id, name: `w3lab-w3-${id}`, image: 'w3lab/w3:1', state: 'running', labels: { 'w3lab': '1', ...labels } });
+test("containers: removes a gone run's in scope, leaves running, remote, unmarked and out-of-scope ones", async () => {
+  const c = (id: string, labels: Record<string, string>): LabContainerInfo => ({
+    id,
+    name: `w3lab-w3-${id}`,
+    image: 'w3lab/w3:1',
+    state: 'running',
+    labels: { w3lab: '1', ...labels },
+  });
   const containers = [
     c('gone', { 'w3lab.run': 'crashed-run', 'w3lab.dir': `${SCOPE}/s1/x`, 'w3lab.owner': 'dead' }),
     c('live', { 'w3lab.run': 'healthy-run', 'w3lab.dir': `${SCOPE}/s2/x`, 'w3lab.owner': 'live' }),
@@ -84,7 +94,10 @@ test('containers: removes a gone run\'s in scope, leaves running, remote, unmark
     c('other', { 'w3lab.run': 'other-job', 'w3lab.dir': '/jobs/b/w3lab-results/s1/x', 'w3lab.owner': 'dead' }),
     c('old', { 'w3lab.run': 'from-an-older-w3lab' }),
   ];
-  const d = deps({ listContainers: async () => containers, procRoot: fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-empty-')) });
+  const d = deps({
+    listContainers: async () => containers,
+    procRoot: fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-empty-')),
+  });
   const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
   expect(d.removedIds).toEqual(['gone']);
   expect(r.lines).toEqual([
@@ -98,6 +111,8 @@ test('containers: removes a gone run\'s in scope, leaves running, remote, unmark
 test('no Docker engine: said once, and the process sweep still runs', async () => {
   const d = deps({ listContainers: () => Promise.reject(new Error('connect ENOENT /var/run/docker.sock\nmore')) });
   const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
-  expect(r.lines).toContain('containers: no Docker engine answering (connect ENOENT /var/run/docker.sock); none removed');
+  expect(r.lines).toContain(
+    'containers: no Docker engine answering (connect ENOENT /var/run/docker.sock); none removed',
+  );
   expect(d.killed.sort()).toEqual([101, 102]);
 });

@@ -7,7 +7,16 @@
 // Descendants of a leftover process go with it. `--dry-run` says what would go and touches nothing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ENV_OWNER, ENV_RUN_DIR, ENV_RUN_ID, LABEL_DIR, LABEL_OWNER, isWithin, ownerState, type OwnerState } from '../targets/ownership';
+import {
+  ENV_OWNER,
+  ENV_RUN_DIR,
+  ENV_RUN_ID,
+  LABEL_DIR,
+  LABEL_OWNER,
+  isWithin,
+  ownerState,
+  type OwnerState,
+} from '../targets/ownership';
 import { descendants, refOf, type ProcessRef } from '../targets/process-tree';
 import type { LabContainerInfo } from '../runtimes/container-runtime';
 
@@ -72,16 +81,25 @@ function readProc(root: string, pid: number, uid: number): ProcInfo | null {
 }
 
 function describeScope(scope: CleanScope): string {
-  return [scope.runId !== undefined ? `run ${scope.runId}` : '', scope.dir !== undefined ? path.resolve(scope.dir) : ''].filter(Boolean).join(' in ');
+  return [scope.runId !== undefined ? `run ${scope.runId}` : '', scope.dir !== undefined ? path.resolve(scope.dir) : '']
+    .filter(Boolean)
+    .join(' in ');
 }
 
-async function cleanContainers(o: CleanOptions, deps: CleanDeps, state: (t?: string) => OwnerState, report: CleanReport): Promise<void> {
+async function cleanContainers(
+  o: CleanOptions,
+  deps: CleanDeps,
+  state: (t?: string) => OwnerState,
+  report: CleanReport,
+): Promise<void> {
   let list: LabContainerInfo[];
   try {
     const { listLabContainers } = await import('../runtimes/container-runtime');
     list = await (deps.listContainers ?? (() => listLabContainers()))();
   } catch (err) {
-    report.lines.push(`containers: no Docker engine answering (${(err as Error).message.split('\n')[0]}); none removed`);
+    report.lines.push(
+      `containers: no Docker engine answering (${(err as Error).message.split('\n')[0]}); none removed`,
+    );
     return;
   }
   let unmarked = 0;
@@ -95,7 +113,9 @@ async function cleanContainers(o: CleanOptions, deps: CleanDeps, state: (t?: str
     const owner = state(c.labels[LABEL_OWNER]);
     const what = `container ${c.name} (${c.image}, ${c.state}) of run ${c.labels[LABEL_RUN] ?? '?'}`;
     if (owner !== 'gone') {
-      report.lines.push(`left alone: ${what}: ${owner === 'running' ? 'its run is still going' : 'started from another machine'}`);
+      report.lines.push(
+        `left alone: ${what}: ${owner === 'running' ? 'its run is still going' : 'started from another machine'}`,
+      );
       continue;
     }
     if (o.dryRun) {
@@ -112,16 +132,27 @@ async function cleanContainers(o: CleanOptions, deps: CleanDeps, state: (t?: str
       report.lines.push(`could not remove ${what}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  if (unmarked) report.lines.push(`left alone: ${unmarked} lab container(s) without run marks (not started by this w3lab; remove them with docker rm if they are yours)`);
+  if (unmarked)
+    report.lines.push(
+      `left alone: ${unmarked} lab container(s) without run marks (not started by this w3lab; remove them with docker rm if they are yours)`,
+    );
 }
 
-function cleanProcesses(o: CleanOptions, deps: CleanDeps, state: (t?: string) => OwnerState, report: CleanReport): void {
+function cleanProcesses(
+  o: CleanOptions,
+  deps: CleanDeps,
+  state: (t?: string) => OwnerState,
+  report: CleanReport,
+): void {
   const root = deps.procRoot ?? '/proc';
   const uid = deps.uid ?? process.getuid?.() ?? 0;
   const realProc = root === '/proc';
   const leftovers = new Map<number, { info: ProcInfo | null; runId: string; via?: number }>();
   const running = new Map<string, number>();
-  for (const pid of fs.readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number)) {
+  for (const pid of fs
+    .readdirSync(root)
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)) {
     if (pid === process.pid) continue;
     const info = readProc(root, pid, uid);
     if (!info) continue;
@@ -138,11 +169,14 @@ function cleanProcesses(o: CleanOptions, deps: CleanDeps, state: (t?: string) =>
   // A leftover's children are leftovers too, marked or not (a program it started with its own environment).
   if (realProc) {
     for (const [pid, l] of [...leftovers]) {
-      for (const d of descendants(pid)) if (!leftovers.has(d.pid)) leftovers.set(d.pid, { info: readProc(root, d.pid, uid), runId: l.runId, via: pid });
+      for (const d of descendants(pid))
+        if (!leftovers.has(d.pid)) leftovers.set(d.pid, { info: readProc(root, d.pid, uid), runId: l.runId, via: pid });
     }
   }
   for (const [key, n] of running) report.lines.push(`left alone: ${n} process(es) of run ${key}`);
-  const refs = new Map<number, ProcessRef>([...leftovers.keys()].map((pid) => [pid, realProc ? refOf(pid) : { pid, startTime: null }]));
+  const refs = new Map<number, ProcessRef>(
+    [...leftovers.keys()].map((pid) => [pid, realProc ? refOf(pid) : { pid, startTime: null }]),
+  );
   const kill = deps.kill ?? ((pid: number) => process.kill(pid, 'SIGKILL'));
   for (const [pid, l] of leftovers) {
     const what = `process ${pid} of run ${l.runId}${l.via ? ` (child of ${l.via})` : ''}: ${(l.info?.cmd ?? '?').slice(0, 120)}`;

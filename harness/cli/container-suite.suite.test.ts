@@ -12,8 +12,18 @@ import { repoRoot } from '../../targets/w3/util/compiled-path';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const CORE = [
-  'front-reload', 'idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang',
-  'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker',
+  'front-reload',
+  'idle-demand-start',
+  'memory-leak',
+  'overlapped-recycle',
+  'queue-overflow',
+  'rapid-fail',
+  'shutdown-hang',
+  'steady-state',
+  'web-garden-crash',
+  'worker-crash',
+  'worker-hang',
+  'zombie-worker',
 ];
 
 function run(args: string[], timeoutMs: number) {
@@ -23,15 +33,32 @@ function run(args: string[], timeoutMs: number) {
 /** Lab containers of one run, or of every run whose folder is inside `folder` (other jobs' are not ours), any state. */
 function labContainers(run: { runId?: string; folder?: string }): string {
   const label = run.runId === undefined ? 'label=w3lab=1' : `label=w3lab.run=${run.runId}`;
-  const r = spawnSync('docker', ['ps', '-a', '--filter', label, '--format', '{{.Names}} {{.Status}} {{.Label "w3lab.dir"}}'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'docker',
+    ['ps', '-a', '--filter', label, '--format', '{{.Names}} {{.Status}} {{.Label "w3lab.dir"}}'],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`docker ps failed: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n').filter(Boolean);
-  return lines.filter((l) => run.folder === undefined || l.split(' ').pop()!.startsWith(run.folder + path.sep)).join('\n');
+  return lines
+    .filter(
+      (l) =>
+        run.folder === undefined ||
+        l
+          .split(' ')
+          .pop()!
+          .startsWith(run.folder + path.sep),
+    )
+    .join('\n');
 }
 
 /** Starts `w3lab run steady-state --runtime container` and resolves once the target's container serves requests. */
-async function startRunUntilLoaded(dir: string): Promise<{ child: ReturnType<typeof spawn>; runDir: string; runId: string }> {
-  const child = spawn(process.execPath, [BIN, 'run', 'steady-state', '--runtime', 'container', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startRunUntilLoaded(
+  dir: string,
+): Promise<{ child: ReturnType<typeof spawn>; runDir: string; runId: string }> {
+  const child = spawn(process.execPath, [BIN, 'run', 'steady-state', '--runtime', 'container', '--out', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const runDir = path.join(dir, 'latest', 'steady-state');
   const history = path.join(runDir, 'history.jsonl');
   const deadline = Date.now() + 120_000;
@@ -42,12 +69,16 @@ async function startRunUntilLoaded(dir: string): Promise<{ child: ReturnType<typ
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { runId: string; targetRuntime?: { runtime?: string } };
+  const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
+    runId: string;
+    targetRuntime?: { runtime?: string };
+  };
   expect(info.targetRuntime?.runtime).toBe('container');
   return { child, runDir, runId: info.runId };
 }
 
-const exitOf = (child: ReturnType<typeof spawn>): Promise<number | null> => new Promise((r) => child.once('exit', (code) => r(code)));
+const exitOf = (child: ReturnType<typeof spawn>): Promise<number | null> =>
+  new Promise((r) => child.once('exit', (code) => r(code)));
 
 describeWithDocker('the core suite with --runtime container', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-container-suite-'));
@@ -57,13 +88,27 @@ describeWithDocker('the core suite with --runtime container', () => {
     const dir = path.join(out, 'suite');
     const r = run(['run', '--runtime', 'container', '--out', dir], 900_000);
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
-    const scenarios = fs.readdirSync(path.join(dir, 'latest')).filter((d) => fs.existsSync(path.join(dir, 'latest', d, 'run.json')));
+    const scenarios = fs
+      .readdirSync(path.join(dir, 'latest'))
+      .filter((d) => fs.existsSync(path.join(dir, 'latest', d, 'run.json')));
     expect(scenarios.sort()).toEqual(CORE);
     for (const s of scenarios) {
       const latest = path.join(dir, 'latest', s);
-      const results = JSON.parse(fs.readFileSync(path.join(latest, 'results.json'), 'utf8')) as { valid: unknown; faultErrors: string[] };
-      const info = JSON.parse(fs.readFileSync(path.join(latest, 'run.json'), 'utf8')) as { runtime: string; targetRuntime?: { runtime?: string } };
-      expect([s, results.valid, results.faultErrors, info.runtime, info.targetRuntime?.runtime]).toEqual([s, true, [], 'container', 'container']);
+      const results = JSON.parse(fs.readFileSync(path.join(latest, 'results.json'), 'utf8')) as {
+        valid: unknown;
+        faultErrors: string[];
+      };
+      const info = JSON.parse(fs.readFileSync(path.join(latest, 'run.json'), 'utf8')) as {
+        runtime: string;
+        targetRuntime?: { runtime?: string };
+      };
+      expect([s, results.valid, results.faultErrors, info.runtime, info.targetRuntime?.runtime]).toEqual([
+        s,
+        true,
+        [],
+        'container',
+        'container',
+      ]);
       expect(fs.readFileSync(path.join(latest, 'w3.log'), 'utf8')).toContain('"HostStarted"');
     }
     expect(r.stdout).toMatch(/scenario\s+target\s+verdict/);

@@ -27,11 +27,13 @@ interface RunCliOptions {
 
 export async function runCommand(args: string[], opts: RunCliOptions): Promise<number> {
   const runtime = opts.runtime ?? 'process';
-  if (runtime !== 'process' && runtime !== 'container') throw new CliError(`--runtime must be process or container, not "${runtime}"`, 254);
+  if (runtime !== 'process' && runtime !== 'container')
+    throw new CliError(`--runtime must be process or container, not "${runtime}"`, 254);
   let seed: number | undefined;
   if (opts.seed !== undefined) {
     seed = Number(opts.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a non-negative integer, not "${opts.seed}"`, 254);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new CliError(`--seed must be a non-negative integer, not "${opts.seed}"`, 254);
   }
   const files = resolveScenarioFiles(args);
   const scenarios = files.map((f) => ({ file: f, scenario: loadScenario(f) })); // all validated before any runs
@@ -60,7 +62,9 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   const onSigint = (): void => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nw3lab: interrupted — stopping the run and keeping what was recorded (Ctrl-C again to kill now)\n');
+      process.stderr.write(
+        '\nw3lab: interrupted — stopping the run and keeping what was recorded (Ctrl-C again to kill now)\n',
+      );
       abort.abort();
     } else process.exit(130);
   };
@@ -94,7 +98,9 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
     (lab as LabLog | null)?.close();
   }
   if (shard && suite.selected.length === 0) {
-    process.stdout.write(`shard ${shardLabel(shard)}: no scenario falls in this shard (${scenarios.length} scenario(s) in ${shard.total} shards)\n`);
+    process.stdout.write(
+      `shard ${shardLabel(shard)}: no scenario falls in this shard (${scenarios.length} scenario(s) in ${shard.total} shards)\n`,
+    );
   }
   process.stdout.write(renderRunTable(suite.results) + '\n' + renderSuiteFooter(suite) + '\n');
   return suite.exitCode;
@@ -112,25 +118,33 @@ export function registerLabCommands(program: Command): void {
     .description('run scenarios (files or bundled names; none = the core suite against w3)')
     .option('-t, --target <name>', `target system: ${targetNames().join(' | ')} (default: the scenario's)`)
     .option('-r, --runtime <kind>', 'process | container', 'process')
-    .option('-s, --seed <n>', 'random seed (default: the scenario\'s, else random; always recorded)')
+    .option('-s, --seed <n>', "random seed (default: the scenario's, else random; always recorded)")
     .option('-o, --out <dir>', 'results folder', undefined)
     .option('--shard <i/n>', 'run only shard i of n (deterministic split by scenario name; combine with `w3lab merge`)')
     .option('--log-level <level>', 'harness log level (lab.log in the suite folder)')
     .action(async (args: string[], o: RunCliOptions) => {
       const code = await runCommand(args, o);
-      if (code !== 0) throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
+      if (code !== 0)
+        throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
     });
   program
     .command('merge <dir...>')
-    .description('one suite (index.html, junit.xml, summary.md) from the suites of several jobs, e.g. the shards of `run --shard i/n`')
+    .description(
+      'one suite (index.html, junit.xml, summary.md) from the suites of several jobs, e.g. the shards of `run --shard i/n`',
+    )
     .option('-o, --out <dir>', 'results folder for the merged suite (default ./w3lab-results)')
     .action((dirs: string[], o: { out?: string }) => {
       const merged = mergeSuites(dirs, o.out ?? DEFAULT_RESULTS_DIR());
       const from = merged.info.mergedFrom ?? [];
-      const shards = from.some((f) => f.shard) ? ` (shards ${from.map((f) => (f.shard ? `${f.shard.index}/${f.shard.total}` : '?')).join(', ')})` : '';
-      process.stdout.write(`merged ${from.length} suite(s)${shards}\n\n${renderSuiteRunsTable(merged.info.runs)}\n${renderSuiteFooter(merged)}\n`);
+      const shards = from.some((f) => f.shard)
+        ? ` (shards ${from.map((f) => (f.shard ? `${f.shard.index}/${f.shard.total}` : '?')).join(', ')})`
+        : '';
+      process.stdout.write(
+        `merged ${from.length} suite(s)${shards}\n\n${renderSuiteRunsTable(merged.info.runs)}\n${renderSuiteFooter(merged)}\n`,
+      );
       const code = merged.exitCode;
-      if (code !== 0) throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
+      if (code !== 0)
+        throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
     });
   program
     .command('list')
@@ -144,7 +158,10 @@ export function registerLabCommands(program: Command): void {
       }
       const runs = listRuns(path.resolve(o.out ?? DEFAULT_RESULTS_DIR())).slice(0, 20);
       lines.push('', runs.length ? 'Recent runs:' : 'No runs yet.');
-      for (const r of runs) lines.push(`  ${String(r.info.startedAt ?? '?').padEnd(26)} ${String(r.info.scenario ?? '?').padEnd(22)} ${String(r.info.target ?? '').padEnd(13)} ${verdictWord(r.verdict).padEnd(8)} ${r.dir}`);
+      for (const r of runs)
+        lines.push(
+          `  ${String(r.info.startedAt ?? '?').padEnd(26)} ${String(r.info.scenario ?? '?').padEnd(22)} ${String(r.info.target ?? '').padEnd(13)} ${verdictWord(r.verdict).padEnd(8)} ${r.dir}`,
+        );
       process.stdout.write(lines.join('\n') + '\n');
     });
   program

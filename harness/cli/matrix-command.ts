@@ -22,15 +22,22 @@ interface MatrixOptions {
   out?: string;
 }
 
+// eslint-disable-next-line max-lines-per-function -- 82 lines once Prettier laid it out; to be split (issue 12)
 export async function matrixCommand(args: string[], o: MatrixOptions): Promise<number> {
   const known = targetNames();
-  const targets = (o.targets ?? known.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+  const targets = (o.targets ?? known.join(','))
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = targets.filter((t) => !known.includes(t));
-  if (targets.length === 0 || unknown.length) throw new CliError(`--targets: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}`, 254);
+  if (targets.length === 0 || unknown.length)
+    throw new CliError(`--targets: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}`, 254);
   const repeat = o.repeat === undefined ? 1 : Number(o.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new CliError(`--repeat must be an integer 1..20, not "${o.repeat}"`, 254);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20)
+    throw new CliError(`--repeat must be an integer 1..20, not "${o.repeat}"`, 254);
   const seed = o.seed === undefined ? undefined : Number(o.seed);
-  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, not "${o.seed}"`, 254);
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0))
+    throw new CliError(`--seed must be a non-negative integer, not "${o.seed}"`, 254);
   const scenarios = resolveScenarioFiles(args).map((f) => ({ file: f, scenario: loadScenario(f) }));
   for (const { file, scenario } of scenarios) for (const target of targets) preflight(scenario, file, target);
   const outDir = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
@@ -55,7 +62,16 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
         cells.push(cell);
         for (let i = 0; i < repeat && !abort.signal.aborted; i++) {
           process.stderr.write(`[${++n}/${total}] ${scenario.name} × ${target}${repeat > 1 ? ` (#${i + 1})` : ''}\n`);
-          const r = await runScenario({ scenario, scenarioFile: file, target, runtime: 'process', seed, outDir, log, signal: abort.signal });
+          const r = await runScenario({
+            scenario,
+            scenarioFile: file,
+            target,
+            runtime: 'process',
+            seed,
+            outDir,
+            log,
+            signal: abort.signal,
+          });
           cell.runs.push(matrixRun(r));
         }
       }
@@ -64,9 +80,18 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-  const stamp = new Date(began).toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(began)
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const matrix: Matrix = {
-    command: ['w3lab matrix', ...args, '--targets', targets.join(','), ...(repeat > 1 ? ['--repeat', String(repeat)] : [])].join(' '),
+    command: [
+      'w3lab matrix',
+      ...args,
+      '--targets',
+      targets.join(','),
+      ...(repeat > 1 ? ['--repeat', String(repeat)] : []),
+    ].join(' '),
     startedAt: new Date(began).toISOString(),
     durationMs: Date.now() - began,
     machine: `${os.type()} ${os.release()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
@@ -87,7 +112,7 @@ export function registerMatrixCommand(program: Command): void {
     .description('run scenarios (default: the core suite) against several targets and write the comparison matrix')
     .option('--targets <list>', `comma-separated targets (default: all: ${targetNames().join(',')})`)
     .option('--repeat <n>', 'runs per cell (the matrix shows the spread)', '1')
-    .option('-s, --seed <n>', 'random seed for every run (default: each scenario\'s, else random; recorded)')
+    .option('-s, --seed <n>', "random seed for every run (default: each scenario's, else random; recorded)")
     .option('-o, --out <dir>', 'results folder')
     .action(async (args: string[], o: MatrixOptions) => {
       const code = await matrixCommand(args, o);

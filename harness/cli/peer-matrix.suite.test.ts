@@ -20,7 +20,8 @@ function leftovers(): string[] {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
-      if ((cmd.includes(out) || env.includes(out)) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))) found.push(`${pid} ${cmd}`);
+      if ((cmd.includes(out) || env.includes(out)) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')))
+        found.push(`${pid} ${cmd}`);
     } catch {
       /* gone or not ours to read */
     }
@@ -44,7 +45,12 @@ test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, ngi
   for (const c of m.cells) {
     const run = c.runs[0]!;
     const info = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as { status: string };
-    expect([c.target, c.scenario, run.outcome, info.status]).toEqual([c.target, c.scenario, expect.stringMatching(/^(pass|fail|unknown)$/), 'finished']);
+    expect([c.target, c.scenario, run.outcome, info.status]).toEqual([
+      c.target,
+      c.scenario,
+      expect.stringMatching(/^(pass|fail|unknown)$/),
+      'finished',
+    ]);
     expect(run.requests).toBeGreaterThan(100);
     // Every peer's adapter reports what happened in the lab's vocabulary: a crash and its replacement, recycles.
     if (c.scenario === 'worker-crash') expect([c.target, run.recoveryMs]).toEqual([c.target, expect.any(Number)]);
@@ -52,7 +58,10 @@ test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, ngi
   }
   // A killed cluster worker takes its keep-alive connections with it: the reference the proxies are compared with.
   const cluster = m.cells.find((c) => c.scenario === 'worker-crash' && c.target === 'node-cluster')!.runs[0]!;
-  const checks = JSON.parse(fs.readFileSync(path.join(cluster.dir, 'results.json'), 'utf8')).checks as { name: string; verdict: { valid: unknown } }[];
+  const checks = JSON.parse(fs.readFileSync(path.join(cluster.dir, 'results.json'), 'utf8')).checks as {
+    name: string;
+    verdict: { valid: unknown };
+  }[];
   expect(checks.find((c) => c.name === 'connectionsSurvive')!.verdict.valid).toBe(false);
   const html = fs.readFileSync(path.join(dir, stamp, 'matrix.html'), 'utf8');
   expect(html).toContain('report.html');

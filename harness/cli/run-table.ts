@@ -19,13 +19,17 @@ export function renderRunTable(results: RunResult[]): string {
     const open = [
       named(false).length ? `failed: ${named(false).join(' ')}` : '',
       named('unknown').length ? `unknown: ${named('unknown').join(' ')}` : '',
-    ].filter(Boolean).join('  ');
+    ]
+      .filter(Boolean)
+      .join('  ');
     const timings = [
       s.recycles.count ? `recycle p50 ${s.recycles.durationMs.p50}ms` : '',
       s.crashes ? `crashes ${s.crashes}` : '',
       s.detections.pingFailed ? `ping-fail ${s.detections.pingFailed}` : '',
       s.poolStops.length ? `stop ${s.poolStops.map((p) => p.reason).join(',')}` : '',
-    ].filter(Boolean).join(', ');
+    ]
+      .filter(Boolean)
+      .join(', ');
     return [
       r.scenario,
       r.target,
@@ -49,7 +53,10 @@ export function renderRunTable(results: RunResult[]): string {
   const reasons = results.flatMap((r) =>
     r.checks
       .filter((c) => c.verdict.valid !== true)
-      .map((c) => `  ${r.scenario} › ${c.name} (${c.verdict.valid === false ? 'FAIL' : 'UNKNOWN'}): ${clip(firstLine(c.verdict.summary), 200)}`),
+      .map(
+        (c) =>
+          `  ${r.scenario} › ${c.name} (${c.verdict.valid === false ? 'FAIL' : 'UNKNOWN'}): ${clip(firstLine(c.verdict.summary), 200)}`,
+      ),
   );
   if (reasons.length) out.push('', ...reasons);
   return out.join('\n');
@@ -57,7 +64,10 @@ export function renderRunTable(results: RunResult[]): string {
 
 /** The lines under the table: where the suite's reports are, the two files first (relative to the current folder
  *  when that is shorter), and what each run folder holds. */
-export function renderSuiteFooter(suite: { dir: string; files: { index: string; junit: string; summary: string } }): string {
+export function renderSuiteFooter(suite: {
+  dir: string;
+  files: { index: string; junit: string; summary: string };
+}): string {
   const rel = (p: string): string => {
     const r = path.relative(process.cwd(), p);
     return r && !r.startsWith('..') && r.length < p.length ? r : p;
@@ -80,10 +90,21 @@ export function renderSuiteRunsTable(runs: readonly SuiteRun[]): string {
       ? `error: ${firstLine(r.error)}`
       : r.outcome === 'not-supported'
         ? firstLine(r.summary)
-        : [named(false).length ? `failed: ${named(false).join(' ')}` : '', named('unknown').length ? `unknown: ${named('unknown').join(' ')}` : '']
+        : [
+            named(false).length ? `failed: ${named(false).join(' ')}` : '',
+            named('unknown').length ? `unknown: ${named('unknown').join(' ')}` : '',
+          ]
             .filter(Boolean)
             .join('  ');
-    return [r.scenario, r.target, outcomeWord(r.outcome), String(r.requests), String(r.failed), `${(r.durationMs / 1000).toFixed(1)}s`, notes];
+    return [
+      r.scenario,
+      r.target,
+      outcomeWord(r.outcome),
+      String(r.requests),
+      String(r.failed),
+      `${(r.durationMs / 1000).toFixed(1)}s`,
+      notes,
+    ];
   });
   const all = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));

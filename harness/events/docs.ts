@@ -7,12 +7,19 @@ import { eventSchemas } from './vocabulary';
 const COMMON = new Set(['type', 't', 'source', 'pool', 'pid', 'workerId']);
 
 function typeName(field: z.ZodType): string {
-  const def = (field as unknown as { def: { type: string; innerType?: z.ZodType; options?: unknown; entries?: Record<string, string> } }).def;
+  const def = (
+    field as unknown as {
+      def: { type: string; innerType?: z.ZodType; options?: unknown; entries?: Record<string, string> };
+    }
+  ).def;
   if (def.type === 'optional' || def.type === 'nullable') {
     const inner = typeName(def.innerType!);
     return def.type === 'nullable' ? `${inner} | null` : inner;
   }
-  if (def.type === 'enum' && def.entries) return Object.values(def.entries).map((v) => `'${v}'`).join(' | ');
+  if (def.type === 'enum' && def.entries)
+    return Object.values(def.entries)
+      .map((v) => `'${v}'`)
+      .join(' | ');
   if (def.type === 'array') return 'string[]';
   if (def.type === 'object') return '{host, port}';
   return def.type;

@@ -11,7 +11,10 @@ describe('the lab event vocabulary', () => {
     const text = fs.readFileSync(README, 'utf8');
     const table = eventsTableMarkdown();
     if (process.env['UPDATE_README'] === '1') {
-      fs.writeFileSync(README, text.replace(/(<!-- events-table:start -->\n)[\s\S]*?(\n<!-- events-table:end -->)/, `$1${table}$2`));
+      fs.writeFileSync(
+        README,
+        text.replace(/(<!-- events-table:start -->\n)[\s\S]*?(\n<!-- events-table:end -->)/, `$1${table}$2`),
+      );
       return;
     }
     expect(between(text)).toBe(table);
@@ -29,11 +32,22 @@ describe('the lab event vocabulary', () => {
   });
 
   it('reads back what it wrote, and names what is wrong with a line that is not a lab event', () => {
-    const e = labEvent('WorkerCrashed', { t: 1, source: 'x', pool: 'p', pid: 2, exitCode: null, signal: 'SIGKILL', duringStartup: false });
+    const e = labEvent('WorkerCrashed', {
+      t: 1,
+      source: 'x',
+      pool: 'p',
+      pid: 2,
+      exitCode: null,
+      signal: 'SIGKILL',
+      duringStartup: false,
+    });
     expect(readLabEvent(JSON.parse(JSON.stringify(e)))).toEqual({ ok: true, event: e });
     const missing = readLabEvent({ t: 1, type: 'WorkerCrashed', source: 'x', pool: 'p', pid: 2 });
     expect(missing).toMatchObject({ ok: false, reason: expect.stringMatching(/^exitCode: /) });
-    expect(readLabEvent({ t: 1, type: 'RecycleStarted', source: 'x', pool: 'p', pid: 2, recycleId: 1, reason: 'OnDemand' }).ok).toBe(false);
+    expect(
+      readLabEvent({ t: 1, type: 'RecycleStarted', source: 'x', pool: 'p', pid: 2, recycleId: 1, reason: 'OnDemand' })
+        .ok,
+    ).toBe(false);
     expect(readLabEvent({ t: 1, type: 'Nope', source: 'x' }).ok).toBe(false);
     // A w3 event as w3 logs it (no source) is not a lab event: adapters map, readers never guess.
     expect(readLabEvent({ t: 1, type: 'HostStarted', eventId: 1 }).ok).toBe(false);
@@ -42,8 +56,14 @@ describe('the lab event vocabulary', () => {
   it('refuses invented fields and missing ones at compile time', () => {
     // The @ts-expect-error lines fail `tsc` (npm test's typecheck) if the constructor ever accepts them.
     const base = { t: 1, source: 'x', pool: 'p', pid: 2 };
-    // @ts-expect-error a field WorkerCrashed does not have
-    const invented = labEvent('WorkerCrashed', { ...base, exitCode: null, signal: null, duringStartup: false, oom: true });
+    const invented = labEvent('WorkerCrashed', {
+      ...base,
+      exitCode: null,
+      signal: null,
+      duringStartup: false,
+      // @ts-expect-error a field WorkerCrashed does not have
+      oom: true,
+    });
     // @ts-expect-error WorkerCrashed needs exitCode, signal and duringStartup
     const missing = labEvent('WorkerCrashed', base);
     // @ts-expect-error reasons are the neutral ones

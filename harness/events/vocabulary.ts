@@ -20,7 +20,14 @@ export const recycleReason = z.enum([
 export type RecycleReason = z.infer<typeof recycleReason>;
 
 /** Failures a manager counts toward rapid-fail protection. */
-export const failureKind = z.enum(['crash', 'ping', 'startup-timeout', 'shutdown-timeout', 'malformed-message', 'stalled']);
+export const failureKind = z.enum([
+  'crash',
+  'ping',
+  'startup-timeout',
+  'shutdown-timeout',
+  'malformed-message',
+  'stalled',
+]);
 export type FailureKind = z.infer<typeof failureKind>;
 
 /** Why the manager killed a worker on purpose. */
@@ -156,7 +163,11 @@ export const eventSchemas = [
     recycleId: int.describe('links RecycleStarted, the replacement WorkerStarting/Ready and RecycleCompleted'),
     reason: recycleReason.describe('time, requests, schedule, memory, private-memory, unhealthy, admin, config-change'),
     overlapped: z.boolean().optional().describe('the replacement starts before the old worker stops'),
-    privateMemoryKB: z.number().nonnegative().optional().describe('private memory the manager measured (memory recycles)'),
+    privateMemoryKB: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('private memory the manager measured (memory recycles)'),
     memoryKB: z.number().nonnegative().optional().describe('virtual memory the manager measured (memory recycles)'),
     limitKB: z.number().nonnegative().optional().describe('the configured limit that was passed (memory recycles)'),
   }),
@@ -223,7 +234,7 @@ export const eventSchemas = [
     pid: int.optional().describe('the worker it went into (none for a startup fault)'),
     faultKind: z.string().describe('leak, hang, crash, startup, …'),
   }),
-  ev('FaultHealed', "The target confirms a lab fault was removed.", {
+  ev('FaultHealed', 'The target confirms a lab fault was removed.', {
     ...pooled,
     pid: int.optional(),
   }),

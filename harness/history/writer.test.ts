@@ -5,7 +5,17 @@ import { HistoryParseError, HistoryWriter, parseHistory, readHistory } from './w
 import type { HistoryRecord, RequestRecord } from './types';
 
 function req(id: number): RequestRecord {
-  return { kind: 'request', t: 1000 + id, id, conn: 1, method: 'GET', path: '/', outcome: 'ok', status: 200, latencyMs: 1 };
+  return {
+    kind: 'request',
+    t: 1000 + id,
+    id,
+    conn: 1,
+    method: 'GET',
+    path: '/',
+    outcome: 'ok',
+    status: 200,
+    latencyMs: 1,
+  };
 }
 
 async function waitFor(cond: () => boolean, deadlineMs = 2000): Promise<void> {

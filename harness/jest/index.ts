@@ -38,7 +38,8 @@ export function useTarget(options: UseTargetOptions = {}): TargetHandle {
   }, teardownTimeoutMs);
   return {
     get session(): LabSession {
-      if (!session) throw new Error('useTarget: the target is not running (use the session inside a test, after beforeAll)');
+      if (!session)
+        throw new Error('useTarget: the target is not running (use the session inside a test, after beforeAll)');
       return session;
     },
     get url(): string {
@@ -47,7 +48,11 @@ export function useTarget(options: UseTargetOptions = {}): TargetHandle {
   };
 }
 
-type Judged = Pick<ScenarioResult, 'valid' | 'checks' | 'summary'> & { files?: { report?: string }; dir?: string; scenario?: string };
+type Judged = Pick<ScenarioResult, 'valid' | 'checks' | 'summary'> & {
+  files?: { report?: string };
+  dir?: string;
+  scenario?: string;
+};
 
 const WORD = (v: unknown): string => (v === true ? 'PASS' : v === false ? 'FAIL' : 'UNKNOWN');
 
@@ -62,7 +67,12 @@ function describeRun(r: Judged, indent = '  '): string[] {
 }
 
 function isSuite(x: unknown): x is SuiteRunResult {
-  return typeof x === 'object' && x !== null && Array.isArray((x as SuiteRunResult).results) && typeof (x as SuiteRunResult).exitCode === 'number';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Array.isArray((x as SuiteRunResult).results) &&
+    typeof (x as SuiteRunResult).exitCode === 'number'
+  );
 }
 
 function isJudged(x: unknown): x is Judged {
@@ -74,7 +84,10 @@ function isJudged(x: unknown): x is Judged {
  * valid, or every run of a suite result (runScenarios) passed. The failure message names each check that failed or
  * could not decide, its reason, and the report to open.
  */
-export function toPassChecks(this: { isNot?: boolean } | void, received: unknown): { pass: boolean; message: () => string } {
+export function toPassChecks(
+  this: { isNot?: boolean } | void,
+  received: unknown,
+): { pass: boolean; message: () => string } {
   if (isSuite(received)) {
     const pass = received.exitCode === 0 && received.results.every((r) => r.valid === true);
     const bad = received.results.filter((r) => r.valid !== true);
@@ -91,7 +104,10 @@ export function toPassChecks(this: { isNot?: boolean } | void, received: unknown
     };
   }
   if (!isJudged(received)) {
-    return { pass: false, message: () => 'toPassChecks expects the result of runScenario, runScenarios or session.check()' };
+    return {
+      pass: false,
+      message: () => 'toPassChecks expects the result of runScenario, runScenarios or session.check()',
+    };
   }
   const pass = received.valid === true;
   const name = received.scenario ? ` of ${received.scenario}` : '';
@@ -99,7 +115,10 @@ export function toPassChecks(this: { isNot?: boolean } | void, received: unknown
     pass,
     message: () =>
       pass
-        ? [`expected the checks${name} not to pass, but all ${received.checks.length} passed`, ...describeRun(received)].join('\n')
+        ? [
+            `expected the checks${name} not to pass, but all ${received.checks.length} passed`,
+            ...describeRun(received),
+          ].join('\n')
         : [`expected the checks${name} to pass: ${received.summary}`, ...describeRun(received)].join('\n'),
   };
 }

@@ -21,13 +21,20 @@ afterAll(() => {
 });
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
   if (r.error) throw r.error;
   return r;
 }
 
 const ok = (r: SpawnSyncReturns<string>): string => {
-  expect({ status: r.status, stderr: r.stderr.slice(-3000), stdout: r.stdout.slice(-3000) }).toMatchObject({ status: 0 });
+  expect({ status: r.status, stderr: r.stderr.slice(-3000), stdout: r.stdout.slice(-3000) }).toMatchObject({
+    status: 0,
+  });
   return r.stdout;
 };
 
@@ -44,18 +51,37 @@ const timed = <T>(name: string, fn: () => T): T => {
 
 beforeAll(() => {
   // dist/ is built by `npm test` (and by `npm run build`) before this pass; pack what is there.
-  const out = timed('pack', () => ok(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)));
+  const out = timed('pack', () =>
+    ok(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)),
+  );
   tarball = path.join(work, (JSON.parse(out) as { filename: string }[])[0]!.filename);
-  fs.cpSync(EXAMPLE, consumer, { recursive: true, filter: (src) => !/[\\/](node_modules|w3lab-results)([\\/]|$)/.test(path.relative(EXAMPLE, src)) });
-  const pkg = JSON.parse(fs.readFileSync(path.join(consumer, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  fs.cpSync(EXAMPLE, consumer, {
+    recursive: true,
+    filter: (src) => !/[\\/](node_modules|w3lab-results)([\\/]|$)/.test(path.relative(EXAMPLE, src)),
+  });
+  const pkg = JSON.parse(fs.readFileSync(path.join(consumer, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
   pkg.devDependencies['w3lab'] = `file:${tarball}`;
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify(pkg, null, 2));
   timed('install', () => ok(sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], consumer)));
 }, 400_000);
 
 test('the tarball holds what the package needs at run time and nothing of the sources or tests', () => {
-  const list = ok(sh('tar', ['-tzf', tarball], work)).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-  for (const f of ['bin/w3lab.js', 'dist/harness/index.js', 'dist/harness/index.d.ts', 'dist/harness/jest/index.d.ts', 'dist/targets/w3/index.d.ts', 'targets/apps/lab-app.js', 'harness/scenarios/worker-crash.yaml', 'docs/results.md']) {
+  const list = ok(sh('tar', ['-tzf', tarball], work))
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
+  for (const f of [
+    'bin/w3lab.js',
+    'dist/harness/index.js',
+    'dist/harness/index.d.ts',
+    'dist/harness/jest/index.d.ts',
+    'dist/targets/w3/index.d.ts',
+    'targets/apps/lab-app.js',
+    'harness/scenarios/worker-crash.yaml',
+    'docs/results.md',
+  ]) {
     expect([f, list.includes(f)]).toEqual([f, true]);
   }
   expect(list.filter((f) => /\.test\.(ts|js)$|\.ts$(?<!\.d\.ts)|test-support|\.map$/.test(f))).toEqual([]);
@@ -71,13 +97,28 @@ test('from the consumer folder: public entry points resolve, private paths do no
     'console.log(JSON.stringify(out));',
   ].join('\n');
   const out = JSON.parse(ok(sh(process.execPath, ['-e', script], consumer))) as Record<string, unknown>;
-  expect(out).toMatchObject({ lab: 'function', session: 'function', jest: 'function', matcher: 'function', w3: 'function', privatePath: 'ERR_PACKAGE_PATH_NOT_EXPORTED', testcontainers: 'absent', autocannon: 'absent' });
+  expect(out).toMatchObject({
+    lab: 'function',
+    session: 'function',
+    jest: 'function',
+    matcher: 'function',
+    w3: 'function',
+    privatePath: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+    testcontainers: 'absent',
+    autocannon: 'absent',
+  });
   expect(out['targets']).toEqual(expect.arrayContaining(['w3', 'node-cluster']));
   // A feature that needs an optional package says which and how to add it, before anything starts.
-  const container = sh(process.execPath, [path.join(consumer, 'node_modules', 'w3lab', 'bin', 'w3lab.js'), 'run', 'steady-state', '--runtime', 'container'], consumer, 60_000);
+  const container = sh(
+    process.execPath,
+    [path.join(consumer, 'node_modules', 'w3lab', 'bin', 'w3lab.js'), 'run', 'steady-state', '--runtime', 'container'],
+    consumer,
+    60_000,
+  );
   expect({ status: container.status, stderr: container.stderr.trim() }).toEqual({
     status: 254,
-    stderr: 'w3lab: --runtime container needs the "testcontainers" package, which is not installed: npm install --save-dev testcontainers@^11.14.0',
+    stderr:
+      'w3lab: --runtime container needs the "testcontainers" package, which is not installed: npm install --save-dev testcontainers@^11.14.0',
   });
 });
 
@@ -95,19 +136,63 @@ test('the declaration files type-check a TypeScript consumer', () => {
     ].join('\n'),
   );
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  ok(sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), 'typed.ts'], consumer, 120_000));
+  ok(
+    sh(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'node16',
+        '--moduleResolution',
+        'node16',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        '--typeRoots',
+        path.join(ROOT, 'node_modules', '@types'),
+        'typed.ts',
+      ],
+      consumer,
+      120_000,
+    ),
+  );
 }, 150_000);
 
 test("the example's Jest tests pass in the consumer folder (one passing, one sabotaged and asserted to fail)", () => {
-  const r = timed('jest', () => sh(process.execPath, [path.join(consumer, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--json', '--outputFile', 'jest.json'], consumer, 400_000));
-  const report = JSON.parse(fs.readFileSync(path.join(consumer, 'jest.json'), 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTests: number };
-  expect({ report: { passed: report.numPassedTests, failed: report.numFailedTests, total: report.numTotalTests }, status: r.status, stderr: r.stderr.slice(-4000) }).toMatchObject({
+  const r = timed('jest', () =>
+    sh(
+      process.execPath,
+      [
+        path.join(consumer, 'node_modules', 'jest', 'bin', 'jest.js'),
+        '--runInBand',
+        '--json',
+        '--outputFile',
+        'jest.json',
+      ],
+      consumer,
+      400_000,
+    ),
+  );
+  const report = JSON.parse(fs.readFileSync(path.join(consumer, 'jest.json'), 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numTotalTests: number;
+  };
+  expect({
+    report: { passed: report.numPassedTests, failed: report.numFailedTests, total: report.numTotalTests },
+    status: r.status,
+    stderr: r.stderr.slice(-4000),
+  }).toMatchObject({
     report: { passed: 2, failed: 0, total: 2 },
     status: 0,
   });
   // Results went to the consumer's folder: one suite per test file, each with its index.
   const results = path.join(consumer, 'w3lab-results');
-  const suites = fs.readdirSync(results).filter((d) => d !== 'latest' && fs.existsSync(path.join(results, d, 'suite.json')));
+  const suites = fs
+    .readdirSync(results)
+    .filter((d) => d !== 'latest' && fs.existsSync(path.join(results, d, 'suite.json')));
   expect(suites.map((s) => s.replace(/^.*Z-/, '')).sort()).toEqual(['sabotaged', 'worker-crash']);
   for (const s of suites) expect(fs.existsSync(path.join(results, s, 'index.html'))).toBe(true);
   expect(fs.existsSync(path.join(consumer, 'node_modules', 'w3lab', 'w3lab-results'))).toBe(false);
@@ -129,7 +214,10 @@ test('`npx w3lab serve` in the consumer folder stops, with its worker, when npx 
     applications: [{ path: '/', pool: 'app', module: './app.js' }],
   };
   fs.writeFileSync(path.join(consumer, 'w3.json'), JSON.stringify(config));
-  const npx = spawn('npx', ['--no-install', 'w3lab', 'serve', '--config', 'w3.json'], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npx = spawn('npx', ['--no-install', 'w3lab', 'serve', '--config', 'w3.json'], {
+    cwd: consumer,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   npx.stdout.on('data', (c: Buffer) => (out += c.toString()));
   npx.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -140,11 +228,15 @@ test('`npx w3lab serve` in the consumer folder stops, with its worker, when npx 
       if (Date.now() > deadline || npx.exitCode !== null) throw new Error(`w3 did not start:\n${out.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    pids.push(Number(/"pid":(\d+),"name":"w3"/.exec(out)![1]), Number(/"type":"WorkerReady".*?"pid":(\d+)/.exec(out)![1]));
+    pids.push(
+      Number(/"pid":(\d+),"name":"w3"/.exec(out)![1]),
+      Number(/"type":"WorkerReady".*?"pid":(\d+)/.exec(out)![1]),
+    );
     npx.kill('SIGTERM');
     const until = Date.now() + 20_000;
     while (!pids.every(gone)) {
-      if (Date.now() > until) throw new Error(`still running after SIGTERM to npx: ${pids.filter((p) => !gone(p)).join(', ')}`);
+      if (Date.now() > until)
+        throw new Error(`still running after SIGTERM to npx: ${pids.filter((p) => !gone(p)).join(', ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {

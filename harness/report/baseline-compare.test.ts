@@ -15,15 +15,37 @@ const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'baseline-compar
 
 function loaded(b: RunBuilder): LoadedRun {
   const input = b.input();
-  return { dir: '/x', info: { scenario: 'worker-crash', target: 'w3' }, history: input.history, events: input.events, eventProblems: [], results: null, summaryMd: null, start: input.start, end: input.end };
+  return {
+    dir: '/x',
+    info: { scenario: 'worker-crash', target: 'w3' },
+    history: input.history,
+    events: input.events,
+    eventProblems: [],
+    results: null,
+    summaryMd: null,
+    start: input.start,
+    end: input.end,
+  };
 }
 
 test('two SIGKILLs seen as WorkerCrashed are 2/2 faults detected; a slow fault is not a detectable one', () => {
   const b = new RunBuilder(7000);
   b.mark(0, 'workload-start');
-  b.mark(2000, 'fault-injected', { fault: 'signal:SIGKILL', signal: 'SIGKILL', targetPid: 100, workerId: 1, pool: 'app' });
+  b.mark(2000, 'fault-injected', {
+    fault: 'signal:SIGKILL',
+    signal: 'SIGKILL',
+    targetPid: 100,
+    workerId: 1,
+    pool: 'app',
+  });
   b.crash(2003, 'app', 1, 100);
-  b.mark(4500, 'fault-injected', { fault: 'signal:SIGKILL', signal: 'SIGKILL', targetPid: 101, workerId: 1, pool: 'app' });
+  b.mark(4500, 'fault-injected', {
+    fault: 'signal:SIGKILL',
+    signal: 'SIGKILL',
+    targetPid: 101,
+    workerId: 1,
+    pool: 'app',
+  });
   b.crash(4508, 'app', 1, 101);
   // A crash of another worker must not count as detecting this one.
   b.mark(5000, 'fault-injected', { fault: { kind: 'crash', mode: 'exit' }, targetPid: 102, workerId: 1, pool: 'app' });
@@ -38,7 +60,13 @@ test('two SIGKILLs seen as WorkerCrashed are 2/2 faults detected; a slow fault i
 test('a PingFailed does not count as detecting a crash', () => {
   const b = new RunBuilder(3000);
   b.mark(0, 'workload-start');
-  b.mark(1000, 'fault-injected', { fault: 'signal:SIGKILL', signal: 'SIGKILL', targetPid: 100, workerId: 1, pool: 'app' });
+  b.mark(1000, 'fault-injected', {
+    fault: 'signal:SIGKILL',
+    signal: 'SIGKILL',
+    targetPid: 100,
+    workerId: 1,
+    pool: 'app',
+  });
   b.event(1500, 'PingFailed', { pool: 'app', workerId: 1, pid: 100 });
   b.mark(3000, 'workload-end');
   expect(recycleMetrics(loaded(b)).counts).toMatchObject({ faults: 1, detections: 0 });
@@ -60,7 +88,9 @@ test('baseline save refuses a failed run unless forced', () => {
   writeSyntheticRun(path.join(results, 'suite', 'overlapped-recycle'), { degraded: true });
   writeSyntheticRun(path.join(results, 'suite', 'steady-state'), { scenario: 'steady-state' });
   const baselines = path.join(tmp(), 'b');
-  expect(() => saveBaseline('ci', results, baselines)).toThrow(/not saved: overlapped-recycle \(FAIL\) did not pass.*--force/);
+  expect(() => saveBaseline('ci', results, baselines)).toThrow(
+    /not saved: overlapped-recycle \(FAIL\) did not pass.*--force/,
+  );
   expect(fs.existsSync(path.join(baselines, 'ci'))).toBe(false);
   const saved = saveBaseline('ci', results, baselines, { force: true });
   expect(saved.scenarios.map((s) => s.scenario)).toEqual(['overlapped-recycle', 'steady-state']);

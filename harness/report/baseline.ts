@@ -38,20 +38,33 @@ export function saveBaseline(
   if (!NAME.test(name)) throw new RunFolderError(`baseline name "${name}": use letters, digits, ".", "_" and "-"`);
   const runs = resolveSide(source, baselinesDir);
   if (!o.force) {
-    const bad = [...runs].map(([scenario, dir]) => ({ scenario, valid: verdictOf(dir) })).filter((r) => r.valid !== true);
+    const bad = [...runs]
+      .map(([scenario, dir]) => ({ scenario, valid: verdictOf(dir) }))
+      .filter((r) => r.valid !== true);
     if (bad.length) {
-      const list = bad.map((b) => `${b.scenario} (${b.valid === false ? 'FAIL' : b.valid === 'unknown' ? 'UNKNOWN' : 'no verdict'})`).join(', ');
-      throw new RunFolderError(`not saved: ${list} did not pass; a baseline should be a good run (--force saves it anyway)`);
+      const list = bad
+        .map((b) => `${b.scenario} (${b.valid === false ? 'FAIL' : b.valid === 'unknown' ? 'UNKNOWN' : 'no verdict'})`)
+        .join(', ');
+      throw new RunFolderError(
+        `not saved: ${list} did not pass; a baseline should be a good run (--force saves it anyway)`,
+      );
     }
   }
   const dir = path.join(baselinesDir, name);
   fs.mkdirSync(dir, { recursive: true });
-  const scenarios = [...runs].sort(([a], [b]) => a.localeCompare(b)).map(([scenario, from]) => {
-    if (!NAME.test(scenario)) throw new RunFolderError(`${from}: scenario name "${scenario}" cannot be a folder name`);
-    if (path.resolve(from) !== path.resolve(dir, scenario)) copyRun(from, path.join(dir, scenario));
-    return { scenario, from: path.resolve(from) };
-  });
-  fs.writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify({ name, savedAt: new Date().toISOString(), source: path.resolve(source), scenarios }, null, 2) + '\n');
+  const scenarios = [...runs]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([scenario, from]) => {
+      if (!NAME.test(scenario))
+        throw new RunFolderError(`${from}: scenario name "${scenario}" cannot be a folder name`);
+      if (path.resolve(from) !== path.resolve(dir, scenario)) copyRun(from, path.join(dir, scenario));
+      return { scenario, from: path.resolve(from) };
+    });
+  fs.writeFileSync(
+    path.join(dir, 'baseline.json'),
+    JSON.stringify({ name, savedAt: new Date().toISOString(), source: path.resolve(source), scenarios }, null, 2) +
+      '\n',
+  );
   return { dir, scenarios };
 }
 

@@ -7,7 +7,8 @@ import { rerunReport } from './report-command';
 import { writeSyntheticRun } from './test-support/synthetic-run';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'report-cmd-'));
-const readJson = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>;
+const readJson = (f: string): Record<string, unknown> =>
+  JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>;
 
 /** Runs the CLI in-process; returns the exit code main.ts would use and what was printed. */
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
@@ -32,10 +33,17 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
 describe('w3lab report', () => {
   it('re-runs the stored checks, rewrites results, summary, report.html and junit.xml', () => {
     const dir = writeSyntheticRun(tmp());
-    fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ valid: false, summary: 'stale', checks: [], faultErrors: [], error: null }));
+    fs.writeFileSync(
+      path.join(dir, 'results.json'),
+      JSON.stringify({ valid: false, summary: 'stale', checks: [], faultErrors: [], error: null }),
+    );
     const r = rerunReport(dir);
     expect(r.exitCode).toBe(0);
-    expect(r.checks.map((c) => c.name)).toEqual(['connectionsSurvive', 'noFailedRequests', 'overlappedRecycleCompletes']);
+    expect(r.checks.map((c) => c.name)).toEqual([
+      'connectionsSurvive',
+      'noFailedRequests',
+      'overlappedRecycleCompletes',
+    ]);
     const results = readJson(path.join(dir, 'results.json'));
     expect(results['valid']).toBe(true);
     expect((results['stats'] as { requests: number }).requests).toBeGreaterThan(1000);
@@ -83,9 +91,25 @@ describe('w3lab compare and baseline save', () => {
     expect(saved.code).toBe(0);
     expect(saved.out).toContain('saved baseline ci');
     const run = writeSyntheticRun(tmp(), { degraded: true });
-    const same = await cli(['compare', 'ci', path.join(results, 'overlapped-recycle', '20250101T000000Z'), '--baselines', baselines]);
+    const same = await cli([
+      'compare',
+      'ci',
+      path.join(results, 'overlapped-recycle', '20250101T000000Z'),
+      '--baselines',
+      baselines,
+    ]);
     expect(same.code).toBe(0);
-    const r = await cli(['compare', 'ci', run, '--baselines', baselines, '-T', 'readyP99=off', '--threshold', 'detectionP99=off']);
+    const r = await cli([
+      'compare',
+      'ci',
+      run,
+      '--baselines',
+      baselines,
+      '-T',
+      'readyP99=off',
+      '--threshold',
+      'detectionP99=off',
+    ]);
     expect(r.code).toBe(1);
     const md = fs.readFileSync(path.join(run, 'compare.md'), 'utf8');
     expect(md).toContain('5 thresholds crossed');

@@ -40,9 +40,19 @@ export const METRICS: Readonly<Record<MetricKey, MetricDef>> = {
   readyP99: { key: 'readyP99', label: 'replacement ready p99', unit: 'ms', worse: 'higher' },
   detectionP50: { key: 'detectionP50', label: 'fault detection p50', unit: 'ms', worse: 'higher' },
   detectionP99: { key: 'detectionP99', label: 'fault detection p99', unit: 'ms', worse: 'higher' },
-  recycleThroughput: { key: 'recycleThroughput', label: 'ok throughput during recycles', unit: 'req/s', worse: 'lower' },
+  recycleThroughput: {
+    key: 'recycleThroughput',
+    label: 'ok throughput during recycles',
+    unit: 'req/s',
+    worse: 'lower',
+  },
   recycleP99Latency: { key: 'recycleP99Latency', label: 'p99 latency during recycles', unit: 'ms', worse: 'higher' },
-  outsideThroughput: { key: 'outsideThroughput', label: 'ok throughput outside recycles', unit: 'req/s', worse: 'lower' },
+  outsideThroughput: {
+    key: 'outsideThroughput',
+    label: 'ok throughput outside recycles',
+    unit: 'req/s',
+    worse: 'lower',
+  },
   outsideP99Latency: { key: 'outsideP99Latency', label: 'p99 latency outside recycles', unit: 'ms', worse: 'higher' },
 };
 
@@ -74,12 +84,15 @@ export function detectionEventsOf(mark: MarkRecord): Set<string> | null {
   return kind === 'crash' ? CRASH_EVENTS : kind === 'hang' ? HANG_EVENTS : null;
 }
 
-const round = (v: number | null, digits = 1): number | null => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+const round = (v: number | null, digits = 1): number | null =>
+  v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits;
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 
 /** The fault-injected marks whose fault the target is expected to notice (a crash or a hang). */
 export function detectableFaults(run: LoadedRun): MarkRecord[] {
-  return run.history.filter((r): r is MarkRecord => r.kind === 'mark' && r.name === 'fault-injected' && detectionEventsOf(r) !== null);
+  return run.history.filter(
+    (r): r is MarkRecord => r.kind === 'mark' && r.name === 'fault-injected' && detectionEventsOf(r) !== null,
+  );
 }
 
 /**
@@ -103,7 +116,8 @@ export function recycleMetrics(run: LoadedRun): RunMetrics {
   const requests = run.history.filter((r): r is RequestRecord => r.kind === 'request');
   const sockets = run.history.filter((r): r is SocketRecord => r.kind === 'socket');
   const completed = run.events.filter((e): e is LabEventOf<'RecycleCompleted'> => e.type === 'RecycleCompleted');
-  const field = (k: 'durationMs' | 'readyMs'): number[] => completed.map((e) => e[k]).filter((v): v is number => typeof v === 'number');
+  const field = (k: 'durationMs' | 'readyMs'): number[] =>
+    completed.map((e) => e[k]).filter((v): v is number => typeof v === 'number');
   const durations = sorted(field('durationMs'));
   const ready = sorted(field('readyMs'));
   const detections = sorted(detectionLatencies(run));
@@ -116,8 +130,10 @@ export function recycleMetrics(run: LoadedRun): RunMetrics {
   const inWorkload = requests.filter((r) => r.t >= run.start && r.t <= run.end);
   const inside = inWorkload.filter((r) => insideAny(windows, r.t));
   const outside = inWorkload.filter((r) => !insideAny(windows, r.t));
-  const okRate = (rs: RequestRecord[], ms: number): number | null => (ms > 0 ? round((rs.filter((r) => r.outcome === 'ok').length / ms) * 1000) : null);
-  const p99 = (rs: RequestRecord[]): number | null => round(percentile(sorted(rs.filter((r) => r.outcome === 'ok').map((r) => r.latencyMs)), 99));
+  const okRate = (rs: RequestRecord[], ms: number): number | null =>
+    ms > 0 ? round((rs.filter((r) => r.outcome === 'ok').length / ms) * 1000) : null;
+  const p99 = (rs: RequestRecord[]): number | null =>
+    round(percentile(sorted(rs.filter((r) => r.outcome === 'ok').map((r) => r.latencyMs)), 99));
   return {
     values: {
       failedRequests: requests.filter((r) => r.outcome !== 'ok').length,

@@ -7,7 +7,7 @@
 //   serverClosed       +0      (any increase fails)            floor 0
 //   recycleP99         +50 %   recycle duration p99            floor 20 ms
 //   readyP99           +50 %   replacement-ready p99           floor 50 ms  (process start-up is noisy)
-//   detectionP99       +50 %   fault detection p99             floor 250 ms (detection is quantised by the ping interval)
+//   detectionP99       +50 %   fault detection p99             floor 250 ms (quantised by the ping interval)
 //   recycleThroughput  −20 %   ok req/s during recycles        floor 5 req/s
 //   recycleP99Latency  +50 %   p99 latency during recycles     floor 5 ms
 //   recycleP50, readyP50, detectionP50, outsideThroughput, outsideP99Latency: reported only (off).
@@ -58,10 +58,12 @@ export function parseThresholds(args: readonly string[], base: Readonly<Threshol
     if (!m) throw new ThresholdError(`--threshold ${arg}: expected KEY=VALUE or KEY.floor=N`);
     const key = m[1]!;
     const value = m[3]!.trim();
-    if (!isKey(key)) throw new ThresholdError(`--threshold ${arg}: unknown metric "${key}" (known: ${METRIC_KEYS.join(', ')})`);
+    if (!isKey(key))
+      throw new ThresholdError(`--threshold ${arg}: unknown metric "${key}" (known: ${METRIC_KEYS.join(', ')})`);
     if (m[2]) {
       const floor = Number(value);
-      if (!Number.isFinite(floor) || floor < 0) throw new ThresholdError(`--threshold ${arg}: the floor must be a number >= 0`);
+      if (!Number.isFinite(floor) || floor < 0)
+        throw new ThresholdError(`--threshold ${arg}: the floor must be a number >= 0`);
       out[key] = { ...out[key], floor };
       continue;
     }
@@ -73,7 +75,9 @@ export function parseThresholds(args: readonly string[], base: Readonly<Threshol
     if (!v) throw new ThresholdError(`--threshold ${arg}: VALUE must be off, +N, N, +N% or -N%`);
     const worse = METRICS[key].worse;
     if ((v[1] === '+' && worse === 'lower') || (v[1] === '-' && worse === 'higher')) {
-      throw new ThresholdError(`--threshold ${arg}: ${key} regresses when it gets ${worse}; write ${worse === 'lower' ? '-' : '+'}${v[2]}${v[3]}`);
+      throw new ThresholdError(
+        `--threshold ${arg}: ${key} regresses when it gets ${worse}; write ${worse === 'lower' ? '-' : '+'}${v[2]}${v[3]}`,
+      );
     }
     out[key] = { ...out[key], kind: v[3] ? 'pct' : 'abs', value: Number(v[2]) };
   }

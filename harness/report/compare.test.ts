@@ -14,7 +14,15 @@ describe('recycle metrics', () => {
   it('measures failures, recycle times, detection and the rates inside and outside recycle windows', () => {
     const run = loadRun(writeSyntheticRun(tmp()));
     const m = recycleMetrics(run);
-    expect(m.values).toMatchObject({ failedRequests: 0, serverClosed: 0, recycleP50: 300, recycleP99: 300, readyP99: 250, detectionP50: 400, detectionP99: 400 });
+    expect(m.values).toMatchObject({
+      failedRequests: 0,
+      serverClosed: 0,
+      recycleP50: 300,
+      recycleP99: 300,
+      readyP99: 250,
+      detectionP50: 400,
+      detectionP99: 400,
+    });
     expect(detectionLatencies(run)).toEqual([400]);
     // 4 connections × 50 req/s; the windows hold 3 × 60 requests over 3 × 300 ms.
     expect(m.values.recycleThroughput).toBe(200);
@@ -35,7 +43,13 @@ describe('recycle metrics', () => {
 
 describe('thresholds', () => {
   it('parses overrides and rejects bad ones', () => {
-    const t = parseThresholds(['recycleP99=+25%', 'failedRequests=2', 'recycleThroughput=-10%', 'recycleP99Latency.floor=10', 'readyP99=off']);
+    const t = parseThresholds([
+      'recycleP99=+25%',
+      'failedRequests=2',
+      'recycleThroughput=-10%',
+      'recycleP99Latency.floor=10',
+      'readyP99=off',
+    ]);
     expect(t.recycleP99).toEqual({ kind: 'pct', value: 25, floor: 20 });
     expect(t.failedRequests).toEqual({ kind: 'abs', value: 2, floor: 0 });
     expect(t.recycleThroughput).toEqual({ kind: 'pct', value: 10, floor: 5 });
@@ -73,13 +87,23 @@ describe('compare', () => {
     const r = compare(writeSyntheticRun(tmp()), writeSyntheticRun(tmp(), { degraded: true }));
     expect(r.exitCode).toBe(1);
     expect(r.scenarios[0]!.crossed.sort()).toEqual(
-      ['detectionP99', 'failedRequests', 'readyP99', 'recycleP99', 'recycleP99Latency', 'recycleThroughput', 'serverClosed'].sort(),
+      [
+        'detectionP99',
+        'failedRequests',
+        'readyP99',
+        'recycleP99',
+        'recycleP99Latency',
+        'recycleThroughput',
+        'serverClosed',
+      ].sort(),
     );
     const md = renderCompareMarkdown(r);
     expect(md).toContain('7 thresholds crossed');
     expect(md).toContain('failed requests (fail + info): 0 → 3 (allowed +0)');
     expect(md).toContain('recycle duration p99: 300 ms → 700 ms (allowed +50 % (floor 20 ms))');
-    expect(md).toMatch(/\| ok throughput during recycles \| 200 req\/s \| [\d.]+ req\/s \| −[\d.]+ \(−\d+ %\) \| −20 % \(floor 5 req\/s\) \| \*\*CROSSED\*\* \|/);
+    expect(md).toMatch(
+      /\| ok throughput during recycles \| 200 req\/s \| [\d.]+ req\/s \| −[\d.]+ \(−\d+ %\) \| −20 % \(floor 5 req\/s\) \| \*\*CROSSED\*\* \|/,
+    );
     const out = tmp();
     const files = writeCompare(r, out);
     expect(JSON.parse(fs.readFileSync(files.json, 'utf8')).exitCode).toBe(1);
@@ -88,7 +112,15 @@ describe('compare', () => {
 
   it('overrides can silence a crossed threshold', () => {
     const r = compare(writeSyntheticRun(tmp()), writeSyntheticRun(tmp(), { degraded: true }), {
-      thresholds: ['failedRequests=off', 'serverClosed=+5', 'recycleP99=+200%', 'readyP99=off', 'detectionP99=off', 'recycleThroughput=off', 'recycleP99Latency=off'],
+      thresholds: [
+        'failedRequests=off',
+        'serverClosed=+5',
+        'recycleP99=+200%',
+        'readyP99=off',
+        'detectionP99=off',
+        'recycleThroughput=off',
+        'recycleP99Latency=off',
+      ],
     });
     expect(r.exitCode).toBe(0);
   });

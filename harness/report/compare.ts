@@ -30,8 +30,22 @@ export interface MetricRow extends Judgement {
 
 export interface ScenarioComparison {
   scenario: string;
-  baseline: { dir: string; target: string; runtime: string; seed: number | null; git: string | null; counts: RunMetrics['counts'] };
-  run: { dir: string; target: string; runtime: string; seed: number | null; git: string | null; counts: RunMetrics['counts'] };
+  baseline: {
+    dir: string;
+    target: string;
+    runtime: string;
+    seed: number | null;
+    git: string | null;
+    counts: RunMetrics['counts'];
+  };
+  run: {
+    dir: string;
+    target: string;
+    runtime: string;
+    seed: number | null;
+    git: string | null;
+    counts: RunMetrics['counts'];
+  };
   metrics: MetricRow[];
   crossed: MetricKey[];
 }
@@ -58,15 +72,23 @@ function runsUnder(root: string): Map<string, string> {
     if (seen.has(real)) return;
     seen.add(real);
     if (isRunDir(dir)) {
-      const info = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as { scenario?: string; startedAt?: string };
-      found.push({ dir: real, scenario: String(info.scenario ?? path.basename(path.dirname(dir))), startedAt: String(info.startedAt ?? '') });
+      const info = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as {
+        scenario?: string;
+        startedAt?: string;
+      };
+      found.push({
+        dir: real,
+        scenario: String(info.scenario ?? path.basename(path.dirname(dir))),
+        startedAt: String(info.startedAt ?? ''),
+      });
       return;
     }
     if (depth >= 3) return;
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       if (e.name === 'baselines' || e.name.startsWith('.')) continue;
       const sub = path.join(dir, e.name);
-      if (e.isDirectory() || (e.isSymbolicLink() && fs.existsSync(sub) && fs.statSync(sub).isDirectory())) walk(sub, depth + 1);
+      if (e.isDirectory() || (e.isSymbolicLink() && fs.existsSync(sub) && fs.statSync(sub).isDirectory()))
+        walk(sub, depth + 1);
     }
   };
   walk(root, 0);
@@ -82,7 +104,10 @@ function runsUnder(root: string): Map<string, string> {
 export function resolveSide(arg: string, baselinesDir = defaultBaselinesDir()): Map<string, string> {
   const candidates = [path.resolve(arg), path.join(baselinesDir, arg)];
   const dir = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isDirectory());
-  if (!dir) throw new RunFolderError(`${arg}: no such run folder, results folder or baseline (looked in ${candidates.join(', ')})`);
+  if (!dir)
+    throw new RunFolderError(
+      `${arg}: no such run folder, results folder or baseline (looked in ${candidates.join(', ')})`,
+    );
   const runs = runsUnder(dir);
   if (runs.size === 0) throw new RunFolderError(`${arg}: no runs (run.json) found in ${dir}`);
   return runs;
@@ -97,15 +122,34 @@ const info = (run: LoadedRun, m: RunMetrics) => ({
   counts: m.counts,
 });
 
-export function compareScenario(scenario: string, base: LoadedRun, run: LoadedRun, thresholds: Thresholds): ScenarioComparison {
+export function compareScenario(
+  scenario: string,
+  base: LoadedRun,
+  run: LoadedRun,
+  thresholds: Thresholds,
+): ScenarioComparison {
   const bm = recycleMetrics(base);
   const rm = recycleMetrics(run);
   const metrics = METRIC_KEYS.map((key): MetricRow => {
     const d = METRICS[key];
     const j = judge(key, bm.values[key], rm.values[key], thresholds[key]);
-    return { key, label: d.label, unit: d.unit, baseline: bm.values[key], run: rm.values[key], threshold: describeThreshold(key, thresholds[key]), ...j };
+    return {
+      key,
+      label: d.label,
+      unit: d.unit,
+      baseline: bm.values[key],
+      run: rm.values[key],
+      threshold: describeThreshold(key, thresholds[key]),
+      ...j,
+    };
   });
-  return { scenario, baseline: info(base, bm), run: info(run, rm), metrics, crossed: metrics.filter((m) => m.status === 'crossed').map((m) => m.key) };
+  return {
+    scenario,
+    baseline: info(base, bm),
+    run: info(run, rm),
+    metrics,
+    crossed: metrics.filter((m) => m.status === 'crossed').map((m) => m.key),
+  };
 }
 
 export function compare(baselineArg: string, runArg: string, o: CompareOptions = {}): CompareReport {
@@ -117,7 +161,8 @@ export function compare(baselineArg: string, runArg: string, o: CompareOptions =
   let single = false;
   if (o.scenarios?.length) {
     const unknown = o.scenarios.filter((s) => !baselines.has(s) || !runs.has(s));
-    if (unknown.length) throw new RunFolderError(`unknown scenario ${unknown.join(', ')}: not in both ${baselineArg} and ${runArg}`);
+    if (unknown.length)
+      throw new RunFolderError(`unknown scenario ${unknown.join(', ')}: not in both ${baselineArg} and ${runArg}`);
     pairs = o.scenarios.map((s) => [s, baselines.get(s)!, runs.get(s)!]);
   } else if (common.length) {
     pairs = common.map((s) => [s, baselines.get(s)!, runs.get(s)!]);
@@ -128,11 +173,19 @@ export function compare(baselineArg: string, runArg: string, o: CompareOptions =
     const [r, rdir] = [...runs][0]!;
     pairs = [[`${b} vs ${r}`, bdir, rdir]];
   } else {
-    throw new RunFolderError(`no scenario in common: the baseline has ${[...baselines.keys()].join(', ')}; the run has ${[...runs.keys()].join(', ')}`);
+    throw new RunFolderError(
+      `no scenario in common: the baseline has ${[...baselines.keys()].join(', ')}; the run has ${[...runs.keys()].join(', ')}`,
+    );
   }
   const scenarios = pairs.map(([s, b, r]) => compareScenario(s, loadRun(b), loadRun(r), thresholds));
   const crossed = scenarios.flatMap((c) =>
-    c.metrics.filter((m) => m.status === 'crossed').map((m) => ({ scenario: c.scenario, metric: m.key, text: `${m.label}: ${fmt(m.baseline, m.unit)} → ${fmt(m.run, m.unit)} (allowed ${m.threshold})` })),
+    c.metrics
+      .filter((m) => m.status === 'crossed')
+      .map((m) => ({
+        scenario: c.scenario,
+        metric: m.key,
+        text: `${m.label}: ${fmt(m.baseline, m.unit)} → ${fmt(m.run, m.unit)} (allowed ${m.threshold})`,
+      })),
   );
   const warnings = scenarios.flatMap((c) => mismatches(c));
   return {
@@ -152,10 +205,14 @@ export function compare(baselineArg: string, runArg: string, o: CompareOptions =
 function mismatches(c: ScenarioComparison): string[] {
   const out: string[] = [];
   if (c.baseline.target !== c.run.target) {
-    out.push(`${c.scenario}: the baseline ran against ${c.baseline.target} and the run against ${c.run.target}; the numbers compare two different systems`);
+    out.push(
+      `${c.scenario}: the baseline ran against ${c.baseline.target} and the run against ${c.run.target}; the numbers compare two different systems`,
+    );
   }
   if (c.baseline.runtime !== c.run.runtime) {
-    out.push(`${c.scenario}: the baseline ran in the ${c.baseline.runtime} runtime and the run in the ${c.run.runtime} runtime`);
+    out.push(
+      `${c.scenario}: the baseline ran in the ${c.baseline.runtime} runtime and the run in the ${c.run.runtime} runtime`,
+    );
   }
   return out;
 }
@@ -170,11 +227,19 @@ function change(m: MetricRow): string {
   if (m.delta === null) return '–';
   const sign = m.delta > 0 ? '+' : m.delta < 0 ? '−' : '±';
   const a = Math.abs(m.delta);
-  const pct = m.deltaPct !== null && m.delta !== 0 ? ` (${m.deltaPct > 0 ? '+' : '−'}${Math.abs(m.deltaPct).toFixed(0)} %)` : '';
+  const pct =
+    m.deltaPct !== null && m.delta !== 0 ? ` (${m.deltaPct > 0 ? '+' : '−'}${Math.abs(m.deltaPct).toFixed(0)} %)` : '';
   return `${sign}${Number.isInteger(a) ? a : a.toFixed(1)}${pct}`;
 }
 
-const STATUS_TEXT: Record<MetricRow['status'], string> = { ok: 'ok', crossed: '**CROSSED**', reported: '(reported)', 'n/a': 'n/a', new: 'new in run', missing: 'missing in run' };
+const STATUS_TEXT: Record<MetricRow['status'], string> = {
+  ok: 'ok',
+  crossed: '**CROSSED**',
+  reported: '(reported)',
+  'n/a': 'n/a',
+  new: 'new in run',
+  missing: 'missing in run',
+};
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderCompareMarkdown(r: CompareReport): string {
@@ -186,17 +251,31 @@ export function renderCompareMarkdown(r: CompareReport): string {
     '',
   ];
   if (r.warnings.length) out.push('## Warnings', '', ...r.warnings.map((w) => `- ${cell(w)}`), '');
-  if (r.crossed.length) out.push('## Crossed', '', ...r.crossed.map((c) => `- **${cell(c.scenario)}** — ${cell(c.text)}`), '');
+  if (r.crossed.length)
+    out.push('## Crossed', '', ...r.crossed.map((c) => `- **${cell(c.scenario)}** — ${cell(c.text)}`), '');
   for (const s of r.scenarios) {
-    const side = (x: ScenarioComparison['run']): string => `${cell(x.target)}, seed ${x.seed ?? '?'}, git ${x.git ?? '?'}: ${x.counts.requests} requests, ${x.counts.recycles} recycles, ${x.counts.detections}/${x.counts.faults} crash/hang faults detected — \`${cell(x.dir)}\``;
-    out.push(`## ${cell(s.scenario)} — ${s.crossed.length ? 'REGRESSED' : 'ok'}`, '', `- baseline: ${side(s.baseline)}`, `- run: ${side(s.run)}`, '');
+    const side = (x: ScenarioComparison['run']): string =>
+      `${cell(x.target)}, seed ${x.seed ?? '?'}, git ${x.git ?? '?'}: ${x.counts.requests} requests, ${x.counts.recycles} recycles, ${x.counts.detections}/${x.counts.faults} crash/hang faults detected — \`${cell(x.dir)}\``;
+    out.push(
+      `## ${cell(s.scenario)} — ${s.crossed.length ? 'REGRESSED' : 'ok'}`,
+      '',
+      `- baseline: ${side(s.baseline)}`,
+      `- run: ${side(s.run)}`,
+      '',
+    );
     out.push('| metric | baseline | run | change | threshold | result |', '| --- | ---: | ---: | ---: | --- | --- |');
-    for (const m of s.metrics) out.push(`| ${m.label} | ${fmt(m.baseline, m.unit)} | ${fmt(m.run, m.unit)} | ${change(m)} | ${m.threshold} | ${STATUS_TEXT[m.status]} |`);
+    for (const m of s.metrics)
+      out.push(
+        `| ${m.label} | ${fmt(m.baseline, m.unit)} | ${fmt(m.run, m.unit)} | ${change(m)} | ${m.threshold} | ${STATUS_TEXT[m.status]} |`,
+      );
     out.push('');
   }
   if (r.onlyInBaseline.length) out.push(`Only in the baseline (not compared): ${r.onlyInBaseline.join(', ')}`, '');
   if (r.onlyInRun.length) out.push(`Only in the run (no baseline, not compared): ${r.onlyInRun.join(', ')}`, '');
-  out.push('Requests "during recycles" are those written between RecycleStarted and RecycleCompleted; throughput counts ok requests.', '');
+  out.push(
+    'Requests "during recycles" are those written between RecycleStarted and RecycleCompleted; throughput counts ok requests.',
+    '',
+  );
   return out.join('\n');
 }
 

@@ -11,7 +11,10 @@ import { loadRun } from './run-files';
 import { asText } from '../history/as-text';
 
 export function escapeHtml(value: unknown): string {
-  return asText(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return asText(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** JSON safe to inline in a <script> element: nothing in it can close the element or start a comment. */
@@ -31,12 +34,16 @@ export interface ReportAssets {
 
 export function loadAssets(): ReportAssets {
   const js = fs.readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
-  const css = fs.readFileSync(path.join(path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js')), 'uPlot.min.css'), 'utf8');
+  const css = fs.readFileSync(
+    path.join(path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js')), 'uPlot.min.css'),
+    'utf8',
+  );
   // An inline script ends at the first "</script"; uPlot's bundle has none, and this keeps it that way.
   return { uplotJs: js.replace(/<\/script/gi, '<\\/script'), uplotCss: css.replace(/<\/style/gi, '<\\/style') };
 }
 
-const verdictWord = (v: Validity | null): string => (v === true ? 'PASS' : v === false ? 'FAIL' : v === 'unknown' ? 'UNKNOWN' : 'NO VERDICT');
+const verdictWord = (v: Validity | null): string =>
+  v === true ? 'PASS' : v === false ? 'FAIL' : v === 'unknown' ? 'UNKNOWN' : 'NO VERDICT';
 const verdictClass = (v: Validity | null): string => (v === true ? 'pass' : v === false ? 'fail' : 'unknown');
 const s = (ms: number | null): string => (ms === null ? '–' : (ms / 1000).toFixed(3));
 const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : String(Math.round(v)));
@@ -67,7 +74,8 @@ function legend(): string {
 function checksTable(d: ReportData): string {
   if (d.checks.length === 0) return '<p>No checks were recorded.</p>';
   const rows = d.checks.map(
-    (c) => `<tr class="${verdictClass(c.valid)}"><td>${escapeHtml(c.name)}${c.options ? `<br><small>${escapeHtml(c.options)}</small>` : ''}</td><td><span class="verdict ${verdictClass(c.valid)}">${verdictWord(c.valid)}</span></td>` +
+    (c) =>
+      `<tr class="${verdictClass(c.valid)}"><td>${escapeHtml(c.name)}${c.options ? `<br><small>${escapeHtml(c.options)}</small>` : ''}</td><td><span class="verdict ${verdictClass(c.valid)}">${verdictWord(c.valid)}</span></td>` +
       `<td>${escapeHtml(c.summary)}<details><summary>details</summary><pre>${escapeHtml(JSON.stringify(c.details, null, 2))}</pre></details></td></tr>`,
   );
   return `<table class="grid"><thead><tr><th>check</th><th>verdict</th><th>summary</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
@@ -76,14 +84,40 @@ function checksTable(d: ReportData): string {
 function recycleTable(d: ReportData): string {
   if (d.recycles.length === 0) return '<p>No recycles in this run.</p>';
   const rows = d.recycles.map((r) => {
-    const drain = r.drainMs === null ? '–' : r.drainMs < 0 ? `${Math.round(r.drainMs)} (gap)` : String(Math.round(r.drainMs));
+    const drain =
+      r.drainMs === null ? '–' : r.drainMs < 0 ? `${Math.round(r.drainMs)} (gap)` : String(Math.round(r.drainMs));
     const cells = [
-      `#${r.recycleId}`, r.pool, r.reason, r.overlapped === null ? '?' : r.overlapped ? 'yes' : 'no', s(r.startMs), s(r.newReadyMs), s(r.oldExitMs),
-      ms(r.durationMs), ms(r.overlapMs), drain, r.requests, r.failures, r.outcome,
+      `#${r.recycleId}`,
+      r.pool,
+      r.reason,
+      r.overlapped === null ? '?' : r.overlapped ? 'yes' : 'no',
+      s(r.startMs),
+      s(r.newReadyMs),
+      s(r.oldExitMs),
+      ms(r.durationMs),
+      ms(r.overlapMs),
+      drain,
+      r.requests,
+      r.failures,
+      r.outcome,
     ];
     return `<tr class="${r.failures > 0 || r.outcome !== 'completed' ? 'fail' : ''}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
-  const heads = ['recycle', 'pool', 'reason', 'overlapped', 'start (s)', 'new worker ready (s)', 'old worker exit (s)', 'duration (ms)', 'overlap (ms)', 'drain (ms)', 'requests', 'failures', 'outcome'];
+  const heads = [
+    'recycle',
+    'pool',
+    'reason',
+    'overlapped',
+    'start (s)',
+    'new worker ready (s)',
+    'old worker exit (s)',
+    'duration (ms)',
+    'overlap (ms)',
+    'drain (ms)',
+    'requests',
+    'failures',
+    'outcome',
+  ];
   return `<table class="grid num"><thead><tr>${heads.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>
 <p class="note">Overlap: the replacement process started → the old one exited (both alive). Drain: replacement ready → old exited; negative means no worker was ready for that long. Requests and failures: written between RecycleStarted and RecycleCompleted.</p>`;
 }
@@ -91,7 +125,10 @@ function recycleTable(d: ReportData): string {
 function faultTable(d: ReportData): string {
   const faults = d.windows.filter((w) => w.kind === 'fault');
   if (faults.length === 0) return '';
-  const rows = faults.map((w) => `<tr><td>${escapeHtml(w.label)}</td><td>${s(w.from * 1000)}</td><td>${w.instant ? 'instant' : escapeHtml(s(w.to * 1000) + (w.open ? ' (no heal mark; default width)' : ''))}</td></tr>`);
+  const rows = faults.map(
+    (w) =>
+      `<tr><td>${escapeHtml(w.label)}</td><td>${s(w.from * 1000)}</td><td>${w.instant ? 'instant' : escapeHtml(s(w.to * 1000) + (w.open ? ' (no heal mark; default width)' : ''))}</td></tr>`,
+  );
   return `<h2>Faults</h2><table class="grid num"><thead><tr><th>fault</th><th>injected (s)</th><th>healed (s)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 

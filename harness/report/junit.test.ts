@@ -27,7 +27,13 @@ describe('junit.xml', () => {
     expect(doc.name).toBe('testsuites');
     const [suite, ...rest] = childrenNamed(doc, 'testsuite');
     expect(rest).toHaveLength(0);
-    expect(suite!.attrs).toMatchObject({ name: 'overlapped-recycle [w3]', tests: '3', failures: '0', errors: '0', skipped: '0' });
+    expect(suite!.attrs).toMatchObject({
+      name: 'overlapped-recycle [w3]',
+      tests: '3',
+      failures: '0',
+      errors: '0',
+      skipped: '0',
+    });
     const cases = childrenNamed(suite!, 'testcase');
     expect(cases.map((c) => [c.attrs['classname'], c.attrs['name'], c.children.length])).toEqual([
       ['overlapped-recycle.w3', 'connectionsSurvive', 0],
@@ -64,7 +70,10 @@ describe('junit.xml', () => {
     const doc = parseXml(fs.readFileSync(file, 'utf8'));
     expect(doc.attrs).toMatchObject({ tests: '4', failures: '0', errors: '2' });
     const [a, b] = childrenNamed(doc, 'testsuite');
-    expect(childrenNamed(childrenNamed(a!, 'testcase')[2]!, 'error')[0]!.attrs).toMatchObject({ type: 'Unknown', message: 'Only 0 recycles observed.' });
+    expect(childrenNamed(childrenNamed(a!, 'testcase')[2]!, 'error')[0]!.attrs).toMatchObject({
+      type: 'Unknown',
+      message: 'Only 0 recycles observed.',
+    });
     const crashCase = childrenNamed(b!, 'testcase')[0]!;
     expect(crashCase.attrs['name']).toBe('run');
     expect(childrenNamed(crashCase, 'error')[0]!.attrs['type']).toBe('RunError');

@@ -13,24 +13,29 @@ import { loadRun, type LoadedRun } from './run-files';
 import { asText } from '../history/as-text';
 
 /** Characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
-// eslint-disable-next-line no-control-regex -- control characters are what this matches
-const ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const ILLEGAL =
+  // eslint-disable-next-line no-control-regex -- control characters are what this matches
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function xmlText(value: unknown): string {
-  return asText(value)
-    .replace(ILLEGAL, '\uFFFD')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  return asText(value).replace(ILLEGAL, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Attribute values also escape quotes and keep line breaks and tabs (a parser would normalise them to spaces). */
 export function xmlAttr(value: unknown): string {
-  return xmlText(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  return xmlText(value)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
 }
 
 const MAX_TEXT = 256 * 1024;
-const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}\n… (${text.length - MAX_TEXT} more characters in results.json)` : text);
+const clip = (text: string): string =>
+  text.length > MAX_TEXT
+    ? `${text.slice(0, MAX_TEXT)}\n… (${text.length - MAX_TEXT} more characters in results.json)`
+    : text;
 
 interface Case {
   name: string;
@@ -43,7 +48,15 @@ interface Case {
 
 function casesOf(run: LoadedRun): Case[] {
   const r = run.results;
-  if (!r) return [{ name: 'run', valid: 'error', summary: 'The run left no results.json (it crashed or was killed before the checks ran).', details: { status: run.info.status ?? 'unknown' } }];
+  if (!r)
+    return [
+      {
+        name: 'run',
+        valid: 'error',
+        summary: 'The run left no results.json (it crashed or was killed before the checks ran).',
+        details: { status: run.info.status ?? 'unknown' },
+      },
+    ];
   const cases: Case[] = r.checks.map((c) => ({
     name: checkLabel(c),
     valid: c.verdict.valid,
@@ -51,7 +64,13 @@ function casesOf(run: LoadedRun): Case[] {
     details: { options: c.options ?? {}, ...c.verdict.details },
     ...(typeof c.durationMs === 'number' ? { seconds: c.durationMs / 1000 } : {}),
   }));
-  if (r.error) cases.unshift({ name: 'run', valid: 'error', summary: `The run did not complete: ${r.error}`, details: { error: r.error } });
+  if (r.error)
+    cases.unshift({
+      name: 'run',
+      valid: 'error',
+      summary: `The run did not complete: ${r.error}`,
+      details: { error: r.error },
+    });
   if (cases.length === 0) cases.push({ name: 'run', valid: r.valid, summary: r.summary, details: {} });
   return cases;
 }
@@ -64,7 +83,10 @@ function runSeconds(run: LoadedRun): number {
 }
 
 /** One <testsuite> element for one run folder, with its counts. */
-export function junitSuite(run: LoadedRun, indent = '  '): { xml: string; tests: number; failures: number; errors: number } {
+export function junitSuite(
+  run: LoadedRun,
+  indent = '  ',
+): { xml: string; tests: number; failures: number; errors: number } {
   const { scenario, target } = run.info;
   const cases = casesOf(run);
   const failures = cases.filter((c) => c.valid === false).length;
@@ -72,7 +94,14 @@ export function junitSuite(run: LoadedRun, indent = '  '): { xml: string; tests:
   const classname = `${scenario}.${target}`;
   const i2 = indent + '  ';
   const i3 = i2 + '  ';
-  const props = { runId: run.info.runId, target, runtime: run.info.runtime, seed: run.info.seed, git: run.info.versions?.git, dir: run.dir };
+  const props = {
+    runId: run.info.runId,
+    target,
+    runtime: run.info.runtime,
+    seed: run.info.seed,
+    git: run.info.versions?.git,
+    dir: run.dir,
+  };
   const out: string[] = [
     `${indent}<testsuite name="${xmlAttr(`${scenario} [${target}]`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" ` +
       `time="${runSeconds(run).toFixed(3)}" timestamp="${xmlAttr((run.info.startedAt ?? '').replace(/Z$/, ''))}" hostname="${xmlAttr(os.hostname())}">`,
@@ -86,13 +115,25 @@ export function junitSuite(run: LoadedRun, indent = '  '): { xml: string; tests:
     const head = `${i2}<testcase classname="${xmlAttr(classname)}" name="${xmlAttr(c.name)}" time="${(c.seconds ?? 0).toFixed(6)}"`;
     const body = xmlText(clip(`${c.summary}\n\n${JSON.stringify(c.details, null, 2)}`));
     if (c.valid === true) out.push(`${head}/>`);
-    else if (c.valid === false) out.push(`${head}>`, `${i3}<failure message="${xmlAttr(c.summary)}" type="CheckFailed">${body}</failure>`, `${i2}</testcase>`);
+    else if (c.valid === false)
+      out.push(
+        `${head}>`,
+        `${i3}<failure message="${xmlAttr(c.summary)}" type="CheckFailed">${body}</failure>`,
+        `${i2}</testcase>`,
+      );
     else {
       const type = c.valid === 'unknown' ? 'Unknown' : 'RunError';
-      out.push(`${head}>`, `${i3}<error message="${xmlAttr(c.summary)}" type="${type}">${body}</error>`, `${i2}</testcase>`);
+      out.push(
+        `${head}>`,
+        `${i3}<error message="${xmlAttr(c.summary)}" type="${type}">${body}</error>`,
+        `${i2}</testcase>`,
+      );
     }
   }
-  out.push(`${i2}<system-out>${xmlText(clip(run.summaryMd ?? run.results?.summary ?? ''))}</system-out>`, `${indent}</testsuite>`);
+  out.push(
+    `${i2}<system-out>${xmlText(clip(run.summaryMd ?? run.results?.summary ?? ''))}</system-out>`,
+    `${indent}</testsuite>`,
+  );
   return { xml: out.join('\n'), tests: cases.length, failures, errors };
 }
 

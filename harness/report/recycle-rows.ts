@@ -38,8 +38,11 @@ export function recycleRows(history: HistoryRecord[], events: LabEvent[], start:
   const rel = (t: number | null): number | null => (t === null ? null : t - start);
   return recycleWindows(sorted, end).map((w) => {
     const id = w.recycleId!;
-    const started = sorted.find((e): e is LabEventOf<'RecycleStarted'> => e.type === 'RecycleStarted' && e.recycleId === id && e.pool === w.pool)!;
-    const mine = (e: LabEvent): boolean => 'recycleId' in e && e.recycleId === id && e.pool === w.pool && e.t >= started.t;
+    const started = sorted.find(
+      (e): e is LabEventOf<'RecycleStarted'> => e.type === 'RecycleStarted' && e.recycleId === id && e.pool === w.pool,
+    )!;
+    const mine = (e: LabEvent): boolean =>
+      'recycleId' in e && e.recycleId === id && e.pool === w.pool && e.t >= started.t;
     const completed = sorted.find((e): e is LabEventOf<'RecycleCompleted'> => e.type === 'RecycleCompleted' && mine(e));
     const failed = sorted.find((e) => e.type === 'RecycleOverlapFailed' && mine(e));
     const oldPid = num(started.pid) ?? num(completed?.oldPid);
@@ -48,7 +51,8 @@ export function recycleRows(history: HistoryRecord[], events: LabEvent[], start:
     const byPid = (type: string): LabEvent | undefined =>
       newPid === null ? undefined : sorted.find((e) => e.type === type && e.pid === newPid && e.t >= started.t);
     const ready = sorted.find((e) => e.type === 'WorkerReady' && mine(e)) ?? byPid('WorkerReady');
-    const oldExit = oldPid === null ? undefined : sorted.find((e) => EXITS.has(e.type) && e.pid === oldPid && e.t >= started.t);
+    const oldExit =
+      oldPid === null ? undefined : sorted.find((e) => EXITS.has(e.type) && e.pid === oldPid && e.t >= started.t);
     const readyMsField = num(completed?.readyMs);
     const oldExitField = num(completed?.oldExitMs);
     const readyAt = ready?.t ?? (readyMsField !== null ? started.t + readyMsField : null);

@@ -20,25 +20,32 @@ describeIfChromium(`report.html in headless Chromium${reason ? ` (skipped: ${rea
   it.each([
     ['normal', false],
     ['degraded', true],
-  ])('a %s run: loads without errors, draws 5 charts, saves a screenshot', (name, degraded) => {
-    const runDir = writeSyntheticRun(path.join(root, name), { degraded, nasty: '<script>window.__pwned=1</script> & "quotes"' });
-    const html = writeHtmlReport(runDir);
+  ])(
+    'a %s run: loads without errors, draws 5 charts, saves a screenshot',
+    (name, degraded) => {
+      const runDir = writeSyntheticRun(path.join(root, name), {
+        degraded,
+        nasty: '<script>window.__pwned=1</script> & "quotes"',
+      });
+      const html = writeHtmlReport(runDir);
 
-    const dom = runChromium(bin, html, ['--virtual-time-budget=3000', '--dump-dom']);
-    expect(dom.status).toBe(0);
-    expect(pageProblems(dom.stderr)).toEqual([]);
-    expect(dom.stdout).toContain('data-charts-drawn="5"');
-    expect(dom.stdout).not.toContain('data-report-error');
-    expect(dom.stdout).toContain('class="u-wrap"'); // uPlot built its canvases
-    expect(dom.stdout).not.toContain('<script>window.__pwned'); // the injected text stayed text
+      const dom = runChromium(bin, html, ['--virtual-time-budget=3000', '--dump-dom']);
+      expect(dom.status).toBe(0);
+      expect(pageProblems(dom.stderr)).toEqual([]);
+      expect(dom.stdout).toContain('data-charts-drawn="5"');
+      expect(dom.stdout).not.toContain('data-report-error');
+      expect(dom.stdout).toContain('class="u-wrap"'); // uPlot built its canvases
+      expect(dom.stdout).not.toContain('<script>window.__pwned'); // the injected text stayed text
 
-    const png = path.join(runDir, 'report.png');
-    const shot = runChromium(bin, html, ['--virtual-time-budget=3000', `--screenshot=${png}`]);
-    expect(shot.status).toBe(0);
-    expect(pageProblems(shot.stderr)).toEqual([]);
-    const bytes = fs.readFileSync(png);
-    expect(bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
-    expect(bytes.length).toBeGreaterThan(20_000); // a blank page is a few kB
-    process.stdout.write(`report screenshot: ${png}\n`);
-  }, 240_000);
+      const png = path.join(runDir, 'report.png');
+      const shot = runChromium(bin, html, ['--virtual-time-budget=3000', `--screenshot=${png}`]);
+      expect(shot.status).toBe(0);
+      expect(pageProblems(shot.stderr)).toEqual([]);
+      const bytes = fs.readFileSync(png);
+      expect(bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+      expect(bytes.length).toBeGreaterThan(20_000); // a blank page is a few kB
+      process.stdout.write(`report screenshot: ${png}\n`);
+    },
+    240_000,
+  );
 });

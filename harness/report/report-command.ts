@@ -34,9 +34,11 @@ interface StoredExpectation {
 /** The check specs a stored scenario asks for on the run's target. */
 export function specsFromRun(run: LoadedRun): CheckSpec[] {
   const expect = (run.info.scenarioConfig as { expect?: unknown } | undefined)?.expect;
-  if (!Array.isArray(expect)) throw new RunFolderError(`${run.dir}/run.json: scenarioConfig.expect is missing, so the checks cannot be re-run`);
+  if (!Array.isArray(expect))
+    throw new RunFolderError(`${run.dir}/run.json: scenarioConfig.expect is missing, so the checks cannot be re-run`);
   const stored = (expect as StoredExpectation[]).map((e, i) => {
-    if (typeof e.check !== 'string') throw new RunFolderError(`${run.dir}/run.json: scenarioConfig.expect[${i}].check is not a name`);
+    if (typeof e.check !== 'string')
+      throw new RunFolderError(`${run.dir}/run.json: scenarioConfig.expect[${i}].check is not a name`);
     const targets = Array.isArray(e.targets) ? e.targets.map(String) : undefined;
     return { check: e.check, options: (e.options ?? {}) as Record<string, unknown>, ...(targets ? { targets } : {}) };
   });
@@ -66,27 +68,52 @@ export function rerunReport(runDir: string): RerunResult {
   try {
     checks = runChecks(input, specs);
   } catch (err) {
-    if (err instanceof CheckerConfigError) throw new RunFolderError(`${run.dir}/run.json: ${err.message}`, { cause: err });
+    if (err instanceof CheckerConfigError)
+      throw new RunFolderError(`${run.dir}/run.json: ${err.message}`, { cause: err });
     throw err;
   }
   const error = run.results?.error ?? null;
   let verdict = unperformedVerdict(input, checks) ?? combine(checks);
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
-  else if (run.info.status === 'interrupted') verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
+  else if (run.info.status === 'interrupted')
+    verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
   else if (run.info.status === 'killed' || run.info.status === 'running') {
-    const why = run.info.status === 'killed' ? 'was killed before it finished (its lab process died)' : 'has not finished';
-    verdict = { valid: 'unknown', summary: `The run ${why}: the checks judged what it recorded until then (${combine(checks).summary})`, details: { partial: true } };
+    const why =
+      run.info.status === 'killed' ? 'was killed before it finished (its lab process died)' : 'has not finished';
+    verdict = {
+      valid: 'unknown',
+      summary: `The run ${why}: the checks judged what it recorded until then (${combine(checks).summary})`,
+      details: { partial: true },
+    };
   }
   const stats = computeStats(run.history, run.events, run.start, run.end);
   const faultErrors = faultErrorsOf(run);
   const { scenario, target } = run.info;
   const file = (name: string): string => path.join(run.dir, name);
-  writeAtomic(file('results.json'), JSON.stringify({ valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors, error }, null, 2) + '\n');
+  writeAtomic(
+    file('results.json'),
+    JSON.stringify({ valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors, error }, null, 2) +
+      '\n',
+  );
   writeAtomic(
     file('summary.md'),
-    renderSummary({ scenario, description: run.info.description ?? '', target, runtime: run.info.runtime ?? '?', seed: run.info.seed ?? 0, dir: run.dir, verdict, checks, stats, faultErrors }),
+    renderSummary({
+      scenario,
+      description: run.info.description ?? '',
+      target,
+      runtime: run.info.runtime ?? '?',
+      seed: run.info.seed ?? 0,
+      dir: run.dir,
+      verdict,
+      checks,
+      stats,
+      faultErrors,
+    }),
   );
-  writeAtomic(file('run.json'), JSON.stringify({ ...run.info, valid: verdict.valid, reportedAt: new Date().toISOString() }, null, 2) + '\n');
+  writeAtomic(
+    file('run.json'),
+    JSON.stringify({ ...run.info, valid: verdict.valid, reportedAt: new Date().toISOString() }, null, 2) + '\n',
+  );
   const reports = writeRunReports(run.dir);
   return {
     dir: run.dir,
@@ -110,7 +137,9 @@ const WORD = { true: 'PASS', false: 'FAIL', unknown: 'UNKNOWN' } as const;
 export function renderRerun(r: RerunResult): string {
   return [
     `${r.scenario} [${r.target}]: ${WORD[String(r.verdict.valid) as keyof typeof WORD]} — ${r.verdict.summary}`,
-    ...r.checks.map((c) => `  ${WORD[String(c.verdict.valid) as keyof typeof WORD].padEnd(8)} ${c.name}: ${c.verdict.summary}`),
+    ...r.checks.map(
+      (c) => `  ${WORD[String(c.verdict.valid) as keyof typeof WORD].padEnd(8)} ${c.name}: ${c.verdict.summary}`,
+    ),
     ...r.files.map((f) => `  wrote ${f}`),
   ].join('\n');
 }

@@ -9,7 +9,8 @@ import { faultWindows, recycleWindows, unionLength } from './windows';
 import { recycleRows } from './recycle-rows';
 import { writeSyntheticRun } from './test-support/synthetic-run';
 
-const requestsOf = (b: RunBuilder): RequestRecord[] => b.history.filter((r): r is RequestRecord => r.kind === 'request');
+const requestsOf = (b: RunBuilder): RequestRecord[] =>
+  b.history.filter((r): r is RequestRecord => r.kind === 'request');
 
 describe('bucketSizeFor', () => {
   it('uses 250 ms buckets up to a minute and nice larger sizes after', () => {
@@ -73,7 +74,13 @@ describe('windows', () => {
       .mark(2500, 'fault-healed', { fault: 'signal:SIGSTOP', targetPid: 7 })
       .mark(3000, 'fault-healed', { fault: 'hang', targetPid: 5 })
       .mark(9500, 'fault-injected', { fault: { kind: 'leak' }, targetPid: 8 });
-    const w = faultWindows(b.history, b.at(10_000)).map((x) => [x.label, x.from - b.start, x.to - b.start, x.instant, x.open]);
+    const w = faultWindows(b.history, b.at(10_000)).map((x) => [
+      x.label,
+      x.from - b.start,
+      x.to - b.start,
+      x.instant,
+      x.open,
+    ]);
     expect(w).toEqual([
       ['hang', 1000, 3000, false, false],
       ['signal:SIGKILL', 1500, 1500, true, false],
@@ -115,7 +122,17 @@ describe('recycle rows', () => {
     const rows = recycleRows(run.history, run.events, run.start, run.end);
     expect(rows).toHaveLength(3);
     const r = rows[0]!;
-    expect(r).toMatchObject({ recycleId: 1, reason: 'admin', overlapped: true, oldPid: 100, newPid: 101, startMs: 2000, newStartingMs: 2005, newReadyMs: 2250, oldExitMs: 2300 });
+    expect(r).toMatchObject({
+      recycleId: 1,
+      reason: 'admin',
+      overlapped: true,
+      oldPid: 100,
+      newPid: 101,
+      startMs: 2000,
+      newStartingMs: 2005,
+      newReadyMs: 2250,
+      oldExitMs: 2300,
+    });
     expect(r).toMatchObject({ durationMs: 300, overlapMs: 295, drainMs: 50, failures: 0, outcome: 'completed' });
     // 4 connections × one request per 20 ms over the 300 ms window, both ends included.
     expect(r.requests).toBe(60);
@@ -125,7 +142,15 @@ describe('recycle rows', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-data-'));
     const run = loadRun(writeSyntheticRun(dir, { degraded: true }));
     const r = recycleRows(run.history, run.events, run.start, run.end)[1]!;
-    expect(r).toMatchObject({ recycleId: 2, overlapped: false, startMs: 4000, newStartingMs: 4105, newReadyMs: 4700, oldExitMs: 4100, durationMs: 700 });
+    expect(r).toMatchObject({
+      recycleId: 2,
+      overlapped: false,
+      startMs: 4000,
+      newStartingMs: 4105,
+      newReadyMs: 4700,
+      oldExitMs: 4100,
+      durationMs: 700,
+    });
     expect(r.overlapMs).toBe(0);
     expect(r.drainMs).toBe(-600);
     expect(r.failures).toBe(1);
@@ -142,7 +167,12 @@ describe('eventLines', () => {
       .event(3000, 'PoolStopped', { pool: 'app', reason: 'rapid-fail' })
       .event(3500, 'WorkerReady', { pool: 'app', pid: 4 })
       .mark(500, 'recycle-requested', { pool: 'app' });
-    const lines = eventLines(b.events, b.history.filter((r) => r.kind === 'mark'), b.start, 5000);
+    const lines = eventLines(
+      b.events,
+      b.history.filter((r) => r.kind === 'mark'),
+      b.start,
+      5000,
+    );
     expect(lines.map((l) => [l.t, l.kind, l.label])).toEqual([
       [0.5, 'admin', 'recycle-requested'],
       [1, 'crash', 'WorkerCrashed'],
@@ -157,11 +187,25 @@ describe('buildReportData', () => {
   it('brings the run together: meta, windows in seconds, checks and stats', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-data-'));
     const d = buildReportData(loadRun(writeSyntheticRun(dir)));
-    expect(d.meta).toMatchObject({ scenario: 'overlapped-recycle', target: 'w3', seed: 42, git: 'abc123def456', valid: true });
+    expect(d.meta).toMatchObject({
+      scenario: 'overlapped-recycle',
+      target: 'w3',
+      seed: 42,
+      git: 'abc123def456',
+      valid: true,
+    });
     expect(d.durationS).toBeCloseTo(8.0, 1);
-    expect(d.windows.filter((w) => w.kind === 'recycle').map((w) => [w.from, w.to])).toEqual([[2, 2.3], [4, 4.3], [6, 6.3]]);
+    expect(d.windows.filter((w) => w.kind === 'recycle').map((w) => [w.from, w.to])).toEqual([
+      [2, 2.3],
+      [4, 4.3],
+      [6, 6.3],
+    ]);
     expect(d.windows.find((w) => w.kind === 'fault')).toMatchObject({ from: 7, to: 7.6, instant: false });
-    expect(d.checks.map((c) => c.name)).toEqual(['connectionsSurvive', 'noFailedRequests', 'overlappedRecycleCompletes']);
+    expect(d.checks.map((c) => c.name)).toEqual([
+      'connectionsSurvive',
+      'noFailedRequests',
+      'overlappedRecycleCompletes',
+    ]);
     expect(d.lines.some((l) => l.label === 'PingFailed')).toBe(true);
     expect(d.stats?.recycles.count).toBe(3);
     // One memory line per worker, read back from history.jsonl: four workers over three recycles.
@@ -176,9 +220,18 @@ describe('buildReportData', () => {
 });
 
 describe('memorySeries', () => {
-  it('gives one line per worker in MB at the lab\'s sample times, with its peak', () => {
+  it("gives one line per worker in MB at the lab's sample times, with its peak", () => {
     const b = new RunBuilder(3000);
-    const sample = (ms: number, pid: number, kb: number) => b.history.push({ kind: 'sample', t: b.at(ms), pool: 'app', pid, workerId: pid - 100, privateMemoryKB: kb, from: 'target' });
+    const sample = (ms: number, pid: number, kb: number) =>
+      b.history.push({
+        kind: 'sample',
+        t: b.at(ms),
+        pool: 'app',
+        pid,
+        workerId: pid - 100,
+        privateMemoryKB: kb,
+        from: 'target',
+      });
     sample(500, 101, 51_200);
     sample(1000, 101, 102_400);
     sample(1000, 102, 40_960);

@@ -136,6 +136,10 @@ export function loadRun(dir: string): LoadedRun {
   const summaryMd = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : null;
   const startedAt = info.startedAt ? Date.parse(info.startedAt) : NaN;
   const { start, end } = workloadWindow(history, Number.isFinite(startedAt) ? startedAt : 0);
-  const named = { ...info, scenario: String(info.scenario ?? path.basename(path.dirname(abs))), target: String(info.target ?? '?') };
+  const named = {
+    ...info,
+    scenario: String(info.scenario ?? path.basename(path.dirname(abs))),
+    target: String(info.target ?? '?'),
+  };
   return { dir: abs, info: named, history, events, eventProblems, results, summaryMd, start, end };
 }

@@ -32,10 +32,17 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * Fault windows from the marks. With `events`, a fault on one worker also ends when that worker's process exits
  * (the harness only heals at the end of the run, but a fault dies with its process).
  */
-export function faultWindows(history: HistoryRecord[], end: number, events: LabEvent[] = [], defaultWidthMs = DEFAULT_FAULT_WIDTH_MS): TimeWindow[] {
+export function faultWindows(
+  history: HistoryRecord[],
+  end: number,
+  events: LabEvent[] = [],
+  defaultWidthMs = DEFAULT_FAULT_WIDTH_MS,
+): TimeWindow[] {
   const marks = marksIn(history);
   const exitOf = (pid: number, after: number): number | undefined =>
-    events.filter((e) => (e.type === 'WorkerExited' || e.type === 'WorkerCrashed') && e.pid === pid && e.t >= after).sort((a, b) => a.t - b.t)[0]?.t;
+    events
+      .filter((e) => (e.type === 'WorkerExited' || e.type === 'WorkerCrashed') && e.pid === pid && e.t >= after)
+      .sort((a, b) => a.t - b.t)[0]?.t;
   const heals = marks.filter((m) => m.name === 'fault-healed');
   const used = new Set<MarkRecord>();
   const out: TimeWindow[] = [];
@@ -44,7 +51,12 @@ export function faultWindows(history: HistoryRecord[], end: number, events: LabE
     const kind = faultKindOf(m) ?? 'fault';
     const pid = num(m['targetPid']);
     const pool = str(m['pool']);
-    const base = { kind: 'fault' as const, label: kind, ...(pool !== undefined ? { pool } : {}), ...(pid !== undefined ? { pid } : {}) };
+    const base = {
+      kind: 'fault' as const,
+      label: kind,
+      ...(pool !== undefined ? { pool } : {}),
+      ...(pid !== undefined ? { pid } : {}),
+    };
     if (kind.startsWith('signal:') && kind !== 'signal:SIGSTOP') {
       out.push({ ...base, from: m.t, to: m.t, instant: true, open: false });
       continue;
@@ -60,11 +72,24 @@ export function faultWindows(history: HistoryRecord[], end: number, events: LabE
     const exit = pid !== undefined ? exitOf(pid, m.t) : undefined;
     if (heal) used.add(heal);
     if (exit !== undefined && (!heal || exit < heal.t)) {
-      out.push({ ...base, label: `${kind} (until the worker exited)`, from: m.t, to: exit, instant: false, open: false });
+      out.push({
+        ...base,
+        label: `${kind} (until the worker exited)`,
+        from: m.t,
+        to: exit,
+        instant: false,
+        open: false,
+      });
     } else if (heal) {
       out.push({ ...base, from: m.t, to: heal.t, instant: false, open: false });
     } else {
-      out.push({ ...base, from: m.t, to: Math.max(m.t, Math.min(m.t + defaultWidthMs, end)), instant: false, open: true });
+      out.push({
+        ...base,
+        from: m.t,
+        to: Math.max(m.t, Math.min(m.t + defaultWidthMs, end)),
+        instant: false,
+        open: true,
+      });
     }
   }
   return out;
@@ -76,9 +101,15 @@ export function recycleWindows(events: LabEvent[], end: number): TimeWindow[] {
   for (const s of sorted) {
     if (s.type !== 'RecycleStarted' || s.recycleId === undefined) continue;
     const close = sorted.find(
-      (e) => (e.type === 'RecycleCompleted' || e.type === 'RecycleOverlapFailed') && e.recycleId === s.recycleId && e.pool === s.pool && e.t >= s.t,
+      (e) =>
+        (e.type === 'RecycleCompleted' || e.type === 'RecycleOverlapFailed') &&
+        e.recycleId === s.recycleId &&
+        e.pool === s.pool &&
+        e.t >= s.t,
     );
-    const label = `recycle #${s.recycleId} ${s.reason ?? ''}`.trim() + (close?.type === 'RecycleOverlapFailed' ? ' (overlap failed)' : '');
+    const label =
+      `recycle #${s.recycleId} ${s.reason ?? ''}`.trim() +
+      (close?.type === 'RecycleOverlapFailed' ? ' (overlap failed)' : '');
     out.push({
       kind: 'recycle',
       from: s.t,

@@ -30,14 +30,26 @@ function target(container: boolean) {
     t.containerRestart = async () => (calls.push('restart'), { durationMs: 42 });
     t.oomKillWorker = async (w, leak): Promise<OomKill> => {
       calls.push(`oom ${w.pid} ${leak.kind}`);
-      return { pid: w.pid, workerId: w.id, replacementPid: 9, oomKillCount: 1, cgroup: 'cgroup-v2', injectedAt: 1, crashedAt: 2, replacedAt: 3 };
+      return {
+        pid: w.pid,
+        workerId: w.id,
+        replacementPid: 9,
+        oomKillCount: 1,
+        cgroup: 'cgroup-v2',
+        injectedAt: 1,
+        crashedAt: 2,
+        replacedAt: 3,
+      };
     };
   }
   return { t, calls };
 }
 
 function run(t: StartedTarget, faults: unknown[]) {
-  const steps = parseScenario({ name: 'x', workload: [{ name: 'l', duration: '1s' }], faults, expect: [{ check: 'noFailedRequests' }] }, 't').faults;
+  const steps = parseScenario(
+    { name: 'x', workload: [{ name: 'l', duration: '1s' }], faults, expect: [{ check: 'noFailedRequests' }] },
+    't',
+  ).faults;
   const marks: Array<Record<string, unknown>> = [];
   const s = new FaultSchedule(t, steps, seededRandom(1), (name, extra) => marks.push({ name, ...extra }), log);
   return { s, marks };
@@ -54,16 +66,26 @@ const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
 describe('container fault steps', () => {
   it('fail with a capability error on the process runtime, and the run is unknown', async () => {
     const { t } = target(false);
-    const { s, marks } = run(t, [{ at: 0, action: 'container-pause', duration: 100 }, { at: 0, action: 'oom' }]);
+    const { s, marks } = run(t, [
+      { at: 0, action: 'container-pause', duration: 100 },
+      { at: 0, action: 'oom' },
+    ]);
     s.start();
     await until(() => s.errors.length === 2);
     await s.stop();
-    expect(s.errors.join('\n')).toMatch(/cannot containerPause in the "process" runtime: container faults need --runtime container/);
-    expect(marks.filter((m) => m.name === 'fault-error').map((m) => m.code)).toEqual(['LAB_ERR_CAPABILITY', 'LAB_ERR_CAPABILITY']);
+    expect(s.errors.join('\n')).toMatch(
+      /cannot containerPause in the "process" runtime: container faults need --runtime container/,
+    );
+    expect(marks.filter((m) => m.name === 'fault-error').map((m) => m.code)).toEqual([
+      'LAB_ERR_CAPABILITY',
+      'LAB_ERR_CAPABILITY',
+    ]);
     const history = marks.map((m) => ({ kind: 'mark', t: 0, ...m }) as HistoryRecord);
     expect(unperformedVerdict({ history, events: [], start: 0, end: 1 })).toMatchObject({
       valid: 'unknown',
-      summary: expect.stringMatching(/2 fault firing\(s\) were not carried out: faults\[0\] \(container-pause, firing 1\): failed — target .* cannot containerPause/),
+      summary: expect.stringMatching(
+        /2 fault firing\(s\) were not carried out: faults\[0\] \(container-pause, firing 1\): failed — target .* cannot containerPause/,
+      ),
     });
   });
 
@@ -101,9 +123,22 @@ describe('container fault steps', () => {
     await s.stop();
     expect(s.errors).toEqual([]);
     expect(calls).toEqual(['kill SIGTERM', 'restart', 'oom 7 leak', 'heal 7']);
-    expect(marks.find((m) => m.fault === 'container-kill:SIGTERM')).toMatchObject({ name: 'fault-injected', signal: 'SIGTERM' });
-    expect(marks.find((m) => m.name === 'fault-healed' && m.fault === 'container-restart')).toMatchObject({ durationMs: 42 });
-    expect(marks.find((m) => m.fault === 'oom')).toMatchObject({ name: 'fault-injected', targetPid: 7, leak: { kind: 'leak', rateKBps: 1024 } });
-    expect(marks.find((m) => m.name === 'oom-killed')).toMatchObject({ targetPid: 7, replacementPid: 9, oomKillCount: 1 });
+    expect(marks.find((m) => m.fault === 'container-kill:SIGTERM')).toMatchObject({
+      name: 'fault-injected',
+      signal: 'SIGTERM',
+    });
+    expect(marks.find((m) => m.name === 'fault-healed' && m.fault === 'container-restart')).toMatchObject({
+      durationMs: 42,
+    });
+    expect(marks.find((m) => m.fault === 'oom')).toMatchObject({
+      name: 'fault-injected',
+      targetPid: 7,
+      leak: { kind: 'leak', rateKBps: 1024 },
+    });
+    expect(marks.find((m) => m.name === 'oom-killed')).toMatchObject({
+      targetPid: 7,
+      replacementPid: 9,
+      oomKillCount: 1,
+    });
   });
 });

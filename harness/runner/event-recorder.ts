@@ -27,7 +27,10 @@ export class EventRecorder {
   flushSync(): LabEvent[] {
     const all = this.source();
     if (this.fd === null || all.length <= this.written) return all;
-    const lines = all.slice(this.written).map((e) => JSON.stringify(e) + '\n').join('');
+    const lines = all
+      .slice(this.written)
+      .map((e) => JSON.stringify(e) + '\n')
+      .join('');
     fs.writeSync(this.fd, lines);
     this.written = all.length;
     return all;

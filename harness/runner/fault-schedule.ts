@@ -20,7 +20,13 @@ export class CapabilityError extends Error {
 }
 
 /** Capabilities only a target in a container has (the process runtime cannot freeze or OOM-kill "the machine"). */
-const CONTAINER_ONLY = new Set<string>(['containerKill', 'containerPause', 'containerUnpause', 'containerRestart', 'oomKillWorker']);
+const CONTAINER_ONLY = new Set<string>([
+  'containerKill',
+  'containerPause',
+  'containerUnpause',
+  'containerRestart',
+  'oomKillWorker',
+]);
 
 export class FaultSchedule {
   private timers: NodeJS.Timeout[] = [];
@@ -60,7 +66,9 @@ export class FaultSchedule {
     const after = step.after!;
     const poll = setInterval(() => {
       const events = this.target.events?.() ?? [];
-      const hits = events.filter((e) => e.t >= t0 && e.type === after.event && (after.pool === undefined || e.pool === after.pool));
+      const hits = events.filter(
+        (e) => e.t >= t0 && e.type === after.event && (after.pool === undefined || e.pool === after.pool),
+      );
       if (hits.length >= after.nth) {
         clearInterval(poll);
         this.later(after.delay, () => this.fire(step, i));
@@ -83,7 +91,14 @@ export class FaultSchedule {
   private async attempt(step: FaultStep, label: number | string, firing: number): Promise<void> {
     const attemptedAt = Date.now();
     const hit: WorkerInfo[] = [];
-    const base = { step: label, firing, action: step.action, attemptedAt, ...stepTarget(step), ...(step.optional ? { optional: true } : {}) };
+    const base = {
+      step: label,
+      firing,
+      action: step.action,
+      attemptedAt,
+      ...stepTarget(step),
+      ...(step.optional ? { optional: true } : {}),
+    };
     try {
       await this.act(step, hit);
     } catch (err) {
@@ -113,7 +128,10 @@ export class FaultSchedule {
     const f = this.target[k];
     if (!f) {
       const runtime = runtimeOf(this.target);
-      const why = CONTAINER_ONLY.has(String(k)) && runtime !== 'container' ? ` in the "${runtime}" runtime: container faults need --runtime container` : '';
+      const why =
+        CONTAINER_ONLY.has(String(k)) && runtime !== 'container'
+          ? ` in the "${runtime}" runtime: container faults need --runtime container`
+          : '';
       throw new CapabilityError(`target ${this.target.name} cannot ${String(k)}${why}`);
     }
     return (f as (...a: unknown[]) => unknown).bind(this.target) as NonNullable<StartedTarget[K]>;
@@ -129,7 +147,8 @@ export class FaultSchedule {
     for (;;) {
       const live = (await list(pool)).filter((w) => w.state === 'Ready');
       if (live.length > 0) return pickTargets(live, select, this.rng);
-      if (this.stopped || Date.now() >= deadline) throw new Error(`pool ${pool} had no ready worker to select from for ${this.readyWaitMs} ms`);
+      if (this.stopped || Date.now() >= deadline)
+        throw new Error(`pool ${pool} had no ready worker to select from for ${this.readyWaitMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -146,15 +165,23 @@ export class FaultSchedule {
       await inject(w, step.fault);
       return w;
     } catch (err) {
-      const reached = (this.target.events?.() ?? []).some((e) => e.type === 'FaultInjected' && e.pid === w.pid && e.t >= since - 50);
+      const reached = (this.target.events?.() ?? []).some(
+        (e) => e.type === 'FaultInjected' && e.pid === w.pid && e.t >= since - 50,
+      );
       if (reached) {
-        this.log.warn({ pid: w.pid, err: (err as Error).message }, 'the worker did not answer the injection, but the target delivered it');
+        this.log.warn(
+          { pid: w.pid, err: (err as Error).message },
+          'the worker did not answer the injection, but the target delivered it',
+        );
         return w;
       }
       await new Promise((r) => setTimeout(r, 200)); // let the worker list catch up with the death
       const [again] = await this.pick(step.pool, 'one' as never);
       if (!again || again.pid === w.pid) throw err;
-      this.log.warn({ pid: w.pid, err: (err as Error).message }, 'the picked worker went away before the injection; picking again');
+      this.log.warn(
+        { pid: w.pid, err: (err as Error).message },
+        'the picked worker went away before the injection; picking again',
+      );
       await inject(again, step.fault);
       return again;
     }
@@ -218,13 +245,20 @@ export class FaultSchedule {
   private async signalWorkers(step: Extract<FaultStep, { action: 'signal' }>, hit: WorkerInfo[]): Promise<void> {
     const signal = this.need('signal');
     for (const w of await this.pick(step.pool, step.select as never)) {
-      this.mark('fault-injected', { fault: `signal:${step.signal}`, signal: step.signal, targetPid: w.pid, workerId: w.id, pool: step.pool });
+      this.mark('fault-injected', {
+        fault: `signal:${step.signal}`,
+        signal: step.signal,
+        targetPid: w.pid,
+        workerId: w.id,
+        pool: step.pool,
+      });
       await signal(w.pid, step.signal);
       hit.push(w);
-      if (step.signal === 'SIGSTOP') this.addHeal(step.duration, async () => {
-        await signal(w.pid, 'SIGCONT').catch(() => undefined);
-        this.mark('fault-healed', { fault: 'signal:SIGSTOP', targetPid: w.pid });
-      });
+      if (step.signal === 'SIGSTOP')
+        this.addHeal(step.duration, async () => {
+          await signal(w.pid, 'SIGCONT').catch(() => undefined);
+          this.mark('fault-healed', { fault: 'signal:SIGSTOP', targetPid: w.pid });
+        });
     }
   }
 
@@ -254,7 +288,13 @@ export class FaultSchedule {
   private async oomKill(step: Extract<FaultStep, { action: 'oom' }>, hit: WorkerInfo[]): Promise<void> {
     const oomKill = this.need('oomKillWorker');
     const heal = this.need('healFaults');
-    const leak: WorkerFaultSpec = { kind: 'leak', rateKBps: step.leak.rateKBps, capKB: step.leak.capKB, space: 'offheap', durationMs: 0 };
+    const leak: WorkerFaultSpec = {
+      kind: 'leak',
+      rateKBps: step.leak.rateKBps,
+      capKB: step.leak.capKB,
+      space: 'offheap',
+      durationMs: 0,
+    };
     for (const w of await this.pick(step.pool, step.select as never)) {
       this.mark('fault-injected', { fault: 'oom', leak, targetPid: w.pid, workerId: w.id, pool: step.pool });
       // Only needed when the kernel did not act: a killed worker has nothing left to heal.
@@ -268,7 +308,11 @@ export class FaultSchedule {
   }
 
   /** Marks, registers the heal (first: an injection that timed out may still have taken effect), then injects. */
-  private async injectWithHeal(w: WorkerInfo, step: Extract<FaultStep, { action: 'fault' }>, heal: (w: WorkerInfo) => Promise<void>): Promise<WorkerInfo> {
+  private async injectWithHeal(
+    w: WorkerInfo,
+    step: Extract<FaultStep, { action: 'fault' }>,
+    heal: (w: WorkerInfo) => Promise<void>,
+  ): Promise<WorkerInfo> {
     const healOf = (x: WorkerInfo): void =>
       this.addHeal(step.duration, async () => {
         await heal(x).catch(() => undefined); // the worker may be gone: that is fine
@@ -319,7 +363,13 @@ export class FaultSchedule {
 
 /** What the plan says of one step: its action and target, how often it fires (null: on an event), optional or not. */
 function planOf(step: FaultStep, i: number): Record<string, unknown> {
-  return { step: i, action: step.action, ...stepTarget(step), firings: step.after ? null : firingTimes(step).length, optional: step.optional === true };
+  return {
+    step: i,
+    action: step.action,
+    ...stepTarget(step),
+    firings: step.after ? null : firingTimes(step).length,
+    optional: step.optional === true,
+  };
 }
 
 /** The pool and the kind of fault of a step, for marks. */

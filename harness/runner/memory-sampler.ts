@@ -58,7 +58,13 @@ export class MemorySampler {
   }
 
   private sampleOf(w: WorkerInfo, t: number, local: boolean): SampleRecord | undefined {
-    const base = { kind: 'sample' as const, t, pool: w.pool, pid: w.pid, ...(w.id !== undefined ? { workerId: w.id } : {}) };
+    const base = {
+      kind: 'sample' as const,
+      t,
+      pool: w.pool,
+      pid: w.pid,
+      ...(w.id !== undefined ? { workerId: w.id } : {}),
+    };
     if (w.privateMemoryKB !== undefined) return { ...base, privateMemoryKB: w.privateMemoryKB, from: 'target' };
     const kb = local ? this.readProc(w.pid) : undefined;
     return kb === undefined ? undefined : { ...base, privateMemoryKB: kb, from: 'proc' };

@@ -23,7 +23,13 @@ const scenario = parseScenario(
 );
 
 test('node-cluster lacks memoryRecycle: the run is not supported and nothing starts', async () => {
-  const r = await runScenario({ scenario, scenarioFile: path.join(out, 'x.yaml'), target: 'node-cluster', outDir: out, log: pino({ level: 'silent' }) });
+  const r = await runScenario({
+    scenario,
+    scenarioFile: path.join(out, 'x.yaml'),
+    target: 'node-cluster',
+    outDir: out,
+    log: pino({ level: 'silent' }),
+  });
   expect(r.notSupported).toEqual({ missing: ['memoryRecycle'] });
   expect(outcomeOf(r)).toBe('not-supported');
   expect(outcomeWord(outcomeOf(r))).toBe('—');

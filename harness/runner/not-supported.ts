@@ -27,14 +27,43 @@ export function notSupportedRun(o: RunOptions, targetName: string, runtime: stri
   const verdict = { valid: 'unknown' as const, summary, details: { notSupported: { missing } } };
   const stats = computeStats([], [], began, began);
   folder.writeJson('run.json', {
-    runId: folder.runId, scenario: sc.name, description: sc.description, target: targetName, runtime, seed,
-    startedAt: new Date(began).toISOString(), finishedAt: new Date(began).toISOString(), status: 'not-supported',
-    versions: { node: process.version, git: gitSha() }, scenarioFile: o.scenarioFile, scenarioConfig: sc,
-    outcome: 'not-supported', notSupported: { missing },
+    runId: folder.runId,
+    scenario: sc.name,
+    description: sc.description,
+    target: targetName,
+    runtime,
+    seed,
+    startedAt: new Date(began).toISOString(),
+    finishedAt: new Date(began).toISOString(),
+    status: 'not-supported',
+    versions: { node: process.version, git: gitSha() },
+    scenarioFile: o.scenarioFile,
+    scenarioConfig: sc,
+    outcome: 'not-supported',
+    notSupported: { missing },
   });
-  folder.writeJson('results.json', { outcome: 'not-supported', valid: 'unknown', summary, notSupported: { missing }, checks: [], stats });
-  folder.writeText('summary.md', `# ${sc.name} on ${targetName}: not supported\n\n${summary}\n\nThe scenario requires: ` +
-    `${sc.requires.join(', ')}. Nothing was started or checked.\n`);
+  folder.writeJson('results.json', {
+    outcome: 'not-supported',
+    valid: 'unknown',
+    summary,
+    notSupported: { missing },
+    checks: [],
+    stats,
+  });
+  folder.writeText(
+    'summary.md',
+    `# ${sc.name} on ${targetName}: not supported\n\n${summary}\n\nThe scenario requires: ` +
+      `${sc.requires.join(', ')}. Nothing was started or checked.\n`,
+  );
   o.onProgress?.(`${sc.name}: not supported by ${targetName} (${missing.join(', ')})`);
-  return { scenario: sc.name, target: targetName, dir: folder.dir, verdict, checks: [], stats, durationMs: 0, notSupported: { missing } };
+  return {
+    scenario: sc.name,
+    target: targetName,
+    dir: folder.dir,
+    verdict,
+    checks: [],
+    stats,
+    durationMs: 0,
+    notSupported: { missing },
+  };
 }

@@ -24,20 +24,29 @@ const problems = (extra: Record<string, unknown>, target = 'w3') => preflightPro
 describe('preflight', () => {
   it('passes every bundled scenario on every target', () => {
     for (const file of listScenarioFiles()) {
-      for (const target of targetNames()) expect({ file, target, problems: preflightProblems(loadScenario(file), file, target) }).toMatchObject({ problems: [] });
+      for (const target of targetNames())
+        expect({ file, target, problems: preflightProblems(loadScenario(file), file, target) }).toMatchObject({
+          problems: [],
+        });
     }
   });
 
   it("checks the config block against w3's own schema, with paths as in the scenario (review: found after start, named w3.json)", () => {
     const found = problems({
-      config: { pools: [{ name: 'app', processModel: { pingInterval: '3x' }, recycling: { periodicRestart: { privateMemroy: 1 } } }] },
+      config: {
+        pools: [
+          { name: 'app', processModel: { pingInterval: '3x' }, recycling: { periodicRestart: { privateMemroy: 1 } } },
+        ],
+      },
     });
     const byPath = Object.fromEntries(found.map((p) => [p.path, p.message]));
     expect(byPath['config.pools.0.processModel.pingInterval']).toMatch(/3x/);
     expect(byPath['config.pools.0.recycling.periodicRestart.privateMemroy']).toMatch(/did you mean "privateMemory"/);
     // A module path is relative to the scenario file, and must exist.
     const missing = problems({ config: { applications: [{ path: '/', pool: 'app', module: './no-such-app.js' }] } });
-    expect(missing).toEqual([{ path: 'config.applications.0.module', message: expect.stringContaining(path.join(dir, 'no-such-app.js')) }]);
+    expect(missing).toEqual([
+      { path: 'config.applications.0.module', message: expect.stringContaining(path.join(dir, 'no-such-app.js')) },
+    ]);
     const err = (() => {
       try {
         preflight(scenario({ config: { pools: [{ name: 'app', processModel: { pingInterval: '3x' } }] } }), FILE, 'w3');
@@ -54,30 +63,46 @@ describe('preflight', () => {
   });
 
   it('names an unknown target', () => {
-    expect(problems({}, 'lighttpd')).toEqual([{ path: 'target', message: expect.stringMatching(/unknown target "lighttpd"/) }]);
+    expect(problems({}, 'lighttpd')).toEqual([
+      { path: 'target', message: expect.stringMatching(/unknown target "lighttpd"/) },
+    ]);
   });
 
   it('names a pool that fault steps or checks use but the target does not have (review: a typo gave PASS)', () => {
     const found = problems({
-      faults: [{ at: '300ms', action: 'signal', signal: 'SIGKILL', pool: 'nope' }, { at: '400ms', action: 'recycle', pool: 'nope' }],
+      faults: [
+        { at: '300ms', action: 'signal', signal: 'SIGKILL', pool: 'nope' },
+        { at: '400ms', action: 'recycle', pool: 'nope' },
+      ],
       expect: [{ check: 'queuedRequestsServed', options: { pool: 'nope' } }],
     });
     expect(found.map((p) => p.path)).toEqual(['expect.0.options.pool', 'faults.0.pool', 'faults.1.pool']);
     expect(found[1]!.message).toBe('no pool "nope" on w3 (pools: app)');
     // node-cluster has a single pool named by its settings.
-    expect(problems({ faults: [{ at: '300ms', action: 'signal', pool: 'app' }], targets: { 'node-cluster': { pool: 'web' } } }, 'node-cluster'))
-      .toEqual([{ path: 'faults.0.pool', message: 'no pool "app" on node-cluster (pools: web)' }]);
+    expect(
+      problems(
+        { faults: [{ at: '300ms', action: 'signal', pool: 'app' }], targets: { 'node-cluster': { pool: 'web' } } },
+        'node-cluster',
+      ),
+    ).toEqual([{ path: 'faults.0.pool', message: 'no pool "app" on node-cluster (pools: web)' }]);
   });
 
   it('names a step scheduled at or after the end of the workload (review: silently dropped, PASS)', () => {
     expect(problems({ faults: [{ at: '5s', action: 'recycle' }] })).toEqual([
-      { path: 'faults.0', message: 'fires at 5000 ms, at or after the end of the workload (1000 ms): it would never run' },
+      {
+        path: 'faults.0',
+        message: 'fires at 5000 ms, at or after the end of the workload (1000 ms): it would never run',
+      },
     ]);
     expect(problems({ faults: [{ at: '1s', action: 'recycle' }] })).toHaveLength(1); // exactly at the end: never runs
     expect(problems({ faults: [{ at: '999ms', action: 'recycle' }] })).toEqual([]);
     const every = problems({ faults: [{ every: '400ms', times: 3, action: 'recycle' }] });
     expect(every).toEqual([{ path: 'faults.0', message: expect.stringMatching(/^fires at 1200 ms/) }]);
-    expect(firingTimes(scenario({ faults: [{ every: '200ms', from: '100ms', until: '500ms', action: 'recycle' }] }).faults[0]!)).toEqual([100, 300, 500]);
+    expect(
+      firingTimes(
+        scenario({ faults: [{ every: '200ms', from: '100ms', until: '500ms', action: 'recycle' }] }).faults[0]!,
+      ),
+    ).toEqual([100, 300, 500]);
   });
 
   it('names a misspelled phase, mark or event (review: "No requests in the window" instead of "no phase lod")', () => {
@@ -90,7 +115,10 @@ describe('preflight', () => {
       ],
     });
     expect(found).toEqual([
-      { path: 'faults.0.after.event', message: expect.stringMatching(/^no event type "PoolStoped" \(known: .*PoolStopped/) },
+      {
+        path: 'faults.0.after.event',
+        message: expect.stringMatching(/^no event type "PoolStoped" \(known: .*PoolStopped/),
+      },
       { path: 'expect.0.options.phase', message: 'no workload phase "lod" (phases: load)' },
       { path: 'expect.1.options.from', message: expect.stringMatching(/^no mark "pool-startd" is ever written/) },
     ]);
@@ -127,10 +155,14 @@ describe('w3lab run with a scenario that fails preflight', () => {
       ].join('\n'),
     );
     const out = path.join(dir, 'out');
-    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'w3lab.js'), 'run', FILE, '--out', out], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'w3lab.js'), 'run', FILE, '--out', out], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 254 });
     expect(r.stderr).toContain(`scenario ${FILE}`);
-    for (const p of ['config.pools.0.processModel.pingInterval', 'faults.0:', 'expect.0.options.phase']) expect(r.stderr).toContain(p);
+    for (const p of ['config.pools.0.processModel.pingInterval', 'faults.0:', 'expect.0.options.phase'])
+      expect(r.stderr).toContain(p);
     expect(fs.existsSync(out)).toBe(false);
   });
 });

@@ -26,18 +26,43 @@ export class PreflightError extends Error {
     readonly target: string,
     readonly problems: PreflightProblem[],
   ) {
-    super(`scenario ${file} (target ${target}): ${problems.length} problem(s) found before the run:\n` + problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'));
+    super(
+      `scenario ${file} (target ${target}): ${problems.length} problem(s) found before the run:\n` +
+        problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'),
+    );
   }
 }
 
 /** Names of the marks the runner writes; check time references ("pool-started+1000") may name these. */
 export const MARK_NAMES: readonly string[] = [
-  'start', 'end', 'workload-start', 'workload-end', 'phase-start', 'phase-end', 'fault-injected', 'fault-healed',
-  'fault-step', 'recycle-requested', 'pool-started', 'pool-stop-requested', 'oom-killed', 'fault-error', 'run-error',
+  'start',
+  'end',
+  'workload-start',
+  'workload-end',
+  'phase-start',
+  'phase-end',
+  'fault-injected',
+  'fault-healed',
+  'fault-step',
+  'recycle-requested',
+  'pool-started',
+  'pool-stop-requested',
+  'oom-killed',
+  'fault-error',
+  'run-error',
 ];
 
 /** Fault actions that act on one pool (their `pool` must exist). */
-const POOLED_ACTIONS = new Set(['recycle', 'start-pool', 'stop-pool', 'signal', 'fault', 'startup-fault', 'heal-startup-fault', 'oom']);
+const POOLED_ACTIONS = new Set([
+  'recycle',
+  'start-pool',
+  'stop-pool',
+  'signal',
+  'fault',
+  'startup-fault',
+  'heal-startup-fault',
+  'oom',
+]);
 
 /** When the workload ends, ms after it starts: the last phase's end. */
 export function workloadEndMs(sc: Scenario): number {
@@ -69,7 +94,10 @@ function timingProblems(sc: Scenario): PreflightProblem[] {
       });
     }
     if (step.after && !(LAB_EVENT_TYPES as readonly string[]).includes(step.after.event)) {
-      out.push({ path: `faults.${i}.after.event`, message: `no event type "${step.after.event}" (known: ${LAB_EVENT_TYPES.join(', ')})` });
+      out.push({
+        path: `faults.${i}.after.event`,
+        message: `no event type "${step.after.event}" (known: ${LAB_EVENT_TYPES.join(', ')})`,
+      });
     }
   });
   return out;
@@ -88,19 +116,30 @@ function checkProblems(sc: Scenario, target: string, pools: readonly string[] | 
   sc.expect.forEach((e, i) => {
     const at = `expect.${i}`;
     for (const t of e.targets ?? []) {
-      if (!targetNames().includes(t)) out.push({ path: `${at}.targets`, message: `unknown target "${t}" (known: ${targetNames().join(', ')})` });
+      if (!targetNames().includes(t))
+        out.push({ path: `${at}.targets`, message: `unknown target "${t}" (known: ${targetNames().join(', ')})` });
     }
     if (e.targets && !e.targets.includes(target)) return; // not checked on this target
     const o = e.options;
     if (typeof o['phase'] === 'string' && !phases.includes(o['phase'])) {
-      out.push({ path: `${at}.options.phase`, message: `no workload phase "${o['phase']}" (phases: ${phases.join(', ')})` });
+      out.push({
+        path: `${at}.options.phase`,
+        message: `no workload phase "${o['phase']}" (phases: ${phases.join(', ')})`,
+      });
     }
     for (const key of ['from', 'to', 'after']) {
       const bad = badTimeRef(o[key]);
-      if (bad !== undefined) out.push({ path: `${at}.options.${key}`, message: `no mark "${bad}" is ever written (marks: ${MARK_NAMES.join(', ')})` });
+      if (bad !== undefined)
+        out.push({
+          path: `${at}.options.${key}`,
+          message: `no mark "${bad}" is ever written (marks: ${MARK_NAMES.join(', ')})`,
+        });
     }
     if (pools && typeof o['pool'] === 'string' && !pools.includes(o['pool'])) {
-      out.push({ path: `${at}.options.pool`, message: `no pool "${o['pool']}" on ${target} (pools: ${pools.join(', ')})` });
+      out.push({
+        path: `${at}.options.pool`,
+        message: `no pool "${o['pool']}" on ${target} (pools: ${pools.join(', ')})`,
+      });
     }
   });
   return out;
@@ -115,18 +154,27 @@ function poolProblems(sc: Scenario, target: string, pools: readonly string[]): P
       out.push({ path: `faults.${i}.pool`, message: `no pool "${pool}" on ${target} (pools: ${pools.join(', ')})` });
     }
     if (step.after?.pool !== undefined && !known(step.after.pool)) {
-      out.push({ path: `faults.${i}.after.pool`, message: `no pool "${step.after.pool}" on ${target} (pools: ${pools.join(', ')})` });
+      out.push({
+        path: `faults.${i}.after.pool`,
+        message: `no pool "${step.after.pool}" on ${target} (pools: ${pools.join(', ')})`,
+      });
     }
   });
   return out;
 }
 
 /** The target's own check of its settings, with paths as the scenario file has them. */
-function settingsProblems(t: Target, sc: Scenario, file: string, name: string): { problems: PreflightProblem[]; check?: SettingsCheck } {
+function settingsProblems(
+  t: Target,
+  sc: Scenario,
+  file: string,
+  name: string,
+): { problems: PreflightProblem[]; check?: SettingsCheck } {
   if (!t.checkSettings) return { problems: [] };
   const check = t.checkSettings(targetSettings(sc, file, name));
   // `config` is the scenario's config block; every other setting comes from its `targets.<name>` block.
-  const where = (p: string): string => (p === 'config' || p.startsWith('config.') ? p : `targets.${name}${p ? `.${p}` : ''}`);
+  const where = (p: string): string =>
+    p === 'config' || p.startsWith('config.') ? p : `targets.${name}${p ? `.${p}` : ''}`;
   return { problems: check.problems.map((p) => ({ path: where(p.path), message: p.message })), check };
 }
 
@@ -142,7 +190,8 @@ export function preflightProblems(sc: Scenario, file: string, target: string): P
   const settings = targetSettings(sc, file, target);
   const caps = t.capabilities?.(settings);
   // A scenario the target does not support is reported as such (no run); its pools and settings are not judged.
-  if (caps && missingCapabilities(sc.requires, caps).length > 0) return [...problems, ...checkProblems(sc, target, undefined)];
+  if (caps && missingCapabilities(sc.requires, caps).length > 0)
+    return [...problems, ...checkProblems(sc, target, undefined)];
   const own = settingsProblems(t, sc, file, target);
   problems.push(...own.problems);
   const pools = own.check?.pools;

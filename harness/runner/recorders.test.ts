@@ -12,7 +12,12 @@ import { MemorySampler, procPrivateKB } from './memory-sampler';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-recorders-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const ready = (t: number, pid: number): LabEvent => labEvent('WorkerReady', { t, source: 'w3', pool: 'app', pid });
-const lines = (file: string): unknown[] => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+const lines = (file: string): unknown[] =>
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 
 describe('EventRecorder', () => {
   it('appends events as they arrive, each once, so a killed run keeps what came before (review: written at the end)', async () => {
@@ -55,14 +60,38 @@ describe('MemorySampler', () => {
       { pool: 'app', id: 1, pid: 101, state: 'Ready', privateMemoryKB: 51_200 },
       { pool: 'app', id: 2, pid: 102, state: 'Ready' },
     ];
-    await new MemorySampler(target(workers), (r) => out.push(r), 500, (pid) => (pid === 102 ? 7_000 : undefined)).sample();
+    await new MemorySampler(
+      target(workers),
+      (r) => out.push(r),
+      500,
+      (pid) => (pid === 102 ? 7_000 : undefined),
+    ).sample();
     expect(out).toEqual([
-      expect.objectContaining({ kind: 'sample', pool: 'app', pid: 101, workerId: 1, privateMemoryKB: 51_200, from: 'target' }),
-      expect.objectContaining({ kind: 'sample', pool: 'app', pid: 102, workerId: 2, privateMemoryKB: 7_000, from: 'proc' }),
+      expect.objectContaining({
+        kind: 'sample',
+        pool: 'app',
+        pid: 101,
+        workerId: 1,
+        privateMemoryKB: 51_200,
+        from: 'target',
+      }),
+      expect.objectContaining({
+        kind: 'sample',
+        pool: 'app',
+        pid: 102,
+        workerId: 2,
+        privateMemoryKB: 7_000,
+        from: 'proc',
+      }),
     ]);
     // In a container the pids are the container's: no /proc reading.
     const inContainer: HistoryRecord[] = [];
-    await new MemorySampler(target(workers, 'container'), (r) => inContainer.push(r), 500, () => 1).sample();
+    await new MemorySampler(
+      target(workers, 'container'),
+      (r) => inContainer.push(r),
+      500,
+      () => 1,
+    ).sample();
     expect(inContainer.map((r) => (r as { pid: number }).pid)).toEqual([101]);
   });
 

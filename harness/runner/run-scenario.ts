@@ -115,7 +115,8 @@ async function execute(o: RunOptions, c: RunContext): Promise<Ran> {
   const { folder, info } = c;
   const log = o.log.child({ runId: folder.runId });
   const history = new HistoryWriter(folder.file('history.jsonl'));
-  const mark = (name: string, extra: Record<string, unknown> = {}): void => history.append({ kind: 'mark', t: Date.now(), name, ...extra });
+  const mark = (name: string, extra: Record<string, unknown> = {}): void =>
+    history.append({ kind: 'mark', t: Date.now(), name, ...extra });
   let started: StartedTarget | null = null;
   const recorder = new EventRecorder(folder.file('events.jsonl'), () => started?.events?.() ?? []);
   const ran: Ran = { events: [], start: c.began, end: c.began, faultErrors: [] };
@@ -140,7 +141,11 @@ async function execute(o: RunOptions, c: RunContext): Promise<Ran> {
     started = up;
     recorder.start();
     // Kept in every later write of run.json too: where the target ran is part of the record.
-    Object.assign(info, { endpoint: up.endpoint, targetPid: up.pid, ...(up.runtimeDetails ? { targetRuntime: up.runtimeDetails } : {}) });
+    Object.assign(info, {
+      endpoint: up.endpoint,
+      targetPid: up.pid,
+      ...(up.runtimeDetails ? { targetRuntime: up.runtimeDetails } : {}),
+    });
     folder.writeJson('run.json', info);
     const schedule = new FaultSchedule(up, sc.faults, seededRandom(c.seed), mark, log);
     const memory = new MemorySampler(up, (r) => history.append(r));
@@ -192,8 +197,26 @@ function conclude(o: RunOptions, c: RunContext, ran: Ran): RunResult {
   if (error) verdict = { valid: 'unknown', summary: `The run did not complete: ${error}`, details: { error } };
   if (o.signal?.aborted) verdict = { valid: 'unknown', summary: 'The run was interrupted.', details: {} };
   const stats = computeStats(recorded, ran.events, ran.start, ran.end);
-  folder.writeJson('results.json', { valid: verdict.valid, summary: verdict.summary, checks, stats, faultErrors, error: error ?? null });
-  const summary = { scenario: sc.name, description: sc.description, target: targetName, runtime, seed, dir: folder.dir, verdict, checks, stats, faultErrors };
+  folder.writeJson('results.json', {
+    valid: verdict.valid,
+    summary: verdict.summary,
+    checks,
+    stats,
+    faultErrors,
+    error: error ?? null,
+  });
+  const summary = {
+    scenario: sc.name,
+    description: sc.description,
+    target: targetName,
+    runtime,
+    seed,
+    dir: folder.dir,
+    verdict,
+    checks,
+    stats,
+    faultErrors,
+  };
   folder.writeText('summary.md', renderSummary(summary));
   const status = o.signal?.aborted ? 'interrupted' : error ? 'error' : 'finished';
   folder.writeJson('run.json', { ...c.info, status, finishedAt: new Date().toISOString(), valid: verdict.valid });
@@ -202,7 +225,16 @@ function conclude(o: RunOptions, c: RunContext, ran: Ran): RunResult {
   } catch (err) {
     o.log.error({ err: (err as Error).message }, 'writing the run reports failed');
   }
-  return { scenario: sc.name, target: targetName, dir: folder.dir, verdict, checks, stats, durationMs: Date.now() - c.began, ...(error !== undefined ? { error } : {}) };
+  return {
+    scenario: sc.name,
+    target: targetName,
+    dir: folder.dir,
+    verdict,
+    checks,
+    stats,
+    durationMs: Date.now() - c.began,
+    ...(error !== undefined ? { error } : {}),
+  };
 }
 
 async function runPhase(
@@ -232,7 +264,15 @@ async function runPhase(
     folder.writeJson(`workload-${p.name}.json`, summary);
   } else {
     const first = p.requests[0]!;
-    const result = await runAutocannon({ url: target.endpoint.url + first.path, connections: p.connections, durationMs: p.duration, method: first.method as 'GET', headers: first.headers, body: first.body, timeoutSec: Math.ceil(p.timeout / 1000) });
+    const result = await runAutocannon({
+      url: target.endpoint.url + first.path,
+      connections: p.connections,
+      durationMs: p.duration,
+      method: first.method as 'GET',
+      headers: first.headers,
+      body: first.body,
+      timeoutSec: Math.ceil(p.timeout / 1000),
+    });
     folder.writeJson(`autocannon-${p.name}.json`, result);
   }
   mark('phase-end', { phase: p.name });
@@ -241,10 +281,14 @@ async function runPhase(
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

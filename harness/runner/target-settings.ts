@@ -19,7 +19,9 @@ function resolveModulePaths(config: Record<string, unknown>, dir: string): Recor
     applications: apps.map((a: unknown) => {
       const app = a as Record<string, unknown>;
       const m = app['module'];
-      return typeof m === 'string' && (m.startsWith('./') || m.startsWith('../')) ? { ...app, module: path.resolve(dir, m) } : app;
+      return typeof m === 'string' && (m.startsWith('./') || m.startsWith('../'))
+        ? { ...app, module: path.resolve(dir, m) }
+        : app;
     }),
   };
 }

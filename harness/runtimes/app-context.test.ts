@@ -63,7 +63,9 @@ test('staging: folders 0755, unreadable files copied readable (executables stay 
   expect((fs.statSync(path.join(app, 'secret-mode.js')).mode & 0o777).toString(8)).toBe('600'); // original untouched
   expect(fs.readlinkSync(path.join(staged, 'node_modules', 'alias'))).toBe('dep');
   expect(fs.lstatSync(path.join(staged, 'node_modules', 'linked')).isDirectory()).toBe(true);
-  expect(fs.readFileSync(path.join(staged, 'node_modules', 'linked', 'index.js'), 'utf8')).toBe('module.exports = "linked";');
+  expect(fs.readFileSync(path.join(staged, 'node_modules', 'linked', 'index.js'), 'utf8')).toBe(
+    'module.exports = "linked";',
+  );
   expect(fs.existsSync(path.join(staged, '.git'))).toBe(false);
   // A readable file is a hard link to the original (no data copied).
   expect(fs.statSync(path.join(staged, 'server.js')).ino).toBe(fs.statSync(path.join(app, 'server.js')).ino);

@@ -25,7 +25,9 @@ const DOCKERFILE = [
 function contextPath(d: AppDir): string {
   const rel = path.posix.relative(CONTAINER_APPS_ROOT, d.containerDir);
   if (rel.startsWith('..') || rel === '' || rel.includes('/')) {
-    throw new ImageBuildError(`application folder ${d.hostDir}: ${d.containerDir} is not a folder of ${CONTAINER_APPS_ROOT}`);
+    throw new ImageBuildError(
+      `application folder ${d.hostDir}: ${d.containerDir} is not a folder of ${CONTAINER_APPS_ROOT}`,
+    );
   }
   return path.join('apps', rel);
 }
@@ -35,7 +37,11 @@ export interface EnsureAppImageOptions {
 }
 
 /** The image `baseTag` plus the app folders; built when no image for the same inputs exists. */
-export async function ensureAppImage(baseTag: string, dirs: AppDir[], opts: EnsureAppImageOptions = {}): Promise<BuiltImage> {
+export async function ensureAppImage(
+  baseTag: string,
+  dirs: AppDir[],
+  opts: EnsureAppImageOptions = {},
+): Promise<BuiltImage> {
   prepareTestcontainersEnv();
   const started = Date.now();
   const tc = await import('testcontainers');

@@ -35,7 +35,12 @@ export function productionPackages(root: string): string[] {
     .sort();
 }
 
-function walk(dir: string, onFile: (file: string, st: fs.Stats) => void, skip?: (name: string, depth: number) => boolean, depth = 0): void {
+function walk(
+  dir: string,
+  onFile: (file: string, st: fs.Stats) => void,
+  skip?: (name: string, depth: number) => boolean,
+  depth = 0,
+): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (skip?.(entry.name, depth)) continue;
     const full = path.join(dir, entry.name);

@@ -70,13 +70,17 @@ export class ContainerAdminClient {
     });
     const r = await this.container.exec(['node', '-e', CLIENT, arg]);
     if (r.exitCode !== 0) {
-      throw new ContainerAdminError(`${method} ${path} in ${this.container.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+      throw new ContainerAdminError(
+        `${method} ${path} in ${this.container.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`,
+      );
     }
     let reply: { status: number; body: string };
     try {
       reply = JSON.parse(r.stdout) as { status: number; body: string };
     } catch {
-      throw new ContainerAdminError(`${method} ${path} in ${this.container.name}: unreadable reply ${r.output.slice(0, 200)}`);
+      throw new ContainerAdminError(
+        `${method} ${path} in ${this.container.name}: unreadable reply ${r.output.slice(0, 200)}`,
+      );
     }
     let parsed: unknown = reply.body;
     try {
@@ -91,7 +95,9 @@ export class ContainerAdminClient {
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const reply = await this.requestRaw<unknown>(method, path, body);
     if (reply.status >= 400) {
-      const msg = (reply.body as { error?: string } | null)?.error ?? (typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+      const msg =
+        (reply.body as { error?: string } | null)?.error ??
+        (typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
       throw new ContainerAdminError(`${method} ${path} → ${reply.status}: ${msg}`, reply.status);
     }
     return reply.body as T;

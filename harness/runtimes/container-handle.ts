@@ -50,7 +50,8 @@ export class ContainerHandle implements StartedContainerHandle {
 
   port(containerPort?: number): number {
     const p = containerPort ?? this.ports[0];
-    if (p === undefined) throw new ContainerRuntimeError('LAB_ERR_CONTAINER', `container ${this.name} publishes no ports`);
+    if (p === undefined)
+      throw new ContainerRuntimeError('LAB_ERR_CONTAINER', `container ${this.name} publishes no ports`);
     return this.tc.getMappedPort(p);
   }
 
@@ -62,7 +63,10 @@ export class ContainerHandle implements StartedContainerHandle {
     return this.docker.getContainer(this.id);
   }
 
-  async exec(argv: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string } = {}): Promise<ExecResult> {
+  async exec(
+    argv: string[],
+    opts: { user?: string; env?: Record<string, string>; workingDir?: string } = {},
+  ): Promise<ExecResult> {
     const r = await this.tc.exec(argv, opts);
     return { exitCode: r.exitCode, output: r.output, stdout: r.stdout, stderr: r.stderr };
   }
@@ -103,7 +107,11 @@ export class ContainerHandle implements StartedContainerHandle {
     for (;;) {
       const st = await this.state();
       if (!st.running) return st;
-      if (Date.now() > deadline) throw new ContainerRuntimeError('LAB_ERR_CONTAINER', `container ${this.name} still running after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new ContainerRuntimeError(
+          'LAB_ERR_CONTAINER',
+          `container ${this.name} still running after ${timeoutMs} ms`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -112,7 +120,10 @@ export class ContainerHandle implements StartedContainerHandle {
     return this.logs.lines;
   }
 
-  waitForLogLine(pred: (line: string) => boolean, opts: { timeoutMs?: number; fromIndex?: number } = {}): Promise<{ line: string; index: number }> {
+  waitForLogLine(
+    pred: (line: string) => boolean,
+    opts: { timeoutMs?: number; fromIndex?: number } = {},
+  ): Promise<{ line: string; index: number }> {
     return this.logs.waitFor(pred, opts.fromIndex ?? 0, opts.timeoutMs ?? 15_000, this.name);
   }
 
@@ -146,7 +157,11 @@ export class ContainerHandle implements StartedContainerHandle {
       await this.container.remove({ force: true, v: true });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return;
-      throw new ContainerRuntimeError('LAB_ERR_CONTAINER', `could not remove container ${this.name}: ${(err as Error).message}`, { cause: cause ?? err });
+      throw new ContainerRuntimeError(
+        'LAB_ERR_CONTAINER',
+        `could not remove container ${this.name}: ${(err as Error).message}`,
+        { cause: cause ?? err },
+      );
     }
   }
 

@@ -48,7 +48,12 @@ export class LogCollector {
     for (const w of [...this.waiters]) w();
   }
 
-  waitFor(pred: (line: string) => boolean, from: number, timeoutMs: number, what: string): Promise<{ line: string; index: number }> {
+  waitFor(
+    pred: (line: string) => boolean,
+    from: number,
+    timeoutMs: number,
+    what: string,
+  ): Promise<{ line: string; index: number }> {
     return new Promise((resolve, reject) => {
       let scanned = from;
       const check = (): boolean => {
@@ -65,7 +70,12 @@ export class LogCollector {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new ContainerRuntimeError('LAB_ERR_CONTAINER', `no matching log line from ${what} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`));
+        reject(
+          new ContainerRuntimeError(
+            'LAB_ERR_CONTAINER',
+            `no matching log line from ${what} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       if (!check()) this.waiters.add(check);
     });

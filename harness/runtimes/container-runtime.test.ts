@@ -87,7 +87,11 @@ describeWithDocker('container runtime (w3 image)', () => {
     for (const pid of workerPids) expect(procs[String(pid)]?.uid).toBe('1000');
     for (const [pid, p] of Object.entries(procs)) expect({ pid, uid: p.uid }).toEqual({ pid, uid: '1000' });
     // The admin socket exists inside only.
-    const sock = await w3!.container.exec(['node', '-e', "console.log(require('fs').statSync('/run/w3/admin.sock').isSocket())"]);
+    const sock = await w3!.container.exec([
+      'node',
+      '-e',
+      "console.log(require('fs').statSync('/run/w3/admin.sock').isSocket())",
+    ]);
     expect(sock.stdout.trim()).toBe('true');
   });
 
@@ -105,12 +109,17 @@ describeWithDocker('container runtime (w3 image)', () => {
   test('a container that cannot start is removed and the error shows its output', async () => {
     const bad = testRunId('rt-bad');
     await expect(
-      startW3Container({ image, runId: bad, config: { pools: [{ name: 'app', bogus: 1 }], applications: [] }, startupTimeoutMs: 20_000 }),
+      startW3Container({
+        image,
+        runId: bad,
+        config: { pools: [{ name: 'app', bogus: 1 }], applications: [] },
+        startupTimeoutMs: 20_000,
+      }),
     ).rejects.toThrow(/did not become ready[\s\S]*bogus/);
     expect(docker('ps', '-a', '-q', '--filter', `label=${LABEL_RUN}=${bad}`)).toBe('');
   }, 60_000);
 
-  test('removeLabContainers(runId) removes the run\'s containers, paused ones too', async () => {
+  test("removeLabContainers(runId) removes the run's containers, paused ones too", async () => {
     const run = testRunId('rt-clean');
     const extra = await startW3Container({ image, runId: run, config: helloConfig() });
     await extra.container.pause();

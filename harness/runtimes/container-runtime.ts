@@ -39,7 +39,12 @@ async function dockerClient(): Promise<{ docker: Dockerode; host: string }> {
 }
 
 function sanitize(s: string): string {
-  return s.replace(/[^a-zA-Z0-9_.-]/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 60) || 'x';
+  return (
+    s
+      .replace(/[^a-zA-Z0-9_.-]/g, '-')
+      .replace(/^[^a-zA-Z0-9]+/, '')
+      .slice(0, 60) || 'x'
+  );
 }
 
 /** A free TCP port on 127.0.0.1 right now (the kernel's choice), for a stable published port. */
@@ -75,7 +80,13 @@ async function startOnce(opts: StartContainerOptions): Promise<StartedContainerH
   const instance = crypto.randomBytes(6).toString('hex');
   const role = opts.role ?? 'target';
   const name = `w3lab-${sanitize(role)}-${sanitize(opts.runId).slice(0, 30)}-${instance}`;
-  const labels = { ...opts.labels, [LABEL_LAB]: '1', [LABEL_RUN]: opts.runId, [LABEL_ROLE]: role, [LABEL_INSTANCE]: instance };
+  const labels = {
+    ...opts.labels,
+    [LABEL_LAB]: '1',
+    [LABEL_RUN]: opts.runId,
+    [LABEL_ROLE]: role,
+    [LABEL_INSTANCE]: instance,
+  };
 
   const c = new LabContainer(opts.image).withName(name).withLabels(labels).withAutoRemove(false);
   if (!engineIsLocal()) c.withPublicPorts();
@@ -90,7 +101,9 @@ async function startOnce(opts: StartContainerOptions): Promise<StartedContainerH
   if (opts.command) c.withCommand(opts.command);
   if (opts.tmpfs) c.withTmpFs(opts.tmpfs);
   if (opts.files?.length) {
-    c.withCopyContentToContainer(opts.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode ?? 0o644 })));
+    c.withCopyContentToContainer(
+      opts.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode ?? 0o644 })),
+    );
   }
   if (opts.memoryLimitGiB !== undefined || opts.cpus !== undefined) {
     c.withResourcesQuota({ memory: opts.memoryLimitGiB, cpu: opts.cpus });
@@ -99,10 +112,15 @@ async function startOnce(opts: StartContainerOptions): Promise<StartedContainerH
   if (opts.waitForLog !== undefined) {
     c.withWaitStrategy(tc.Wait.forLogMessage(opts.waitForLog));
   } else if (opts.waitForHttp) {
-    const w = tc.Wait.forHttp(opts.waitForHttp.path, opts.waitForHttp.port, { abortOnContainerExit: true }).withReadTimeout(1000);
+    const w = tc.Wait.forHttp(opts.waitForHttp.path, opts.waitForHttp.port, {
+      abortOnContainerExit: true,
+    }).withReadTimeout(1000);
     c.withWaitStrategy(opts.waitForHttp.status ? w.forStatusCode(opts.waitForHttp.status) : w);
   } else {
-    throw new ContainerRuntimeError('LAB_ERR_CONTAINER_START', 'startContainer needs waitForLog or waitForHttp (the image has no shell for the default wait)');
+    throw new ContainerRuntimeError(
+      'LAB_ERR_CONTAINER_START',
+      'startContainer needs waitForLog or waitForHttp (the image has no shell for the default wait)',
+    );
   }
   c.withStartupTimeout(timeout);
 
@@ -120,7 +138,8 @@ async function startOnce(opts: StartContainerOptions): Promise<StartedContainerH
     await removeByLabel(docker, `${LABEL_INSTANCE}=${instance}`);
     throw new ContainerRuntimeError(
       'LAB_ERR_CONTAINER_START',
-      `container ${name} (${opts.image}) did not become ready: ${(err as Error).message}` + (tail ? `\n--- last output ---\n${tail}` : ''),
+      `container ${name} (${opts.image}) did not become ready: ${(err as Error).message}` +
+        (tail ? `\n--- last output ---\n${tail}` : ''),
       { cause: err },
     );
   }
@@ -137,14 +156,25 @@ export interface LabContainerInfo {
 }
 
 /** Every lab container (label w3lab=1) on the engine, any state. Throws when no engine answers. */
-export async function listLabContainers(deps: { connect?: () => Promise<{ docker: Dockerode }> } = {}): Promise<LabContainerInfo[]> {
+export async function listLabContainers(
+  deps: { connect?: () => Promise<{ docker: Dockerode }> } = {},
+): Promise<LabContainerInfo[]> {
   const { docker } = await (deps.connect ?? dockerClient)();
   const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_LAB}=1`] }) });
-  return list.map((i) => ({ id: i.Id, name: i.Names[0]?.replace(/^\//, '') ?? i.Id.slice(0, 12), image: i.Image, state: i.State, labels: i.Labels ?? {} }));
+  return list.map((i) => ({
+    id: i.Id,
+    name: i.Names[0]?.replace(/^\//, '') ?? i.Id.slice(0, 12),
+    image: i.Image,
+    state: i.State,
+    labels: i.Labels ?? {},
+  }));
 }
 
 /** Removes one container (unpausing it first); false when it was already gone. */
-export async function removeContainerById(id: string, deps: { connect?: () => Promise<{ docker: Dockerode }> } = {}): Promise<boolean> {
+export async function removeContainerById(
+  id: string,
+  deps: { connect?: () => Promise<{ docker: Dockerode }> } = {},
+): Promise<boolean> {
   const { docker } = await (deps.connect ?? dockerClient)();
   const c = docker.getContainer(id);
   try {
@@ -197,7 +227,10 @@ export async function removeLabContainers(
  */
 export function removeLabContainersSync(runId: string): void {
   const opts = { encoding: 'utf8' as const, timeout: 15_000 };
-  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL_RUN}=${runId}`], opts).stdout?.split('\n').filter(Boolean) ?? [];
+  const ids =
+    spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL_RUN}=${runId}`], opts)
+      .stdout?.split('\n')
+      .filter(Boolean) ?? [];
   if (ids.length > 0) spawnSync('docker', ['rm', '-f', '-v', ...ids], opts);
 }
 

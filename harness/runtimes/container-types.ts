@@ -6,7 +6,11 @@ export const LABEL_INSTANCE = 'w3lab.instance';
 
 export class ContainerRuntimeError extends Error {
   readonly code: string;
-  constructor(code: 'LAB_ERR_CONTAINER_START' | 'LAB_ERR_CONTAINER' | 'LAB_ERR_DOCKER', message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'LAB_ERR_CONTAINER_START' | 'LAB_ERR_CONTAINER' | 'LAB_ERR_DOCKER',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.code = code;
   }
@@ -84,7 +88,10 @@ export interface StartedContainerHandle {
   port(containerPort?: number): number;
   url(containerPort?: number): string;
   /** Runs a command inside (no shell there: pass argv, e.g. ['node', '-e', '...']). */
-  exec(argv: string[], opts?: { user?: string; env?: Record<string, string>; workingDir?: string }): Promise<ExecResult>;
+  exec(
+    argv: string[],
+    opts?: { user?: string; env?: Record<string, string>; workingDir?: string },
+  ): Promise<ExecResult>;
   /** Sends a signal to the container's PID 1 (Docker's init forwards it to the server). SIGKILL ends the container. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Freezes every process of the container (cgroup freezer). */
@@ -99,7 +106,10 @@ export interface StartedContainerHandle {
   /** All stdout/stderr lines so far (across restarts). */
   logLines(): readonly string[];
   /** Waits for a log line (at index >= fromIndex) matching pred. */
-  waitForLogLine(pred: (line: string) => boolean, opts?: { timeoutMs?: number; fromIndex?: number }): Promise<{ line: string; index: number }>;
+  waitForLogLine(
+    pred: (line: string) => boolean,
+    opts?: { timeoutMs?: number; fromIndex?: number },
+  ): Promise<{ line: string; index: number }>;
   /** Graceful: SIGTERM, SIGKILL after timeoutMs (default 10 s), then removed. Idempotent. */
   stop(opts?: { timeoutMs?: number }): Promise<void>;
   /** Forced: removed at once. Idempotent. */

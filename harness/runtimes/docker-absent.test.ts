@@ -5,5 +5,7 @@ test('removeLabContainers reports a missing engine instead of throwing', async (
   const lines = await removeLabContainers('any-run', {
     connect: () => Promise.reject(new Error('Could not find a working container runtime strategy\nmore')),
   });
-  expect(lines).toEqual(['no Docker engine answering (Could not find a working container runtime strategy); no lab containers to remove']);
+  expect(lines).toEqual([
+    'no Docker engine answering (Could not find a working container runtime strategy); no lab containers to remove',
+  ]);
 });

@@ -3,10 +3,24 @@
 import { engineIsLocal, prepareTestcontainersEnv } from './docker-env';
 
 test('engineIsLocal', () => {
-  for (const h of [undefined, '', 'unix:///var/run/docker.sock', 'unix:///tmp/d.sock', 'tcp://127.0.0.1:2375', 'tcp://localhost:2376', 'tcp://[::1]:2375', 'npipe:////./pipe/docker_engine']) {
+  for (const h of [
+    undefined,
+    '',
+    'unix:///var/run/docker.sock',
+    'unix:///tmp/d.sock',
+    'tcp://127.0.0.1:2375',
+    'tcp://localhost:2376',
+    'tcp://[::1]:2375',
+    'npipe:////./pipe/docker_engine',
+  ]) {
     expect([h, engineIsLocal(h)]).toEqual([h, true]);
   }
-  for (const h of ['tcp://10.0.0.5:2375', 'tcp://docker.example:2376', 'ssh://user@build-host', 'tcp://[fd00::5]:2375']) {
+  for (const h of [
+    'tcp://10.0.0.5:2375',
+    'tcp://docker.example:2376',
+    'ssh://user@build-host',
+    'tcp://[fd00::5]:2375',
+  ]) {
     expect([h, engineIsLocal(h)]).toEqual([h, false]);
   }
 });

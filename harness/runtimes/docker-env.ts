@@ -86,7 +86,10 @@ export class DockerUnavailableError extends Error {
 export function requireDocker(opts: { timeoutMs?: number } = {}): { baseImage: string } {
   const d = ensureDocker(opts);
   if (!d.ok) {
-    throw new DockerUnavailableError(`the container runtime needs a Docker engine: ${d.reason} (see scripts/README-containers.md)`, d.output);
+    throw new DockerUnavailableError(
+      `the container runtime needs a Docker engine: ${d.reason} (see scripts/README-containers.md)`,
+      d.output,
+    );
   }
   return { baseImage: d.baseImage ?? localBaseImage() };
 }

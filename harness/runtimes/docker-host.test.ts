@@ -48,8 +48,14 @@ if (unavailable) {
       appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'w3lab-remote-app-'));
       fs.mkdirSync(path.join(appDir, 'node_modules', 'motd'), { recursive: true });
       fs.writeFileSync(path.join(appDir, 'package.json'), '{"name":"remote-app","private":true}');
-      fs.writeFileSync(path.join(appDir, 'node_modules', 'motd', 'index.js'), "module.exports = 'served by the second engine';\n");
-      fs.writeFileSync(path.join(appDir, 'app.js'), "const motd = require('motd');\nmodule.exports = (req, res) => res.end(motd);\n");
+      fs.writeFileSync(
+        path.join(appDir, 'node_modules', 'motd', 'index.js'),
+        "module.exports = 'served by the second engine';\n",
+      );
+      fs.writeFileSync(
+        path.join(appDir, 'app.js'),
+        "const motd = require('motd');\nmodule.exports = (req, res) => res.end(motd);\n",
+      );
     }, 120_000);
 
     afterAll(async () => {
@@ -85,7 +91,9 @@ if (unavailable) {
       const t0 = Date.now();
       t = await createW3Target().setup(ctx);
       await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker', 60_000);
-      log(`w3 target up on the second engine in ${Date.now() - t0} ms (images built there: ${JSON.stringify(t.runtimeDetails)})`);
+      log(
+        `w3 target up on the second engine in ${Date.now() - t0} ms (images built there: ${JSON.stringify(t.runtimeDetails)})`,
+      );
       const first = await get(`${t.endpoint.url}/`);
       expect([first.status, first.body]).toEqual([200, 'served by the second engine']);
 

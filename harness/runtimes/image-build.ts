@@ -161,7 +161,12 @@ export async function ensureImage(spec: ImageSpec, opts: EnsureImageOptions = {}
  * Keeps the newest few tags of an image name (a concurrent run may still be about to start one of them; images a
  * container uses cannot be removed anyway) and removes the older ones, best effort.
  */
-export async function removeOlderTags(docker: import('dockerode'), name: string, keep: string, keepNewest = 3): Promise<void> {
+export async function removeOlderTags(
+  docker: import('dockerode'),
+  name: string,
+  keep: string,
+  keepNewest = 3,
+): Promise<void> {
   const images = await docker.listImages({ filters: JSON.stringify({ reference: [`w3lab/${name}`] }) });
   const old = images
     .sort((a, b) => b.Created - a.Created)

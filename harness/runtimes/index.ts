@@ -1,7 +1,23 @@
 // Public API of the runtimes: the container runtime (testcontainers, images built locally on a registry-free base)
 // and the per-image contracts of w3 and node-cluster. The process runtime lives with each target.
-export { ensureDocker, requireDocker, prepareTestcontainersEnv, engineIsLocal, localBaseImage, DockerUnavailableError, type DockerAvailability } from './docker-env';
-export { ensureImage, W3_IMAGE, NODE_CLUSTER_IMAGE, ImageBuildError, type ImageSpec, type BuiltImage, type EnsureImageOptions } from './image-build';
+export {
+  ensureDocker,
+  requireDocker,
+  prepareTestcontainersEnv,
+  engineIsLocal,
+  localBaseImage,
+  DockerUnavailableError,
+  type DockerAvailability,
+} from './docker-env';
+export {
+  ensureImage,
+  W3_IMAGE,
+  NODE_CLUSTER_IMAGE,
+  ImageBuildError,
+  type ImageSpec,
+  type BuiltImage,
+  type EnsureImageOptions,
+} from './image-build';
 export {
   startContainer,
   removeLabContainers,
@@ -39,4 +55,11 @@ export {
   type StartedNodeClusterContainer,
 } from './node-cluster-container';
 export { ensureAppImage, CONTAINER_APPS_ROOT, type EnsureAppImageOptions } from './app-image';
-export { hashAppDirs, stageAppDirs, listAppEntries, AppContextError, MAX_APP_ENTRIES, type AppDir } from './app-context';
+export {
+  hashAppDirs,
+  stageAppDirs,
+  listAppEntries,
+  AppContextError,
+  MAX_APP_ENTRIES,
+  type AppDir,
+} from './app-context';

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureImage, NODE_CLUSTER_IMAGE } from './image-build';
 import { removeLabContainers, LABEL_RUN } from './container-runtime';
-import { startNodeClusterContainer, NODE_CLUSTER_CONTAINER_PORT, type StartedNodeClusterContainer } from './node-cluster-container';
+import {
+  startNodeClusterContainer,
+  NODE_CLUSTER_CONTAINER_PORT,
+  type StartedNodeClusterContainer,
+} from './node-cluster-container';
 import { toContainerPath } from './w3-container';
 import { describeWithDocker, testRunId } from './test-support/docker-tests';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
@@ -41,14 +45,19 @@ describeWithDocker('container runtime (node-cluster image)', () => {
     expect(Object.keys(info.NetworkSettings.Ports)).toEqual([`${NODE_CLUSTER_CONTAINER_PORT}/tcp`]);
     expect(info.Config.Labels[LABEL_RUN]).toBe(runId);
     for (const w of workers) {
-      const r = await nc.container.exec(['node', '-e', `process.stdout.write(/^Uid:\\s+(\\d+)/m.exec(require('fs').readFileSync('/proc/${w.pid}/status','utf8'))[1])`]);
+      const r = await nc.container.exec([
+        'node',
+        '-e',
+        `process.stdout.write(/^Uid:\\s+(\\d+)/m.exec(require('fs').readFileSync('/proc/${w.pid}/status','utf8'))[1])`,
+      ]);
       expect(r.stdout).toBe('1000');
     }
   }, 30_000);
 
   test('faults reach the in-worker agent through the control endpoint (preload works in the image)', async () => {
     const workers = await nc.control.request<Array<{ pid: number }>>('GET', '/workers');
-    for (const w of workers) await nc.control.request('POST', `/workers/${w.pid}/faults`, { kind: 'error', status: 503 });
+    for (const w of workers)
+      await nc.control.request('POST', `/workers/${w.pid}/faults`, { kind: 'error', status: 503 });
     try {
       const res = await fetch(`${nc.url()}/`, { signal: AbortSignal.timeout(5000) });
       await res.text();

@@ -2,14 +2,21 @@
 // `--runtime container`: workers listen on 0.0.0.0:8080 inside (published on 127.0.0.1), the control endpoint stays
 // on the container's loopback (reached over exec), readiness is the primary's HostStarted line.
 import { ContainerAdminClient } from './container-admin';
-import { startContainer, type ContainerRuntime, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
+import {
+  startContainer,
+  type ContainerRuntime,
+  type StartedContainerHandle,
+  type StartContainerOptions,
+} from './container-runtime';
 import { W3_READY_LOG } from './w3-container';
 
 export const NODE_CLUSTER_CONTAINER_PORT = 8080;
 export const NODE_CLUSTER_CONTROL_PORT = 9090;
 
-export interface StartNodeClusterContainerOptions
-  extends Omit<StartContainerOptions, 'ports' | 'waitForLog' | 'waitForHttp' | 'command' | 'role'> {
+export interface StartNodeClusterContainerOptions extends Omit<
+  StartContainerOptions,
+  'ports' | 'waitForLog' | 'waitForHttp' | 'command' | 'role'
+> {
   workers?: number;
   /** App module path inside the image (toContainerPath of a repository file). */
   app?: string;
@@ -24,7 +31,9 @@ export interface StartedNodeClusterContainer {
   url(): string;
 }
 
-export async function startNodeClusterContainer(opts: StartNodeClusterContainerOptions): Promise<StartedNodeClusterContainer> {
+export async function startNodeClusterContainer(
+  opts: StartNodeClusterContainerOptions,
+): Promise<StartedNodeClusterContainer> {
   const { workers, app, faultInjection, env, runtime, ...rest } = opts;
   const spec = {
     ...rest,

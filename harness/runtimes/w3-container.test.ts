@@ -23,7 +23,10 @@ test('containerizeW3Config listens on 0.0.0.0:8080 inside and keeps the admin AP
 });
 
 test('parseEventLine reads w3 pino lines and node-cluster event lines, and ignores the rest', () => {
-  expect(parseEventLine('{"level":30,"event":{"type":"WorkerCrashed","pid":7,"signal":"SIGKILL"}}')).toMatchObject({ type: 'WorkerCrashed', pid: 7 });
+  expect(parseEventLine('{"level":30,"event":{"type":"WorkerCrashed","pid":7,"signal":"SIGKILL"}}')).toMatchObject({
+    type: 'WorkerCrashed',
+    pid: 7,
+  });
   expect(parseEventLine('{"event":{"t":1,"type":"HostStarted"}}')).toMatchObject({ type: 'HostStarted' });
   expect(parseEventLine('{"level":30,"msg":"hello"}')).toBeNull();
   expect(parseEventLine('w3lab: "event" in plain text')).toBeNull();

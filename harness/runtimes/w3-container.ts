@@ -4,7 +4,12 @@
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 import { ContainerAdminClient } from './container-admin';
-import { startContainer, type ContainerRuntime, type StartedContainerHandle, type StartContainerOptions } from './container-runtime';
+import {
+  startContainer,
+  type ContainerRuntime,
+  type StartedContainerHandle,
+  type StartContainerOptions,
+} from './container-runtime';
 
 /** Repository root inside the image (the Dockerfile's WORKDIR). */
 export const W3_CONTAINER_ROOT = '/opt/w3lab';
@@ -39,8 +44,10 @@ export function containerizeW3Config(config: Record<string, unknown>): Record<st
   };
 }
 
-export interface StartW3ContainerOptions
-  extends Omit<StartContainerOptions, 'ports' | 'files' | 'waitForLog' | 'waitForHttp' | 'command' | 'role'> {
+export interface StartW3ContainerOptions extends Omit<
+  StartContainerOptions,
+  'ports' | 'files' | 'waitForLog' | 'waitForHttp' | 'command' | 'role'
+> {
   /** A w3 config (already containerized or not: containerizeW3Config is applied). */
   config: Record<string, unknown>;
   faultInjection?: { enabled: boolean; token: string };

@@ -4,8 +4,18 @@ import path from 'node:path';
 import { loadScenario, listScenarioFiles, parseScenario, resolveScenarioFiles, ScenarioError } from './load-scenario';
 
 const CORE = [
-  'front-reload', 'idle-demand-start', 'memory-leak', 'overlapped-recycle', 'queue-overflow', 'rapid-fail', 'shutdown-hang',
-  'steady-state', 'web-garden-crash', 'worker-crash', 'worker-hang', 'zombie-worker',
+  'front-reload',
+  'idle-demand-start',
+  'memory-leak',
+  'overlapped-recycle',
+  'queue-overflow',
+  'rapid-fail',
+  'shutdown-hang',
+  'steady-state',
+  'web-garden-crash',
+  'worker-crash',
+  'worker-hang',
+  'zombie-worker',
 ];
 
 function errorOf(raw: unknown): string {
@@ -19,7 +29,11 @@ function errorOf(raw: unknown): string {
   throw new Error('expected the scenario to be rejected');
 }
 
-const minimal = () => ({ name: 'x', workload: [{ name: 'load', duration: '1s' }], expect: [{ check: 'noFailedRequests' }] });
+const minimal = () => ({
+  name: 'x',
+  workload: [{ name: 'load', duration: '1s' }],
+  expect: [{ check: 'noFailedRequests' }],
+});
 
 describe('scenario files', () => {
   it('the core suite has every required scenario and each file is valid', () => {
@@ -30,11 +44,19 @@ describe('scenario files', () => {
   it('applies defaults and parses durations', () => {
     const s = parseScenario(minimal(), 't');
     expect(s.target).toBe('w3');
-    expect(s.workload[0]).toMatchObject({ client: 'tracked', duration: 1000, connections: 8, timeout: 10000, start: 0 });
+    expect(s.workload[0]).toMatchObject({
+      client: 'tracked',
+      duration: 1000,
+      connections: 8,
+      timeout: 10000,
+      start: 0,
+    });
   });
 
   it('names the path of an unknown key', () => {
-    expect(errorOf({ ...minimal(), workload: [{ name: 'l', duration: '1s', conections: 3 }] })).toMatch(/workload\.0.*conections/s);
+    expect(errorOf({ ...minimal(), workload: [{ name: 'l', duration: '1s', conections: 3 }] })).toMatch(
+      /workload\.0.*conections/s,
+    );
   });
 
   it('names a bad duration', () => {
@@ -43,16 +65,24 @@ describe('scenario files', () => {
 
   it('rejects an unbounded schedule and a step with two triggers', () => {
     expect(errorOf({ ...minimal(), faults: [{ every: '1s', action: 'recycle' }] })).toMatch(/until or times/);
-    expect(errorOf({ ...minimal(), faults: [{ at: '1s', every: '1s', times: 2, action: 'recycle' }] })).toMatch(/exactly one of at, every, after/);
+    expect(errorOf({ ...minimal(), faults: [{ at: '1s', every: '1s', times: 2, action: 'recycle' }] })).toMatch(
+      /exactly one of at, every, after/,
+    );
   });
 
   it('rejects a bad fault spec inside a step', () => {
-    expect(errorOf({ ...minimal(), faults: [{ at: '1s', action: 'fault', fault: { kind: 'hang', mode: 'nap' } }] })).toMatch(/faults\.0.*mode/s);
+    expect(
+      errorOf({ ...minimal(), faults: [{ at: '1s', action: 'fault', fault: { kind: 'hang', mode: 'nap' } }] }),
+    ).toMatch(/faults\.0.*mode/s);
   });
 
   it('rejects unknown checkers and bad checker options before anything runs', () => {
-    expect(errorOf({ ...minimal(), expect: [{ check: 'everythingFine' }] })).toMatch(/unknown checker "everythingFine"/);
-    expect(errorOf({ ...minimal(), expect: [{ check: 'latencyBudget', options: { p99: 'fast' } }] })).toMatch(/expect\[0\]\.options/);
+    expect(errorOf({ ...minimal(), expect: [{ check: 'everythingFine' }] })).toMatch(
+      /unknown checker "everythingFine"/,
+    );
+    expect(errorOf({ ...minimal(), expect: [{ check: 'latencyBudget', options: { p99: 'fast' } }] })).toMatch(
+      /expect\[0\]\.options/,
+    );
   });
 
   it('reports YAML syntax errors and missing files with the file name', () => {

@@ -36,7 +36,10 @@ export function loadScenario(file: string): Scenario {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ScenarioError(`cannot read scenario ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new ScenarioError(
+      `cannot read scenario ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
   let raw: unknown;
   try {
@@ -54,7 +57,11 @@ export function resolveScenarioFiles(args: string[], dir = CORE_SUITE_DIR): stri
     if (fs.existsSync(a)) return path.resolve(a);
     const bundled = path.join(dir, a.endsWith('.yaml') ? a : `${a}.yaml`);
     if (fs.existsSync(bundled)) return bundled;
-    throw new ScenarioError(`no scenario "${a}": not a file, and not a bundled scenario (${listScenarioFiles(dir).map((f) => path.basename(f, '.yaml')).join(', ')})`);
+    throw new ScenarioError(
+      `no scenario "${a}": not a file, and not a bundled scenario (${listScenarioFiles(dir)
+        .map((f) => path.basename(f, '.yaml'))
+        .join(', ')})`,
+    );
   });
 }
 

@@ -17,7 +17,10 @@ const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
 
 const requestSpec = z
   .object({
-    method: z.string().regex(/^[A-Z]+$/, 'an upper-case HTTP method').default('GET'),
+    method: z
+      .string()
+      .regex(/^[A-Z]+$/, 'an upper-case HTTP method')
+      .default('GET'),
     path: z.string().startsWith('/'),
     headers: z.record(z.string(), z.string()).optional(),
     body: z.string().optional(),
@@ -33,13 +36,23 @@ export const workloadPhase = z
     connections: z.number().int().min(1).max(1000).default(8),
     rate: z.number().positive().optional().describe('overall requests per second (tracked client)'),
     timeout: duration.default(10_000).describe('client timeout per request'),
-    requests: z.array(requestSpec).min(1).default([{ method: 'GET', path: '/' }]),
+    requests: z
+      .array(requestSpec)
+      .min(1)
+      .default([{ method: 'GET', path: '/' }]),
   })
   .strict()
-  .refine((p) => p.duration > 0 && p.duration <= 600_000, { message: 'duration must be > 0 and <= 10m', path: ['duration'] });
+  .refine((p) => p.duration > 0 && p.duration <= 600_000, {
+    message: 'duration must be > 0 and <= 10m',
+    path: ['duration'],
+  });
 
 const selector = z
-  .union([z.enum(['one', 'all']), z.object({ count: z.number().int().positive() }).strict(), z.object({ percent: z.number().positive().max(100) }).strict()])
+  .union([
+    z.enum(['one', 'all']),
+    z.object({ count: z.number().int().positive() }).strict(),
+    z.object({ percent: z.number().positive().max(100) }).strict(),
+  ])
   .default('one');
 
 const trigger = z
@@ -50,7 +63,12 @@ const trigger = z
     until: duration.optional().describe('with every: no firing after this offset'),
     times: z.number().int().positive().optional().describe('with every: at most this many firings'),
     after: z
-      .object({ event: z.string().min(1), pool: z.string().optional(), delay: duration.default(0), nth: z.number().int().positive().default(1) })
+      .object({
+        event: z.string().min(1),
+        pool: z.string().optional(),
+        delay: duration.default(0),
+        nth: z.number().int().positive().default(1),
+      })
       .strict()
       .optional()
       .describe('once, after the nth target event of this type'),
@@ -64,7 +82,10 @@ const trigger = z
 const actions = z.discriminatedUnion('action', [
   z.object({ action: z.literal('recycle'), pool: z.string().default('app') }).strict(),
   z.object({ action: z.literal('start-pool'), pool: z.string().default('app') }).strict(),
-  z.object({ action: z.literal('front-reload') }).strict().describe('reload the process that owns client connections'),
+  z
+    .object({ action: z.literal('front-reload') })
+    .strict()
+    .describe('reload the process that owns client connections'),
   z.object({ action: z.literal('stop-pool'), pool: z.string().default('app') }).strict(),
   z
     .object({
@@ -91,7 +112,10 @@ const actions = z.discriminatedUnion('action', [
   z
     .object({
       action: z.literal('container-kill'),
-      signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']).default('SIGKILL').describe('sent to the container (its init forwards it to the server)'),
+      signal: z
+        .enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'])
+        .default('SIGKILL')
+        .describe('sent to the container (its init forwards it to the server)'),
     })
     .strict(),
   z
@@ -108,26 +132,43 @@ const actions = z.discriminatedUnion('action', [
       select: selector,
       leak: z
         .object({
-          rateKBps: z.number().positive().default(128 * 1024).describe('how fast the worker leaks (off-heap)'),
-          capKB: z.number().int().positive().default(2 * 1024 * 1024).describe('leak cap: above the quota, so the kernel acts first'),
+          rateKBps: z
+            .number()
+            .positive()
+            .default(128 * 1024)
+            .describe('how fast the worker leaks (off-heap)'),
+          capKB: z
+            .number()
+            .int()
+            .positive()
+            .default(2 * 1024 * 1024)
+            .describe('leak cap: above the quota, so the kernel acts first'),
         })
         .strict()
         .prefault({}),
       timeout: duration.default(60_000).describe('deadline for the OOM kill and for the replacement worker'),
     })
     .strict()
-    .describe('leak into a worker of a target with a memory quota (settings memoryLimitGiB) until the kernel OOM-kills it'),
+    .describe(
+      'leak into a worker of a target with a memory quota (settings memoryLimitGiB) until the kernel OOM-kills it',
+    ),
 ]);
 
 export const faultStep = z.intersection(trigger, actions).superRefine((s, ctx) => {
   const kinds = [s.at !== undefined, s.every !== undefined, s.after !== undefined].filter(Boolean).length;
   if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of at, every, after' });
-  if (s.every !== undefined && s.every < 50) ctx.addIssue({ code: 'custom', message: 'every must be >= 50ms', path: ['every'] });
-  if (s.every !== undefined && s.until === undefined && s.times === undefined) ctx.addIssue({ code: 'custom', message: 'every needs until or times (schedules are bounded)', path: ['every'] });
+  if (s.every !== undefined && s.every < 50)
+    ctx.addIssue({ code: 'custom', message: 'every must be >= 50ms', path: ['every'] });
+  if (s.every !== undefined && s.until === undefined && s.times === undefined)
+    ctx.addIssue({ code: 'custom', message: 'every needs until or times (schedules are bounded)', path: ['every'] });
 });
 
 export const checkSpec = z
-  .object({ check: z.string().min(1), options: z.record(z.string(), z.unknown()).default({}), targets: z.array(z.string()).optional().describe('only for these targets') })
+  .object({
+    check: z.string().min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+    targets: z.array(z.string()).optional().describe('only for these targets'),
+  })
   .strict();
 
 export const scenarioSchema = z
@@ -141,8 +182,14 @@ export const scenarioSchema = z
       .describe('capabilities a target must have for this scenario to mean anything; else the run is not supported'),
     seed: z.number().int().nonnegative().optional(),
     faultInjection: z.boolean().default(true),
-    config: z.record(z.string(), z.unknown()).default({}).describe('w3 configuration overrides (deep-merged; arrays replace)'),
-    targets: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe('settings per target name (node-cluster: { workers: 2 })'),
+    config: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('w3 configuration overrides (deep-merged; arrays replace)'),
+    targets: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .default({})
+      .describe('settings per target name (node-cluster: { workers: 2 })'),
     workload: z.array(workloadPhase).min(1),
     faults: z.array(faultStep).default([]),
     settle: duration.default(500).describe('wait after the workload before the target stops (events still arrive)'),

@@ -97,13 +97,13 @@ interface SoakCounts {
 function countingAgent(counts: SoakCounts, stopping: () => boolean): http.Agent {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS });
   const create = agent.createConnection.bind(agent);
-  (agent as unknown as { createConnection: typeof create }).createConnection = ((...args: Parameters<typeof create>) => {
+  (agent as unknown as { createConnection: typeof create }).createConnection = (...args: Parameters<typeof create>) => {
     const s = create(...args) as unknown as net.Socket;
     s.once('end', () => {
       if (!stopping()) counts.dropped++;
     });
     return s;
-  });
+  };
   return agent;
 }
 
@@ -170,7 +170,12 @@ function soakResult(c: SoakCounts, samples: Sample[]) {
     droppedConnections: c.dropped,
     recycles: c.recycles,
     recycleErrors: c.recycleErrors,
-    rssMB: { first: mb(samples[0]?.rssKB), min: mb(Math.min(...rss)), max: mb(Math.max(...rss)), last: mb(samples.at(-1)?.rssKB) },
+    rssMB: {
+      first: mb(samples[0]?.rssKB),
+      min: mb(Math.min(...rss)),
+      max: mb(Math.max(...rss)),
+      last: mb(samples.at(-1)?.rssKB),
+    },
     rssSlopeMBPerMin: round(slopePerMinute(steady.map((s) => ({ t: s.t, y: s.rssKB / 1024 })))),
     fds: { min: Math.min(...steady.map((s) => s.fds)), max: Math.max(...steady.map((s) => s.fds)) },
     fdSlopePerMin: round(slopePerMinute(steady.map((s) => ({ t: s.t, y: s.fds })))),

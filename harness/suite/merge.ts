@@ -73,10 +73,15 @@ export function checkShards(suites: readonly FoundSuite[]): void {
   for (const s of sharded) byIndex.set(s.info.shard!.index, [...(byIndex.get(s.info.shard!.index) ?? []), s.dir]);
   const twice = [...byIndex].filter(([, ds]) => ds.length > 1);
   if (twice.length) {
-    throw new MergeError(twice.map(([i, ds]) => `shard ${i}/${total} appears ${ds.length} times (${ds.join(', ')})`).join('; '));
+    throw new MergeError(
+      twice.map(([i, ds]) => `shard ${i}/${total} appears ${ds.length} times (${ds.join(', ')})`).join('; '),
+    );
   }
   const missing = Array.from({ length: total }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
-  if (missing.length) throw new MergeError(`missing shard(s) ${missing.map((i) => `${i}/${total}`).join(', ')}: every shard is needed for the suite`);
+  if (missing.length)
+    throw new MergeError(
+      `missing shard(s) ${missing.map((i) => `${i}/${total}`).join(', ')}: every shard is needed for the suite`,
+    );
 }
 
 export interface MergeResult {

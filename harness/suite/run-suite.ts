@@ -44,7 +44,9 @@ export interface SuiteResult {
 }
 
 export async function runSuite(scenarios: readonly SuiteScenario[], o: RunSuiteOptions): Promise<SuiteResult> {
-  const selected = o.shard ? selectShard(scenarios, o.shard, (s) => `${s.scenario.name}\u0000${path.resolve(s.file)}`) : [...scenarios];
+  const selected = o.shard
+    ? selectShard(scenarios, o.shard, (s) => `${s.scenario.name}\u0000${path.resolve(s.file)}`)
+    : [...scenarios];
   const suite = new SuiteFolder(path.resolve(o.out), { shard: o.shard ?? null, runtime: o.runtime ?? 'process' });
   const results: RunResult[] = [];
   const log = (typeof o.log === 'function' ? o.log(suite.dir) : o.log).child({ suite: suite.info.suiteId });

@@ -13,12 +13,24 @@ const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-shard-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const LOAD = ['config:', '  pools: [{ name: app, startMode: AlwaysRunning }]', 'workload:', '  - { name: load, connections: 2, duration: 2s }', 'settle: 100ms'];
+const LOAD = [
+  'config:',
+  '  pools: [{ name: app, startMode: AlwaysRunning }]',
+  'workload:',
+  '  - { name: load, connections: 2, duration: 2s }',
+  'settle: 100ms',
+];
 const SCENARIOS: Record<string, string[]> = {
   'pass-a': [...LOAD, 'expect:', '  - check: noFailedRequests'],
   'pass-b': [...LOAD, 'expect:', '  - check: connectionsSurvive'],
   // Every request after the first 200 ms gets a 500 from inside the worker.
-  'fail-c': [...LOAD, 'faults:', '  - { at: 200ms, action: fault, select: all, fault: { kind: error, status: 500 } }', 'expect:', '  - check: noFailedRequests'],
+  'fail-c': [
+    ...LOAD,
+    'faults:',
+    '  - { at: 200ms, action: fault, select: all, fault: { kind: error, status: 500 } }',
+    'expect:',
+    '  - check: noFailedRequests',
+  ],
   // No hang is injected, so "was the hang detected" cannot be decided.
   'unknown-d': [...LOAD, 'expect:', '  - check: hangDetectedWithin', '    options: { withinMs: 1000 }'],
 };
@@ -43,7 +55,12 @@ test('two shards merged give the same verdicts and the same JUnit counts as one 
   const whole = cli(['run', ...files, '--out', 'whole']);
   expect({ status: whole.status, err: whole.stderr.slice(-1500) }).toMatchObject({ status: 1 });
   const wholeSuite = fs.realpathSync(path.join(dir, 'whole', 'latest'));
-  expect(verdicts(wholeSuite)).toEqual({ 'pass-a': 'pass', 'pass-b': 'pass', 'fail-c': 'fail', 'unknown-d': 'unknown' });
+  expect(verdicts(wholeSuite)).toEqual({
+    'pass-a': 'pass',
+    'pass-b': 'pass',
+    'fail-c': 'fail',
+    'unknown-d': 'unknown',
+  });
 
   const shards = [1, 2].map((i) => cli(['run', ...files, '--shard', `${i}/2`, '--out', `shard-${i}`]));
   const ran = [1, 2].map((i) => Object.keys(verdicts(fs.realpathSync(path.join(dir, `shard-${i}`, 'latest')))));

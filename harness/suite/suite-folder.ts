@@ -51,7 +51,10 @@ export interface SuiteInfo {
 export const SUITE_FILES = ['index.html', 'junit.xml', 'summary.md', SUITE_FILE] as const;
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function countOutcomes(runs: readonly { outcome: RunOutcome }[]): Record<RunOutcome, number> {
@@ -85,7 +88,8 @@ export class SuiteFolder {
     o: { shard?: Shard | null; runtime?: string; label?: string; started?: Date } = {},
   ) {
     const started = o.started ?? new Date();
-    const base = stamp(started) + (o.label ? `-${o.label}` : '') + (o.shard ? `-shard-${o.shard.index}of${o.shard.total}` : '');
+    const base =
+      stamp(started) + (o.label ? `-${o.label}` : '') + (o.shard ? `-shard-${o.shard.index}of${o.shard.total}` : '');
     fs.mkdirSync(root, { recursive: true });
     let dir = path.join(root, base);
     for (let i = 2; ; i++) {
@@ -150,7 +154,11 @@ export interface SuiteFiles {
   summary: string;
 }
 
-export function writeSuiteReports(dir: string, info: SuiteInfo, warn: (msg: string) => void = () => undefined): SuiteFiles {
+export function writeSuiteReports(
+  dir: string,
+  info: SuiteInfo,
+  warn: (msg: string) => void = () => undefined,
+): SuiteFiles {
   const loaded = [];
   for (const r of info.runs) {
     const runDir = path.join(dir, r.dir);
@@ -161,7 +169,12 @@ export function writeSuiteReports(dir: string, info: SuiteInfo, warn: (msg: stri
       warn(`${runDir}: left out of the suite's junit.xml: ${(err as Error).message}`);
     }
   }
-  const files = { dir, index: path.join(dir, 'index.html'), junit: path.join(dir, 'junit.xml'), summary: path.join(dir, 'summary.md') };
+  const files = {
+    dir,
+    index: path.join(dir, 'index.html'),
+    junit: path.join(dir, 'junit.xml'),
+    summary: path.join(dir, 'summary.md'),
+  };
   fs.writeFileSync(files.junit, renderJunit(loaded));
   const present = (run: SuiteRun): string[] =>
     ['report.html', 'summary.md', 'results.json', 'junit.xml'].filter((f) => fs.existsSync(path.join(dir, run.dir, f)));

@@ -5,7 +5,12 @@ import { escapeHtml } from '../report/html-report';
 import type { RunOutcome } from '../runner/run-outcome';
 import type { SuiteInfo, SuiteRun } from './suite-folder';
 
-const WORD: Record<RunOutcome, string> = { pass: 'PASS', fail: 'FAIL', unknown: 'UNKNOWN', 'not-supported': 'NOT SUPPORTED' };
+const WORD: Record<RunOutcome, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  unknown: 'UNKNOWN',
+  'not-supported': 'NOT SUPPORTED',
+};
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:22px;margin:0 0 4px}
@@ -23,27 +28,43 @@ a{color:#0550ae}`;
 function checksCell(r: SuiteRun): string {
   if (r.outcome === 'not-supported' || r.error) return escapeHtml(r.error ? `run error: ${r.error}` : r.summary);
   const open = r.checks.filter((c) => c.valid !== true);
-  if (open.length === 0) return r.checks.length === 1 ? 'its check passed' : r.checks.length ? `all ${r.checks.length} checks passed` : escapeHtml(r.summary);
+  if (open.length === 0)
+    return r.checks.length === 1
+      ? 'its check passed'
+      : r.checks.length
+        ? `all ${r.checks.length} checks passed`
+        : escapeHtml(r.summary);
   return open
-    .map((c) => `<div><b>${escapeHtml(c.name)}</b> (${c.valid === false ? 'failed' : 'unknown'}): ${escapeHtml(c.summary)}</div>`)
+    .map(
+      (c) =>
+        `<div><b>${escapeHtml(c.name)}</b> (${c.valid === false ? 'failed' : 'unknown'}): ${escapeHtml(c.summary)}</div>`,
+    )
     .join('');
 }
 
 /** `files(run)`: which of the run's files exist (links are made only to those). */
-export function renderSuiteIndex(info: SuiteInfo, files: (run: SuiteRun) => string[] = () => ['report.html', 'summary.md']): string {
+export function renderSuiteIndex(
+  info: SuiteInfo,
+  files: (run: SuiteRun) => string[] = () => ['report.html', 'summary.md'],
+): string {
   const c = info.counts;
   const title = `w3lab suite ${info.suiteId}`;
   const rows = info.runs.map((r) => {
     const base = r.dir.split('/').map(encodeURIComponent).join('/');
-    const links = files(r).map((f) => `<a href="${escapeHtml(`${base}/${f}`)}">${escapeHtml(f)}</a>`).join(' · ');
-    return `<tr><td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(r.target)}</td>` +
+    const links = files(r)
+      .map((f) => `<a href="${escapeHtml(`${base}/${f}`)}">${escapeHtml(f)}</a>`)
+      .join(' · ');
+    return (
+      `<tr><td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(r.target)}</td>` +
       `<td><span class="o ${r.outcome}">${WORD[r.outcome]}</span></td><td class="checks">${checksCell(r)}</td>` +
       `<td class="num">${r.requests}</td><td class="num">${r.failed}</td>` +
-      `<td class="num">${(r.durationMs / 1000).toFixed(1)} s</td><td>${links}</td></tr>`;
+      `<td class="num">${(r.durationMs / 1000).toFixed(1)} s</td><td>${links}</td></tr>`
+    );
   });
   const shard = info.shard ? `shard ${info.shard.index}/${info.shard.total} · ` : '';
   const merged = info.mergedFrom ? `merged from ${info.mergedFrom.length} suite(s) · ` : '';
-  return `<!doctype html>
+  return (
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
@@ -57,5 +78,6 @@ ${rows.join('\n')}
 </tbody>
 </table>
 </body></html>
-`;
+`
+  );
 }

@@ -3,12 +3,23 @@
 import type { RunOutcome } from '../runner/run-outcome';
 import type { SuiteInfo } from './suite-folder';
 
-const WORD: Record<RunOutcome, string> = { pass: 'PASS', fail: 'FAIL', unknown: 'UNKNOWN', 'not-supported': 'not supported' };
+const WORD: Record<RunOutcome, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  unknown: 'UNKNOWN',
+  'not-supported': 'not supported',
+};
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 export function renderSuiteSummary(info: SuiteInfo): string {
   const c = info.counts;
-  const head = c.fail ? `${c.fail} failed` : c.unknown ? `${c.unknown} unknown` : c.pass ? 'all passed' : 'nothing tested';
+  const head = c.fail
+    ? `${c.fail} failed`
+    : c.unknown
+      ? `${c.unknown} unknown`
+      : c.pass
+        ? 'all passed'
+        : 'nothing tested';
   const lines = [
     `# w3lab suite ${info.suiteId} — ${head}`,
     '',
@@ -20,13 +31,23 @@ export function renderSuiteSummary(info: SuiteInfo): string {
     '| --- | --- | --- | --- | ---: | ---: | ---: | --- |',
   ];
   for (const r of info.runs) {
-    const open = r.checks.filter((k) => k.valid !== true).map((k) => `${k.name} (${k.valid === false ? 'failed' : 'unknown'})`);
-    const notes = r.error ? `run error: ${r.error}` : r.outcome === 'not-supported' ? r.summary : open.join(', ') || '—';
+    const open = r.checks
+      .filter((k) => k.valid !== true)
+      .map((k) => `${k.name} (${k.valid === false ? 'failed' : 'unknown'})`);
+    const notes = r.error
+      ? `run error: ${r.error}`
+      : r.outcome === 'not-supported'
+        ? r.summary
+        : open.join(', ') || '—';
     lines.push(
       `| ${cell(r.scenario)} | ${cell(r.target)} | ${WORD[r.outcome]} | ${cell(notes)} | ${r.requests} | ${r.failed} | ` +
         `${(r.durationMs / 1000).toFixed(1)} s | ${cell(r.dir)}/report.html |`,
     );
   }
-  lines.push('', 'Files: index.html (every run, linked), junit.xml (every check), and per run report.html, junit.xml, results.json, summary.md.', '');
+  lines.push(
+    '',
+    'Files: index.html (every run, linked), junit.xml (every check), and per run report.html, junit.xml, results.json, summary.md.',
+    '',
+  );
   return lines.join('\n');
 }

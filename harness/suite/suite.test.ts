@@ -15,7 +15,8 @@ const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'suite-test-'));
 describe('shards', () => {
   test('parseShard accepts i/n and names what is wrong otherwise', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, total: 4 });
-    for (const bad of ['0/4', '5/4', '1/0', '2', 'a/b', '-1/2', '1/2/3']) expect(() => parseShard(bad)).toThrow(/--shard/);
+    for (const bad of ['0/4', '5/4', '1/0', '2', 'a/b', '-1/2', '1/2/3'])
+      expect(() => parseShard(bad)).toThrow(/--shard/);
   });
 
   test('every item lands in exactly one shard, sizes differ by at most one, whatever the input order', () => {
@@ -33,12 +34,19 @@ describe('shards', () => {
 });
 
 /** A suite folder holding synthetic run folders (as the runner would write them), finished. */
-function fakeSuite(root: string, runs: { scenario: string; degraded?: boolean }[], shard?: { index: number; total: number }): SuiteFolder {
+function fakeSuite(
+  root: string,
+  runs: { scenario: string; degraded?: boolean }[],
+  shard?: { index: number; total: number },
+): SuiteFolder {
   const suite = new SuiteFolder(root, { shard: shard ?? null });
   for (const r of runs) {
     const folder = new RunFolder(suite.dir, r.scenario);
     writeSyntheticRun(folder.dir, { scenario: r.scenario, degraded: r.degraded });
-    const results = JSON.parse(fs.readFileSync(path.join(folder.dir, 'results.json'), 'utf8')) as { valid: boolean; summary: string };
+    const results = JSON.parse(fs.readFileSync(path.join(folder.dir, 'results.json'), 'utf8')) as {
+      valid: boolean;
+      summary: string;
+    };
     const run: SuiteRun = {
       scenario: r.scenario,
       target: 'w3',
@@ -61,7 +69,14 @@ describe('suite folders', () => {
     const root = tmp();
     const suite = fakeSuite(root, [{ scenario: 'alpha' }, { scenario: 'beta', degraded: true }]);
     expect(fs.realpathSync(path.join(root, 'latest'))).toBe(fs.realpathSync(suite.dir));
-    expect(fs.readdirSync(suite.dir).sort()).toEqual(['alpha', 'beta', 'index.html', 'junit.xml', 'suite.json', 'summary.md']);
+    expect(fs.readdirSync(suite.dir).sort()).toEqual([
+      'alpha',
+      'beta',
+      'index.html',
+      'junit.xml',
+      'suite.json',
+      'summary.md',
+    ]);
     const info = readSuite(suite.dir)!;
     expect(info).toMatchObject({ status: 'finished', counts: { pass: 1, fail: 1 }, exitCode: 1 });
     const junit = fs.readFileSync(path.join(suite.dir, 'junit.xml'), 'utf8');
@@ -91,18 +106,31 @@ describe('suite folders', () => {
 describe('merge', () => {
   test('shards become one suite with a copy of every run; a suite reached twice counts once', () => {
     const jobs = tmp();
-    const s1 = fakeSuite(path.join(jobs, 'job-1'), [{ scenario: 'alpha' }, { scenario: 'beta' }], { index: 1, total: 2 });
-    const s2 = fakeSuite(path.join(jobs, 'job-2', 'w3lab-results'), [{ scenario: 'gamma', degraded: true }], { index: 2, total: 2 });
+    const s1 = fakeSuite(path.join(jobs, 'job-1'), [{ scenario: 'alpha' }, { scenario: 'beta' }], {
+      index: 1,
+      total: 2,
+    });
+    const s2 = fakeSuite(path.join(jobs, 'job-2', 'w3lab-results'), [{ scenario: 'gamma', degraded: true }], {
+      index: 2,
+      total: 2,
+    });
     // job-1 holds the suite and the `latest` link to it; job-2 has an extra folder level, as artifacts often do.
     expect(findSuites([jobs]).map((f) => f.info.suiteId)).toEqual([s1.info.suiteId, s2.info.suiteId]);
     const out = tmp();
     const merged = mergeSuites([path.join(jobs, 'job-2'), path.join(jobs, 'job-1')], out);
-    expect(merged.info.runs.map((r) => [r.scenario, r.outcome])).toEqual([['alpha', 'pass'], ['beta', 'pass'], ['gamma', 'fail']]);
+    expect(merged.info.runs.map((r) => [r.scenario, r.outcome])).toEqual([
+      ['alpha', 'pass'],
+      ['beta', 'pass'],
+      ['gamma', 'fail'],
+    ]);
     expect(merged.exitCode).toBe(1);
     for (const s of ['alpha', 'beta', 'gamma']) expect(fs.existsSync(path.join(merged.dir, s, 'run.json'))).toBe(true);
     expect(fs.readFileSync(merged.files.junit, 'utf8').match(/<testsuite /g)).toHaveLength(3);
     expect(fs.realpathSync(path.join(out, 'latest'))).toBe(fs.realpathSync(merged.dir));
-    expect(merged.info.mergedFrom!.map((m) => m.shard)).toEqual([{ index: 1, total: 2 }, { index: 2, total: 2 }]);
+    expect(merged.info.mergedFrom!.map((m) => m.shard)).toEqual([
+      { index: 1, total: 2 },
+      { index: 2, total: 2 },
+    ]);
   });
 
   test('refuses a missing shard, a shard twice, mixed totals, and folders without a suite', () => {

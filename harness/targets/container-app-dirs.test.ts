@@ -32,7 +32,9 @@ test('the application folder: nearest package.json, never the lab repository, el
   write(path.join(proj, 'package.json'), '{}');
   const deep = write(path.join(proj, 'src', 'server', 'app.js'));
   expect(appFolderOf(deep, 'file', repo)).toBe(proj);
-  expect(appFolderOf(path.join(repo, 'examples', 'myapp', 'app.js'), 'file', repo)).toBe(path.join(repo, 'examples', 'myapp'));
+  expect(appFolderOf(path.join(repo, 'examples', 'myapp', 'app.js'), 'file', repo)).toBe(
+    path.join(repo, 'examples', 'myapp'),
+  );
   const loose = write(path.join(tmp, 'loose', 'app.js'));
   expect(appFolderOf(loose, 'file', repo)).toBe(path.join(tmp, 'loose'));
   expect(appFolderOf(path.join(tmp, 'loose'), 'dir', repo)).toBe(path.join(tmp, 'loose'));
@@ -73,10 +75,19 @@ test('settings errors: a missing module, a cwd that is a file, an app file loose
     }
     throw new Error('expected an error');
   };
-  const missing = err(() => new ImagePaths(repo, INCLUDES, [{ hostPath: path.join(tmp, 'nope.js'), at: 'settings.config.applications.0.module', kind: 'file' }]));
+  const missing = err(
+    () =>
+      new ImagePaths(repo, INCLUDES, [
+        { hostPath: path.join(tmp, 'nope.js'), at: 'settings.config.applications.0.module', kind: 'file' },
+      ]),
+  );
   expect(isTargetError(missing, 'LAB_ERR_TARGET_SETTINGS')).toBe(true);
-  expect(missing.message).toBe(`settings.config.applications.0.module: ${path.join(tmp, 'nope.js')} does not exist (runtime "container")`);
-  const notDir = err(() => new ImagePaths(repo, INCLUDES, [{ hostPath: path.join(repo, 'package.json'), at: 'cwd', kind: 'dir' }]));
+  expect(missing.message).toBe(
+    `settings.config.applications.0.module: ${path.join(tmp, 'nope.js')} does not exist (runtime "container")`,
+  );
+  const notDir = err(
+    () => new ImagePaths(repo, INCLUDES, [{ hostPath: path.join(repo, 'package.json'), at: 'cwd', kind: 'dir' }]),
+  );
   expect(notDir.message).toMatch(/cwd: .* is not a folder/);
   const loose = path.join(os.tmpdir(), `w3lab-loose-${process.pid}.js`);
   fs.writeFileSync(loose, '');

@@ -63,12 +63,16 @@ export class ImagePaths {
       } catch {
         throw settingsError(r.at, `${p} does not exist`);
       }
-      if (r.kind === 'dir' ? !st.isDirectory() : !st.isFile()) throw settingsError(r.at, `${p} is not a ${r.kind === 'dir' ? 'folder' : 'file'}`);
+      if (r.kind === 'dir' ? !st.isDirectory() : !st.isFile())
+        throw settingsError(r.at, `${p} is not a ${r.kind === 'dir' ? 'folder' : 'file'}`);
       if (this.inImage(p)) continue;
       const folder = appFolderOf(p, r.kind, repoRoot);
       const refused = [path.parse(folder).root, os.homedir(), os.tmpdir()].map((x) => path.resolve(x));
       if (refused.includes(folder)) {
-        throw settingsError(r.at, `${p} lies directly in ${folder}, which cannot go into an image whole: put the app in a folder of its own`);
+        throw settingsError(
+          r.at,
+          `${p} lies directly in ${folder}, which cannot go into an image whole: put the app in a folder of its own`,
+        );
       }
       wanted.push(folder);
     }
@@ -76,7 +80,11 @@ export class ImagePaths {
     const names = new Set<string>();
     for (const folder of [...new Set(wanted)].sort((a, b) => a.length - b.length)) {
       if (this.folders.some((f) => within(f.hostDir, folder))) continue;
-      const base = path.basename(folder).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[.-]+/, '') || 'app';
+      const base =
+        path
+          .basename(folder)
+          .replace(/[^A-Za-z0-9._-]/g, '-')
+          .replace(/^[.-]+/, '') || 'app';
       let name = base;
       for (let i = 2; names.has(name); i++) name = `${base}-${i}`;
       names.add(name);

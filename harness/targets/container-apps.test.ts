@@ -22,10 +22,19 @@ const write = (p: string, content: string): string => {
 
 /** An app folder like a user's: package.json, its own node_modules (hono copied in, a private package). */
 function makeOutsideApp(dir: string): { hono: string; plain: string } {
-  write(path.join(dir, 'package.json'), JSON.stringify({ name: 'shop', private: true, dependencies: { hono: '*', greeting: '1.0.0' } }));
+  write(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'shop', private: true, dependencies: { hono: '*', greeting: '1.0.0' } }),
+  );
   fs.cpSync(path.join(repoRoot(), 'node_modules', 'hono'), path.join(dir, 'node_modules', 'hono'), { recursive: true });
-  write(path.join(dir, 'node_modules', 'greeting', 'package.json'), '{"name":"greeting","version":"1.0.0","main":"index.js"}');
-  write(path.join(dir, 'node_modules', 'greeting', 'index.js'), "module.exports = (who) => `hello ${who} from a private package`;\n");
+  write(
+    path.join(dir, 'node_modules', 'greeting', 'package.json'),
+    '{"name":"greeting","version":"1.0.0","main":"index.js"}',
+  );
+  write(
+    path.join(dir, 'node_modules', 'greeting', 'index.js'),
+    'module.exports = (who) => `hello ${who} from a private package`;\n',
+  );
   const hono = write(
     path.join(dir, 'src', 'server.mjs'),
     [
@@ -46,7 +55,8 @@ function makeOutsideApp(dir: string): { hono: string; plain: string } {
 
 function removeImage(tag: unknown): void {
   // Only the application images this file built (content-addressed by its own temp folders).
-  if (typeof tag === 'string' && /^w3lab\/[a-z0-9-]+-app:/.test(tag)) spawnSync('docker', ['rmi', tag], { encoding: 'utf8' });
+  if (typeof tag === 'string' && /^w3lab\/[a-z0-9-]+-app:/.test(tag))
+    spawnSync('docker', ['rmi', tag], { encoding: 'utf8' });
 }
 
 describeWithDocker('apps from anywhere in containers', () => {
@@ -63,7 +73,10 @@ describeWithDocker('apps from anywhere in containers', () => {
     fs.mkdirSync(path.join(repoRoot(), 'results'), { recursive: true });
     inRepo = fs.mkdtempSync(path.join(repoRoot(), 'results', 'tmp-app-'));
     app = makeOutsideApp(path.join(outside, 'shop'));
-    inRepoApp = write(path.join(inRepo, 'inrepo.js'), "module.exports = (req, res) => res.end('in the repository, outside the image');\n");
+    inRepoApp = write(
+      path.join(inRepo, 'inrepo.js'),
+      "module.exports = (req, res) => res.end('in the repository, outside the image');\n",
+    );
   });
 
   afterAll(async () => {
@@ -99,8 +112,13 @@ describeWithDocker('apps from anywhere in containers', () => {
 
   it('w3 serves an outside app (own node_modules) and a repository app outside the image', async () => {
     const { t, ms } = await startW3();
-    process.stderr.write(`[container-apps] w3 with outside apps up in ${ms} ms (${JSON.stringify(t.runtimeDetails)})\n`);
-    expect(t.runtimeDetails).toMatchObject({ runtime: 'container', image: expect.stringMatching(/^w3lab\/w3-app:[0-9a-f]{16}$/) });
+    process.stderr.write(
+      `[container-apps] w3 with outside apps up in ${ms} ms (${JSON.stringify(t.runtimeDetails)})\n`,
+    );
+    expect(t.runtimeDetails).toMatchObject({
+      runtime: 'container',
+      image: expect.stringMatching(/^w3lab\/w3-app:[0-9a-f]{16}$/),
+    });
     const r = await get(`${t.endpoint.url}/`);
     expect(r.status).toBe(200);
     const body = JSON.parse(r.body) as { text: string; file: string };

@@ -94,11 +94,27 @@ export async function startInContainer<T extends { container: StartedContainerHa
     });
   } catch (err) {
     await runtime.stopAll().catch(() => undefined);
-    throw new TargetError('LAB_ERR_TARGET_START', `target ${o.name} (container ${built.tag}): ${(err as Error).message}`, { cause: err });
+    throw new TargetError(
+      'LAB_ERR_TARGET_START',
+      `target ${o.name} (container ${built.tag}): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const image = { built: built.built, imageMs: built.durationMs };
-  const host = new ContainerHost(o.name, started.container, runtime, events, logFile, o.copyOut ?? [], image, o.memoryLimitGiB);
-  ctx.log.info({ target: o.name, container: started.container.name, image: built.tag, built: built.built }, 'target container started');
+  const host = new ContainerHost(
+    o.name,
+    started.container,
+    runtime,
+    events,
+    logFile,
+    o.copyOut ?? [],
+    image,
+    o.memoryLimitGiB,
+  );
+  ctx.log.info(
+    { target: o.name, container: started.container.name, image: built.tag, built: built.built },
+    'target container started',
+  );
   return { host, started };
 }
 
@@ -123,17 +139,28 @@ export class ContainerHost implements TargetHost, ContainerControls {
     return this.log.events();
   }
 
-  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from = 0): Promise<TargetLogEvent> {
+  waitForEvent(
+    pred: (e: TargetLogEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+    from = 0,
+  ): Promise<TargetLogEvent> {
     const failure = (message: string): TargetError => {
       const tail = this.handle.logLines().slice(-30).join('\n');
-      return new TargetError('LAB_ERR_TARGET_START', `${this.name} (container ${this.handle.name}): ${message}; log ${this.logFile} ends with:\n${tail}`);
+      return new TargetError(
+        'LAB_ERR_TARGET_START',
+        `${this.name} (container ${this.handle.name}): ${message}; log ${this.logFile} ends with:\n${tail}`,
+      );
     };
     return this.log.waitFor(pred, timeoutMs, what, failure, from);
   }
 
   async signal(pid: number, signal: NodeJS.Signals): Promise<void> {
     if (!this.log.reportedWorker(pid)) {
-      throw new TargetError('LAB_ERR_TARGET_CONTROL', `pid ${pid} is not a process of this ${this.name} target (container ${this.handle.name})`);
+      throw new TargetError(
+        'LAB_ERR_TARGET_CONTROL',
+        `pid ${pid} is not a process of this ${this.name} target (container ${this.handle.name})`,
+      );
     }
     if (!(await signalProcessInContainer(this.handle, pid, signal))) {
       throw new FaultError('LAB_ERR_NO_PROCESS', `no process with pid ${pid} in container ${this.handle.name}`);
@@ -160,7 +187,10 @@ export class ContainerHost implements TargetHost, ContainerControls {
     } finally {
       // Anything else this run started (a start interrupted half-way) goes too.
       await this.containers.stopAll({ timeoutMs: 1000 });
-      this.log.end((what) => new TargetError('LAB_ERR_TARGET_START', `${this.name}: the container was removed while waiting for ${what}`));
+      this.log.end(
+        (what) =>
+          new TargetError('LAB_ERR_TARGET_START', `${this.name}: the container was removed while waiting for ${what}`),
+      );
     }
   }
 
@@ -184,7 +214,12 @@ export class ContainerHost implements TargetHost, ContainerControls {
   private async copyFilesOut(): Promise<void> {
     for (const f of this.copyOut) {
       try {
-        const r = await this.handle.exec(['node', '-e', "process.stdout.write(require('fs').readFileSync(process.argv[1], 'latin1'))", f.from]);
+        const r = await this.handle.exec([
+          'node',
+          '-e',
+          "process.stdout.write(require('fs').readFileSync(process.argv[1], 'latin1'))",
+          f.from,
+        ]);
         if (r.exitCode === 0) fs.writeFileSync(f.to, r.stdout, 'latin1');
       } catch {
         /* not written, or the container is not running */
@@ -216,9 +251,16 @@ export class ContainerHost implements TargetHost, ContainerControls {
     return { durationMs: r.durationMs };
   }
 
-  async oomKill(worker: { pid: number; id?: number }, injectLeak: () => Promise<void>, timeoutMs = 60_000): Promise<OomKill> {
+  async oomKill(
+    worker: { pid: number; id?: number },
+    injectLeak: () => Promise<void>,
+    timeoutMs = 60_000,
+  ): Promise<OomKill> {
     if (this.memoryLimitGiB === undefined) {
-      throw new TargetError('LAB_ERR_FAULT', `${this.name}: an OOM kill needs a memory quota (target setting memoryLimitGiB)`);
+      throw new TargetError(
+        'LAB_ERR_FAULT',
+        `${this.name}: an OOM kill needs a memory quota (target setting memoryLimitGiB)`,
+      );
     }
     const obs = await oomKillWorker(this.handle, { workerPid: worker.pid, injectLeak, timeoutMs });
     return {

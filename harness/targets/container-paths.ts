@@ -30,7 +30,8 @@ function commandArgRequest(arg: string, at: string, repoRoot: string): PathReque
   if (!path.isAbsolute(arg) || !isFile(arg)) return null;
   const rel = path.relative(repoRoot, arg);
   const inRepo = !rel.startsWith('..') && !path.isAbsolute(rel);
-  if (inRepo || fs.existsSync(path.join(appFolderOf(arg, 'file', repoRoot), 'package.json'))) return { hostPath: arg, at, kind: 'file' };
+  if (inRepo || fs.existsSync(path.join(appFolderOf(arg, 'file', repoRoot), 'package.json')))
+    return { hostPath: arg, at, kind: 'file' };
   return null;
 }
 
@@ -39,11 +40,16 @@ function pathRequests(apps: unknown[], repoRoot: string): PathRequest[] {
   apps.forEach((a, i) => {
     if (!isPlainObject(a)) return;
     const at = `settings.config.applications.${i}`;
-    if (typeof a['module'] === 'string' && isModulePath(a['module'])) requests.push({ hostPath: a['module'], at: `${at}.module`, kind: 'file' });
-    if (typeof a['cwd'] === 'string' && path.isAbsolute(a['cwd'])) requests.push({ hostPath: a['cwd'], at: `${at}.cwd`, kind: 'dir' });
+    if (typeof a['module'] === 'string' && isModulePath(a['module']))
+      requests.push({ hostPath: a['module'], at: `${at}.module`, kind: 'file' });
+    if (typeof a['cwd'] === 'string' && path.isAbsolute(a['cwd']))
+      requests.push({ hostPath: a['cwd'], at: `${at}.cwd`, kind: 'dir' });
     if (Array.isArray(a['command'])) {
       (a['command'] as unknown[]).forEach((arg, j) => {
-        const r = typeof arg === 'string' && arg !== process.execPath ? commandArgRequest(arg, `${at}.command.${j}`, repoRoot) : null;
+        const r =
+          typeof arg === 'string' && arg !== process.execPath
+            ? commandArgRequest(arg, `${at}.command.${j}`, repoRoot)
+            : null;
         if (r) requests.push(r);
       });
     }
@@ -63,7 +69,12 @@ export interface ContainerConfig {
  * image, the HTTPERR log in the container's run folder (copied to `hostRunDir` at stop). listen and admin are set
  * by the runtime (containerizeW3Config). `imageIncludes` is what the lab image holds of `root`.
  */
-export function w3ConfigForContainer(config: PlainObject, hostRunDir: string, root: string, imageIncludes: readonly string[]): ContainerConfig {
+export function w3ConfigForContainer(
+  config: PlainObject,
+  hostRunDir: string,
+  root: string,
+  imageIncludes: readonly string[],
+): ContainerConfig {
   const copyOut: CopyOut[] = [];
   const apps = Array.isArray(config['applications']) ? (config['applications'] as unknown[]) : [];
   const paths = new ImagePaths(root, imageIncludes, pathRequests(apps, root));
@@ -71,12 +82,19 @@ export function w3ConfigForContainer(config: PlainObject, hostRunDir: string, ro
     if (!isPlainObject(a)) return a;
     const at = `settings.config.applications.${i}`;
     const out: PlainObject = { ...a };
-    if (typeof a['module'] === 'string' && isModulePath(a['module'])) out['module'] = paths.map(a['module'], `${at}.module`);
+    if (typeof a['module'] === 'string' && isModulePath(a['module']))
+      out['module'] = paths.map(a['module'], `${at}.module`);
     if (typeof a['cwd'] === 'string' && path.isAbsolute(a['cwd'])) out['cwd'] = paths.map(a['cwd'], `${at}.cwd`);
     if (Array.isArray(a['command'])) {
       // The host's node binary is not an application file; the image has `node` on its PATH.
       out['command'] = (a['command'] as unknown[]).map((arg) =>
-        typeof arg !== 'string' ? arg : arg === process.execPath ? 'node' : path.isAbsolute(arg) ? (paths.tryMap(arg) ?? arg) : arg,
+        typeof arg !== 'string'
+          ? arg
+          : arg === process.execPath
+            ? 'node'
+            : path.isAbsolute(arg)
+              ? (paths.tryMap(arg) ?? arg)
+              : arg,
       );
     }
     return out;
@@ -93,7 +111,12 @@ export function w3ConfigForContainer(config: PlainObject, hostRunDir: string, ro
 }
 
 /** One app module for an image (node-cluster): its path inside, and the folder the image needs for it, if any. */
-export function appModuleForContainer(hostApp: string, at: string, root: string, imageIncludes: readonly string[]): { app: string; appDirs: AppDir[] } {
+export function appModuleForContainer(
+  hostApp: string,
+  at: string,
+  root: string,
+  imageIncludes: readonly string[],
+): { app: string; appDirs: AppDir[] } {
   const paths = new ImagePaths(root, imageIncludes, [{ hostPath: hostApp, at, kind: 'file' }]);
   return { app: paths.map(hostApp, at), appDirs: paths.appDirs() };
 }

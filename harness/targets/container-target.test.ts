@@ -20,7 +20,9 @@ import type { StartedTarget, TargetContext } from './types';
 import { get, removeRunDir, testContext, waitForEvent } from './test-support/context';
 
 const containersOf = (runId: string): string =>
-  spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${LABEL_RUN}=${runId}`], { encoding: 'utf8' }).stdout.trim();
+  spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${LABEL_RUN}=${runId}`], {
+    encoding: 'utf8',
+  }).stdout.trim();
 
 function containerContext(settings: Record<string, unknown>): TargetContext {
   return { ...testContext(settings), runtime: 'container' };
@@ -33,7 +35,13 @@ async function withSchedule(
   body: (marks: Array<Record<string, unknown>>) => Promise<unknown>,
 ): Promise<Array<Record<string, unknown>>> {
   const marks: Array<Record<string, unknown>> = [];
-  const schedule = new FaultSchedule(t, steps.map((s) => faultStep.parse(s)), seededRandom(1), (name, extra) => marks.push({ name, ...extra }), pino({ level: 'silent' }));
+  const schedule = new FaultSchedule(
+    t,
+    steps.map((s) => faultStep.parse(s)),
+    seededRandom(1),
+    (name, extra) => marks.push({ name, ...extra }),
+    pino({ level: 'silent' }),
+  );
   schedule.start();
   try {
     await body(marks);
@@ -50,7 +58,16 @@ describeWithDocker('w3 target in a container', () => {
 
   beforeAll(async () => {
     ctx = containerContext({
-      config: { pools: [{ name: 'app', startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 }, failure: { rapidFailProtectionMaxCrashes: 100 } }] },
+      config: {
+        pools: [
+          {
+            name: 'app',
+            startMode: 'AlwaysRunning',
+            processModel: { maxProcesses: 2 },
+            failure: { rapidFailProtectionMaxCrashes: 100 },
+          },
+        ],
+      },
     });
     t = await createW3Target().setup(ctx);
   }, 300_000);
@@ -67,7 +84,9 @@ describeWithDocker('w3 target in a container', () => {
     const r = await get(t.endpoint.url + '/');
     expect(r.status).toBe(200);
     expect(fs.readFileSync(path.join(ctx.runDir, 'w3.log'), 'utf8')).toContain('"HostStarted"');
-    const config = JSON.parse(fs.readFileSync(path.join(ctx.runDir, 'w3.json'), 'utf8')) as { applications: Array<{ module: string }> };
+    const config = JSON.parse(fs.readFileSync(path.join(ctx.runDir, 'w3.json'), 'utf8')) as {
+      applications: Array<{ module: string }>;
+    };
     expect(config.applications[0]!.module).toBe('/opt/w3lab/targets/apps/lab-app.js');
   });
 
@@ -89,7 +108,13 @@ describeWithDocker('w3 target in a container', () => {
     const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
     const from = t.events!().length;
     await t.signal!(w!.pid, 'SIGKILL');
-    const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
+    const crashed = await waitForEvent(
+      t,
+      (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid,
+      'WorkerCrashed',
+      15_000,
+      from,
+    );
     expect(crashed.type === 'WorkerCrashed' && crashed.signal).toBe('SIGKILL');
     const refused = await t.signal!(424_242, 'SIGKILL').catch((e: unknown) => e);
     expect(isTargetError(refused, 'LAB_ERR_TARGET_CONTROL')).toBe(true);
@@ -118,7 +143,9 @@ describeWithDocker('w3 target in a container', () => {
   it('container-restart brings w3 back on the same address', async () => {
     const from = t.events!().length;
     const url = t.endpoint.url;
-    const marks = await withSchedule(t, [{ at: 0, action: 'container-restart' }], (seen) => waitForMark(seen, 'fault-healed', 60_000));
+    const marks = await withSchedule(t, [{ at: 0, action: 'container-restart' }], (seen) =>
+      waitForMark(seen, 'fault-healed', 60_000),
+    );
     expect(marks.map((m) => m.name)).toEqual(['fault-plan', 'fault-injected', 'fault-healed', 'fault-step']);
     expect(marks[2]).toMatchObject({ fault: 'container-restart' });
     expect(marks[3]).toMatchObject({ step: 0, action: 'container-restart', status: 'performed' });
@@ -157,7 +184,13 @@ describeWithDocker('node-cluster target in a container', () => {
     expect(workers.map((w) => w.pid)).toContain(Number(r.headers['x-worker-pid']));
     const from = t.events!().length;
     await t.signal!(workers[0]!.pid, 'SIGKILL');
-    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === workers[0]!.pid, 'WorkerCrashed', 15_000, from);
+    await waitForEvent(
+      t,
+      (e) => e.type === 'WorkerCrashed' && e.pid === workers[0]!.pid,
+      'WorkerCrashed',
+      15_000,
+      from,
+    );
     await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a re-forked worker', 15_000, from);
   }, 60_000);
 
@@ -177,7 +210,14 @@ describeWithDocker('node-cluster target in a container', () => {
 const pauseMarks = [
   { name: 'fault-plan', steps: [{ step: 0, action: 'container-pause', firings: 1, optional: false }] },
   { name: 'fault-injected', fault: 'container-pause' },
-  expect.objectContaining({ name: 'fault-step', step: 0, firing: 1, action: 'container-pause', status: 'performed', workers: [] }),
+  expect.objectContaining({
+    name: 'fault-step',
+    step: 0,
+    firing: 1,
+    action: 'container-pause',
+    status: 'performed',
+    workers: [],
+  }),
   { name: 'fault-healed', fault: 'container-pause' },
 ];
 

@@ -31,12 +31,15 @@ export class ControlClient {
   }
 
   private transportError(method: string, route: string, err: Error): TargetError {
-    return new TargetError('LAB_ERR_TARGET_CONTROL', `${this.opts.name} control ${method} ${route}: ${err.message}`, { cause: err });
+    return new TargetError('LAB_ERR_TARGET_CONTROL', `${this.opts.name} control ${method} ${route}: ${err.message}`, {
+      cause: err,
+    });
   }
 }
 
 /** The `error` field of a JSON error body, else the body as text. */
 export function errorText(body: unknown): string {
-  if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') return (body as { error: string }).error;
+  if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string')
+    return (body as { error: string }).error;
   return typeof body === 'string' ? body : JSON.stringify(body);
 }

@@ -4,7 +4,8 @@ import type { Endpoint } from './types';
 
 export function endpointOf(listen: unknown): Endpoint {
   const l = listen as { host?: unknown; port?: unknown } | undefined;
-  if (typeof l?.port !== 'number') throw new TargetError('LAB_ERR_TARGET_START', `HostStarted event has no listen port: ${JSON.stringify(listen)}`);
+  if (typeof l?.port !== 'number')
+    throw new TargetError('LAB_ERR_TARGET_START', `HostStarted event has no listen port: ${JSON.stringify(listen)}`);
   const raw = typeof l.host === 'string' ? l.host : '127.0.0.1';
   // A wildcard bind is reached over loopback.
   const host = raw === '0.0.0.0' ? '127.0.0.1' : raw === '::' ? '::1' : raw;

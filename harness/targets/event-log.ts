@@ -70,7 +70,13 @@ export class EventLog {
   }
 
   /** Resolves with the first event (from index `from` on) matching pred; rejects on timeout or when the source ends. */
-  waitFor(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, onTimeout: (message: string) => Error, from = 0): Promise<TargetLogEvent> {
+  waitFor(
+    pred: (e: TargetLogEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+    onTimeout: (message: string) => Error,
+    from = 0,
+  ): Promise<TargetLogEvent> {
     return new Promise((resolve, reject) => {
       let scanned = from;
       const check = (): void => {

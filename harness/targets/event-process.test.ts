@@ -15,7 +15,14 @@ describe('EventProcess', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const start = (env: NodeJS.ProcessEnv = {}) =>
-    new EventProcess({ name: 'fake', args: [HOST], cwd: dir, env: { ...process.env, ...env }, logFile: path.join(dir, 'fake.log'), log: pino({ level: 'silent' }) });
+    new EventProcess({
+      name: 'fake',
+      args: [HOST],
+      cwd: dir,
+      env: { ...process.env, ...env },
+      logFile: path.join(dir, 'fake.log'),
+      log: pino({ level: 'silent' }),
+    });
 
   it('collects event lines only (split writes included) and knows its workers', async () => {
     const p = start();
@@ -72,7 +79,9 @@ describe('EventProcess', () => {
   it('a wait fails on its deadline', async () => {
     const p = start();
     try {
-      await expect(p.waitForEvent((e) => e.type === 'PoolStopped', 100, 'PoolStopped')).rejects.toThrow(/no PoolStopped within 100 ms/);
+      await expect(p.waitForEvent((e) => e.type === 'PoolStopped', 100, 'PoolStopped')).rejects.toThrow(
+        /no PoolStopped within 100 ms/,
+      );
     } finally {
       await p.kill();
     }

@@ -58,7 +58,8 @@ export class EventProcess {
     // Marked as this run's (ownership.ts), so `w3lab clean` can tell its leftovers from other jobs' processes.
     const env = o.runId ? { ...o.env, ...ownershipEnv(o.runId, o.cwd) } : o.env;
     this.child = spawn(process.execPath, o.args, { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    if (this.child.pid === undefined) throw new TargetError('LAB_ERR_TARGET_START', `${o.name}: could not spawn node ${o.args.join(' ')}`);
+    if (this.child.pid === undefined)
+      throw new TargetError('LAB_ERR_TARGET_START', `${o.name}: could not spawn node ${o.args.join(' ')}`);
     this.pid = this.child.pid;
     // The channel is only there so the child notices when the lab is gone; it must not keep the lab alive.
     (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
@@ -120,12 +121,20 @@ export class EventProcess {
   }
 
   /** Resolves with the first event (from index `from` on) matching pred; rejects on timeout or exit. */
-  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from = 0): Promise<TargetLogEvent> {
+  waitForEvent(
+    pred: (e: TargetLogEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+    from = 0,
+  ): Promise<TargetLogEvent> {
     return this.log.waitFor(pred, timeoutMs, what, (message) => this.failure(`${this.o.name}: ${message}`), from);
   }
 
   private failure(message: string): TargetError {
-    return new TargetError('LAB_ERR_TARGET_START', `${message}; log ${this.o.logFile} ends with:\n${this.tailText.slice(-3000)}`);
+    return new TargetError(
+      'LAB_ERR_TARGET_START',
+      `${message}; log ${this.o.logFile} ends with:\n${this.tailText.slice(-3000)}`,
+    );
   }
 
   /** SIGTERM, SIGKILL after graceMs; then any worker or descendant still alive is killed. Idempotent. */
@@ -164,9 +173,11 @@ export class EventProcess {
       await this.exited;
       const leftovers = [...this.liveWorkers.values(), ...tree];
       const killed = killRefs(leftovers);
-      if (killed.length > 0) this.o.log.warn({ target: this.o.name, pids: killed }, 'killed processes that outlived the target');
+      if (killed.length > 0)
+        this.o.log.warn({ target: this.o.name, pids: killed }, 'killed processes that outlived the target');
       const survivors = await waitGone(leftovers, 3000);
-      if (survivors.length > 0) this.o.log.error({ target: this.o.name, pids: survivors.map((r) => r.pid) }, 'processes survived SIGKILL');
+      if (survivors.length > 0)
+        this.o.log.error({ target: this.o.name, pids: survivors.map((r) => r.pid) }, 'processes survived SIGKILL');
       this.liveWorkers.clear();
       // The pipes close when the last process holding them (workers inherit stdout) is gone.
       await settlesWithin(this.closed, 2000);

@@ -7,19 +7,39 @@ import type { PoolIntent } from './pool-intent';
 export const backendSettingsShape = {
   config: z.record(z.string(), z.unknown()).optional().describe("the scenario's w3 config (app module, pool settings)"),
   workers: z
-    .number().int().min(1).max(16).optional()
-    .describe('number of Node backends (default: the pool\'s maxProcesses, at least 2 — one backend has nothing to fail over to)'),
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .optional()
+    .describe(
+      "number of Node backends (default: the pool's maxProcesses, at least 2 — one backend has nothing to fail over to)",
+    ),
   app: z.string().min(1).optional().describe('app module (a Node request listener); relative to the current directory'),
   pool: z.string().min(1).default('app').describe('pool name the backends are reported under'),
   port: z.number().int().min(0).max(65535).default(0).describe('port the proxy listens on; 0 = a free one'),
-  restartDelayMs: z.number().int().nonnegative().default(100).describe("restart a crashed backend after this (systemd's RestartSec)"),
+  restartDelayMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(100)
+    .describe("restart a crashed backend after this (systemd's RestartSec)"),
   shutdownTimeoutMs: z
-    .number().int().positive().optional()
+    .number()
+    .int()
+    .positive()
+    .optional()
     .describe("SIGKILL a backend this long after SIGTERM (default: the pool's shutdownTimeLimit, else 10 s)"),
 };
 
 export function backendSettings(
-  s: { workers?: number | undefined; app?: string | undefined; config?: Record<string, unknown> | undefined; shutdownTimeoutMs?: number | undefined; restartDelayMs: number },
+  s: {
+    workers?: number | undefined;
+    app?: string | undefined;
+    config?: Record<string, unknown> | undefined;
+    shutdownTimeoutMs?: number | undefined;
+    restartDelayMs: number;
+  },
   intent: PoolIntent,
   labApp: string,
 ): { backends: number; app: string; shutdownTimeoutMs: number; restartDelayMs: number } {

@@ -2,7 +2,10 @@
 // config, reading Gunicorn's log lines, the worker/recycle bookkeeping built from them, and a missing Python.
 import { isTargetError } from './errors';
 import {
-  findGunicornPython, gunicornCapabilities, gunicornDriverSettings, parseGunicornSettings,
+  findGunicornPython,
+  gunicornCapabilities,
+  gunicornDriverSettings,
+  parseGunicornSettings,
 } from './gunicorn-target';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,28 +27,44 @@ interface Kit {
 }
 
 const config = {
-  pools: [{
-    name: 'app',
-    processModel: { maxProcesses: 3, shutdownTimeLimit: '1500ms', pingInterval: '200ms', pingResponseTime: '500ms' },
-    recycling: { periodicRestart: { requests: 500 } },
-  }],
+  pools: [
+    {
+      name: 'app',
+      processModel: { maxProcesses: 3, shutdownTimeLimit: '1500ms', pingInterval: '200ms', pingResponseTime: '500ms' },
+      recycling: { periodicRestart: { requests: 500 } },
+    },
+  ],
 };
 
 test('settings: the scenario pool in whole seconds, explicit settings win, Gunicorn defaults otherwise', () => {
   expect(gunicornDriverSettings(parseGunicornSettings({ config }), '/usr/bin/python3', '/app')).toMatchObject({
-    workers: 3, timeoutS: 1, gracefulTimeoutS: 2, maxRequests: 500, workerClass: 'sync', threads: 1, keepaliveS: 2,
-    wsgiApp: 'lab_app:application', appDir: '/app', python: '/usr/bin/python3',
+    workers: 3,
+    timeoutS: 1,
+    gracefulTimeoutS: 2,
+    maxRequests: 500,
+    workerClass: 'sync',
+    threads: 1,
+    keepaliveS: 2,
+    wsgiApp: 'lab_app:application',
+    appDir: '/app',
+    python: '/usr/bin/python3',
   });
   expect(gunicornDriverSettings(parseGunicornSettings({}), 'py', '/app')).toMatchObject({
-    workers: 1, timeoutS: 30, gracefulTimeoutS: 30, maxRequests: 0,
+    workers: 1,
+    timeoutS: 30,
+    gracefulTimeoutS: 30,
+    maxRequests: 0,
   });
-  expect(gunicornDriverSettings(parseGunicornSettings({ config, workers: 2, timeoutS: 5, maxRequests: 0 }), 'py', '/a'))
-    .toMatchObject({ workers: 2, timeoutS: 5, maxRequests: 0 });
-  expect(() => parseGunicornSettings({ threads: 4 }))
-    .toThrow(/settings\.threads: threads > 1 needs workerClass "gthread"/);
+  expect(
+    gunicornDriverSettings(parseGunicornSettings({ config, workers: 2, timeoutS: 5, maxRequests: 0 }), 'py', '/a'),
+  ).toMatchObject({ workers: 2, timeoutS: 5, maxRequests: 0 });
+  expect(() => parseGunicornSettings({ threads: 4 })).toThrow(
+    /settings\.threads: threads > 1 needs workerClass "gthread"/,
+  );
   expect(() => parseGunicornSettings({ workerClass: 'gevent' })).toThrow(/settings\.workerClass/);
-  expect(() => parseGunicornSettings({ wsgiApp: 'app; import os' }))
-    .toThrow(/settings\.wsgiApp: expected module or module:callable/);
+  expect(() => parseGunicornSettings({ wsgiApp: 'app; import os' })).toThrow(
+    /settings\.wsgiApp: expected module or module:callable/,
+  );
   expect(() => parseGunicornSettings({ timeoutS: 0 })).toThrow(/settings\.timeoutS/);
 });
 
@@ -60,17 +79,35 @@ test('capabilities: hang detection always; stall detection only where the heartb
 
 test('config: a Python file with every path in the run folder and the lab hooks', () => {
   const text = gunicornConfig({
-    faultsDir: '/repo/faults/wsgi', appDir: '/repo/targets/peers/gunicorn', host: '127.0.0.1', port: 8123, workers: 2,
-    workerClass: 'gthread', threads: 4, timeoutS: 1, gracefulTimeoutS: 10, keepaliveS: 2, maxRequests: 0,
-    maxRequestsJitter: 0, pidfile: '/run/x/gunicorn/gunicorn.pid', accessLog: '/run/x/gunicorn/access.log',
+    faultsDir: '/repo/faults/wsgi',
+    appDir: '/repo/targets/peers/gunicorn',
+    host: '127.0.0.1',
+    port: 8123,
+    workers: 2,
+    workerClass: 'gthread',
+    threads: 4,
+    timeoutS: 1,
+    gracefulTimeoutS: 10,
+    keepaliveS: 2,
+    maxRequests: 0,
+    maxRequestsJitter: 0,
+    pidfile: '/run/x/gunicorn/gunicorn.pid',
+    accessLog: '/run/x/gunicorn/access.log',
     wsgiApp: 'lab_app:application',
   });
   for (const line of [
-    'bind = ["127.0.0.1:8123"]', 'workers = 2', 'worker_class = "gthread"', 'threads = 4', 'timeout = 1',
-    'graceful_timeout = 10', 'pidfile = "/run/x/gunicorn/gunicorn.pid"', "errorlog = '-'",
+    'bind = ["127.0.0.1:8123"]',
+    'workers = 2',
+    'worker_class = "gthread"',
+    'threads = 4',
+    'timeout = 1',
+    'graceful_timeout = 10',
+    'pidfile = "/run/x/gunicorn/gunicorn.pid"',
+    "errorlog = '-'",
     'post_worker_init = _w3lab.post_worker_init',
     'wsgi_app = "lab_app:application"',
-  ]) expect(text).toContain(line);
+  ])
+    expect(text).toContain(line);
   expect(() => gunicornConfig({ workers: '2; import os' })).toThrow(/expected an integer/);
 });
 
@@ -80,7 +117,9 @@ test('log lines: what each says about which worker', () => {
   expect(P('Listening at: http://127.0.0.1:40605 (100)')).toMatchObject({ kind: 'listening', masterPid: 100 });
   expect(parseLogLine(L('Booting worker with pid: 101', 101))).toMatchObject({ kind: 'booting', pid: 101, from: 101 });
   expect(parseLogLine(L('w3lab: worker ready (pid: 101, control: 127.0.0.1:4000)', 101))).toMatchObject({
-    kind: 'ready', pid: 101, control: { host: '127.0.0.1', port: 4000 },
+    kind: 'ready',
+    pid: 101,
+    control: { host: '127.0.0.1', port: 4000 },
   });
   expect(P('w3lab: worker ready (pid: 101)', 101)).toEqual(expect.not.objectContaining({ control: expect.anything() }));
   expect(parseLogLine(L('WORKER TIMEOUT (pid:101)'))).toMatchObject({ kind: 'timeout', pid: 101, from: 100 });
@@ -111,7 +150,12 @@ test('observer: a crash, a hang killed by the timeout, and the workers that rema
   line('timeout', { pid: 12 });
   line('gone', { pid: 12 });
   expect(events.map((e) => `${e.type}:${String(e['pid'])}`)).toEqual([
-    'WorkerStarting:11', 'WorkerStarting:12', 'WorkerReady:11', 'WorkerReady:12', 'WorkerCrashed:11', 'PingFailed:12',
+    'WorkerStarting:11',
+    'WorkerStarting:12',
+    'WorkerReady:11',
+    'WorkerReady:12',
+    'WorkerCrashed:11',
+    'PingFailed:12',
     'WorkerKilled:12',
   ]);
   expect(events.find((e) => e.type === 'WorkerCrashed')).toMatchObject({ signal: 'SIGKILL', reason: 'crash' });

@@ -28,7 +28,7 @@ describePeerLifecycle(
       expect((await get(t.endpoint.url + '/')).status).toBe(200);
     });
 
-    it('a worker whose main thread is blocked is killed by Gunicorn\'s timeout and replaced', async () => {
+    it("a worker whose main thread is blocked is killed by Gunicorn's timeout and replaced", async () => {
       const { t } = get$();
       const [w] = await t.workers!();
       const from = t.events!().length;

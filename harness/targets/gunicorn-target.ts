@@ -24,22 +24,38 @@ const seconds = (what: string) => z.number().int().min(1).max(3600).describe(wha
 export const gunicornSettingsSchema = z
   .strictObject({
     config: z.record(z.string(), z.unknown()).optional().describe("the scenario's w3 config (pool settings)"),
-    workers: z.number().int().min(1).max(16).optional()
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .optional()
       .describe("worker processes (default: the pool's maxProcesses, else Gunicorn's 1)"),
     workerClass: z.enum(['sync', 'gthread']).default('sync').describe("worker_class (Gunicorn's default: sync)"),
     threads: z.number().int().min(1).max(64).default(1).describe('threads per gthread worker'),
-    timeoutS: seconds('timeout: a silent worker is killed after it (default: pingInterval + pingResponseTime, or 30)')
-      .optional(),
+    timeoutS: seconds(
+      'timeout: a silent worker is killed after it (default: pingInterval + pingResponseTime, or 30)',
+    ).optional(),
     gracefulTimeoutS: seconds('graceful_timeout (default: from shutdownTimeLimit, else 30)').optional(),
-    keepaliveS: z.number().int().min(0).max(3600).default(2)
+    keepaliveS: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(2)
       .describe('keepalive seconds (gthread; sync workers close every connection)'),
-    maxRequests: z.number().int().min(0).optional()
+    maxRequests: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
       .describe('max_requests (default: periodicRestart.requests, else 0 = off)'),
     maxRequestsJitter: z.number().int().min(0).default(0).describe('max_requests_jitter'),
-    wsgiApp: z.string()
+    wsgiApp: z
+      .string()
       .regex(/^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$/, 'expected module or module:callable')
       .default('lab_app:application'),
-    appDir: z.string().min(1).optional().describe('folder the WSGI module is imported from (default: the lab app\'s)'),
+    appDir: z.string().min(1).optional().describe("folder the WSGI module is imported from (default: the lab app's)"),
     pool: z.string().min(1).default('app'),
     port: z.number().int().min(0).max(65535).default(0),
     python: z.string().min(1).optional().describe("the Python that runs Gunicorn (default: Debian's /usr/bin/python3)"),
@@ -51,7 +67,13 @@ export const gunicornSettingsSchema = z
 export type GunicornSettings = z.output<typeof gunicornSettingsSchema>;
 
 const BASE_CAPABILITIES: readonly Capability[] = [
-  'workers', 'signal', 'faults', 'startupFaults', 'recycle', 'shutdownTimeLimit', 'hangDetection',
+  'workers',
+  'signal',
+  'faults',
+  'startupFaults',
+  'recycle',
+  'shutdownTimeLimit',
+  'hangDetection',
 ];
 
 /**
@@ -81,9 +103,10 @@ export function gunicornDriverSettings(
   defaultAppDir: string,
 ): Record<string, unknown> {
   const intent = poolIntent(s.config);
-  const ping = intent.pingIntervalMs !== undefined || intent.pingResponseTimeMs !== undefined
-    ? (intent.pingIntervalMs ?? 0) + (intent.pingResponseTimeMs ?? 0)
-    : undefined;
+  const ping =
+    intent.pingIntervalMs !== undefined || intent.pingResponseTimeMs !== undefined
+      ? (intent.pingIntervalMs ?? 0) + (intent.pingResponseTimeMs ?? 0)
+      : undefined;
   return {
     python,
     workers: s.workers ?? intent.workers ?? 1,

@@ -19,9 +19,24 @@ import type { StartedTarget, Target, TargetContext } from './types';
 
 export const haproxySettingsSchema = z.strictObject({
   ...backendSettingsShape,
-  checkInterMs: z.number().int().positive().optional().describe("health check interval (default: the pool's pingInterval, else 2000)"),
-  checkTimeoutMs: z.number().int().positive().optional().describe("health check timeout (default: pingResponseTime, else the interval)"),
-  checkFall: z.number().int().positive().optional().describe('failed checks before DOWN (default 1 when the pool sets pings, else 3)'),
+  checkInterMs: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("health check interval (default: the pool's pingInterval, else 2000)"),
+  checkTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('health check timeout (default: pingResponseTime, else the interval)'),
+  checkFall: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('failed checks before DOWN (default 1 when the pool sets pings, else 3)'),
   checkRise: z.number().int().positive().default(2).describe('passed checks before UP'),
   healthPath: z.string().startsWith('/').default('/').describe('path of the HTTP health check'),
   retries: z.number().int().min(0).max(10).default(3).describe('retries (with option redispatch)'),
@@ -33,12 +48,21 @@ export const haproxySettingsSchema = z.strictObject({
 export type HaproxySettings = z.output<typeof haproxySettingsSchema>;
 
 export const HAPROXY_CAPABILITIES: readonly Capability[] = [
-  'workers', 'signal', 'faults', 'startupFaults', 'recycle', 'shutdownTimeLimit', 'frontReload', 'hangDetection', 'stallDetection',
+  'workers',
+  'signal',
+  'faults',
+  'startupFaults',
+  'recycle',
+  'shutdownTimeLimit',
+  'frontReload',
+  'hangDetection',
+  'stallDetection',
 ];
 
 export function parseHaproxySettings(raw: unknown): HaproxySettings {
   const r = haproxySettingsSchema.safeParse(raw ?? {});
-  if (!r.success) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `haproxy target settings: ${describeIssues(r.error, 'settings')}`);
+  if (!r.success)
+    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `haproxy target settings: ${describeIssues(r.error, 'settings')}`);
   return r.data;
 }
 
@@ -49,9 +73,19 @@ export function haproxyDriverSettings(s: HaproxySettings, bin: string, labApp: s
   const interMs = s.checkInterMs ?? intent.pingIntervalMs ?? 2000;
   return {
     ...backendSettings(s, intent, labApp),
-    port: s.port, bin, retries: s.retries, healthPath: s.healthPath,
-    timeoutConnectMs: s.timeoutConnectMs, timeoutClientMs: s.timeoutClientMs, timeoutServerMs: s.timeoutServerMs,
-    check: { interMs, timeoutMs: s.checkTimeoutMs ?? intent.pingResponseTimeMs ?? interMs, fall: s.checkFall ?? (pings ? 1 : 3), rise: s.checkRise },
+    port: s.port,
+    bin,
+    retries: s.retries,
+    healthPath: s.healthPath,
+    timeoutConnectMs: s.timeoutConnectMs,
+    timeoutClientMs: s.timeoutClientMs,
+    timeoutServerMs: s.timeoutServerMs,
+    check: {
+      interMs,
+      timeoutMs: s.checkTimeoutMs ?? intent.pingResponseTimeMs ?? interMs,
+      fall: s.checkFall ?? (pings ? 1 : 3),
+      rise: s.checkRise,
+    },
   };
 }
 
@@ -62,13 +96,22 @@ export function createHaproxyTarget(): Target {
     capabilities: () => HAPROXY_CAPABILITIES,
     async setup(ctx: TargetContext): Promise<StartedTarget> {
       const s = parseHaproxySettings(ctx.settings);
-      if (ctx.runtime !== 'process') throw new TargetError('LAB_ERR_TARGET_RUNTIME', 'haproxy runs on the process runtime only');
+      if (ctx.runtime !== 'process')
+        throw new TargetError('LAB_ERR_TARGET_RUNTIME', 'haproxy runs on the process runtime only');
       const bin = requireBinary('haproxy', s.bin, 'haproxy');
       const paths = labPaths();
       const settings = haproxyDriverSettings(s, bin, paths.labApp);
-      if (!fs.existsSync(settings['app'] as string)) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `haproxy: app module ${String(settings['app'])} does not exist`);
+      if (!fs.existsSync(settings['app'] as string))
+        throw new TargetError(
+          'LAB_ERR_TARGET_SETTINGS',
+          `haproxy: app module ${String(settings['app'])} does not exist`,
+        );
       const driver = path.join(paths.root, 'targets', 'peers', 'haproxy', 'driver.js');
-      return launchPeer(ctx, { name: 'haproxy', driver, settings, startTimeoutMs: 30_000, pool: s.pool }, ctx.log.child({ target: 'haproxy' }));
+      return launchPeer(
+        ctx,
+        { name: 'haproxy', driver, settings, startTimeoutMs: 30_000, pool: s.pool },
+        ctx.log.child({ target: 'haproxy' }),
+      );
     },
   };
 }

@@ -19,7 +19,11 @@ export abstract class HostedTarget implements StartedTarget {
   readonly containerPause?: () => Promise<void>;
   readonly containerUnpause?: () => Promise<void>;
   readonly containerRestart?: () => Promise<{ durationMs: number }>;
-  readonly oomKillWorker?: (worker: WorkerInfo, leak: WorkerFaultSpec, opts?: { timeoutMs?: number }) => Promise<OomKill>;
+  readonly oomKillWorker?: (
+    worker: WorkerInfo,
+    leak: WorkerFaultSpec,
+    opts?: { timeoutMs?: number },
+  ) => Promise<OomKill>;
   private readonly mapped: LabEvent[] = [];
   private rawSeen = 0;
 
@@ -37,13 +41,16 @@ export abstract class HostedTarget implements StartedTarget {
       this.containerUnpause = () => c.containerUnpause();
       this.containerRestart = () => c.containerRestart();
       this.oomKillWorker = (worker, leak, opts) => {
-        if (leak.kind !== 'leak') throw new TargetError('LAB_ERR_FAULT', `an OOM kill needs a leak fault, not "${leak.kind}"`);
+        if (leak.kind !== 'leak')
+          throw new TargetError('LAB_ERR_FAULT', `an OOM kill needs a leak fault, not "${leak.kind}"`);
         const inject = this.injectFault?.bind(this);
         if (!inject) throw new TargetError('LAB_ERR_FAULT', `${this.name} cannot inject a leak into a worker`);
-        return c.oomKill(worker, () => inject(worker, leak), opts?.timeoutMs).then((kill) => {
-          if (kill.kernelOomKill) this.recordOomKill(worker, kill);
-          return kill;
-        });
+        return c
+          .oomKill(worker, () => inject(worker, leak), opts?.timeoutMs)
+          .then((kill) => {
+            if (kill.kernelOomKill) this.recordOomKill(worker, kill);
+            return kill;
+          });
       };
     }
   }

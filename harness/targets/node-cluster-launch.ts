@@ -42,15 +42,24 @@ function clusterEnv(ctx: TargetContext, s: NodeClusterSettings): Record<string, 
   };
 }
 
-export async function launchClusterProcess(ctx: TargetContext, s: NodeClusterSettings, log: Logger): Promise<LaunchedCluster> {
+export async function launchClusterProcess(
+  ctx: TargetContext,
+  s: NodeClusterSettings,
+  log: Logger,
+): Promise<LaunchedCluster> {
   const paths = labPaths();
   const app = appModule(s, paths.labApp);
-  if (!fs.existsSync(app)) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `node-cluster: app module ${app} does not exist`);
+  if (!fs.existsSync(app))
+    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `node-cluster: app module ${app} does not exist`);
   const faults = ctx.faultInjection.enabled;
   if (faults && !fs.existsSync(paths.faultPreload)) {
-    throw new TargetError('LAB_ERR_TARGET_START', `node-cluster: the fault agent ${paths.faultPreload} is not built: run \`npm run build\``);
+    throw new TargetError(
+      'LAB_ERR_TARGET_START',
+      `node-cluster: the fault agent ${paths.faultPreload} is not built: run \`npm run build\``,
+    );
   }
-  if (s.memoryLimitGiB !== undefined) log.warn({ memoryLimitGiB: s.memoryLimitGiB }, 'memoryLimitGiB needs --runtime container; ignored');
+  if (s.memoryLimitGiB !== undefined)
+    log.warn({ memoryLimitGiB: s.memoryLimitGiB }, 'memoryLimitGiB needs --runtime container; ignored');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...clusterEnv(ctx, s),
@@ -62,13 +71,34 @@ export async function launchClusterProcess(ctx: TargetContext, s: NodeClusterSet
     W3LAB_PRELOAD: paths.faultPreload,
     CONTROL_TOKEN: faults ? ctx.faultInjection.token : '',
   };
-  const proc = new EventProcess({ name: 'node-cluster', args: [paths.clusterPrimary], cwd: ctx.runDir, runId: ctx.runId, env, logFile: path.join(ctx.runDir, 'node-cluster.log'), log });
+  const proc = new EventProcess({
+    name: 'node-cluster',
+    args: [paths.clusterPrimary],
+    cwd: ctx.runDir,
+    runId: ctx.runId,
+    env,
+    logFile: path.join(ctx.runDir, 'node-cluster.log'),
+    log,
+  });
   const host = new ProcessHost(proc, 'node-cluster');
   try {
-    const started = await host.waitForEvent((e) => e.type === 'HostStarted', CLUSTER_START_TIMEOUT_MS, 'HostStarted event');
+    const started = await host.waitForEvent(
+      (e) => e.type === 'HostStarted',
+      CLUSTER_START_TIMEOUT_MS,
+      'HostStarted event',
+    );
     const c = started['control'] as { host?: string; port?: number } | undefined;
-    if (typeof c?.port !== 'number') throw new TargetError('LAB_ERR_TARGET_START', `node-cluster: HostStarted has no control port: ${JSON.stringify(started)}`);
-    const control = new ControlClient({ name: 'node-cluster', host: c.host ?? '127.0.0.1', port: c.port, ...(faults ? { token: ctx.faultInjection.token } : {}) });
+    if (typeof c?.port !== 'number')
+      throw new TargetError(
+        'LAB_ERR_TARGET_START',
+        `node-cluster: HostStarted has no control port: ${JSON.stringify(started)}`,
+      );
+    const control = new ControlClient({
+      name: 'node-cluster',
+      host: c.host ?? '127.0.0.1',
+      port: c.port,
+      ...(faults ? { token: ctx.faultInjection.token } : {}),
+    });
     return { host, control, endpoint: endpointOf(started['listen']), app };
   } catch (err) {
     await host.kill();
@@ -79,15 +109,28 @@ export async function launchClusterProcess(ctx: TargetContext, s: NodeClusterSet
 export async function launchClusterContainer(ctx: TargetContext, s: NodeClusterSettings): Promise<LaunchedCluster> {
   const paths = labPaths();
   const hostApp = appModule(s, paths.labApp);
-  if (!fs.existsSync(hostApp)) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `node-cluster: app module ${hostApp} does not exist`);
-  const { app, appDirs } = appModuleForContainer(hostApp, 'node-cluster app module', paths.root, NODE_CLUSTER_IMAGE.include);
+  if (!fs.existsSync(hostApp))
+    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `node-cluster: app module ${hostApp} does not exist`);
+  const { app, appDirs } = appModuleForContainer(
+    hostApp,
+    'node-cluster app module',
+    paths.root,
+    NODE_CLUSTER_IMAGE.include,
+  );
   const { host, started } = await startInContainer(ctx, {
     name: 'node-cluster',
     image: NODE_CLUSTER_IMAGE,
     appDirs,
     startupTimeoutMs: CLUSTER_START_TIMEOUT_MS,
     ...(s.memoryLimitGiB !== undefined ? { memoryLimitGiB: s.memoryLimitGiB } : {}),
-    start: (common) => startNodeClusterContainer({ ...common, env: clusterEnv(ctx, s), workers: s.workers, app, faultInjection: ctx.faultInjection }),
+    start: (common) =>
+      startNodeClusterContainer({
+        ...common,
+        env: clusterEnv(ctx, s),
+        workers: s.workers,
+        app,
+        faultInjection: ctx.faultInjection,
+      }),
   });
   try {
     await host.waitForEvent((e) => e.type === 'HostStarted', CLUSTER_START_TIMEOUT_MS, 'HostStarted event');
@@ -100,7 +143,11 @@ export async function launchClusterContainer(ctx: TargetContext, s: NodeClusterS
       try {
         return await started.control.requestRaw<T>(method, route, body);
       } catch (err) {
-        throw new TargetError('LAB_ERR_TARGET_CONTROL', `node-cluster control ${method} ${route}: ${(err as Error).message}`, { cause: err });
+        throw new TargetError(
+          'LAB_ERR_TARGET_CONTROL',
+          `node-cluster control ${method} ${route}: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     },
   };

@@ -23,7 +23,11 @@ export type NodeClusterSettings = z.output<typeof nodeClusterSettingsSchema>;
 
 export function parseNodeClusterSettings(settings: unknown): NodeClusterSettings {
   const r = nodeClusterSettingsSchema.safeParse(settings ?? {});
-  if (!r.success) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `node-cluster target settings: ${describeIssues(r.error, 'settings')}`);
+  if (!r.success)
+    throw new TargetError(
+      'LAB_ERR_TARGET_SETTINGS',
+      `node-cluster target settings: ${describeIssues(r.error, 'settings')}`,
+    );
   return r.data;
 }
 
@@ -32,7 +36,9 @@ export function appModule(s: NodeClusterSettings, labApp: string): string {
   if (s.app) return path.resolve(s.app);
   const apps = s.config?.['applications'];
   if (Array.isArray(apps)) {
-    const withModule = apps.filter((a): a is Record<string, unknown> => isPlainObject(a) && typeof a['module'] === 'string');
+    const withModule = apps.filter(
+      (a): a is Record<string, unknown> => isPlainObject(a) && typeof a['module'] === 'string',
+    );
     const chosen = withModule.find((a) => a['path'] === '/') ?? withModule[0];
     if (chosen) return path.resolve(chosen['module'] as string);
   }

@@ -10,7 +10,8 @@ import type { StartedTarget, TargetContext } from './types';
 import { alive, get, removeRunDir, reportedPids, stillAlive, testContext, waitForEvent } from './test-support/context';
 
 const preloadBuilt = fs.existsSync(labPaths().faultPreload);
-if (!preloadBuilt) console.warn(`skipping node-cluster fault tests: ${labPaths().faultPreload} is not built (npm run build)`);
+if (!preloadBuilt)
+  console.warn(`skipping node-cluster fault tests: ${labPaths().faultPreload} is not built (npm run build)`);
 const withAgent = preloadBuilt ? it : it.skip;
 
 describe('node-cluster target', () => {
@@ -41,7 +42,13 @@ describe('node-cluster target', () => {
     const [w] = await t.workers!('app');
     const from = t.events!().length;
     await t.signal!(w!.pid, 'SIGKILL');
-    const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 10_000, from);
+    const crashed = await waitForEvent(
+      t,
+      (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid,
+      'WorkerCrashed',
+      10_000,
+      from,
+    );
     expect(crashed).toMatchObject({ pool: 'app', signal: 'SIGKILL', duringStartup: false });
     await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'the replacement', 10_000, from);
     expect(await t.workers!()).toHaveLength(2);
@@ -52,9 +59,20 @@ describe('node-cluster target', () => {
     const from = t.events!().length;
     await t.recycle!('app');
     const completed = async (n: number) =>
-      waitForEvent(t, () => t.events!().slice(from).filter((e) => e.type === 'RecycleCompleted').length >= n, `${n} RecycleCompleted`, 15_000, from);
+      waitForEvent(
+        t,
+        () =>
+          t.events!()
+            .slice(from)
+            .filter((e) => e.type === 'RecycleCompleted').length >= n,
+        `${n} RecycleCompleted`,
+        15_000,
+        from,
+      );
     await completed(2);
-    const done = t.events!().slice(from).filter((e) => e.type === 'RecycleCompleted');
+    const done = t.events!()
+      .slice(from)
+      .filter((e) => e.type === 'RecycleCompleted');
     expect(done.map((e) => e['oldPid']).sort()).toEqual([...before].sort());
     const after = (await t.workers!()).map((w) => w.pid);
     expect(after).toHaveLength(2);
@@ -99,7 +117,9 @@ describe('node-cluster target', () => {
 
   it('rejects a fault for a pid it does not have, and other pools', async () => {
     const ghost = { pool: 'app', id: 999, pid: 999_999, state: 'Ready' };
-    await expect(t.injectFault!(ghost, workerFaultSpec.parse({ kind: 'crash' }))).rejects.toMatchObject({ code: 'LAB_ERR_FAULT' });
+    await expect(t.injectFault!(ghost, workerFaultSpec.parse({ kind: 'crash' }))).rejects.toMatchObject({
+      code: 'LAB_ERR_FAULT',
+    });
     await expect(t.recycle!('other')).rejects.toMatchObject({ code: 'LAB_ERR_TARGET_CONTROL' });
     await expect(t.signal!(process.pid, 'SIGCONT')).rejects.toMatchObject({ code: 'LAB_ERR_TARGET_CONTROL' });
   });
@@ -134,7 +154,9 @@ describe('node-cluster target: kill() and settings', () => {
     const t = await createNodeClusterTarget().setup(ctx);
     try {
       const [w] = await t.workers!();
-      await expect(t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }))).rejects.toMatchObject({ code: 'LAB_ERR_FAULT' });
+      await expect(t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }))).rejects.toMatchObject({
+        code: 'LAB_ERR_FAULT',
+      });
     } finally {
       await t.stop();
       removeRunDir(ctx);
@@ -156,9 +178,15 @@ describe('node-cluster target: kill() and settings', () => {
   });
 
   it('validates settings (unknown keys, bad counts) with LAB_ERR_TARGET_SETTINGS', () => {
-    expect(() => parseNodeClusterSettings({ wrokers: 2 })).toThrow(expect.objectContaining({ code: 'LAB_ERR_TARGET_SETTINGS' }));
+    expect(() => parseNodeClusterSettings({ wrokers: 2 })).toThrow(
+      expect.objectContaining({ code: 'LAB_ERR_TARGET_SETTINGS' }),
+    );
     expect(() => parseNodeClusterSettings({ workers: 0 })).toThrow(/settings\.workers/);
-    expect(parseNodeClusterSettings({ config: {}, workers: 3 })).toMatchObject({ workers: 3, pool: 'app', shutdownTimeoutMs: 5000 });
+    expect(parseNodeClusterSettings({ config: {}, workers: 3 })).toMatchObject({
+      workers: 3,
+      pool: 'app',
+      shutdownTimeoutMs: 5000,
+    });
   });
 
   it('takes the app from settings.app, else the scenario\'s "/" application, else lab-app.js', () => {
@@ -166,7 +194,12 @@ describe('node-cluster target: kill() and settings', () => {
     const s = (x: unknown) => parseNodeClusterSettings(x);
     expect(appModule(s({}), lab)).toBe(lab);
     expect(appModule(s({ app: '/x/a.js' }), lab)).toBe('/x/a.js');
-    const config = { applications: [{ path: '/b', module: '/x/b.js' }, { path: '/', module: '/x/root.js' }] };
+    const config = {
+      applications: [
+        { path: '/b', module: '/x/b.js' },
+        { path: '/', module: '/x/root.js' },
+      ],
+    };
     expect(appModule(s({ config }), lab)).toBe('/x/root.js');
     expect(appModule(s({ config: { applications: [{ path: '/b', module: '/x/b.js' }] } }), lab)).toBe('/x/b.js');
   });

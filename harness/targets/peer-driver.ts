@@ -37,7 +37,10 @@ export async function launchPeer(ctx: TargetContext, o: PeerLaunch, log: Logger)
   const paths = labPaths();
   const faults = ctx.faultInjection.enabled;
   if (faults && !fs.existsSync(paths.faultPreload)) {
-    throw new TargetError('LAB_ERR_TARGET_START', `${o.name}: the fault agent ${paths.faultPreload} is not built: run \`npm run build\``);
+    throw new TargetError(
+      'LAB_ERR_TARGET_START',
+      `${o.name}: the fault agent ${paths.faultPreload} is not built: run \`npm run build\``,
+    );
   }
   fs.mkdirSync(ctx.runDir, { recursive: true });
   const settings = { ...o.settings, runDir: ctx.runDir, startTimeoutMs: o.startTimeoutMs };
@@ -51,13 +54,34 @@ export async function launchPeer(ctx: TargetContext, o: PeerLaunch, log: Logger)
     W3LAB_PRELOAD: paths.faultPreload,
     CONTROL_TOKEN: faults ? ctx.faultInjection.token : '',
   };
-  const proc = new EventProcess({ name: o.name, args: [o.driver], cwd: ctx.runDir, runId: ctx.runId, env, logFile: path.join(ctx.runDir, `${o.name}.log`), log });
+  const proc = new EventProcess({
+    name: o.name,
+    args: [o.driver],
+    cwd: ctx.runDir,
+    runId: ctx.runId,
+    env,
+    logFile: path.join(ctx.runDir, `${o.name}.log`),
+    log,
+  });
   const host = new ProcessHost(proc, o.name);
   try {
-    const started = await host.waitForEvent((e) => e.type === 'HostStarted', o.startTimeoutMs + 5000, 'HostStarted event');
+    const started = await host.waitForEvent(
+      (e) => e.type === 'HostStarted',
+      o.startTimeoutMs + 5000,
+      'HostStarted event',
+    );
     const c = started['control'] as { host?: string; port?: number } | undefined;
-    if (typeof c?.port !== 'number') throw new TargetError('LAB_ERR_TARGET_START', `${o.name}: HostStarted has no control port: ${JSON.stringify(started)}`);
-    const control = new ControlClient({ name: o.name, host: c.host ?? '127.0.0.1', port: c.port, ...(faults ? { token: ctx.faultInjection.token } : {}) });
+    if (typeof c?.port !== 'number')
+      throw new TargetError(
+        'LAB_ERR_TARGET_START',
+        `${o.name}: HostStarted has no control port: ${JSON.stringify(started)}`,
+      );
+    const control = new ControlClient({
+      name: o.name,
+      host: c.host ?? '127.0.0.1',
+      port: c.port,
+      ...(faults ? { token: ctx.faultInjection.token } : {}),
+    });
     log.info({ url: endpointOf(started['listen']).url, ...host.details() }, `${o.name} started`);
     return new StartedPeer(o.name, host, endpointOf(started['listen']), control, o.pool, faults);
   } catch (err) {
@@ -84,11 +108,20 @@ export class StartedPeer extends HostedTarget {
 
   private checkPool(pool: string | undefined): void {
     if (pool !== undefined && pool !== this.pool) {
-      throw new TargetError('LAB_ERR_TARGET_CONTROL', `${this.name} has a single pool "${this.pool}" (asked for "${pool}")`);
+      throw new TargetError(
+        'LAB_ERR_TARGET_CONTROL',
+        `${this.name} has a single pool "${this.pool}" (asked for "${pool}")`,
+      );
     }
   }
 
-  private async call<T>(method: string, route: string, body: unknown, code: 'LAB_ERR_TARGET_CONTROL' | 'LAB_ERR_FAULT', what: string): Promise<T> {
+  private async call<T>(
+    method: string,
+    route: string,
+    body: unknown,
+    code: 'LAB_ERR_TARGET_CONTROL' | 'LAB_ERR_FAULT',
+    what: string,
+  ): Promise<T> {
     const reply = await this.control.request<T>(method, route, body);
     if (reply.status < 200 || reply.status > 299) {
       throw new TargetError(code, `${this.name}: ${what} failed (HTTP ${reply.status}): ${errorText(reply.body)}`);
@@ -97,7 +130,8 @@ export class StartedPeer extends HostedTarget {
   }
 
   private needFaults(what: string): void {
-    if (!this.faultsEnabled) throw new TargetError('LAB_ERR_FAULT', `cannot ${what}: fault injection is not enabled for this run`);
+    if (!this.faultsEnabled)
+      throw new TargetError('LAB_ERR_FAULT', `cannot ${what}: fault injection is not enabled for this run`);
   }
 
   async recycle(pool?: string): Promise<void> {
@@ -116,18 +150,38 @@ export class StartedPeer extends HostedTarget {
 
   override async injectFault(worker: WorkerInfo, spec: WorkerFaultSpec): Promise<void> {
     this.needFaults(`inject ${spec.kind} into worker ${worker.pid}`);
-    await this.call('POST', `/workers/${worker.pid}/faults`, spec, 'LAB_ERR_FAULT', `injecting ${spec.kind} into worker ${worker.pid}`);
+    await this.call(
+      'POST',
+      `/workers/${worker.pid}/faults`,
+      spec,
+      'LAB_ERR_FAULT',
+      `injecting ${spec.kind} into worker ${worker.pid}`,
+    );
   }
 
   async healFaults(worker: WorkerInfo): Promise<void> {
     this.needFaults(`heal worker ${worker.pid}`);
-    await this.call('DELETE', `/workers/${worker.pid}/faults`, undefined, 'LAB_ERR_FAULT', `healing worker ${worker.pid}`);
+    await this.call(
+      'DELETE',
+      `/workers/${worker.pid}/faults`,
+      undefined,
+      'LAB_ERR_FAULT',
+      `healing worker ${worker.pid}`,
+    );
   }
 
   async setStartupFault(pool: string, spec: StartupFaultSpec | null): Promise<void> {
     this.checkPool(pool);
     this.needFaults('set a startup fault');
-    if (spec === null) await this.call('DELETE', '/startup-fault', undefined, 'LAB_ERR_FAULT', 'clearing the startup fault');
-    else await this.call('POST', '/startup-fault', { mode: spec.mode, count: spec.count }, 'LAB_ERR_FAULT', 'setting a startup fault');
+    if (spec === null)
+      await this.call('DELETE', '/startup-fault', undefined, 'LAB_ERR_FAULT', 'clearing the startup fault');
+    else
+      await this.call(
+        'POST',
+        '/startup-fault',
+        { mode: spec.mode, count: spec.count },
+        'LAB_ERR_FAULT',
+        'setting a startup fault',
+      );
   }
 }

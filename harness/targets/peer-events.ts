@@ -17,7 +17,16 @@ const RECYCLE_REASONS: Record<string, RecycleReason> = {
   ConfigChange: 'config-change',
 };
 const STOP_REASONS: Record<string, PoolStopReason> = { RapidFail: 'rapid-fail', Admin: 'admin' };
-const KILL_REASONS = new Set<string>(['ping', 'stalled', 'startup-timeout', 'shutdown-timeout', 'malformed-message', 'cpu-limit', 'memory', 'orphan']);
+const KILL_REASONS = new Set<string>([
+  'ping',
+  'stalled',
+  'startup-timeout',
+  'shutdown-timeout',
+  'malformed-message',
+  'cpu-limit',
+  'memory',
+  'orphan',
+]);
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -29,7 +38,11 @@ function hostEvent(e: TargetLogEvent, source: string): LabEvent | null {
     const listen = e['listen'] as { host?: unknown; port?: unknown } | undefined;
     const host = str(listen?.host);
     const port = num(listen?.port);
-    return labEvent('HostStarted', { t, source, ...(host !== undefined && port !== undefined ? { listen: { host, port } } : {}) });
+    return labEvent('HostStarted', {
+      t,
+      source,
+      ...(host !== undefined && port !== undefined ? { listen: { host, port } } : {}),
+    });
   }
   if (e.type === 'HostStopping') return labEvent('HostStopping', { t, source, reason: str(e['reason']) });
   if (e.type === 'ConfigReloaded') return labEvent('ConfigReloaded', { t, source });
@@ -50,10 +63,16 @@ export function labEventFromPeerLine(e: TargetLogEvent, source: string): LabEven
   switch (e.type) {
     case 'RecycleStarted':
       return labEvent('RecycleStarted', {
-        ...pooled, pid, workerId, recycleId: recycleId ?? -1, reason: recycleReason(e['reason']),
+        ...pooled,
+        pid,
+        workerId,
+        recycleId: recycleId ?? -1,
+        reason: recycleReason(e['reason']),
         overlapped: typeof e['overlapped'] === 'boolean' ? e['overlapped'] : undefined,
         // What the peer measured for a memory recycle (PM2: its max_memory_restart check).
-        privateMemoryKB: num(e['privateMemoryKB']), memoryKB: num(e['memoryKB']), limitKB: num(e['limitKB']),
+        privateMemoryKB: num(e['privateMemoryKB']),
+        memoryKB: num(e['memoryKB']),
+        limitKB: num(e['limitKB']),
       });
     case 'RecycleCompleted':
       return labEvent('RecycleCompleted', {
@@ -70,11 +89,23 @@ export function labEventFromPeerLine(e: TargetLogEvent, source: string): LabEven
         oldExitMs: e['oldExitMs'] === null ? null : num(e['oldExitMs']),
       });
     case 'RecycleOverlapFailed':
-      return labEvent('RecycleOverlapFailed', { ...pooled, pid, workerId, recycleId: recycleId ?? -1, reason: recycleReason(e['reason']) });
+      return labEvent('RecycleOverlapFailed', {
+        ...pooled,
+        pid,
+        workerId,
+        recycleId: recycleId ?? -1,
+        reason: recycleReason(e['reason']),
+      });
     case 'PoolStopped':
       return labEvent('PoolStopped', { ...pooled, reason: STOP_REASONS[str(e['reason']) ?? ''] ?? 'other' });
     case 'RequestRetried':
-      return labEvent('RequestRetried', { ...pooled, pid, method: str(e['method']), url: str(e['url']), error: str(e['error']) });
+      return labEvent('RequestRetried', {
+        ...pooled,
+        pid,
+        method: str(e['method']),
+        url: str(e['url']),
+        error: str(e['error']),
+      });
     case 'FaultInjected': {
       const fault = e['fault'] as { kind?: unknown } | undefined;
       return labEvent('FaultInjected', { ...pooled, pid, faultKind: str(fault?.kind) ?? 'unknown' });
@@ -88,7 +119,14 @@ export function labEventFromPeerLine(e: TargetLogEvent, source: string): LabEven
   return workerEvent(e, { ...pooled, pid, workerId, recycleId });
 }
 
-type WorkerBase = { t: number; source: string; pool: string; pid: number; workerId: number | undefined; recycleId: number | undefined };
+type WorkerBase = {
+  t: number;
+  source: string;
+  pool: string;
+  pid: number;
+  workerId: number | undefined;
+  recycleId: number | undefined;
+};
 
 function workerEvent(e: TargetLogEvent, b: WorkerBase): LabEvent | null {
   const { recycleId, ...w } = b;
@@ -101,15 +139,25 @@ function workerEvent(e: TargetLogEvent, b: WorkerBase): LabEvent | null {
       return labEvent('WorkerDraining', { ...w, reason: str(e['reason']) ?? 'unknown' });
     case 'WorkerExited':
       return labEvent('WorkerExited', {
-        ...w, reason: str(e['reason']) ?? 'unknown', exitCode: num(e['exitCode']) ?? null, signal: str(e['signal']) ?? null,
+        ...w,
+        reason: str(e['reason']) ?? 'unknown',
+        exitCode: num(e['exitCode']) ?? null,
+        signal: str(e['signal']) ?? null,
       });
     case 'WorkerCrashed':
       return labEvent('WorkerCrashed', {
-        ...w, exitCode: num(e['exitCode']) ?? null, signal: str(e['signal']) ?? null, duringStartup: e['reason'] === 'startup-crash',
+        ...w,
+        exitCode: num(e['exitCode']) ?? null,
+        signal: str(e['signal']) ?? null,
+        duringStartup: e['reason'] === 'startup-crash',
       });
     case 'WorkerKilled': {
       const reason = str(e['reason']) ?? '';
-      return labEvent('WorkerKilled', { ...w, reason: KILL_REASONS.has(reason) ? (reason as KillReason) : 'other', detail: reason || undefined });
+      return labEvent('WorkerKilled', {
+        ...w,
+        reason: KILL_REASONS.has(reason) ? (reason as KillReason) : 'other',
+        detail: reason || undefined,
+      });
     }
     case 'ShutdownTimeout':
       return labEvent('ShutdownTimeout', { ...w, limitMs: num(e['limitMs']) ?? 0 });

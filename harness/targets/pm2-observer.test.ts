@@ -58,7 +58,13 @@ test('a reload pairs each old worker with the replacement PM2 forks under the sa
   const done = events.filter((e) => e.type === 'RecycleCompleted');
   expect(done).toEqual([
     expect.objectContaining({
-      recycleId: 1, oldPid: 11, newPid: 21, overlapped: true, readyMs: 20, oldExitMs: 30, reason: 'OnDemand',
+      recycleId: 1,
+      oldPid: 11,
+      newPid: 21,
+      overlapped: true,
+      readyMs: 20,
+      oldExitMs: 30,
+      reason: 'OnDemand',
     }),
     expect.objectContaining({ recycleId: 2, oldPid: 12, newPid: 22, overlapped: false }),
   ]);
@@ -81,7 +87,11 @@ test("PM2's max_memory_restart line is a PrivateMemory recycle of that pm_id, wi
   o.listening(21);
   o.exited(11, 0, 'SIGINT');
   expect(events.find((e) => e.type === 'RecycleStarted')).toMatchObject({
-    reason: 'PrivateMemory', pid: 11, privateMemoryKB: 202412, limitKB: 200000, eventId: 5117,
+    reason: 'PrivateMemory',
+    pid: 11,
+    privateMemoryKB: 202412,
+    limitKB: 200000,
+    eventId: 5117,
   });
   const completed = events.find((e) => e.type === 'RecycleCompleted');
   expect(completed).toMatchObject({ oldPid: 11, newPid: 21, reason: 'PrivateMemory' });
@@ -100,8 +110,14 @@ test('an exit PM2 did not ask for is a crash; the restart is a plain start; the 
   o.stopping = true;
   o.exited(13, 0, 'SIGINT');
   expect(types()).toEqual([
-    'WorkerStarting:11', 'WorkerReady:11', 'WorkerCrashed:11', 'WorkerStarting:12', 'WorkerCrashed:12',
-    'WorkerStarting:13', 'WorkerReady:13', 'WorkerExited:13',
+    'WorkerStarting:11',
+    'WorkerReady:11',
+    'WorkerCrashed:11',
+    'WorkerStarting:12',
+    'WorkerCrashed:12',
+    'WorkerStarting:13',
+    'WorkerReady:13',
+    'WorkerExited:13',
   ]);
   expect(events.filter((e) => e.type === 'WorkerCrashed').map((e) => e['reason'])).toEqual(['crash', 'startup-crash']);
   expect(events.filter((e) => 'recycleId' in e)).toEqual([]);

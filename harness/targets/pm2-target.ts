@@ -20,26 +20,59 @@ import type { StartedTarget, Target, TargetContext } from './types';
 
 export const pm2SettingsSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional().describe("the scenario's w3 config (app module, pool settings)"),
-  instances: z.number().int().min(1).max(16).optional().describe("cluster instances (default: the pool's maxProcesses, else 1)"),
+  instances: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .optional()
+    .describe("cluster instances (default: the pool's maxProcesses, else 1)"),
   app: z.string().min(1).optional(),
   pool: z.string().min(1).default('app'),
   port: z.number().int().min(0).max(65535).default(0),
-  killTimeoutMs: z.number().int().positive().optional().describe("kill_timeout (default: shutdownTimeLimit, else PM2's 1600)"),
+  killTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("kill_timeout (default: shutdownTimeLimit, else PM2's 1600)"),
   listenTimeoutMs: z.number().int().positive().default(3000).describe('listen_timeout (PM2 default 3000)'),
   minUptimeMs: z.number().int().positive().default(1000).describe('min_uptime (PM2 default 1000)'),
-  maxRestarts: z.number().int().positive().optional().describe('max_restarts (default: rapidFailProtectionMaxCrashes, else 16)'),
-  maxMemoryRestart: z.string().regex(/^\d+[KMG]?$/).optional().describe('max_memory_restart (default: from privateMemory)'),
-  workerIntervalMs: z.number().int().min(100).default(1000).describe('PM2_WORKER_INTERVAL: how often PM2 checks memory (PM2 default 30000)'),
+  maxRestarts: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('max_restarts (default: rapidFailProtectionMaxCrashes, else 16)'),
+  maxMemoryRestart: z
+    .string()
+    .regex(/^\d+[KMG]?$/)
+    .optional()
+    .describe('max_memory_restart (default: from privateMemory)'),
+  workerIntervalMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(1000)
+    .describe('PM2_WORKER_INTERVAL: how often PM2 checks memory (PM2 default 30000)'),
 });
 export type Pm2Settings = z.output<typeof pm2SettingsSchema>;
 
 export const PM2_CAPABILITIES: readonly Capability[] = [
-  'workers', 'signal', 'faults', 'startupFaults', 'recycle', 'shutdownTimeLimit', 'memoryRecycle', 'rapidFailProtection',
+  'workers',
+  'signal',
+  'faults',
+  'startupFaults',
+  'recycle',
+  'shutdownTimeLimit',
+  'memoryRecycle',
+  'rapidFailProtection',
 ];
 
 export function parsePm2Settings(raw: unknown): Pm2Settings {
   const r = pm2SettingsSchema.safeParse(raw ?? {});
-  if (!r.success) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `pm2 target settings: ${describeIssues(r.error, 'settings')}`);
+  if (!r.success)
+    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `pm2 target settings: ${describeIssues(r.error, 'settings')}`);
   return r.data;
 }
 
@@ -72,17 +105,26 @@ export function createPm2Target(): Target {
     capabilities: () => PM2_CAPABILITIES,
     async setup(ctx: TargetContext): Promise<StartedTarget> {
       const s = parsePm2Settings(ctx.settings);
-      if (ctx.runtime !== 'process') throw new TargetError('LAB_ERR_TARGET_RUNTIME', 'pm2 runs on the process runtime only');
+      if (ctx.runtime !== 'process')
+        throw new TargetError('LAB_ERR_TARGET_RUNTIME', 'pm2 runs on the process runtime only');
       const paths = labPaths();
       try {
         require.resolve('pm2', { paths: [paths.root] });
       } catch {
-        throw new TargetError('LAB_ERR_TARGET_MISSING', 'pm2: the npm package "pm2" is not installed: run `npm install` (it is a devDependency)');
+        throw new TargetError(
+          'LAB_ERR_TARGET_MISSING',
+          'pm2: the npm package "pm2" is not installed: run `npm install` (it is a devDependency)',
+        );
       }
       const settings: Record<string, unknown> = { ...pm2DriverSettings(s, paths.labApp), pm2Home: pm2Home(ctx.runDir) };
-      if (!fs.existsSync(settings['app'] as string)) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `pm2: app module ${String(settings['app'])} does not exist`);
+      if (!fs.existsSync(settings['app'] as string))
+        throw new TargetError('LAB_ERR_TARGET_SETTINGS', `pm2: app module ${String(settings['app'])} does not exist`);
       const driver = path.join(paths.root, 'targets', 'peers', 'pm2', 'driver.js');
-      return launchPeer(ctx, { name: 'pm2', driver, settings, startTimeoutMs: 30_000, pool: s.pool }, ctx.log.child({ target: 'pm2' }));
+      return launchPeer(
+        ctx,
+        { name: 'pm2', driver, settings, startTimeoutMs: 30_000, pool: s.pool },
+        ctx.log.child({ target: 'pm2' }),
+      );
     },
   };
 }

@@ -48,7 +48,10 @@ export function poolIntent(config: unknown): PoolIntent {
   const maxCrashes = num(fail['rapidFailProtectionMaxCrashes']);
   const intervalMs = dur(fail['rapidFailProtectionInterval']);
   if (maxCrashes !== undefined || intervalMs !== undefined) {
-    out.rapidFail = { ...(maxCrashes !== undefined ? { maxCrashes } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}) };
+    out.rapidFail = {
+      ...(maxCrashes !== undefined ? { maxCrashes } : {}),
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+    };
   }
   return out;
 }

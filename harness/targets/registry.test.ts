@@ -18,6 +18,8 @@ describe('target registry', () => {
       err = e;
     }
     expect(isTargetError(err, 'LAB_ERR_UNKNOWN_TARGET')).toBe(true);
-    expect((err as Error).message).toBe('unknown target "toString"; known targets: w3, node-cluster, pm2, nginx, haproxy, gunicorn');
+    expect((err as Error).message).toBe(
+      'unknown target "toString"; known targets: w3, node-cluster, pm2, nginx, haproxy, gunicorn',
+    );
   });
 });

@@ -26,7 +26,8 @@ const BUILT_IN = new Set(Object.keys(FACTORIES));
  * same factory again is a no-op.
  */
 export function registerTarget(name: string, factory: () => Target): void {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new TargetError('LAB_ERR_TARGET_NAME', `target name "${name}": use lower-case words joined by -`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new TargetError('LAB_ERR_TARGET_NAME', `target name "${name}": use lower-case words joined by -`);
   const existing = Object.prototype.hasOwnProperty.call(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (existing === factory) return;
   if (existing) {
@@ -44,7 +45,10 @@ export function targetNames(): string[] {
 export function getTarget(name: string): Target {
   const factory = Object.prototype.hasOwnProperty.call(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (!factory) {
-    throw new TargetError('LAB_ERR_UNKNOWN_TARGET', `unknown target "${name}"; known targets: ${targetNames().join(', ')}`);
+    throw new TargetError(
+      'LAB_ERR_UNKNOWN_TARGET',
+      `unknown target "${name}"; known targets: ${targetNames().join(', ')}`,
+    );
   }
   return factory();
 }

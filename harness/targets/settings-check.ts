@@ -3,8 +3,12 @@
 import type { z } from 'zod';
 import type { SettingsCheck } from './types';
 
-export function checkSettingsWith(schema: z.ZodType<{ pool: string }>, settings: Record<string, unknown>): SettingsCheck {
+export function checkSettingsWith(
+  schema: z.ZodType<{ pool: string }>,
+  settings: Record<string, unknown>,
+): SettingsCheck {
   const r = schema.safeParse(settings ?? {});
-  if (!r.success) return { problems: r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+  if (!r.success)
+    return { problems: r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
   return { problems: [], pools: [r.data.pool] };
 }

@@ -20,7 +20,12 @@ export interface TargetHost {
   readonly pid?: number;
   events(): TargetLogEvent[];
   /** First event (from index `from`) matching pred; rejects on timeout or when the program ended, with its output. */
-  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from?: number): Promise<TargetLogEvent>;
+  waitForEvent(
+    pred: (e: TargetLogEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+    from?: number,
+  ): Promise<TargetLogEvent>;
   /** Signals the main program or a worker it reported, by the PID the target reports. */
   signal(pid: number, signal: NodeJS.Signals): Promise<void>;
   /** Graceful (SIGTERM, SIGKILL after graceMs); leaves nothing behind; idempotent. */
@@ -50,12 +55,18 @@ export class ProcessHost implements TargetHost {
     return this.proc.events();
   }
 
-  waitForEvent(pred: (e: TargetLogEvent) => boolean, timeoutMs: number, what: string, from = 0): Promise<TargetLogEvent> {
+  waitForEvent(
+    pred: (e: TargetLogEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+    from = 0,
+  ): Promise<TargetLogEvent> {
     return this.proc.waitForEvent(pred, timeoutMs, what, from);
   }
 
   async signal(pid: number, signal: NodeJS.Signals): Promise<void> {
-    if (!this.proc.owns(pid)) throw new TargetError('LAB_ERR_TARGET_CONTROL', `pid ${pid} is not a process of this ${this.name} target`);
+    if (!this.proc.owns(pid))
+      throw new TargetError('LAB_ERR_TARGET_CONTROL', `pid ${pid} is not a process of this ${this.name} target`);
     sendSignal(pid, signal);
   }
 
@@ -72,7 +83,7 @@ export class ProcessHost implements TargetHost {
     const pids = new Set<number>([this.pid]);
     // Workers, and helpers a peer driver runs beside them (HelperStarted: nginx, HAProxy, Gunicorn's master).
     for (const e of this.proc.events()) {
-      if ((e.type === 'WorkerStarting' || (e.type) === 'HelperStarted') && typeof e.pid === 'number') pids.add(e.pid);
+      if ((e.type === 'WorkerStarting' || e.type === 'HelperStarted') && typeof e.pid === 'number') pids.add(e.pid);
     }
     for (const pid of pids) {
       try {

@@ -114,8 +114,17 @@ export interface HasEvents {
   events(): LabEvent[];
 }
 
-export interface StartedTarget
-  extends Partial<CanRecycle & CanReloadFront & CanControlPools & CanListWorkers & CanInjectFault & CanSignal & HasEvents & CanControlContainer & CanOomKill> {
+export interface StartedTarget extends Partial<
+  CanRecycle &
+    CanReloadFront &
+    CanControlPools &
+    CanListWorkers &
+    CanInjectFault &
+    CanSignal &
+    HasEvents &
+    CanControlContainer &
+    CanOomKill
+> {
   name: string;
   endpoint: Endpoint;
   /**

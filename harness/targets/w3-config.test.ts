@@ -17,7 +17,10 @@ describe('w3 config generation', () => {
   });
 
   it('deep-merges scenario overrides; arrays replace', () => {
-    const g = buildW3Config('/tmp/run', '/repo/lab-app.js', { pools: [{ name: 'app', startMode: 'AlwaysRunning' }], logging: { accessLog: true } });
+    const g = buildW3Config('/tmp/run', '/repo/lab-app.js', {
+      pools: [{ name: 'app', startMode: 'AlwaysRunning' }],
+      logging: { accessLog: true },
+    });
     expect(g.config['pools']).toEqual([{ name: 'app', startMode: 'AlwaysRunning' }]);
     expect(g.config['logging']).toEqual({ httpErrLog: '/tmp/run/httperr.log', accessLog: true });
   });
@@ -27,7 +30,10 @@ describe('w3 config generation', () => {
     const s = adminSocketPath(deep, () => 'abc');
     expect(s).toEqual({ path: path.join(os.tmpdir(), 'w3lab-abc.sock'), temporary: true });
     expect(Buffer.byteLength(s.path)).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);
-    expect(buildW3Config(deep, '/a.js', undefined, () => 'abc')).toMatchObject({ adminSocket: s.path, temporarySocket: true });
+    expect(buildW3Config(deep, '/a.js', undefined, () => 'abc')).toMatchObject({
+      adminSocket: s.path,
+      temporarySocket: true,
+    });
   });
 
   it('honours a socket chosen by the scenario (relative to the run folder) and rejects one too long', () => {

@@ -23,7 +23,9 @@ export const memoryLimitGiB = z
   .number()
   .positive()
   .max(64)
-  .describe('runtime "container" only: memory quota of the container in GiB (0.25 = 256 MiB), without swap; the kernel OOM-kills inside it');
+  .describe(
+    'runtime "container" only: memory quota of the container in GiB (0.25 = 256 MiB), without swap; the kernel OOM-kills inside it',
+  );
 
 export const w3SettingsSchema = z.strictObject({
   config: z
@@ -36,7 +38,8 @@ export type W3Settings = z.output<typeof w3SettingsSchema>;
 
 export function parseW3Settings(settings: unknown): W3Settings {
   const r = w3SettingsSchema.safeParse(settings ?? {});
-  if (!r.success) throw new TargetError('LAB_ERR_TARGET_SETTINGS', `w3 target settings: ${describeIssues(r.error, 'settings')}`);
+  if (!r.success)
+    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `w3 target settings: ${describeIssues(r.error, 'settings')}`);
   return r.data;
 }
 
@@ -46,7 +49,10 @@ export interface SocketChoice {
   temporary: boolean;
 }
 
-export function adminSocketPath(runDir: string, random: () => string = () => crypto.randomBytes(6).toString('hex')): SocketChoice {
+export function adminSocketPath(
+  runDir: string,
+  random: () => string = () => crypto.randomBytes(6).toString('hex'),
+): SocketChoice {
   const inRun = path.join(runDir, 'w3-admin.sock');
   if (Buffer.byteLength(inRun) <= MAX_SOCKET_PATH_BYTES) return { path: inRun, temporary: false };
   return { path: path.join(os.tmpdir(), `w3lab-${random()}.sock`), temporary: true };
@@ -58,7 +64,12 @@ export interface GeneratedW3Config {
   temporarySocket: boolean;
 }
 
-export function buildW3Config(runDir: string, labApp: string, overrides?: PlainObject, random?: () => string): GeneratedW3Config {
+export function buildW3Config(
+  runDir: string,
+  labApp: string,
+  overrides?: PlainObject,
+  random?: () => string,
+): GeneratedW3Config {
   const socket = adminSocketPath(runDir, random);
   const defaults: PlainObject = {
     listen: { host: '127.0.0.1', port: 0 },
@@ -70,11 +81,15 @@ export function buildW3Config(runDir: string, labApp: string, overrides?: PlainO
   const config = deepMerge(defaults, overrides);
   const admin = config['admin'];
   const given = isPlainObject(admin) ? admin['socket'] : undefined;
-  if (typeof given !== 'string' || given === socket.path) return { config, adminSocket: socket.path, temporarySocket: socket.temporary };
+  if (typeof given !== 'string' || given === socket.path)
+    return { config, adminSocket: socket.path, temporarySocket: socket.temporary };
   // The scenario chose its own socket (relative paths resolve against the config file's folder, as in w3).
   const chosen = path.resolve(runDir, given);
   if (Buffer.byteLength(chosen) > MAX_SOCKET_PATH_BYTES + 7) {
-    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `settings.config.admin.socket: ${chosen} is longer than a Unix socket path may be (107 bytes)`);
+    throw new TargetError(
+      'LAB_ERR_TARGET_SETTINGS',
+      `settings.config.admin.socket: ${chosen} is longer than a Unix socket path may be (107 bytes)`,
+    );
   }
   return { config, adminSocket: chosen, temporarySocket: false };
 }

@@ -3,7 +3,14 @@
 // event types; checkers, stats and reports read what comes out of here. An event the vocabulary has no word for
 // (WorkerDraining's cousins that only w3 has, a type added to w3 later) maps to null and stays in w3.log.
 import type { RecycleReason as W3RecycleReason, W3Event, W3EventType } from '../../targets/w3/events/event-types';
-import { labEvent, type FailureKind, type KillReason, type LabEvent, type PoolStopReason, type RecycleReason } from '../events';
+import {
+  labEvent,
+  type FailureKind,
+  type KillReason,
+  type LabEvent,
+  type PoolStopReason,
+  type RecycleReason,
+} from '../events';
 
 const SOURCE = 'w3';
 
@@ -20,9 +27,24 @@ const RECYCLE_REASONS: Record<W3RecycleReason, RecycleReason> = {
 
 const STOP_REASONS: Record<string, PoolStopReason> = { RapidFail: 'rapid-fail', Admin: 'admin', CpuLimit: 'cpu-limit' };
 
-const FAILURE_KINDS: readonly FailureKind[] = ['crash', 'ping', 'startup-timeout', 'shutdown-timeout', 'malformed-message', 'stalled'];
+const FAILURE_KINDS: readonly FailureKind[] = [
+  'crash',
+  'ping',
+  'startup-timeout',
+  'shutdown-timeout',
+  'malformed-message',
+  'stalled',
+];
 const KILL_REASONS: readonly KillReason[] = [
-  'ping', 'stalled', 'startup-timeout', 'shutdown-timeout', 'malformed-message', 'cpu-limit', 'memory', 'orphan', 'other',
+  'ping',
+  'stalled',
+  'startup-timeout',
+  'shutdown-timeout',
+  'malformed-message',
+  'cpu-limit',
+  'memory',
+  'orphan',
+  'other',
 ];
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -49,6 +71,7 @@ function killReason(e: W3Event): KillReason {
 }
 
 /** The lab event for one w3 event, or null when the vocabulary has no word for it (or it lacks what it needs). */
+// eslint-disable-next-line max-lines-per-function -- 96 lines once Prettier laid it out; to be split (issue 12)
 export function labEventFromW3(e: W3Event): LabEvent | null {
   const t = e.t;
   const pool = str(e.pool);
@@ -60,12 +83,22 @@ export function labEventFromW3(e: W3Event): LabEvent | null {
       const listen = e['listen'] as { host?: unknown; port?: unknown } | undefined;
       const host = str(listen?.host);
       const port = num(listen?.port);
-      return labEvent('HostStarted', { t, source: SOURCE, ...(host !== undefined && port !== undefined ? { listen: { host, port } } : {}) });
+      return labEvent('HostStarted', {
+        t,
+        source: SOURCE,
+        ...(host !== undefined && port !== undefined ? { listen: { host, port } } : {}),
+      });
     }
     case 'HostStopping':
       return labEvent('HostStopping', { t, source: SOURCE, reason: str(e.reason) });
     case 'ConfigReloaded':
-      return labEvent('ConfigReloaded', { t, source: SOURCE, recycled: strings(e['recycled']), added: strings(e['added']), removed: strings(e['removed']) });
+      return labEvent('ConfigReloaded', {
+        t,
+        source: SOURCE,
+        recycled: strings(e['recycled']),
+        added: strings(e['added']),
+        removed: strings(e['removed']),
+      });
     case 'ConfigReloadRejected':
       return labEvent('ConfigReloadRejected', { t, source: SOURCE, error: str(e.reason) ?? 'rejected' });
     default:
@@ -81,15 +114,31 @@ export function labEventFromW3(e: W3Event): LabEvent | null {
     case 'RapidFailCount': {
       const failure = str(e.reason) as FailureKind | undefined;
       if (!failure || !FAILURE_KINDS.includes(failure)) return null;
-      return labEvent('RapidFailCount', { ...pooled, failure, count: num(e['count']) ?? 0, windowMs: num(e['windowMs']) ?? 0 });
+      return labEvent('RapidFailCount', {
+        ...pooled,
+        failure,
+        count: num(e['count']) ?? 0,
+        windowMs: num(e['windowMs']) ?? 0,
+      });
     }
     case 'QueueFull':
       return labEvent('QueueFull', { ...pooled, queueLength: num(e['queueLength']) });
     case 'RequestRetried':
-      return labEvent('RequestRetried', { ...pooled, pid, method: str(e['method']) ?? '?', url: str(e['url']) ?? '?', error: str(e['error']) });
+      return labEvent('RequestRetried', {
+        ...pooled,
+        pid,
+        method: str(e['method']) ?? '?',
+        url: str(e['url']) ?? '?',
+        error: str(e['error']),
+      });
     case 'RequestAbandoned':
       return labEvent('RequestAbandoned', {
-        ...pooled, pid, method: str(e['method']) ?? '?', url: str(e['url']) ?? '?', responseStarted: e['responseStarted'] === true, error: str(e['error']),
+        ...pooled,
+        pid,
+        method: str(e['method']) ?? '?',
+        url: str(e['url']) ?? '?',
+        responseStarted: e['responseStarted'] === true,
+        error: str(e['error']),
       });
     case 'RecycleCompleted':
       return labEvent('RecycleCompleted', {
@@ -131,7 +180,12 @@ function workerEvent(e: W3Event, w: WorkerBase): LabEvent | null {
     case 'WorkerDraining':
       return labEvent('WorkerDraining', { ...w, reason: str(e.reason) ?? 'unknown', inFlight: num(e['inFlight']) });
     case 'WorkerExited':
-      return labEvent('WorkerExited', { ...w, reason: str(e.reason) ?? 'unknown', exitCode: e.exitCode, signal: e.signal });
+      return labEvent('WorkerExited', {
+        ...w,
+        reason: str(e.reason) ?? 'unknown',
+        exitCode: e.exitCode,
+        signal: e.signal,
+      });
     case 'WorkerCrashed':
       return labEvent('WorkerCrashed', {
         ...w,
@@ -146,7 +200,11 @@ function workerEvent(e: W3Event, w: WorkerBase): LabEvent | null {
     case 'PingFailed':
       return labEvent('PingFailed', { ...w, waitedMs: num(e['pingResponseTimeMs']) });
     case 'RequestStalled':
-      return labEvent('RequestStalled', { ...w, waitedMs: num(e['waitedMs']), stalledRequests: num(e['stalledRequests']) });
+      return labEvent('RequestStalled', {
+        ...w,
+        waitedMs: num(e['waitedMs']),
+        stalledRequests: num(e['stalledRequests']),
+      });
     case 'StartupTimeout':
       return labEvent('StartupTimeout', { ...w, limitMs: num(e['limitMs']) ?? 0 });
     case 'ShutdownTimeout':
@@ -166,7 +224,11 @@ function workerEvent(e: W3Event, w: WorkerBase): LabEvent | null {
         limitKB: num(e['limitKB']),
       });
     case 'RecycleOverlapFailed':
-      return labEvent('RecycleOverlapFailed', { ...w, recycleId: num(e.recycleId) ?? -1, reason: recycleReason(e.reason) });
+      return labEvent('RecycleOverlapFailed', {
+        ...w,
+        recycleId: num(e.recycleId) ?? -1,
+        reason: recycleReason(e.reason),
+      });
     default:
       return null;
   }

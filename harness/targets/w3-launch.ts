@@ -38,9 +38,13 @@ export interface LaunchedW3 {
 export async function launchW3Process(ctx: TargetContext, settings: W3Settings, log: Logger): Promise<LaunchedW3> {
   const paths = labPaths();
   if (!fs.existsSync(paths.w3CliEntry)) {
-    throw new TargetError('LAB_ERR_TARGET_START', `w3 is not built (${paths.w3CliEntry} is missing): run \`npm run build\``);
+    throw new TargetError(
+      'LAB_ERR_TARGET_START',
+      `w3 is not built (${paths.w3CliEntry} is missing): run \`npm run build\``,
+    );
   }
-  if (settings.memoryLimitGiB !== undefined) log.warn({ memoryLimitGiB: settings.memoryLimitGiB }, 'memoryLimitGiB needs --runtime container; ignored');
+  if (settings.memoryLimitGiB !== undefined)
+    log.warn({ memoryLimitGiB: settings.memoryLimitGiB }, 'memoryLimitGiB needs --runtime container; ignored');
   const generated = buildW3Config(ctx.runDir, paths.labApp, settings.config);
   const cleanup = (): void => removeSocket(generated.temporarySocket, generated.adminSocket);
   const configFile = path.join(ctx.runDir, 'w3.json');
@@ -60,7 +64,10 @@ export async function launchW3Process(ctx: TargetContext, settings: W3Settings, 
   const host = new ProcessHost(proc, 'w3');
   try {
     const started = await host.waitForEvent((e) => e.type === 'HostStarted', W3_START_TIMEOUT_MS, 'HostStarted event');
-    const admin = new AdminClient({ socketPath: generated.adminSocket, ...(faults ? { faultToken: ctx.faultInjection.token } : {}) });
+    const admin = new AdminClient({
+      socketPath: generated.adminSocket,
+      ...(faults ? { faultToken: ctx.faultInjection.token } : {}),
+    });
     return { host, admin, endpoint: endpointOf(started['listen']), config: generated.config, cleanup };
   } catch (err) {
     await host.kill();

@@ -83,7 +83,9 @@ describe('w3 target', () => {
 
   it('rejects a bad fault spec with LAB_ERR_FAULT, and asking for an unknown pool', async () => {
     const [w] = await t.workers!('app');
-    const bad = { kind: 'crash', mode: 'explode' } as unknown as Parameters<NonNullable<StartedTarget['injectFault']>>[1];
+    const bad = { kind: 'crash', mode: 'explode' } as unknown as Parameters<
+      NonNullable<StartedTarget['injectFault']>
+    >[1];
     await expect(t.injectFault!(w!, bad)).rejects.toMatchObject({ code: 'LAB_ERR_FAULT' });
     await expect(t.workers!('nope')).rejects.toMatchObject({ code: 'LAB_ERR_TARGET_CONTROL' });
   });
@@ -104,7 +106,9 @@ describe('w3 target', () => {
 
 describe('w3 target: kill() and failures', () => {
   it('kill() takes the host and its workers down at once', async () => {
-    const ctx = testContext({ config: { pools: [{ name: 'app', startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } }] } });
+    const ctx = testContext({
+      config: { pools: [{ name: 'app', startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } }] },
+    });
     const t = await createW3Target().setup(ctx);
     try {
       await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a worker');
@@ -120,10 +124,12 @@ describe('w3 target: kill() and failures', () => {
   it('fails setup with LAB_ERR_TARGET_START and the log tail when w3 rejects its config', async () => {
     const ctx = testContext({ config: { pools: [{ name: 'app', noSuchSetting: 1 }] } });
     try {
-      const err = await createW3Target().setup(ctx).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await createW3Target()
+        .setup(ctx)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(isTargetError(err, 'LAB_ERR_TARGET_START')).toBe(true);
       expect((err as Error).message).toMatch(/exited \(code 254\)/);
       expect((err as Error).message).toContain('noSuchSetting');

@@ -14,7 +14,13 @@ import type { W3Event } from '../../targets/w3/events/event-types';
 import type { LabEvent } from '../events';
 import { checkW3Settings, parseW3Settings } from './w3-config';
 import { labPaths } from './repo-paths';
-import { launchW3Container, launchW3Process, W3_START_TIMEOUT_MS, type AdminTransport, type LaunchedW3 } from './w3-launch';
+import {
+  launchW3Container,
+  launchW3Process,
+  W3_START_TIMEOUT_MS,
+  type AdminTransport,
+  type LaunchedW3,
+} from './w3-launch';
 import type { StartedTarget, Target, TargetContext, WorkerInfo } from './types';
 
 export { W3_START_TIMEOUT_MS } from './w3-launch';
@@ -34,12 +40,17 @@ async function setupW3(ctx: TargetContext): Promise<StartedTarget> {
   const settings = parseW3Settings(ctx.settings);
   fs.mkdirSync(ctx.runDir, { recursive: true });
   const log = ctx.log.child({ target: 'w3' });
-  const up = ctx.runtime === 'container' ? await launchW3Container(ctx, settings) : await launchW3Process(ctx, settings, log);
+  const up =
+    ctx.runtime === 'container' ? await launchW3Container(ctx, settings) : await launchW3Process(ctx, settings, log);
   try {
     // AlwaysRunning pools start their workers at boot: the target is up once each has one ready, so a workload
     // does not begin by measuring the cold start.
     for (const pool of alwaysRunningPools(up.config)) {
-      await up.host.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === pool, W3_START_TIMEOUT_MS, `the first ready worker of pool ${pool}`);
+      await up.host.waitForEvent(
+        (e) => e.type === 'WorkerReady' && e.pool === pool,
+        W3_START_TIMEOUT_MS,
+        `the first ready worker of pool ${pool}`,
+      );
     }
   } catch (err) {
     await up.host.kill();
@@ -52,7 +63,9 @@ async function setupW3(ctx: TargetContext): Promise<StartedTarget> {
 
 function alwaysRunningPools(config: Record<string, unknown>): string[] {
   const pools = Array.isArray(config['pools']) ? (config['pools'] as Record<string, unknown>[]) : [];
-  return pools.filter((p) => p['startMode'] === 'AlwaysRunning' && p['autoStart'] !== false).map((p) => String(p['name']));
+  return pools
+    .filter((p) => p['startMode'] === 'AlwaysRunning' && p['autoStart'] !== false)
+    .map((p) => String(p['name']));
 }
 
 /** A worker as the lab sees it; w3 reports privateMemoryKB 0 until its first memory sample. */
@@ -85,18 +98,26 @@ class StartedW3 extends HostedTarget {
     return labEventFromW3(raw as W3Event);
   }
 
-  private async call<T>(method: string, route: string, body?: unknown, code: 'LAB_ERR_TARGET_CONTROL' | 'LAB_ERR_FAULT' = 'LAB_ERR_TARGET_CONTROL'): Promise<T> {
+  private async call<T>(
+    method: string,
+    route: string,
+    body?: unknown,
+    code: 'LAB_ERR_TARGET_CONTROL' | 'LAB_ERR_FAULT' = 'LAB_ERR_TARGET_CONTROL',
+  ): Promise<T> {
     try {
       return await this.admin.request<T>(method, route, body);
     } catch (err) {
       const http = (err as { status?: unknown }).status;
       const status = typeof http === 'number' ? ` (HTTP ${http})` : '';
-      throw new TargetError(code, `w3 admin ${method} ${route} failed${status}: ${(err as Error).message}`, { cause: err });
+      throw new TargetError(code, `w3 admin ${method} ${route} failed${status}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
   private needFaults(what: string): void {
-    if (!this.faultsEnabled) throw new TargetError('LAB_ERR_FAULT', `cannot ${what}: fault injection is not enabled for this run`);
+    if (!this.faultsEnabled)
+      throw new TargetError('LAB_ERR_FAULT', `cannot ${what}: fault injection is not enabled for this run`);
   }
 
   async pools(): Promise<PoolSnapshot[]> {
@@ -104,7 +125,8 @@ class StartedW3 extends HostedTarget {
   }
 
   async recycle(pool?: string): Promise<void> {
-    const names = pool !== undefined ? [pool] : (await this.pools()).filter((p) => p.state === 'Started').map((p) => p.name);
+    const names =
+      pool !== undefined ? [pool] : (await this.pools()).filter((p) => p.state === 'Started').map((p) => p.name);
     for (const name of names) await this.call('POST', `/pools/${encodeURIComponent(name)}/recycle`);
   }
 
@@ -124,7 +146,10 @@ class StartedW3 extends HostedTarget {
   async workers(pool?: string): Promise<WorkerInfo[]> {
     const pools = await this.pools();
     if (pool !== undefined && !pools.some((p) => p.name === pool)) {
-      throw new TargetError('LAB_ERR_TARGET_CONTROL', `w3 has no pool "${pool}" (pools: ${pools.map((p) => p.name).join(', ')})`);
+      throw new TargetError(
+        'LAB_ERR_TARGET_CONTROL',
+        `w3 has no pool "${pool}" (pools: ${pools.map((p) => p.name).join(', ')})`,
+      );
     }
     return pools
       .filter((p) => pool === undefined || p.name === pool)
@@ -133,12 +158,22 @@ class StartedW3 extends HostedTarget {
 
   override async injectFault(worker: WorkerInfo, spec: WorkerFaultSpec): Promise<void> {
     this.needFaults(`inject ${spec.kind} into worker ${worker.id}`);
-    await this.call('POST', `/pools/${encodeURIComponent(worker.pool)}/workers/${worker.id}/faults`, spec, 'LAB_ERR_FAULT');
+    await this.call(
+      'POST',
+      `/pools/${encodeURIComponent(worker.pool)}/workers/${worker.id}/faults`,
+      spec,
+      'LAB_ERR_FAULT',
+    );
   }
 
   async healFaults(worker: WorkerInfo): Promise<void> {
     this.needFaults(`heal worker ${worker.id}`);
-    await this.call('DELETE', `/pools/${encodeURIComponent(worker.pool)}/workers/${worker.id}/faults`, undefined, 'LAB_ERR_FAULT');
+    await this.call(
+      'DELETE',
+      `/pools/${encodeURIComponent(worker.pool)}/workers/${worker.id}/faults`,
+      undefined,
+      'LAB_ERR_FAULT',
+    );
   }
 
   async setStartupFault(pool: string, spec: StartupFaultSpec | null): Promise<void> {

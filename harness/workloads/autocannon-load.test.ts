@@ -23,7 +23,13 @@ describe('runAutocannon', () => {
 
   it('counts 5xx as non2xx', async () => {
     server = await startTestServer(() => ({ status: 503 }));
-    const { summary } = await runAutocannon({ url: server.url, connections: 1, durationMs: 200, method: 'POST', body: 'b' });
+    const { summary } = await runAutocannon({
+      url: server.url,
+      connections: 1,
+      durationMs: 200,
+      method: 'POST',
+      body: 'b',
+    });
     expect(summary.non2xx).toBe(summary.requests);
   });
 
@@ -45,8 +51,8 @@ describe('runAutocannon', () => {
   });
 
   it('rejects an unbounded duration', async () => {
-    await expect(runAutocannon({ url: 'http://127.0.0.1:1/', connections: 1, durationMs: 3_600_000 })).rejects.toBeInstanceOf(
-      WorkloadOptionsError,
-    );
+    await expect(
+      runAutocannon({ url: 'http://127.0.0.1:1/', connections: 1, durationMs: 3_600_000 }),
+    ).rejects.toBeInstanceOf(WorkloadOptionsError);
   });
 });

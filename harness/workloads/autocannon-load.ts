@@ -69,7 +69,9 @@ export async function runAutocannon(opts: AutocannonLoadOptions): Promise<Autoca
     throw new WorkloadOptionsError(`durationMs must be in (0, ${MAX_DURATION_MS}], got ${String(durationMs)}`);
   }
   if (!Number.isInteger(connections) || connections < 1 || connections > MAX_CONNECTIONS) {
-    throw new WorkloadOptionsError(`connections must be an integer in [1, ${MAX_CONNECTIONS}], got ${String(connections)}`);
+    throw new WorkloadOptionsError(
+      `connections must be an integer in [1, ${MAX_CONNECTIONS}], got ${String(connections)}`,
+    );
   }
   let url: string;
   try {
@@ -99,7 +101,8 @@ export async function runAutocannon(opts: AutocannonLoadOptions): Promise<Autoca
     };
     const instance: autocannon.Instance = autocannon(acOpts, (err: unknown, raw: autocannon.Result) => {
       finish();
-      if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(`autocannon failed: ${JSON.stringify(err)}`));
+      if (err !== null && err !== undefined)
+        reject(err instanceof Error ? err : new Error(`autocannon failed: ${JSON.stringify(err)}`));
       else resolve({ raw, summary: summarizeAutocannon(raw) });
     });
     opts.signal?.addEventListener('abort', stop, { once: true });

@@ -23,7 +23,7 @@ describe('compareWithAutocannon', () => {
       child!.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
     });
     const result = await compareWithAutocannon(`http://127.0.0.1:${port}/`, 10, 2000);
-     
+
     console.log(`throughput (10 connections, 2 s): ${JSON.stringify(result)}`);
     expect(result.autocannon.requests).toBeGreaterThan(0);
     expect(result.tracked.requests).toBeGreaterThan(0);

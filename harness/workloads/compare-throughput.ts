@@ -60,7 +60,12 @@ export async function compareWithAutocannon(
       url,
       connections,
       durationMs,
-      autocannon: { rps: autocannonRps, requests: ac.summary.requests, errors: ac.summary.errors, non2xx: ac.summary.non2xx },
+      autocannon: {
+        rps: autocannonRps,
+        requests: ac.summary.requests,
+        errors: ac.summary.errors,
+        non2xx: ac.summary.non2xx,
+      },
       tracked: { rps: tracked.rps, requests: tracked.requests, ok: tracked.ok, historyRecords: records },
       ratio: autocannonRps > 0 ? Math.round((tracked.rps / autocannonRps) * 100) / 100 : 0,
     };

@@ -72,7 +72,9 @@ describe('ResponseParser', () => {
     p.reset(false);
     expect(feed(p, 'HTTP/1.1 204 No Content\r\n\r\n')).toBe('complete');
     p.reset(false);
-    expect(feed(p, 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok', 4)).toBe('complete');
+    expect(feed(p, 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok', 4)).toBe(
+      'complete',
+    );
     expect(p.head?.status).toBe(201);
   });
 

@@ -187,7 +187,10 @@ export class ResponseParser {
           chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
           break;
         case 'connection': {
-          const tokens = value.toLowerCase().split(',').map((t) => t.trim());
+          const tokens = value
+            .toLowerCase()
+            .split(',')
+            .map((t) => t.trim());
           if (tokens.includes('close')) connectionClose = true;
           if (tokens.includes('keep-alive')) connectionKeepAlive = true;
           break;

@@ -40,7 +40,8 @@ export function encodeRequest(spec: RequestSpec, host: string): EncodedRequest {
   let head = `${method} ${spec.path} HTTP/1.1\r\n`;
   if (!names.has('host')) head += `Host: ${host}\r\n`;
   for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`header ${JSON.stringify(name)} has a line break`);
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value))
+      throw new TypeError(`header ${JSON.stringify(name)} has a line break`);
     head += `${name}: ${value}\r\n`;
   }
   if (body !== undefined && !names.has('content-length') && !names.has('transfer-encoding')) {

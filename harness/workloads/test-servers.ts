@@ -15,7 +15,11 @@ export interface TestServer {
 }
 
 /** Listens on 127.0.0.1 port 0; close() drops the open connections first (dropConnections), then closes. */
-async function listenOnLoopback(server: net.Server, state: Pick<TestServer, 'received' | 'did'>, dropConnections: () => void): Promise<TestServer> {
+async function listenOnLoopback(
+  server: net.Server,
+  state: Pick<TestServer, 'received' | 'did'>,
+  dropConnections: () => void,
+): Promise<TestServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {

@@ -61,7 +61,9 @@ export interface ResolvedOptions {
 function positive(name: string, v: number | undefined, integer: boolean, max = Number.MAX_SAFE_INTEGER): void {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max || (integer && !Number.isInteger(v))) {
-    throw new WorkloadOptionsError(`${name} must be a positive ${integer ? 'integer' : 'number'} <= ${max}, got ${String(v)}`);
+    throw new WorkloadOptionsError(
+      `${name} must be a positive ${integer ? 'integer' : 'number'} <= ${max}, got ${String(v)}`,
+    );
   }
 }
 
@@ -80,7 +82,8 @@ export function resolveOptions(o: TrackedClientOptions): ResolvedOptions {
   positive('ratePerSec', o.ratePerSec, false);
   positive('timeoutMs', o.timeoutMs, false, MAX_DURATION_MS);
   positive('connectTimeoutMs', o.connectTimeoutMs, false, MAX_DURATION_MS);
-  if (o.requests !== undefined && o.pick !== undefined) throw new WorkloadOptionsError('give requests or pick, not both');
+  if (o.requests !== undefined && o.pick !== undefined)
+    throw new WorkloadOptionsError('give requests or pick, not both');
   if (o.requests !== undefined && o.requests.length === 0) throw new WorkloadOptionsError('requests must not be empty');
   if (typeof o.onRecord !== 'function') throw new WorkloadOptionsError('onRecord is required');
   const timeoutMs = o.timeoutMs ?? 10_000;

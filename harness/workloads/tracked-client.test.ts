@@ -95,7 +95,9 @@ describe('runTrackedClient', () => {
     expect(c.requests.filter((r) => r.error === 'reset').every((r) => r.outcome === 'info')).toBe(true);
     const resetSockets = c.sockets.filter((s) => s.closeKind === 'reset');
     expect(resetSockets).toHaveLength(rsts);
-    expect(resetSockets.every((s) => s.closedWithRequestInFlight === true && s.errorMessage === 'ECONNRESET')).toBe(true);
+    expect(resetSockets.every((s) => s.closedWithRequestInFlight === true && s.errorMessage === 'ECONNRESET')).toBe(
+      true,
+    );
   });
 
   it('Connection: close is an announced close, not an unannounced one', async () => {
@@ -114,7 +116,14 @@ describe('runTrackedClient', () => {
       { method: 'GET', path: '/ok' },
       { method: 'GET', path: '/hang' },
     ];
-    const { c, summary } = await run({ url: server.url, connections: 1, durationMs: 10_000, maxRequests: 4, timeoutMs: 150, requests });
+    const { c, summary } = await run({
+      url: server.url,
+      connections: 1,
+      durationMs: 10_000,
+      maxRequests: 4,
+      timeoutMs: 150,
+      requests,
+    });
     expect(c.requests.map((r) => [r.path, r.outcome, r.error])).toEqual([
       ['/ok', 'ok', undefined],
       ['/hang', 'info', 'timeout'],
@@ -130,7 +139,13 @@ describe('runTrackedClient', () => {
     server = await startTestServer(() => ({ status: 503 }));
     const { summary } = await run({ url: server.url, connections: 2, durationMs: 10_000, maxRequests: 10 });
     expect(summary).toMatchObject({ fail: 10, ok: 0, byError: { 'status-5xx': 10 }, byStatus: { '503': 10 } });
-    const accepted = await run({ url: server.url, connections: 2, durationMs: 10_000, maxRequests: 10, okStatuses: [503] });
+    const accepted = await run({
+      url: server.url,
+      connections: 2,
+      durationMs: 10_000,
+      maxRequests: 10,
+      okStatuses: [503],
+    });
     expect(accepted.summary.ok).toBe(10);
   });
 
@@ -164,11 +179,22 @@ describe('runTrackedClient', () => {
       { method: 'GET', path: '/a' },
       { method: 'POST', path: '/b', body: 'x' },
     ];
-    const { c } = await run({ url: server.url, connections: 1, durationMs: 10_000, maxRequests: 4, requests, retryIdempotentOnStaleSocket: true });
+    const { c } = await run({
+      url: server.url,
+      connections: 1,
+      durationMs: 10_000,
+      maxRequests: 4,
+      requests,
+      retryIdempotentOnStaleSocket: true,
+    });
     // GET ok (fresh socket); POST lost on the reused socket, not retried; GET ok (fresh); POST lost again.
     expect(c.requests.map((r) => `${r.method} ${r.outcome}`)).toEqual(['GET ok', 'POST info', 'GET ok', 'POST info']);
     const retry = await run({
-      url: server.url, connections: 1, durationMs: 10_000, maxRequests: 2, retryIdempotentOnStaleSocket: true,
+      url: server.url,
+      connections: 1,
+      durationMs: 10_000,
+      maxRequests: 2,
+      retryIdempotentOnStaleSocket: true,
     });
     expect(retry.c.requests.map((r) => r.outcome)).toEqual(['ok', 'info', 'ok']);
     expect(retry.c.requests[1]!.errorMessage).toMatch(/retried as #3/);
@@ -188,7 +214,9 @@ describe('runTrackedClient', () => {
   it('rejects unbounded or invalid options', async () => {
     const base = { url: 'http://127.0.0.1:1/', connections: 1, durationMs: 100, onRecord: () => undefined };
     await expect(runTrackedClient({ ...base, durationMs: 11 * 60_000 })).rejects.toBeInstanceOf(WorkloadOptionsError);
-    await expect(runTrackedClient({ ...base, durationMs: undefined as unknown as number })).rejects.toThrow(/durationMs/);
+    await expect(runTrackedClient({ ...base, durationMs: undefined as unknown as number })).rejects.toThrow(
+      /durationMs/,
+    );
     await expect(runTrackedClient({ ...base, connections: 0 })).rejects.toThrow(/connections/);
     await expect(runTrackedClient({ ...base, url: 'https://x/' })).rejects.toThrow(/http:/);
     await expect(runTrackedClient({ ...base, requests: [] })).rejects.toThrow(/requests/);
@@ -212,7 +240,13 @@ describe('runTrackedClient', () => {
 
   it('passes the request id to pick', async () => {
     server = await startTestServer(() => 'ok');
-    const { c } = await run({ url: server.url, connections: 2, durationMs: 5000, maxRequests: 6, pick: (i) => ({ method: 'GET', path: `/item/${i}` }) });
+    const { c } = await run({
+      url: server.url,
+      connections: 2,
+      durationMs: 5000,
+      maxRequests: 6,
+      pick: (i) => ({ method: 'GET', path: `/item/${i}` }),
+    });
     expect(c.requests.every((r) => r.path === `/item/${r.id}`)).toBe(true);
   });
 
@@ -221,6 +255,8 @@ describe('runTrackedClient', () => {
     const onRecord = (): void => {
       throw new Error('disk full');
     };
-    await expect(runTrackedClient({ url: server.url, connections: 1, durationMs: 5000, onRecord })).rejects.toBeInstanceOf(WorkloadError);
+    await expect(
+      runTrackedClient({ url: server.url, connections: 1, durationMs: 5000, onRecord }),
+    ).rejects.toBeInstanceOf(WorkloadError);
   });
 });

@@ -73,7 +73,9 @@ class Run {
       try {
         this.encoder.encode(spec);
       } catch (err) {
-        throw new WorkloadOptionsError(`bad request spec ${JSON.stringify(spec)}: ${(err as Error).message}`, { cause: err });
+        throw new WorkloadOptionsError(`bad request spec ${JSON.stringify(spec)}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
   }
@@ -105,7 +107,8 @@ class Run {
       this.o.signal?.removeEventListener('abort', stop);
       for (const c of this.live) c.closeByClient();
     }
-    if (this.loopError !== undefined) throw new WorkloadError('a request could not be built; run stopped', { cause: this.loopError });
+    if (this.loopError !== undefined)
+      throw new WorkloadError('a request could not be built; run stopped', { cause: this.loopError });
     if (this.sinkError !== undefined) throw new WorkloadError('onRecord threw; run stopped', { cause: this.sinkError });
     const l = this.latency.summary();
     return {
@@ -170,8 +173,17 @@ class Run {
         const ready = await candidate.ready;
         if (!ready.ok) {
           const c = classifyTransportError(ready.error, false);
-          this.emitRequest({ kind: 'request', t, id, conn: candidate.conn, method: req.method, path: req.path,
-            ...c, errorMessage: ready.message, latencyMs: round3(performance.now() - candidate.connectStartedAt) });
+          this.emitRequest({
+            kind: 'request',
+            t,
+            id,
+            conn: candidate.conn,
+            method: req.method,
+            path: req.path,
+            ...c,
+            errorMessage: ready.message,
+            latencyMs: round3(performance.now() - candidate.connectStartedAt),
+          });
           conn = null;
           await this.sleep(REFUSED_BACKOFF_MS);
           continue;
@@ -180,7 +192,10 @@ class Run {
       }
       const t = Date.now();
       const done = await conn.send(req);
-      const stale = done.error !== undefined && done.responseBytes === 0 && done.priorRequests > 0 &&
+      const stale =
+        done.error !== undefined &&
+        done.responseBytes === 0 &&
+        done.priorRequests > 0 &&
         (done.error === 'closed' || done.error === 'reset');
       const retrying = stale && this.o.retryIdempotentOnStaleSocket === true && req.idempotent && !this.stopping;
       this.record(id, t, conn, req, done, retrying ? `stale keep-alive socket; retried as #${this.nextId}` : undefined);
@@ -205,10 +220,24 @@ class Run {
     return c;
   }
 
-  private record(id: number, t: number, conn: TrackedConnection, req: EncodedRequest, done: Completion, note?: string): void {
+  private record(
+    id: number,
+    t: number,
+    conn: TrackedConnection,
+    req: EncodedRequest,
+    done: Completion,
+    note?: string,
+  ): void {
     const rec: RequestRecord = {
-      kind: 'request', t, id, conn: conn.conn, localPort: conn.localPort, method: req.method, path: req.path,
-      outcome: 'ok', latencyMs: round3(done.endedAt - done.startedAt),
+      kind: 'request',
+      t,
+      id,
+      conn: conn.conn,
+      localPort: conn.localPort,
+      method: req.method,
+      path: req.path,
+      outcome: 'ok',
+      latencyMs: round3(done.endedAt - done.startedAt),
     };
     if (done.head !== undefined) {
       rec.status = done.head.status;
@@ -273,7 +302,9 @@ class Run {
     const announced = [...this.live].filter((c) => !Number.isNaN(c.announcedAt)).map((c) => c.closed);
     if (announced.length > 0) {
       let t: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => (t = setTimeout(resolve, Math.min(ANNOUNCED_CLOSE_GRACE_MS, this.r.timeoutMs))));
+      const grace = new Promise<void>(
+        (resolve) => (t = setTimeout(resolve, Math.min(ANNOUNCED_CLOSE_GRACE_MS, this.r.timeoutMs))),
+      );
       await Promise.race([Promise.all(announced), grace]);
       clearTimeout(t);
     }

@@ -162,7 +162,10 @@ export class TrackedConnection {
       else {
         this.inFlightAtServerClose = true;
         const got = this.parser.bytesReceived;
-        this.settle({ error: 'closed', errorMessage: got > 0 ? `server closed after ${got} response bytes` : 'server closed' });
+        this.settle({
+          error: 'closed',
+          errorMessage: got > 0 ? `server closed after ${got} response bytes` : 'server closed',
+        });
       }
     }
     this.setCloseKind(Number.isNaN(this.announcedAt) ? 'server-fin' : 'server-close-announced');

@@ -23,14 +23,22 @@ module.exports = (req, res) => {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length, 'X-App-Pid': String(process.pid) });
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': body.length,
+        'X-App-Pid': String(process.pid),
+      });
       res.end(body);
     });
     return;
   }
   if (url.startsWith('/cacheable')) {
     const body = Buffer.from(`cached at ${new Date().toISOString()} by ${process.pid}\n`);
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'public, max-age=60', 'Content-Length': body.length });
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Cache-Control': 'public, max-age=60',
+      'Content-Length': body.length,
+    });
     res.end(body);
     return;
   }
@@ -38,6 +46,10 @@ module.exports = (req, res) => {
     res.end(String(process.pid));
     return;
   }
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': hello.length, 'X-App-Pid': String(process.pid) });
+  res.writeHead(200, {
+    'Content-Type': 'text/plain',
+    'Content-Length': hello.length,
+    'X-App-Pid': String(process.pid),
+  });
   res.end(hello);
 };

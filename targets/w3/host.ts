@@ -88,7 +88,8 @@ export class W3Host {
     this.transport = this.config.listen.transport;
     process.once('exit', this.onProcessExit);
     try {
-      for (const p of this.config.pools) this.pools.set(p.name, new AppPool(p, appsOf(this.config, p), this.poolCtx(p.name)));
+      for (const p of this.config.pools)
+        this.pools.set(p.name, new AppPool(p, appsOf(this.config, p), this.poolCtx(p.name)));
       const listenerLog = this.log.child({ component: 'listener' });
       this.listener =
         this.transport === 'frames'
@@ -109,7 +110,12 @@ export class W3Host {
       this.releaseRuntimeDir();
       throw err;
     }
-    this.events.emit({ type: 'HostStarted', listen: this.address, admin: this.config.admin.socket, faultInjection: this.faultInjection.enabled });
+    this.events.emit({
+      type: 'HostStarted',
+      listen: this.address,
+      admin: this.config.admin.socket,
+      faultInjection: this.faultInjection.enabled,
+    });
     for (const pool of this.pools.values()) pool.boot();
   }
 
@@ -160,10 +166,15 @@ export class W3Host {
         added.push(p.name);
         continue;
       }
-      const changed = JSON.stringify(pool.config) !== JSON.stringify(p) || JSON.stringify(pool.apps) !== JSON.stringify(apps);
+      const changed =
+        JSON.stringify(pool.config) !== JSON.stringify(p) || JSON.stringify(pool.apps) !== JSON.stringify(apps);
       if (!changed) continue;
       pool.reconfigure(p, apps);
-      if (!p.recycling.disallowRotationOnConfigChange && pool.state === 'Started' && pool.recycle('ConfigChange').length > 0) {
+      if (
+        !p.recycling.disallowRotationOnConfigChange &&
+        pool.state === 'Started' &&
+        pool.recycle('ConfigChange').length > 0
+      ) {
         recycled.push(p.name);
       }
     }
@@ -201,7 +212,8 @@ export class W3Host {
    */
   stopDeadlineMs(): number {
     let limit = 0;
-    for (const p of [...this.pools.values(), ...this.retiringPools]) limit = Math.max(limit, p.config.processModel.shutdownTimeLimit);
+    for (const p of [...this.pools.values(), ...this.retiringPools])
+      limit = Math.max(limit, p.config.processModel.shutdownTimeLimit);
     return limit + STOP_SLACK_MS;
   }
 
@@ -249,7 +261,9 @@ function checkHostable(config: W3Config): void {
     const commands = apps.filter((a) => a.command);
     if (commands.length > 0 && apps.length > 1) {
       throw Object.assign(
-        new Error(`invalid config ${config.file ?? ''}: pools.${config.pools.indexOf(p)}: pool "${p.name}" hosts a command application, which must be the pool's only application`),
+        new Error(
+          `invalid config ${config.file ?? ''}: pools.${config.pools.indexOf(p)}: pool "${p.name}" hosts a command application, which must be the pool's only application`,
+        ),
         { code: 'W3_ERR_CONFIG' },
       );
     }

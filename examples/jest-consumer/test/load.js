@@ -16,7 +16,9 @@ async function killWorkerUnderLoad(session) {
   await waitFor('the first 20 requests', () => session.history().filter((r) => r.kind === 'request').length >= 20);
   await session.fault({ action: 'signal', signal: 'SIGKILL' });
   await load;
-  return session.check([{ check: 'connectionsSurvive' }, { check: 'noFailedRequests' }], { name: 'sigkill-under-load' });
+  return session.check([{ check: 'connectionsSurvive' }, { check: 'noFailedRequests' }], {
+    name: 'sigkill-under-load',
+  });
 }
 
 module.exports = { killWorkerUnderLoad };

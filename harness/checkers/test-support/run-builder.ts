@@ -74,15 +74,35 @@ export class RunBuilder {
   }
 
   /** The usual start of a worker: Starting, then Ready `readyAfterMs` later. */
-  workerUp(ms: number, pool: string, workerId: number, pid: number, readyAfterMs = 300, extra: { recycleId?: number } = {}) {
+  workerUp(
+    ms: number,
+    pool: string,
+    workerId: number,
+    pid: number,
+    readyAfterMs = 300,
+    extra: { recycleId?: number } = {},
+  ) {
     this.event(ms, 'WorkerStarting', { pool, workerId, pid });
     return this.event(ms + readyAfterMs, 'WorkerReady', { pool, workerId, pid, ...extra });
   }
 
   /** A worker that died unasked (SIGKILL by default). */
-  crash(ms: number, pool: string, workerId: number, pid: number, how: { exitCode?: number | null; signal?: string | null } = {}) {
+  crash(
+    ms: number,
+    pool: string,
+    workerId: number,
+    pid: number,
+    how: { exitCode?: number | null; signal?: string | null } = {},
+  ) {
     const signal = how.signal === undefined ? (how.exitCode != null ? null : 'SIGKILL') : how.signal;
-    return this.event(ms, 'WorkerCrashed', { pool, workerId, pid, exitCode: how.exitCode ?? null, signal, duringStartup: false });
+    return this.event(ms, 'WorkerCrashed', {
+      pool,
+      workerId,
+      pid,
+      exitCode: how.exitCode ?? null,
+      signal,
+      duringStartup: false,
+    });
   }
 
   input(): CheckInput {

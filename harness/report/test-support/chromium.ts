@@ -16,7 +16,11 @@ function which(name: string): string | null {
 }
 
 function apt(args: string[]): { ok: boolean; output: string } {
-  const r = spawnSync('apt-get', args, { encoding: 'utf8', timeout: 540_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const r = spawnSync('apt-get', args, {
+    encoding: 'utf8',
+    timeout: 540_000,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.slice(-2000) };
 }
 
@@ -24,7 +28,8 @@ function apt(args: string[]): { ok: boolean; output: string } {
 export function ensureChromium(): { bin: string } | { reason: string } {
   const found = CANDIDATES.map(which).find((b) => b !== null);
   if (found) return { bin: found };
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return { reason: 'chromium is not installed and installing it needs root (apt-get install chromium)' };
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0)
+    return { reason: 'chromium is not installed and installing it needs root (apt-get install chromium)' };
   if (!which('apt-get')) return { reason: 'chromium is not installed and this machine has no apt-get' };
   let r = apt(['install', '-y', '-qq', 'chromium']);
   if (!r.ok) {

@@ -19,7 +19,11 @@ function decode(raw: string, where: number): string {
   return raw.replace(/&([^;]*);?/g, (m, ref: string) => {
     if (!m.endsWith(';')) throw new Error(`unterminated reference at ${where}: ${m}`);
     if (ENTITIES[ref] !== undefined) return ENTITIES[ref];
-    const code = /^#x[0-9a-fA-F]+$/.test(ref) ? parseInt(ref.slice(2), 16) : /^#\d+$/.test(ref) ? Number(ref.slice(1)) : NaN;
+    const code = /^#x[0-9a-fA-F]+$/.test(ref)
+      ? parseInt(ref.slice(2), 16)
+      : /^#\d+$/.test(ref)
+        ? Number(ref.slice(1))
+        : NaN;
     if (!Number.isFinite(code)) throw new Error(`unknown entity &${ref}; at ${where}`);
     const ch = String.fromCodePoint(code);
     if (!LEGAL.test(ch)) throw new Error(`illegal character reference &${ref}; at ${where}`);

@@ -64,11 +64,13 @@ function freeSubnet(): string {
 }
 
 function answers(dockerHost: string): boolean {
-  return spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
-    encoding: 'utf8',
-    timeout: 5000,
-    env: { ...process.env, DOCKER_HOST: dockerHost },
-  }).status === 0;
+  return (
+    spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+      encoding: 'utf8',
+      timeout: 5000,
+      env: { ...process.env, DOCKER_HOST: dockerHost },
+    }).status === 0
+  );
 }
 
 /** Mount points under `dir` (deepest first), from /proc/mounts. */
@@ -146,21 +148,32 @@ export async function startSecondEngine(opts: { waitMs?: number } = {}): Promise
     proc = spawn(
       'dockerd',
       [
-        '--host', dockerHost,
-        '--data-root', path.join(dir, 'data'),
-        '--exec-root', path.join(dir, 'exec'),
-        '--pidfile', path.join(dir, 'docker.pid'),
-        '--bridge', bridge,
-        '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
-        '--cgroup-parent', cgroupParent,
+        '--host',
+        dockerHost,
+        '--data-root',
+        path.join(dir, 'data'),
+        '--exec-root',
+        path.join(dir, 'exec'),
+        '--pidfile',
+        path.join(dir, 'docker.pid'),
+        '--bridge',
+        bridge,
+        '--iptables=false',
+        '--ip6tables=false',
+        '--ip-forward=false',
+        '--ip-masq=false',
+        '--cgroup-parent',
+        cgroupParent,
       ],
       { stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
     const deadline = Date.now() + (opts.waitMs ?? 60_000);
     while (!answers(dockerHost)) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`dockerd exited (${proc.exitCode ?? proc.signalCode})`);
-      if (Date.now() > deadline) throw new Error(`dockerd did not answer on ${dockerHost} within ${opts.waitMs ?? 60_000} ms`);
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`dockerd exited (${proc.exitCode ?? proc.signalCode})`);
+      if (Date.now() > deadline)
+        throw new Error(`dockerd did not answer on ${dockerHost} within ${opts.waitMs ?? 60_000} ms`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const startMs = Date.now() - t0;

@@ -31,9 +31,13 @@ test('is a valid scenario with the container-only oom step and a memory quota fo
 test('on the process runtime the oom step fails with a capability error and the verdict is unknown', async () => {
   const r = await runScenario({ scenario: scenario(), scenarioFile: FILE, runtime: 'process', outDir: out, log });
   expect(r.verdict.valid).toBe('unknown');
-  expect(r.verdict.summary).toMatch(/cannot oomKillWorker in the "process" runtime: container faults need --runtime container/);
+  expect(r.verdict.summary).toMatch(
+    /cannot oomKillWorker in the "process" runtime: container faults need --runtime container/,
+  );
   const results = JSON.parse(fs.readFileSync(path.join(r.dir, 'results.json'), 'utf8')) as { faultErrors: string[] };
-  expect(results.faultErrors).toEqual([expect.stringMatching(/LAB_ERR_CAPABILITY|container faults need --runtime container/)]);
+  expect(results.faultErrors).toEqual([
+    expect.stringMatching(/LAB_ERR_CAPABILITY|container faults need --runtime container/),
+  ]);
 }, 60_000);
 
 describeWithDocker('container-oom in a container', () => {
@@ -43,9 +47,19 @@ describeWithDocker('container-oom in a container', () => {
     const marks = readHistory(path.join(r.dir, 'history.jsonl')).filter((h) => h.kind === 'mark');
     const killed = marks.find((m) => m.name === 'oom-killed') as Record<string, unknown> | undefined;
     expect(killed).toMatchObject({ oomKillCount: expect.any(Number), replacementPid: expect.any(Number) });
-    const events = fs.readFileSync(path.join(r.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.find((e) => e['type'] === 'WorkerOomKilled')).toMatchObject({ pid: killed!['targetPid'], source: 'lab', pool: 'app' });
-    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { targetRuntime?: Record<string, unknown> };
+    const events = fs
+      .readFileSync(path.join(r.dir, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => e['type'] === 'WorkerOomKilled')).toMatchObject({
+      pid: killed!['targetPid'],
+      source: 'lab',
+      pool: 'app',
+    });
+    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as {
+      targetRuntime?: Record<string, unknown>;
+    };
     expect(info.targetRuntime).toMatchObject({ runtime: 'container', memoryLimitGiB: 0.25 });
   }, 180_000);
 });

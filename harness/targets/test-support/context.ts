@@ -25,7 +25,13 @@ export function removeRunDir(ctx: TargetContext): void {
 }
 
 /** Polls target.events() until pred matches an event at index >= from. */
-export async function waitForEvent(t: StartedTarget, pred: (e: LabEvent) => boolean, what: string, timeoutMs = 15_000, from = 0): Promise<LabEvent> {
+export async function waitForEvent(
+  t: StartedTarget,
+  pred: (e: LabEvent) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+  from = 0,
+): Promise<LabEvent> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = (t.events?.() ?? []).slice(from).find(pred);

@@ -61,7 +61,12 @@ class BackendPool {
     if (!m || typeof m !== 'object') return;
     if (m.type === 'w3lab:listening' && w.state === 'Starting') {
       w.state = 'Ready';
-      this.o.kit.emit('WorkerReady', { workerId: w.slot, pid: w.pid, recycleId: w.recycleId, startupMs: Date.now() - w.startedAt });
+      this.o.kit.emit('WorkerReady', {
+        workerId: w.slot,
+        pid: w.pid,
+        recycleId: w.recycleId,
+        startupMs: Date.now() - w.startedAt,
+      });
       w.onReady?.();
       if (this.o.onAllReady && this.slots.every((s) => s.proc && s.proc.state === 'Ready')) {
         const cb = this.o.onAllReady;
@@ -80,8 +85,14 @@ class BackendPool {
     const base = { workerId: w.slot, pid: w.pid, exitCode: code, signal };
     if (w.forced) this.o.kit.emit('WorkerKilled', { ...base, reason: 'shutdown-timeout' });
     else if (w.state === 'Draining') this.o.kit.emit('WorkerExited', { ...base, reason: w.endReason });
-    else this.o.kit.emit('WorkerCrashed', { ...base, eventId: 5009, reason: w.state === 'Starting' ? 'startup-crash' : 'crash' });
-    for (const [ref, a] of this.acks) if (a.pid === w.pid) a.done(502, { error: `backend ${w.pid} exited before answering` }, ref);
+    else
+      this.o.kit.emit('WorkerCrashed', {
+        ...base,
+        eventId: 5009,
+        reason: w.state === 'Starting' ? 'startup-crash' : 'crash',
+      });
+    for (const [ref, a] of this.acks)
+      if (a.pid === w.pid) a.done(502, { error: `backend ${w.pid} exited before answering` }, ref);
     if (s.proc === w) s.proc = null;
     w.onExit?.();
     if (this.stopping) return this.checkStopped();
@@ -141,7 +152,14 @@ class BackendPool {
     const { kit } = this.o;
     const recycleId = ++this.recycleSeq;
     const started = Date.now();
-    kit.emit('RecycleStarted', { eventId: 5079, workerId: s.slot, pid: old.pid, recycleId, reason: 'OnDemand', overlapped: false });
+    kit.emit('RecycleStarted', {
+      eventId: 5079,
+      workerId: s.slot,
+      pid: old.pid,
+      recycleId,
+      reason: 'OnDemand',
+      overlapped: false,
+    });
     await this.stopOne(old, 'recycle');
     if (this.stopping) return;
     if (s.proc) return; // a crash restart got there first (cannot happen while Draining, but keep the slot single)
@@ -151,26 +169,55 @@ class BackendPool {
       rep.onExit = () => resolve(false);
     });
     if (!ready) {
-      kit.emit('RecycleOverlapFailed', { eventId: 5093, recycleId, workerId: s.slot, pid: old.pid, reason: 'OnDemand' });
+      kit.emit('RecycleOverlapFailed', {
+        eventId: 5093,
+        recycleId,
+        workerId: s.slot,
+        pid: old.pid,
+        reason: 'OnDemand',
+      });
       return;
     }
     kit.emit('RecycleCompleted', {
-      recycleId, reason: 'OnDemand', workerId: s.slot, oldPid: old.pid, newWorkerId: s.slot, newPid: rep.pid,
-      overlapped: false, durationMs: Date.now() - started, readyMs: Date.now() - started,
+      recycleId,
+      reason: 'OnDemand',
+      workerId: s.slot,
+      oldPid: old.pid,
+      newWorkerId: s.slot,
+      newPid: rep.pid,
+      overlapped: false,
+      durationMs: Date.now() - started,
+      readyMs: Date.now() - started,
     });
   }
 
   workers() {
-    return this.slots.filter((s) => s.proc).map((s) => ({ pool: this.o.kit.pool, id: s.slot, pid: s.proc.pid, state: s.proc.state, port: s.port, startedAt: s.proc.startedAt }));
+    return this.slots
+      .filter((s) => s.proc)
+      .map((s) => ({
+        pool: this.o.kit.pool,
+        id: s.slot,
+        pid: s.proc.pid,
+        state: s.proc.state,
+        port: s.port,
+        startedAt: s.proc.startedAt,
+      }));
   }
 
   ask(pid, msg) {
     if (!this.o.preload) return { status: 403, body: { error: 'fault injection is not enabled for this run' } };
     const s = this.slots.find((x) => x.proc && x.proc.pid === pid);
-    if (!s) return { status: 404, body: { error: `no live backend with pid ${pid}`, workers: this.workers().map((w) => w.pid) } };
+    if (!s)
+      return {
+        status: 404,
+        body: { error: `no live backend with pid ${pid}`, workers: this.workers().map((w) => w.pid) },
+      };
     const ref = `b${++this.refSeq}`;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done(504, { error: `backend ${pid} did not answer within ${ACK_TIMEOUT_MS} ms` }), ACK_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => done(504, { error: `backend ${pid} did not answer within ${ACK_TIMEOUT_MS} ms` }),
+        ACK_TIMEOUT_MS,
+      );
       const done = (status, body) => {
         clearTimeout(timer);
         this.acks.delete(ref);
@@ -205,8 +252,10 @@ class BackendPool {
     }
     const mode = body && body.mode;
     const count = body && body.count !== undefined ? body.count : 0;
-    if (mode !== 'crash' && mode !== 'hang') return { status: 400, body: { error: 'mode: expected "crash" or "hang"' } };
-    if (!Number.isInteger(count) || count < 0) return { status: 400, body: { error: 'count: expected an integer >= 0' } };
+    if (mode !== 'crash' && mode !== 'hang')
+      return { status: 400, body: { error: 'mode: expected "crash" or "hang"' } };
+    if (!Number.isInteger(count) || count < 0)
+      return { status: 400, body: { error: 'count: expected an integer >= 0' } };
     if (!this.o.preload) return { status: 403, body: { error: 'fault injection is not enabled for this run' } };
     this.startupFault = { mode, remaining: count };
     this.o.kit.emit('FaultInjected', { fault: { kind: 'startup', mode, count } });
@@ -220,7 +269,9 @@ class BackendPool {
   stop() {
     this.stopping = true;
     const live = this.slots.map((s) => s.proc).filter(Boolean);
-    return Promise.all(live.map((w) => this.stopOne(w, 'stop', Math.min(STOP_LIMIT_MS, this.o.shutdownTimeoutMs || STOP_LIMIT_MS))));
+    return Promise.all(
+      live.map((w) => this.stopOne(w, 'stop', Math.min(STOP_LIMIT_MS, this.o.shutdownTimeoutMs || STOP_LIMIT_MS))),
+    );
   }
 
   checkStopped() {

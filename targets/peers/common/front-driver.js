@@ -29,8 +29,14 @@ async function runFrontDriver(front) {
   let markReady;
   const allReady = new Promise((resolve) => (markReady = resolve));
   const pool = new BackendPool({
-    kit, ports: backendPorts, host, app: s.app, preload, restartDelayMs: s.restartDelayMs,
-    shutdownTimeoutMs: s.shutdownTimeoutMs, onAllReady: () => markReady(),
+    kit,
+    ports: backendPorts,
+    host,
+    app: s.app,
+    preload,
+    restartDelayMs: s.restartDelayMs,
+    shutdownTimeoutMs: s.shutdownTimeoutMs,
+    onAllReady: () => markReady(),
   });
   const ctx = { kit, settings: s, prefix, host, port, backendPorts, pool, child: () => st.child };
 
@@ -64,8 +70,12 @@ async function runFrontDriver(front) {
   const control = await startControlServer(primary, { host, port: 0, token: process.env.CONTROL_TOKEN || undefined });
   const c = control.address();
   kit.emit('HostStarted', {
-    listen: { host, port }, control: { host: c.address, port: c.port }, workers: s.backends, frontPid: st.child.pid,
-    backendPorts, faultInjection: faults,
+    listen: { host, port },
+    control: { host: c.address, port: c.port },
+    workers: s.backends,
+    frontPid: st.child.pid,
+    backendPorts,
+    faultInjection: faults,
   });
 }
 
@@ -136,7 +146,9 @@ function controlPrimary(front, ctx, configFile) {
 
 function withDeadline(promise, ms, what) {
   let t;
-  const timeout = new Promise((_, reject) => (t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  const timeout = new Promise(
+    (_, reject) => (t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(t));
 }
 

@@ -54,9 +54,14 @@ const LINE = /^\[([^\]]+)\] \[(\d+)\] \[([A-Z]+)\] (.*)$/;
 const MESSAGES = [
   [/^Listening at: (\S+) \((\d+)\)$/, (m) => ({ kind: 'listening', url: m[1], masterPid: Number(m[2]) })],
   [/^Booting worker with pid: (\d+)$/, (m) => ({ kind: 'booting', pid: Number(m[1]) })],
-  [/^w3lab: worker ready \(pid: (\d+)(?:, control: ([\d.]+):(\d+))?\)$/, (m) => ({
-    kind: 'ready', pid: Number(m[1]), ...(m[3] ? { control: { host: m[2], port: Number(m[3]) } } : {}),
-  })],
+  [
+    /^w3lab: worker ready \(pid: (\d+)(?:, control: ([\d.]+):(\d+))?\)$/,
+    (m) => ({
+      kind: 'ready',
+      pid: Number(m[1]),
+      ...(m[3] ? { control: { host: m[2], port: Number(m[3]) } } : {}),
+    }),
+  ],
   [/^w3lab: worker gone \(pid: (\d+)\)$/, (m) => ({ kind: 'gone', pid: Number(m[1]) })],
   [/^WORKER TIMEOUT \(pid:(\d+)\)$/, (m) => ({ kind: 'timeout', pid: Number(m[1]) })],
   [

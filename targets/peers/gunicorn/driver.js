@@ -43,15 +43,33 @@ let stopping = false;
 function startMaster(port) {
   fs.mkdirSync(prefix, { recursive: true });
   configFile = path.join(prefix, 'gunicorn.conf.py');
-  fs.writeFileSync(configFile, gunicornConfig({
-    faultsDir: path.join(ROOT, 'faults', 'wsgi'), appDir: s.appDir, host: '127.0.0.1', port, workers: s.workers,
-    workerClass: s.workerClass, threads: s.threads, timeoutS: s.timeoutS, gracefulTimeoutS: s.gracefulTimeoutS,
-    keepaliveS: s.keepaliveS, maxRequests: s.maxRequests, maxRequestsJitter: s.maxRequestsJitter,
-    pidfile: path.join(prefix, 'gunicorn.pid'), accessLog: path.join(prefix, 'access.log'), wsgiApp: s.wsgiApp,
-  }));
+  fs.writeFileSync(
+    configFile,
+    gunicornConfig({
+      faultsDir: path.join(ROOT, 'faults', 'wsgi'),
+      appDir: s.appDir,
+      host: '127.0.0.1',
+      port,
+      workers: s.workers,
+      workerClass: s.workerClass,
+      threads: s.threads,
+      timeoutS: s.timeoutS,
+      gracefulTimeoutS: s.gracefulTimeoutS,
+      keepaliveS: s.keepaliveS,
+      maxRequests: s.maxRequests,
+      maxRequestsJitter: s.maxRequestsJitter,
+      pidfile: path.join(prefix, 'gunicorn.pid'),
+      accessLog: path.join(prefix, 'access.log'),
+      wsgiApp: s.wsgiApp,
+    }),
+  );
   const env = {
-    ...process.env, W3LAB_FAULTS: faults ? '1' : '0', W3LAB_FAULT_TOKEN: token, W3LAB_STARTUP_FAULT_FILE: startupFile,
-    PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1',
+    ...process.env,
+    W3LAB_FAULTS: faults ? '1' : '0',
+    W3LAB_FAULT_TOKEN: token,
+    W3LAB_STARTUP_FAULT_FILE: startupFile,
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
   };
   const stdio = ['ignore', 'pipe', 'pipe'];
   master = spawn(s.python, ['-m', 'gunicorn', '-c', configFile], { cwd: prefix, env, stdio });
@@ -178,8 +196,12 @@ async function main() {
   const control = await startControlServer(primary, { host: '127.0.0.1', port: 0, token: token || undefined });
   const c = control.address();
   kit.emit('HostStarted', {
-    listen: { host: '127.0.0.1', port }, control: { host: c.address, port: c.port }, workers: s.workers,
-    masterPid: master.pid, workerClass: s.workerClass, faultInjection: faults,
+    listen: { host: '127.0.0.1', port },
+    control: { host: c.address, port: c.port },
+    workers: s.workers,
+    masterPid: master.pid,
+    workerClass: s.workerClass,
+    faultInjection: faults,
   });
 }
 

@@ -148,14 +148,16 @@ class GunicornObserver {
     if (!w) return;
     this.live.delete(pid);
     const base = { workerId: w.id, pid, exitCode: null, signal: w.signal ?? null };
-    if (w.timedOut) this.emit('WorkerKilled', { ...base, reason: 'ping' }); // no heartbeat within Gunicorn's timeout
+    if (w.timedOut)
+      this.emit('WorkerKilled', { ...base, reason: 'ping' }); // no heartbeat within Gunicorn's timeout
     else if (w.state === 'Draining' && w.signal === 'SIGKILL') {
       this.emit('WorkerKilled', { ...base, reason: 'shutdown-timeout' });
-    }
-    else if (w.state === 'Draining') this.emit('WorkerExited', { ...base, reason: w.drainReason });
+    } else if (w.state === 'Draining') this.emit('WorkerExited', { ...base, reason: w.drainReason });
     else {
       this.emit('WorkerCrashed', {
-        ...base, eventId: 5009, reason: w.state === 'Starting' ? 'startup-crash' : 'crash',
+        ...base,
+        eventId: 5009,
+        reason: w.state === 'Starting' ? 'startup-crash' : 'crash',
         ...(w.exception ? { exception: true } : {}),
       });
     }
@@ -173,10 +175,16 @@ class GunicornObserver {
     if (r.done || r.newReadyAt === undefined || r.oldExitAt === undefined) return;
     r.done = true;
     this.emit('RecycleCompleted', {
-      recycleId: r.id, reason: r.reason, workerId: r.workerId, oldPid: r.oldPid,
-      newWorkerId: r.newWorkerId, newPid: r.newPid,
-      overlapped: r.newReadyAt < r.oldExitAt, durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
-      readyMs: r.newReadyAt - r.startedAt, oldExitMs: r.oldExitAt - r.startedAt,
+      recycleId: r.id,
+      reason: r.reason,
+      workerId: r.workerId,
+      oldPid: r.oldPid,
+      newWorkerId: r.newWorkerId,
+      newPid: r.newPid,
+      overlapped: r.newReadyAt < r.oldExitAt,
+      durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
+      readyMs: r.newReadyAt - r.startedAt,
+      oldExitMs: r.oldExitAt - r.startedAt,
     });
   }
 

@@ -13,11 +13,20 @@ module.exports = {
   writeConfig(ctx) {
     const file = path.join(ctx.prefix, 'haproxy.cfg');
     const s = ctx.settings;
-    fs.writeFileSync(file, haproxyConfig({
-      host: ctx.host, port: ctx.port, backends: ctx.backendPorts, check: s.check, retries: s.retries,
-      timeoutConnectMs: s.timeoutConnectMs, timeoutClientMs: s.timeoutClientMs, timeoutServerMs: s.timeoutServerMs,
-      healthPath: s.healthPath,
-    }));
+    fs.writeFileSync(
+      file,
+      haproxyConfig({
+        host: ctx.host,
+        port: ctx.port,
+        backends: ctx.backendPorts,
+        check: s.check,
+        retries: s.retries,
+        timeoutConnectMs: s.timeoutConnectMs,
+        timeoutClientMs: s.timeoutClientMs,
+        timeoutServerMs: s.timeoutServerMs,
+        healthPath: s.healthPath,
+      }),
+    );
     return file;
   },
   socket: (ctx) => path.join(ctx.prefix, 'master.sock'),
@@ -31,14 +40,31 @@ module.exports = {
     const slot = (server) => Number(String(server).replace(/^b/, ''));
     const pidOf = (server) => ctx.pool.workers().find((w) => w.id === slot(server))?.pid;
     if (o.kind === 'request' && o.retries > 0) {
-      ctx.kit.emit('RequestRetried', { status: o.status, attempts: o.retries + 1, redispatched: o.redispatched, servedBy: pidOf(o.server), t: o.t });
+      ctx.kit.emit('RequestRetried', {
+        status: o.status,
+        attempts: o.retries + 1,
+        redispatched: o.redispatched,
+        servedBy: pidOf(o.server),
+        t: o.t,
+      });
     } else if (o.kind === 'check-failed') {
       (ctx.lastCheckFailure ??= new Map()).set(o.server, o.reason);
     } else if (o.kind === 'down') {
       const reason = `health check: ${ctx.lastCheckFailure?.get(o.server) ?? 'failed'}`;
-      ctx.kit.emit('PingFailed', { eventId: 5010, workerId: slot(o.server), pid: pidOf(o.server), reason, server: o.server });
+      ctx.kit.emit('PingFailed', {
+        eventId: 5010,
+        workerId: slot(o.server),
+        pid: pidOf(o.server),
+        reason,
+        server: o.server,
+      });
     } else if (o.kind === 'up') {
-      ctx.kit.emit('WorkerHealthy', { workerId: slot(o.server), pid: pidOf(o.server), reason: 'health check passed', server: o.server });
+      ctx.kit.emit('WorkerHealthy', {
+        workerId: slot(o.server),
+        pid: pidOf(o.server),
+        reason: 'health check passed',
+        server: o.server,
+      });
     }
   },
   /** A reload through the master CLI (`reload`): a new worker takes the listeners, the old one finishes. */
@@ -49,7 +75,11 @@ module.exports = {
       c.on('data', (d) => (out += d));
       c.on('error', (err) => reject(Object.assign(new Error(`haproxy master CLI: ${err.message}`), { status: 500 })));
       c.on('connect', () => c.end('reload\n'));
-      c.on('close', () => (/fail|error/i.test(out) ? reject(Object.assign(new Error(`haproxy reload: ${out.trim()}`), { status: 500 })) : resolve()));
+      c.on('close', () =>
+        /fail|error/i.test(out)
+          ? reject(Object.assign(new Error(`haproxy reload: ${out.trim()}`), { status: 500 }))
+          : resolve(),
+      );
     });
   },
   stop(_ctx, child) {

@@ -11,13 +11,23 @@ const { nginxConfig, parseAccessLine } = require('./config');
 module.exports = {
   name: 'nginx',
   writeConfig(ctx) {
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(ctx.prefix, 'tmp', d), { recursive: true });
+    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+      fs.mkdirSync(path.join(ctx.prefix, 'tmp', d), { recursive: true });
     const file = path.join(ctx.prefix, 'nginx.conf');
     const s = ctx.settings;
-    fs.writeFileSync(file, nginxConfig({
-      prefix: ctx.prefix, host: ctx.host, port: ctx.port, backends: ctx.backendPorts, workerProcesses: s.workerProcesses,
-      keepalive: s.keepalive, maxFails: s.maxFails, failTimeoutS: s.failTimeoutS,
-    }));
+    fs.writeFileSync(
+      file,
+      nginxConfig({
+        prefix: ctx.prefix,
+        host: ctx.host,
+        port: ctx.port,
+        backends: ctx.backendPorts,
+        workerProcesses: s.workerProcesses,
+        keepalive: s.keepalive,
+        maxFails: s.maxFails,
+        failTimeoutS: s.failTimeoutS,
+      }),
+    );
     return file;
   },
   command(ctx, configFile) {
@@ -34,19 +44,31 @@ module.exports = {
     if (!a || !a.retried) return;
     const pidOf = (addr) => ctx.pool.workers().find((w) => addr.endsWith(`:${w.port}`))?.pid;
     ctx.kit.emit('RequestRetried', {
-      method: a.method, path: a.uri, status: a.status, upstreams: a.upstreams, upstreamStatuses: a.upstreamStatuses,
-      attempts: a.upstreams.length, servedBy: pidOf(a.upstreams[a.upstreams.length - 1]), t: a.t,
+      method: a.method,
+      path: a.uri,
+      status: a.status,
+      upstreams: a.upstreams,
+      upstreamStatuses: a.upstreamStatuses,
+      attempts: a.upstreams.length,
+      servedBy: pidOf(a.upstreams[a.upstreams.length - 1]),
+      t: a.t,
     });
   },
   /** `nginx -s reload` (what a user types): the master re-reads the config, new workers, old ones drain. */
   reload(ctx, configFile) {
     return new Promise((resolve, reject) => {
-      const p = spawn(ctx.settings.bin, [...this.baseArgs(ctx, configFile), '-s', 'reload'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(ctx.settings.bin, [...this.baseArgs(ctx, configFile), '-s', 'reload'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       p.stdout.on('data', (c) => (out += c));
       p.stderr.on('data', (c) => (out += c));
       p.on('error', reject);
-      p.on('exit', (code) => (code === 0 ? resolve() : reject(Object.assign(new Error(`nginx -s reload exited ${code}: ${out.trim()}`), { status: 500 }))));
+      p.on('exit', (code) =>
+        code === 0
+          ? resolve()
+          : reject(Object.assign(new Error(`nginx -s reload exited ${code}: ${out.trim()}`), { status: 500 })),
+      );
     });
   },
   stop(_ctx, child) {

@@ -32,7 +32,15 @@ function startControlServer(primary, opts) {
     ['POST', /^\/recycle$/, false, () => ({ status: 202, body: primary.recycle() })],
     ['POST', /^\/startup-fault$/, true, (_m, body) => primary.setStartupFault(body)],
     ['DELETE', /^\/startup-fault$/, true, () => primary.setStartupFault(null)],
-    ['POST', /^\/front-reload$/, false, () => (primary.frontReload ? primary.frontReload() : { status: 404, body: { error: 'this peer has no front to reload' } })],
+    [
+      'POST',
+      /^\/front-reload$/,
+      false,
+      () =>
+        primary.frontReload
+          ? primary.frontReload()
+          : { status: 404, body: { error: 'this peer has no front to reload' } },
+    ],
   ];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://control');

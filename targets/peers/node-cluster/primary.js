@@ -65,7 +65,15 @@ function fork(recycleId, replaces) {
     if (startupFault.remaining > 0 && --startupFault.remaining === 0) startupFault = null;
   }
   const worker = cluster.fork(extra);
-  const w = { worker, id: worker.id, pid: worker.process.pid, state: 'Starting', startedAt: Date.now(), recycleId, replaces };
+  const w = {
+    worker,
+    id: worker.id,
+    pid: worker.process.pid,
+    state: 'Starting',
+    startedAt: Date.now(),
+    recycleId,
+    replaces,
+  };
   live.set(w.id, w);
   emit('WorkerStarting', { workerId: w.id, pid: w.pid, recycleId: recycleId ?? undefined });
   worker.on('error', () => undefined); // IPC to a dying worker may fail; the 'exit' handler tells the story
@@ -73,7 +81,12 @@ function fork(recycleId, replaces) {
   worker.once('listening', () => {
     if (w.state !== 'Starting') return;
     w.state = 'Ready';
-    emit('WorkerReady', { workerId: w.id, pid: w.pid, recycleId: recycleId ?? undefined, startupMs: Date.now() - w.startedAt });
+    emit('WorkerReady', {
+      workerId: w.id,
+      pid: w.pid,
+      recycleId: recycleId ?? undefined,
+      startupMs: Date.now() - w.startedAt,
+    });
     if (!announced && [...live.values()].filter((x) => x.state === 'Ready').length >= WORKERS) announce();
     w.onReady?.();
   });
@@ -88,12 +101,15 @@ function onExit(w, code, signal) {
   if (w.forced) emit('WorkerKilled', { ...base, reason: 'shutdown-timeout' });
   else if (w.worker.exitedAfterDisconnect) emit('WorkerExited', { ...base, reason: w.endReason || 'disconnect' });
   else emit('WorkerCrashed', { ...base, eventId: 5009, reason: w.state === 'Starting' ? 'startup-crash' : 'crash' });
-  for (const [ref, a] of acks) if (a.pid === w.pid) a.done(502, { error: `worker ${w.pid} exited before answering` }, ref);
+  for (const [ref, a] of acks)
+    if (a.pid === w.pid) a.done(502, { error: `worker ${w.pid} exited before answering` }, ref);
   w.onExit?.();
   if (stopping) return finishStopIfDone();
   if (!announced && w.state === 'Starting' && !w.worker.exitedAfterDisconnect) {
     // Before the first start completed there is nothing to keep serving: a broken app would crash-loop forever.
-    process.stderr.write(`node-cluster primary: worker ${w.pid} died before listening (code ${code}, signal ${signal}); giving up\n`);
+    process.stderr.write(
+      `node-cluster primary: worker ${w.pid} died before listening (code ${code}, signal ${signal}); giving up\n`,
+    );
     return shutdown('startup-failed', 1);
   }
   if (RESTART_DELAY_MS > 0) setTimeout(ensureWorkers, RESTART_DELAY_MS);
@@ -160,12 +176,26 @@ function replace(old) {
     const started = Date.now();
     let readyAt = null;
     let oldGone = false;
-    emit('RecycleStarted', { eventId: 5079, workerId: old.id, pid: old.pid, recycleId, reason: 'OnDemand', overlapped: true });
+    emit('RecycleStarted', {
+      eventId: 5079,
+      workerId: old.id,
+      pid: old.pid,
+      recycleId,
+      reason: 'OnDemand',
+      overlapped: true,
+    });
     const rep = fork(recycleId, old);
     const complete = () =>
       emit('RecycleCompleted', {
-        recycleId, reason: 'OnDemand', workerId: old.id, oldPid: old.pid, newWorkerId: rep.id, newPid: rep.pid,
-        overlapped: true, durationMs: Date.now() - started, readyMs: readyAt === null ? null : readyAt - started,
+        recycleId,
+        reason: 'OnDemand',
+        workerId: old.id,
+        oldPid: old.pid,
+        newWorkerId: rep.id,
+        newPid: rep.pid,
+        overlapped: true,
+        durationMs: Date.now() - started,
+        readyMs: readyAt === null ? null : readyAt - started,
         oldExitMs: Date.now() - started,
       });
     old.onExit = () => {
@@ -196,12 +226,20 @@ function onMessage(m) {
 }
 
 function askWorker(pid, msg) {
-  if (!FAULTS) return { status: 403, body: { error: 'fault injection is not enabled (start the primary with W3LAB_FAULTS=1)' } };
+  if (!FAULTS)
+    return { status: 403, body: { error: 'fault injection is not enabled (start the primary with W3LAB_FAULTS=1)' } };
   const w = [...live.values()].find((x) => x.pid === pid);
-  if (!w) return { status: 404, body: { error: `no live worker with pid ${pid}`, workers: [...live.values()].map((x) => x.pid) } };
+  if (!w)
+    return {
+      status: 404,
+      body: { error: `no live worker with pid ${pid}`, workers: [...live.values()].map((x) => x.pid) },
+    };
   const ref = `c${++refSeq}`;
   return new Promise((resolve) => {
-    const timer = setTimeout(() => done(504, { error: `worker ${pid} did not answer within ${ACK_TIMEOUT_MS} ms` }), ACK_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => done(504, { error: `worker ${pid} did not answer within ${ACK_TIMEOUT_MS} ms` }),
+      ACK_TIMEOUT_MS,
+    );
     const done = (status, body) => {
       clearTimeout(timer);
       acks.delete(ref);
@@ -217,7 +255,8 @@ function askWorker(pid, msg) {
 }
 
 const primary = {
-  workers: () => [...live.values()].map((w) => ({ pool: POOL, id: w.id, pid: w.pid, state: w.state, startedAt: w.startedAt })),
+  workers: () =>
+    [...live.values()].map((w) => ({ pool: POOL, id: w.id, pid: w.pid, state: w.state, startedAt: w.startedAt })),
   injectFault(pid, spec) {
     const w = [...live.values()].find((x) => x.pid === pid);
     if (FAULTS && w) emit('FaultInjected', { workerId: w.id, pid, fault: spec });
@@ -237,9 +276,12 @@ const primary = {
     }
     const mode = body && body.mode;
     const count = body && body.count !== undefined ? body.count : 0;
-    if (mode !== 'crash' && mode !== 'hang') return { status: 400, body: { error: 'mode: expected "crash" or "hang"' } };
-    if (!Number.isInteger(count) || count < 0) return { status: 400, body: { error: 'count: expected an integer >= 0' } };
-    if (!FAULTS) return { status: 403, body: { error: 'fault injection is not enabled (start the primary with W3LAB_FAULTS=1)' } };
+    if (mode !== 'crash' && mode !== 'hang')
+      return { status: 400, body: { error: 'mode: expected "crash" or "hang"' } };
+    if (!Number.isInteger(count) || count < 0)
+      return { status: 400, body: { error: 'count: expected an integer >= 0' } };
+    if (!FAULTS)
+      return { status: 403, body: { error: 'fault injection is not enabled (start the primary with W3LAB_FAULTS=1)' } };
     startupFault = { mode, remaining: count };
     emit('FaultInjected', { fault: { kind: 'startup', mode, count } });
     return { status: 200, body: { startupFault: { mode, count } } };
@@ -249,7 +291,12 @@ const primary = {
 function announce() {
   announced = true;
   const c = control.address();
-  emit('HostStarted', { listen: { host: HOST, port }, control: { host: c.address, port: c.port }, workers: WORKERS, faultInjection: FAULTS });
+  emit('HostStarted', {
+    listen: { host: HOST, port },
+    control: { host: c.address, port: c.port },
+    workers: WORKERS,
+    faultInjection: FAULTS,
+  });
 }
 
 function shutdown(reason, exitCode = 0) {
@@ -281,7 +328,8 @@ function freePort(host) {
 async function main() {
   if (!cluster.isPrimary) fail('primary.js must not run as a cluster worker');
   if (!fs.existsSync(APP)) fail(`APP ${APP} does not exist`);
-  if (FAULTS && !fs.existsSync(PRELOAD)) fail(`W3LAB_FAULTS=1 but the fault agent ${PRELOAD} is missing: run \`npm run build\``);
+  if (FAULTS && !fs.existsSync(PRELOAD))
+    fail(`W3LAB_FAULTS=1 but the fault agent ${PRELOAD} is missing: run \`npm run build\``);
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGUSR2', () => recycle());
@@ -290,7 +338,11 @@ async function main() {
   // listen(0) in workers would share one random port only while a worker holds it: after the last one dies the
   // replacement would get another port. A fixed port (chosen here when PORT is unset) is what real setups use.
   port = Number(env.PORT) > 0 ? Number(env.PORT) : await freePort(HOST);
-  control = await startControlServer(primary, { host: '127.0.0.1', port: intEnv('CONTROL_PORT', 0, 0), token: env.CONTROL_TOKEN || undefined });
+  control = await startControlServer(primary, {
+    host: '127.0.0.1',
+    port: intEnv('CONTROL_PORT', 0, 0),
+    token: env.CONTROL_TOKEN || undefined,
+  });
   cluster.setupPrimary({ exec: path.join(__dirname, 'worker.js'), execArgv: FAULTS ? ['--require', PRELOAD] : [] });
   ensureWorkers();
 }

@@ -14,7 +14,10 @@ interface Ev {
 }
 
 function startPrimary(env: Record<string, string>) {
-  const child = spawn(process.execPath, [PRIMARY], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [PRIMARY], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const events: Ev[] = [];
   let buf = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -45,14 +48,32 @@ function startPrimary(env: Record<string, string>) {
   return { child, events, exited, waitFor };
 }
 
-function call(port: number, method: string, route: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown }> {
+function call(
+  port: number,
+  method: string,
+  route: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path: route, agent: false, headers: token ? { 'X-W3-Fault-Token': token } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: route,
+        agent: false,
+        headers: token ? { 'X-W3-Fault-Token': token } : {},
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -83,18 +104,21 @@ describe('node-cluster primary', () => {
     expect(p.events.filter((e) => e.type === 'WorkerExited' && e['reason'] === 'stop')).toHaveLength(2);
   });
 
-  (fs.existsSync(PRELOAD) ? it : it.skip)('guards fault routes with the token and validates startup faults', async () => {
-    p = startPrimary({ W3LAB_FAULTS: '1', CONTROL_TOKEN: 'secret' });
-    const started = await p.waitFor((e) => e.type === 'HostStarted', 'HostStarted');
-    const port = (started['control'] as { port: number }).port;
-    const pid = (await p.waitFor((e) => e.type === 'WorkerReady', 'WorkerReady'))['pid'] as number;
-    expect((await call(port, 'POST', `/workers/${pid}/faults`, { kind: 'crash' })).status).toBe(403);
-    expect((await call(port, 'POST', `/workers/${pid}/faults`, { kind: 'nope' }, 'secret')).status).toBe(409);
-    expect((await call(port, 'POST', '/startup-fault', { mode: 'explode' }, 'secret')).status).toBe(400);
-    expect((await call(port, 'POST', '/startup-fault', { mode: 'hang', count: 1 }, 'secret')).status).toBe(200);
-    expect((await call(port, 'DELETE', '/startup-fault', undefined, 'secret')).status).toBe(200);
-    expect((await call(port, 'GET', '/nothing')).status).toBe(404);
-    p.child.kill('SIGTERM');
-    expect(await p.exited).toBe(0);
-  });
+  (fs.existsSync(PRELOAD) ? it : it.skip)(
+    'guards fault routes with the token and validates startup faults',
+    async () => {
+      p = startPrimary({ W3LAB_FAULTS: '1', CONTROL_TOKEN: 'secret' });
+      const started = await p.waitFor((e) => e.type === 'HostStarted', 'HostStarted');
+      const port = (started['control'] as { port: number }).port;
+      const pid = (await p.waitFor((e) => e.type === 'WorkerReady', 'WorkerReady'))['pid'] as number;
+      expect((await call(port, 'POST', `/workers/${pid}/faults`, { kind: 'crash' })).status).toBe(403);
+      expect((await call(port, 'POST', `/workers/${pid}/faults`, { kind: 'nope' }, 'secret')).status).toBe(409);
+      expect((await call(port, 'POST', '/startup-fault', { mode: 'explode' }, 'secret')).status).toBe(400);
+      expect((await call(port, 'POST', '/startup-fault', { mode: 'hang', count: 1 }, 'secret')).status).toBe(200);
+      expect((await call(port, 'DELETE', '/startup-fault', undefined, 'secret')).status).toBe(200);
+      expect((await call(port, 'GET', '/nothing')).status).toBe(404);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    },
+  );
 });

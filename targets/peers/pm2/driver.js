@@ -108,7 +108,12 @@ async function reload(recycleIds) {
         const old = live.get(r.oldPid);
         if (old) delete old.recycleOf;
         kit.emit('RecycleOverlapFailed', {
-          eventId: 5093, recycleId: id, reason: 'OnDemand', workerId: r.workerId, pid: r.oldPid, error: err.message,
+          eventId: 5093,
+          recycleId: id,
+          reason: 'OnDemand',
+          workerId: r.workerId,
+          pid: r.oldPid,
+          error: err.message,
         });
       }
     }
@@ -165,10 +170,19 @@ async function main() {
   await call('connect', true);
   tapConsole();
   const app = {
-    name: APP_NAME, script: path.join(__dirname, 'app.js'), exec_mode: 'cluster', instances: s.instances,
-    node_args: faults ? ['--require', preload] : [], kill_timeout: s.killTimeoutMs, listen_timeout: s.listenTimeoutMs,
-    min_uptime: s.minUptimeMs, max_restarts: s.maxRestarts, autorestart: true, merge_logs: true,
-    out_file: path.join(home, 'app-out.log'), error_file: path.join(home, 'app-err.log'),
+    name: APP_NAME,
+    script: path.join(__dirname, 'app.js'),
+    exec_mode: 'cluster',
+    instances: s.instances,
+    node_args: faults ? ['--require', preload] : [],
+    kill_timeout: s.killTimeoutMs,
+    listen_timeout: s.listenTimeoutMs,
+    min_uptime: s.minUptimeMs,
+    max_restarts: s.maxRestarts,
+    autorestart: true,
+    merge_logs: true,
+    out_file: path.join(home, 'app-out.log'),
+    error_file: path.join(home, 'app-err.log'),
     env: { PORT: String(port), HOST: '127.0.0.1', APP: s.app },
     ...(s.maxMemoryRestart ? { max_memory_restart: s.maxMemoryRestart } : {}),
   };
@@ -185,8 +199,11 @@ async function main() {
   const control = await startControlServer(primary, { host: '127.0.0.1', port: 0, token });
   const c = control.address();
   kit.emit('HostStarted', {
-    listen: { host: '127.0.0.1', port }, control: { host: c.address, port: c.port }, workers: s.instances,
-    pm2Home: home, faultInjection: faults,
+    listen: { host: '127.0.0.1', port },
+    control: { host: c.address, port: c.port },
+    workers: s.instances,
+    pm2Home: home,
+    faultInjection: faults,
   });
 }
 

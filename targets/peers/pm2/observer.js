@@ -149,10 +149,16 @@ class Pm2Observer {
     if (r.done || r.newReadyAt === undefined || r.oldExitAt === undefined) return;
     r.done = true;
     this.emit('RecycleCompleted', {
-      recycleId: r.id, reason: r.reason, workerId: r.workerId, oldPid: r.oldPid,
-      newWorkerId: r.newWorkerId, newPid: r.newPid,
-      overlapped: r.newReadyAt < r.oldExitAt, durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
-      readyMs: r.newReadyAt - r.startedAt, oldExitMs: r.oldExitAt - r.startedAt,
+      recycleId: r.id,
+      reason: r.reason,
+      workerId: r.workerId,
+      oldPid: r.oldPid,
+      newWorkerId: r.newWorkerId,
+      newPid: r.newPid,
+      overlapped: r.newReadyAt < r.oldExitAt,
+      durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
+      readyMs: r.newReadyAt - r.startedAt,
+      oldExitMs: r.oldExitAt - r.startedAt,
     });
   }
 

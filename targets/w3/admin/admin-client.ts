@@ -25,7 +25,13 @@ export interface JsonRequestOptions {
  * and the body for every HTTP status — the caller decides which are failures — and rejects only on a transport
  * failure (refused, reset, timed out), with the underlying error.
  */
-export function requestJson(endpoint: JsonEndpoint, method: string, path: string, body?: unknown, opts: JsonRequestOptions = {}): Promise<JsonReply> {
+export function requestJson(
+  endpoint: JsonEndpoint,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: JsonRequestOptions = {},
+): Promise<JsonReply> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -36,7 +42,9 @@ export function requestJson(endpoint: JsonEndpoint, method: string, path: string
         agent: false,
         timeout: opts.timeoutMs ?? 10_000,
         headers: {
-          ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}),
+          ...(data !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) }
+            : {}),
           ...opts.headers,
         },
       },
@@ -94,7 +102,10 @@ export class AdminClient {
       });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const hint = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? ` (is w3 running with admin socket ${this.opts.socketPath}?)` : '';
+      const hint =
+        err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+          ? ` (is w3 running with admin socket ${this.opts.socketPath}?)`
+          : '';
       throw new AdminError(`${method} ${path}: ${err.message}${hint}`, undefined, { cause: err });
     }
     if (reply.status >= 400) {
@@ -108,27 +119,30 @@ export class AdminClient {
   followEvents(onEvent: (e: Record<string, unknown>) => void, since = 0): { stop: () => void; done: Promise<void> } {
     let req: http.ClientRequest | null = null;
     const done = new Promise<void>((resolve) => {
-      req = http.get({ socketPath: this.opts.socketPath, path: `/events?follow=1&since=${since}`, agent: false }, (res) => {
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let i: number;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            if (line) {
-              try {
-                onEvent(JSON.parse(line) as Record<string, unknown>);
-              } catch {
-                /* partial line cannot happen here; ignore junk */
+      req = http.get(
+        { socketPath: this.opts.socketPath, path: `/events?follow=1&since=${since}`, agent: false },
+        (res) => {
+          let buf = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buf += chunk;
+            let i: number;
+            while ((i = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, i);
+              buf = buf.slice(i + 1);
+              if (line) {
+                try {
+                  onEvent(JSON.parse(line) as Record<string, unknown>);
+                } catch {
+                  /* partial line cannot happen here; ignore junk */
+                }
               }
             }
-          }
-        });
-        res.on('end', () => resolve());
-        res.on('error', () => resolve());
-      });
+          });
+          res.on('end', () => resolve());
+          res.on('error', () => resolve());
+        },
+      );
       req.on('error', () => resolve());
     });
     return { stop: () => req?.destroy(), done };

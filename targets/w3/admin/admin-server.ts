@@ -12,12 +12,18 @@ import { bindPrivateSocket } from './admin-socket';
 import { streamEvents } from './event-stream';
 import type { Logger } from '../util/logger';
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: string[], body: unknown) => Promise<void> | void;
+type Handler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  params: string[],
+  body: unknown,
+) => Promise<void> | void;
 
 export class AdminServer {
   private readonly servers: http.Server[] = [];
   private readonly routes: { method: string; re: RegExp; handler: Handler; needsFaultToken?: boolean }[] = [];
 
+  // eslint-disable-next-line max-lines-per-function -- 106 lines once Prettier laid it out; to be split (issue 12)
   constructor(
     private readonly host: W3Host,
     private readonly log: Logger,
@@ -34,7 +40,13 @@ export class AdminServer {
         events: host.events.stats(),
       }),
     );
-    r('GET', /^\/pools$/, (_q, res) => json(res, 200, [...host.pools.values()].map((p) => p.snapshot())));
+    r('GET', /^\/pools$/, (_q, res) =>
+      json(
+        res,
+        200,
+        [...host.pools.values()].map((p) => p.snapshot()),
+      ),
+    );
     r('GET', /^\/listener$/, (_q, res) => json(res, 200, host.listenerStats()));
     r('POST', /^\/pools\/([^/]+)\/recycle$/, (_q, res, [name]) => {
       const pool = this.pool(res, name!);
@@ -60,43 +72,64 @@ export class AdminServer {
       const result = await host.reload();
       json(res, result.ok ? 200 : 400, result);
     });
-    r('POST', /^\/pools\/([^/]+)\/workers\/(\d+)\/faults$/, async (_q, res, [name, id], body) => {
-      const pool = this.pool(res, name!);
-      if (!pool) return;
-      const w = pool.workers.find((x) => x.id === Number(id));
-      if (!w) return json(res, 404, { error: `pool ${name} has no worker ${id}` });
-      const parsed = this.plugin().parseWorkerFault(body);
-      if (!parsed.ok) return json(res, 400, { error: parsed.error });
-      // Reported once the worker acknowledged it: FaultInjected is the evidence that the fault is in the worker.
-      const ack = await w.injectFault(parsed.value);
-      if (ack.ok) host.events.emit({ type: 'FaultInjected', pool: name, workerId: w.id, pid: w.pid, fault: parsed.value });
-      json(res, ack.ok ? 200 : 409, { pool: name, workerId: w.id, pid: w.pid, ...ack });
-    }, true);
-    r('DELETE', /^\/pools\/([^/]+)\/workers\/(\d+)\/faults$/, (_q, res, [name, id]) => {
-      const pool = this.pool(res, name!);
-      if (!pool) return;
-      const w = pool.workers.find((x) => x.id === Number(id));
-      if (!w) return json(res, 404, { error: `pool ${name} has no worker ${id}` });
-      w.heal();
-      host.events.emit({ type: 'FaultHealed', pool: name, workerId: w.id, pid: w.pid });
-      json(res, 200, { pool: name, workerId: w.id, healed: true });
-    }, true);
-    r('POST', /^\/pools\/([^/]+)\/faults$/, (_q, res, [name], body) => {
-      const pool = this.pool(res, name!);
-      if (!pool) return;
-      const parsed = this.plugin().parseStartupFault(body);
-      if (!parsed.ok) return json(res, 400, { error: parsed.error });
-      pool.startupFault = { mode: parsed.value.mode, remaining: parsed.value.count };
-      host.events.emit({ type: 'FaultInjected', pool: name, fault: parsed.value });
-      json(res, 200, { pool: name, startupFault: parsed.value });
-    }, true);
-    r('DELETE', /^\/pools\/([^/]+)\/faults$/, (_q, res, [name]) => {
-      const pool = this.pool(res, name!);
-      if (!pool) return;
-      pool.startupFault = null;
-      host.events.emit({ type: 'FaultHealed', pool: name });
-      json(res, 200, { pool: name, startupFault: null });
-    }, true);
+    r(
+      'POST',
+      /^\/pools\/([^/]+)\/workers\/(\d+)\/faults$/,
+      async (_q, res, [name, id], body) => {
+        const pool = this.pool(res, name!);
+        if (!pool) return;
+        const w = pool.workers.find((x) => x.id === Number(id));
+        if (!w) return json(res, 404, { error: `pool ${name} has no worker ${id}` });
+        const parsed = this.plugin().parseWorkerFault(body);
+        if (!parsed.ok) return json(res, 400, { error: parsed.error });
+        // Reported once the worker acknowledged it: FaultInjected is the evidence that the fault is in the worker.
+        const ack = await w.injectFault(parsed.value);
+        if (ack.ok)
+          host.events.emit({ type: 'FaultInjected', pool: name, workerId: w.id, pid: w.pid, fault: parsed.value });
+        json(res, ack.ok ? 200 : 409, { pool: name, workerId: w.id, pid: w.pid, ...ack });
+      },
+      true,
+    );
+    r(
+      'DELETE',
+      /^\/pools\/([^/]+)\/workers\/(\d+)\/faults$/,
+      (_q, res, [name, id]) => {
+        const pool = this.pool(res, name!);
+        if (!pool) return;
+        const w = pool.workers.find((x) => x.id === Number(id));
+        if (!w) return json(res, 404, { error: `pool ${name} has no worker ${id}` });
+        w.heal();
+        host.events.emit({ type: 'FaultHealed', pool: name, workerId: w.id, pid: w.pid });
+        json(res, 200, { pool: name, workerId: w.id, healed: true });
+      },
+      true,
+    );
+    r(
+      'POST',
+      /^\/pools\/([^/]+)\/faults$/,
+      (_q, res, [name], body) => {
+        const pool = this.pool(res, name!);
+        if (!pool) return;
+        const parsed = this.plugin().parseStartupFault(body);
+        if (!parsed.ok) return json(res, 400, { error: parsed.error });
+        pool.startupFault = { mode: parsed.value.mode, remaining: parsed.value.count };
+        host.events.emit({ type: 'FaultInjected', pool: name, fault: parsed.value });
+        json(res, 200, { pool: name, startupFault: parsed.value });
+      },
+      true,
+    );
+    r(
+      'DELETE',
+      /^\/pools\/([^/]+)\/faults$/,
+      (_q, res, [name]) => {
+        const pool = this.pool(res, name!);
+        if (!pool) return;
+        pool.startupFault = null;
+        host.events.emit({ type: 'FaultHealed', pool: name });
+        json(res, 200, { pool: name, startupFault: null });
+      },
+      true,
+    );
   }
 
   private pool(res: http.ServerResponse, rawName: string) {
@@ -145,10 +178,17 @@ export class AdminServer {
       const candidates = this.routes.filter((r) => r.re.test(url.pathname));
       if (candidates.length === 0) return json(res, 404, { error: `no route ${req.method} ${url.pathname}` });
       const route = candidates.find((r) => r.method === req.method);
-      if (!route) return json(res, 405, { error: `${req.method} not allowed on ${url.pathname}`, allow: candidates.map((r) => r.method) });
+      if (!route)
+        return json(res, 405, {
+          error: `${req.method} not allowed on ${url.pathname}`,
+          allow: candidates.map((r) => r.method),
+        });
       if (route.needsFaultToken) {
         const fi = this.host.faultInjection;
-        if (!fi.enabled) return json(res, 403, { error: 'fault injection is not enabled on this server (start it with --enable-faults)' });
+        if (!fi.enabled)
+          return json(res, 403, {
+            error: 'fault injection is not enabled on this server (start it with --enable-faults)',
+          });
         if (fi.token !== null) {
           const given = (req.headers['x-w3-fault-token'] as string | undefined) ?? bearer(req.headers.authorization);
           if (!given || !safeEqual(given, fi.token)) return json(res, 403, { error: 'missing or wrong fault token' });

@@ -98,11 +98,17 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
   }
   if (opts.port !== undefined) {
     const port = Number(opts.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: not a port number: ${opts.port}`, 254);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new CliError(`--port: not a port number: ${opts.port}`, 254);
     config.listen.port = port;
   }
   const l = config.logging;
-  const hostLog = createHostLogger({ level: opts.logLevel ?? l.level, file: l.hostLog, truncateSize: l.hostLogTruncateSize, keep: l.maxLogFiles });
+  const hostLog = createHostLogger({
+    level: opts.logLevel ?? l.level,
+    file: l.hostLog,
+    truncateSize: l.hostLogTruncateSize,
+    keep: l.maxLogFiles,
+  });
   const log = hostLog.log;
   const token = faultToken(opts, config.faultInjection.token);
   const enabled = opts.enableFaults === true || config.faultInjection.enabled;
@@ -113,12 +119,20 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
     host = await W3Host.start(config, { log, faultInjection });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const userError = ['W3_ERR_CONFIG', 'W3_ERR_ADMIN_SOCKET_IN_USE', 'W3_ERR_ADMIN_SOCKET_PATH', 'W3_ERR_FAULT_PLUGIN'];
+    const userError = [
+      'W3_ERR_CONFIG',
+      'W3_ERR_ADMIN_SOCKET_IN_USE',
+      'W3_ERR_ADMIN_SOCKET_PATH',
+      'W3_ERR_FAULT_PLUGIN',
+    ];
     throw new CliError(e.message, userError.includes(String(e.code)) ? 254 : 255);
   }
-  if (enabled && token === null) log.warn('fault injection is enabled without a token: admin access alone allows faults');
+  if (enabled && token === null)
+    log.warn('fault injection is enabled without a token: admin access alone allows faults');
   const running: W3Host = host;
-  process.stderr.write(`w3 listening on http://${running.address.host}:${running.address.port} (admin socket ${running.adminSocket})\n`);
+  process.stderr.write(
+    `w3 listening on http://${running.address.host}:${running.address.port} (admin socket ${running.adminSocket})\n`,
+  );
   let stopping = false;
   const shutdown = (sig: string): void => {
     if (stopping) return;
@@ -225,7 +239,10 @@ function socketFromConfig(file: string): string {
   try {
     return loadConfig(path.resolve(file)).admin.socket;
   } catch (err) {
-    throw new CliError(`cannot find the admin socket: pass --admin SOCKET or --config FILE (${(err as Error).message})`, 254);
+    throw new CliError(
+      `cannot find the admin socket: pass --admin SOCKET or --config FILE (${(err as Error).message})`,
+      254,
+    );
   }
 }
 
@@ -263,12 +280,18 @@ export function registerW3Commands(program: Command): void {
       await serve(o);
     });
   const adminOpts = (c: Command): Command =>
-    c.option('-a, --admin <socket>', 'admin socket of the running server').option('-c, --config <file>', 'read the admin socket from this config');
-  adminOpts(program.command('status').description('show pools and workers of a running server')).action((o: AdminOptions) => adminCall(o, 'GET', '/pools'));
+    c
+      .option('-a, --admin <socket>', 'admin socket of the running server')
+      .option('-c, --config <file>', 'read the admin socket from this config');
+  adminOpts(program.command('status').description('show pools and workers of a running server')).action(
+    (o: AdminOptions) => adminCall(o, 'GET', '/pools'),
+  );
   for (const verb of ['recycle', 'start', 'stop'] as const) {
-    adminOpts(program.command(`${verb} <pool>`).description(`${verb} an application pool`)).action((pool: string, o: AdminOptions) =>
-      adminCall(o, 'POST', `/pools/${encodeURIComponent(pool)}/${verb}`),
+    adminOpts(program.command(`${verb} <pool>`).description(`${verb} an application pool`)).action(
+      (pool: string, o: AdminOptions) => adminCall(o, 'POST', `/pools/${encodeURIComponent(pool)}/${verb}`),
     );
   }
-  adminOpts(program.command('reload').description('re-read the configuration file of a running server')).action((o: AdminOptions) => adminCall(o, 'POST', '/reload'));
+  adminOpts(program.command('reload').description('re-read the configuration file of a running server')).action(
+    (o: AdminOptions) => adminCall(o, 'POST', '/reload'),
+  );
 }

@@ -25,7 +25,9 @@ export const applicationSchema = z
     path: urlPath('path').describe('URL path prefix, starting with "/"; matched on segment boundaries, longest first.'),
     host: z
       .string()
-      .regex(HOST_NAME, { error: (iss) => `bad host ${JSON.stringify(iss.input)} (a host name without scheme or port)` })
+      .regex(HOST_NAME, {
+        error: (iss) => `bad host ${JSON.stringify(iss.input)} (a host name without scheme or port)`,
+      })
       .nullable()
       .optional()
       .describe('Host name to match (case-insensitive, without port); absent or null matches any host.'),

@@ -13,8 +13,13 @@ const issuesOf = (raw: unknown) => issuesIn(raw, dir);
 describe('parseConfig errors', () => {
   it('rejects an unknown key at its own path, suggesting the intended key', () => {
     const raw = { ...minimal(), pools: [{ name: 'app', processModel: { pingIntervall: '1s' } }] };
-    expect(issuesOf(raw)).toEqual([{ path: 'pools.0.processModel.pingIntervall', message: 'unknown key (did you mean "pingInterval"?)' }]);
-    expect(issuesOf({ ...minimal(), zzz: 1 })[0]).toEqual({ path: 'zzz', message: expect.stringMatching(/^unknown key \(allowed: \$schema, listen, /) });
+    expect(issuesOf(raw)).toEqual([
+      { path: 'pools.0.processModel.pingIntervall', message: 'unknown key (did you mean "pingInterval"?)' },
+    ]);
+    expect(issuesOf({ ...minimal(), zzz: 1 })[0]).toEqual({
+      path: 'zzz',
+      message: expect.stringMatching(/^unknown key \(allowed: \$schema, listen, /),
+    });
   });
 
   it('rejects wrong types with the path', () => {
@@ -25,8 +30,15 @@ describe('parseConfig errors', () => {
   });
 
   it('rejects out-of-range values and bad enums', () => {
-    const raw = { ...minimal(), pools: [{ name: 'app', queueLength: 5, startMode: 'Sometimes', processModel: { maxProcesses: 0 } }] };
-    expect(issuesOf(raw).map((i) => i.path).sort()).toEqual(['pools.0.processModel.maxProcesses', 'pools.0.queueLength', 'pools.0.startMode']);
+    const raw = {
+      ...minimal(),
+      pools: [{ name: 'app', queueLength: 5, startMode: 'Sometimes', processModel: { maxProcesses: 0 } }],
+    };
+    expect(
+      issuesOf(raw)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['pools.0.processModel.maxProcesses', 'pools.0.queueLength', 'pools.0.startMode']);
   });
 
   it('rejects a bad duration with the formatted message', () => {
@@ -71,7 +83,10 @@ describe('parseConfig errors', () => {
 
   it('puts one issue per line when there are several', () => {
     try {
-      parseConfig({ ...minimal(), listen: { port: -1 }, timers: { connectionTimeout: 'soon' } }, { baseDir: dir, file: '/x/w3.json' });
+      parseConfig(
+        { ...minimal(), listen: { port: -1 }, timers: { connectionTimeout: 'soon' } },
+        { baseDir: dir, file: '/x/w3.json' },
+      );
       throw new Error('expected a ConfigError');
     } catch (err) {
       expect((err as Error).message.split('\n')).toEqual([
@@ -132,7 +147,10 @@ describe('parseConfig cross-field rules', () => {
     const apps = [app, { path: '/py', pool: 'app', command: ['python3', 'app.py'], env: { PORT: '1' } }];
     expect(issuesOf({ pools: [{ name: 'app' }], applications: apps })).toEqual([
       { path: 'applications.1.env.PORT', message: 'PORT is set by w3 for command applications; remove it' },
-      { path: 'applications.1.pool', message: 'pool "app" also serves applications.0; a command application needs a pool of its own' },
+      {
+        path: 'applications.1.pool',
+        message: 'pool "app" also serves applications.0; a command application needs a pool of its own',
+      },
     ]);
   });
 
@@ -144,7 +162,8 @@ describe('parseConfig cross-field rules', () => {
 
   it('rejects an admin TCP port equal to the listener port', () => {
     const raw = { ...minimal(), listen: { port: 9000 }, admin: { tcp: { port: 9000, token: 't' } } };
-    expect(issuesOf(raw)).toEqual([{ path: 'admin.tcp.port', message: "admin port 9000 is the public listener's port" }]);
+    expect(issuesOf(raw)).toEqual([
+      { path: 'admin.tcp.port', message: "admin port 9000 is the public listener's port" },
+    ]);
   });
 });
-

@@ -9,8 +9,7 @@ export const DURATION_HINT = 'use ms or "500ms", "90s", "20m", "29h", "00:01:30"
 
 /** Structural pattern (unit form or timespan); exported into the JSON Schema so editors flag typos early.
  *  parseDuration checks what a regex cannot say cleanly (unit order, field ranges). */
-export const DURATION_PATTERN =
-  '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+|(?:\\d+\\.)?\\d+:\\d{2}:\\d{2}(?:\\.\\d+)?)$';
+export const DURATION_PATTERN = '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+|(?:\\d+\\.)?\\d+:\\d{2}:\\d{2}(?:\\.\\d+)?)$';
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const;
 type Unit = keyof typeof UNIT_MS;
@@ -39,7 +38,10 @@ export function badDurationMessage(v: unknown, reason?: string): string {
 }
 
 export class DurationError extends Error {
-  constructor(readonly value: unknown, reason?: string) {
+  constructor(
+    readonly value: unknown,
+    reason?: string,
+  ) {
     super(badDurationMessage(value, reason));
     this.name = 'DurationError';
   }

@@ -21,7 +21,10 @@ describe('generated files', () => {
 
 describe('configJsonSchema', () => {
   const schema = configJsonSchema() as {
-    properties: Record<string, { properties?: Record<string, Record<string, unknown>>; items?: Record<string, unknown> }>;
+    properties: Record<
+      string,
+      { properties?: Record<string, Record<string, unknown>>; items?: Record<string, unknown> }
+    >;
     additionalProperties: boolean;
   };
 
@@ -29,13 +32,17 @@ describe('configJsonSchema', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties['timers']?.properties?.['connectionTimeout']).toMatchObject({
       default: '120s',
-      anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: expect.any(String) }],
+      anyOf: [
+        { type: 'number', minimum: 0 },
+        { type: 'string', pattern: expect.any(String) },
+      ],
     });
   });
 
   it("durations' pattern agrees with parseDuration on typical values", () => {
     const pattern = new RegExp(
-      (schema.properties['timers']?.properties?.['connectionTimeout']?.['anyOf'] as { pattern?: string }[])[1]!.pattern!,
+      (schema.properties['timers']?.properties?.['connectionTimeout']?.['anyOf'] as { pattern?: string }[])[1]!
+        .pattern!,
     );
     for (const ok of ['500ms', '1h30m', '00:01:30', '1.02:00:00']) expect(pattern.test(ok)).toBe(true);
     for (const bad of ['3x', '120', '']) expect(pattern.test(bad)).toBe(false);

@@ -86,7 +86,7 @@ export const loggingSchema = z
       .nullable()
       .prefault(null)
       .describe(
-        'File for the host\'s pino log (events, HTTPERR lines, errors), relative to the config file folder; null = ' +
+        "File for the host's pino log (events, HTTPERR lines, errors), relative to the config file folder; null = " +
           'stdout (its size is then the job of whatever reads stdout).',
       ),
     hostLogTruncateSize: z
@@ -105,7 +105,9 @@ export const loggingSchema = z
       .describe('Rolled-over files kept per log (httpErrLog, hostLog); older ones are deleted.'),
   })
   .prefault({})
-  .describe('Logging. Log files are written asynchronously (never on the request path) and flushed on exit and on a crash.');
+  .describe(
+    'Logging. Log files are written asynchronously (never on the request path) and flushed on exit and on a crash.',
+  );
 
 export const faultInjectionSchema = z
   .strictObject({
@@ -201,7 +203,7 @@ export const forwardingSchema = z
       .array(ipOrCidr)
       .prefault([])
       .describe(
-        "Peers (addresses or CIDR ranges) whose own X-Forwarded-*, Forwarded and X-Real-IP headers are kept and " +
+        'Peers (addresses or CIDR ranges) whose own X-Forwarded-*, Forwarded and X-Real-IP headers are kept and ' +
           'extended; from any other peer they are dropped.',
       ),
   })
@@ -237,7 +239,10 @@ export const timersSchema = z
 
 export const cacheSchema = z
   .strictObject({
-    enabled: z.boolean().prefault(true).describe('Serve hot cacheable GET responses from the listener without a worker.'),
+    enabled: z
+      .boolean()
+      .prefault(true)
+      .describe('Serve hot cacheable GET responses from the listener without a worker.'),
     frequentHitThreshold: z
       .number()
       .int()

@@ -48,10 +48,14 @@ describe('loadConfig', () => {
   it('names the file and the position on a JSON syntax error', () => {
     const file = path.join(dir, 'broken.json');
     fs.writeFileSync(file, '{\n  "pools": []\n  "applications": []\n}'); // missing comma
-    expect(() => loadConfig(file)).toThrow(new RegExp(`^invalid config ${file}: JSON syntax error: .*\\(line 3 column 3\\)$`));
+    expect(() => loadConfig(file)).toThrow(
+      new RegExp(`^invalid config ${file}: JSON syntax error: .*\\(line 3 column 3\\)$`),
+    );
     // V8 quotes the text around some errors; the message stays on one line
     fs.writeFileSync(file, '{\n  "pools": [,]\n}');
-    expect(() => loadConfig(file)).toThrow(new RegExp(`^invalid config ${file}: JSON syntax error: Unexpected token ',', [^\\n]*$`));
+    expect(() => loadConfig(file)).toThrow(
+      new RegExp(`^invalid config ${file}: JSON syntax error: Unexpected token ',', [^\\n]*$`),
+    );
   });
 
   it('names the file on a YAML syntax error and on an unknown extension', () => {
@@ -60,7 +64,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig(bad)).toThrow(new RegExp(`^invalid config ${bad}: YAML syntax error`));
     const toml = path.join(dir, 'w3.toml');
     fs.writeFileSync(toml, '');
-    expect(() => loadConfig(toml)).toThrow(`invalid config ${toml}: unknown config file type ".toml" (use .json, .yaml or .yml)`);
+    expect(() => loadConfig(toml)).toThrow(
+      `invalid config ${toml}: unknown config file type ".toml" (use .json, .yaml or .yml)`,
+    );
   });
 
   it('loads the shipped example', () => {

@@ -24,7 +24,8 @@ export function parseConfig(raw: unknown, opts: ParseOptions): W3Config {
   const file = opts.file ? path.resolve(opts.file) : null;
   const baseDir = path.resolve(opts.baseDir);
   const result = configFileSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(file, issuesFromZod(result.error, configFileSchema), { cause: result.error });
+  if (!result.success)
+    throw new ConfigError(file, issuesFromZod(result.error, configFileSchema), { cause: result.error });
   const issues: ConfigIssue[] = [];
   const config = normalise(result.data, file, baseDir, issues);
   if (issues.length > 0) throw new ConfigError(file, issues);
@@ -38,7 +39,8 @@ export function loadConfig(file: string): W3Config {
   try {
     text = fs.readFileSync(abs, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read file (${String(err)})`;
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read file (${String(err)})`;
     throw new ConfigError(abs, [{ path: '', message: reason }], { cause: err });
   }
   return parseConfig(parseText(text, abs), { baseDir: path.dirname(abs), file: abs });
@@ -51,7 +53,9 @@ function parseText(text: string, file: string): unknown {
     try {
       return JSON.parse(body);
     } catch (err) {
-      throw new ConfigError(file, [{ path: '', message: `JSON syntax error: ${jsonErrorWhere(err, body)}` }], { cause: err });
+      throw new ConfigError(file, [{ path: '', message: `JSON syntax error: ${jsonErrorWhere(err, body)}` }], {
+        cause: err,
+      });
     }
   }
   if (ext === '.yaml' || ext === '.yml') {

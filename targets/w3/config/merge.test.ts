@@ -25,7 +25,9 @@ describe('mergeConfig', () => {
   });
 
   it('adds keys the base does not have', () => {
-    expect(mergeConfig(base, { faultInjection: { enabled: true } })).toMatchObject({ faultInjection: { enabled: true } });
+    expect(mergeConfig(base, { faultInjection: { enabled: true } })).toMatchObject({
+      faultInjection: { enabled: true },
+    });
   });
 
   it('modifies neither input and shares nothing with them', () => {

@@ -124,7 +124,15 @@ describe('parseConfig paths', () => {
         pools: [{ name: 'app' }, { name: 'py' }],
         applications: [
           { path: '/', pool: 'app', module: 'apps/hello.js', cwd: 'apps' },
-          { path: '/py/', host: 'Example.COM', pool: 'py', command: ['python3', 'app.py'], cwd: './py', env: { X: '1' }, healthPath: '/health' },
+          {
+            path: '/py/',
+            host: 'Example.COM',
+            pool: 'py',
+            command: ['python3', 'app.py'],
+            cwd: './py',
+            env: { X: '1' },
+            healthPath: '/health',
+          },
         ],
       },
       { baseDir: dir, file: path.join(dir, 'w3.json') },
@@ -132,7 +140,10 @@ describe('parseConfig paths', () => {
     expect(cfg.file).toBe(path.join(dir, 'w3.json'));
     expect(cfg.admin.socket).toBe(path.join(dir, 'run', 'admin.sock'));
     expect(cfg.logging.httpErrLog).toBe(path.join(dir, 'logs', 'httperr.log'));
-    expect(cfg.applications[0]).toMatchObject({ module: path.join(dir, 'apps', 'hello.js'), cwd: path.join(dir, 'apps') });
+    expect(cfg.applications[0]).toMatchObject({
+      module: path.join(dir, 'apps', 'hello.js'),
+      cwd: path.join(dir, 'apps'),
+    });
     expect(cfg.applications[1]).toEqual({
       path: '/py', // trailing slash dropped: the router matches on segment boundaries anyway
       host: 'example.com',
@@ -149,7 +160,9 @@ describe('parseConfig paths', () => {
     const raw = { ...minimal(), applications: [{ path: '/', pool: 'app', module: './apps/hello' }] };
     expect(parseConfig(raw, { baseDir: dir }).applications[0]!.module).toBe(path.join(dir, 'apps', 'hello.js'));
     raw.applications[0]!.module = 'fake-app';
-    expect(parseConfig(raw, { baseDir: dir }).applications[0]!.module).toBe(path.join(dir, 'node_modules', 'fake-app', 'index.js'));
+    expect(parseConfig(raw, { baseDir: dir }).applications[0]!.module).toBe(
+      path.join(dir, 'node_modules', 'fake-app', 'index.js'),
+    );
   });
 
   it('names applications.N.module when the module does not exist', () => {
@@ -158,14 +171,19 @@ describe('parseConfig paths', () => {
       { path: 'applications.0.module', message: `module file not found: ${path.join(dir, 'apps', 'missing.js')}` },
     ]);
     raw.applications[0]!.module = 'no-such-package';
-    expect(issuesOf(raw)[0]).toMatchObject({ path: 'applications.0.module', message: expect.stringMatching(/no package "no-such-package"/) });
+    expect(issuesOf(raw)[0]).toMatchObject({
+      path: 'applications.0.module',
+      message: expect.stringMatching(/no package "no-such-package"/),
+    });
     raw.applications[0]!.module = 'http';
     expect(issuesOf(raw)[0]?.message).toMatch(/Node built-in/);
   });
 
   it('names applications.N.cwd when the folder does not exist', () => {
     const raw = { ...minimal(), applications: [{ path: '/', pool: 'app', module: './apps/hello.js', cwd: 'nope' }] };
-    expect(issuesOf(raw)).toEqual([{ path: 'applications.0.cwd', message: `directory not found: ${path.join(dir, 'nope')}` }]);
+    expect(issuesOf(raw)).toEqual([
+      { path: 'applications.0.cwd', message: `directory not found: ${path.join(dir, 'nope')}` },
+    ]);
   });
 
   it('rejects an admin socket path too long for a Unix socket', () => {
@@ -175,4 +193,3 @@ describe('parseConfig paths', () => {
     });
   });
 });
-

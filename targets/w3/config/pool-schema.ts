@@ -56,9 +56,14 @@ export const processModelSchema = z
 export const periodicRestartSchema = z
   .strictObject({
     time: durationSchema.prefault('29h').describe('Recycle a worker after this much lifetime. 0 = off.'),
-    requests: z.number().int().min(0).prefault(0).describe('Recycle a worker after it served this many requests. 0 = off.'),
-    privateMemory: kb.prefault(0).describe('Recycle when a worker\'s private memory exceeds this many KB. 0 = off.'),
-    memory: kb.prefault(0).describe('Recycle when a worker\'s virtual memory exceeds this many KB. 0 = off.'),
+    requests: z
+      .number()
+      .int()
+      .min(0)
+      .prefault(0)
+      .describe('Recycle a worker after it served this many requests. 0 = off.'),
+    privateMemory: kb.prefault(0).describe("Recycle when a worker's private memory exceeds this many KB. 0 = off."),
+    memory: kb.prefault(0).describe("Recycle when a worker's virtual memory exceeds this many KB. 0 = off."),
     schedule: z
       .array(
         z.string().regex(TIME_OF_DAY, {
@@ -84,7 +89,7 @@ export const recyclingSchema = z
     disallowRotationOnConfigChange: z
       .boolean()
       .prefault(false)
-      .describe('false: a change to this pool\'s settings on config reload recycles its workers.'),
+      .describe("false: a change to this pool's settings on config reload recycles its workers."),
   })
   .prefault({})
   .describe('Worker recycling (IIS recycling).');
@@ -132,16 +137,16 @@ export const cpuSchema = z
       .min(0)
       .max(100000)
       .prefault(0)
-      .describe('Max CPU of one worker per resetInterval, in 1/1000 of a percent of one CPU (100000 = 100 %). 0 = off.'),
+      .describe(
+        'Max CPU of one worker per resetInterval, in 1/1000 of a percent of one CPU (100000 = 100 %). 0 = off.',
+      ),
     action: z
       .enum(['NoAction', 'KillW3wp', 'Throttle', 'ThrottleUnderLoad'])
       .prefault('NoAction')
       .describe(
         'On exceeding the limit: NoAction (event only), KillW3wp (kill that worker; the next request starts a new one), Throttle (SIGSTOP/SIGCONT duty cycling down to the limit), ThrottleUnderLoad (throttle only while the load average is at least the CPU count).',
       ),
-    resetInterval: durationSchema
-      .prefault('5m')
-      .describe('CPU accounting window. 0 = CPU monitoring off.'),
+    resetInterval: durationSchema.prefault('5m').describe('CPU accounting window. 0 = CPU monitoring off.'),
   })
   .prefault({})
   .describe('CPU limit (IIS cpu).');

@@ -39,7 +39,8 @@ export function resolveModule(spec: string, baseDir: string): Resolved {
   const requireFromBase = createRequire(path.join(baseDir, '__w3_config__.js'));
   try {
     const found = requireFromBase.resolve(looksLikePath(spec) ? direct : spec);
-    if (!path.isAbsolute(found)) return { ok: false, message: `"${spec}" is a Node built-in, not an application module` };
+    if (!path.isAbsolute(found))
+      return { ok: false, message: `"${spec}" is a Node built-in, not an application module` };
     return { ok: true, path: found };
   } catch {
     return {

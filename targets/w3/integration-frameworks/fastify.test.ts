@@ -2,7 +2,12 @@
 // schema validation and 404s answered through w3, and no failed request across a recycle and a SIGKILL under load.
 import path from 'node:path';
 import { APPS, request, type RunningServer } from '../test-support/server';
-import { expectNoFailedRequest, recycleAndKillUnderLoad, serveApp, servedStyle } from '../test-support/framework-faults';
+import {
+  expectNoFailedRequest,
+  recycleAndKillUnderLoad,
+  serveApp,
+  servedStyle,
+} from '../test-support/framework-faults';
 
 jest.setTimeout(180_000);
 
@@ -18,7 +23,12 @@ describe('Fastify app under w3', () => {
     const user = await request(server.url, { path: '/users/42' });
     expect([user.status, JSON.parse(user.body)]).toEqual([200, { id: '42', pid: user.workerPid }]);
     const json = { 'Content-Type': 'application/json' };
-    const created = await request(server.url, { method: 'POST', path: '/users', body: '{"name":"ann"}', headers: json });
+    const created = await request(server.url, {
+      method: 'POST',
+      path: '/users',
+      body: '{"name":"ann"}',
+      headers: json,
+    });
     expect([created.status, JSON.parse(created.body)]).toEqual([201, { created: { name: 'ann' } }]);
     const invalid = await request(server.url, { method: 'POST', path: '/users', body: '{}', headers: json });
     expect(invalid.status).toBe(400);

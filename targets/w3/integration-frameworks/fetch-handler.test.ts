@@ -2,7 +2,12 @@
 // framework) hosted by w3: routes, JSON bodies, and no failed request across a recycle and a SIGKILL under load.
 import path from 'node:path';
 import { APPS, request, type RunningServer } from '../test-support/server';
-import { expectNoFailedRequest, recycleAndKillUnderLoad, serveApp, servedStyle } from '../test-support/framework-faults';
+import {
+  expectNoFailedRequest,
+  recycleAndKillUnderLoad,
+  serveApp,
+  servedStyle,
+} from '../test-support/framework-faults';
 
 jest.setTimeout(180_000);
 
@@ -17,7 +22,12 @@ describe('fetch handler under w3', () => {
     expect(servedStyle(server)).toBe('fetch');
     const user = await request(server.url, { path: '/users/7' });
     expect([user.status, JSON.parse(user.body)]).toEqual([200, { id: '7', pid: user.workerPid }]);
-    const created = await request(server.url, { method: 'POST', path: '/users', body: '[1,2]', headers: { 'Content-Type': 'application/json' } });
+    const created = await request(server.url, {
+      method: 'POST',
+      path: '/users',
+      body: '[1,2]',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect([created.status, JSON.parse(created.body)]).toEqual([201, { created: [1, 2] }]);
     expect((await request(server.url, { path: '/missing' })).status).toBe(404);
   });

@@ -4,7 +4,12 @@
 import http from 'node:http';
 import path from 'node:path';
 import { APPS, request, type RunningServer } from '../test-support/server';
-import { expectNoFailedRequest, recycleAndKillUnderLoad, serveApp, servedStyle } from '../test-support/framework-faults';
+import {
+  expectNoFailedRequest,
+  recycleAndKillUnderLoad,
+  serveApp,
+  servedStyle,
+} from '../test-support/framework-faults';
 
 jest.setTimeout(180_000);
 
@@ -19,21 +24,31 @@ describe('Hono app under w3', () => {
     expect(servedStyle(server)).toBe('fetch');
     const user = await request(server.url, { path: '/users/42' });
     expect([user.status, JSON.parse(user.body)]).toEqual([200, { id: '42', pid: user.workerPid }]);
-    const created = await request(server.url, { method: 'POST', path: '/users', body: '{"name":"ann"}', headers: { 'Content-Type': 'application/json' } });
+    const created = await request(server.url, {
+      method: 'POST',
+      path: '/users',
+      body: '{"name":"ann"}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect([created.status, JSON.parse(created.body)]).toEqual([201, { created: { name: 'ann' } }]);
     const login = await request(server.url, { method: 'POST', path: '/login', body: 'x' });
-    expect([login.status, login.headers['set-cookie']]).toEqual([204, ['session=s3cr3t; Path=/; HttpOnly', 'theme=dark; Path=/']]);
+    expect([login.status, login.headers['set-cookie']]).toEqual([
+      204,
+      ['session=s3cr3t; Path=/; HttpOnly', 'theme=dark; Path=/'],
+    ]);
     // Streamed: the first line reaches the client through w3 before the app has written the last one.
     const firstLineAt = await new Promise<{ first: number; end: number; body: string }>((resolve, reject) => {
-      http.get(`${server.url}/stream?n=200`, (res) => {
-        let first = 0;
-        let body = '';
-        res.on('data', (c: Buffer) => {
-          first ||= Date.now();
-          body += c.toString();
-        });
-        res.on('end', () => resolve({ first, end: Date.now(), body }));
-      }).on('error', reject);
+      http
+        .get(`${server.url}/stream?n=200`, (res) => {
+          let first = 0;
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            first ||= Date.now();
+            body += c.toString();
+          });
+          res.on('end', () => resolve({ first, end: Date.now(), body }));
+        })
+        .on('error', reject);
     });
     expect(firstLineAt.body.split('\n').filter(Boolean)).toHaveLength(200);
     expect(firstLineAt.body.startsWith('line 0\nline 1\n')).toBe(true);

@@ -3,7 +3,12 @@
 // 404 from Nest — and no failed request across a recycle and a SIGKILL under load.
 import path from 'node:path';
 import { APPS, request, type RunningServer } from '../test-support/server';
-import { expectNoFailedRequest, recycleAndKillUnderLoad, serveApp, servedStyle } from '../test-support/framework-faults';
+import {
+  expectNoFailedRequest,
+  recycleAndKillUnderLoad,
+  serveApp,
+  servedStyle,
+} from '../test-support/framework-faults';
 
 jest.setTimeout(180_000);
 
@@ -19,7 +24,12 @@ describe('NestJS (Fastify adapter) app under w3', () => {
     expect((await request(server.url, { path: '/' })).body).toBe('hello from nest\n');
     const user = await request(server.url, { path: '/users/42' });
     expect([user.status, JSON.parse(user.body)]).toEqual([200, { id: '42', pid: user.workerPid }]);
-    const created = await request(server.url, { method: 'POST', path: '/users', body: '{"name":"ann"}', headers: { 'Content-Type': 'application/json' } });
+    const created = await request(server.url, {
+      method: 'POST',
+      path: '/users',
+      body: '{"name":"ann"}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect([created.status, JSON.parse(created.body)]).toEqual([201, { created: { name: 'ann' } }]);
     const missing = await request(server.url, { path: '/missing' });
     expect([missing.status, JSON.parse(missing.body)]).toMatchObject([404, { statusCode: 404 }]);

@@ -27,9 +27,13 @@ describe('admission control', () => {
       await new Promise((resolve, reject) => s.once('connect', resolve).once('error', reject));
       held.push(s);
     }
-    await waitFor(async () => (await server.admin.request<{ connections: number }>('GET', '/listener')).connections >= MAX);
+    await waitFor(
+      async () => (await server.admin.request<{ connections: number }>('GET', '/listener')).connections >= MAX,
+    );
     const started = Date.now();
-    const refused = await Promise.all(Array.from({ length: 10 }, () => exchange(server.port, 'GET /over HTTP/1.1\r\nHost: t\r\n\r\n')));
+    const refused = await Promise.all(
+      Array.from({ length: 10 }, () => exchange(server.port, 'GET /over HTTP/1.1\r\nHost: t\r\n\r\n')),
+    );
     const tookMs = Date.now() - started;
     for (const r of refused) {
       expect(r.status).toBe(503);
@@ -43,14 +47,18 @@ describe('admission control', () => {
     expect(lines.every((l) => l.uri === '/over' && l.status === '503')).toBe(true);
     expect(server.recorded().filter((r) => r.url === '/over')).toEqual([]);
     for (const s of held) s.destroy();
-    await waitFor(async () => (await server.admin.request<{ connections: number }>('GET', '/listener')).connections === 0);
+    await waitFor(
+      async () => (await server.admin.request<{ connections: number }>('GET', '/listener')).connections === 0,
+    );
     const again = await exchange(server.port, 'GET /again HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     expect(again.status).toBe(200);
     await expectSettled(server, baseline);
   });
 
   it('beyond appConcurrentRequestLimit the application answers 503 (503.2); another application is unaffected', async () => {
-    const slow = Array.from({ length: 3 }, () => exchange(server.port, 'GET /slow?ms=1500 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'));
+    const slow = Array.from({ length: 3 }, () =>
+      exchange(server.port, 'GET /slow?ms=1500 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'),
+    );
     await waitFor(async () => (await server.admin.request<{ inFlight: number }>('GET', '/listener')).inFlight === 3);
     const over = await exchange(server.port, 'GET /fourth HTTP/1.1\r\nHost: t\r\n\r\n');
     expect(over.status).toBe(503);
@@ -58,7 +66,11 @@ describe('admission control', () => {
     const other = await exchange(server.port, 'GET /admin/fine HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     expect(other.status).toBe(200);
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(readHttpErr(server).lines.filter((l) => l.reason === 'AppConcurrentRequestLimit').map((l) => l.uri)).toEqual(['/fourth']);
+    expect(
+      readHttpErr(server)
+        .lines.filter((l) => l.reason === 'AppConcurrentRequestLimit')
+        .map((l) => l.uri),
+    ).toEqual(['/fourth']);
     const after = await exchange(server.port, 'GET /fifth HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     expect(after.status).toBe(200);
   });

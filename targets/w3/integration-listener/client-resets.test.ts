@@ -56,8 +56,16 @@ describe('a remote client cannot take the server down', () => {
   beforeAll(async () => {
     server = await startEchoServer({ timers: { connectionTimeout: '3s' } });
     // Warm the worker connection pools to the senders' concurrency, so the baseline holds them.
-    await Promise.all(Array.from({ length: SENDERS }, (_, i) => exchange(server.port, `GET /warm/${i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`)));
-    await Promise.all(Array.from({ length: SENDERS }, (_, i) => exchange(server.port, `GET /admin/warm/${i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`)));
+    await Promise.all(
+      Array.from({ length: SENDERS }, (_, i) =>
+        exchange(server.port, `GET /warm/${i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`),
+      ),
+    );
+    await Promise.all(
+      Array.from({ length: SENDERS }, (_, i) =>
+        exchange(server.port, `GET /admin/warm/${i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`),
+      ),
+    );
     baseline = await expectSettled(server, await resources(server), 1000);
   });
   afterAll(async () => {
@@ -83,13 +91,18 @@ describe('a remote client cannot take the server down', () => {
   });
 
   it('a malformed chunked body sent at once gets a 400 and leaves nothing in flight', async () => {
-    const replies = await loop(server.port, 'POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+    const replies = await loop(
+      server.port,
+      'POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    );
     expect(replies.every((r) => r === '' || r.startsWith('HTTP/1.1 400 Bad Request'))).toBe(true);
     expect(replies.filter((r) => r.startsWith('HTTP/1.1 400')).length).toBeGreaterThan(ROUNDS * SENDERS * 0.9);
   });
 
   it('clients that reset mid-body or right after the head leave nothing in flight', async () => {
-    await loop(server.port, 'POST /admin/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\npartial', { resetAfterMs: 5 });
+    await loop(server.port, 'POST /admin/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\npartial', {
+      resetAfterMs: 5,
+    });
     await loop(server.port, 'GET /reset HTTP/1.1\r\nHost: t\r\n\r\n', { resetAfterMs: 0 });
   });
 

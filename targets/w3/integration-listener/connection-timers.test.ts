@@ -5,7 +5,15 @@
 // (requestQueueTimeout → 503, Timer_AppPool). Each writes one HTTPERR line.
 import http from 'node:http';
 import { startServer, request, type RunningServer } from '../test-support/server';
-import { connect, waitForHttpErr, readHttpErr, httpErrRecords, waitUntil, HTTPERR_FILE, LISTENER_APP } from './test-support/raw-client';
+import {
+  connect,
+  waitForHttpErr,
+  readHttpErr,
+  httpErrRecords,
+  waitUntil,
+  HTTPERR_FILE,
+  LISTENER_APP,
+} from './test-support/raw-client';
 
 jest.setTimeout(90_000);
 
@@ -20,9 +28,18 @@ describe('connection timers', () => {
 
   beforeAll(async () => {
     server = await startServer({
-      timers: { connectionTimeout: T, headerWaitTimeout: T, entityBodyTimeout: T, minBytesPerSecond: RATE, requestQueueTimeout: T },
+      timers: {
+        connectionTimeout: T,
+        headerWaitTimeout: T,
+        entityBodyTimeout: T,
+        minBytesPerSecond: RATE,
+        requestQueueTimeout: T,
+      },
       logging: { httpErrLog: HTTPERR_FILE },
-      pools: [{ name: 'app', startMode: 'AlwaysRunning' }, { name: 'cold', startMode: 'OnDemand' }],
+      pools: [
+        { name: 'app', startMode: 'AlwaysRunning' },
+        { name: 'cold', startMode: 'OnDemand' },
+      ],
       applications: [
         { path: '/', pool: 'app', module: LISTENER_APP },
         { path: '/cold', pool: 'cold', module: LISTENER_APP, env: { START_MS: '3000' } },
@@ -147,7 +164,10 @@ describe('connection timers', () => {
 
     const allowance = (BIG * 1000) / RATE;
     const cut = await waitUntil(
-      () => httpErrRecords(server).find((r) => r['reason'] === 'Timer_MinBytesPerSecond' && r['clientPort'] === stuck.port()),
+      () =>
+        httpErrRecords(server).find(
+          (r) => r['reason'] === 'Timer_MinBytesPerSecond' && r['clientPort'] === stuck.port(),
+        ),
       allowance + 10_000,
       'the slow reader to be disconnected',
     );

@@ -28,7 +28,9 @@ describe('HTTPERR log', () => {
     const agent = new http.Agent({ keepAlive: false });
 
     // QueueFull: ten requests wait for the demand-started worker (queueLength 10), the eleventh finds the queue full.
-    const queued = await Promise.all(Array.from({ length: 11 }, (_, i) => request(server.url, { path: `/q/${i}`, agent })));
+    const queued = await Promise.all(
+      Array.from({ length: 11 }, (_, i) => request(server.url, { path: `/q/${i}`, agent })),
+    );
     expect(queued.map((r) => r.status).sort()).toEqual([...Array(10).fill(200), 503]);
 
     // FieldLength: one header above the default maxFieldLength (16384).
@@ -57,14 +59,25 @@ describe('HTTPERR log', () => {
     expect(header[0]).toMatch(/^#Software: /);
     expect(header[1]).toBe('#Version: 1.0');
     expect(header[2]).toMatch(/^#Date: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-    expect(header[3]).toBe('#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename');
+    expect(header[3]).toBe(
+      '#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename',
+    );
     for (const l of lines) expect(`${l.date} ${l.time}`).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-    const pick = (reason: string) => lines.filter((l) => l.reason === reason).map(({ version, method, uri, status, queue }) => ({ version, method, uri, status, queue }));
-    expect(pick('QueueFull')).toEqual([{ version: 'HTTP/1.1', method: 'GET', uri: expect.stringMatching(/^\/q\/\d+$/), status: '503', queue: 'q' }]);
+    const pick = (reason: string) =>
+      lines
+        .filter((l) => l.reason === reason)
+        .map(({ version, method, uri, status, queue }) => ({ version, method, uri, status, queue }));
+    expect(pick('QueueFull')).toEqual([
+      { version: 'HTTP/1.1', method: 'GET', uri: expect.stringMatching(/^\/q\/\d+$/), status: '503', queue: 'q' },
+    ]);
     expect(pick('FieldLength')).toEqual([{ version: 'HTTP/1.1', method: 'GET', uri: '/f', status: '400', queue: '-' }]);
     expect(pick('Timer_HeaderWait')).toEqual([{ version: '-', method: '-', uri: '-', status: '-', queue: '-' }]);
-    expect(pick('Connection_Abandoned_By_ReqQueue')).toEqual([{ version: 'HTTP/1.1', method: 'POST', uri: '/crash', status: '502', queue: 'app' }]);
-    expect(pick('BadRequest')).toEqual([{ version: 'HTTP/1.1', method: 'POST', uri: '/echo', status: '400', queue: 'app' }]);
+    expect(pick('Connection_Abandoned_By_ReqQueue')).toEqual([
+      { version: 'HTTP/1.1', method: 'POST', uri: '/crash', status: '502', queue: 'app' },
+    ]);
+    expect(pick('BadRequest')).toEqual([
+      { version: 'HTTP/1.1', method: 'POST', uri: '/echo', status: '400', queue: 'app' },
+    ]);
     expect(lines).toHaveLength(5);
   });
 });

@@ -33,7 +33,9 @@ describe('pipelining behind a rejected or closing request', () => {
   });
 
   it('a rejected request behind a valid one: the valid one is answered, the marker behind both never runs', async () => {
-    const got = await run(`GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /bad%zz HTTP/1.1\r\nHost: t\r\n\r\n${marker('after-second')}`);
+    const got = await run(
+      `GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /bad%zz HTTP/1.1\r\nHost: t\r\n\r\n${marker('after-second')}`,
+    );
     expect(got.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 400']);
     await new Promise((r) => setTimeout(r, 300));
     expect(ran('after-second')).toEqual([]);
@@ -57,7 +59,13 @@ describe('pipelining behind a rejected or closing request', () => {
     const c = await connect(server.port);
     c.socket.write(`GET /one HTTP/1.0\r\nConnection: keep-alive\r\n\r\n${marker('after-kept')}`);
     await new Promise<void>((resolve) => {
-      const check = () => (c.received().toString().match(/HTTP\/1\.1 200/g)?.length === 2 ? resolve() : setTimeout(check, 20));
+      const check = () =>
+        c
+          .received()
+          .toString()
+          .match(/HTTP\/1\.1 200/g)?.length === 2
+          ? resolve()
+          : setTimeout(check, 20);
       check();
     });
     c.destroy();

@@ -20,7 +20,13 @@ describe('protocol details', () => {
 
   const page = async (bytes: string) => {
     const r = await exchange(server.port, bytes);
-    return { status: r.status, body: r.body.toString(), closed: r.serverClosed, server: r.headers['server'], pid: r.headers['x-w3-worker-pid'] };
+    return {
+      status: r.status,
+      body: r.body.toString(),
+      closed: r.serverClosed,
+      server: r.headers['server'],
+      pid: r.headers['x-w3-worker-pid'],
+    };
   };
 
   it.each([
@@ -28,15 +34,34 @@ describe('protocol details', () => {
     ['HTTP/1.2', 'GET / HTTP/1.2\r\nHost: t\r\n\r\n', 505, 'Version_N/S'],
     ['HTTP/0.9 request line', 'GET / HTTP/0.9\r\nHost: t\r\n\r\n', 400, 'BadRequest'],
     ['a 0.9 simple request', 'GET /\r\n\r\n', 400, 'BadRequest'],
-    ['a malformed chunked body', 'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'BadRequest'],
-    ['a chunk size overflow', 'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n', 400, 'BadRequest'],
+    [
+      'a malformed chunked body',
+      'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      400,
+      'BadRequest',
+    ],
+    [
+      'a chunk size overflow',
+      'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n',
+      400,
+      'BadRequest',
+    ],
     ['CONNECT', 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n', 400, 'BadRequest'],
-    ['Transfer-Encoding: gzip, chunked', 'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n', 501, 'N/I'],
+    [
+      'Transfer-Encoding: gzip, chunked',
+      'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n',
+      501,
+      'N/I',
+    ],
   ])('%s → %d page, closed, one HTTPERR line (%s)', async (_what, bytes, status, reason) => {
     const before = readHttpErr(server).lines.length;
     const r = await page(bytes);
     expect(r).toMatchObject({ status, closed: true, server: 'Microsoft-HTTPAPI/2.0', pid: undefined });
-    const lines = await waitUntil(() => (readHttpErr(server).lines.length > before ? readHttpErr(server).lines : null), 10_000, 'the HTTPERR line');
+    const lines = await waitUntil(
+      () => (readHttpErr(server).lines.length > before ? readHttpErr(server).lines : null),
+      10_000,
+      'the HTTPERR line',
+    );
     expect(lines[before]!.reason).toBe(reason);
     expect(readHttpErr(server).lines.length).toBe(before + 1);
   });

@@ -37,7 +37,10 @@ describe('proxy headers', () => {
   afterAll(async () => server?.stop());
 
   it('strips hop-by-hop headers and the ones Connection names before the worker', async () => {
-    const r = await exchange(server.port, 'GET /x HTTP/1.1\r\nHost: t\r\nConnection: close, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: 5\r\nX-End: kept\r\n\r\n');
+    const r = await exchange(
+      server.port,
+      'GET /x HTTP/1.1\r\nHost: t\r\nConnection: close, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: 5\r\nX-End: kept\r\n\r\n',
+    );
     const e = JSON.parse(r.body.toString()) as Echoed;
     expect(e.headers['x-hop']).toBeUndefined();
     expect(e.headers['keep-alive']).toBeUndefined();
@@ -45,7 +48,11 @@ describe('proxy headers', () => {
   });
 
   it("an untrusted client's forwarding headers are replaced; the app sees the real client address", async () => {
-    const e = await getFrom(server.port, '127.0.0.1', 'X-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\nX-W3-Client-Address: 6.6.6.6\r\n');
+    const e = await getFrom(
+      server.port,
+      '127.0.0.1',
+      'X-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\nX-W3-Client-Address: 6.6.6.6\r\n',
+    );
     expect(e.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(e.headers['x-forwarded-proto']).toBe('http');
     expect(e.headers['forwarded']).toBe('for=127.0.0.1;proto=http;host=t');
@@ -64,7 +71,10 @@ describe('proxy headers', () => {
   });
 
   it('passes WebSocket upgrades through to the routed pool, both ways', async () => {
-    for (const [path, pool] of [['/chat', 'main'], ['/ADMIN/chat', 'adm']]) {
+    for (const [path, pool] of [
+      ['/chat', 'main'],
+      ['/ADMIN/chat', 'adm'],
+    ]) {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`);
       const messages: string[] = [];
       ws.on('message', (m: Buffer) => messages.push(m.toString()));

@@ -7,7 +7,13 @@ import { exchange, readHttpErr, waitForHttpErr, HTTPERR_FILE, LISTENER_APP } fro
 
 jest.setTimeout(60_000);
 
-const limits = { maxFieldLength: 1000, maxRequestBytes: 2000, urlSegmentMaxLength: 20, urlSegmentMaxCount: 5, maxUrlLength: 500 };
+const limits = {
+  maxFieldLength: 1000,
+  maxRequestBytes: 2000,
+  urlSegmentMaxLength: 20,
+  urlSegmentMaxCount: 5,
+  maxUrlLength: 500,
+};
 
 function head(url: string, headers: [string, string][] = []): string {
   return `GET ${url} HTTP/1.1\r\nHost: t\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
@@ -57,7 +63,11 @@ describe('request limits (HTTP.SYS validation)', () => {
   });
 
   it('request line + headers longer than maxRequestBytes → 400 Request Too Long (RequestLength); exactly the limit passes', async () => {
-    const fields = (last: number): [string, string][] => [['X-1', 'a'.repeat(900)], ['X-2', 'b'.repeat(900)], ['X-3', 'c'.repeat(last)]];
+    const fields = (last: number): [string, string][] => [
+      ['X-1', 'a'.repeat(900)],
+      ['X-2', 'b'.repeat(900)],
+      ['X-3', 'c'.repeat(last)],
+    ];
     // The accepted variant carries one more header (Connection: close, 19 bytes); the fill accounts for it.
     const fill = limits.maxRequestBytes - Buffer.byteLength(head('/', fields(0)));
     const exact = head('/', fields(fill - 19));
@@ -94,7 +104,9 @@ describe('request limits (HTTP.SYS validation)', () => {
     const pools = await server.admin.request<{ workers: { requests: number }[] }[]>('GET', '/pools');
     expect(pools[0]!.workers.map((w) => w.requests)).toEqual([accepted]);
     const { header, lines } = readHttpErr(server);
-    expect(header[header.length - 1]).toBe('#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename');
+    expect(header[header.length - 1]).toBe(
+      '#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename',
+    );
     expect(lines).toHaveLength(9); // one per rejection above
   });
 });

@@ -42,7 +42,12 @@ describe('response cache', () => {
 
   it('stores a URL once it reaches the frequent-hit threshold (2) and then answers it without a worker', async () => {
     const before = (await pools()).workers[0]!.requests;
-    const [r1, r2, r3, r4] = [await get('/cache/a'), await get('/cache/a'), await get('/cache/a'), await get('/cache/a')];
+    const [r1, r2, r3, r4] = [
+      await get('/cache/a'),
+      await get('/cache/a'),
+      await get('/cache/a'),
+      await get('/cache/a'),
+    ];
     expect([r1, r2, r3, r4].map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect([r1, r2].map(isHit)).toEqual([false, false]);
     expect(r1.workerPid).toBeGreaterThan(0);
@@ -58,7 +63,12 @@ describe('response cache', () => {
   it('sends uncacheable requests and responses to the worker every time', async () => {
     const replies: Reply[] = [];
     for (let i = 0; i < 3; i++) {
-      replies.push(await get('/'), await get('/cache/a?x=1'), await get('/private/a'), await get('/cache/a', { Authorization: 'Basic eDp5' }));
+      replies.push(
+        await get('/'),
+        await get('/cache/a?x=1'),
+        await get('/private/a'),
+        await get('/cache/a', { Authorization: 'Basic eDp5' }),
+      );
     }
     expect(replies.filter(isHit)).toEqual([]);
     expect(replies.every((r) => r.status === 200 && r.workerPid > 0)).toBe(true);
@@ -130,6 +140,8 @@ describe('response cache disabled', () => {
     const replies: Reply[] = [];
     for (let i = 0; i < 4; i++) replies.push(await request(server.url, { path: '/cache/a', agent }));
     agent.destroy();
-    expect(replies.map((r) => [r.status, r.headers['x-w3-cache'] ?? null, r.workerPid > 0])).toEqual(Array(4).fill([200, null, true]));
+    expect(replies.map((r) => [r.status, r.headers['x-w3-cache'] ?? null, r.workerPid > 0])).toEqual(
+      Array(4).fill([200, null, true]),
+    );
   });
 });

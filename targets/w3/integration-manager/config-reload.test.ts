@@ -16,7 +16,10 @@ function readConfig(server: RunningServer): Config {
 }
 
 function writeConfig(server: RunningServer, config: unknown): void {
-  fs.writeFileSync(path.join(server.dir, 'w3.json'), typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  fs.writeFileSync(
+    path.join(server.dir, 'w3.json'),
+    typeof config === 'string' ? config : JSON.stringify(config, null, 2),
+  );
 }
 
 const twoPools = {
@@ -54,7 +57,9 @@ describe('configuration reload', () => {
   });
 
   it('POST /reload with disallowRotationOnConfigChange: the new settings apply without a recycle', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST, recycling: { disallowRotationOnConfigChange: true } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: FAST, recycling: { disallowRotationOnConfigChange: true } }),
+    );
     const worker = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const config = readConfig(server);
     config.pools[0] = { ...config.pools[0], queueLength: 77 };
@@ -72,10 +77,17 @@ describe('configuration reload', () => {
     const worker = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const good = readConfig(server);
     writeConfig(server, { ...good, pools: [{ ...good.pools[0], queueLength: 5 }] });
-    await expect(server.admin.request('POST', '/reload')).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/pools\.0\.queueLength/) });
+    await expect(server.admin.request('POST', '/reload')).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/pools\.0\.queueLength/),
+    });
     writeConfig(server, '{ "pools": [ not json');
     process.kill(server.proc.pid!, 'SIGHUP');
-    await waitUntil(() => server.events.filter((e) => e.type === 'ConfigReloadRejected').length >= 2, 10_000, 'the rejected SIGHUP reload (ConfigReloadRejected)');
+    await waitUntil(
+      () => server.events.filter((e) => e.type === 'ConfigReloadRejected').length >= 2,
+      10_000,
+      'the rejected SIGHUP reload (ConfigReloadRejected)',
+    );
     expect(server.proc.exitCode).toBeNull();
     expect(eventsOf(server, 'ConfigReloaded')).toEqual([]);
     expect(eventsOf(server, 'RecycleStarted')).toEqual([]);
@@ -99,7 +111,10 @@ describe('configuration reload', () => {
     expect(all.map((p) => p.name)).toEqual(['a']);
     const r = await inFlight;
     expect([r.status, r.workerPid]).toEqual([200, bWorker.pid]);
-    await server.waitForEvent((e) => e.type === 'WorkerExited' && e.pid === bWorker.pid && e.reason === 'pool-removed', 10_000);
+    await server.waitForEvent(
+      (e) => e.type === 'WorkerExited' && e.pid === bWorker.pid && e.reason === 'pool-removed',
+      10_000,
+    );
 
     writeConfig(server, config);
     const again = await server.admin.request<{ added: string[] }>('POST', '/reload');

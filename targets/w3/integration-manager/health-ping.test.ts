@@ -2,7 +2,17 @@
 // pings, is killed within pingInterval + pingResponseTime (event 5010, a rapid-fail failure) and replaced; requests
 // sent meanwhile are served by the replacement. A CPU-busy worker that still answers is left alone.
 import { request, type RunningServer } from '../test-support/server';
-import { FAST, SLACK_MS, delay, eventsOf, injectFault, onePool, pool, startFaultServer, waitUntil } from './test-support/manager-helpers';
+import {
+  FAST,
+  SLACK_MS,
+  delay,
+  eventsOf,
+  injectFault,
+  onePool,
+  pool,
+  startFaultServer,
+  waitUntil,
+} from './test-support/manager-helpers';
 
 jest.setTimeout(90_000);
 
@@ -35,12 +45,18 @@ describe('health pings', () => {
 
   it('a worker whose ping is overdue gets no new requests: a POST sent then is served by the replacement', async () => {
     // A long pingResponseTime leaves a wide, observable window between "ping overdue" and the kill.
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, pingResponseTime: '4s' } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, pingResponseTime: '4s' } }),
+    );
     const hung = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
     await injectFault(server, hung.workerId, { kind: 'hang', mode: 'block-loop', durationMs: 20_000 });
     // Overdue after min(1 s, pingResponseTime / 2): GET /pools shows the age of the unanswered ping.
-    await waitUntil(async () => ((await pool(server)).workers[0]?.pingPendingMs ?? 0) > 1200, 10_000, 'an overdue ping');
+    await waitUntil(
+      async () => ((await pool(server)).workers[0]?.pingPendingMs ?? 0) > 1200,
+      10_000,
+      'an overdue ping',
+    );
     const post = request(server.url, { method: 'POST', path: '/echo', body: 'kept in the queue' });
     // It waits in the pool queue, not in the hung worker.
     await waitUntil(async () => (await pool(server)).queue.length === 1, 5000, 'the POST to be queued');
@@ -61,7 +77,11 @@ describe('health pings', () => {
     const failed = await server.waitForEvent((e) => e.type === 'PingFailed' && e.pid === deaf.pid, 15_000, from);
     expect(failed.eventId).toBe(5010);
     expect(failed.t - injected.t).toBeLessThanOrEqual(DETECT_MS + SLACK_MS);
-    await server.waitForEvent((e) => e.type === 'WorkerExited' && e.pid === deaf.pid && e.reason === 'ping', 5000, from);
+    await server.waitForEvent(
+      (e) => e.type === 'WorkerExited' && e.pid === deaf.pid && e.reason === 'ping',
+      5000,
+      from,
+    );
     const replacement = await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pid !== deaf.pid, 15_000, from);
     const reply = await request(server.url, { path: '/pid' });
     expect(Number(reply.body)).toBe(replacement.pid);

@@ -30,7 +30,9 @@ describe('idle timeout', () => {
   });
 
   it('an AlwaysRunning pool ignores idleTimeout', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, idleTimeout: '300ms' } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, idleTimeout: '300ms' } }),
+    );
     const worker = await server.waitForEvent((e) => e.type === 'WorkerReady');
     await delay(2000); // several idle periods with no traffic: nothing may happen
     expect(eventsOf(server, 'IdleShutdown')).toEqual([]);

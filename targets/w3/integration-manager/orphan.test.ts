@@ -5,7 +5,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { request, type RunningServer } from '../test-support/server';
-import { FAST, delay, eventsOf, injectFault, isAlive, onePool, pool, startFaultServer, waitUntil } from './test-support/manager-helpers';
+import {
+  FAST,
+  delay,
+  eventsOf,
+  injectFault,
+  isAlive,
+  onePool,
+  pool,
+  startFaultServer,
+  waitUntil,
+} from './test-support/manager-helpers';
 
 jest.setTimeout(60_000);
 

@@ -18,7 +18,10 @@ describe('pool lifecycle', () => {
     const { recycleIds } = await server.admin.request<{ recycleIds: number[] }>('POST', '/pools/app/recycle');
     const replacement = await server.waitForEvent((e) => e.type === 'WorkerStarting' && e.recycleId === recycleIds[0]);
     await server.admin.request('POST', '/pools/app/stop');
-    const done = await server.waitForEvent((e) => e.type === 'RecycleCompleted' && e.recycleId === recycleIds[0], 10_000);
+    const done = await server.waitForEvent(
+      (e) => e.type === 'RecycleCompleted' && e.recycleId === recycleIds[0],
+      10_000,
+    );
     expect(done['cancelled']).toBe(true);
     await server.waitForEvent((e) => e.type === 'WorkerExited' && e.pid === old.pid, 10_000);
     await server.waitForEvent((e) => e.type === 'WorkerExited' && e.pid === replacement.pid, 10_000);
@@ -29,12 +32,19 @@ describe('pool lifecycle', () => {
     expect((await request(server.url)).status).toBe(503);
 
     await server.admin.request('POST', '/pools/app/start');
-    await waitUntil(async () => (await pool(server)).workers.some((w) => w.state === 'Ready'), 15_000, 'a ready worker');
+    await waitUntil(
+      async () => (await pool(server)).workers.some((w) => w.state === 'Ready'),
+      15_000,
+      'a ready worker',
+    );
     expect((await request(server.url)).status).toBe(200);
   });
 
   it('requestQueueTimeout: a request that waits too long for a worker gets 503 (Timer_AppPool)', async () => {
-    server = await startFaultServer({ ...onePool({ processModel: { ...FAST, startupTimeLimit: '20s' } }), timers: { requestQueueTimeout: '1s' } });
+    server = await startFaultServer({
+      ...onePool({ processModel: { ...FAST, startupTimeLimit: '20s' } }),
+      timers: { requestQueueTimeout: '1s' },
+    });
     await server.admin.request('POST', '/pools/app/faults', { kind: 'startup', mode: 'hang', count: 1 });
     const sent = Date.now();
     const reply = await request(server.url);

@@ -5,7 +5,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { request, tempDir, type RunningServer } from '../test-support/server';
-import { FAST, PROBE_APP, delay, eventsOf, injectFault, onePool, pool, startFaultServer, waitUntil } from './test-support/manager-helpers';
+import {
+  FAST,
+  PROBE_APP,
+  delay,
+  eventsOf,
+  injectFault,
+  onePool,
+  pool,
+  startFaultServer,
+  waitUntil,
+} from './test-support/manager-helpers';
 
 jest.setTimeout(90_000);
 
@@ -17,7 +27,15 @@ describe('rapid-fail protection', () => {
     const marker = path.join(tempDir('w3-rfp-'), 'auto-shutdown-ran');
     server = await startFaultServer({
       pools: [
-        { name: 'app', processModel: FAST, failure: { rapidFailProtectionMaxCrashes: 3, rapidFailProtectionInterval: '1m', autoShutdownCommand: ['touch', marker] } },
+        {
+          name: 'app',
+          processModel: FAST,
+          failure: {
+            rapidFailProtectionMaxCrashes: 3,
+            rapidFailProtectionInterval: '1m',
+            autoShutdownCommand: ['touch', marker],
+          },
+        },
         { name: 'other', processModel: FAST },
       ],
       applications: [
@@ -34,7 +52,11 @@ describe('rapid-fail protection', () => {
     expect(Buffer.byteLength(queued[0]!.body)).toBe(326);
     const crashes = eventsOf(server, 'WorkerCrashed').filter((e) => e.pool === 'app');
     expect(crashes.map((e) => [e.eventId, e.reason])).toEqual(Array(3).fill([5009, 'startup-crash']));
-    expect(eventsOf(server, 'RapidFailCount').filter((e) => e.pool === 'app').map((e) => e.count)).toEqual([1, 2, 3]);
+    expect(
+      eventsOf(server, 'RapidFailCount')
+        .filter((e) => e.pool === 'app')
+        .map((e) => e.count),
+    ).toEqual([1, 2, 3]);
     const stopped = eventsOf(server, 'PoolStopped')[0]!;
     expect([stopped.eventId, stopped.reason, stopped.pool]).toEqual([5002, 'RapidFail', 'app']);
     expect(stopped.t).toBeGreaterThanOrEqual(crashes[2]!.t);
@@ -63,7 +85,11 @@ describe('rapid-fail protection', () => {
 
   it('TcpLevel: a crashed worker plus a crashing replacement stop the pool; requests are reset, not answered', async () => {
     server = await startFaultServer(
-      onePool({ startMode: 'AlwaysRunning', processModel: FAST, failure: { rapidFailProtectionMaxCrashes: 2, loadBalancerCapabilities: 'TcpLevel' } }),
+      onePool({
+        startMode: 'AlwaysRunning',
+        processModel: FAST,
+        failure: { rapidFailProtectionMaxCrashes: 2, loadBalancerCapabilities: 'TcpLevel' },
+      }),
     );
     const first = await server.waitForEvent((e) => e.type === 'WorkerReady');
     await server.admin.request('POST', '/pools/app/faults', { kind: 'startup', mode: 'crash' });
@@ -77,7 +103,11 @@ describe('rapid-fail protection', () => {
 
   it('failures spread wider than the interval never trip it (maxCrashes 2, interval 1 s, crashes 1.5 s apart)', async () => {
     server = await startFaultServer(
-      onePool({ startMode: 'AlwaysRunning', processModel: FAST, failure: { rapidFailProtectionMaxCrashes: 2, rapidFailProtectionInterval: '1s' } }),
+      onePool({
+        startMode: 'AlwaysRunning',
+        processModel: FAST,
+        failure: { rapidFailProtectionMaxCrashes: 2, rapidFailProtectionInterval: '1s' },
+      }),
     );
     let worker = await server.waitForEvent((e) => e.type === 'WorkerReady');
     let lastCrash = 0;

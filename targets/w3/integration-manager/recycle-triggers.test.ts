@@ -5,7 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { request, type RunningServer } from '../test-support/server';
-import { FAST, eventsOf, injectFault, onePool, pool, startFaultServer, waitUntil } from './test-support/manager-helpers';
+import {
+  FAST,
+  eventsOf,
+  injectFault,
+  onePool,
+  pool,
+  startFaultServer,
+  waitUntil,
+} from './test-support/manager-helpers';
 
 jest.setTimeout(90_000);
 
@@ -32,7 +40,9 @@ describe('recycle triggers', () => {
   });
 
   it('periodicRestart.time: recycled once the worker has lived that long (5074)', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST, recycling: { periodicRestart: { time: '1500ms' } } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: FAST, recycling: { periodicRestart: { time: '1500ms' } } }),
+    );
     const ready = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 15_000);
     expect([started.eventId, started.reason, started.pid]).toEqual([5074, 'Time', ready.pid]);
@@ -41,7 +51,13 @@ describe('recycle triggers', () => {
   });
 
   it('periodicRestart.privateMemory: a leaking worker is recycled (5117) and its replacement serves', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST, recycling: { periodicRestart: { privateMemory: 200_000 } } }));
+    server = await startFaultServer(
+      onePool({
+        startMode: 'AlwaysRunning',
+        processModel: FAST,
+        recycling: { periodicRestart: { privateMemory: 200_000 } },
+      }),
+    );
     const leaky = await server.waitForEvent((e) => e.type === 'WorkerReady');
     await injectFault(server, leaky.workerId, LEAK);
     const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 20_000);
@@ -54,10 +70,21 @@ describe('recycle triggers', () => {
   it('periodicRestart.memory (virtual): set by a reload without rotation, then a leak recycles the worker (5077)', async () => {
     // A Node process reserves a large, machine-dependent address space, so the limit is derived from the running
     // worker: start without a limit, read its virtual size, then reload with a limit 100 MB above it.
-    const pools = (memory: number) => [{ name: 'app', startMode: 'AlwaysRunning', processModel: FAST, recycling: { disallowRotationOnConfigChange: true, periodicRestart: { memory } } }];
+    const pools = (memory: number) => [
+      {
+        name: 'app',
+        startMode: 'AlwaysRunning',
+        processModel: FAST,
+        recycling: { disallowRotationOnConfigChange: true, periodicRestart: { memory } },
+      },
+    ];
     server = await startFaultServer({ ...onePool(), pools: pools(0) });
     const worker = await server.waitForEvent((e) => e.type === 'WorkerReady');
-    await waitUntil(async () => ((await pool(server)).workers[0]?.virtualMemoryKB ?? 0) > 0, 10_000, 'a virtual memory sample');
+    await waitUntil(
+      async () => ((await pool(server)).workers[0]?.virtualMemoryKB ?? 0) > 0,
+      10_000,
+      'a virtual memory sample',
+    );
     const vm = (await pool(server)).workers[0]!.virtualMemoryKB;
     const file = path.join(server.dir, 'w3.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -71,7 +98,11 @@ describe('recycle triggers', () => {
 
   it('periodicRestart.schedule: a time of day "HH:MM:SS" a few seconds ahead recycles the worker then (5076)', async () => {
     // The schedule is set by a reload once the worker is up, so a slow host start cannot make the test miss it.
-    const base = { startMode: 'AlwaysRunning', processModel: FAST, recycling: { disallowRotationOnConfigChange: true } };
+    const base = {
+      startMode: 'AlwaysRunning',
+      processModel: FAST,
+      recycling: { disallowRotationOnConfigChange: true },
+    };
     server = await startFaultServer(onePool(base));
     const ready = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const at = new Date(Date.now() + 3000);
@@ -92,7 +123,12 @@ describe('recycle triggers', () => {
     const reply = await request(server.url, { path: '/unhealthy' });
     expect(reply.status).toBe(200);
     const started = await server.waitForEvent((e) => e.type === 'RecycleStarted');
-    expect([started.eventId, started.reason, started.pid, started['detail']]).toEqual([5078, 'IsapiUnhealthy', reply.workerPid, 'probe-app: cache corrupted']);
+    expect([started.eventId, started.reason, started.pid, started['detail']]).toEqual([
+      5078,
+      'IsapiUnhealthy',
+      reply.workerPid,
+      'probe-app: cache corrupted',
+    ]);
     const done = await server.waitForEvent((e) => e.type === 'RecycleCompleted');
     expect((await request(server.url)).workerPid).toBe(done['newPid']);
     expect(eventsOf(server, 'RapidFailCount')).toEqual([]);
@@ -102,8 +138,13 @@ describe('recycle triggers', () => {
     server = await startFaultServer(onePool({ processModel: FAST, failure: { rapidFailProtectionMaxCrashes: 1 } }));
     const first = await request(server.url, { path: '/pm2-ready' });
     expect(first.status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await request(server.url, { path: '/pm2-ready' })).workerPid).toBe(first.workerPid);
-    await waitUntil(() => server.output().includes('application message on the w3 control channel ignored'), 5000, 'the warning');
+    for (let i = 0; i < 3; i++)
+      expect((await request(server.url, { path: '/pm2-ready' })).workerPid).toBe(first.workerPid);
+    await waitUntil(
+      () => server.output().includes('application message on the w3 control channel ignored'),
+      5000,
+      'the warning',
+    );
     expect(eventsOf(server, 'WorkerKilled')).toEqual([]);
     expect(eventsOf(server, 'RapidFailCount')).toEqual([]);
     expect((await pool(server)).state).toBe('Started');

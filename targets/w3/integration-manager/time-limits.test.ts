@@ -3,7 +3,17 @@
 // (5013) and counts too. What the clients of requests still in flight on it see: a started response is cut off, a
 // POST without a response byte gets 502, a GET without a response byte is replayed on the replacement.
 import { request, type RunningServer } from '../test-support/server';
-import { FAST, SLACK_MS, eventsOf, injectFault, onePool, pool, startFaultServer, streamGet, waitUntil } from './test-support/manager-helpers';
+import {
+  FAST,
+  SLACK_MS,
+  eventsOf,
+  injectFault,
+  onePool,
+  pool,
+  startFaultServer,
+  streamGet,
+  waitUntil,
+} from './test-support/manager-helpers';
 
 jest.setTimeout(90_000);
 
@@ -22,7 +32,9 @@ describe('time limits', () => {
     expect(timeout.pid).toBe(starting.pid);
     expect(timeout.t - starting.t).toBeGreaterThanOrEqual(3000);
     expect(timeout.t - starting.t).toBeLessThanOrEqual(3000 + SLACK_MS);
-    await server.waitForEvent((e) => e.type === 'WorkerExited' && e.pid === starting.pid && e.reason === 'startup-timeout');
+    await server.waitForEvent(
+      (e) => e.type === 'WorkerExited' && e.pid === starting.pid && e.reason === 'startup-timeout',
+    );
     const ready = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const r = await reply;
     expect(r.status).toBe(200);
@@ -32,7 +44,9 @@ describe('time limits', () => {
   });
 
   it('shutdown hang: the old worker ignores the drain and is killed at shutdownTimeLimit (5013), counted', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, shutdownTimeLimit: '1s' } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, shutdownTimeLimit: '1s' } }),
+    );
     const old = await server.waitForEvent((e) => e.type === 'WorkerReady');
     await injectFault(server, old.workerId, { kind: 'shutdown-hang' });
     const from = server.events.length;
@@ -49,7 +63,9 @@ describe('time limits', () => {
   });
 
   it('requests still in flight at the shutdown limit: started response cut off, POST 502, GET replayed', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, shutdownTimeLimit: '1s' } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, shutdownTimeLimit: '1s' } }),
+    );
     const old = await server.waitForEvent((e) => e.type === 'WorkerReady');
     let streamStarted!: () => void;
     const firstChunk = new Promise<void>((r) => (streamStarted = r));
@@ -73,7 +89,11 @@ describe('time limits', () => {
     const g = await get;
     expect(g.status).toBe(200);
     expect(g.workerPid).not.toBe(old.pid);
-    expect(eventsOf(server, 'RequestAbandoned', from).map((e) => e['responseStarted']).sort()).toEqual([false, true]);
+    expect(
+      eventsOf(server, 'RequestAbandoned', from)
+        .map((e) => e['responseStarted'])
+        .sort(),
+    ).toEqual([false, true]);
     expect(eventsOf(server, 'RequestRetried', from)).toHaveLength(1);
   });
 });

@@ -24,7 +24,9 @@ describe('web garden', () => {
   afterEach(async () => server?.stop());
 
   it('maxProcesses 3: concurrent requests are balanced across the three workers', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, maxProcesses: 3 } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, maxProcesses: 3 } }),
+    );
     await waitUntil(() => eventsOf(server, 'WorkerReady').length >= 3, 15_000, 'three ready workers');
     const tracked = trackedAgent(6);
     const load = loadLoop(server.url, tracked.agent, 6, '/slow?ms=20');
@@ -40,7 +42,13 @@ describe('web garden', () => {
   });
 
   it('a crash of one garden worker fails only the POSTs that were on it; every GET succeeds', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, maxProcesses: 2 }, failure: { rapidFailProtectionMaxCrashes: 100 } }));
+    server = await startFaultServer(
+      onePool({
+        startMode: 'AlwaysRunning',
+        processModel: { ...FAST, maxProcesses: 2 },
+        failure: { rapidFailProtectionMaxCrashes: 100 },
+      }),
+    );
     await waitUntil(() => eventsOf(server, 'WorkerReady').length >= 2, 15_000, 'two ready workers');
     const [victim] = eventsOf(server, 'WorkerReady');
     let stop!: () => void;
@@ -69,7 +77,11 @@ describe('web garden', () => {
 
   it('periodicRestart.time recycles of workers started together are staggered (time / maxProcesses apart)', async () => {
     server = await startFaultServer(
-      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, maxProcesses: 3 }, recycling: { periodicRestart: { time: '3s' } } }),
+      onePool({
+        startMode: 'AlwaysRunning',
+        processModel: { ...FAST, maxProcesses: 3 },
+        recycling: { periodicRestart: { time: '3s' } },
+      }),
     );
     await waitUntil(() => eventsOf(server, 'RecycleStarted').length >= 3, 30_000, 'three time-based recycles');
     const starts = eventsOf(server, 'RecycleStarted').slice(0, 3);

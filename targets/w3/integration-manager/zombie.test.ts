@@ -2,7 +2,17 @@
 // IIS cannot see it; w3's request-progress watchdog (processModel.requestProgressTimeout, off by default) can:
 // RequestStalled, killed, replaced; the stalled GETs are replayed on the replacement, a stalled POST gets 502.
 import { request, type RunningServer } from '../test-support/server';
-import { FAST, SLACK_MS, delay, eventsOf, injectFault, onePool, pool, startFaultServer, waitUntil } from './test-support/manager-helpers';
+import {
+  FAST,
+  SLACK_MS,
+  delay,
+  eventsOf,
+  injectFault,
+  onePool,
+  pool,
+  startFaultServer,
+  waitUntil,
+} from './test-support/manager-helpers';
 
 jest.setTimeout(90_000);
 
@@ -11,7 +21,9 @@ describe('zombie worker (answers pings, serves nothing)', () => {
   afterEach(async () => server?.stop());
 
   it('requestProgressTimeout: RequestStalled, killed and replaced; stalled GETs succeed, a stalled POST gets 502', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, requestProgressTimeout: '1s' } }));
+    server = await startFaultServer(
+      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, requestProgressTimeout: '1s' } }),
+    );
     const zombie = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
     await injectFault(server, zombie.workerId, { kind: 'hang', mode: 'stall-requests' });
@@ -24,7 +36,11 @@ describe('zombie worker (answers pings, serves nothing)', () => {
     expect(stalled.t - sentAt).toBeLessThanOrEqual(1000 + SLACK_MS);
     expect(eventsOf(server, 'PingFailed', from)).toEqual([]); // the pings kept being answered
     await server.waitForEvent((e) => e.type === 'WorkerKilled' && e.pid === zombie.pid, 5000, from);
-    const replacement = await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pid !== zombie.pid, 15_000, from);
+    const replacement = await server.waitForEvent(
+      (e) => e.type === 'WorkerReady' && e.pid !== zombie.pid,
+      15_000,
+      from,
+    );
 
     const replies = await Promise.all(gets);
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
@@ -40,7 +56,11 @@ describe('zombie worker (answers pings, serves nothing)', () => {
     const from = server.events.length;
     await injectFault(server, zombie.workerId, { kind: 'hang', mode: 'stall-requests' });
     const held = request(server.url, { path: '/pid' });
-    await waitUntil(async () => (await pool(server)).workers[0]?.inFlight === 1, 5000, 'the request to reach the worker');
+    await waitUntil(
+      async () => (await pool(server)).workers[0]?.inFlight === 1,
+      5000,
+      'the request to reach the worker',
+    );
     await delay(2000); // ten ping rounds: nothing may happen
     expect(eventsOf(server, 'RequestStalled', from)).toEqual([]);
     expect(eventsOf(server, 'PingFailed', from)).toEqual([]);

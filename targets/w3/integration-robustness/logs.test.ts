@@ -92,10 +92,10 @@ test.each(['file', 'stdout'])(
       env: { ...process.env, W3_DIST: path.join(repoRoot(), 'dist'), CRASH_EVENTS: String(count) },
     });
     let err = '';
-    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     let out = '';
-    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    const stdoutClosed = new Promise((resolve) => proc.stdout!.once('close', resolve));
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const stdoutClosed = new Promise((resolve) => proc.stdout.once('close', resolve));
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     try {
       const hostLog = path.join(dir, 'host.log');
@@ -108,9 +108,9 @@ test.each(['file', 'stdout'])(
       expect(runtimeDirs()).toHaveLength(1);
       // A reader that is slow when the crash comes: it reads again only once the host is crashing. The host must wait
       // for it (bounded) in its crash hook, not drop what it still holds.
-      proc.stdout!.pause();
-      proc.stderr!.on('data', () => {
-        if (err.includes('crash-test: throwing')) setTimeout(() => proc.stdout!.resume(), 200);
+      proc.stdout.pause();
+      proc.stderr.on('data', () => {
+        if (err.includes('crash-test: throwing')) setTimeout(() => proc.stdout.resume(), 200);
       });
       proc.kill('SIGUSR2');
       expect(await exited).not.toBe(0);
@@ -149,23 +149,23 @@ test('a crash while the stdout reader reads nothing: the host still ends within 
     env: { ...process.env, W3_DIST: path.join(repoRoot(), 'dist'), CRASH_EVENTS: '10000' },
   });
   let err = '';
-  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
   let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number>((resolve) => proc.once('exit', () => resolve(Date.now())));
   try {
     await waitUntil(() => err.includes('crash-test: armed'), 30_000, 'the crash signal handler');
-    proc.stdout!.pause(); // and never resumed before the host is gone: Node's exit would wait for it forever
+    proc.stdout.pause(); // and never resumed before the host is gone: Node's exit would wait for it forever
     proc.kill('SIGUSR2');
     await waitUntil(() => err.includes('crash-test: throwing'), 30_000, 'the crash');
     const crashedAt = Date.now();
-    const stuck = setTimeout(() => proc.stdout!.resume(), 20_000);
+    const stuck = setTimeout(() => proc.stdout.resume(), 20_000);
     const exitedAt = await exited;
     clearTimeout(stuck);
     expect(exitedAt - crashedAt).toBeLessThan(2000 + 3000); // the flush bound, and slack for a loaded machine
   } finally {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    proc.stdout!.resume();
+    proc.stdout.resume();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

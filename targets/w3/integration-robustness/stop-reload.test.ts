@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, request, type RunningServer, type Reply } from '../test-support/server';
+import { startServer, request, type RunningServer } from '../test-support/server';
 import { isAlive, waitUntil } from '../integration-manager/test-support/manager-helpers';
 import { pools } from './test-support/resources';
 

@@ -20,7 +20,12 @@ describe('real applications', () => {
     const user = await request(server.url, { path: '/users/42' });
     expect(user.status).toBe(200);
     expect(JSON.parse(user.body)).toMatchObject({ id: '42' });
-    const created = await request(server.url, { method: 'POST', path: '/users', body: JSON.stringify({ n: 1 }), headers: { 'Content-Type': 'application/json' } });
+    const created = await request(server.url, {
+      method: 'POST',
+      path: '/users',
+      body: JSON.stringify({ n: 1 }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(created.status).toBe(201);
     expect(JSON.parse(created.body)).toEqual({ created: { n: 1 } });
     const py = await request(server.url, { path: '/py/hello' });

@@ -2,7 +2,15 @@
 // POST gets 502 on a connection that stays open, and no client connection is closed by the server.
 import path from 'node:path';
 import http from 'node:http';
-import { startServer, trackedAgent, loadLoop, request, APPS, type RunningServer, type Reply } from '../test-support/server';
+import {
+  startServer,
+  trackedAgent,
+  loadLoop,
+  request,
+  APPS,
+  type RunningServer,
+  type Reply,
+} from '../test-support/server';
 
 jest.setTimeout(120_000);
 

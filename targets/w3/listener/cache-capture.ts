@@ -19,7 +19,12 @@ export class CacheCapture {
   ) {}
 
   /** `headers` is the list forwarded to the client (copied: the caller appends to it). */
-  static begin(req: IncomingMessage, status: number, headers: readonly string[], cache: ResponseCache): CacheCapture | null {
+  static begin(
+    req: IncomingMessage,
+    status: number,
+    headers: readonly string[],
+    cache: ResponseCache,
+  ): CacheCapture | null {
     const config = cache.config;
     const policy = responseStorable(status, headers, config.scavengerPeriod);
     if (!policy) return null;

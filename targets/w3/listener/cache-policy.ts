@@ -45,7 +45,11 @@ export interface Storable {
  * `headers` is the flat [name, value, ...] list the listener forwards to the client. Returns null when the
  * response must not be stored.
  */
-export function responseStorable(status: number, headers: readonly string[], defaultLifetimeMs: number): Storable | null {
+export function responseStorable(
+  status: number,
+  headers: readonly string[],
+  defaultLifetimeMs: number,
+): Storable | null {
   if (status !== 200) return null;
   let cc = '';
   let age = 0;
@@ -96,7 +100,13 @@ export function responseStorable(status: number, headers: readonly string[], def
     if (key === 'no-store' || key === 'no-cache' || key === 'private') return null;
     if (key === 'public') isPublic = true;
     else if (key === 'max-age' || key === 's-maxage') {
-      const n = Number.parseInt(d.slice(eq + 1).trim().replace(/^"|"$/g, ''), 10);
+      const n = Number.parseInt(
+        d
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"|"$/g, ''),
+        10,
+      );
       if (!Number.isFinite(n)) return null;
       if (key === 'max-age') maxAge = n;
       else sMaxAge = n;
@@ -106,7 +116,8 @@ export function responseStorable(status: number, headers: readonly string[], def
   const explicit = sMaxAge ?? maxAge;
   if (explicit !== null) lifetimeMs = explicit * 1000;
   else if (!isPublic) return null;
-  else if (expires !== undefined) lifetimeMs = Date.parse(expires) - (date !== undefined ? Date.parse(date) : Date.now());
+  else if (expires !== undefined)
+    lifetimeMs = Date.parse(expires) - (date !== undefined ? Date.parse(date) : Date.now());
   else lifetimeMs = defaultLifetimeMs;
   lifetimeMs -= age * 1000;
   if (!(lifetimeMs > 0)) return null;

@@ -12,7 +12,12 @@ export function clampTimer(ms: number): number {
 }
 
 /** Watches `req`'s body as it is piped into `sink`; calls `onExpire` after `ms` without a chunk. */
-export function armEntityBodyTimer(req: IncomingMessage, sink: Writable, ms: number, onExpire: () => void): NodeJS.Timeout {
+export function armEntityBodyTimer(
+  req: IncomingMessage,
+  sink: Writable,
+  ms: number,
+  onExpire: () => void,
+): NodeJS.Timeout {
   const timer = setTimeout(() => {
     if (req.complete || req.destroyed) return;
     // The worker is not taking the body: the silence is ours, not the client's.

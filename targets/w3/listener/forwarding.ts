@@ -15,7 +15,13 @@ export const CLIENT_ADDRESS_HEADER = 'x-w3-client-address';
 export const CLIENT_PORT_HEADER = 'x-w3-client-port';
 
 /** Lower-cased names of the client-supplied headers that only a trusted peer may set. */
-export const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip']);
+export const FORWARDING_HEADERS = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-real-ip',
+]);
 
 export class ForwardingPolicy {
   readonly addHeaders: boolean;
@@ -56,7 +62,12 @@ export function plainAddress(address: string): string {
  * Appends the forwarding headers for a request from `peer` to `out`. `prior` holds the client's own values of
  * FORWARDING_HEADERS (only passed when the peer is trusted).
  */
-export function addForwardingHeaders(out: string[], peer: string, host: string | undefined, prior: Map<string, string> | null): void {
+export function addForwardingHeaders(
+  out: string[],
+  peer: string,
+  host: string | undefined,
+  prior: Map<string, string> | null,
+): void {
   const xff = prior?.get('x-forwarded-for');
   out.push('X-Forwarded-For', xff ? `${xff}, ${peer}` : peer);
   out.push('X-Forwarded-Proto', prior?.get('x-forwarded-proto') ?? 'http');

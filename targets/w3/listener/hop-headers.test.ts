@@ -4,8 +4,13 @@ import { ForwardingPolicy } from './forwarding';
 
 function req(raw: [string, string][], remoteAddress = '203.0.113.7'): IncomingMessage {
   const headers: Record<string, string> = {};
-  for (const [k, v] of raw) headers[k.toLowerCase()] = headers[k.toLowerCase()] ? `${headers[k.toLowerCase()]}, ${v}` : v;
-  return { rawHeaders: raw.flat(), headers, socket: { remoteAddress, remotePort: 4242, localAddress: '127.0.0.1', localPort: 8080 } } as unknown as IncomingMessage;
+  for (const [k, v] of raw)
+    headers[k.toLowerCase()] = headers[k.toLowerCase()] ? `${headers[k.toLowerCase()]}, ${v}` : v;
+  return {
+    rawHeaders: raw.flat(),
+    headers,
+    socket: { remoteAddress, remotePort: 4242, localAddress: '127.0.0.1', localPort: 8080 },
+  } as unknown as IncomingMessage;
 }
 const head = (host: string | undefined) => ({ target: { path: '/', upstream: '/', authority: null }, host });
 const asMap = (flat: string[]) => {
@@ -28,7 +33,22 @@ describe('upstreamHeaders', () => {
   const trusted = new ForwardingPolicy({ addHeaders: true, trustedProxies: ['203.0.113.0/24'] });
 
   it('strips hop-by-hop headers and every header Connection names', () => {
-    const out = asMap(upstreamHeaders(req([['Host', 'a'], ['Connection', 'keep-alive, X-Internal'], ['X-Internal', 'leak'], ['Keep-Alive', '5'], ['TE', 'trailers'], ['Upgrade', 'h2c'], ['X-Keep', '1']]), head('a'), untrusted, '/'));
+    const out = asMap(
+      upstreamHeaders(
+        req([
+          ['Host', 'a'],
+          ['Connection', 'keep-alive, X-Internal'],
+          ['X-Internal', 'leak'],
+          ['Keep-Alive', '5'],
+          ['TE', 'trailers'],
+          ['Upgrade', 'h2c'],
+          ['X-Keep', '1'],
+        ]),
+        head('a'),
+        untrusted,
+        '/',
+      ),
+    );
     expect(out['x-internal']).toBeUndefined();
     expect(out['connection'] ?? out['keep-alive'] ?? out['te'] ?? out['upgrade']).toBeUndefined();
     expect(out['x-keep']).toEqual(['1']);
@@ -36,7 +56,24 @@ describe('upstreamHeaders', () => {
   });
 
   it("drops an untrusted client's forwarding headers and adds its own", () => {
-    const out = asMap(upstreamHeaders(req([['Host', 'a'], ['X-Forwarded-For', '10.0.0.1'], ['Forwarded', 'for=10.0.0.1'], ['X-Real-IP', '10.0.0.1'], ['X-Forwarded-Proto', 'https'], ['X-W3-Client-Address', '1.1.1.1']], '198.51.100.9'), head('a'), untrusted, '/'));
+    const out = asMap(
+      upstreamHeaders(
+        req(
+          [
+            ['Host', 'a'],
+            ['X-Forwarded-For', '10.0.0.1'],
+            ['Forwarded', 'for=10.0.0.1'],
+            ['X-Real-IP', '10.0.0.1'],
+            ['X-Forwarded-Proto', 'https'],
+            ['X-W3-Client-Address', '1.1.1.1'],
+          ],
+          '198.51.100.9',
+        ),
+        head('a'),
+        untrusted,
+        '/',
+      ),
+    );
     expect(out['x-forwarded-for']).toEqual(['198.51.100.9']);
     expect(out['x-forwarded-proto']).toEqual(['http']);
     expect(out['forwarded']).toEqual(['for=198.51.100.9;proto=http;host=a']);
@@ -47,7 +84,21 @@ describe('upstreamHeaders', () => {
   });
 
   it("extends a trusted proxy's forwarding headers", () => {
-    const out = asMap(upstreamHeaders(req([['Host', 'a'], ['X-Forwarded-For', '10.0.0.1'], ['X-Forwarded-For', '10.0.0.2'], ['X-Forwarded-Proto', 'https'], ['Forwarded', 'for=10.0.0.1'], ['X-Real-IP', '10.0.0.1']]), head('a'), trusted, '/'));
+    const out = asMap(
+      upstreamHeaders(
+        req([
+          ['Host', 'a'],
+          ['X-Forwarded-For', '10.0.0.1'],
+          ['X-Forwarded-For', '10.0.0.2'],
+          ['X-Forwarded-Proto', 'https'],
+          ['Forwarded', 'for=10.0.0.1'],
+          ['X-Real-IP', '10.0.0.1'],
+        ]),
+        head('a'),
+        trusted,
+        '/',
+      ),
+    );
     expect(out['x-forwarded-for']).toEqual(['10.0.0.1, 10.0.0.2, 203.0.113.7']);
     expect(out['x-forwarded-proto']).toEqual(['https']);
     expect(out['forwarded']).toEqual(['for=10.0.0.1, for=203.0.113.7;proto=http;host=a']);
@@ -55,8 +106,12 @@ describe('upstreamHeaders', () => {
   });
 
   it('quotes IPv6 in Forwarded and maps IPv4-mapped addresses', () => {
-    expect(asMap(upstreamHeaders(req([['Host', 'a']], '::1'), head('a'), untrusted, '/'))['forwarded']).toEqual(['for="[::1]";proto=http;host=a']);
-    expect(asMap(upstreamHeaders(req([['Host', 'a']], '::ffff:10.1.2.3'), head('a'), untrusted, '/'))['x-forwarded-for']).toEqual(['10.1.2.3']);
+    expect(asMap(upstreamHeaders(req([['Host', 'a']], '::1'), head('a'), untrusted, '/'))['forwarded']).toEqual([
+      'for="[::1]";proto=http;host=a',
+    ]);
+    expect(
+      asMap(upstreamHeaders(req([['Host', 'a']], '::ffff:10.1.2.3'), head('a'), untrusted, '/'))['x-forwarded-for'],
+    ).toEqual(['10.1.2.3']);
   });
 
   it('an HTTP/1.0 request without Host is for the local address', () => {
@@ -65,13 +120,35 @@ describe('upstreamHeaders', () => {
 
   it('adds nothing with addHeaders false, but still drops untrusted values', () => {
     const off = new ForwardingPolicy({ addHeaders: false, trustedProxies: [] });
-    const out = asMap(upstreamHeaders(req([['Host', 'a'], ['X-Forwarded-For', '10.0.0.1']]), head('a'), off, '/'));
+    const out = asMap(
+      upstreamHeaders(
+        req([
+          ['Host', 'a'],
+          ['X-Forwarded-For', '10.0.0.1'],
+        ]),
+        head('a'),
+        off,
+        '/',
+      ),
+    );
     expect(out['x-forwarded-for'] ?? out['forwarded']).toBeUndefined();
     expect(out['x-w3-client-address']).toEqual(['203.0.113.7']);
   });
 
   it('keeps Upgrade for a tunnel and asks the worker to close after a refusal', () => {
-    const out = asMap(upstreamHeaders(req([['Host', 'a'], ['Connection', 'Upgrade'], ['Upgrade', 'websocket']]), head('a'), untrusted, '/', true));
+    const out = asMap(
+      upstreamHeaders(
+        req([
+          ['Host', 'a'],
+          ['Connection', 'Upgrade'],
+          ['Upgrade', 'websocket'],
+        ]),
+        head('a'),
+        untrusted,
+        '/',
+        true,
+      ),
+    );
     expect(out['upgrade']).toEqual(['websocket']);
     expect(out['connection']).toEqual(['upgrade, close']);
   });

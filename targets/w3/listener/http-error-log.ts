@@ -45,7 +45,8 @@ export interface HttpErrEntry {
   queue?: string;
 }
 
-const FIELDS = '#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename';
+const FIELDS =
+  '#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename';
 
 export class HttpErrorLog {
   private readonly out: LogDestination | null = null;
@@ -58,7 +59,8 @@ export class HttpErrorLog {
     rollover: { truncateSize: number; keep: number } = { truncateSize: 1024 * 1024, keep: 10 },
   ) {
     if (file) {
-      const header = (): string => `#Software: w3 HTTP listener\n#Version: 1.0\n#Date: ${stamp(new Date())}\n${FIELDS}\n`;
+      const header = (): string =>
+        `#Software: w3 HTTP listener\n#Version: 1.0\n#Date: ${stamp(new Date())}\n${FIELDS}\n`;
       this.out = new LogDestination({ file, ...rollover, header });
     }
   }
@@ -88,11 +90,13 @@ function stamp(d: Date): string {
   return d.toISOString().replace('T', ' ').slice(0, 19);
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this replaces
+const SPACE_OR_CONTROL = /[\s\x00-\x1f]/g;
+
 /** W3C rules: spaces inside a field become '+', a missing field is '-'. */
 function field(v: string | number | undefined): string {
   if (v === undefined || v === '') return '-';
-  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
-  return String(v).replace(/[\s\x00-\x1f]/g, '+').slice(0, 4096);
+  return String(v).replace(SPACE_OR_CONTROL, '+').slice(0, 4096);
 }
 
 export function formatLine(d: Date, e: HttpErrEntry): string {

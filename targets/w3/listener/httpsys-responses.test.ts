@@ -19,6 +19,12 @@ describe('HTTP.SYS error pages', () => {
 });
 
 it('the template reproduces a captured page w3 does not send (411 Length Required, 344 bytes)', () => {
-  const lengthRequired: Page = { status: 411, reason: 'Length Required', title: 'Length Required', h2: 'Length Required', msg: 'The request must be chunked or have a content length.' };
+  const lengthRequired: Page = {
+    status: 411,
+    reason: 'Length Required',
+    title: 'Length Required',
+    h2: 'Length Required',
+    msg: 'The request must be chunked or have a content length.',
+  };
   expect(Buffer.byteLength(pageBody(lengthRequired), 'ascii')).toBe(344);
 });

@@ -28,7 +28,14 @@ import { TunnelJob } from './tunnel-job';
 import { clampTimer } from './entity-body-timer';
 import { HttpErrorLog, type HttpErrEntry, type HttpErrReason } from './http-error-log';
 import { sendPage, rawPage, PAGES, type PageName } from './httpsys-responses';
-import { checkRequest, isViolation, nodeHeaderLimit, parserErrorPage, BAD_REQUEST, type AcceptedHead } from './request-limits';
+import {
+  checkRequest,
+  isViolation,
+  nodeHeaderLimit,
+  parserErrorPage,
+  BAD_REQUEST,
+  type AcceptedHead,
+} from './request-limits';
 import { hostName } from './host-header';
 import { ResponseCache } from './response-cache';
 import { requestCacheable } from './cache-policy';
@@ -115,22 +122,27 @@ export class Listener {
       inFlight: 0,
     };
     const t = config.timers;
-    this.server = http.createServer({
-      maxHeaderSize: nodeHeaderLimit(config.limits),
-      keepAliveTimeout: 0,
-      headersTimeout: t.headerWaitTimeout,
-      requestTimeout: 0,
-      // A missing Host gets HTTP.SYS's Invalid Hostname page from request-limits, not Node's bare 400.
-      requireHostHeader: false,
-      connectionsCheckingInterval: checkingInterval(t.headerWaitTimeout),
-      noDelay: true,
-    } as http.ServerOptions, (req, res) => this.onRequest(req, res));
+    this.server = http.createServer(
+      {
+        maxHeaderSize: nodeHeaderLimit(config.limits),
+        keepAliveTimeout: 0,
+        headersTimeout: t.headerWaitTimeout,
+        requestTimeout: 0,
+        // A missing Host gets HTTP.SYS's Invalid Hostname page from request-limits, not Node's bare 400.
+        requireHostHeader: false,
+        connectionsCheckingInterval: checkingInterval(t.headerWaitTimeout),
+        noDelay: true,
+      } as http.ServerOptions,
+      (req, res) => this.onRequest(req, res),
+    );
     this.server.on('connection', (s: net.Socket) => this.onConnection(s));
     this.server.on('timeout', (s: net.Socket) => this.onIdleTimeout(s));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
     this.server.on('upgrade', (req: http.IncomingMessage, s: net.Socket, head: Buffer) => this.onUpgrade(req, s, head));
     // CONNECT (a tunnel to anywhere) is not something a web server of applications offers: 400, as HTTP.SYS.
-    this.server.on('connect', (req: http.IncomingMessage, s: net.Socket) => this.rejectRaw(req, s, BAD_REQUEST.page, 'BadRequest'));
+    this.server.on('connect', (req: http.IncomingMessage, s: net.Socket) =>
+      this.rejectRaw(req, s, BAD_REQUEST.page, 'BadRequest'),
+    );
     this.watchPoolStops();
   }
 
@@ -255,7 +267,12 @@ export class Listener {
     if (this.cache.size > 0 && this.serveFromCache(req, res)) return;
     const admitted = this.admit(req, head);
     if (typeof admitted === 'string') {
-      return this.rejectPage(req, res, admitted === 'notFound' ? 'notFound' : 'concurrentRequestLimit', REASON[admitted]);
+      return this.rejectPage(
+        req,
+        res,
+        admitted === 'notFound' ? 'notFound' : 'concurrentRequestLimit',
+        REASON[admitted],
+      );
     }
     const [route, pool] = admitted;
     const job = new ProxyJob(req, res, head, route, pool, this.ctx);
@@ -352,7 +369,11 @@ export class Listener {
     if (timeout) {
       markClosing(socket);
       // Node arms the header timer at accept: a connection that never sent a byte was idle, not slow.
-      const reason = isOverLimit(socket) ? 'ConnLimit' : socket.bytesRead === 0 ? 'Timer_ConnectionIdle' : 'Timer_HeaderWait';
+      const reason = isOverLimit(socket)
+        ? 'ConnLimit'
+        : socket.bytesRead === 0
+          ? 'Timer_ConnectionIdle'
+          : 'Timer_HeaderWait';
       this.httpErr.write({ ...describeSocket(socket), reason });
       socket.destroy();
       return;
@@ -404,5 +425,13 @@ function describeSocket(s: net.Socket): Omit<HttpErrEntry, 'reason'> {
 
 function describe(req: http.IncomingMessage): Omit<HttpErrEntry, 'reason'> {
   const s = req.socket;
-  return { clientIp: s.remoteAddress, clientPort: s.remotePort, serverIp: s.localAddress, serverPort: s.localPort, version: req.httpVersion, method: req.method, uri: req.url };
+  return {
+    clientIp: s.remoteAddress,
+    clientPort: s.remotePort,
+    serverIp: s.localAddress,
+    serverPort: s.localPort,
+    version: req.httpVersion,
+    method: req.method,
+    uri: req.url,
+  };
 }

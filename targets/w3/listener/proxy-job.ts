@@ -225,18 +225,44 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
         IDEMPOTENT_METHODS.has(this.req.method ?? '') &&
         this.attempts < MAX_ATTEMPTS;
       if (replayable && this.pool.state === 'Started') {
-        this.pool.ctx.events.emit({ type: 'RequestRetried', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, error: err.message });
+        this.pool.ctx.events.emit({
+          type: 'RequestRetried',
+          pool: this.pool.name,
+          workerId: w.id,
+          pid: w.pid,
+          method: this.req.method,
+          url: this.req.url,
+          error: err.message,
+        });
         // The pool takes the job off `w` and back into its queue (or answers 503 QueueFull when it is full).
         this.abortUpstream = null;
         this.worker = null;
         this.pool.requeue(this, w);
         return;
       }
-      this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: false, error: err.message });
+      this.pool.ctx.events.emit({
+        type: 'RequestAbandoned',
+        pool: this.pool.name,
+        workerId: w.id,
+        pid: w.pid,
+        method: this.req.method,
+        url: this.req.url,
+        responseStarted: false,
+        error: err.message,
+      });
       this.badGateway();
       return this.done(false);
     }
-    this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: true, error: err.message });
+    this.pool.ctx.events.emit({
+      type: 'RequestAbandoned',
+      pool: this.pool.name,
+      workerId: w.id,
+      pid: w.pid,
+      method: this.req.method,
+      url: this.req.url,
+      responseStarted: true,
+      error: err.message,
+    });
     this.record('Connection_Abandoned_By_ReqQueue', res.statusCode);
     res.destroy();
     this.done(false);
@@ -252,13 +278,27 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
       markClosing(this.req.socket);
     }
     const pid = String(this.worker?.pid ?? '');
-    res.writeHead(502, { 'Content-Type': 'text/plain', 'Content-Length': BAD_GATEWAY.length, 'X-W3-Worker-Pid': pid, ...(keep ? {} : { Connection: 'close' }) });
+    res.writeHead(502, {
+      'Content-Type': 'text/plain',
+      'Content-Length': BAD_GATEWAY.length,
+      'X-W3-Worker-Pid': pid,
+      ...(keep ? {} : { Connection: 'close' }),
+    });
     res.end(BAD_GATEWAY);
   }
 
   private invalidResponse(err: Error): void {
     const w = this.worker!;
-    this.pool.ctx.events.emit({ type: 'RequestAbandoned', pool: this.pool.name, workerId: w.id, pid: w.pid, method: this.req.method, url: this.req.url, responseStarted: false, error: `invalid response: ${err.message}` });
+    this.pool.ctx.events.emit({
+      type: 'RequestAbandoned',
+      pool: this.pool.name,
+      workerId: w.id,
+      pid: w.pid,
+      method: this.req.method,
+      url: this.req.url,
+      responseStarted: false,
+      error: `invalid response: ${err.message}`,
+    });
     this.dropCapture();
     this.badGateway();
     this.done(false);
@@ -283,7 +323,8 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     // socket; a reset frees it at once (HTTP.SYS aborts the connection too).
     else if (reason === 'Timer_MinBytesPerSecond') socket.resetAndDestroy();
     else socket.destroy();
-    if (this.abortUpstream && !this.finished) this.abortUpstream(new Error(`listener closed the connection: ${reason}`));
+    if (this.abortUpstream && !this.finished)
+      this.abortUpstream(new Error(`listener closed the connection: ${reason}`));
     if (!this.finished && !this.worker) this.dequeue();
   }
 

@@ -2,7 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import { checkRequest, isViolation, nodeHeaderLimit, parserErrorPage, type LimitViolation } from './request-limits';
 import type { ListenerLimits } from '../config/types';
 
-const limits: ListenerLimits = { maxFieldLength: 100, maxRequestBytes: 300, urlSegmentMaxLength: 10, urlSegmentMaxCount: 4, maxUrlLength: 120, maxConnections: 0, appConcurrentRequestLimit: 5000 };
+const limits: ListenerLimits = {
+  maxFieldLength: 100,
+  maxRequestBytes: 300,
+  urlSegmentMaxLength: 10,
+  urlSegmentMaxCount: 4,
+  maxUrlLength: 120,
+  maxConnections: 0,
+  appConcurrentRequestLimit: 5000,
+};
 
 /** The violation, or null when the head was accepted. */
 function checkRequestLimits(r: IncomingMessage, l: ListenerLimits): LimitViolation | null {
@@ -11,7 +19,14 @@ function checkRequestLimits(r: IncomingMessage, l: ListenerLimits): LimitViolati
 }
 
 function req(url: string, headers: [string, string][], method = 'GET', version = '1.1'): IncomingMessage {
-  return { url, method, rawHeaders: headers.flat(), httpVersion: version, httpVersionMajor: Number(version[0]), httpVersionMinor: Number(version[2]) } as unknown as IncomingMessage;
+  return {
+    url,
+    method,
+    rawHeaders: headers.flat(),
+    httpVersion: version,
+    httpVersionMajor: Number(version[0]),
+    httpVersionMinor: Number(version[2]),
+  } as unknown as IncomingMessage;
 }
 
 /** The exact bytes a client sends for `req(...)`. */
@@ -22,12 +37,32 @@ function headBytes(url: string, headers: [string, string][], method = 'GET'): nu
 describe('checkRequestLimits', () => {
   it('accepts a header of exactly maxFieldLength ("Name: value") and rejects one byte more', () => {
     const v = 'x'.repeat(100 - 'X-Big: '.length);
-    expect(checkRequestLimits(req('/', [['Host', 'a'], ['X-Big', v]]), limits)).toBeNull();
-    expect(checkRequestLimits(req('/', [['Host', 'a'], ['X-Big', v + 'x']]), limits)?.reason).toBe('FieldLength');
+    expect(
+      checkRequestLimits(
+        req('/', [
+          ['Host', 'a'],
+          ['X-Big', v],
+        ]),
+        limits,
+      ),
+    ).toBeNull();
+    expect(
+      checkRequestLimits(
+        req('/', [
+          ['Host', 'a'],
+          ['X-Big', v + 'x'],
+        ]),
+        limits,
+      )?.reason,
+    ).toBe('FieldLength');
   });
 
   it('counts the whole head as sent (request line, fields, CRLFs) against maxRequestBytes', () => {
-    const base: [string, string][] = [['Host', 'a'], ['X-1', 'y'.repeat(90)], ['X-2', 'y'.repeat(90)]];
+    const base: [string, string][] = [
+      ['Host', 'a'],
+      ['X-1', 'y'.repeat(90)],
+      ['X-2', 'y'.repeat(90)],
+    ];
     const fill = 300 - headBytes('/', [...base, ['X-3', '']]);
     const exact: [string, string][] = [...base, ['X-3', 'z'.repeat(fill)]];
     expect(headBytes('/', exact)).toBe(300);
@@ -50,20 +85,41 @@ describe('checkRequestLimits', () => {
 
 describe('checkRequest: versions, Host and framing', () => {
   it('answers HTTP/2.0 and other unsupported majors 505, HTTP/0.9 400', () => {
-    expect(checkRequestLimits(req('/', [['Host', 'a']], 'GET', '2.0'), limits)).toMatchObject({ page: 'versionNotSupported', reason: 'Version_N/S' });
-    expect(checkRequestLimits(req('/', [], 'GET', '0.9'), limits)).toMatchObject({ page: 'badRequest', reason: 'BadRequest' });
+    expect(checkRequestLimits(req('/', [['Host', 'a']], 'GET', '2.0'), limits)).toMatchObject({
+      page: 'versionNotSupported',
+      reason: 'Version_N/S',
+    });
+    expect(checkRequestLimits(req('/', [], 'GET', '0.9'), limits)).toMatchObject({
+      page: 'badRequest',
+      reason: 'BadRequest',
+    });
   });
 
   it.each([
-    ['a duplicate Host', [['Host', 'a'], ['Host', 'b']]],
-    ['the same Host twice', [['Host', 'a'], ['host', 'a']]],
+    [
+      'a duplicate Host',
+      [
+        ['Host', 'a'],
+        ['Host', 'b'],
+      ],
+    ],
+    [
+      'the same Host twice',
+      [
+        ['Host', 'a'],
+        ['host', 'a'],
+      ],
+    ],
     ['a Host with a space', [['Host', 'a b']]],
     ['a Host with a path', [['Host', 'a/b']]],
     ['an empty Host', [['Host', '']]],
     ['userinfo', [['Host', 'u@a']]],
     ['a bad port', [['Host', 'a:8x']]],
   ] as [string, [string, string][]][])('%s → 400 Invalid Hostname', (_what, headers) => {
-    expect(checkRequestLimits(req('/', headers), limits)).toMatchObject({ page: 'invalidHostname', reason: 'Hostname' });
+    expect(checkRequestLimits(req('/', headers), limits)).toMatchObject({
+      page: 'invalidHostname',
+      reason: 'Hostname',
+    });
   });
 
   it('accepts ordinary hosts, ports and IP literals', () => {
@@ -74,22 +130,54 @@ describe('checkRequest: versions, Host and framing', () => {
   it('routes an absolute-form target by its path, with its authority as the host', () => {
     const out = checkRequest(req('http://Other.example:81/a/../b?q=1', [['Host', 'ignored']]), limits);
     expect(isViolation(out)).toBe(false);
-    expect(out).toEqual({ target: { path: '/b', upstream: '/a/../b?q=1', authority: 'Other.example:81' }, host: 'Other.example:81' });
+    expect(out).toEqual({
+      target: { path: '/b', upstream: '/a/../b?q=1', authority: 'Other.example:81' },
+      host: 'Other.example:81',
+    });
   });
 
   it('HTTP/1.0 may omit Host (the host is then unknown, not made up)', () => {
-    expect(checkRequest(req('/x', [], 'GET', '1.0'), limits)).toEqual({ target: { path: '/x', upstream: '/x', authority: null }, host: undefined });
+    expect(checkRequest(req('/x', [], 'GET', '1.0'), limits)).toEqual({
+      target: { path: '/x', upstream: '/x', authority: null },
+      host: undefined,
+    });
   });
 
   it('a Transfer-Encoding other than chunked → 501 (N/I); chunked passes', () => {
-    expect(checkRequestLimits(req('/', [['Host', 'a'], ['Transfer-Encoding', 'gzip, chunked']], 'POST'), limits)).toMatchObject({ page: 'notImplemented', reason: 'N/I' });
-    expect(checkRequestLimits(req('/', [['Host', 'a'], ['Transfer-Encoding', 'Chunked']], 'POST'), limits)).toBeNull();
+    expect(
+      checkRequestLimits(
+        req(
+          '/',
+          [
+            ['Host', 'a'],
+            ['Transfer-Encoding', 'gzip, chunked'],
+          ],
+          'POST',
+        ),
+        limits,
+      ),
+    ).toMatchObject({ page: 'notImplemented', reason: 'N/I' });
+    expect(
+      checkRequestLimits(
+        req(
+          '/',
+          [
+            ['Host', 'a'],
+            ['Transfer-Encoding', 'Chunked'],
+          ],
+          'POST',
+        ),
+        limits,
+      ),
+    ).toBeNull();
   });
 });
 
 describe('parserErrorPage', () => {
   it('a well-formed version Node cannot parse is 505, a malformed one 400', () => {
-    expect(parserErrorPage('HPE_INVALID_VERSION', Buffer.from('GET / HTTP/1.2\r\nHost: a\r\n\r\n')).reason).toBe('Version_N/S');
+    expect(parserErrorPage('HPE_INVALID_VERSION', Buffer.from('GET / HTTP/1.2\r\nHost: a\r\n\r\n')).reason).toBe(
+      'Version_N/S',
+    );
     expect(parserErrorPage('HPE_INVALID_VERSION', Buffer.from('GET / HTTP/A.B\r\n\r\n')).reason).toBe('BadRequest');
     expect(parserErrorPage('HPE_INVALID_TRANSFER_ENCODING').reason).toBe('N/I');
     expect(parserErrorPage('HPE_INVALID_HEADER_TOKEN').reason).toBe('Header');

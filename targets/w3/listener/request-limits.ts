@@ -61,7 +61,10 @@ export function nodeHeaderLimit(limits: ListenerLimits): number {
 }
 
 /** The fields of a request head the checks read: an IncomingMessage, or the framed transport's ScannedHead. */
-export type RequestHead = Pick<IncomingMessage, 'httpVersionMajor' | 'httpVersionMinor' | 'method' | 'url' | 'rawHeaders'>;
+export type RequestHead = Pick<
+  IncomingMessage,
+  'httpVersionMajor' | 'httpVersionMinor' | 'method' | 'url' | 'rawHeaders'
+>;
 
 export function checkRequest(req: RequestHead, limits: ListenerLimits): LimitViolation | AcceptedHead {
   if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? BAD_REQUEST : VERSION_NOT_SUPPORTED;

@@ -1,7 +1,15 @@
 import { parseTarget, decodePath } from './request-target';
 import type { ListenerLimits } from '../config/types';
 
-const limits: ListenerLimits = { maxFieldLength: 100, maxRequestBytes: 300, urlSegmentMaxLength: 10, urlSegmentMaxCount: 4, maxUrlLength: 120, maxConnections: 0, appConcurrentRequestLimit: 5000 };
+const limits: ListenerLimits = {
+  maxFieldLength: 100,
+  maxRequestBytes: 300,
+  urlSegmentMaxLength: 10,
+  urlSegmentMaxCount: 4,
+  maxUrlLength: 120,
+  maxConnections: 0,
+  appConcurrentRequestLimit: 5000,
+};
 const path = (url: string, l = limits): string | null => parseTarget(url, l)?.path ?? null;
 
 describe('parseTarget: validation', () => {
@@ -41,7 +49,13 @@ describe('parseTarget: validation', () => {
   });
 
   it('treats 0 as "no limit" for segment length and count', () => {
-    expect(parseTarget('/' + 'a/'.repeat(50) + 'b'.repeat(300), { ...limits, urlSegmentMaxCount: 0, urlSegmentMaxLength: 0 })).not.toBeNull();
+    expect(
+      parseTarget('/' + 'a/'.repeat(50) + 'b'.repeat(300), {
+        ...limits,
+        urlSegmentMaxCount: 0,
+        urlSegmentMaxLength: 0,
+      }),
+    ).not.toBeNull();
   });
 });
 
@@ -67,7 +81,11 @@ describe('parseTarget: the canonical path routing matches on', () => {
   });
 
   it('keeps the target as sent for the worker', () => {
-    expect(parseTarget('/x/../admin?q=%20', limits)).toEqual({ path: '/admin', upstream: '/x/../admin?q=%20', authority: null });
+    expect(parseTarget('/x/../admin?q=%20', limits)).toEqual({
+      path: '/admin',
+      upstream: '/x/../admin?q=%20',
+      authority: null,
+    });
     expect(parseTarget('http://h:80?q', limits)).toEqual({ path: '/', upstream: '/?q', authority: 'h:80' });
     expect(parseTarget('HTTP://h', limits)).toEqual({ path: '/', upstream: '/', authority: 'h' });
   });

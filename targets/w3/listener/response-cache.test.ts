@@ -1,14 +1,22 @@
 import { ResponseCache, DEFAULT_MAX_CACHE_SIZE, SLOT_OVERHEAD, MAX_CANDIDATES } from './response-cache';
 import type { CacheConfig } from '../config/types';
 
-const config: CacheConfig = { enabled: true, frequentHitThreshold: 2, frequentHitTimePeriod: 10_000, maxResponseSize: 1000, maxCacheSize: 0, scavengerPeriod: 120_000 };
+const config: CacheConfig = {
+  enabled: true,
+  frequentHitThreshold: 2,
+  frequentHitTimePeriod: 10_000,
+  maxResponseSize: 1000,
+  maxCacheSize: 0,
+  scavengerPeriod: 120_000,
+};
 
 function setup(over: Partial<CacheConfig> = {}) {
   let now = 1_000_000;
   const pool = { name: 'app', state: 'Started' };
   const cache = new ResponseCache({ ...config, ...over }, () => now, false);
   const body = Buffer.from('hello');
-  const offer = (key = 'h\n/a', lifetime = 60_000) => cache.offer(key, pool, ['Content-Length', '5'], body, lifetime, 0);
+  const offer = (key = 'h\n/a', lifetime = 60_000) =>
+    cache.offer(key, pool, ['Content-Length', '5'], body, lifetime, 0);
   return { cache, pool, offer, advance: (ms: number) => (now += ms) };
 }
 
@@ -59,7 +67,7 @@ describe('ResponseCache', () => {
     expect(cache.lookup('h\n/a')).toBeNull();
   });
 
-  it('drops a pool\'s entries when the pool stops (dropPool)', () => {
+  it("drops a pool's entries when the pool stops (dropPool)", () => {
     const { cache, offer } = setup();
     offer();
     offer();

@@ -123,7 +123,14 @@ export class ResponseCache {
    * A worker answered `key` with a storable response: count the hit and store the response when it reaches the
    * frequent-hit threshold. Returns true when it was stored.
    */
-  offer(key: string, pool: CachePool, headers: string[], body: Buffer, lifetimeMs: number, initialAge: number): boolean {
+  offer(
+    key: string,
+    pool: CachePool,
+    headers: string[],
+    body: Buffer,
+    lifetimeMs: number,
+    initialAge: number,
+  ): boolean {
     const c = this.config;
     if (!c.enabled || body.length === 0 || body.length > c.maxResponseSize) return false;
     const now = this.now();
@@ -202,7 +209,10 @@ export class ResponseCache {
 
   private ensureScavenger(): void {
     if (this.timer || !this.autoScavenge) return;
-    this.timer = setInterval(() => this.scavenge(), Math.min(0x7fffffff, Math.max(100, this.config.scavengerPeriod / 2)));
+    this.timer = setInterval(
+      () => this.scavenge(),
+      Math.min(0x7fffffff, Math.max(100, this.config.scavengerPeriod / 2)),
+    );
     this.timer.unref();
   }
 

@@ -2,11 +2,33 @@ import { RoutingTable, pathMatches } from './routing';
 import { parseTarget } from './request-target';
 import type { ApplicationConfig, ListenerLimits } from '../config/types';
 
-const app = (path: string, pool: string, host: string | null = null): ApplicationConfig => ({ path, host, pool, module: '/x.js', command: null, cwd: '/', env: {}, healthPath: null });
-const limits: ListenerLimits = { maxFieldLength: 16384, maxRequestBytes: 16384, urlSegmentMaxLength: 260, urlSegmentMaxCount: 255, maxUrlLength: 16384, maxConnections: 0, appConcurrentRequestLimit: 5000 };
+const app = (path: string, pool: string, host: string | null = null): ApplicationConfig => ({
+  path,
+  host,
+  pool,
+  module: '/x.js',
+  command: null,
+  cwd: '/',
+  env: {},
+  healthPath: null,
+});
+const limits: ListenerLimits = {
+  maxFieldLength: 16384,
+  maxRequestBytes: 16384,
+  urlSegmentMaxLength: 260,
+  urlSegmentMaxCount: 255,
+  maxUrlLength: 16384,
+  maxConnections: 0,
+  appConcurrentRequestLimit: 5000,
+};
 
 describe('RoutingTable', () => {
-  const table = new RoutingTable([app('/', 'main'), app('/admin', 'adm'), app('/Api/V2', 'v2'), app('/', 'other-host', 'b.example')]);
+  const table = new RoutingTable([
+    app('/', 'main'),
+    app('/admin', 'adm'),
+    app('/Api/V2', 'v2'),
+    app('/', 'other-host', 'b.example'),
+  ]);
   const poolFor = (url: string, host = 'a.example'): string | null => {
     const t = parseTarget(url, limits);
     return t === null ? 'rejected' : (table.match(host, t.path)?.pool ?? null);

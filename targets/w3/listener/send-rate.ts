@@ -27,7 +27,13 @@ export interface SendRateTracked {
 export const SEND_RATE_TICK_MS = 250;
 
 /** A new response: budget for the head plus the announced body. */
-export function startSend(t: SendRateTracked, headBytes: number, contentLength: number | null, now: number, bytesPerSecond: number): void {
+export function startSend(
+  t: SendRateTracked,
+  headBytes: number,
+  contentLength: number | null,
+  now: number,
+  bytesPerSecond: number,
+): void {
   t.sendHanded = headBytes;
   t.sendTotal = headBytes + (contentLength ?? 0);
   t.sendDeadline = now + (t.sendTotal * 1000) / bytesPerSecond;

@@ -57,7 +57,11 @@ export class AppPool {
   ) {
     this.name = config.name;
     const f = config.failure;
-    this.rapidFail = new RapidFailWindow(f.rapidFailProtection, f.rapidFailProtectionMaxCrashes, f.rapidFailProtectionInterval);
+    this.rapidFail = new RapidFailWindow(
+      f.rapidFailProtection,
+      f.rapidFailProtectionMaxCrashes,
+      f.rapidFailProtectionInterval,
+    );
     this.recycler = new Recycler(this);
     this.health = new HealthMonitor(this);
     this.orphans = new Orphans(this.name, ctx.events, ctx.log);
@@ -276,16 +280,31 @@ export class AppPool {
     w.overlapReplacement = overlap;
     this.workers.push(w);
     w.start();
-    this.ctx.events.emit({ type: 'WorkerStarting', pool: this.name, workerId: id, pid: w.pid, recycleId: recycleId ?? undefined });
+    this.ctx.events.emit({
+      type: 'WorkerStarting',
+      pool: this.name,
+      workerId: id,
+      pid: w.pid,
+      recycleId: recycleId ?? undefined,
+    });
     this.health.watchStartup(w);
     w.once('ready', () => {
-      this.ctx.events.emit({ type: 'WorkerReady', pool: this.name, workerId: id, pid: w.pid, recycleId: recycleId ?? undefined, startupMs: Date.now() - w.startedAt });
+      this.ctx.events.emit({
+        type: 'WorkerReady',
+        pool: this.name,
+        workerId: id,
+        pid: w.pid,
+        recycleId: recycleId ?? undefined,
+        startupMs: Date.now() - w.startedAt,
+      });
       this.health.watchReady(w);
       this.recycler.onWorkerReady(w);
       this.drainQueue();
     });
     w.once('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onWorkerExit(w, code, signal));
-    w.on('malformed', (error: string) => this.failure(w, 'malformed-message', `ill-formed control message (IIS 5127): ${error}`));
+    w.on('malformed', (error: string) =>
+      this.failure(w, 'malformed-message', `ill-formed control message (IIS 5127): ${error}`),
+    );
     w.on('unhealthy', (reason: string) => this.recycler.recycleWorker(w, 'IsapiUnhealthy', reason));
     return w;
   }
@@ -343,7 +362,13 @@ export class AppPool {
   /** Returns true when this failure stopped the pool. */
   countFailure(kind: FailureKind): boolean {
     const trip = this.rapidFail.record(kind);
-    this.ctx.events.emit({ type: 'RapidFailCount', pool: this.name, reason: kind, count: this.rapidFail.count(), windowMs: this.rapidFail.windowMs });
+    this.ctx.events.emit({
+      type: 'RapidFailCount',
+      pool: this.name,
+      reason: kind,
+      count: this.rapidFail.count(),
+      windowMs: this.rapidFail.windowMs,
+    });
     if (trip && this.state === 'Started') {
       this.stop('RapidFail');
       return true;

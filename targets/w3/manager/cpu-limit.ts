@@ -123,7 +123,13 @@ export class CpuLimit {
     this.report(w, s, { usedMs, budgetMs });
     if (cpu.action === 'KillW3wp') {
       w.endReason = 'cpu-limit';
-      this.pool.ctx.events.emit({ type: 'WorkerKilled', pool: this.pool.name, workerId: w.id, pid: w.pid, reason: 'cpu-limit' });
+      this.pool.ctx.events.emit({
+        type: 'WorkerKilled',
+        pool: this.pool.name,
+        workerId: w.id,
+        pid: w.pid,
+        reason: 'cpu-limit',
+      });
       w.kill('cpu-limit');
       this.pool.ensureWorkers();
     }

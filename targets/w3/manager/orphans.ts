@@ -35,9 +35,17 @@ export class Orphans {
 
   /** Host stop / pool removal: SIGKILL every orphan and resolve when all have exited. */
   async killAll(why: string): Promise<void> {
-    const gone = this.list.map((w) => new Promise<void>((resolve) => (w.exited ? resolve() : w.once('exit', () => resolve()))));
+    const gone = this.list.map(
+      (w) => new Promise<void>((resolve) => (w.exited ? resolve() : w.once('exit', () => resolve()))),
+    );
     for (const w of this.list) {
-      this.events.emit({ type: 'WorkerKilled', pool: this.pool, workerId: w.id, pid: w.pid, reason: `orphan (${why})` });
+      this.events.emit({
+        type: 'WorkerKilled',
+        pool: this.pool,
+        workerId: w.id,
+        pid: w.pid,
+        reason: `orphan (${why})`,
+      });
       w.kill(why);
     }
     await Promise.all(gone);

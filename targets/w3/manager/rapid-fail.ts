@@ -4,13 +4,7 @@
 // control message, request-progress stall. Orderly recycles, idle shutdowns and CPU-limit kills are never recorded
 // here. A failed overlap is not a failure of its own: the replacement's crash or startup timeout already counted.
 
-export type FailureKind =
-  | 'crash'
-  | 'ping'
-  | 'startup-timeout'
-  | 'shutdown-timeout'
-  | 'malformed-message'
-  | 'stalled';
+export type FailureKind = 'crash' | 'ping' | 'startup-timeout' | 'shutdown-timeout' | 'malformed-message' | 'stalled';
 
 export class RapidFailWindow {
   private failures: { t: number; kind: FailureKind }[] = [];

@@ -61,14 +61,27 @@ export class Recycler {
    * Starts a recycle of one worker; returns its id, or null when the worker is not recyclable now. `measured`:
    * what a memory recycle saw (privateMemoryKB or memoryKB, and the limitKB it passed), carried on RecycleStarted.
    */
-  recycleWorker(old: WorkerProcess, reason: RecycleReason, detail?: string, measured?: Record<string, number>): number | null {
+  recycleWorker(
+    old: WorkerProcess,
+    reason: RecycleReason,
+    detail?: string,
+    measured?: Record<string, number>,
+  ): number | null {
     const pool = this.pool;
     if (old.state !== 'Ready' || this.byOld.has(old) || pool.state !== 'Started') return null;
     if ((this.retryAfter.get(old) ?? 0) > Date.now()) return null;
     if (!this.staggerAllows(reason)) return null;
     if (reason === 'Time') this.lastTimeRecycle = Date.now();
     const overlapped = !pool.config.recycling.disallowOverlappingRotation;
-    const rec: RecycleRecord = { id: ++recycleSeq, reason, started: Date.now(), old, replacement: null, newReadyAt: null, overlapped };
+    const rec: RecycleRecord = {
+      id: ++recycleSeq,
+      reason,
+      started: Date.now(),
+      old,
+      replacement: null,
+      newReadyAt: null,
+      overlapped,
+    };
     this.active.set(rec.id, rec);
     this.byOld.set(old, rec);
     pool.ctx.events.emit({
@@ -126,7 +139,14 @@ export class Recycler {
         // The old worker is gone already; the failed start counted as a failure and demand starts the next one.
         return this.complete(rec, undefined, { replacementFailed: true });
       }
-      pool.ctx.events.emit({ type: 'RecycleOverlapFailed', pool: pool.name, recycleId: rec.id, workerId: rec.old.id, pid: rec.old.pid, reason: rec.reason });
+      pool.ctx.events.emit({
+        type: 'RecycleOverlapFailed',
+        pool: pool.name,
+        recycleId: rec.id,
+        workerId: rec.old.id,
+        pid: rec.old.pid,
+        reason: rec.reason,
+      });
       this.active.delete(rec.id);
       this.retryAfter.set(rec.old, Date.now() + Math.max(1000, pool.config.processModel.startupTimeLimit));
       return;
@@ -147,7 +167,11 @@ export class Recycler {
     }
   }
 
-  private complete(rec: RecycleRecord, oldExited?: WorkerProcess, outcome: { cancelled?: true; replacementFailed?: true } = {}): void {
+  private complete(
+    rec: RecycleRecord,
+    oldExited?: WorkerProcess,
+    outcome: { cancelled?: true; replacementFailed?: true } = {},
+  ): void {
     this.active.delete(rec.id);
     const now = Date.now();
     this.pool.ctx.events.emit({
@@ -174,13 +198,27 @@ export class Recycler {
     const wasStarting = w.state === 'Starting';
     if (w.state !== 'Orphaned') w.state = 'Draining';
     const pool = this.pool;
-    pool.ctx.events.emit({ type: 'WorkerDraining', pool: pool.name, workerId: w.id, pid: w.pid, reason: why, inFlight: w.inFlight });
+    pool.ctx.events.emit({
+      type: 'WorkerDraining',
+      pool: pool.name,
+      workerId: w.id,
+      pid: w.pid,
+      reason: why,
+      inFlight: w.inFlight,
+    });
     const limit = pool.config.processModel.shutdownTimeLimit;
     this.shutdownTimers.set(
       w,
       setTimeout(() => {
         if (w.exited) return;
-        pool.ctx.events.emit({ type: 'ShutdownTimeout', pool: pool.name, workerId: w.id, pid: w.pid, inFlight: w.inFlight, limitMs: limit });
+        pool.ctx.events.emit({
+          type: 'ShutdownTimeout',
+          pool: pool.name,
+          workerId: w.id,
+          pid: w.pid,
+          inFlight: w.inFlight,
+          limitMs: limit,
+        });
         w.endReason = 'shutdown-timeout';
         w.kill('shutdown-timeout');
         // IIS 6 counts a shutdown-limit kill as a rapid-fail failure; w3 does too, except when the pool is going

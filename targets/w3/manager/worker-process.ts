@@ -163,7 +163,13 @@ export class WorkerProcess extends EventEmitter {
     this.port = await freePort();
     const [cmd, ...args] = app.command!;
     const child = spawn(cmd!, args, {
-      env: { ...withoutHostSecrets(process.env), ...app.env, PORT: String(this.port), W3_WORKER_ID: String(this.id), W3_POOL: this.pool },
+      env: {
+        ...withoutHostSecrets(process.env),
+        ...app.env,
+        PORT: String(this.port),
+        W3_WORKER_ID: String(this.id),
+        W3_POOL: this.pool,
+      },
       cwd: app.cwd,
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group, so a kill reaches the program's children too.
@@ -338,7 +344,8 @@ export class WorkerProcess extends EventEmitter {
   }
 
   injectFault(spec: unknown, timeoutMs = 5000): Promise<{ ok: boolean; error?: string }> {
-    if (this.mode !== 'module') return Promise.resolve({ ok: false, error: 'command-mode workers host no fault agent' });
+    if (this.mode !== 'module')
+      return Promise.resolve({ ok: false, error: 'command-mode workers host no fault agent' });
     if (this.state === 'Exited') return Promise.resolve({ ok: false, error: 'worker has exited' });
     return new Promise((resolve) => {
       const id = ++this.faultSeq;

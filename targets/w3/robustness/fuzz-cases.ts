@@ -90,9 +90,38 @@ export const CLASSES: Record<string, Gen> = {
     ];
     return { text: `${pick(r, forms)}\r\nHost: t\r\nX-Case: ${id}\r\n\r\n` };
   },
-  version: (r, id) => ({ text: req(id, 'GET', '/v', [], '', pick(r, ['HTTP/2.0', 'HTTP/0.9', 'HTTP/1.2', 'HTTP/1.10', 'HTTP/3', 'HTTPS/1.1', 'http/1.1', 'HTTP/1.', 'HTTP/01.1'])) }),
+  version: (r, id) => ({
+    text: req(
+      id,
+      'GET',
+      '/v',
+      [],
+      '',
+      pick(r, [
+        'HTTP/2.0',
+        'HTTP/0.9',
+        'HTTP/1.2',
+        'HTTP/1.10',
+        'HTTP/3',
+        'HTTPS/1.1',
+        'http/1.1',
+        'HTTP/1.',
+        'HTTP/01.1',
+      ]),
+    ),
+  }),
   headers: (r, id) => {
-    const bad = pick(r, ['NoColon', 'Bad Name: x', 'Bad\tName: x', ': empty-name', 'X-A : space-before-colon', 'X-\x01: ctl', 'X-Long: ' + 'v'.repeat(int(r, 15_000, 20_000)), 'X(y): z', 'X-Quote": y']);
+    const bad = pick(r, [
+      'NoColon',
+      'Bad Name: x',
+      'Bad\tName: x',
+      ': empty-name',
+      'X-A : space-before-colon',
+      'X-\x01: ctl',
+      'X-Long: ' + 'v'.repeat(int(r, 15_000, 20_000)),
+      'X(y): z',
+      'X-Quote": y',
+    ]);
     const many = r() < 0.2 ? Array.from({ length: int(r, 100, 400) }, (_, i) => `X-H${i}: ${'h'.repeat(60)}`) : [];
     return { text: req(id, 'GET', '/h', [bad, ...many]) };
   },
@@ -112,7 +141,9 @@ export const CLASSES: Record<string, Gen> = {
     if (where === 2) return { text: req(id, 'GET', '/n', ['X-N: a\x00b']) };
     return { text: req(id, 'POST', '/n', ['Content-Length: 3'], 'a\x00b') };
   },
-  'obs-fold': (r, id) => ({ text: req(id, 'GET', '/fold', ['X-Folded: a', pick(r, [' continued', '\tcontinued', '  '])]) }),
+  'obs-fold': (r, id) => ({
+    text: req(id, 'GET', '/fold', ['X-Folded: a', pick(r, [' continued', '\tcontinued', '  '])]),
+  }),
   'cl-te': (r, id) => {
     const hs = pick(r, [
       ['Content-Length: 4', 'Transfer-Encoding: chunked'],
@@ -148,10 +179,26 @@ export const CLASSES: Record<string, Gen> = {
     return { text: req(id, 'POST', '/chunks', ['Transfer-Encoding: chunked'], body) };
   },
   'behind-bad': (r, id) => ({
-    text: pick(r, [req(id, 'GET', '/%zz', []), req(id, 'GET', '/ok', []) + 'GARBAGE\r\n\r\n', req(id, 'GET', '/ok', [], '', 'HTTP/1.0'), req(id, 'GET', '/ok', ['Connection: close'])]),
+    text: pick(r, [
+      req(id, 'GET', '/%zz', []),
+      req(id, 'GET', '/ok', []) + 'GARBAGE\r\n\r\n',
+      req(id, 'GET', '/ok', [], '', 'HTTP/1.0'),
+      req(id, 'GET', '/ok', ['Connection: close']),
+    ]),
   }),
   'absolute-form': (r, id) => {
-    const target = pick(r, ['http://h/admin/x', 'HTTP://H:8080/pub', 'https://h/admin', 'ftp://h/a', 'http:///a', 'http://u@h/a', 'http://h:99999/a', 'http://h', 'http://[::1]:80/admin/y', 'http://h?x']);
+    const target = pick(r, [
+      'http://h/admin/x',
+      'HTTP://H:8080/pub',
+      'https://h/admin',
+      'ftp://h/a',
+      'http:///a',
+      'http://u@h/a',
+      'http://h:99999/a',
+      'http://h',
+      'http://[::1]:80/admin/y',
+      'http://h?x',
+    ]);
     const expectPool = /\/\/[^/]*\/admin/i.test(target) ? 'adm' : undefined;
     return { text: req(id, 'GET', target, []), expectPool };
   },
@@ -173,11 +220,28 @@ export const CLASSES: Record<string, Gen> = {
   },
   'path-tricks': (r, id) => {
     const admin = r() < 0.6;
-    const logical = admin ? pick(r, ['/admin', '/admin/secret', '/admin/a/b']) : pick(r, ['/pub', '/pub/admin', '/adminx', '/a/admin']);
+    const logical = admin
+      ? pick(r, ['/admin', '/admin/secret', '/admin/a/b'])
+      : pick(r, ['/pub', '/pub/admin', '/adminx', '/a/admin']);
     return { text: req(id, 'GET', spell(r, logical), []), expectPool: admin ? 'adm' : 'main' };
   },
   'path-invalid': (r, id) => ({
-    text: req(id, 'GET', pick(r, ['/../admin', '/%2561dmin', '/a%00', '/a%zz', '/a#b', '/%c0%ae%c0%ae/admin', '/' + 's'.repeat(300), '/a'.repeat(300), '/%u002e%u002e/admin']), []),
+    text: req(
+      id,
+      'GET',
+      pick(r, [
+        '/../admin',
+        '/%2561dmin',
+        '/a%00',
+        '/a%zz',
+        '/a#b',
+        '/%c0%ae%c0%ae/admin',
+        '/' + 's'.repeat(300),
+        '/a'.repeat(300),
+        '/%u002e%u002e/admin',
+      ]),
+      [],
+    ),
   }),
   methods: (r, id) => ({
     text: pick(r, [
@@ -189,7 +253,19 @@ export const CLASSES: Record<string, Gen> = {
       req(id, 'PROPFIND', '/m', []),
     ]),
   }),
-  upgrade: (r, id) => ({ text: req(id, 'GET', '/up', pick(r, [['Connection: upgrade'], ['Connection: Upgrade', 'Upgrade: h2c'], ['Upgrade: websocket'], ['Connection: upgrade', 'Upgrade: websocket']])) }),
+  upgrade: (r, id) => ({
+    text: req(
+      id,
+      'GET',
+      '/up',
+      pick(r, [
+        ['Connection: upgrade'],
+        ['Connection: Upgrade', 'Upgrade: h2c'],
+        ['Upgrade: websocket'],
+        ['Connection: upgrade', 'Upgrade: websocket'],
+      ]),
+    ),
+  }),
   truncated: (r, id) => {
     const full = req(id, pick(r, METHODS), '/trunc', ['Content-Length: 10'], '0123456789');
     return { text: full.slice(0, int(r, 1, full.length - 1)) };

@@ -12,7 +12,12 @@ import http from 'node:http';
 import net from 'node:net';
 import { loadLoop, type Reply } from '../test-support/server';
 import { readHttpErr, type HttpErrLine } from '../integration-listener/test-support/raw-client';
-import { startEchoServer, resources, expectSettled, type EchoServer } from '../integration-listener/test-support/echo-server';
+import {
+  startEchoServer,
+  resources,
+  expectSettled,
+  type EchoServer,
+} from '../integration-listener/test-support/echo-server';
 import { generateCases, type FuzzCase } from './fuzz-cases';
 
 const SEED = Number(process.env['W3_FUZZ_SEED'] ?? 20261130);
@@ -91,7 +96,12 @@ describe('seeded HTTP fuzzer', () => {
     server = await startEchoServer({
       // The idle timer is longer than the others: a keep-alive client reusing a connection the timer is closing
       // at that instant is the ordinary keep-alive race, not a robustness failure.
-      timers: { connectionTimeout: '3s', headerWaitTimeout: TIMER, entityBodyTimeout: TIMER, requestQueueTimeout: '5s' },
+      timers: {
+        connectionTimeout: '3s',
+        headerWaitTimeout: TIMER,
+        entityBodyTimeout: TIMER,
+        requestQueueTimeout: '5s',
+      },
     });
     // The worker connection pools grow to the peak concurrency (at most maxConcurrentRequestsPerWorker, 100) and
     // keep idle connections: warm them to it first, so the baseline holds them and only a leak shows. Each warm
@@ -136,7 +146,9 @@ describe('seeded HTTP fuzzer', () => {
   });
 
   it('no connection outlived its timers', () => {
-    const hung = outcomes.filter((o) => !o.closedByServer).map((o) => ({ id: o.c.id, cls: o.c.cls, bytes: o.c.bytes.toString('latin1').slice(0, 120) }));
+    const hung = outcomes
+      .filter((o) => !o.closedByServer)
+      .map((o) => ({ id: o.c.id, cls: o.c.cls, bytes: o.c.bytes.toString('latin1').slice(0, 120) }));
     expect(hung).toEqual([]);
   });
 
@@ -146,13 +158,21 @@ describe('seeded HTTP fuzzer', () => {
 
   it('no request reached the wrong pool', () => {
     const expected = new Map(outcomes.filter((o) => o.c.expectPool).map((o) => [String(o.c.id), o.c.expectPool!]));
-    const wrong = recordedAtEnd().filter((r) => r.case !== undefined && expected.has(r.case) && expected.get(r.case) !== r.pool);
+    const wrong = recordedAtEnd().filter(
+      (r) => r.case !== undefined && expected.has(r.case) && expected.get(r.case) !== r.pool,
+    );
     expect(wrong).toEqual([]);
   });
 
   it('the marker never ran after an error response or a cut connection', () => {
-    const ran = new Set(recordedAtEnd().filter((r) => r.marker !== undefined).map((r) => r.marker!));
-    const bad = outcomes.filter((o) => (o.page !== null || o.statuses.some((s) => s !== 200)) && ran.has(String(o.c.id)));
+    const ran = new Set(
+      recordedAtEnd()
+        .filter((r) => r.marker !== undefined)
+        .map((r) => r.marker!),
+    );
+    const bad = outcomes.filter(
+      (o) => (o.page !== null || o.statuses.some((s) => s !== 200)) && ran.has(String(o.c.id)),
+    );
     expect(bad.map((o) => ({ id: o.c.id, cls: o.c.cls, statuses: o.statuses }))).toEqual([]);
   });
 
@@ -160,10 +180,17 @@ describe('seeded HTTP fuzzer', () => {
     const wrong: unknown[] = [];
     for (const o of outcomes) {
       const lines = byAddress.get(o.address) ?? [];
-      const answered = o.page === null && o.statuses.length > 0 && o.statuses.every((s) => s === 200) && endsAnswered(o);
+      const answered =
+        o.page === null && o.statuses.length > 0 && o.statuses.every((s) => s === 200) && endsAnswered(o);
       const want = answered ? 0 : 1;
       if (lines.length !== want || (o.page !== null && lines[0]?.status !== String(o.page))) {
-        wrong.push({ id: o.c.id, cls: o.c.cls, statuses: o.statuses, page: o.page, lines: lines.map((l) => `${l.status} ${l.reason}`) });
+        wrong.push({
+          id: o.c.id,
+          cls: o.c.cls,
+          statuses: o.statuses,
+          page: o.page,
+          lines: lines.map((l) => `${l.status} ${l.reason}`),
+        });
       }
     }
     const byClass: Record<string, number> = {};
@@ -181,7 +208,11 @@ async function warm(port: number, paths: string[], n: number): Promise<void> {
   for (const p of paths) {
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        runCase(port, { id: 0, cls: 'warm', bytes: Buffer.from(`GET ${p}&i=${i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`) }),
+        runCase(port, {
+          id: 0,
+          cls: 'warm',
+          bytes: Buffer.from(`GET ${p}&i=${i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`),
+        }),
       ),
     );
   }
@@ -193,7 +224,10 @@ function endsAnswered(o: Outcome): boolean {
 }
 
 function printSummary(outcomes: Outcome[], byAddress: Map<string, HttpErrLine[]>): void {
-  const rows = new Map<string, { cases: number; answered: number; pages: Map<number, number>; cut: number; reasons: Map<string, number> }>();
+  const rows = new Map<
+    string,
+    { cases: number; answered: number; pages: Map<number, number>; cut: number; reasons: Map<string, number> }
+  >();
   for (const o of outcomes) {
     const r = rows.get(o.c.cls) ?? { cases: 0, answered: 0, pages: new Map(), cut: 0, reasons: new Map() };
     for (const l of byAddress.get(o.address) ?? []) r.reasons.set(l.reason, (r.reasons.get(l.reason) ?? 0) + 1);
@@ -204,7 +238,9 @@ function printSummary(outcomes: Outcome[], byAddress: Map<string, HttpErrLine[]>
     rows.set(o.c.cls, r);
   }
   const lines = [...rows].map(
-    ([cls, r]) => `${cls.padEnd(14)} ${String(r.cases).padStart(5)} cases: ${r.answered} answered 200, ` + `${[...r.pages].map(([s, n]) => `${n}×${s}`).join(' ') || 'no pages'}, ${r.cut} closed without a page; HTTPERR ${[...r.reasons].map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`,
+    ([cls, r]) =>
+      `${cls.padEnd(14)} ${String(r.cases).padStart(5)} cases: ${r.answered} answered 200, ` +
+      `${[...r.pages].map(([s, n]) => `${n}×${s}`).join(' ') || 'no pages'}, ${r.cut} closed without a page; HTTPERR ${[...r.reasons].map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`,
   );
   console.log(`HTTP fuzzer, seed ${SEED}, ${outcomes.length} cases:\n${lines.join('\n')}`);
 }

@@ -5,12 +5,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../test-support/server';
-import { connect, exchange, readHttpErr, waitForHttpErr, HTTPERR_FILE } from '../integration-listener/test-support/raw-client';
-import { startEchoServer, resources, expectSettled, type EchoServer } from '../integration-listener/test-support/echo-server';
+import {
+  connect,
+  exchange,
+  readHttpErr,
+  waitForHttpErr,
+  HTTPERR_FILE,
+} from '../integration-listener/test-support/raw-client';
+import {
+  startEchoServer,
+  resources,
+  expectSettled,
+  type EchoServer,
+} from '../integration-listener/test-support/echo-server';
 
 jest.setTimeout(180_000);
 
-const rssMB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMB = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 describe('misbehaving applications', () => {
   let server: EchoServer;
@@ -49,7 +61,12 @@ describe('misbehaving applications', () => {
     expect(first.status).toBe(200);
     c.socket.write('GET /after HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     await c.closed(60_000);
-    expect(c.received().toString('latin1').match(/HTTP\/1\.1 200/g)).toHaveLength(2);
+    expect(
+      c
+        .received()
+        .toString('latin1')
+        .match(/HTTP\/1\.1 200/g),
+    ).toHaveLength(2);
   });
 
   it('a worker that exits mid-response: the client connection closes, one HTTPERR line, a new worker serves', async () => {
@@ -60,7 +77,10 @@ describe('misbehaving applications', () => {
     expect(c.received().length).toBeLessThan(1024 * 1024);
     const line = await waitForHttpErr(server, (l) => l.clientPort === String(c.localPort));
     expect(line.reason).toBe('Connection_Abandoned_By_ReqQueue');
-    await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === 'main' && (e['workerId'] as number) > 2, 30_000);
+    await server.waitForEvent(
+      (e) => e.type === 'WorkerReady' && e.pool === 'main' && (e['workerId'] as number) > 2,
+      30_000,
+    );
     const again = await exchange(server.port, 'GET /again HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     expect(again.status).toBe(200);
   });
@@ -72,19 +92,28 @@ describe('invalid responses from a command-mode application', () => {
     server = await startServer({
       logging: { httpErrLog: HTTPERR_FILE },
       pools: [{ name: 'raw', startMode: 'AlwaysRunning', retryIdempotent: false }],
-      applications: [{ path: '/', pool: 'raw', command: [process.execPath, path.join(__dirname, 'test-support', 'raw-response-app.js')] }],
+      applications: [
+        {
+          path: '/',
+          pool: 'raw',
+          command: [process.execPath, path.join(__dirname, 'test-support', 'raw-response-app.js')],
+        },
+      ],
     });
     await server.waitForEvent((e) => e.type === 'WorkerReady');
   });
   afterAll(async () => server?.stop());
 
-  it.each(['/bad-header-value', '/bad-header-name', '/dup-length', '/te-and-cl'])('%s → 502, nothing of it relayed, the host keeps serving', async (p) => {
-    const r = await exchange(server.port, `GET ${p} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
-    expect(r.status).toBe(502);
-    expect(r.headers['x-bad']).toBeUndefined();
-    const ok = await exchange(server.port, 'GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
-    expect(ok.status).toBe(200);
-  });
+  it.each(['/bad-header-value', '/bad-header-name', '/dup-length', '/te-and-cl'])(
+    '%s → 502, nothing of it relayed, the host keeps serving',
+    async (p) => {
+      const r = await exchange(server.port, `GET ${p} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+      expect(r.status).toBe(502);
+      expect(r.headers['x-bad']).toBeUndefined();
+      const ok = await exchange(server.port, 'GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+      expect(ok.status).toBe(200);
+    },
+  );
 
   it('one HTTPERR line per 502', () => {
     expect(readHttpErr(server).lines.filter((l) => l.status === '502')).toHaveLength(4);

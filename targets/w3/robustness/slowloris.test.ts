@@ -7,7 +7,12 @@ import http from 'node:http';
 import net from 'node:net';
 import { loadLoop } from '../test-support/server';
 import { readHttpErr } from '../integration-listener/test-support/raw-client';
-import { startEchoServer, resources, expectSettled, type EchoServer } from '../integration-listener/test-support/echo-server';
+import {
+  startEchoServer,
+  resources,
+  expectSettled,
+  type EchoServer,
+} from '../integration-listener/test-support/echo-server';
 
 jest.setTimeout(180_000);
 

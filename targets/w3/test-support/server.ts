@@ -36,19 +36,26 @@ export interface StartOptions {
   umask?: string;
 }
 
-export async function startServer(config: Record<string, unknown>, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Record<string, unknown>,
+  extraArgs: string[] = [],
+  opts: StartOptions = {},
+): Promise<RunningServer> {
   const dir = tempDir();
   const file = path.join(dir, 'w3.json');
   // W3_TEST_TRANSPORT=frames runs a test against the framed transport without changing it (listen.transport).
   const transport = process.env['W3_TEST_TRANSPORT'];
   const listen = { host: '127.0.0.1', port: 0, ...(transport ? { transport } : {}) };
   const full = { listen, admin: { socket: path.join(dir, 'admin.sock') }, ...config };
-  if (transport && config['listen']) full.listen = { transport, ...(config['listen'] as object) } as typeof listen;
+  if (transport && config['listen']) full.listen = { transport, ...config['listen'] } as typeof listen;
   fs.writeFileSync(file, JSON.stringify(full, null, 2));
   const env = { ...process.env, ...opts.env, ...(opts.faultToken ? { W3_FAULT_TOKEN: opts.faultToken } : {}) };
   const argv = [BIN, 'serve', '--config', file, ...extraArgs];
   const proc = opts.umask
-    ? spawn('/bin/sh', ['-c', `umask ${opts.umask} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    ? spawn('/bin/sh', ['-c', `umask ${opts.umask} && exec "$0" "$@"`, process.execPath, ...argv], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      })
     : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   const events: W3Event[] = [];
@@ -142,11 +149,29 @@ export interface Reply {
   endedAt: number;
 }
 
-export function request(url: string, opts: { method?: string; path?: string; agent?: http.Agent; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Reply> {
+export function request(
+  url: string,
+  opts: {
+    method?: string;
+    path?: string;
+    agent?: http.Agent;
+    body?: string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const u = new URL(opts.path ?? '/', url);
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? 'GET', agent: opts.agent, headers: opts.headers, timeout: opts.timeoutMs ?? 20000 },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: opts.method ?? 'GET',
+        agent: opts.agent,
+        headers: opts.headers,
+        timeout: opts.timeoutMs ?? 20000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -171,13 +196,18 @@ export function request(url: string, opts: { method?: string; path?: string; age
 }
 
 /** An agent with a fixed set of keep-alive sockets whose server-side closes are counted. */
-export function trackedAgent(maxSockets: number): { agent: http.Agent; closedByServer: () => number; sockets: () => number; done: () => void } {
+export function trackedAgent(maxSockets: number): {
+  agent: http.Agent;
+  closedByServer: () => number;
+  sockets: () => number;
+  done: () => void;
+} {
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, keepAliveMsecs: 60000 });
   let closed = 0;
   let count = 0;
   let finished = false;
   const orig = agent.createConnection.bind(agent);
-  (agent as unknown as { createConnection: typeof orig }).createConnection = ((...args: Parameters<typeof orig>) => {
+  (agent as unknown as { createConnection: typeof orig }).createConnection = (...args: Parameters<typeof orig>) => {
     const s = orig(...args) as unknown as import('node:net').Socket;
     count++;
     s.once('end', () => {
@@ -187,7 +217,7 @@ export function trackedAgent(maxSockets: number): { agent: http.Agent; closedByS
       if (!finished) closed++;
     });
     return s;
-  });
+  };
   return {
     agent,
     closedByServer: () => closed,
@@ -200,7 +230,12 @@ export function trackedAgent(maxSockets: number): { agent: http.Agent; closedByS
 }
 
 /** Runs `concurrency` request loops until `stop()` resolves; returns every reply (or error). */
-export function loadLoop(url: string, agent: http.Agent, concurrency: number, path = '/'): { results: (Reply | Error)[]; stop: () => Promise<void> } {
+export function loadLoop(
+  url: string,
+  agent: http.Agent,
+  concurrency: number,
+  path = '/',
+): { results: (Reply | Error)[]; stop: () => Promise<void> } {
   const results: (Reply | Error)[] = [];
   let running = true;
   const deadline = Date.now() + 120_000; // bounded even if a test forgets to stop it

@@ -68,6 +68,7 @@ export class BodyScanner {
    * Reads body bytes from `buf[off..end)`; returns the offset after the last body byte read (== end while the body
    * continues; < end when the body ended and the rest belongs to the next request), or a HeadScanError.
    */
+  // eslint-disable-next-line max-lines-per-function -- 84 lines once Prettier laid it out; to be split (issue 12)
   consume(buf: Buffer, off: number, end: number): number | HeadScanError {
     const from = off;
     let i = off;

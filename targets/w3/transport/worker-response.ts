@@ -89,7 +89,7 @@ export function framedResponseClass(pid: number): typeof http.ServerResponse {
           const pairs = Array.isArray(headers[0]) ? (headers as unknown as [string, string][]) : pairsOf(headers);
           for (const [k, v] of pairs) this.appendHeader(k, v);
         } else {
-          for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k]!);
+          for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k]);
         }
       }
       if (!this.headersSent) stripConnectionNamed(this);

@@ -22,7 +22,12 @@ export interface HostLogger {
 }
 
 /** `file` null: stdout. */
-export function createHostLogger(opts: { level: string; file: string | null; truncateSize: number; keep: number }): HostLogger {
+export function createHostLogger(opts: {
+  level: string;
+  file: string | null;
+  truncateSize: number;
+  keep: number;
+}): HostLogger {
   const destination = opts.file
     ? new LogDestination({ file: opts.file, truncateSize: opts.truncateSize, keep: opts.keep })
     : new LogDestination({ fd: 1 });

@@ -19,9 +19,11 @@ test('each export shape lands on its style', async () => {
   expect(await styleOf((r: Request) => new Response(r.url))).toBe('fetch');
   expect(await styleOf(Promise.resolve(Fastify()))).toBe('fastify');
   expect(await styleOf({ createApp: async () => Fastify() })).toBe('fastify');
-  expect(await styleOf(async function bootstrap() {
-    return plain;
-  })).toBe('node');
+  expect(
+    await styleOf(async function bootstrap() {
+      return plain;
+    }),
+  ).toBe('node');
   expect(await styleOf({ app: http.createServer(plain) })).toBe('http.Server');
   expect(await styleOf({ handler: plain, listener: 'ignored: handler comes first' })).toBe('node');
   expect(await styleOf({ __esModule: true, default: { default: express() } })).toBe('express');
@@ -45,7 +47,15 @@ test('nothing fits: the error names the module, what it exports, and every accep
     `application module ${FILE} exports no app w3 can serve: module.exports is an object with keys ` +
       '{ port: number, start: function(1), name: string }.',
   );
-  for (const shape of ['Node request listener', 'Koa', 'Fastify', 'NestJS', 'fetch handler object', 'createApp', 'http.Server']) {
+  for (const shape of [
+    'Node request listener',
+    'Koa',
+    'Fastify',
+    'NestJS',
+    'fetch handler object',
+    'createApp',
+    'http.Server',
+  ]) {
     expect(msg).toContain(shape);
   }
   await expect(resolveApp({ default: 42 }, FILE)).rejects.toThrow(/the default export is a number \(42\)/);
@@ -63,8 +73,16 @@ test('a rejected promise export and a cycle are load errors', async () => {
 
 test('describeExport', () => {
   expect(describeExport(undefined)).toBe('undefined');
-  expect(describeExport(function createThing(a: unknown, b: unknown) {
-    return [a, b];
-  })).toBe('a function of 2 parameters (createThing)');
-  expect(describeExport(new (class Thing { x = 1; })())).toBe('an object (Thing) with keys { x: number }');
+  expect(
+    describeExport(function createThing(a: unknown, b: unknown) {
+      return [a, b];
+    }),
+  ).toBe('a function of 2 parameters (createThing)');
+  expect(
+    describeExport(
+      new (class Thing {
+        x = 1;
+      })(),
+    ),
+  ).toBe('an object (Thing) with keys { x: number }');
 });

@@ -13,7 +13,13 @@ import { httpServerStyle } from './app-styles/http-server';
 import { fetchFunctionStyle, fetchObjectStyle } from './app-styles/fetch-handler';
 import { nodeListenerStyle } from './app-styles/node-listener';
 import { factoryStyle, FACTORY_NAMES } from './app-styles/factory';
-import { AppLoadError, type AppStyle, type LoadedApp, type RequestListener, type UpgradeListener } from './app-styles/types';
+import {
+  AppLoadError,
+  type AppStyle,
+  type LoadedApp,
+  type RequestListener,
+  type UpgradeListener,
+} from './app-styles/types';
 
 export { AppLoadError, type LoadedApp, type RequestListener, type UpgradeListener };
 
@@ -39,16 +45,21 @@ const INNER_KEYS: readonly string[] = ['default', ...FACTORY_NAMES, 'app', 'hand
 const MAX_DEPTH = 6;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /** A short description of an export for error messages: its type and, for objects, its keys and their types. */
 export function describeExport(v: unknown): string {
   if (v === null || v === undefined) return String(v);
-  if (typeof v === 'function') return `a function of ${v.length} parameter${v.length === 1 ? '' : 's'}${v.name ? ` (${v.name})` : ''}`;
+  if (typeof v === 'function')
+    return `a function of ${v.length} parameter${v.length === 1 ? '' : 's'}${v.name ? ` (${v.name})` : ''}`;
   if (typeof v !== 'object') return `a ${typeof v} (${JSON.stringify(v)?.slice(0, 40)})`;
   const keys = Object.keys(v);
-  const ctor = (v).constructor?.name;
+  const ctor = v.constructor?.name;
   const kind = ctor && ctor !== 'Object' ? `an object (${ctor})` : 'an object';
   if (keys.length === 0) return `${kind} with no keys`;
   const shown = keys.slice(0, 12).map((k) => {
@@ -68,16 +79,24 @@ function noFit(value: unknown, what: string, file: string): AppLoadError {
 }
 
 /** Resolves one export (and, through the styles, what it contains) to a listener. */
-export async function resolveApp(exported: unknown, file: string, what = 'module.exports', depth = 0): Promise<LoadedApp> {
+export async function resolveApp(
+  exported: unknown,
+  file: string,
+  what = 'module.exports',
+  depth = 0,
+): Promise<LoadedApp> {
   if (depth > MAX_DEPTH) throw new AppLoadError(`application module ${file}: ${what} nests apps too deeply (a cycle?)`);
   let value = exported;
   if (isThenable(value)) {
     try {
       value = await value;
     } catch (err) {
-      throw new AppLoadError(`application module ${file}: ${what} is a promise that rejected: ${(err as Error)?.message ?? err}`, {
-        cause: err,
-      });
+      throw new AppLoadError(
+        `application module ${file}: ${what} is a promise that rejected: ${(err as Error)?.message ?? err}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   const inner = (v: unknown, w: string): Promise<LoadedApp> => resolveApp(v, file, w, depth + 1);
@@ -119,4 +138,3 @@ export function toUpgradeListener(exported: unknown): UpgradeListener | null {
   }
   return null;
 }
-

@@ -24,7 +24,10 @@ export interface EchoServer extends RunningServer {
   recorded(): Recorded[];
 }
 
-export async function startEchoServer(extra: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<EchoServer> {
+export async function startEchoServer(
+  extra: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<EchoServer> {
   const { pools, ...rest } = extra as { pools?: unknown[] };
   const recordDir = fs.mkdtempSync(path.join(os.tmpdir(), 'w3-echo-'));
   const recordFile = path.join(recordDir, 'recorded.ndjson');
@@ -100,14 +103,21 @@ export async function resources(server: RunningServer): Promise<Resources> {
  * Waits until nothing is in flight and every fd count is back within `slack` of `baseline` (the same workers must
  * still be there); fails with the last reading after `timeoutMs`.
  */
-export async function expectSettled(server: RunningServer, baseline: Resources, slack = 6, timeoutMs = 15_000): Promise<Resources> {
+export async function expectSettled(
+  server: RunningServer,
+  baseline: Resources,
+  slack = 6,
+  timeoutMs = 15_000,
+): Promise<Resources> {
   const deadline = Date.now() + timeoutMs;
   let last: Resources | null = null;
   for (;;) {
     last = await resources(server);
     const fdsOk =
       last.hostFds <= baseline.hostFds + slack &&
-      Object.entries(baseline.workerFds).every(([pid, n]) => last!.workerFds[Number(pid)] !== undefined && last!.workerFds[Number(pid)]! <= n + slack);
+      Object.entries(baseline.workerFds).every(
+        ([pid, n]) => last!.workerFds[Number(pid)] !== undefined && last!.workerFds[Number(pid)]! <= n + slack,
+      );
     if (last.inFlight === 0 && last.workerInFlight === 0 && fdsOk) return last;
     if (Date.now() > deadline) {
       throw new Error(`resources did not settle: baseline ${JSON.stringify(baseline)}, now ${JSON.stringify(last)}`);

@@ -66,7 +66,11 @@ export async function connect(port: number): Promise<RawConnection> {
       };
       const timer = setTimeout(() => {
         waiters.delete(attempt);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 300))}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 300))}`,
+          ),
+        );
       }, timeoutMs);
       if (!attempt()) waiters.add(attempt);
     });
@@ -82,7 +86,10 @@ export async function connect(port: number): Promise<RawConnection> {
 }
 
 /** Sends `bytes` on a new connection and waits for the response and for the server to close. */
-export async function exchange(port: number, bytes: string | Buffer): Promise<RawResponse & { serverClosed: boolean; localPort: number }> {
+export async function exchange(
+  port: number,
+  bytes: string | Buffer,
+): Promise<RawResponse & { serverClosed: boolean; localPort: number }> {
   const c = await connect(port);
   c.socket.write(bytes);
   const res = await c.response();
@@ -138,18 +145,41 @@ export function readHttpErr(server: RunningServer): { header: string[]; lines: H
     .filter((l) => !l.startsWith('#'))
     .map((l) => {
       const f = l.split(' ');
-      return { date: f[0]!, time: f[1]!, clientIp: f[2]!, clientPort: f[3]!, serverIp: f[4]!, serverPort: f[5]!, version: f[6]!, method: f[7]!, uri: f[8]!, status: f[9]!, siteId: f[10]!, reason: f[11]!, queue: f[12]! };
+      return {
+        date: f[0]!,
+        time: f[1]!,
+        clientIp: f[2]!,
+        clientPort: f[3]!,
+        serverIp: f[4]!,
+        serverPort: f[5]!,
+        version: f[6]!,
+        method: f[7]!,
+        uri: f[8]!,
+        status: f[9]!,
+        siteId: f[10]!,
+        reason: f[11]!,
+        queue: f[12]!,
+      };
     });
   return { header, lines };
 }
 
 /** Waits until the HTTPERR file has a line matching `pred` (lines are written when the listener acts). */
-export async function waitForHttpErr(server: RunningServer, pred: (l: HttpErrLine) => boolean, timeoutMs = 10_000): Promise<HttpErrLine> {
+export async function waitForHttpErr(
+  server: RunningServer,
+  pred: (l: HttpErrLine) => boolean,
+  timeoutMs = 10_000,
+): Promise<HttpErrLine> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = readHttpErr(server).lines.find(pred);
     if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`no HTTPERR line matched within ${timeoutMs} ms:\n${readHttpErr(server).lines.map((l) => JSON.stringify(l)).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no HTTPERR line matched within ${timeoutMs} ms:\n${readHttpErr(server)
+          .lines.map((l) => JSON.stringify(l))
+          .join('\n')}`,
+      );
     await new Promise((r) => setTimeout(r, 50)); // polling a file: the interval only sets how soon we notice
   }
 }
@@ -172,7 +202,11 @@ export function httpErrRecords(server: RunningServer): ({ t: number } & Record<s
 }
 
 /** Waits for a condition polled every 50 ms, failing with `what` after `timeoutMs`. */
-export async function waitUntil<T>(check: () => T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
+export async function waitUntil<T>(
+  check: () => T | undefined | null | false,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();

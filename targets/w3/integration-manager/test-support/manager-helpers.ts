@@ -12,7 +12,12 @@ export const PROBE_APP = path.join(__dirname, '..', 'fixtures', 'probe-app.js');
 export const FAULT_TOKEN = 'manager-tests';
 
 /** Lab timings: hang detection within 700 ms, limits short enough for tests, long enough for 2 busy cores. */
-export const FAST = { pingInterval: '200ms', pingResponseTime: '500ms', startupTimeLimit: '10s', shutdownTimeLimit: '3s' };
+export const FAST = {
+  pingInterval: '200ms',
+  pingResponseTime: '500ms',
+  startupTimeLimit: '10s',
+  shutdownTimeLimit: '3s',
+};
 
 /** Slack for timing assertions on a shared 2-core machine (Jest workers, other engineers' builds). */
 export const SLACK_MS = 1500;
@@ -35,7 +40,12 @@ export async function pool(server: RunningServer, name = 'app'): Promise<PoolVie
   return p;
 }
 
-export function injectFault(server: RunningServer, workerId: number | undefined, spec: Record<string, unknown>, poolName = 'app'): Promise<unknown> {
+export function injectFault(
+  server: RunningServer,
+  workerId: number | undefined,
+  spec: Record<string, unknown>,
+  poolName = 'app',
+): Promise<unknown> {
   return server.admin.request('POST', `/pools/${poolName}/workers/${workerId}/faults`, spec);
 }
 
@@ -44,7 +54,11 @@ export function eventsOf(server: RunningServer, type: W3Event['type'], from = 0)
 }
 
 /** Polls `cond` every 50 ms until it holds; for state that no event reports (files, processes, GET /pools). */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;

@@ -1,7 +1,7 @@
 // raw-response-app: a command-mode application that writes raw (and partly invalid) HTTP responses, to test what
 // the listener does with a worker's malformed answer. Listens on 127.0.0.1:$PORT. By path:
 //   /bad-header-value   a header value with a control character     /dup-length   two different Content-Lengths
-//   /bad-header-name    a header name with a space                    /te-and-cl    Transfer-Encoding and Content-Length
+//   /bad-header-name    a header name with a space                    /te-and-cl    Transfer-Encoding + Content-Length
 //   anything else       200 "ok" (readiness)
 'use strict';
 const net = require('node:net');

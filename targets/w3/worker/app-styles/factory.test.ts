@@ -25,9 +25,13 @@ test('by name only; called once without arguments; the result is resolved', asyn
 test('a factory that throws or returns nothing is a load error', async () => {
   const none = (): Promise<LoadedApp> => Promise.reject(new Error('not expected'));
   await expect(
-    factoryStyle.adapt(async () => {
-      throw new Error('no config');
-    }, 'export bootstrap', none),
+    factoryStyle.adapt(
+      async () => {
+        throw new Error('no config');
+      },
+      'export bootstrap',
+      none,
+    ),
   ).rejects.toThrow('export bootstrap() failed: no config');
   await expect(factoryStyle.adapt(async () => undefined, 'export createApp', none)).rejects.toThrow(
     /export createApp\(\) returned undefined: a factory must return the app \(and not call listen\(\)\)/,

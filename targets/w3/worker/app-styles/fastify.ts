@@ -23,9 +23,12 @@ export const fastifyStyle: AppStyle = {
     try {
       await app.ready();
     } catch (err) {
-      throw new AppLoadError(`${what}: the Fastify instance failed to become ready: ${(err as Error)?.message ?? err}`, {
-        cause: err,
-      });
+      throw new AppLoadError(
+        `${what}: the Fastify instance failed to become ready: ${(err as Error)?.message ?? err}`,
+        {
+          cause: err,
+        },
+      );
     }
     return {
       listener: (req, res) => app.routing(req, res),

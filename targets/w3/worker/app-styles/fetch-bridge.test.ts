@@ -32,7 +32,13 @@ test('the handler sees method, URL from the Host header, every header as sent, a
     body: 'hello body',
   });
   expect(reply.status).toBe(200);
-  expect(seen).toEqual({ method: 'POST', url: 'http://example.test:8080/p/q?x=1&y=%20', a: 'one, two', host: 'example.test:8080', body: 'hello body' });
+  expect(seen).toEqual({
+    method: 'POST',
+    url: 'http://example.test:8080/p/q?x=1&y=%20',
+    a: 'one, two',
+    host: 'example.test:8080',
+    body: 'hello body',
+  });
 });
 
 test('a path that looks like an authority stays a path; a bad Host falls back to localhost', async () => {
@@ -197,7 +203,9 @@ test('a client that leaves aborts the request signal and cancels the response bo
     });
     return new Response(body);
   });
-  const res = await new Promise<http.IncomingMessage>((resolve) => http.get({ host: '127.0.0.1', port: s.port }, resolve));
+  const res = await new Promise<http.IncomingMessage>((resolve) =>
+    http.get({ host: '127.0.0.1', port: s.port }, resolve),
+  );
   await new Promise((r) => res.once('data', r));
   expect(started).toBe(true);
   res.destroy();

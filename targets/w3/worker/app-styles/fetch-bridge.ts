@@ -116,7 +116,11 @@ export function isResponseLike(value: unknown): value is ResponseLike {
   if (value instanceof Response) return true;
   const r = value as Partial<ResponseLike> | null;
   return (
-    typeof r === 'object' && r !== null && typeof r.status === 'number' && typeof r.headers?.get === 'function' && 'body' in r
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.status === 'number' &&
+    typeof r.headers?.get === 'function' &&
+    'body' in r
   );
 }
 
@@ -149,7 +153,11 @@ const BODYLESS_STATUS = new Set([101, 204, 205, 304]);
  * that fails after the head was sent destroys the response (the client sees a truncated response, never a
  * complete-looking one). Errors before the head are thrown to the caller, which answers 500.
  */
-export async function writeWebResponse(response: ResponseLike, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function writeWebResponse(
+  response: ResponseLike,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   for (const [name, value] of response.headers) {

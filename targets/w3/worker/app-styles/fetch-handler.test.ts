@@ -40,11 +40,25 @@ test('a Hono app: routes, params, JSON, cookies, and `this` kept for a plain `{ 
   served = await serve((await fetchObjectStyle.adapt(app, 'module.exports', noInner)).listener);
   const user = await call(served.port, { path: '/users/7' });
   expect([user.status, JSON.parse(user.body)]).toEqual([200, { id: '7' }]);
-  const login = await call(served.port, { method: 'POST', path: '/login', headers: ['Content-Type', 'application/json'], body: '{"user":"ann"}' });
-  expect([login.status, login.body, login.headers['set-cookie']]).toEqual([201, 'welcome', ['user=ann; Path=/', 'session=abc; HttpOnly']]);
+  const login = await call(served.port, {
+    method: 'POST',
+    path: '/login',
+    headers: ['Content-Type', 'application/json'],
+    body: '{"user":"ann"}',
+  });
+  expect([login.status, login.body, login.headers['set-cookie']]).toEqual([
+    201,
+    'welcome',
+    ['user=ann; Path=/', 'session=abc; HttpOnly'],
+  ]);
   await served.close();
 
-  const obj = { greeting: 'hi', fetch(this: { greeting: string }) { return new Response(this.greeting); } };
+  const obj = {
+    greeting: 'hi',
+    fetch(this: { greeting: string }) {
+      return new Response(this.greeting);
+    },
+  };
   served = await serve((await fetchObjectStyle.adapt(obj, 'module.exports', noInner)).listener);
   expect((await call(served.port)).body).toBe('hi');
 });
@@ -65,7 +79,12 @@ test('throw, reject, wrong return value: 500 with the reason on stderr, and the 
     results.push([r.status, r.body.trim()]);
   }
   agent.destroy();
-  expect(results).toEqual([[500, 'Internal Server Error'], [500, 'Internal Server Error'], [500, 'Internal Server Error'], [200, 'fine']]);
+  expect(results).toEqual([
+    [500, 'Internal Server Error'],
+    [500, 'Internal Server Error'],
+    [500, 'Internal Server Error'],
+    [200, 'fine'],
+  ]);
   const logged = stderr.mock.calls.map((c) => String(c[0])).join('');
   expect(logged).toContain('sync boom');
   expect(logged).toContain('async boom');

@@ -12,7 +12,7 @@ type FetchFn = (request: Request) => unknown;
 function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v !== 'object') return typeof v;
-  return `an object (${(v).constructor?.name ?? 'no prototype'})`;
+  return `an object (${v.constructor?.name ?? 'no prototype'})`;
 }
 
 function plainAnswer(res: ServerResponse, status: number, text: string): void {

@@ -41,6 +41,8 @@ test('CommonJS, ES module, and ES module with top-level await', () => {
 test('an ES module exporting nothing usable gets the same clear error', () => {
   const r = load('broken.mjs');
   expect(r.status).toBe(3);
-  expect(r.out).toContain(`W3_ERR_APP_LOAD: application module ${path.join(dir, 'broken.mjs')} exports no app w3 can serve`);
+  expect(r.out).toContain(
+    `W3_ERR_APP_LOAD: application module ${path.join(dir, 'broken.mjs')} exports no app w3 can serve`,
+  );
   expect(r.out).toContain('the default export is a number (42)');
 });

@@ -9,7 +9,9 @@ export const koaStyle: AppStyle = {
   async adapt(value, what): Promise<LoadedApp> {
     const listener = (value as { callback: () => unknown }).callback();
     if (typeof listener !== 'function') {
-      throw new AppLoadError(`${what} looks like a Koa app, but its callback() returned ${typeof listener}, not a function`);
+      throw new AppLoadError(
+        `${what} looks like a Koa app, but its callback() returned ${typeof listener}, not a function`,
+      );
     }
     return { listener: listener as RequestListener, style: 'koa' };
   },

@@ -23,11 +23,16 @@ export const nestStyle: AppStyle = {
     } catch {
       /* no HTTP server (a microservice-only app): reported below as an adapter without an instance */
     }
-    if (listening) throw new AppLoadError(`${what} is a NestJS application that already listens: return it without calling listen()`);
+    if (listening)
+      throw new AppLoadError(
+        `${what} is a NestJS application that already listens: return it without calling listen()`,
+      );
     try {
       await app.init();
     } catch (err) {
-      throw new AppLoadError(`${what}: the NestJS application failed in init(): ${(err as Error)?.message ?? err}`, { cause: err });
+      throw new AppLoadError(`${what}: the NestJS application failed in init(): ${(err as Error)?.message ?? err}`, {
+        cause: err,
+      });
     }
     const instance = app.getHttpAdapter?.()?.getInstance?.();
     if (!instance) throw new AppLoadError(`${what} is a NestJS application without an HTTP adapter instance`);

@@ -61,7 +61,9 @@ test('an unstarted http.Server is served by its request listener; a listening on
   const server = http.createServer((_req, res) => res.end('from server'));
   expect(httpServerStyle.matches(server)).toBe(true);
   expect(await body(httpServerStyle, server)).toEqual(['http.Server', 'from server']);
-  await expect(httpServerStyle.adapt(http.createServer(), 'module.exports', noInner)).rejects.toThrow(/without a "request" listener/);
+  await expect(httpServerStyle.adapt(http.createServer(), 'module.exports', noInner)).rejects.toThrow(
+    /without a "request" listener/,
+  );
   const running = http.createServer((_req, res) => res.end());
   await new Promise<void>((r) => running.listen(0, '127.0.0.1', r));
   try {

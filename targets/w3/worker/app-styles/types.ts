@@ -40,7 +40,10 @@ export class AppLoadError extends Error {
   }
 }
 
-export function hasMethods(value: unknown, ...names: string[]): value is Record<string, (...args: unknown[]) => unknown> {
+export function hasMethods(
+  value: unknown,
+  ...names: string[]
+): value is Record<string, (...args: unknown[]) => unknown> {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
   const o = value as Record<string, unknown>;
   return names.every((n) => typeof o[n] === 'function');
