@@ -57,7 +57,8 @@ test('abort dies of SIGABRT', async () => {
 /** Child: applies the startup fault from its environment, then would load the app and report ready. */
 function startupChild(mode: string, maxHangMs?: number): ReturnType<typeof runNode> {
   const script = `
-    require(${JSON.stringify(dist('faults/agent/startup'))}).applyStartupFault(process.env, ${JSON.stringify({ maxHangMs })});
+    require(${JSON.stringify(dist('faults/agent/startup'))})
+      .applyStartupFault(process.env, ${JSON.stringify({ maxHangMs })});
     console.log('READY');
   `;
   return runNode(['-e', script], { env: { ...process.env, W3LAB_STARTUP_FAULT: mode } });

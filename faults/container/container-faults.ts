@@ -97,7 +97,8 @@ export async function signalProcessInContainer(
     );
   }
   const script =
-    "try { process.kill(Number(process.argv[1]), process.argv[2]); } catch (e) { process.stderr.write(e.code || e.message); process.exitCode = e.code === 'ESRCH' ? 3 : 2; }";
+    'try { process.kill(Number(process.argv[1]), process.argv[2]); } ' +
+    "catch (e) { process.stderr.write(e.code || e.message); process.exitCode = e.code === 'ESRCH' ? 3 : 2; }";
   const r = await c.exec(['node', '-e', script, String(pid), signal]);
   if (r.exitCode === 0) return true;
   if (r.exitCode === 3) return false;

@@ -22,8 +22,13 @@ const READ_COUNTERS = [
   "const fs = require('fs');",
   "const num = (t, k) => Number((new RegExp('^' + k + ' (\\\\d+)$', 'm').exec(t) || [])[1] || 0);",
   'let out;',
-  "try { const t = fs.readFileSync('/sys/fs/cgroup/memory.events', 'utf8'); out = { source: 'cgroup-v2', oom: num(t, 'oom'), oomKill: num(t, 'oom_kill') }; }",
-  "catch { const t = fs.readFileSync('/sys/fs/cgroup/memory/memory.oom_control', 'utf8'); out = { source: 'cgroup-v1', oom: num(t, 'under_oom'), oomKill: num(t, 'oom_kill') }; }",
+  'try {',
+  "  const t = fs.readFileSync('/sys/fs/cgroup/memory.events', 'utf8');",
+  "  out = { source: 'cgroup-v2', oom: num(t, 'oom'), oomKill: num(t, 'oom_kill') };",
+  '} catch {',
+  "  const t = fs.readFileSync('/sys/fs/cgroup/memory/memory.oom_control', 'utf8');",
+  "  out = { source: 'cgroup-v1', oom: num(t, 'under_oom'), oomKill: num(t, 'oom_kill') };",
+  '}',
   'process.stdout.write(JSON.stringify(out));',
 ].join('\n');
 
@@ -157,7 +162,8 @@ export async function oomKillWorker(c: ContainerControl, opts: OomKillOptions): 
     throw new ContainerFaultError(
       'LAB_ERR_OOM_NOT_OBSERVED',
       `worker ${opts.workerPid} in ${c.name} died, but not by the kernel OOM killer: ` +
-        `oom_kill ${countersBefore.oomKill}→${countersAfter.oomKill}, signal ${String(crashed.signal)}, killed by manager: ${killedByManager}`,
+        `oom_kill ${countersBefore.oomKill}→${countersAfter.oomKill}, signal ${String(crashed.signal)}, ` +
+        `killed by manager: ${killedByManager}`,
     );
   }
   return observation;

@@ -262,7 +262,8 @@ function checkHostable(config: W3Config): void {
     if (commands.length > 0 && apps.length > 1) {
       throw Object.assign(
         new Error(
-          `invalid config ${config.file ?? ''}: pools.${config.pools.indexOf(p)}: pool "${p.name}" hosts a command application, which must be the pool's only application`,
+          `invalid config ${config.file ?? ''}: pools.${config.pools.indexOf(p)}: ` +
+            `pool "${p.name}" hosts a command application, which must be the pool's only application`,
         ),
         { code: 'W3_ERR_CONFIG' },
       );

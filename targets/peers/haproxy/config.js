@@ -5,6 +5,10 @@
 // server), and the usual timeouts. Health-check settings follow the scenario's ping settings when it has them.
 'use strict';
 
+/** One JSON object per request on stdout; the driver reads these fields back (timestamps, status, retries, server). */
+const HAPROXY_LOG_JSON =
+  '{"ts":%Ts,"ms":%ms,"status":%ST,"retries":"%rc","srv":"%s",' + '"term":"%ts","method":"%HM","uri":"%HU"}';
+
 /**
  * @param {object} o { host, port, backends: number[] (ports), check: { interMs, timeoutMs, fall, rise },
  *   retries, timeoutConnectMs, timeoutClientMs, timeoutServerMs, healthPath }
@@ -23,7 +27,7 @@ function haproxyConfig(o) {
     '  mode http',
     '  log global',
     '  option log-health-checks',
-    '  log-format \'{"ts":%Ts,"ms":%ms,"status":%ST,"retries":"%rc","srv":"%s","term":"%ts","method":"%HM","uri":"%HU"}\'',
+    `  log-format '${HAPROXY_LOG_JSON}'`,
     `  retries ${o.retries}`,
     '  option redispatch',
     `  timeout connect ${o.timeoutConnectMs}ms`,

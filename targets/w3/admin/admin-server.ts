@@ -23,14 +23,23 @@ export class AdminServer {
   private readonly servers: http.Server[] = [];
   private readonly routes: { method: string; re: RegExp; handler: Handler; needsFaultToken?: boolean }[] = [];
 
-  // eslint-disable-next-line max-lines-per-function -- 106 lines once Prettier laid it out; to be split (issue 12)
   constructor(
     private readonly host: W3Host,
     private readonly log: Logger,
   ) {
-    const r = (method: string, re: RegExp, handler: Handler, needsFaultToken = false): void => {
-      this.routes.push({ method, re, handler, needsFaultToken });
-    };
+    this.addStatusRoutes();
+    this.addPoolRoutes();
+    this.addFaultRoutes();
+  }
+
+  private route(method: string, re: RegExp, handler: Handler, needsFaultToken = false): void {
+    this.routes.push({ method, re, handler, needsFaultToken });
+  }
+
+  /** What the server is doing: health, pools, listener counters, the event log; and configuration reload. */
+  private addStatusRoutes(): void {
+    const host = this.host;
+    const r = this.route.bind(this);
     r('GET', /^\/health$/, (_q, res) =>
       json(res, 200, {
         status: 'ok',
@@ -48,6 +57,16 @@ export class AdminServer {
       ),
     );
     r('GET', /^\/listener$/, (_q, res) => json(res, 200, host.listenerStats()));
+    r('GET', /^\/events$/, (req, res) => this.events(req, res));
+    r('POST', /^\/reload$/, async (_q, res) => {
+      const result = await host.reload();
+      json(res, result.ok ? 200 : 400, result);
+    });
+  }
+
+  /** Recycle, start and stop a pool. */
+  private addPoolRoutes(): void {
+    const r = this.route.bind(this);
     r('POST', /^\/pools\/([^/]+)\/recycle$/, (_q, res, [name]) => {
       const pool = this.pool(res, name!);
       if (!pool) return;
@@ -67,11 +86,12 @@ export class AdminServer {
       pool.stop('Admin');
       json(res, 200, pool.snapshot());
     });
-    r('GET', /^\/events$/, (req, res) => this.events(req, res));
-    r('POST', /^\/reload$/, async (_q, res) => {
-      const result = await host.reload();
-      json(res, result.ok ? 200 : 400, result);
-    });
+  }
+
+  /** Inject and heal faults in a worker or in a pool's next starts (403 unless fault injection is enabled). */
+  private addFaultRoutes(): void {
+    const host = this.host;
+    const r = this.route.bind(this);
     r(
       'POST',
       /^\/pools\/([^/]+)\/workers\/(\d+)\/faults$/,

@@ -52,7 +52,8 @@ describe('parseConfig errors', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe('W3_ERR_CONFIG');
     expect((error as ConfigError).message).toBe(
-      'invalid config /abs/file.json: pools.0.processModel.pingInterval: bad duration "3x" (use ms or "500ms", "90s", "20m", "29h", "00:01:30")',
+      'invalid config /abs/file.json: pools.0.processModel.pingInterval: ' +
+        'bad duration "3x" (use ms or "500ms", "90s", "20m", "29h", "00:01:30")',
     );
   });
 

@@ -66,7 +66,8 @@ export function crossCheck(cfg: CrossCheckInput): CrossCheckIssue[] {
     if (first !== undefined) {
       add(
         ['applications', i, 'path'],
-        `duplicate binding: host ${host === null ? '(any)' : `"${host}"`} path "${app.path}" (also applications.${first})`,
+        `duplicate binding: host ${host === null ? '(any)' : `"${host}"`} path "${app.path}" ` +
+          `(also applications.${first})`,
       );
     } else bindings.set(key, i);
 

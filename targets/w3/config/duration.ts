@@ -123,7 +123,8 @@ export const positiveDurationSchema = durationSchema.refine((ms) => ms > 0, { er
 export { MAX_TIMER_MS };
 const TIMER_LIMIT = {
   error: (iss: { input?: unknown }) =>
-    `too long: ${String(iss.input)} ms is more than ${MAX_TIMER_MS} ms (about 24.8 days), the longest timer w3 can hold`,
+    `too long: ${String(iss.input)} ms is more than ${MAX_TIMER_MS} ms (about 24.8 days), ` +
+    'the longest timer w3 can hold',
 };
 
 /** A duration that runs a timer: bounded so it can never overflow into an immediate expiry. */

@@ -144,7 +144,10 @@ export const cpuSchema = z
       .enum(['NoAction', 'KillW3wp', 'Throttle', 'ThrottleUnderLoad'])
       .prefault('NoAction')
       .describe(
-        'On exceeding the limit: NoAction (event only), KillW3wp (kill that worker; the next request starts a new one), Throttle (SIGSTOP/SIGCONT duty cycling down to the limit), ThrottleUnderLoad (throttle only while the load average is at least the CPU count).',
+        'On exceeding the limit: NoAction (event only), ' +
+          'KillW3wp (kill that worker; the next request starts a new one), ' +
+          'Throttle (SIGSTOP/SIGCONT duty cycling down to the limit), ' +
+          'ThrottleUnderLoad (throttle only while the load average is at least the CPU count).',
       ),
     resetInterval: durationSchema.prefault('5m').describe('CPU accounting window. 0 = CPU monitoring off.'),
   })

@@ -29,7 +29,9 @@ describe('timer durations', () => {
     expect(issuesIn(withPool({ [key]: '25d' }), dir)).toEqual([
       {
         path: `pools.0.processModel.${key}`,
-        message: `too long: 2160000000 ms is more than ${MAX_TIMER_MS} ms (about 24.8 days), the longest timer w3 can hold`,
+        message:
+          `too long: 2160000000 ms is more than ${MAX_TIMER_MS} ms (about 24.8 days), ` +
+          'the longest timer w3 can hold',
       },
     ]);
   });

@@ -31,7 +31,8 @@ describe('an app module with an unusable export', () => {
     });
     await server.waitForEvent((e) => e.type === 'PoolStopped', 60_000);
     expect(server.output()).toContain(
-      `application module ${bad} exports no app w3 can serve: module.exports is an object with keys { port: number, start: function(0) }`,
+      `application module ${bad} exports no app w3 can serve: ` +
+        'module.exports is an object with keys { port: number, start: function(0) }',
     );
     expect(server.output()).toContain('a Fastify instance');
     const good = await request(server.url, { path: '/' });

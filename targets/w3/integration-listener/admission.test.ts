@@ -19,7 +19,7 @@ describe('admission control', () => {
   });
   afterAll(async () => server?.stop());
 
-  it('at maxConnections a new client gets the 503 at once; once connections close, clients are served again', async () => {
+  it('at maxConnections a new client gets the 503 at once; once connections close, clients are served', async () => {
     const baseline = await resources(server);
     const held: net.Socket[] = [];
     for (let i = 0; i < MAX; i++) {
@@ -55,7 +55,7 @@ describe('admission control', () => {
     await expectSettled(server, baseline);
   });
 
-  it('beyond appConcurrentRequestLimit the application answers 503 (503.2); another application is unaffected', async () => {
+  it('beyond appConcurrentRequestLimit the app answers 503 (503.2); another application is unaffected', async () => {
     const slow = Array.from({ length: 3 }, () =>
       exchange(server.port, 'GET /slow?ms=1500 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'),
     );

@@ -54,7 +54,7 @@ describe('connection timers', () => {
 
   const linesFor = (port: number) => readHttpErr(server).lines.filter((l) => l.clientPort === String(port));
 
-  it('closes an idle keep-alive connection after connectionTimeout, sending nothing (Timer_ConnectionIdle)', async () => {
+  it('closes an idle keep-alive connection after connectionTimeout, sends nothing (Timer_ConnectionIdle)', async () => {
     const silent = await connect(server.port); // never sends a byte: idle too, not a slow head
     const c = await connect(server.port);
     c.socket.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
@@ -78,7 +78,7 @@ describe('connection timers', () => {
     expect(linesFor(silent.localPort)).toHaveLength(1);
   });
 
-  it('cuts off a slowloris head after headerWaitTimeout while other clients are served (Timer_HeaderWait)', async () => {
+  it('cuts a slowloris head off after headerWaitTimeout while others are served (Timer_HeaderWait)', async () => {
     const slow = await connect(server.port);
     slow.socket.write('GET / HTTP/1.1\r\nHost: t\r\n');
     const dribble = setInterval(() => slow.socket.writable && slow.socket.write('X-Slow: 1\r\n'), 200);
@@ -100,7 +100,7 @@ describe('connection timers', () => {
     expect(linesFor(slow.localPort)).toHaveLength(1);
   });
 
-  it('cuts a body that stops mid-way after entityBodyTimeout of silence, but not a slow steady one (Timer_EntityBody)', async () => {
+  it('cuts a stalled body after entityBodyTimeout of silence, not a slow steady one (Timer_EntityBody)', async () => {
     const stalled = await connect(server.port);
     stalled.socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n' + 'a'.repeat(100));
     const sentAt = Date.now();
@@ -126,7 +126,7 @@ describe('connection timers', () => {
     expect(linesFor(steady.localPort)).toHaveLength(0);
   });
 
-  it('disconnects a client reading below minBytesPerSecond only after size/rate; fast and briefly paused readers finish', async () => {
+  it('drops a reader below minBytesPerSecond only after size/rate; fast and briefly paused ones finish', async () => {
     const path = `/big?bytes=${BIG}`;
     const get = (onResponse: (res: http.IncomingMessage) => void) => {
       const startedAt = Date.now();
@@ -182,7 +182,7 @@ describe('connection timers', () => {
     expect(lines[0]).toMatchObject({ uri: path, status: '200', queue: 'app', clientPort: String(stuck.port()) });
   });
 
-  it('answers 503 to a request that waited in the pool queue longer than requestQueueTimeout (Timer_AppPool)', async () => {
+  it('answers 503 to a request queued in the pool longer than requestQueueTimeout (Timer_AppPool)', async () => {
     const c = await connect(server.port);
     c.socket.write('GET /cold/x HTTP/1.1\r\nHost: t\r\n\r\n');
     const sentAt = Date.now();

@@ -32,7 +32,7 @@ describe('pipelining behind a rejected or closing request', () => {
     expect(ran('after-400')).toEqual([]);
   });
 
-  it('a rejected request behind a valid one: the valid one is answered, the marker behind both never runs', async () => {
+  it('a rejected request behind a valid one: the valid one is answered, the marker behind never runs', async () => {
     const got = await run(
       `GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /bad%zz HTTP/1.1\r\nHost: t\r\n\r\n${marker('after-second')}`,
     );
@@ -55,7 +55,7 @@ describe('pipelining behind a rejected or closing request', () => {
     expect(ran('after-1.0')).toEqual([]);
   });
 
-  it('behind a keep-alive HTTP/1.0 response that kept the connection, the next request does run (in order)', async () => {
+  it('behind a keep-alive HTTP/1.0 response that kept the connection, the next request runs (in order)', async () => {
     const c = await connect(server.port);
     c.socket.write(`GET /one HTTP/1.0\r\nConnection: keep-alive\r\n\r\n${marker('after-kept')}`);
     await new Promise<void>((resolve) => {

@@ -46,7 +46,7 @@ describe('pool isolation', () => {
     },
   );
 
-  it('absolute-form targets are routed by their path, the authority is the Host, the worker gets the origin form', async () => {
+  it('absolute-form targets: routed by path, the authority is the Host, the worker gets origin form', async () => {
     const a = await get('http://Example.test:8080/ADMIN/y?q=1', 'Host: ignored\r\n');
     expect(a.status).toBe(200);
     const echoed = JSON.parse(a.body.toString()) as { pool: string; url: string; headers: Record<string, string> };

@@ -55,14 +55,14 @@ describe('request limits (HTTP.SYS validation)', () => {
     expect(readHttpErr(server).lines.filter((l) => l.clientPort === String(r.localPort))).toHaveLength(1);
   }
 
-  it('one header field longer than maxFieldLength → 400 Header Field Too Long (FieldLength); exactly the limit passes', async () => {
+  it('a field over maxFieldLength → 400 Header Field Too Long (FieldLength); exactly the limit passes', async () => {
     const v = 'x'.repeat(limits.maxFieldLength - 'X-Big: '.length);
     await expectAccepted(head('/', [['X-Big', v]]));
     await expectRejected(head('/', [['X-Big', v + 'x']]), 'headerFieldTooLong', 'FieldLength');
     expect(pageBody(PAGES.headerFieldTooLong)).toHaveLength(342);
   });
 
-  it('request line + headers longer than maxRequestBytes → 400 Request Too Long (RequestLength); exactly the limit passes', async () => {
+  it('line + headers over maxRequestBytes → 400 Request Too Long (RequestLength); the limit passes', async () => {
     const fields = (last: number): [string, string][] => [
       ['X-1', 'a'.repeat(900)],
       ['X-2', 'b'.repeat(900)],

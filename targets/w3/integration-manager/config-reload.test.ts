@@ -72,7 +72,7 @@ describe('configuration reload', () => {
     expect(p.workers.map((w) => w.pid)).toEqual([worker.pid]);
   });
 
-  it('a broken edit is rejected (POST /reload 400 with the path; SIGHUP logged) and the old configuration stays', async () => {
+  it('a broken edit is rejected (POST /reload 400 with the path; SIGHUP logged); the old config stays', async () => {
     server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
     const worker = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const good = readConfig(server);
@@ -96,7 +96,7 @@ describe('configuration reload', () => {
     expect((await request(server.url)).status).toBe(200);
   });
 
-  it('a removed pool leaves routing at once, finishes its in-flight request, drains; added back it is a new pool', async () => {
+  it('a removed pool leaves routing at once, finishes its in-flight request, drains; re-added it is new', async () => {
     server = await startFaultServer(twoPools);
     const bWorker = await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === 'b');
     await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === 'a');

@@ -55,7 +55,7 @@ describe('cpu limit', () => {
     expect(eventsOf(server, 'WorkerKilled')).toEqual([]);
   });
 
-  it('KillW3wp: the worker is killed, not counted toward rapid-fail; the next request starts a new worker', async () => {
+  it('KillW3wp: the worker is killed, not counted toward rapid-fail; the next request starts another', async () => {
     server = await startFaultServer(
       onePool({
         processModel: FAST,
@@ -79,7 +79,7 @@ describe('cpu limit', () => {
     expect((await pool(server)).state).toBe('Started');
   });
 
-  it('Throttle: a spinning worker is duty-cycled with SIGSTOP/SIGCONT and still answers pings and requests', async () => {
+  it('Throttle: a spinning worker is duty-cycled with SIGSTOP/SIGCONT, still answers pings and requests', async () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',

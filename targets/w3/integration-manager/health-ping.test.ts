@@ -22,7 +22,7 @@ describe('health pings', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
-  it('a blocked event loop: PingFailed 5010 in time, killed, and requests sent meanwhile succeed on the replacement', async () => {
+  it('blocked event loop: PingFailed 5010 in time, killed; requests meanwhile succeed on the replacement', async () => {
     server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
     const hung = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;

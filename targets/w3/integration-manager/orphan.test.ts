@@ -23,7 +23,7 @@ describe('orphaned workers', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
-  it('a ping-failed worker is orphaned, the action runs with its PID, a replacement serves; host stop kills it', async () => {
+  it('a ping-failed worker is orphaned, the action runs with its PID, a replacement serves; stop kills', async () => {
     const markerDir = path.join(os.tmpdir(), `w3-orphans-${process.pid}-${Date.now()}`);
     fs.mkdirSync(markerDir);
     server = await startFaultServer(

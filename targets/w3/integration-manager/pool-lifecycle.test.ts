@@ -10,7 +10,7 @@ describe('pool lifecycle', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
-  it('an admin stop during an overlapped recycle cancels the recycle, starts no worker, and start works again', async () => {
+  it('an admin stop during an overlapped recycle cancels it, starts no worker, and start works again', async () => {
     server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
     const old = await server.waitForEvent((e) => e.type === 'WorkerReady');
     // The replacement hangs in start-up, so the stop lands while the overlap is in progress.

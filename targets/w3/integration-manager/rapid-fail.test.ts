@@ -23,7 +23,7 @@ describe('rapid-fail protection', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
-  it('a startup crash loop stops the pool at the 3rd failure; 503s; no starts; other pool fine; admin start heals', async () => {
+  it('startup crash loop stops the pool at failure 3; 503s; no starts; other pool fine; start heals', async () => {
     const marker = path.join(tempDir('w3-rfp-'), 'auto-shutdown-ran');
     server = await startFaultServer({
       pools: [
@@ -83,7 +83,7 @@ describe('rapid-fail protection', () => {
     expect([after.state, after.failures.count]).toEqual(['Started', 0]);
   });
 
-  it('TcpLevel: a crashed worker plus a crashing replacement stop the pool; requests are reset, not answered', async () => {
+  it('TcpLevel: a crash plus a crashing replacement stop the pool; requests are reset, not answered', async () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',
@@ -101,7 +101,7 @@ describe('rapid-fail protection', () => {
     expect(server.events.filter((e) => e.type === 'WorkerStarting' && e.t > stopped.t)).toEqual([]);
   });
 
-  it('failures spread wider than the interval never trip it (maxCrashes 2, interval 1 s, crashes 1.5 s apart)', async () => {
+  it('failures spread wider than the interval never trip it (maxCrashes 2, interval 1 s, 1.5 s apart)', async () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',

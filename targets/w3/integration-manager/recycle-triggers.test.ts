@@ -67,7 +67,7 @@ describe('recycle triggers', () => {
     expect((await request(server.url)).workerPid).toBe(done['newPid']);
   });
 
-  it('periodicRestart.memory (virtual): set by a reload without rotation, then a leak recycles the worker (5077)', async () => {
+  it('periodicRestart.memory (virtual) set by a reload without rotation; a leak recycles (5077)', async () => {
     // A Node process reserves a large, machine-dependent address space, so the limit is derived from the running
     // worker: start without a limit, read its virtual size, then reload with a limit 100 MB above it.
     const pools = (memory: number) => [
@@ -96,7 +96,7 @@ describe('recycle triggers', () => {
     expect([started.eventId, started.reason, started.pid]).toEqual([5077, 'Memory', worker.pid]);
   });
 
-  it('periodicRestart.schedule: a time of day "HH:MM:SS" a few seconds ahead recycles the worker then (5076)', async () => {
+  it('periodicRestart.schedule: a time of day "HH:MM:SS" seconds ahead recycles the worker then (5076)', async () => {
     // The schedule is set by a reload once the worker is up, so a slow host start cannot make the test miss it.
     const base = {
       startMode: 'AlwaysRunning',
@@ -134,7 +134,7 @@ describe('recycle triggers', () => {
     expect(eventsOf(server, 'RapidFailCount')).toEqual([]);
   });
 
-  it("an app's own IPC message (PM2's process.send('ready')) is ignored, not taken as a malformed control message", async () => {
+  it("an app's own IPC message (PM2's process.send('ready')) is ignored, not a malformed control message", async () => {
     server = await startFaultServer(onePool({ processModel: FAST, failure: { rapidFailProtectionMaxCrashes: 1 } }));
     const first = await request(server.url, { path: '/pm2-ready' });
     expect(first.status).toBe(200);

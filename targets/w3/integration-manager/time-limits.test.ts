@@ -21,7 +21,7 @@ describe('time limits', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
-  it('startup hang: killed at startupTimeLimit (5012), counted, and the queued request is served by the next worker', async () => {
+  it('startup hang: killed at startupTimeLimit (5012), counted; the next worker serves the queued one', async () => {
     // 3 s, not 1 s: the limit applies to the replacement too, and a normal start can take over 1 s on a busy machine.
     server = await startFaultServer(onePool({ processModel: { ...FAST, startupTimeLimit: '3s' } }));
     await server.admin.request('POST', '/pools/app/faults', { kind: 'startup', mode: 'hang', count: 1 });

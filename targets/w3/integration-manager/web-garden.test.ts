@@ -75,7 +75,7 @@ describe('web garden', () => {
     expect(postReplies.filter((r) => r.status === 200 && r.workerPid !== victim!.pid).length).toBeGreaterThan(0);
   });
 
-  it('periodicRestart.time recycles of workers started together are staggered (time / maxProcesses apart)', async () => {
+  it('periodicRestart.time recycles of workers started together are staggered (time/maxProcesses apart)', async () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',

@@ -20,7 +20,7 @@ describe('zombie worker (answers pings, serves nothing)', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
-  it('requestProgressTimeout: RequestStalled, killed and replaced; stalled GETs succeed, a stalled POST gets 502', async () => {
+  it('requestProgressTimeout: RequestStalled, killed, replaced; stalled GETs succeed, stalled POST 502', async () => {
     server = await startFaultServer(
       onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, requestProgressTimeout: '1s' } }),
     );
@@ -50,7 +50,7 @@ describe('zombie worker (answers pings, serves nothing)', () => {
     expect(eventsOf(server, 'RapidFailCount', from).map((e) => e.reason)).toEqual(['stalled']);
   });
 
-  it('default (requestProgressTimeout 0): the zombie is not detected; healing it releases the held requests', async () => {
+  it('default (requestProgressTimeout 0): zombie undetected; healing it releases the held requests', async () => {
     server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
     const zombie = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;

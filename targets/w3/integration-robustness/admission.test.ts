@@ -83,14 +83,15 @@ describe('admission control', () => {
     expect(peak.inFlight).toBe(100);
     expect(peak.queued).toBe(10);
     console.log(
-      `800 concurrent, queueLength 10: peak in flight ${peak.inFlight}, queued ${peak.queued}, host fds ${base.hostFds} → peak ${peak.hostFds}`,
+      `800 concurrent, queueLength 10: peak in flight ${peak.inFlight}, queued ${peak.queued}, ` +
+        `host fds ${base.hostFds} → peak ${peak.hostFds}`,
     );
     // At most maxConcurrentRequestsPerWorker pooled connections to the worker stay open afterwards.
     await expectSettled(s, base, 100);
     console.log(`800 concurrent, queueLength 10: ${JSON.stringify(counts)}`);
   }, 120_000);
 
-  it('a request behind a busy worker waits in the queue and gets 503 Timer_AppPool at requestQueueTimeout', async () => {
+  it('a request behind a busy worker waits in the queue, gets 503 Timer_AppPool at requestQueueTimeout', async () => {
     // AlwaysRunning and ready before the first request: a cold start longer than 1 s would expire it in the queue.
     const config = onePool(
       { startMode: 'AlwaysRunning', processModel: { maxConcurrentRequestsPerWorker: 1 } },
@@ -155,7 +156,7 @@ describe('poison requests', () => {
 });
 
 describe('upstream connections follow the pool settings', () => {
-  it('a response that stops mid-body for requestProgressTimeout is aborted (bodyTimeout), the worker lives', async () => {
+  it('a response stopped mid-body for requestProgressTimeout is aborted (bodyTimeout), the worker lives', async () => {
     const s = await start(onePool({ processModel: { requestProgressTimeout: '1s' } }));
     const base = await baseline(s);
     const pid = Number((await request(s.url, { path: '/' })).headers['x-app-pid']);

@@ -90,7 +90,7 @@ describe('what an application can reach without the raw descriptor', () => {
     await expectSettled(server, base);
   });
 
-  it('process.send of a 64 MB unhealthy reason recycles the worker with the reason cut, host memory bounded', async () => {
+  it('process.send of a 64 MB unhealthy reason recycles the worker, reason cut, host memory bounded', async () => {
     const pid = await warmWorker();
     const base = await baseline(server);
     const rss0 = rssKB(base.hostPid);

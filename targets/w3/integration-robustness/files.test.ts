@@ -57,7 +57,7 @@ describe('the private runtime directory', () => {
     expect(runtimeDirsOf(pid)).toEqual([]);
   });
 
-  it('directories left by hosts that died (SIGKILL) are swept at the next start; a live host keeps its own', async () => {
+  it('directories of hosts that died (SIGKILL) are swept at the next start; a live host keeps its own', async () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     const stale = path.join(os.tmpdir(), `w3-${dead}-AbC123`);
     fs.mkdirSync(stale, { mode: 0o700 });
@@ -76,7 +76,7 @@ describe('the private runtime directory', () => {
 });
 
 describe('the admin socket', () => {
-  it('a second serve with the same admin socket fails cleanly (254) and the first keeps serving its admin API', async () => {
+  it('a second serve on the same admin socket fails cleanly (254); the first keeps serving its admin API', async () => {
     server = await startServer(CONFIG);
     const file = path.join(server.dir, 'w3.json');
     const second = spawnSync(process.execPath, [BIN, 'serve', '--config', file, '--port', '0'], {
@@ -150,7 +150,7 @@ describe('the fault token', () => {
     }
   });
 
-  it('--fault-token-file gives the token; without any token, admin access alone allows faults (as documented)', async () => {
+  it('--fault-token-file gives the token; with no token, admin access alone allows faults (documented)', async () => {
     const dir = tempDir();
     try {
       const tokenFile = path.join(dir, 'token');

@@ -48,7 +48,7 @@ test('faults off: neither the host nor a worker has loaded anything from harness
   expect(fromLab(worker)).toEqual([]);
 });
 
-test('faults on: the host loads the fault plugin and the worker its agent (the probe does see lab modules)', async () => {
+test('faults on: the host loads the fault plugin, the worker its agent (the probe does see lab modules)', async () => {
   const { host, worker } = await loaded(true);
   expect(fromLab(host).some((m) => m.includes(path.join('faults', 'w3-plugin', 'host.js')))).toBe(true);
   expect(fromLab(worker).some((m) => m.includes(path.join('faults', 'agent', 'agent.js')))).toBe(true);

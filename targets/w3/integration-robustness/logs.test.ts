@@ -27,7 +27,7 @@ function linesIn(dir: string, prefix: string, match: (l: string) => boolean): nu
     .filter(match).length;
 }
 
-test('HTTPERR and host log roll over at their size; a flood of 404s loses no line; the exit flushes the rest', async () => {
+test('HTTPERR and host log roll over at their size; a 404 flood loses no line; the exit flushes the rest', async () => {
   server = await startServer({
     logging: {
       httpErrLog: './httperr.log',

@@ -47,7 +47,7 @@ describe('overlapped recycle', () => {
     expect(server.events.filter((e) => e.type === 'WorkerCrashed')).toEqual([]);
   });
 
-  it('with disallowOverlappingRotation never runs two workers at once, and requests in the gap wait and succeed', async () => {
+  it('with disallowOverlappingRotation never runs two workers at once; requests in the gap wait, succeed', async () => {
     server = await startServer({
       pools: [{ name: 'app', startMode: 'AlwaysRunning', recycling: { disallowOverlappingRotation: true } }],
       applications: [{ path: '/', pool: 'app', module: path.join(APPS, 'lab-app.js') }],

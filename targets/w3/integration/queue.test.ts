@@ -10,7 +10,8 @@ function slowStartApp(ms: number): string {
   const file = path.join(tempDir('w3-app-'), 'slow-start.js');
   fs.writeFileSync(
     file,
-    `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});\nmodule.exports = require(${JSON.stringify(path.join(APPS, 'lab-app.js'))});\n`,
+    `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});\n` +
+      `module.exports = require(${JSON.stringify(path.join(APPS, 'lab-app.js'))});\n`,
   );
   return file;
 }

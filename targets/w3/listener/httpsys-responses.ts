@@ -129,7 +129,8 @@ export function rawPage(name: PageName): Buffer {
   const p = PAGES[name];
   const body = bodies.get(name)!;
   const head =
-    `HTTP/1.1 ${p.status} ${p.reason}\r\nContent-Type: text/html; charset=us-ascii\r\nServer: Microsoft-HTTPAPI/2.0\r\n` +
+    `HTTP/1.1 ${p.status} ${p.reason}\r\n` +
+    'Content-Type: text/html; charset=us-ascii\r\nServer: Microsoft-HTTPAPI/2.0\r\n' +
     `Date: ${new Date().toUTCString()}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, 'ascii'), body]);
 }

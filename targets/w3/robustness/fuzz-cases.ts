@@ -35,7 +35,8 @@ export function marker(id: number): string {
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
 
 function req(id: number, method: string, target: string, headers: string[], body = '', version = 'HTTP/1.1'): string {
-  return `${method} ${target} ${version}\r\nHost: t\r\nX-Case: ${id}\r\n${headers.map((h) => h + '\r\n').join('')}\r\n${body}`;
+  const fields = headers.map((h) => h + '\r\n').join('');
+  return `${method} ${target} ${version}\r\nHost: t\r\nX-Case: ${id}\r\n${fields}\r\n${body}`;
 }
 
 /** Spellings of a logical path that keep its canonical meaning. */

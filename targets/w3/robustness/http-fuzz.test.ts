@@ -237,10 +237,13 @@ function printSummary(outcomes: Outcome[], byAddress: Map<string, HttpErrLine[]>
     else r.cut++;
     rows.set(o.c.cls, r);
   }
-  const lines = [...rows].map(
-    ([cls, r]) =>
+  const lines = [...rows].map(([cls, r]) => {
+    const pages = [...r.pages].map(([s, n]) => `${n}×${s}`).join(' ') || 'no pages';
+    const reasons = [...r.reasons].map(([k, n]) => `${k} ${n}`).join(', ') || '-';
+    return (
       `${cls.padEnd(14)} ${String(r.cases).padStart(5)} cases: ${r.answered} answered 200, ` +
-      `${[...r.pages].map(([s, n]) => `${n}×${s}`).join(' ') || 'no pages'}, ${r.cut} closed without a page; HTTPERR ${[...r.reasons].map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`,
-  );
+      `${pages}, ${r.cut} closed without a page; HTTPERR ${reasons}`
+    );
+  });
   console.log(`HTTP fuzzer, seed ${SEED}, ${outcomes.length} cases:\n${lines.join('\n')}`);
 }

@@ -69,7 +69,7 @@ describe('misbehaving applications', () => {
     ).toHaveLength(2);
   });
 
-  it('a worker that exits mid-response: the client connection closes, one HTTPERR line, a new worker serves', async () => {
+  it('a worker exiting mid-response: the client connection closes, one HTTPERR line, a new worker serves', async () => {
     const c = await connect(server.port);
     c.socket.write('GET /exit-mid HTTP/1.1\r\nHost: t\r\n\r\n');
     await c.closed(30_000);

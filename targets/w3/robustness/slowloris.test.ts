@@ -61,7 +61,8 @@ describe('slowloris', () => {
     const ok = healthy.results.filter((r) => !(r instanceof Error) && r.status === 200).length;
     const latencies = healthy.results.map((r) => (r instanceof Error ? Infinity : 0));
     console.log(
-      `slowloris: ${SOCKETS} sockets cut after ${sorted[0]}–${sorted[sorted.length - 1]} ms (timer ${HEADER_WAIT_MS} ms); ` +
+      `slowloris: ${SOCKETS} sockets cut after ${sorted[0]}–${sorted[sorted.length - 1]} ms ` +
+        `(timer ${HEADER_WAIT_MS} ms); ` +
         `healthy client ${ok}/${healthy.results.length} × 200 meanwhile (${latencies.length} requests)`,
     );
     // Never before the timer (less the parser's check interval rounding), all eventually.

@@ -33,6 +33,41 @@ TEXT[9] = 1;
 for (let c = 0x20; c <= 0x7e; c++) TEXT[c] = 1;
 for (let c = 0x80; c <= 0xff; c++) TEXT[c] = 1;
 
+/** The ways a chunked body is malformed, each with llhttp's error code and reason (FAULTS, same order). */
+const enum F {
+  None,
+  SizeOverflow,
+  SizeChar,
+  SizeNoCr,
+  SizeNoLf,
+  ExtChar,
+  DataNoCr,
+  DataNoLf,
+  TrailerToken,
+  TrailerValue,
+  TrailerNoLf,
+  FinalNoLf,
+}
+const FAULTS: readonly (readonly [code: string, reason: string])[] = [
+  ['', ''],
+  ['HPE_INVALID_CHUNK_SIZE', 'Chunk size overflow'],
+  ['HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size'],
+  ['HPE_CR_EXPECTED', 'Missing expected CR after chunk size'],
+  ['HPE_STRICT', 'Expected LF after chunk size'],
+  ['HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk extensions'],
+  ['HPE_STRICT', 'Expected CR after chunk data'],
+  ['HPE_STRICT', 'Expected LF after chunk data'],
+  ['HPE_INVALID_HEADER_TOKEN', 'Invalid trailer token'],
+  ['HPE_INVALID_HEADER_TOKEN', 'Invalid trailer value char'],
+  ['HPE_LF_EXPECTED', 'Missing expected LF after trailer'],
+  ['HPE_STRICT', 'Expected LF after chunked body'],
+];
+
+function failure(fault: F, buf: Buffer, from: number, end: number): HeadScanError {
+  const [code, reason] = FAULTS[fault]!;
+  return new HeadScanError(code, reason, buf.subarray(from, end));
+}
+
 /** Chunk sizes above this are refused (llhttp's limit is 2^64; no body of ours comes near 2^53). */
 const MAX_CHUNK = Number.MAX_SAFE_INTEGER;
 
@@ -67,94 +102,106 @@ export class BodyScanner {
   /**
    * Reads body bytes from `buf[off..end)`; returns the offset after the last body byte read (== end while the body
    * continues; < end when the body ended and the rest belongs to the next request), or a HeadScanError.
+   * Hot path (every body byte of every request): no allocation unless the body is malformed.
    */
-  // eslint-disable-next-line max-lines-per-function -- 84 lines once Prettier laid it out; to be split (issue 12)
   consume(buf: Buffer, off: number, end: number): number | HeadScanError {
     const from = off;
     let i = off;
     while (i < end && this.state !== S.Done) {
-      const c = buf[i]!;
-      switch (this.state) {
-        case S.Data: {
-          const take = Math.min(this.remaining, end - i);
-          i += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.state = this.size === -1 ? S.Done : S.DataCr;
-          continue;
-        }
-        case S.Size: {
-          const d = HEX[c]!;
-          if (d >= 0) {
-            this.size = this.size * 16 + d;
-            this.sizeDigits++;
-            if (this.size > MAX_CHUNK) return err('HPE_INVALID_CHUNK_SIZE', 'Chunk size overflow', buf, from, end);
-          } else if (this.sizeDigits === 0) {
-            return err('HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size', buf, from, end);
-          } else if (c === 0x3b) {
-            this.state = S.Ext;
-          } else if (c === 13) {
-            this.state = S.SizeLf;
-          } else if (c === 10) {
-            return err('HPE_CR_EXPECTED', 'Missing expected CR after chunk size', buf, from, end);
-          } else {
-            return err('HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size', buf, from, end);
-          }
-          break;
-        }
-        case S.Ext:
-          if (c === 13) this.state = S.SizeLf;
-          else if (!TEXT[c])
-            return err('HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk extensions', buf, from, end);
-          break;
-        case S.SizeLf:
-          if (c !== 10) return err('HPE_STRICT', 'Expected LF after chunk size', buf, from, end);
-          if (this.size === 0) {
-            this.state = S.TrailerStart;
-          } else {
-            this.remaining = this.size;
-            this.state = S.Data;
-          }
-          break;
-        case S.DataCr:
-          if (c !== 13) return err('HPE_STRICT', 'Expected CR after chunk data', buf, from, end);
-          this.state = S.DataLf;
-          break;
-        case S.DataLf:
-          if (c !== 10) return err('HPE_STRICT', 'Expected LF after chunk data', buf, from, end);
-          this.state = S.Size;
-          this.size = this.sizeDigits = 0;
-          break;
-        case S.TrailerStart:
-          if (c === 13) this.state = S.FinalLf;
-          else if (TOKEN[c]) this.state = S.TrailerName;
-          else return err('HPE_INVALID_HEADER_TOKEN', 'Invalid trailer token', buf, from, end);
-          break;
-        case S.TrailerName:
-          if (c === 0x3a) this.state = S.TrailerValue;
-          else if (!TOKEN[c]) return err('HPE_INVALID_HEADER_TOKEN', 'Invalid trailer token', buf, from, end);
-          break;
-        case S.TrailerValue:
-          if (c === 13) this.state = S.TrailerLf;
-          else if (!TEXT[c]) return err('HPE_INVALID_HEADER_TOKEN', 'Invalid trailer value char', buf, from, end);
-          break;
-        case S.TrailerLf:
-          if (c !== 10) return err('HPE_LF_EXPECTED', 'Missing expected LF after trailer', buf, from, end);
-          this.state = S.TrailerStart;
-          break;
-        case S.FinalLf:
-          if (c !== 10) return err('HPE_STRICT', 'Expected LF after chunked body', buf, from, end);
-          this.state = S.Done;
-          break;
-        default:
-          break;
+      if (this.state === S.Data) {
+        const take = Math.min(this.remaining, end - i);
+        i += take;
+        this.remaining -= take;
+        if (this.remaining === 0) this.state = this.size === -1 ? S.Done : S.DataCr;
+        continue;
       }
+      const c = buf[i]!;
+      const fault =
+        this.state < S.Data
+          ? this.sizeLineByte(c)
+          : this.state < S.TrailerStart
+            ? this.dataEndByte(c)
+            : this.trailerByte(c);
+      if (fault !== F.None) return failure(fault, buf, from, end);
       i++;
     }
     this.seen += i - from;
     return i;
   }
-}
 
-function err(code: string, reason: string, buf: Buffer, from: number, end: number): HeadScanError {
-  return new HeadScanError(code, reason, buf.subarray(from, end));
+  /** The chunk-size line: hex digits, optional `;extensions`, CRLF. */
+  private sizeLineByte(c: number): F {
+    switch (this.state) {
+      case S.Size: {
+        const d = HEX[c]!;
+        if (d >= 0) {
+          this.size = this.size * 16 + d;
+          this.sizeDigits++;
+          return this.size > MAX_CHUNK ? F.SizeOverflow : F.None;
+        }
+        if (this.sizeDigits === 0) return F.SizeChar;
+        if (c === 0x3b) this.state = S.Ext;
+        else if (c === 13) this.state = S.SizeLf;
+        else return c === 10 ? F.SizeNoCr : F.SizeChar;
+        return F.None;
+      }
+      case S.Ext:
+        if (c === 13) this.state = S.SizeLf;
+        else if (!TEXT[c]) return F.ExtChar;
+        return F.None;
+      case S.SizeLf:
+        if (c !== 10) return F.SizeNoLf;
+        if (this.size === 0) {
+          this.state = S.TrailerStart;
+        } else {
+          this.remaining = this.size;
+          this.state = S.Data;
+        }
+        return F.None;
+      default:
+        return F.None;
+    }
+  }
+
+  /** The CRLF after a chunk's data, then the next chunk's size line. */
+  private dataEndByte(c: number): F {
+    if (this.state === S.DataCr) {
+      if (c !== 13) return F.DataNoCr;
+      this.state = S.DataLf;
+      return F.None;
+    }
+    if (c !== 10) return F.DataNoLf;
+    this.state = S.Size;
+    this.size = this.sizeDigits = 0;
+    return F.None;
+  }
+
+  /** After the last chunk: trailer fields (`name:value` CRLF), then the final CRLF. */
+  private trailerByte(c: number): F {
+    switch (this.state) {
+      case S.TrailerStart:
+        if (c === 13) this.state = S.FinalLf;
+        else if (TOKEN[c]) this.state = S.TrailerName;
+        else return F.TrailerToken;
+        return F.None;
+      case S.TrailerName:
+        if (c === 0x3a) this.state = S.TrailerValue;
+        else if (!TOKEN[c]) return F.TrailerToken;
+        return F.None;
+      case S.TrailerValue:
+        if (c === 13) this.state = S.TrailerLf;
+        else if (!TEXT[c]) return F.TrailerValue;
+        return F.None;
+      case S.TrailerLf:
+        if (c !== 10) return F.TrailerNoLf;
+        this.state = S.TrailerStart;
+        return F.None;
+      case S.FinalLf:
+        if (c !== 10) return F.FinalNoLf;
+        this.state = S.Done;
+        return F.None;
+      default:
+        return F.None;
+    }
+  }
 }

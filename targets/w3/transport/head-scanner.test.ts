@@ -220,7 +220,8 @@ describe('agreement with the worker parser (llhttp) on hostile input', () => {
   it('agrees on hand-written framing edge cases', async () => {
     const stricter: string[] = [];
     const texts = [
-      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;a=b\r\nx\r\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;a=b\r\nx\r\n0\r\n\r\n' +
+        'GET /next HTTP/1.1\r\nHost: a\r\n\r\n',
       'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET /next HTTP/1.1\r\nHost: a\r\n\r\n',
       'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nxGET /next HTTP/1.1\r\nHost: a\r\n\r\n',
       'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
@@ -229,7 +230,8 @@ describe('agreement with the worker parser (llhttp) on hostile input', () => {
       'GET / HTTP/0.9\r\n\r\n',
       'GET / HTTP/2.0\r\nHost: a\r\n\r\n',
       'GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\nraw bytes',
-      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nT: v\r\nU: w\r\n\r\nGET /t HTTP/1.1\r\nHost: a\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nT: v\r\nU: w\r\n\r\n' +
+        'GET /t HTTP/1.1\r\nHost: a\r\n\r\n',
     ];
     for (const [i, t] of texts.entries()) await compare(Buffer.from(t, 'latin1'), stricter, `text ${i}`);
     expect(stricter).toEqual([]);

@@ -23,9 +23,8 @@ describe('worker transport: a real http.Server behind frames', () => {
       const s = req.socket as unknown as VirtualSocket;
       adoptFramedRequest(req, s, true);
       res.setHeader('Content-Type', 'text/plain');
-      res.end(
-        `${req.method} ${req.url} from ${s.remoteAddress}:${s.remotePort} xff=${String(req.headers['x-forwarded-for'])}`,
-      );
+      const xff = String(req.headers['x-forwarded-for']);
+      res.end(`${req.method} ${req.url} from ${s.remoteAddress}:${s.remotePort} xff=${xff}`);
     };
     server = http.createServer(
       { ServerResponse: framedResponseClass(4242), keepAliveTimeout: 0 } as http.ServerOptions,

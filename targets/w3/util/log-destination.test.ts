@@ -53,7 +53,7 @@ test('flushSync writes what is buffered, synchronously (the exit hook)', () => {
   expect(rest).toEqual(Array.from({ length: 999 }, (_, i) => i + 1));
 });
 
-test('a write never blocks: 50 MB handed over returns at once, memory beyond the buffer limit is dropped and counted', () => {
+test('a write never blocks: 50 MB handed over returns at once; beyond the buffer limit is dropped and counted', () => {
   const file = path.join(dir, 'flood.log');
   const d = new LogDestination({ file, truncateSize: 1 << 30, keep: 1 });
   const chunk = 'z'.repeat(64 * 1024) + '\n';

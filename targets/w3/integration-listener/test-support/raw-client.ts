@@ -68,7 +68,8 @@ export async function connect(port: number): Promise<RawConnection> {
         waiters.delete(attempt);
         reject(
           new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 300))}`,
+            `timed out after ${timeoutMs} ms waiting for ${what}; ` +
+              `received ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 300))}`,
           ),
         );
       }, timeoutMs);

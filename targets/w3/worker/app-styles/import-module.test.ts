@@ -27,7 +27,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function load(file: string): { status: number | null; out: string } {
   const script =
     `require(${JSON.stringify(LOADER)}).loadApp(process.argv[1])` +
-    '.then((a) => console.log("style=" + a.style), (e) => { console.log(e.code + ": " + e.message); process.exitCode = 3; })';
+    '.then((a) => console.log("style=" + a.style), ' +
+    '(e) => { console.log(e.code + ": " + e.message); process.exitCode = 3; })';
   const r = spawnSync(process.execPath, ['-e', script, path.join(dir, file)], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}`.trim() };
 }
