@@ -14,7 +14,8 @@ export class MissingPackageError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `${feature} needs the "${packageName}" package, which is not installed: npm install --save-dev ${packageName}@${range}`,
+      `${feature} needs the "${packageName}" package, which is not installed: ` +
+        `npm install --save-dev ${packageName}@${range}`,
       options,
     );
     this.name = 'MissingPackageError';

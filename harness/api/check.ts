@@ -9,10 +9,10 @@ import type { ExpectInput } from './session';
 export function check(input: CheckInput, specs: readonly ExpectInput[]): { verdict: Verdict; checks: CheckResult[] } {
   const parsed = specs.map((s, i) => {
     const r = checkSpec.safeParse(s);
-    if (!r.success)
-      throw new ScenarioError(
-        `invalid expectation [${i}]: ${r.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ')}`,
-      );
+    if (!r.success) {
+      const issues = r.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`);
+      throw new ScenarioError(`invalid expectation [${i}]: ${issues.join('; ')}`);
+    }
     return { name: r.data.check, options: r.data.options };
   });
   const checks = runChecks(input, parsed);

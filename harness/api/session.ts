@@ -11,10 +11,10 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { seededRandom } from '../../faults';
 import type { LabEvent } from '../events';
-import { combine, runChecks } from '../checkers';
+import { combine, runChecks, type CheckResult, type Verdict } from '../checkers';
 import type { HistoryRecord } from '../history/types';
 import { DEFAULT_RESULTS_DIR, RunFolder, gitSha } from '../results/store';
-import { computeStats } from '../results/stats';
+import { computeStats, type RunStats } from '../results/stats';
 import { renderSummary } from '../results/summary';
 import { writeRunReports } from '../report/report-command';
 import { FaultSchedule } from '../runner/fault-schedule';
@@ -28,6 +28,20 @@ import type { RuntimeKind, StartedTarget, WorkerInfo } from '../targets/types';
 import { runTrackedClient, type TrackedClientSummary } from '../workloads/tracked-client';
 import { runAutocannon, type AutocannonCompactSummary } from '../workloads/autocannon-load';
 import type { ScenarioResult } from './run';
+
+/** One judged window, as written into its run folder. */
+interface JudgedWindow {
+  label: string;
+  specs: z.output<typeof checkSpec>[];
+  history: HistoryRecord[];
+  events: LabEvent[];
+  start: number;
+  end: number;
+  faultErrors: string[];
+  verdict: Verdict;
+  checks: CheckResult[];
+  stats: RunStats;
+}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -260,7 +274,7 @@ export class LabSession {
     return result;
   }
 
-  // eslint-disable-next-line max-lines-per-function -- 92 lines once Prettier laid it out; to be split (issue 12)
+  /** Judges one window: the checks, then the run folder (with its reports) and the suite files. */
   private judge(
     label: string,
     specs: z.output<typeof checkSpec>[],
@@ -271,13 +285,12 @@ export class LabSession {
     faultErrors: string[],
   ): ScenarioResult {
     const target = this.target.name;
-    const folder = new RunFolder(
-      this.suite.dir,
+    const folderName =
       label
         .toLowerCase()
         .replace(/[^a-z0-9-]+/g, '-')
-        .replace(/^-+|-+$/g, '') || 'check',
-    );
+        .replace(/^-+|-+$/g, '') || 'check';
+    const folder = new RunFolder(this.suite.dir, folderName);
     const applicable = specs.filter((s) => !s.targets || s.targets.includes(target));
     const checks = runChecks(
       { history, events, start, end },
@@ -285,51 +298,7 @@ export class LabSession {
     );
     const verdict = unperformedVerdict({ history, events, start, end }, checks) ?? combine(checks);
     const stats = computeStats(history, events, start, end);
-    const info = {
-      runId: folder.runId,
-      scenario: label,
-      description: `step-by-step check in session ${this.suite.info.suiteId}`,
-      target,
-      runtime: this.runtime,
-      seed: this.seed,
-      startedAt: new Date(start).toISOString(),
-      finishedAt: new Date(end).toISOString(),
-      status: 'finished',
-      versions: { node: process.version, git: gitSha() },
-      scenarioConfig: { name: label, target, expect: specs },
-      valid: verdict.valid,
-    };
-    folder.writeJson('run.json', info);
-    folder.writeText('history.jsonl', history.map((r) => JSON.stringify(r) + '\n').join(''));
-    folder.writeText('events.jsonl', events.map((e) => JSON.stringify(e) + '\n').join(''));
-    folder.writeJson('results.json', {
-      valid: verdict.valid,
-      summary: verdict.summary,
-      checks,
-      stats,
-      faultErrors,
-      error: null,
-    });
-    folder.writeText(
-      'summary.md',
-      renderSummary({
-        scenario: label,
-        description: info.description,
-        target,
-        runtime: this.runtime,
-        seed: this.seed,
-        dir: folder.dir,
-        verdict,
-        checks,
-        stats,
-        faultErrors,
-      }),
-    );
-    try {
-      writeRunReports(folder.dir);
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'writing the check report failed');
-    }
+    this.writeRunFolder(folder, { label, specs, history, events, start, end, faultErrors, verdict, checks, stats });
     const run = { scenario: label, target, dir: folder.dir, verdict, checks, stats, durationMs: end - start };
     this.suite.add(run);
     writeSuiteReports(this.suite.dir, this.suite.info, (m) => this.log.warn(m));
@@ -352,6 +321,55 @@ export class LabSession {
       },
       suiteDir: this.suite.dir,
     };
+  }
+
+  /** The files of a scenario run, so that `w3lab report`, the suite index and JUnit read a check like any run. */
+  private writeRunFolder(folder: RunFolder, j: JudgedWindow): void {
+    const { label, history, events, start, end, verdict, checks, stats, faultErrors } = j;
+    const target = this.target.name;
+    const description = `step-by-step check in session ${this.suite.info.suiteId}`;
+    folder.writeJson('run.json', {
+      runId: folder.runId,
+      scenario: label,
+      description,
+      target,
+      runtime: this.runtime,
+      seed: this.seed,
+      startedAt: new Date(start).toISOString(),
+      finishedAt: new Date(end).toISOString(),
+      status: 'finished',
+      versions: { node: process.version, git: gitSha() },
+      scenarioConfig: { name: label, target, expect: j.specs },
+      valid: verdict.valid,
+    });
+    folder.writeText('history.jsonl', history.map((r) => JSON.stringify(r) + '\n').join(''));
+    folder.writeText('events.jsonl', events.map((e) => JSON.stringify(e) + '\n').join(''));
+    folder.writeJson('results.json', {
+      valid: verdict.valid,
+      summary: verdict.summary,
+      checks,
+      stats,
+      faultErrors,
+      error: null,
+    });
+    const summary = renderSummary({
+      scenario: label,
+      description,
+      target,
+      runtime: this.runtime,
+      seed: this.seed,
+      dir: folder.dir,
+      verdict,
+      checks,
+      stats,
+      faultErrors,
+    });
+    folder.writeText('summary.md', summary);
+    try {
+      writeRunReports(folder.dir);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'writing the check report failed');
+    }
   }
 
   /** Heals, stops the target (SIGKILL when it does not stop in time) and writes the session's suite files.

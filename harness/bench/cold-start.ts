@@ -11,7 +11,8 @@ const COLD_START_TIMEOUT_MS = 20_000;
 const BARE_SERVER = [
   "const http = require('http');",
   'const server = http.createServer(require(process.env.BENCH_COLD_START_APP));',
-  "server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ listening: { port: server.address().port } }) + '\\n'));",
+  'const ready = () => ({ listening: { port: server.address().port } });',
+  "server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify(ready()) + '\\n'));",
 ].join(' ');
 
 export interface ColdStartSample {

@@ -114,7 +114,8 @@ async function measureRuntime(
     const probe = await probeOnce(url);
     if (probe.status !== 200) throw new Error(`GET / answered ${probe.status}`);
     ctx.progress(
-      `container: ${runtime}: up in ${result.startMs} ms at ${target.endpoint.url}; autocannon ${ctx.params.connections} connections, ${ctx.params.durationS} s`,
+      `container: ${runtime}: up in ${result.startMs} ms at ${target.endpoint.url}; ` +
+        `autocannon ${ctx.params.connections} connections, ${ctx.params.durationS} s`,
     );
     const { raw: _raw, label: _label, ...m } = await measure(`w3 (${runtime})`, url, ctx.params);
     result.throughput = m;
@@ -122,7 +123,8 @@ async function measureRuntime(
       const s = await recycleOnce(target, i);
       result.recycles.push(s);
       ctx.progress(
-        `  ${runtime} recycle ${i}/${recycles}: completed after ${s.completedMs ?? '-'} ms (server ${s.serverDurationMs ?? '-'} ms)${s.error ? ` (${s.error})` : ''}`,
+        `  ${runtime} recycle ${i}/${recycles}: completed after ${s.completedMs ?? '-'} ms ` +
+          `(server ${s.serverDurationMs ?? '-'} ms)${s.error ? ` (${s.error})` : ''}`,
       );
     }
     const of = (k: 'completedMs' | 'ackMs' | 'serverDurationMs'): Summary =>
@@ -148,11 +150,90 @@ function imageOf(r: RuntimeRun): string {
   return typeof image === 'string' ? image : '-';
 }
 
+/** What each number in container.json measures, written into the file next to them. */
+const DEFINITIONS = {
+  startMs:
+    'target setup() until every AlwaysRunning pool has a ready worker ' +
+    '(container: includes the image check and container start)',
+  'recycles.ackMs': 'recycle request → admin POST answered (local: Unix socket; container: `node -e` exec inside)',
+  'recycles.completedMs':
+    "recycle request → RecycleCompleted in the lab's event stream (local: stdout; container: docker log stream)",
+  'recycles.serverDurationMs': "RecycleCompleted.durationMs: the server's RecycleStarted → old worker gone",
+};
+
+type Comparison = ReturnType<typeof compareRuntimes>;
+
+function compareRuntimes(proc: RuntimeRun, cont: RuntimeRun) {
+  return {
+    rpsContainerOverProcess: ratio(cont.throughput?.rpsMean, proc.throughput?.rpsMean),
+    p99ContainerOverProcess: ratio(cont.throughput?.latencyMs.p99, proc.throughput?.latencyMs.p99),
+    recycleCompletedMedianContainerOverProcess: ratio(
+      cont.recycleSummary?.completedMs.p50 ?? undefined,
+      proc.recycleSummary?.completedMs.p50 ?? undefined,
+    ),
+  };
+}
+
+/** A failed run, errors under load or a recycle that did not complete: that run's numbers are not to be trusted. */
+function problemsOf(runs: readonly RuntimeRun[]): string[] {
+  const problems: string[] = [];
+  for (const r of runs) {
+    if (r.status === 'failed') problems.push(`container: the ${r.runtime} run failed: ${r.error}`);
+    const t = r.throughput;
+    if (t && t.errors + t.timeouts + t.non2xx > 0)
+      problems.push(
+        `container: ${r.runtime}: ${t.errors} errors, ${t.timeouts} timeouts, ${t.non2xx} non-2xx under load`,
+      );
+    const bad = r.recycles.filter((s) => s.error);
+    if (bad.length > 0)
+      problems.push(`container: ${r.runtime}: ${bad.length} recycles did not complete (${bad[0]!.error})`);
+  }
+  return problems;
+}
+
+function renderLines(runs: readonly RuntimeRun[], comparison: Comparison, recycles: number): string[] {
+  const [, cont] = runs as [RuntimeRun, RuntimeRun];
+  const tp = (r: RuntimeRun) => r.throughput;
+  const rs = (r: RuntimeRun) => r.recycleSummary;
+  const x = (v: number | null | undefined): string => `×${v ?? '-'}`;
+  return [
+    `container — w3 (1 worker, hello) as a local process vs in a container (${imageOf(cont)}), same run`,
+    ...formatTable(
+      [
+        'runtime',
+        'start ms',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'recycle ack ms (med)',
+        'recycle done ms (med)',
+        'server recycle ms (med)',
+      ],
+      runs.map((r) => [
+        r.runtime + (r.status === 'failed' ? ' (failed)' : ''),
+        r.startMs,
+        tp(r)?.rpsMean,
+        tp(r)?.latencyMs.p50,
+        tp(r)?.latencyMs.p99,
+        tp(r) ? tp(r)!.errors + tp(r)!.timeouts + tp(r)!.non2xx : null,
+        rs(r)?.ackMs.p50,
+        rs(r)?.completedMs.p50,
+        rs(r)?.serverDurationMs.p50,
+      ]),
+    ),
+    '',
+    `container / process: req/s ${x(comparison.rpsContainerOverProcess)}, ` +
+      `p99 ${x(comparison.p99ContainerOverProcess)}, ` +
+      `recycle request → RecycleCompleted ${x(comparison.recycleCompletedMedianContainerOverProcess)} ` +
+      `(${recycles} recycles each, no load)`,
+  ];
+}
+
 export const containerSection: BenchSection = {
   name: 'container',
   description:
     'w3 in a container vs as a local process: throughput (autocannon) and recycle cost (request → RecycleCompleted)',
-  // eslint-disable-next-line max-lines-per-function -- 100 lines once Prettier laid it out; to be split (issue 12)
   async run(ctx: BenchContext): Promise<SectionReport> {
     const meta = ctx.meta();
     const app = path.join(ctx.repoRoot, 'targets', 'apps', 'hello.js');
@@ -174,26 +255,7 @@ export const containerSection: BenchSection = {
     const runs: RuntimeRun[] = [];
     for (const runtime of RUNTIMES) runs.push(await measureRuntime(ctx, runtime, app, recycles));
     const [proc, cont] = runs as [RuntimeRun, RuntimeRun];
-    const problems: string[] = [];
-    for (const r of runs) {
-      if (r.status === 'failed') problems.push(`container: the ${r.runtime} run failed: ${r.error}`);
-      const t = r.throughput;
-      if (t && t.errors + t.timeouts + t.non2xx > 0)
-        problems.push(
-          `container: ${r.runtime}: ${t.errors} errors, ${t.timeouts} timeouts, ${t.non2xx} non-2xx under load`,
-        );
-      const bad = r.recycles.filter((s) => s.error);
-      if (bad.length > 0)
-        problems.push(`container: ${r.runtime}: ${bad.length} recycles did not complete (${bad[0]!.error})`);
-    }
-    const comparison = {
-      rpsContainerOverProcess: ratio(cont.throughput?.rpsMean, proc.throughput?.rpsMean),
-      p99ContainerOverProcess: ratio(cont.throughput?.latencyMs.p99, proc.throughput?.latencyMs.p99),
-      recycleCompletedMedianContainerOverProcess: ratio(
-        cont.recycleSummary?.completedMs.p50 ?? undefined,
-        proc.recycleSummary?.completedMs.p50 ?? undefined,
-      ),
-    };
+    const comparison = compareRuntimes(proc, cont);
     const file = writeResultJson(ctx.outDir, 'container.json', {
       section: 'container',
       ...meta,
@@ -207,50 +269,10 @@ export const containerSection: BenchSection = {
         recycles,
         w3: { maxProcesses: 1, startMode: 'AlwaysRunning' },
       },
-      definitions: {
-        startMs:
-          'target setup() until every AlwaysRunning pool has a ready worker (container: includes the image check and container start)',
-        'recycles.ackMs':
-          'recycle request → admin POST answered (local: Unix socket; container: `node -e` exec inside)',
-        'recycles.completedMs':
-          "recycle request → RecycleCompleted in the lab's event stream (local: stdout; container: docker log stream)",
-        'recycles.serverDurationMs': "RecycleCompleted.durationMs: the server's RecycleStarted → old worker gone",
-      },
+      definitions: DEFINITIONS,
       comparison,
       runs,
     });
-    const tp = (r: RuntimeRun) => r.throughput;
-    const rs = (r: RuntimeRun) => r.recycleSummary;
-    const lines = [
-      `container — w3 (1 worker, hello) as a local process vs in a container (${imageOf(cont)}), same run`,
-      ...formatTable(
-        [
-          'runtime',
-          'start ms',
-          'req/s',
-          'p50 ms',
-          'p99 ms',
-          'errors',
-          'recycle ack ms (med)',
-          'recycle done ms (med)',
-          'server recycle ms (med)',
-        ],
-        runs.map((r) => [
-          r.runtime + (r.status === 'failed' ? ' (failed)' : ''),
-          r.startMs,
-          tp(r)?.rpsMean,
-          tp(r)?.latencyMs.p50,
-          tp(r)?.latencyMs.p99,
-          tp(r) ? tp(r)!.errors + tp(r)!.timeouts + tp(r)!.non2xx : null,
-          rs(r)?.ackMs.p50,
-          rs(r)?.completedMs.p50,
-          rs(r)?.serverDurationMs.p50,
-        ]),
-      ),
-      '',
-      `container / process: req/s ×${comparison.rpsContainerOverProcess ?? '-'}, p99 ×${comparison.p99ContainerOverProcess ?? '-'}, ` +
-        `recycle request → RecycleCompleted ×${comparison.recycleCompletedMedianContainerOverProcess ?? '-'} (${recycles} recycles each, no load)`,
-    ];
-    return { files: [file], lines, problems };
+    return { files: [file], lines: renderLines(runs, comparison, recycles), problems: problemsOf(runs) };
   },
 };

@@ -40,7 +40,8 @@ function apt(args: string[]): { ok: boolean; log: string } {
     timeout: APT_TIMEOUT_MS,
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
-  const log = `$ apt-get ${args.join(' ')} → ${r.error ? r.error.message : `exit ${r.status}`}\n${(r.stderr ?? '').slice(-1500)}`;
+  const outcome = r.error ? r.error.message : `exit ${r.status}`;
+  const log = `$ apt-get ${args.join(' ')} → ${outcome}\n${(r.stderr ?? '').slice(-1500)}`;
   return { ok: !r.error && r.status === 0, log };
 }
 

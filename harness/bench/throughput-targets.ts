@@ -107,11 +107,72 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The bare Node server every proxy forwards to: its address and the pid that is the back of every proxy target. */
+interface Backend {
+  url: string;
+  port: number;
+  pid: number;
+}
+
+async function haproxyTarget(
+  ctx: BenchContext,
+  haproxy: { bin: string; version: string },
+  bare: Backend,
+  started: StartedServer[],
+): Promise<BenchTarget> {
+  const hp = await startHaproxy(haproxy.bin, bare.port, ctx.processes);
+  started.push(hp);
+  const pid = hp.processes[0]!.pid;
+  return {
+    key: 'haproxy',
+    url: hp.url,
+    roles: () => ({ front: [pid], back: [bare.pid] }),
+    prepare: () => answers200(hp.url, false),
+    details: { version: haproxy.version },
+  };
+}
+
+async function nginxTarget(
+  ctx: BenchContext,
+  nginx: { bin: string; version: string; installedNow: boolean },
+  bare: Backend,
+  started: StartedServer[],
+): Promise<BenchTarget> {
+  const ngx = await startNginxProxy(nginx.bin, bare.port, ctx.processes);
+  started.push(ngx);
+  const master = ngx.processes[0]!;
+  return {
+    key: 'nginx',
+    url: ngx.url,
+    // The worker first: the run-queue figure is read from the first front process.
+    roles: () => ({ front: [...master.snapshotDescendants().filter(alive), master.pid], back: [bare.pid] }),
+    prepare: () => answers200(ngx.url, false),
+    details: { version: nginx.version, installedNow: nginx.installedNow },
+  };
+}
+
+async function startW3Target(
+  ctx: BenchContext,
+  key: 'w3-1' | 'w3-2',
+  workers: number,
+  app: string,
+  started: StartedServer[],
+): Promise<BenchTarget> {
+  const w3 = await startW3({
+    registry: ctx.processes,
+    bin: ctx.params.w3Bin,
+    app,
+    maxProcesses: workers,
+    transport: ctx.params.w3Transport,
+  });
+  started.push(w3);
+  return w3Target(key, w3, workers, ctx);
+}
+
 /**
  * Starts every target it can; the ones that cannot run here (a program missing) are returned as skipped with the
  * reason. Every started server is pushed to `started` as soon as it runs, so the caller can stop them all.
  */
-// eslint-disable-next-line max-lines-per-function -- 83 lines once Prettier laid it out; to be split (issue 12)
 export async function startTargets(
   ctx: BenchContext,
   wanted: readonly TargetKey[],
@@ -125,9 +186,9 @@ export async function startTargets(
   const nginx = want('nginx') ? ensureNginx(ctx.progress) : null;
   const haproxy = want('haproxy') ? findTool(HAPROXY) : null;
 
-  const bare = await startBareNode(app, ctx.processes);
-  started.push(bare);
-  const barePid = bare.processes[0]!.pid;
+  const bareServer = await startBareNode(app, ctx.processes);
+  started.push(bareServer);
+  const bare: Backend = { url: bareServer.url, port: bareServer.port, pid: bareServer.processes[0]!.pid };
   // A target that fails to start is skipped with the reason; the others are still measured.
   const attempt = async (key: TargetKey, start: () => Promise<BenchTarget>): Promise<void> => {
     try {
@@ -144,58 +205,20 @@ export async function startTargets(
     targets.push({
       key: 'bare',
       url: bare.url,
-      roles: () => ({ front: [barePid], back: [] }),
+      roles: () => ({ front: [bare.pid], back: [] }),
       prepare: () => answers200(bare.url, false),
       details: { app },
     });
   }
   if (haproxy && !haproxy.available) skipped.push({ key: 'haproxy', reason: haproxy.reason, failed: false });
-  else if (haproxy) {
-    await attempt('haproxy', async () => {
-      const hp = await startHaproxy(haproxy.bin, bare.port, ctx.processes);
-      started.push(hp);
-      const pid = hp.processes[0]!.pid;
-      return {
-        key: 'haproxy',
-        url: hp.url,
-        roles: () => ({ front: [pid], back: [barePid] }),
-        prepare: () => answers200(hp.url, false),
-        details: { version: haproxy.version },
-      };
-    });
-  }
+  else if (haproxy) await attempt('haproxy', () => haproxyTarget(ctx, haproxy, bare, started));
   if (nginx && !nginx.available) skipped.push({ key: 'nginx', reason: nginx.reason, failed: false });
-  else if (nginx?.available) {
-    await attempt('nginx', async () => {
-      const ngx = await startNginxProxy(nginx.bin, bare.port, ctx.processes);
-      started.push(ngx);
-      const master = ngx.processes[0]!;
-      return {
-        key: 'nginx',
-        url: ngx.url,
-        // The worker first: the run-queue figure is read from the first front process.
-        roles: () => ({ front: [...master.snapshotDescendants().filter(alive), master.pid], back: [barePid] }),
-        prepare: () => answers200(ngx.url, false),
-        details: { version: nginx.version, installedNow: nginx.installedNow },
-      };
-    });
-  }
+  else if (nginx?.available) await attempt('nginx', () => nginxTarget(ctx, nginx, bare, started));
   for (const [key, workers] of [
     ['w3-1', 1],
     ['w3-2', 2],
   ] as const) {
-    if (!want(key)) continue;
-    await attempt(key, async () => {
-      const w3 = await startW3({
-        registry: ctx.processes,
-        bin: ctx.params.w3Bin,
-        app,
-        maxProcesses: workers,
-        transport: ctx.params.w3Transport,
-      });
-      started.push(w3);
-      return w3Target(key, w3, workers, ctx);
-    });
+    if (want(key)) await attempt(key, () => startW3Target(ctx, key, workers, app, started));
   }
   return { targets, skipped };
 }

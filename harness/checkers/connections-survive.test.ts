@@ -34,7 +34,7 @@ describe('connectionsSurvive', () => {
     expect(v.summary).toMatch(/3 of 4 .*2 with a request in flight/);
   });
 
-  it('counts announced closes as drops unless allowed (review: 50/50 sockets closed with Connection: close passed)', () => {
+  it('counts announced closes as drops unless allowed (review: 50/50 closed with Connection: close passed)', () => {
     const run = new RunBuilder();
     for (let conn = 1; conn <= 50; conn++) run.socket(conn, { closeKind: 'server-close-announced', requests: 1 });
     const v = connectionsSurvive.check(run.input(), {});
@@ -47,7 +47,8 @@ describe('connectionsSurvive', () => {
     expect(allowed).toMatchObject({
       valid: true,
       summary:
-        'No client connection was dropped (50 sockets; 50 closed after Connection: close, allowed by allowAnnouncedClose).',
+        'No client connection was dropped ' +
+        '(50 sockets; 50 closed after Connection: close, allowed by allowAnnouncedClose).',
     });
     // Allowing it never excuses a close with a request in flight.
     run.socket(51, { closeKind: 'server-close-announced', closedWithRequestInFlight: true });

@@ -34,7 +34,8 @@ export const eventsSeen = defineChecker('eventsSeen', eventsSeenOptions, (input,
   const seen = eventsOf(input, o.pool)
     .filter((e) => e.type === o.type && inWindow(w.value, e.t))
     .filter((e) => o.reason === undefined || reasonOf(e) === o.reason);
-  const what = `${o.type}${o.reason !== undefined ? ` (reason ${o.reason})` : ''}${o.pool !== undefined ? ` of pool ${o.pool}` : ''}`;
+  const reason = o.reason !== undefined ? ` (reason ${o.reason})` : '';
+  const what = `${o.type}${reason}${o.pool !== undefined ? ` of pool ${o.pool}` : ''}`;
   const details = {
     count: seen.length,
     min: o.min,

@@ -25,7 +25,7 @@ const performed = (run: RunBuilder, ms: number, step: number, extra: Record<stri
 const statusOf = (run: RunBuilder) => faultEvidence(run.input()).map((e) => e.status);
 
 describe('faultEvidence', () => {
-  it("confirms a SIGKILL by the death of that pid, and only that pid (review: a typo'd pool passed with 0 crashes)", () => {
+  it("confirms a SIGKILL by the death of that pid and only that pid (review: a typo'd pool passed, 0 crashes)", () => {
     const run = planned([{ action: 'signal', signal: 'SIGKILL', pool }]);
     performed(run, 2_000, 0, { action: 'signal', signal: 'SIGKILL', pool }, [101]);
     run.crash(2_500, pool, 2, 102); // another worker's crash does not confirm it
@@ -190,7 +190,8 @@ describe('faultsTookEffect', () => {
     expect(v).toMatchObject({
       valid: true,
       summary:
-        'All 2 required fault firing(s) took effect: 1 confirmed by the target, 1 performed (no event could show them).',
+        'All 2 required fault firing(s) took effect: ' +
+        '1 confirmed by the target, 1 performed (no event could show them).',
     });
   });
 
@@ -200,7 +201,8 @@ describe('faultsTookEffect', () => {
     const v = faultsTookEffect.check(run.input(), {});
     expect(v.valid).toBe('unknown');
     expect(v.summary).toBe(
-      '1 of 1 fault firing(s) did not take effect: faults[0] (signal, firing 1): unconfirmed — the target never reported the death of pid 101.',
+      '1 of 1 fault firing(s) did not take effect: faults[0] (signal, firing 1): ' +
+        'unconfirmed — the target never reported the death of pid 101.',
     );
     expect(faultsTookEffect.check(new RunBuilder().input(), {}).valid).toBe('unknown');
   });

@@ -68,7 +68,7 @@ describe('hangDetectedWithin', () => {
     expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000, after: 'hang-start' }).valid).toBe(true);
   });
 
-  it('is unknown when the target never confirmed the injection (review: a failed injection then any ping failure passed)', () => {
+  it('is unknown if the target never confirmed the injection (review: failed injection + ping failure passed)', () => {
     const run = new RunBuilder()
       .workerUp(0, pool, 1, 101)
       .mark(5_000, 'fault-injected', hang)

@@ -67,17 +67,17 @@ export const noFailedRequests = defineChecker('noFailedRequests', noFailedReques
   }
   // Thin evidence never passes; it can still fail (a failure among a few requests is a failure).
   if (requests.length < o.minRequests) {
-    const few = `Only ${requests.length} requests in the window (minRequests ${o.minRequests}): too few to show that none fail.`;
+    const few =
+      `Only ${requests.length} requests in the window (minRequests ${o.minRequests}): ` +
+      'too few to show that none fail.';
     return verdict('unknown', few, details);
   }
+  const answered = (s: number): boolean => requests.some((r) => r.status === s && r.outcome !== 'ok');
   const allowedNote =
     details.allowedByStatus > 0
-      ? `; ${details.allowedByStatus} answered ${o.allowStatuses.filter((s) => requests.some((r) => r.status === s && r.outcome !== 'ok')).join('/')}, allowed by allowStatuses`
+      ? `; ${details.allowedByStatus} answered ${o.allowStatuses.filter(answered).join('/')}, allowed by allowStatuses`
       : '';
   const limits = o.maxFailed > 0 || o.maxInfo > 0 ? ` (allowed: ${o.maxFailed} failed, ${o.maxInfo} unknown)` : '';
-  return verdict(
-    true,
-    `${requests.length} requests in the window: ${failed.length} failed, ${info.length} unknown${limits}${allowedNote}.`,
-    details,
-  );
+  const counts = `${failed.length} failed, ${info.length} unknown`;
+  return verdict(true, `${requests.length} requests in the window: ${counts}${limits}${allowedNote}.`, details);
 });

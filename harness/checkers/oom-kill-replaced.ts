@@ -61,7 +61,8 @@ export const oomKillReplaced = defineChecker('oomKillReplaced', oomKillReplacedO
   if (unreported.length > 0) {
     return verdict(
       false,
-      `The kernel OOM-killed ${unreported.length} worker(s) and the manager never reported it (pids ${pids(unreported)}).`,
+      `The kernel OOM-killed ${unreported.length} worker(s) and the manager never reported it ` +
+        `(pids ${pids(unreported)}).`,
       details,
     );
   }
@@ -77,7 +78,8 @@ export const oomKillReplaced = defineChecker('oomKillReplaced', oomKillReplacedO
   if (unproven.length > 0) {
     return verdict(
       'unknown',
-      `${unproven.length} leaking worker(s) were not shown to be OOM-killed (no crash, or no proof of the kernel kill: is there a memory quota below the leak?).`,
+      `${unproven.length} leaking worker(s) were not shown to be OOM-killed ` +
+        '(no crash, or no proof of the kernel kill: is there a memory quota below the leak?).',
       details,
     );
   }

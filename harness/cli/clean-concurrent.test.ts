@@ -33,7 +33,8 @@ function alive(pid: number): boolean {
 /** A marked process whose harness is gone (no process has pid 2^31-2), with a child that carries no marks. */
 function leftover(runDir: string, runId: string): { parent: ChildProcess; childPid: () => number | null } {
   const script =
-    "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: {}, stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);";
+    "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], " +
+    "{ env: {}, stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);";
   const env = {
     ...process.env,
     W3LAB_RUN_ID: runId,
@@ -58,7 +59,7 @@ async function waitFor(what: string, pred: () => boolean, ms = 60_000): Promise<
   }
 }
 
-test("clean kills a crashed run's leftovers in the folder and nothing of a healthy concurrent run or anyone else", async () => {
+test("clean kills a crashed run's leftovers, and nothing of a healthy concurrent run or of anyone else", async () => {
   const scenario = path.join(dir, 'steady.yaml');
   fs.writeFileSync(
     scenario,

@@ -65,7 +65,7 @@ test("kills only the scope's processes whose harness is gone, and says what it l
   expect(r.lines.join('\n')).not.toMatch(/10[456]/);
 });
 
-test('--dry-run lists the same and touches nothing; --run narrows to one run; another user is never touched', async () => {
+test('--dry-run lists the same, touches nothing; --run narrows to one run; another user is never touched', async () => {
   const dry = deps();
   const r = await cleanLeftovers({ scope: { dir: SCOPE }, dryRun: true }, dry);
   expect(dry.killed).toEqual([]);
@@ -104,7 +104,8 @@ test("containers: removes a gone run's in scope, leaves running, remote, unmarke
     'removed container w3lab-w3-gone (w3lab/w3:1, running) of run crashed-run',
     'left alone: container w3lab-w3-live (w3lab/w3:1, running) of run healthy-run: its run is still going',
     'left alone: container w3lab-w3-far (w3lab/w3:1, running) of run remote-run: started from another machine',
-    'left alone: 1 lab container(s) without run marks (not started by this w3lab; remove them with docker rm if they are yours)',
+    'left alone: 1 lab container(s) without run marks ' +
+      '(not started by this w3lab; remove them with docker rm if they are yours)',
   ]);
 });
 

@@ -134,7 +134,8 @@ async function cleanContainers(
   }
   if (unmarked)
     report.lines.push(
-      `left alone: ${unmarked} lab container(s) without run marks (not started by this w3lab; remove them with docker rm if they are yours)`,
+      `left alone: ${unmarked} lab container(s) without run marks ` +
+        '(not started by this w3lab; remove them with docker rm if they are yours)',
     );
 }
 
@@ -160,7 +161,8 @@ function cleanProcesses(
     if (!info.env.has(ENV_RUN_DIR) || !inScope(o.scope, runId, info.env.get(ENV_RUN_DIR))) continue;
     const owner = state(info.env.get(ENV_OWNER));
     if (owner !== 'gone') {
-      const key = `${runId ?? '?'} (${owner === 'running' ? 'its run is still going' : 'started from another machine'})`;
+      const why = owner === 'running' ? 'its run is still going' : 'started from another machine';
+      const key = `${runId ?? '?'} (${why})`;
       running.set(key, (running.get(key) ?? 0) + 1);
       continue;
     }
@@ -179,7 +181,8 @@ function cleanProcesses(
   );
   const kill = deps.kill ?? ((pid: number) => process.kill(pid, 'SIGKILL'));
   for (const [pid, l] of leftovers) {
-    const what = `process ${pid} of run ${l.runId}${l.via ? ` (child of ${l.via})` : ''}: ${(l.info?.cmd ?? '?').slice(0, 120)}`;
+    const via = l.via ? ` (child of ${l.via})` : '';
+    const what = `process ${pid} of run ${l.runId}${via}: ${(l.info?.cmd ?? '?').slice(0, 120)}`;
     if (o.dryRun) {
       report.lines.push(`would kill ${what}`);
       continue;

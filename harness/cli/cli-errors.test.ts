@@ -135,7 +135,7 @@ test('`w3lab serve` under npm exec (npx) stops with its worker when npm gets SIG
   }
 }, 90_000);
 
-test('`w3lab serve` started directly keeps serving when the shell that started it exits (`w3lab serve &`)', async () => {
+test('`w3lab serve` started directly keeps serving when its shell exits (`w3lab serve &`)', async () => {
   // `; true` keeps the shell from exec-ing node, so node's parent is the shell; then the shell dies.
   const { proc, pids, out } = await serveThrough(['sh', '-c', '"$@"; true', 'sh']);
   try {

@@ -115,7 +115,7 @@ describeWithDocker('the core suite with --runtime container', () => {
     expect(labContainers({ folder: dir })).toBe('');
   }, 900_000);
 
-  test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) and removes the container', async () => {
+  test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2), removes the container', async () => {
     const { child, runDir, runId } = await startRunUntilLoaded(path.join(out, 'interrupted'));
     expect(labContainers({ runId })).not.toBe('');
     child.kill('SIGINT');
@@ -126,7 +126,7 @@ describeWithDocker('the core suite with --runtime container', () => {
     expect(labContainers({ runId })).toBe('');
   }, 180_000);
 
-  test('a harness killed outright leaves its container; `w3lab clean` of its results folder removes it and says so', async () => {
+  test('a killed harness leaves its container; `w3lab clean` of its results folder removes it, says so', async () => {
     const killed = path.join(out, 'killed');
     const { child, runId } = await startRunUntilLoaded(killed);
     child.kill('SIGKILL');

@@ -89,7 +89,7 @@ test('a bad scenario file exits 254 naming the path, before anything starts', ()
   expect(fs.existsSync(path.join(out, 'bad'))).toBe(false);
 });
 
-test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) and leaves no process behind', async () => {
+test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2), leaves no process behind', async () => {
   const dir = path.join(out, 'interrupted');
   const child = spawn(process.execPath, [BIN, 'run', 'overlapped-recycle', '--out', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,7 +134,7 @@ test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2) an
   for (const pid of pids) expect([pid, await alive(pid)]).toEqual([pid, false]);
 }, 120_000);
 
-test('compare: a run with disallowOverlappingRotation is reported as a regression against a normal run (exit 1)', () => {
+test('compare: a run with disallowOverlappingRotation is a regression against a normal run (exit 1)', () => {
   const normal = path.join(out, 'latest', 'overlapped-recycle');
   const dir = path.join(out, 'degraded');
   const degraded = run([

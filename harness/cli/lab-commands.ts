@@ -99,7 +99,8 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   }
   if (shard && suite.selected.length === 0) {
     process.stdout.write(
-      `shard ${shardLabel(shard)}: no scenario falls in this shard (${scenarios.length} scenario(s) in ${shard.total} shards)\n`,
+      `shard ${shardLabel(shard)}: no scenario falls in this shard ` +
+        `(${scenarios.length} scenario(s) in ${shard.total} shards)\n`,
     );
   }
   process.stdout.write(renderRunTable(suite.results) + '\n' + renderSuiteFooter(suite) + '\n');
@@ -130,7 +131,8 @@ export function registerLabCommands(program: Command): void {
   program
     .command('merge <dir...>')
     .description(
-      'one suite (index.html, junit.xml, summary.md) from the suites of several jobs, e.g. the shards of `run --shard i/n`',
+      'one suite (index.html, junit.xml, summary.md) from the suites of several jobs, ' +
+        'e.g. the shards of `run --shard i/n`',
     )
     .option('-o, --out <dir>', 'results folder for the merged suite (default ./w3lab-results)')
     .action((dirs: string[], o: { out?: string }) => {
@@ -139,9 +141,8 @@ export function registerLabCommands(program: Command): void {
       const shards = from.some((f) => f.shard)
         ? ` (shards ${from.map((f) => (f.shard ? `${f.shard.index}/${f.shard.total}` : '?')).join(', ')})`
         : '';
-      process.stdout.write(
-        `merged ${from.length} suite(s)${shards}\n\n${renderSuiteRunsTable(merged.info.runs)}\n${renderSuiteFooter(merged)}\n`,
-      );
+      const table = renderSuiteRunsTable(merged.info.runs);
+      process.stdout.write(`merged ${from.length} suite(s)${shards}\n\n${table}\n${renderSuiteFooter(merged)}\n`);
       const code = merged.exitCode;
       if (code !== 0)
         throw Object.assign(new Error(RUN_EXIT_MESSAGES[code] ?? `exit ${code}`), { exitCode: code, quiet: true });
@@ -158,16 +159,23 @@ export function registerLabCommands(program: Command): void {
       }
       const runs = listRuns(path.resolve(o.out ?? DEFAULT_RESULTS_DIR())).slice(0, 20);
       lines.push('', runs.length ? 'Recent runs:' : 'No runs yet.');
-      for (const r of runs)
-        lines.push(
-          `  ${String(r.info.startedAt ?? '?').padEnd(26)} ${String(r.info.scenario ?? '?').padEnd(22)} ${String(r.info.target ?? '').padEnd(13)} ${verdictWord(r.verdict).padEnd(8)} ${r.dir}`,
-        );
+      for (const r of runs) {
+        const cols = [
+          String(r.info.startedAt ?? '?').padEnd(26),
+          String(r.info.scenario ?? '?').padEnd(22),
+          String(r.info.target ?? '').padEnd(13),
+          verdictWord(r.verdict).padEnd(8),
+          r.dir,
+        ];
+        lines.push(`  ${cols.join(' ')}`);
+      }
       process.stdout.write(lines.join('\n') + '\n');
     });
   program
     .command('clean')
     .description(
-      'remove what interrupted runs in a results folder left behind (target processes and containers whose harness is gone); ' +
+      'remove what interrupted runs in a results folder left behind ' +
+        '(target processes and containers whose harness is gone); ' +
         'running runs, other users and anything without the run marks are left alone',
     )
     .option('-o, --out <dir>', 'the results folder to clean (default ./w3lab-results)')

@@ -22,8 +22,62 @@ interface MatrixOptions {
   out?: string;
 }
 
-// eslint-disable-next-line max-lines-per-function -- 82 lines once Prettier laid it out; to be split (issue 12)
+interface MatrixPlan {
+  scenarios: { file: string; scenario: ReturnType<typeof loadScenario> }[];
+  targets: string[];
+  repeat: number;
+  seed: number | undefined;
+}
+
 export async function matrixCommand(args: string[], o: MatrixOptions): Promise<number> {
+  const plan = planMatrix(args, o);
+  const outDir = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
+  fs.mkdirSync(outDir, { recursive: true });
+  const log = createLogger({ level: 'info', name: 'w3lab', fd: fs.openSync(path.join(outDir, 'lab.log'), 'a') });
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\nw3lab matrix: interrupted — finishing the current run and writing what was measured\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const began = Date.now();
+  let cells: MatrixCell[];
+  try {
+    cells = await runCells(plan, { outDir, log, signal: abort.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  const matrix: Matrix = {
+    command: [
+      'w3lab matrix',
+      ...args,
+      '--targets',
+      plan.targets.join(','),
+      ...(plan.repeat > 1 ? ['--repeat', String(plan.repeat)] : []),
+    ].join(' '),
+    startedAt: new Date(began).toISOString(),
+    durationMs: Date.now() - began,
+    machine: machineLine(),
+    scenarios: plan.scenarios.map((s) => s.scenario.name),
+    targets: plan.targets,
+    cells,
+  };
+  const stamp = new Date(began)
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const dir = path.join(outDir, 'matrix', stamp);
+  writeMatrix(matrix, dir);
+  process.stdout.write(renderMatrixMarkdown(matrix) + `\nmatrix: ${dir}/matrix.{json,md,html}\n`);
+  if (abort.signal.aborted) return 2;
+  return exitCodeOfOutcomes(cells.flatMap((c) => c.runs.map((r) => r.outcome)));
+}
+
+/** The options checked and the scenarios loaded and preflighted against every target, before anything runs. */
+function planMatrix(args: string[], o: MatrixOptions): MatrixPlan {
   const known = targetNames();
   const targets = (o.targets ?? known.join(','))
     .split(',')
@@ -40,70 +94,38 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
     throw new CliError(`--seed must be a non-negative integer, not "${o.seed}"`, 254);
   const scenarios = resolveScenarioFiles(args).map((f) => ({ file: f, scenario: loadScenario(f) }));
   for (const { file, scenario } of scenarios) for (const target of targets) preflight(scenario, file, target);
-  const outDir = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
-  fs.mkdirSync(outDir, { recursive: true });
-  const log = createLogger({ level: 'info', name: 'w3lab', fd: fs.openSync(path.join(outDir, 'lab.log'), 'a') });
-  const abort = new AbortController();
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nw3lab matrix: interrupted — finishing the current run and writing what was measured\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  const began = Date.now();
+  return { scenarios, targets, repeat, seed };
+}
+
+/** Every scenario × target × repeat, one after the other; an abort finishes the current run and starts no other. */
+async function runCells(
+  plan: MatrixPlan,
+  ctx: { outDir: string; log: ReturnType<typeof createLogger>; signal: AbortSignal },
+): Promise<MatrixCell[]> {
+  const { scenarios, targets, repeat, seed } = plan;
   const cells: MatrixCell[] = [];
   const total = scenarios.length * targets.length * repeat;
   let n = 0;
-  try {
-    for (const { file, scenario } of scenarios) {
-      for (const target of targets) {
-        const cell: MatrixCell = { scenario: scenario.name, target, runs: [] };
-        cells.push(cell);
-        for (let i = 0; i < repeat && !abort.signal.aborted; i++) {
-          process.stderr.write(`[${++n}/${total}] ${scenario.name} × ${target}${repeat > 1 ? ` (#${i + 1})` : ''}\n`);
-          const r = await runScenario({
-            scenario,
-            scenarioFile: file,
-            target,
-            runtime: 'process',
-            seed,
-            outDir,
-            log,
-            signal: abort.signal,
-          });
-          cell.runs.push(matrixRun(r));
-        }
+  for (const { file, scenario } of scenarios) {
+    for (const target of targets) {
+      const cell: MatrixCell = { scenario: scenario.name, target, runs: [] };
+      cells.push(cell);
+      for (let i = 0; i < repeat && !ctx.signal.aborted; i++) {
+        process.stderr.write(`[${++n}/${total}] ${scenario.name} × ${target}${repeat > 1 ? ` (#${i + 1})` : ''}\n`);
+        const r = await runScenario({ scenario, scenarioFile: file, target, runtime: 'process', seed, ...ctx });
+        cell.runs.push(matrixRun(r));
       }
     }
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
   }
-  const stamp = new Date(began)
-    .toISOString()
-    .replace(/[:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  const matrix: Matrix = {
-    command: [
-      'w3lab matrix',
-      ...args,
-      '--targets',
-      targets.join(','),
-      ...(repeat > 1 ? ['--repeat', String(repeat)] : []),
-    ].join(' '),
-    startedAt: new Date(began).toISOString(),
-    durationMs: Date.now() - began,
-    machine: `${os.type()} ${os.release()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
-    scenarios: scenarios.map((s) => s.scenario.name),
-    targets,
-    cells,
-  };
-  const dir = path.join(outDir, 'matrix', stamp);
-  writeMatrix(matrix, dir);
-  process.stdout.write(renderMatrixMarkdown(matrix) + `\nmatrix: ${dir}/matrix.{json,md,html}\n`);
-  if (abort.signal.aborted) return 2;
-  return exitCodeOfOutcomes(cells.flatMap((c) => c.runs.map((r) => r.outcome)));
+  return cells;
+}
+
+/** The machine the matrix ran on, for the reader comparing two matrices. */
+function machineLine(): string {
+  const cpus = os.cpus();
+  const gib = Math.round(os.totalmem() / 2 ** 30);
+  const cpu = `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}`;
+  return `${os.type()} ${os.release()}, ${cpu}, ${gib} GiB, node ${process.version}`;
 }
 
 export function registerMatrixCommand(program: Command): void {

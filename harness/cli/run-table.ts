@@ -53,10 +53,10 @@ export function renderRunTable(results: RunResult[]): string {
   const reasons = results.flatMap((r) =>
     r.checks
       .filter((c) => c.verdict.valid !== true)
-      .map(
-        (c) =>
-          `  ${r.scenario} › ${c.name} (${c.verdict.valid === false ? 'FAIL' : 'UNKNOWN'}): ${clip(firstLine(c.verdict.summary), 200)}`,
-      ),
+      .map((c) => {
+        const word = c.verdict.valid === false ? 'FAIL' : 'UNKNOWN';
+        return `  ${r.scenario} › ${c.name} (${word}): ${clip(firstLine(c.verdict.summary), 200)}`;
+      }),
   );
   if (reasons.length) out.push('', ...reasons);
   return out.join('\n');
@@ -76,8 +76,8 @@ export function renderSuiteFooter(suite: {
     '',
     `report: ${rel(suite.files.index)}`,
     `junit:  ${rel(suite.files.junit)}`,
-    `suite:  ${rel(suite.dir)} (summary.md; one folder per scenario: report.html, junit.xml, results.json, summary.md, ` +
-      'run.json, history.jsonl, events.jsonl)',
+    `suite:  ${rel(suite.dir)} (summary.md; one folder per scenario: ` +
+      'report.html, junit.xml, results.json, summary.md, run.json, history.jsonl, events.jsonl)',
   ].join('\n');
 }
 

@@ -91,13 +91,14 @@ export function toPassChecks(
   if (isSuite(received)) {
     const pass = received.exitCode === 0 && received.results.every((r) => r.valid === true);
     const bad = received.results.filter((r) => r.valid !== true);
+    const n = received.results.length;
     return {
       pass,
       message: () =>
         pass
-          ? `expected the suite not to pass, but all ${received.results.length} scenario(s) passed\n  report: ${received.files.index}`
+          ? `expected the suite not to pass, but all ${n} scenario(s) passed\n  report: ${received.files.index}`
           : [
-              `expected every scenario to pass; ${bad.length} of ${received.results.length} did not (exit code ${received.exitCode}):`,
+              `expected every scenario to pass; ${bad.length} of ${n} did not (exit code ${received.exitCode}):`,
               ...bad.flatMap((r) => [`  ${r.scenario}:`, ...describeRun(r, '    ')]),
               `  suite report: ${received.files.index}`,
             ].join('\n'),

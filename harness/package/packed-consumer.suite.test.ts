@@ -87,13 +87,17 @@ test('the tarball holds what the package needs at run time and nothing of the so
   expect(list.filter((f) => /\.test\.(ts|js)$|\.ts$(?<!\.d\.ts)|test-support|\.map$/.test(f))).toEqual([]);
 });
 
-test('from the consumer folder: public entry points resolve, private paths do not, optional packages are absent', () => {
+test('from the consumer folder: public entry points resolve, private paths do not, optional packages absent', () => {
   const script = [
     "const lab = require('w3lab'); const j = require('w3lab/jest'); const w3 = require('w3lab/w3');",
-    'const out = { lab: typeof lab.runScenario, session: typeof lab.startTarget, checkers: lab.checkerNames.length, targets: lab.targetNames(),',
+    'const out = { lab: typeof lab.runScenario, session: typeof lab.startTarget,',
+    '  checkers: lab.checkerNames.length, targets: lab.targetNames(),',
     '  jest: typeof j.useTarget, matcher: typeof j.toPassChecks, w3: typeof w3.W3Host };',
-    "try { require('w3lab/dist/harness/runner/run-scenario'); out.privatePath = 'resolved'; } catch (e) { out.privatePath = e.code; }",
-    "for (const p of ['testcontainers', 'autocannon']) { try { require.resolve(p); out[p] = 'installed'; } catch { out[p] = 'absent'; } }",
+    "try { require('w3lab/dist/harness/runner/run-scenario'); out.privatePath = 'resolved'; }",
+    'catch (e) { out.privatePath = e.code; }',
+    "for (const p of ['testcontainers', 'autocannon']) {",
+    "  try { require.resolve(p); out[p] = 'installed'; } catch { out[p] = 'absent'; }",
+    '}',
     'console.log(JSON.stringify(out));',
   ].join('\n');
   const out = JSON.parse(ok(sh(process.execPath, ['-e', script], consumer))) as Record<string, unknown>;
@@ -118,7 +122,8 @@ test('from the consumer folder: public entry points resolve, private paths do no
   expect({ status: container.status, stderr: container.stderr.trim() }).toEqual({
     status: 254,
     stderr:
-      'w3lab: --runtime container needs the "testcontainers" package, which is not installed: npm install --save-dev testcontainers@^11.14.0',
+      'w3lab: --runtime container needs the "testcontainers" package, which is not installed: ' +
+      'npm install --save-dev testcontainers@^11.14.0',
   });
 });
 
@@ -129,7 +134,9 @@ test('the declaration files type-check a TypeScript consumer', () => {
       "import { runScenario, startTarget, type ScenarioInput, type ScenarioResult } from 'w3lab';",
       "import { useTarget, toPassChecks } from 'w3lab/jest';",
       "import { W3Host, loadConfig } from 'w3lab/w3';",
-      "const s: ScenarioInput = { name: 'x', workload: [{ name: 'load', duration: '1s' }], expect: [{ check: 'noFailedRequests' }] };",
+      'const s: ScenarioInput = {',
+      "  name: 'x', workload: [{ name: 'load', duration: '1s' }], expect: [{ check: 'noFailedRequests' }],",
+      '};',
       'const r: Promise<ScenarioResult> = runScenario(s, { out: "/tmp/x" });',
       'export { r, startTarget, useTarget, toPassChecks, W3Host, loadConfig };',
       '',

@@ -77,7 +77,8 @@ test('compare warns when the baseline ran against another target', () => {
   const run = writeSyntheticRun(tmp(), { target: 'node-cluster' });
   const r = compare(base, run);
   expect(r.warnings).toEqual([
-    'overlapped-recycle: the baseline ran against w3 and the run against node-cluster; the numbers compare two different systems',
+    'overlapped-recycle: the baseline ran against w3 and the run against node-cluster; ' +
+      'the numbers compare two different systems',
   ]);
   expect(renderCompareMarkdown(r)).toContain('## Warnings');
   expect(compare(base, base).warnings).toEqual([]);

@@ -30,11 +30,13 @@ export function registerReportCommands(program: Command): void {
   program
     .command('compare <baseline> <run>')
     .description(
-      'regression report on recycle behaviour (run folders, results folders or a saved baseline name); exit 1 when a threshold is crossed',
+      'regression report on recycle behaviour (run folders, results folders or a saved baseline name); ' +
+        'exit 1 when a threshold is crossed',
     )
     .option(
       '-T, --threshold <key=value>',
-      `override a threshold (repeatable): KEY=+N | KEY=+N% | KEY=-N% | KEY=off | KEY.floor=N; keys: ${METRIC_KEYS.join(', ')}`,
+      'override a threshold (repeatable): KEY=+N | KEY=+N% | KEY=-N% | KEY=off | KEY.floor=N; ' +
+        `keys: ${METRIC_KEYS.join(', ')}`,
       collect,
       [],
     )
@@ -66,7 +68,8 @@ export function registerReportCommands(program: Command): void {
   baseline
     .command('save <name> [source]')
     .description(
-      'copy a run folder, or the newest run of each scenario in a results folder (default: ./w3lab-results), to ./w3lab-baselines/NAME; runs that did not pass are refused unless --force',
+      'copy a run folder, or the newest run of each scenario in a results folder (default: ./w3lab-results), ' +
+        'to ./w3lab-baselines/NAME; runs that did not pass are refused unless --force',
     )
     .option('--baselines <dir>', 'saved baselines folder (default: ./w3lab-baselines)')
     .option('-f, --force', 'save runs that failed or could not decide too')
@@ -74,8 +77,7 @@ export function registerReportCommands(program: Command): void {
       const saved = saveBaseline(name, source, o.baselines ? path.resolve(o.baselines) : undefined, {
         force: o.force === true,
       });
-      process.stdout.write(
-        `saved baseline ${name} in ${saved.dir}:\n${saved.scenarios.map((s) => `  ${s.scenario}  ← ${s.from}`).join('\n')}\n`,
-      );
+      const lines = saved.scenarios.map((s) => `  ${s.scenario}  ← ${s.from}`);
+      process.stdout.write(`saved baseline ${name} in ${saved.dir}:\n${lines.join('\n')}\n`);
     });
 }

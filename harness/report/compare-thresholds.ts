@@ -75,8 +75,9 @@ export function parseThresholds(args: readonly string[], base: Readonly<Threshol
     if (!v) throw new ThresholdError(`--threshold ${arg}: VALUE must be off, +N, N, +N% or -N%`);
     const worse = METRICS[key].worse;
     if ((v[1] === '+' && worse === 'lower') || (v[1] === '-' && worse === 'higher')) {
+      const sign = worse === 'lower' ? '-' : '+';
       throw new ThresholdError(
-        `--threshold ${arg}: ${key} regresses when it gets ${worse}; write ${worse === 'lower' ? '-' : '+'}${v[2]}${v[3]}`,
+        `--threshold ${arg}: ${key} regresses when it gets ${worse}; write ${sign}${v[2]}${v[3]}`,
       );
     }
     out[key] = { ...out[key], kind: v[3] ? 'pct' : 'abs', value: Number(v[2]) };

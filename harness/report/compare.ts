@@ -173,9 +173,8 @@ export function compare(baselineArg: string, runArg: string, o: CompareOptions =
     const [r, rdir] = [...runs][0]!;
     pairs = [[`${b} vs ${r}`, bdir, rdir]];
   } else {
-    throw new RunFolderError(
-      `no scenario in common: the baseline has ${[...baselines.keys()].join(', ')}; the run has ${[...runs.keys()].join(', ')}`,
-    );
+    const names = (m: Map<string, unknown>): string => [...m.keys()].join(', ');
+    throw new RunFolderError(`no scenario in common: the baseline has ${names(baselines)}; the run has ${names(runs)}`);
   }
   const scenarios = pairs.map(([s, b, r]) => compareScenario(s, loadRun(b), loadRun(r), thresholds));
   const crossed = scenarios.flatMap((c) =>
@@ -206,13 +205,13 @@ function mismatches(c: ScenarioComparison): string[] {
   const out: string[] = [];
   if (c.baseline.target !== c.run.target) {
     out.push(
-      `${c.scenario}: the baseline ran against ${c.baseline.target} and the run against ${c.run.target}; the numbers compare two different systems`,
+      `${c.scenario}: the baseline ran against ${c.baseline.target} and the run against ${c.run.target}; ` +
+        'the numbers compare two different systems',
     );
   }
   if (c.baseline.runtime !== c.run.runtime) {
-    out.push(
-      `${c.scenario}: the baseline ran in the ${c.baseline.runtime} runtime and the run in the ${c.run.runtime} runtime`,
-    );
+    const { runtime } = c.baseline;
+    out.push(`${c.scenario}: the baseline ran in the ${runtime} runtime and the run in the ${c.run.runtime} runtime`);
   }
   return out;
 }
@@ -227,8 +226,8 @@ function change(m: MetricRow): string {
   if (m.delta === null) return '–';
   const sign = m.delta > 0 ? '+' : m.delta < 0 ? '−' : '±';
   const a = Math.abs(m.delta);
-  const pct =
-    m.deltaPct !== null && m.delta !== 0 ? ` (${m.deltaPct > 0 ? '+' : '−'}${Math.abs(m.deltaPct).toFixed(0)} %)` : '';
+  const pctSign = (m.deltaPct ?? 0) > 0 ? '+' : '−';
+  const pct = m.deltaPct !== null && m.delta !== 0 ? ` (${pctSign}${Math.abs(m.deltaPct).toFixed(0)} %)` : '';
   return `${sign}${Number.isInteger(a) ? a : a.toFixed(1)}${pct}`;
 }
 
@@ -243,8 +242,9 @@ const STATUS_TEXT: Record<MetricRow['status'], string> = {
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderCompareMarkdown(r: CompareReport): string {
+  const n = r.crossed.length;
   const out = [
-    `# Recycle regression report — ${r.crossed.length ? `${r.crossed.length} threshold${r.crossed.length > 1 ? 's' : ''} crossed` : 'no threshold crossed'}`,
+    `# Recycle regression report — ${n ? `${n} threshold${n > 1 ? 's' : ''} crossed` : 'no threshold crossed'}`,
     '',
     `- baseline: \`${cell(r.baseline)}\``,
     `- run: \`${cell(r.run)}\``,
@@ -255,7 +255,9 @@ export function renderCompareMarkdown(r: CompareReport): string {
     out.push('## Crossed', '', ...r.crossed.map((c) => `- **${cell(c.scenario)}** — ${cell(c.text)}`), '');
   for (const s of r.scenarios) {
     const side = (x: ScenarioComparison['run']): string =>
-      `${cell(x.target)}, seed ${x.seed ?? '?'}, git ${x.git ?? '?'}: ${x.counts.requests} requests, ${x.counts.recycles} recycles, ${x.counts.detections}/${x.counts.faults} crash/hang faults detected — \`${cell(x.dir)}\``;
+      `${cell(x.target)}, seed ${x.seed ?? '?'}, git ${x.git ?? '?'}: ` +
+      `${x.counts.requests} requests, ${x.counts.recycles} recycles, ` +
+      `${x.counts.detections}/${x.counts.faults} crash/hang faults detected — \`${cell(x.dir)}\``;
     out.push(
       `## ${cell(s.scenario)} — ${s.crossed.length ? 'REGRESSED' : 'ok'}`,
       '',
@@ -266,14 +268,16 @@ export function renderCompareMarkdown(r: CompareReport): string {
     out.push('| metric | baseline | run | change | threshold | result |', '| --- | ---: | ---: | ---: | --- | --- |');
     for (const m of s.metrics)
       out.push(
-        `| ${m.label} | ${fmt(m.baseline, m.unit)} | ${fmt(m.run, m.unit)} | ${change(m)} | ${m.threshold} | ${STATUS_TEXT[m.status]} |`,
+        `| ${m.label} | ${fmt(m.baseline, m.unit)} | ${fmt(m.run, m.unit)} | ${change(m)} | ` +
+          `${m.threshold} | ${STATUS_TEXT[m.status]} |`,
       );
     out.push('');
   }
   if (r.onlyInBaseline.length) out.push(`Only in the baseline (not compared): ${r.onlyInBaseline.join(', ')}`, '');
   if (r.onlyInRun.length) out.push(`Only in the run (no baseline, not compared): ${r.onlyInRun.join(', ')}`, '');
   out.push(
-    'Requests "during recycles" are those written between RecycleStarted and RecycleCompleted; throughput counts ok requests.',
+    'Requests "during recycles" are those written between RecycleStarted and RecycleCompleted; ' +
+      'throughput counts ok requests.',
     '',
   );
   return out.join('\n');

@@ -51,34 +51,62 @@ const ms = (v: number | null | undefined): string => (v === null || v === undefi
 function header(d: ReportData): string {
   const m = d.meta;
   const row = (k: string, v: unknown): string => `<span><b>${escapeHtml(k)}</b> ${escapeHtml(v)}</span>`;
+  const meta = [
+    row('target', m.target),
+    row('runtime', m.runtime),
+    row('seed', m.seed ?? '–'),
+    row('git', m.git ?? 'unknown'),
+    row('started', m.startedAt),
+    row('status', m.status),
+    row('run', m.runId),
+    row('folder', m.dir),
+  ].join('');
   const st = d.stats;
   const numbers = st
-    ? `${st.requests} requests: ${st.ok} ok, ${st.fail} failed, ${st.info} unknown (info); ${st.rps} req/s; latency p50 ${ms(st.latencyMs.p50)} ms, ` +
-      `p99 ${ms(st.latencyMs.p99)} ms, max ${ms(st.latencyMs.max)} ms; ${st.sockets} client sockets, ${st.serverClosedSockets} closed by the server; ` +
-      `${st.recycles.count} recycles; ${st.crashes} crashes; ${st.replays?.retried ?? 0} requests replayed by the target (RequestRetried)`
+    ? `${st.requests} requests: ${st.ok} ok, ${st.fail} failed, ${st.info} unknown (info); ${st.rps} req/s; ` +
+      `latency p50 ${ms(st.latencyMs.p50)} ms, p99 ${ms(st.latencyMs.p99)} ms, max ${ms(st.latencyMs.max)} ms; ` +
+      `${st.sockets} client sockets, ${st.serverClosedSockets} closed by the server; ` +
+      `${st.recycles.count} recycles; ${st.crashes} crashes; ` +
+      `${st.replays?.retried ?? 0} requests replayed by the target (RequestRetried)`
     : 'No statistics (results.json missing).';
   return `<header>
 <h1>${escapeHtml(m.scenario)} <span class="verdict ${verdictClass(m.valid)}">${verdictWord(m.valid)}</span></h1>
 <p class="desc">${escapeHtml(m.description)}</p>
 <p class="summary">${escapeHtml(m.summary)}</p>
-<p class="meta">${row('target', m.target)}${row('runtime', m.runtime)}${row('seed', m.seed ?? '–')}${row('git', m.git ?? 'unknown')}${row('started', m.startedAt)}${row('status', m.status)}${row('run', m.runId)}${row('folder', m.dir)}</p>
+<p class="meta">${meta}</p>
 <p class="numbers">${escapeHtml(numbers)}</p>
 </header>`;
 }
 
 function legend(): string {
   const sw = (cls: string, text: string): string => `<span class="sw ${cls}"></span>${escapeHtml(text)}`;
-  return `<p class="legend">${sw('b-fault', 'fault window')} ${sw('b-recycle', 'recycle window')} ${sw('l-crash', 'crash / kill')} ${sw('l-detect', 'ping failed / stalled / timeout')} ${sw('l-pool', 'pool event')} ${sw('l-fault', 'signal / fault step')} ${sw('l-admin', 'harness action')} <em>Hover a line or band for details; drag to zoom, double-click to reset.</em></p>`;
+  const swatches = [
+    sw('b-fault', 'fault window'),
+    sw('b-recycle', 'recycle window'),
+    sw('l-crash', 'crash / kill'),
+    sw('l-detect', 'ping failed / stalled / timeout'),
+    sw('l-pool', 'pool event'),
+    sw('l-fault', 'signal / fault step'),
+    sw('l-admin', 'harness action'),
+  ];
+  const hint = '<em>Hover a line or band for details; drag to zoom, double-click to reset.</em>';
+  return `<p class="legend">${swatches.join(' ')} ${hint}</p>`;
 }
 
 function checksTable(d: ReportData): string {
   if (d.checks.length === 0) return '<p>No checks were recorded.</p>';
-  const rows = d.checks.map(
-    (c) =>
-      `<tr class="${verdictClass(c.valid)}"><td>${escapeHtml(c.name)}${c.options ? `<br><small>${escapeHtml(c.options)}</small>` : ''}</td><td><span class="verdict ${verdictClass(c.valid)}">${verdictWord(c.valid)}</span></td>` +
-      `<td>${escapeHtml(c.summary)}<details><summary>details</summary><pre>${escapeHtml(JSON.stringify(c.details, null, 2))}</pre></details></td></tr>`,
-  );
-  return `<table class="grid"><thead><tr><th>check</th><th>verdict</th><th>summary</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+  const rows = d.checks.map((c) => {
+    const cls = verdictClass(c.valid);
+    const options = c.options ? `<br><small>${escapeHtml(c.options)}</small>` : '';
+    const details = escapeHtml(JSON.stringify(c.details, null, 2));
+    return (
+      `<tr class="${cls}"><td>${escapeHtml(c.name)}${options}</td>` +
+      `<td><span class="verdict ${cls}">${verdictWord(c.valid)}</span></td>` +
+      `<td>${escapeHtml(c.summary)}<details><summary>details</summary><pre>${details}</pre></details></td></tr>`
+    );
+  });
+  const head = '<thead><tr><th>check</th><th>verdict</th><th>summary</th></tr></thead>';
+  return `<table class="grid">${head}<tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function recycleTable(d: ReportData): string {
@@ -101,7 +129,8 @@ function recycleTable(d: ReportData): string {
       r.failures,
       r.outcome,
     ];
-    return `<tr class="${r.failures > 0 || r.outcome !== 'completed' ? 'fail' : ''}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    const cls = r.failures > 0 || r.outcome !== 'completed' ? 'fail' : '';
+    return `<tr class="${cls}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   const heads = [
     'recycle',
@@ -118,18 +147,24 @@ function recycleTable(d: ReportData): string {
     'failures',
     'outcome',
   ];
-  return `<table class="grid num"><thead><tr>${heads.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>
-<p class="note">Overlap: the replacement process started → the old one exited (both alive). Drain: replacement ready → old exited; negative means no worker was ready for that long. Requests and failures: written between RecycleStarted and RecycleCompleted.</p>`;
+  const head = `<thead><tr>${heads.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
+  return `<table class="grid num">${head}<tbody>${rows.join('\n')}</tbody></table>
+<p class="note">Overlap: the replacement process started → the old one exited (both alive).
+Drain: replacement ready → old exited; negative means no worker was ready for that long.
+Requests and failures: written between RecycleStarted and RecycleCompleted.</p>`;
 }
 
 function faultTable(d: ReportData): string {
   const faults = d.windows.filter((w) => w.kind === 'fault');
   if (faults.length === 0) return '';
-  const rows = faults.map(
-    (w) =>
-      `<tr><td>${escapeHtml(w.label)}</td><td>${s(w.from * 1000)}</td><td>${w.instant ? 'instant' : escapeHtml(s(w.to * 1000) + (w.open ? ' (no heal mark; default width)' : ''))}</td></tr>`,
-  );
-  return `<h2>Faults</h2><table class="grid num"><thead><tr><th>fault</th><th>injected (s)</th><th>healed (s)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const rows = faults.map((w) => {
+    const open = w.open ? ' (no heal mark; default width)' : '';
+    const healed = w.instant ? 'instant' : escapeHtml(s(w.to * 1000) + open);
+
+    return `<tr><td>${escapeHtml(w.label)}</td><td>${s(w.from * 1000)}</td><td>${healed}</td></tr>`;
+  });
+  const head = '<thead><tr><th>fault</th><th>injected (s)</th><th>healed (s)</th></tr></thead>';
+  return `<h2>Faults</h2><table class="grid num">${head}<tbody>${rows.join('')}</tbody></table>`;
 }
 
 const PAGE_CSS = `
@@ -138,8 +173,10 @@ h1{margin:0 0 4px;font-size:24px}h2{margin:28px 0 8px;font-size:18px}
 .verdict{display:inline-block;padding:1px 8px;border-radius:4px;font-size:.8em;color:#fff;vertical-align:middle}
 .verdict.pass{background:#2e8b57}.verdict.fail{background:#d62828}.verdict.unknown{background:#e59400}
 .desc{margin:4px 0;color:#444}.summary{font-weight:600}.numbers{color:#333}
-p.meta{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0;font-family:ui-monospace,monospace;font-size:13px}p.meta b{font:12px system-ui,sans-serif;color:#666}
-table.grid{border-collapse:collapse;width:100%}table.grid th,table.grid td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
+p.meta{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0;font-family:ui-monospace,monospace;font-size:13px}
+p.meta b{font:12px system-ui,sans-serif;color:#666}
+table.grid{border-collapse:collapse;width:100%}
+table.grid th,table.grid td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
 table.grid th{background:#f4f4f4}table.num td{font-variant-numeric:tabular-nums}tr.fail td{background:#fff4f4}
 pre{max-height:320px;overflow:auto;background:#f8f8f8;padding:8px;font-size:12px}
 .chart{margin:8px 0 18px;position:relative}.note{color:#666;font-size:12px}
@@ -147,7 +184,8 @@ pre{max-height:320px;overflow:auto;background:#f8f8f8;padding:8px;font-size:12px
 .b-fault{background:rgba(217,112,106,.6)}.b-recycle{background:rgba(91,143,214,.5)}
 .l-crash{border-left:2px dashed #c0392b}.l-detect{border-left:2px dashed #e67e22}.l-pool{border-left:2px dashed #8e44ad}
 .l-fault{border-left:2px dashed #7b241c}.l-admin{border-left:2px dashed #7f8c8d}
-.tip{position:absolute;display:none;z-index:100;background:rgba(255,255,255,.95);border:1px solid #999;padding:4px 6px;font-size:12px;white-space:pre-wrap;max-width:420px;pointer-events:none}
+.tip{position:absolute;display:none;z-index:100;background:rgba(255,255,255,.95);border:1px solid #999;padding:4px 6px;
+font-size:12px;white-space:pre-wrap;max-width:420px;pointer-events:none}
 `;
 
 export function renderHtmlReport(d: ReportData, assets: ReportAssets = loadAssets()): string {

@@ -13,9 +13,11 @@ import { loadRun, type LoadedRun } from './run-files';
 import { asText } from '../history/as-text';
 
 /** Characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
-const ILLEGAL =
-  // eslint-disable-next-line no-control-regex -- control characters are what this matches
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const LONE_HIGH_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/;
+const LONE_LOW_SURROGATE = /(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const ILLEGAL = new RegExp([CONTROLS, LONE_HIGH_SURROGATE, LONE_LOW_SURROGATE].map((r) => r.source).join('|'), 'g');
 
 export function xmlText(value: unknown): string {
   return asText(value).replace(ILLEGAL, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -102,9 +104,11 @@ export function junitSuite(
     git: run.info.versions?.git,
     dir: run.dir,
   };
+  const timestamp = xmlAttr((run.info.startedAt ?? '').replace(/Z$/, ''));
   const out: string[] = [
-    `${indent}<testsuite name="${xmlAttr(`${scenario} [${target}]`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" ` +
-      `time="${runSeconds(run).toFixed(3)}" timestamp="${xmlAttr((run.info.startedAt ?? '').replace(/Z$/, ''))}" hostname="${xmlAttr(os.hostname())}">`,
+    `${indent}<testsuite name="${xmlAttr(`${scenario} [${target}]`)}" tests="${cases.length}" ` +
+      `failures="${failures}" errors="${errors}" skipped="0" ` +
+      `time="${runSeconds(run).toFixed(3)}" timestamp="${timestamp}" hostname="${xmlAttr(os.hostname())}">`,
     `${i2}<properties>`,
     ...Object.entries(props)
       .filter(([, v]) => v !== undefined && v !== null)
@@ -112,7 +116,8 @@ export function junitSuite(
     `${i2}</properties>`,
   ];
   for (const c of cases) {
-    const head = `${i2}<testcase classname="${xmlAttr(classname)}" name="${xmlAttr(c.name)}" time="${(c.seconds ?? 0).toFixed(6)}"`;
+    const time = (c.seconds ?? 0).toFixed(6);
+    const head = `${i2}<testcase classname="${xmlAttr(classname)}" name="${xmlAttr(c.name)}" time="${time}"`;
     const body = xmlText(clip(`${c.summary}\n\n${JSON.stringify(c.details, null, 2)}`));
     if (c.valid === true) out.push(`${head}/>`);
     else if (c.valid === false)

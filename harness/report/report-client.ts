@@ -13,7 +13,8 @@ export const REPORT_CLIENT_JS = String.raw`
   var BAND = { fault: 'rgba(233,164,160,0.35)', recycle: 'rgba(140,180,235,0.28)' };
   var LANE = { fault: '#d9706a', recycle: '#5b8fd6' };
   var LINE = { crash: '#c0392b', detect: '#e67e22', pool: '#8e44ad', fault: '#7b241c', admin: '#7f8c8d' };
-  var PALETTE = ['#e6194b', '#f58231', '#911eb4', '#4363d8', '#9a6324', '#800000', '#469990', '#000075', '#f032e6', '#808000'];
+  var PALETTE = ['#e6194b', '#f58231', '#911eb4', '#4363d8', '#9a6324',
+    '#800000', '#469990', '#000075', '#f032e6', '#808000'];
   var drawn = 0;
   var charts = [];
   var lines = data.lines.slice();
@@ -80,7 +81,10 @@ export const REPORT_CLIENT_JS = String.raw`
       var t = u.posToVal(left, 'x');
       var inside = bands.filter(function (w) { return t >= w.from && t <= w.to; });
       var text = near.map(function (l) { return l.t.toFixed(2) + ' s  ' + l.label + '\n' + l.detail; })
-        .concat(inside.map(function (w) { return w.kind + ': ' + w.label + ' (' + w.from.toFixed(2) + '–' + w.to.toFixed(2) + ' s' + (w.open ? ', not closed' : '') + ')'; }));
+        .concat(inside.map(function (w) {
+          var span = w.from.toFixed(2) + '–' + w.to.toFixed(2) + ' s' + (w.open ? ', not closed' : '');
+          return w.kind + ': ' + w.label + ' (' + span + ')';
+        }));
       if (!text.length) { tip.style.display = 'none'; return; }
       tip.textContent = text.join('\n');
       tip.style.display = 'block';
@@ -92,17 +96,21 @@ export const REPORT_CLIENT_JS = String.raw`
   function chart(id, title, yLabel, x, series, opts) {
     var el = document.getElementById(id);
     var hasData = series.some(function (s) { return s.values.some(function (v) { return v != null; }); });
-    var yScale = opts && opts.log && hasData ? { distr: 3, log: 10 } : { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } };
+    var linear = { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } };
+    var yScale = opts && opts.log && hasData ? { distr: 3, log: 10 } : linear;
+    var COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+    var yAxis = opts && opts.counts ? { label: yLabel, size: 60, incrs: COUNT_STEPS } : { label: yLabel, size: 60 };
     var o = {
       title: title,
       width: Math.max(600, el.clientWidth),
       height: 210,
       cursor: { sync: { key: 'w3lab' }, drag: { x: true, y: false } },
       scales: { x: { time: false, range: [0, Math.max(data.durationS, 0.001)] }, y: yScale },
-      axes: [{ label: 'seconds since workload start' }, opts && opts.counts ? { label: yLabel, size: 60, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : { label: yLabel, size: 60 }],
+      axes: [{ label: 'seconds since workload start' }, yAxis],
       series: [{ label: 's' }].concat(series.map(function (s) {
-        return { label: s.label, stroke: s.color, width: 1.5, fill: s.fill, spanGaps: false, paths: s.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
-          points: { show: false }, value: function (u, v) { return v == null ? '–' : (Math.round(v * 100) / 100) + ''; } };
+        return { label: s.label, stroke: s.color, width: 1.5, fill: s.fill, spanGaps: false,
+          paths: s.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined, points: { show: false },
+          value: function (u, v) { return v == null ? '–' : (Math.round(v * 100) / 100) + ''; } };
       })),
       plugins: [overlay(id === 'chart-throughput')],
       hooks: { ready: [function () { drawn++; document.body.dataset.chartsDrawn = String(drawn); }] },
@@ -125,7 +133,8 @@ export const REPORT_CLIENT_JS = String.raw`
     { label: 'max', color: '#c0392b', values: positive(tl.max) },
   ], { log: true });
   var failures = tl.failures.length ? tl.failures : [{ kind: 'none', counts: tl.x.map(function () { return 0; }) }];
-  chart('chart-failures', 'Failed and unknown requests by kind (count per bucket, by end time)', 'requests', tl.x, failures.map(function (f, i) {
+  var failuresTitle = 'Failed and unknown requests by kind (count per bucket, by end time)';
+  chart('chart-failures', failuresTitle, 'requests', tl.x, failures.map(function (f, i) {
     var c = PALETTE[i % PALETTE.length];
     return { label: f.kind, color: c, fill: c + '33', values: f.counts, stepped: true };
   }), { counts: true });

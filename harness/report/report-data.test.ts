@@ -55,7 +55,8 @@ describe('workersAlive', () => {
       .workerUp(1000, 'app', 2, 11, 200) // ready at 1.2 s
       .event(1500, 'WorkerExited', { pool: 'app', workerId: 1, pid: 10, reason: 'recycle' })
       .crash(2000, 'other', 1, 20)
-      .event(2100, 'WorkerExited', { pool: 'other', workerId: 1, pid: 20, reason: 'recycle' }); // a second exit record changes nothing
+      // a second exit record changes nothing:
+      .event(2100, 'WorkerExited', { pool: 'other', workerId: 1, pid: 20, reason: 'recycle' });
     const w = workersAlive(b.events, b.start, 3000);
     expect(w.x).toEqual([0, 1.2, 1.5, 2, 2.1, 3]);
     expect(w.pools).toEqual([

@@ -100,10 +100,19 @@ export function cellText(c: MatrixCell): { outcome: string; detail: string } {
   const parts = [
     `${range(notOk)}/${range(ran.map((r) => r.requests))} failed`,
     `drop ${range(ran.map((r) => r.dropped))}`,
-    `p99 ${range(ran.map((r) => r.p99Ms), 'ms')}`,
+    `p99 ${range(
+      ran.map((r) => r.p99Ms),
+      'ms',
+    )}`,
   ];
-  const rec = range(ran.map((r) => r.recycleMs), 'ms');
-  const recov = range(ran.map((r) => r.recoveryMs), 'ms');
+  const rec = range(
+    ran.map((r) => r.recycleMs),
+    'ms',
+  );
+  const recov = range(
+    ran.map((r) => r.recoveryMs),
+    'ms',
+  );
   if (rec !== '-') parts.push(`recycle ${rec}`);
   if (recov !== '-') parts.push(`recovery ${recov}`);
   return { outcome: words.join('/'), detail: parts.join(', ') };
@@ -129,14 +138,16 @@ export function renderMatrixMarkdown(m: Matrix): string {
     line(head.map(() => '---')),
     ...rows.map(line),
     '',
-    'Cells: outcome, failed (incl. unknown outcome) / total requests, client connections the server closed, p99 latency,',
-    'median recycle duration, median crash → replacement-ready time. "—" = not supported (the target lacks a capability',
-    'the scenario requires). With --repeat, ranges are min–max over the repeats.',
+    'Cells: outcome, failed (incl. unknown outcome) / total requests, client connections the server closed,',
+    'p99 latency, median recycle duration, median crash → replacement-ready time.',
+    '"—" = not supported (the target lacks a capability the scenario requires).',
+    'With --repeat, ranges are min–max over the repeats.',
     '',
   ].join('\n');
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderMatrixHtml(m: Matrix, htmlDir: string): string {
   const colour: Record<string, string> = { PASS: '#d7f5dd', FAIL: '#fadbd8', UNKNOWN: '#fdf2c4', '—': '#eeeeee' };
@@ -152,20 +163,23 @@ export function renderMatrixHtml(m: Matrix, htmlDir: string): string {
       })
       .join(' ');
     const bg = colour[outcome] ?? '#fdf2c4';
-    return `<td style="background:${bg}"><b>${esc(outcome)}</b><br><small>${esc(detail)}</small>${links ? `<br><small>${links}</small>` : ''}</td>`;
+    const more = links ? `<br><small>${links}</small>` : '';
+    return `<td style="background:${bg}"><b>${esc(outcome)}</b><br><small>${esc(detail)}</small>${more}</td>`;
   };
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>w3lab peer matrix</title>
-<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.4em .6em;vertical-align:top}th{background:#f4f4f4}small{color:#333}</style>
+<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}
+td,th{border:1px solid #bbb;padding:.4em .6em;vertical-align:top}th{background:#f4f4f4}small{color:#333}</style>
 </head><body>
 <h1>Peer matrix</h1>
-<p>${esc(m.startedAt)} · ${(m.durationMs / 60000).toFixed(1)} min · ${esc(m.machine)}<br><code>${esc(m.command)}</code></p>
+<p>${esc(m.startedAt)} · ${(m.durationMs / 60000).toFixed(1)} min · ${esc(m.machine)}
+<br><code>${esc(m.command)}</code></p>
 <table><tr><th>scenario</th>${m.targets.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>
 ${m.scenarios.map((sc) => `<tr><th>${esc(sc)}</th>${m.targets.map((t) => cell(sc, t)).join('')}</tr>`).join('\n')}
 </table>
-<p><small>Cells: outcome; failed (incl. unknown outcome) / total requests; client connections the server closed; p99 latency;
-median recycle duration; median crash → replacement-ready time. "—" = not supported: the target lacks a capability the
-scenario requires (hover nothing: it never ran). With repeats, ranges are min–max.</small></p>
+<p><small>Cells: outcome; failed (incl. unknown outcome) / total requests; client connections the server closed;
+p99 latency; median recycle duration; median crash → replacement-ready time. "—" = not supported: the target lacks a
+capability the scenario requires (hover nothing: it never ran). With repeats, ranges are min–max.</small></p>
 </body></html>
 `;
 }

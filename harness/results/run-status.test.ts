@@ -20,7 +20,10 @@ function deadPid(): number {
 function runFolder(name: string, info: Record<string, unknown>, history: string[] = []): string {
   const d = path.join(dir, 'sc', name);
   fs.mkdirSync(d, { recursive: true });
-  fs.writeFileSync(path.join(d, 'run.json'), JSON.stringify({ scenario: 'sc', target: 'w3', startedAt: new Date().toISOString(), ...info }));
+  fs.writeFileSync(
+    path.join(d, 'run.json'),
+    JSON.stringify({ scenario: 'sc', target: 'w3', startedAt: new Date().toISOString(), ...info }),
+  );
   fs.writeFileSync(path.join(d, 'history.jsonl'), history.join('\n') + (history.length ? '\n' : ''));
   return d;
 }
@@ -37,13 +40,25 @@ describe('run status', () => {
   });
 
   it('marks a "running" run whose owner is gone as killed, on list and on report, and leaves others alone', () => {
-    const killed = runFolder('killed', { status: 'running', owner: { pid: deadPid(), startedAt: 1, host: os.hostname() } });
+    const killed = runFolder('killed', {
+      status: 'running',
+      owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
+    });
     const live = runFolder('live', { status: 'running', owner: runOwner() });
-    const done = runFolder('done', { status: 'finished', owner: { pid: deadPid(), startedAt: 1, host: os.hostname() } });
+    const done = runFolder('done', {
+      status: 'finished',
+      owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
+    });
     const byDir = Object.fromEntries(listRuns(dir).map((r) => [r.dir, r.info.status]));
     expect(byDir).toEqual({ [killed]: 'killed', [live]: 'running', [done]: 'finished' });
-    expect(JSON.parse(fs.readFileSync(path.join(killed, 'run.json'), 'utf8'))).toMatchObject({ status: 'killed', killedNoticedAt: expect.any(String) });
-    const again = runFolder('killed-2', { status: 'running', owner: { pid: deadPid(), startedAt: 1, host: os.hostname() } });
+    expect(JSON.parse(fs.readFileSync(path.join(killed, 'run.json'), 'utf8'))).toMatchObject({
+      status: 'killed',
+      killedNoticedAt: expect.any(String),
+    });
+    const again = runFolder('killed-2', {
+      status: 'running',
+      owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
+    });
     expect(loadRun(again).info.status).toBe('killed');
     expect(settleRunStatus(live, { status: 'running' }).status).toBe('running'); // no owner recorded: left alone
   });
@@ -52,38 +67,95 @@ describe('run status', () => {
     const t0 = Date.now() - 10_000;
     const records = [
       { kind: 'mark', t: t0, name: 'workload-start' },
-      ...Array.from({ length: 150 }, (_, i) => ({ kind: 'request', t: t0 + 10 + i * 10, id: i + 1, conn: 1, method: 'GET', path: '/', outcome: 'ok', status: 200, latencyMs: 3 })),
+      ...Array.from({ length: 150 }, (_, i) => ({
+        kind: 'request',
+        t: t0 + 10 + i * 10,
+        id: i + 1,
+        conn: 1,
+        method: 'GET',
+        path: '/',
+        outcome: 'ok',
+        status: 200,
+        latencyMs: 3,
+      })),
     ].map((r) => JSON.stringify(r));
-    const d = runFolder('killed-report', {
-      status: 'running',
-      owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
-      scenarioConfig: { expect: [{ check: 'noFailedRequests' }], faults: [] },
-    }, records);
+    const d = runFolder(
+      'killed-report',
+      {
+        status: 'running',
+        owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
+        scenarioConfig: { expect: [{ check: 'noFailedRequests' }], faults: [] },
+      },
+      records,
+    );
     const r = rerunReport(d);
     expect(r.verdict.valid).toBe('unknown');
-    expect(r.verdict.summary).toBe('The run was killed before it finished (its lab process died): the checks judged what it recorded until then (All 1 checks valid.)');
+    expect(r.verdict.summary).toBe(
+      'The run was killed before it finished (its lab process died): ' +
+        'the checks judged what it recorded until then (All 1 checks valid.)',
+    );
     expect(r.checks.map((c) => [c.name, c.verdict.valid])).toEqual([['noFailedRequests', true]]);
     expect(JSON.parse(fs.readFileSync(path.join(d, 'run.json'), 'utf8')).status).toBe('killed');
     expect(fs.existsSync(path.join(d, 'report.html'))).toBe(true);
   });
 
-  it('`report` on a killed run re-derives the target\'s side from the partial events.jsonl (last line cut short)', () => {
+  it("`report` on a killed run re-derives the target's side from the partial events.jsonl (last line cut)", () => {
     const t0 = Date.now() - 10_000;
     const pool = 'app';
     const records = [
       { kind: 'mark', t: t0, name: 'workload-start' },
-      { kind: 'mark', t: t0, name: 'fault-plan', steps: [0, 1].map((step) => ({ step, action: 'signal', signal: 'SIGKILL', pool, firings: 1, optional: false })) },
-      ...Array.from({ length: 150 }, (_, i) => ({ kind: 'request', t: t0 + 10 + i * 10, id: i + 1, conn: 1, method: 'GET', path: '/', outcome: 'ok', status: 200, latencyMs: 3 })),
-      { kind: 'mark', t: t0 + 1000, name: 'fault-step', step: 0, firing: 1, action: 'signal', signal: 'SIGKILL', attemptedAt: t0 + 998, status: 'performed', workers: [{ pid: 101, pool }] },
+      {
+        kind: 'mark',
+        t: t0,
+        name: 'fault-plan',
+        steps: [0, 1].map((step) => ({ step, action: 'signal', signal: 'SIGKILL', pool, firings: 1, optional: false })),
+      },
+      ...Array.from({ length: 150 }, (_, i) => ({
+        kind: 'request',
+        t: t0 + 10 + i * 10,
+        id: i + 1,
+        conn: 1,
+        method: 'GET',
+        path: '/',
+        outcome: 'ok',
+        status: 200,
+        latencyMs: 3,
+      })),
+      {
+        kind: 'mark',
+        t: t0 + 1000,
+        name: 'fault-step',
+        step: 0,
+        firing: 1,
+        action: 'signal',
+        signal: 'SIGKILL',
+        attemptedAt: t0 + 998,
+        status: 'performed',
+        workers: [{ pid: 101, pool }],
+      },
     ].map((r) => JSON.stringify(r));
-    const d = runFolder('killed-events', {
-      status: 'running',
-      owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
-      scenarioConfig: { expect: [{ check: 'noFailedRequests' }], faults: [{}, {}] },
-    }, records);
+    const d = runFolder(
+      'killed-events',
+      {
+        status: 'running',
+        owner: { pid: deadPid(), startedAt: 1, host: os.hostname() },
+        scenarioConfig: { expect: [{ check: 'noFailedRequests' }], faults: [{}, {}] },
+      },
+      records,
+    );
     const events = [
       { type: 'WorkerReady', t: t0 - 100, source: 'w3', pool, pid: 101, workerId: 1 },
-      { type: 'WorkerCrashed', t: t0 + 1005, source: 'w3', pool, pid: 101, workerId: 1, exitCode: null, signal: 'SIGKILL', duringStartup: false },
+      {
+        type: 'WorkerCrashed',
+        t: t0 + 1005,
+        source: 'w3',
+        pool,
+        pid: 101,
+        workerId: 1,
+        exitCode: null,
+        signal: 'SIGKILL',
+        duringStartup: false,
+      },
       { type: 'RequestRetried', t: t0 + 1006, source: 'w3', pool, pid: 101 },
       { type: 'WorkerStarting', t: t0 + 1010, source: 'w3', pool, pid: 102, workerId: 1 },
     ].map((e) => JSON.stringify(e));

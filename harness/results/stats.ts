@@ -1,7 +1,10 @@
 // Run statistics for results.json, summary.md and the CLI table: request outcomes, connection closes and the key
 // timings taken from the target's events (recycle durations, detection latencies, replacement start times).
-import type { HistoryRecord, RequestRecord, SocketRecord } from '../history/types';
+import type { HistoryRecord, RequestRecord, SocketCloseKind, SocketRecord } from '../history/types';
 import type { LabEvent, LabEventOf } from '../events';
+
+/** Socket ends the server caused (a FIN, a reset or an error), as opposed to the client closing. */
+const SERVER_CLOSES: ReadonlySet<SocketCloseKind | undefined> = new Set(['server-fin', 'reset', 'error']);
 
 export interface RunStats {
   requests: number;
@@ -70,7 +73,7 @@ export function computeStats(history: HistoryRecord[], events: LabEvent[], start
     byError,
     byStatus,
     sockets: socks.length,
-    serverClosedSockets: socks.filter((s) => s.closeKind === 'server-fin' || s.closeKind === 'reset' || s.closeKind === 'error').length,
+    serverClosedSockets: socks.filter((s) => SERVER_CLOSES.has(s.closeKind)).length,
     rps: end > start ? Math.round((reqs.length / (end - start)) * 1000) : 0,
     latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.length ? lat[lat.length - 1]! : null },
     recycles: {
@@ -83,7 +86,14 @@ export function computeStats(history: HistoryRecord[], events: LabEvent[], start
     workerReadyMs: summarize(
       events.flatMap((e) => (e.type === 'WorkerReady' && e.startupMs !== undefined ? [e.startupMs] : [])),
     ),
-    detections: { pingFailed: count('PingFailed'), stalled: count('RequestStalled'), startupTimeouts: count('StartupTimeout'), shutdownTimeouts: count('ShutdownTimeout') },
-    poolStops: events.flatMap((e) => (e.type === 'PoolStopped' ? [{ pool: e.pool, reason: e.reason, t: e.t - start }] : [])),
+    detections: {
+      pingFailed: count('PingFailed'),
+      stalled: count('RequestStalled'),
+      startupTimeouts: count('StartupTimeout'),
+      shutdownTimeouts: count('ShutdownTimeout'),
+    },
+    poolStops: events.flatMap((e) =>
+      e.type === 'PoolStopped' ? [{ pool: e.pool, reason: e.reason, t: e.t - start }] : [],
+    ),
   };
 }

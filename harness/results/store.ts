@@ -36,14 +36,18 @@ export function gitSha(): string | null {
   const root = repoRoot();
   if (!fs.existsSync(path.join(root, '.git'))) return null;
   try {
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const stdio: ['ignore', 'pipe', 'ignore'] = ['ignore', 'pipe', 'ignore'];
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio }).trim();
   } catch {
     return null;
   }
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export class RunFolder {
@@ -109,20 +113,24 @@ function freeFolder(candidate: (i: number) => string): string {
   }
 }
 
+/** Folders of a results folder that hold no scenario's runs. */
+const NOT_SCENARIOS = new Set(['latest', 'bench', 'baselines']);
+const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
+
 /** Past runs: results/<scenario>/<time>/run.json, newest first. */
 export function listRuns(root: string): { dir: string; info: Partial<RunInfo>; verdict?: unknown }[] {
   if (!fs.existsSync(root)) return [];
   const out: { dir: string; info: Partial<RunInfo>; verdict?: unknown }[] = [];
   for (const scenario of fs.readdirSync(root)) {
     const sdir = path.join(root, scenario);
-    if (scenario === 'latest' || scenario === 'bench' || scenario === 'baselines' || !fs.statSync(sdir).isDirectory()) continue;
+    if (NOT_SCENARIOS.has(scenario) || !fs.statSync(sdir).isDirectory()) continue;
     for (const run of fs.readdirSync(sdir)) {
       const runJson = path.join(sdir, run, 'run.json');
       if (run === 'latest' || !fs.existsSync(runJson)) continue;
       try {
-        const info = settleRunStatus(path.join(sdir, run), JSON.parse(fs.readFileSync(runJson, 'utf8')) as Partial<RunInfo>);
+        const info = settleRunStatus(path.join(sdir, run), readJson(runJson) as Partial<RunInfo>);
         const resultsFile = path.join(sdir, run, 'results.json');
-        const verdict = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { valid?: unknown }).valid : undefined;
+        const verdict = fs.existsSync(resultsFile) ? (readJson(resultsFile) as { valid?: unknown }).valid : undefined;
         out.push({ dir: path.join(sdir, run), info, verdict });
       } catch {
         out.push({ dir: path.join(sdir, run), info: {} });

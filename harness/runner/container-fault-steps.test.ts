@@ -84,7 +84,10 @@ describe('container fault steps', () => {
     expect(unperformedVerdict({ history, events: [], start: 0, end: 1 })).toMatchObject({
       valid: 'unknown',
       summary: expect.stringMatching(
-        /2 fault firing\(s\) were not carried out: faults\[0\] \(container-pause, firing 1\): failed — target .* cannot containerPause/,
+        new RegExp(
+          String.raw`2 fault firing\(s\) were not carried out: ` +
+            String.raw`faults\[0\] \(container-pause, firing 1\): failed — target .* cannot containerPause`,
+        ),
       ),
     });
   });

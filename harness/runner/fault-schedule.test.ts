@@ -121,7 +121,7 @@ describe('FaultSchedule', () => {
     expect(s.errors[0]).toMatch(/cannot startPool/);
   });
 
-  it('records the plan and the outcome of every firing: performed with the workers it hit, or failed with the error', async () => {
+  it('records the plan and every firing: performed with the workers it hit, or failed with the error', async () => {
     const { t } = fakeTarget({ failInject: true });
     const marks: Record<string, unknown>[] = [];
     const s = new FaultSchedule(
@@ -174,7 +174,7 @@ describe('FaultSchedule', () => {
     });
   });
 
-  it('waits for a ready worker when the pool is between workers, and fails the step only after readyWaitMs', async () => {
+  it('waits for a ready worker when the pool is between workers; fails the step only after readyWaitMs', async () => {
     const { t, calls } = fakeTarget();
     let listed = 0;
     t.workers = async () =>
@@ -233,7 +233,7 @@ describe('FaultSchedule', () => {
     expect(s.errors).toEqual([]);
   });
 
-  it('counts an injection the target delivered as performed, though the worker died before answering (a hang)', async () => {
+  it('counts a delivered injection as performed, though the worker died before answering (a hang)', async () => {
     const { t, calls, events } = fakeTarget();
     t.workers = async () => [{ pool: 'app', id: 1, pid: 101, state: 'Ready' }];
     t.injectFault = async (w) => {

@@ -31,7 +31,7 @@ describe('preflight', () => {
     }
   });
 
-  it("checks the config block against w3's own schema, with paths as in the scenario (review: found after start, named w3.json)", () => {
+  it("checks the config block against w3's schema, paths as in the scenario (review: found late, in w3.json)", () => {
     const found = problems({
       config: {
         pools: [

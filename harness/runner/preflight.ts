@@ -90,7 +90,9 @@ function timingProblems(sc: Scenario): PreflightProblem[] {
     if (late.length > 0) {
       out.push({
         path: `faults.${i}`,
-        message: `fires at ${late.slice(0, 3).join(', ')} ms, at or after the end of the workload (${end} ms): it would never run`,
+        message:
+          `fires at ${late.slice(0, 3).join(', ')} ms, at or after the end of the workload (${end} ms): ` +
+          'it would never run',
       });
     }
     if (step.after && !(LAB_EVENT_TYPES as readonly string[]).includes(step.after.event)) {

@@ -20,7 +20,7 @@ const lines = (file: string): unknown[] =>
     .map((l) => JSON.parse(l) as unknown);
 
 describe('EventRecorder', () => {
-  it('appends events as they arrive, each once, so a killed run keeps what came before (review: written at the end)', async () => {
+  it('appends events as they come, once each: a killed run keeps what came before (review: kept to end)', async () => {
     const file = path.join(dir, 'events.jsonl');
     const events: LabEvent[] = [ready(1, 10)];
     const r = new EventRecorder(file, () => events, 20);

@@ -25,7 +25,9 @@ export function unperformedVerdict(input: CheckInput, checks: readonly CheckResu
   const reasons = missing.map(describeEvidence);
   return {
     valid: 'unknown',
-    summary: `The run did not test what its scenario says: ${missing.length} fault firing(s) were not carried out: ${reasons.join('; ')}.`,
+    summary:
+      'The run did not test what its scenario says: ' +
+      `${missing.length} fault firing(s) were not carried out: ${reasons.join('; ')}.`,
     details: { unperformed: reasons },
   };
 }

@@ -51,7 +51,8 @@ export function listAppEntries(hostDir: string, maxEntries = MAX_APP_ENTRIES): E
   const visit = (source: string, rel: string): void => {
     if (out.length > maxEntries) {
       throw new AppContextError(
-        `application folder ${hostDir} has more than ${maxEntries} files and folders: put the app in a folder of its own`,
+        `application folder ${hostDir} has more than ${maxEntries} files and folders: ` +
+          'put the app in a folder of its own',
       );
     }
     const lst = fs.lstatSync(source, { bigint: true });

@@ -73,7 +73,8 @@ export class LogCollector {
         reject(
           new ContainerRuntimeError(
             'LAB_ERR_CONTAINER',
-            `no matching log line from ${what} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`,
+            `no matching log line from ${what} within ${timeoutMs} ms; ` +
+              `last lines:\n${this.lines.slice(-15).join('\n')}`,
           ),
         );
       }, timeoutMs);

@@ -72,14 +72,18 @@ describeWithDocker('container runtime (w3 image)', () => {
     for (const b of info.NetworkSettings.Ports[`${W3_CONTAINER_PORT}/tcp`]) expect(b.HostIp).toBe('127.0.0.1');
   });
 
-  test('every process in the container (init, host, workers) runs as uid 1000; the admin API answers over exec', async () => {
+  test('every process in the container (init, host, workers) is uid 1000; the admin API works over exec', async () => {
     const pools = await w3!.admin.request<Array<{ name: string; workers: Array<{ pid: number }> }>>('GET', '/pools');
     const workerPids = pools[0]!.workers.map((w) => w.pid);
     expect(workerPids.length).toBe(2);
     const r = await w3!.container.exec([
       'node',
       '-e',
-      "const fs=require('fs');const out={};for(const p of fs.readdirSync('/proc').filter(d=>/^\\d+$/.test(d))){try{const s=fs.readFileSync('/proc/'+p+'/status','utf8');out[p]={uid:/^Uid:\\s+(\\d+)/m.exec(s)[1],name:/^Name:\\s+(.*)$/m.exec(s)[1]}}catch{}}console.log(JSON.stringify(out))",
+      "const fs = require('fs'); const out = {};" +
+        "for (const p of fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d))) {" +
+        "  try { const s = fs.readFileSync('/proc/' + p + '/status', 'utf8');" +
+        '    out[p] = { uid: /^Uid:\\s+(\\d+)/m.exec(s)[1], name: /^Name:\\s+(.*)$/m.exec(s)[1] }; } catch {}' +
+        '} console.log(JSON.stringify(out))',
     ]);
     expect(r.exitCode).toBe(0);
     const procs = JSON.parse(r.stdout) as Record<string, { uid: string; name: string }>;

@@ -79,7 +79,7 @@ if (unavailable) {
       expect(engine.docker('image', 'inspect', 'w3lab/node-base:local').status).toBe(0);
     }, 300_000);
 
-    it('the w3 target builds, serves an outside app, recycles and replaces a killed worker on that engine', async () => {
+    it('the w3 target builds, serves an outside app, recycles, replaces a killed worker on that engine', async () => {
       ctx = {
         ...testContext({
           config: {
@@ -93,7 +93,8 @@ if (unavailable) {
       t = await createW3Target().setup(ctx);
       await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker', 60_000);
       log(
-        `w3 target up on the second engine in ${Date.now() - t0} ms (images built there: ${JSON.stringify(t.runtimeDetails)})`,
+        `w3 target up on the second engine in ${Date.now() - t0} ms ` +
+          `(images built there: ${JSON.stringify(t.runtimeDetails)})`,
       );
       const first = await get(`${t.endpoint.url}/`);
       expect([first.status, first.body]).toEqual([200, 'served by the second engine']);

@@ -35,10 +35,10 @@ function checksCell(r: SuiteRun): string {
         ? `all ${r.checks.length} checks passed`
         : escapeHtml(r.summary);
   return open
-    .map(
-      (c) =>
-        `<div><b>${escapeHtml(c.name)}</b> (${c.valid === false ? 'failed' : 'unknown'}): ${escapeHtml(c.summary)}</div>`,
-    )
+    .map((c) => {
+      const word = c.valid === false ? 'failed' : 'unknown';
+      return `<div><b>${escapeHtml(c.name)}</b> (${word}): ${escapeHtml(c.summary)}</div>`;
+    })
     .join('');
 }
 
@@ -63,16 +63,19 @@ export function renderSuiteIndex(
   });
   const shard = info.shard ? `shard ${info.shard.index}/${info.shard.total} · ` : '';
   const merged = info.mergedFrom ? `merged from ${info.mergedFrom.length} suite(s) · ` : '';
+  const interrupted = info.status === 'interrupted' ? ' · <b>interrupted</b>' : '';
+  const heads = ['scenario', 'target', 'outcome', 'checks not passed', 'requests', 'failed', 'time', 'files'];
   return (
     `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">${shard}${merged}${info.runs.length} run(s): ${c.pass} passed, ${c.fail} failed, ${c.unknown} unknown, ` +
-    `${c['not-supported']} not supported · exit code ${info.exitCode} · started ${escapeHtml(info.startedAt)}` +
-    `${info.status === 'interrupted' ? ' · <b>interrupted</b>' : ''} · <a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a></p>
+<p class="meta">${shard}${merged}${info.runs.length} run(s): ` +
+    `${c.pass} passed, ${c.fail} failed, ${c.unknown} unknown, ${c['not-supported']} not supported · ` +
+    `exit code ${info.exitCode} · started ${escapeHtml(info.startedAt)}${interrupted} · ` +
+    `<a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a></p>
 <table>
-<thead><tr><th>scenario</th><th>target</th><th>outcome</th><th>checks not passed</th><th>requests</th><th>failed</th><th>time</th><th>files</th></tr></thead>
+<thead><tr>${heads.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>

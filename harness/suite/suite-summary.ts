@@ -20,12 +20,14 @@ export function renderSuiteSummary(info: SuiteInfo): string {
       : c.pass
         ? 'all passed'
         : 'nothing tested';
+  const shard = info.shard ? `; shard ${info.shard.index}/${info.shard.total}` : '';
+  const merged = info.mergedFrom ? `; merged from ${info.mergedFrom.length} suite(s)` : '';
+  const interrupted = info.status === 'interrupted' ? '; **interrupted**' : '';
   const lines = [
     `# w3lab suite ${info.suiteId} — ${head}`,
     '',
-    `${info.runs.length} run(s): ${c.pass} passed, ${c.fail} failed, ${c.unknown} unknown, ${c['not-supported']} not supported; ` +
-      `exit code ${info.exitCode}${info.shard ? `; shard ${info.shard.index}/${info.shard.total}` : ''}` +
-      `${info.mergedFrom ? `; merged from ${info.mergedFrom.length} suite(s)` : ''}${info.status === 'interrupted' ? '; **interrupted**' : ''}.`,
+    `${info.runs.length} run(s): ${c.pass} passed, ${c.fail} failed, ${c.unknown} unknown, ` +
+      `${c['not-supported']} not supported; exit code ${info.exitCode}${shard}${merged}${interrupted}.`,
     '',
     '| scenario | target | outcome | checks not passed | requests | failed | time | report |',
     '| --- | --- | --- | --- | ---: | ---: | ---: | --- |',
@@ -40,13 +42,15 @@ export function renderSuiteSummary(info: SuiteInfo): string {
         ? r.summary
         : open.join(', ') || '—';
     lines.push(
-      `| ${cell(r.scenario)} | ${cell(r.target)} | ${WORD[r.outcome]} | ${cell(notes)} | ${r.requests} | ${r.failed} | ` +
+      `| ${cell(r.scenario)} | ${cell(r.target)} | ${WORD[r.outcome]} | ${cell(notes)} | ` +
+        `${r.requests} | ${r.failed} | ` +
         `${(r.durationMs / 1000).toFixed(1)} s | ${cell(r.dir)}/report.html |`,
     );
   }
   lines.push(
     '',
-    'Files: index.html (every run, linked), junit.xml (every check), and per run report.html, junit.xml, results.json, summary.md.',
+    'Files: index.html (every run, linked), junit.xml (every check), ' +
+      'and per run report.html, junit.xml, results.json, summary.md.',
     '',
   );
   return lines.join('\n');

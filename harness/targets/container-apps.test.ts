@@ -48,7 +48,8 @@ function makeOutsideApp(dir: string): { hono: string; plain: string } {
   );
   const plain = write(
     path.join(dir, 'plain.js'),
-    "const greeting = require('greeting');\nmodule.exports = (req, res) => res.end(greeting('node') + ' at ' + __filename);\n",
+    "const greeting = require('greeting');\n" +
+      "module.exports = (req, res) => res.end(greeting('node') + ' at ' + __filename);\n",
   );
   return { hono, plain };
 }

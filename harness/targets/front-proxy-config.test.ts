@@ -89,7 +89,8 @@ test('nginx config: every path in the run folder, upstream keep-alive, retries o
 
 test('nginx access log: a request tried on two upstreams is a retry', () => {
   const retried = parseAccessLine(
-    '{"msec":"1796025002.841","status":"200","up":"127.0.0.1:9001, 127.0.0.1:9002","upStatus":"502, 200","method":"GET","uri":"/slow?ms=10"}',
+    '{"msec":"1796025002.841","status":"200","up":"127.0.0.1:9001, 127.0.0.1:9002",' +
+      '"upStatus":"502, 200","method":"GET","uri":"/slow?ms=10"}',
   );
   expect(retried).toMatchObject({
     retried: true,
@@ -153,7 +154,8 @@ test('haproxy log lines: requests with retries, failed checks, DOWN/UP; stderr c
   });
   expect(
     parseHaproxyLine(
-      'Health check for server backends/b2 failed, reason: Layer4 connection problem, info: "Connection refused", check duration: 1ms, status: 0/2 DOWN.',
+      'Health check for server backends/b2 failed, reason: Layer4 connection problem, ' +
+        'info: "Connection refused", check duration: 1ms, status: 0/2 DOWN.',
     ),
   ).toEqual({ kind: 'check-failed', server: 'b2', reason: 'Layer4 connection problem, info: "Connection refused"' });
   expect(parseHaproxyLine('Server backends/b2 is DOWN. 1 active and 0 backup servers left.')).toEqual({

@@ -13,7 +13,8 @@ export const backendSettingsShape = {
     .max(16)
     .optional()
     .describe(
-      "number of Node backends (default: the pool's maxProcesses, at least 2 — one backend has nothing to fail over to)",
+      "number of Node backends (default: the pool's maxProcesses, at least 2 — " +
+        'one backend has nothing to fail over to)',
     ),
   app: z.string().min(1).optional().describe('app module (a Node request listener); relative to the current directory'),
   pool: z.string().min(1).default('app').describe('pool name the backends are reported under'),

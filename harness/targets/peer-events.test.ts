@@ -52,7 +52,7 @@ describe('labEventFromPeerLine', () => {
     expect(map({ type: 'HostStarted', listen: { host: '127.0.0.1', port: 9 } })).toMatchObject({ type: 'HostStarted' });
   });
 
-  it('maps what pm2, nginx and haproxy drivers emit: pool-wide reloads, memory restarts, replays, health checks', () => {
+  it('maps what the pm2, nginx and haproxy drivers emit: pool reloads, memory restarts, replays, health checks', () => {
     expect(
       map({
         type: 'RecycleStarted',

@@ -24,7 +24,8 @@ export const memoryLimitGiB = z
   .positive()
   .max(64)
   .describe(
-    'runtime "container" only: memory quota of the container in GiB (0.25 = 256 MiB), without swap; the kernel OOM-kills inside it',
+    'runtime "container" only: memory quota of the container in GiB (0.25 = 256 MiB), without swap; ' +
+      'the kernel OOM-kills inside it',
   );
 
 export const w3SettingsSchema = z.strictObject({

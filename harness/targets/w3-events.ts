@@ -71,12 +71,23 @@ function killReason(e: W3Event): KillReason {
 }
 
 /** The lab event for one w3 event, or null when the vocabulary has no word for it (or it lacks what it needs). */
-// eslint-disable-next-line max-lines-per-function -- 96 lines once Prettier laid it out; to be split (issue 12)
 export function labEventFromW3(e: W3Event): LabEvent | null {
-  const t = e.t;
+  const host = hostEvent(e);
+  if (host !== undefined) return host;
   const pool = str(e.pool);
+  if (pool === undefined) return null;
+  const pooled: PoolBase = { t: e.t, source: SOURCE, pool };
+  const inPool = poolEvent(e, pooled);
+  if (inPool !== undefined) return inPool;
   const pid = num(e.pid);
+  if (pid === undefined) return null;
   const workerId = num(e.workerId);
+  return workerEvent(e, { ...pooled, pid, ...(workerId !== undefined ? { workerId } : {}) });
+}
+
+/** Events of the host as a whole; undefined for any other type. */
+function hostEvent(e: W3Event): LabEvent | undefined {
+  const t = e.t;
   const type: W3EventType = e.type;
   switch (type) {
     case 'HostStarted': {
@@ -102,10 +113,17 @@ export function labEventFromW3(e: W3Event): LabEvent | null {
     case 'ConfigReloadRejected':
       return labEvent('ConfigReloadRejected', { t, source: SOURCE, error: str(e.reason) ?? 'rejected' });
     default:
-      break;
+      return undefined;
   }
-  if (pool === undefined) return null;
-  const pooled = { t, source: SOURCE, pool };
+}
+
+type PoolBase = { t: number; source: string; pool: string };
+
+/** Events of a pool that are not about one worker's life; undefined for any other type, null when unusable. */
+function poolEvent(e: W3Event, pooled: PoolBase): LabEvent | null | undefined {
+  const pid = num(e.pid);
+  const workerId = num(e.workerId);
+  const type: W3EventType = e.type;
   switch (type) {
     case 'PoolStarted':
       return labEvent('PoolStarted', { ...pooled, reason: str(e.reason) ?? 'boot' });
@@ -163,10 +181,8 @@ export function labEventFromW3(e: W3Event): LabEvent | null {
     case 'FaultHealed':
       return labEvent('FaultHealed', { ...pooled, pid });
     default:
-      break;
+      return undefined;
   }
-  if (pid === undefined) return null;
-  return workerEvent(e, { ...pooled, pid, ...(workerId !== undefined ? { workerId } : {}) });
 }
 
 type WorkerBase = { t: number; source: string; pool: string; pid: number; workerId?: number };

@@ -5,7 +5,10 @@ import { compareWithAutocannon } from './compare-throughput';
 // The server runs in its own process so it does not share a core with the clients under test.
 const SERVER = `
 const http = require('http');
-const s = http.createServer((req, res) => { res.setHeader('x-w3-worker-pid', String(process.pid)); res.end('hello world'); });
+const s = http.createServer((req, res) => {
+  res.setHeader('x-w3-worker-pid', String(process.pid));
+  res.end('hello world');
+});
 s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
 `;

@@ -67,7 +67,7 @@ describe('runTrackedClient', () => {
     expect(summary.durationMs).toBeLessThan(10_000);
   });
 
-  it('server FIN without a response: the request is info/closed and the socket server-fin with a request in flight', async () => {
+  it('server FIN without a response: request info/closed, socket server-fin with a request in flight', async () => {
     server = await startTestServer((n) => (n % 20 === 0 ? 'fin' : 'ok'));
     const { c, summary } = await run({ url: server.url, connections: 2, durationMs: 10_000, maxRequests: 200 });
     const fins = server.did.fin ?? 0;
