@@ -36,7 +36,7 @@ export class W3Host {
   address = { host: '', port: 0 };
   adminTcpPort: number | null = null;
   private listener!: Listener | FramedListener;
-  /** listen.transport as the host started with it (a reload cannot switch transports under running workers). */
+  /** The transport the host started with (effectiveTransport; a reload cannot switch it under running workers). */
   private transport: 'http' | 'frames' = 'http';
   private admin!: AdminServer;
   private runtimeDir!: RuntimeDir;
@@ -85,7 +85,13 @@ export class W3Host {
    */
   private async boot(): Promise<void> {
     this.runtimeDir = RuntimeDir.create();
-    this.transport = this.config.listen.transport;
+    this.transport = effectiveTransport(this.config);
+    if (this.transport !== this.config.listen.transport) {
+      this.log.info(
+        { transport: this.transport },
+        'listen.transport is "frames", but a command-mode application speaks plain HTTP: the listener runs on HTTP',
+      );
+    }
     process.once('exit', this.onProcessExit);
     try {
       for (const p of this.config.pools)
@@ -148,6 +154,15 @@ export class W3Host {
     try {
       next = loadConfig(this.config.file);
       checkHostable(next);
+      if (this.transport === 'frames' && effectiveTransport(next) === 'http') {
+        throw Object.assign(
+          new Error(
+            'a command-mode application needs the HTTP transport, and the listener runs on frames: the transport ' +
+              'is chosen at start, restart w3 to add one',
+          ),
+          { code: 'W3_ERR_CONFIG' },
+        );
+      }
     } catch (err) {
       // A bad file never takes the running server down: keep the old configuration.
       this.events.emit({ type: 'ConfigReloadRejected', reason: (err as Error).message });
@@ -252,6 +267,16 @@ export class W3Host {
 
 function appsOf(config: W3Config, pool: PoolConfig): ApplicationConfig[] {
   return config.applications.filter((a) => a.pool === pool.name);
+}
+
+/**
+ * The listener's transport: listen.transport, except that a configuration with a command-mode application runs the
+ * HTTP transport for all its applications (such a worker speaks plain HTTP on its own port, never frames; one
+ * listener serves one transport).
+ */
+export function effectiveTransport(config: W3Config): 'http' | 'frames' {
+  if (config.listen.transport === 'frames' && config.applications.some((a) => a.command)) return 'http';
+  return config.listen.transport;
 }
 
 /** What the schema cannot say on its own: a worker hosts either modules or exactly one command. */

@@ -93,15 +93,6 @@ export function crossCheck(cfg: CrossCheckInput): CrossCheckIssue[] {
     }
   });
 
-  // Frames carry requests to module-mode workers only; a command application speaks plain HTTP on its port.
-  if (cfg.listen.transport === 'frames') {
-    cfg.applications.forEach((app, i) => {
-      if (app.command !== undefined && app.module === undefined) {
-        add(['applications', i, 'command'], 'listen.transport "frames" serves module applications only; use "http"');
-      }
-    });
-  }
-
   const tcp = cfg.admin.tcp;
   if (tcp && tcp.port !== 0 && tcp.port === cfg.listen.port && tcp.host === cfg.listen.host) {
     add(['admin', 'tcp', 'port'], `admin port ${tcp.port} is the public listener's port`);

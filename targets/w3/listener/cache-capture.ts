@@ -3,9 +3,8 @@
 // reserved in the cache's budget (maxCacheSize), so concurrent captures cannot hold more than the cache may. It
 // gives up as soon as the body outgrows maxResponseSize or the budget, and offers the complete response (with a
 // Content-Length, Age removed) to the cache. Whoever drops a capture calls release() (the reservation is returned).
-import type { IncomingMessage } from 'node:http';
-import { requestCacheable, responseStorable, type Storable } from './cache-policy';
-import { ResponseCache, type CachePool } from './response-cache';
+import { responseStorable, type Storable } from './cache-policy';
+import type { ResponseCache, CachePool } from './response-cache';
 
 export class CacheCapture {
   private readonly chunks: Buffer[] = [];
@@ -18,18 +17,15 @@ export class CacheCapture {
     private readonly policy: Storable,
   ) {}
 
-  /** `headers` is the list forwarded to the client (copied: the caller appends to it). */
-  static begin(
-    req: IncomingMessage,
-    status: number,
-    headers: readonly string[],
-    cache: ResponseCache,
-  ): CacheCapture | null {
+  /**
+   * `headers` is the list forwarded to the client (copied: the caller appends to it). The caller checked that the
+   * request may be cached (cache-policy.ts requestCacheable / headCacheable).
+   */
+  static begin(status: number, headers: readonly string[], cache: ResponseCache): CacheCapture | null {
     const config = cache.config;
     const policy = responseStorable(status, headers, config.scavengerPeriod);
     if (!policy) return null;
     if (policy.contentLength !== null && policy.contentLength > config.maxResponseSize) return null;
-    if (!requestCacheable(req)) return null;
     return new CacheCapture(cache, headers.slice(), policy);
   }
 
@@ -50,7 +46,8 @@ export class CacheCapture {
     this.chunks.length = 0;
   }
 
-  finish(req: IncomingMessage, pool: CachePool): boolean {
+  /** The whole body was added: offers it to the cache under `key` (ResponseCache.key). */
+  finish(key: string, pool: CachePool): boolean {
     const size = this.size;
     const chunks = this.chunks.slice();
     this.release();
@@ -63,7 +60,6 @@ export class CacheCapture {
       headers.push(this.headers[i]!, this.headers[i + 1]!);
     }
     if (cl === null) headers.push('Content-Length', String(body.length));
-    const key = ResponseCache.key(req.headers.host, req.url ?? '/');
     return this.cache.offer(key, pool, headers, body, this.policy.lifetimeMs, this.policy.initialAge);
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { requestCacheable, responseStorable } from './cache-policy';
+import { requestCacheable, headCacheable, responseStorable } from './cache-policy';
 
 const h = (...kv: string[]): string[] => kv;
 
@@ -50,4 +50,32 @@ describe('requestCacheable', () => {
     [{ headers: { 'content-length': '3' } }],
     [{ headers: { 'transfer-encoding': 'chunked' } }],
   ])('rejects %j', (over) => expect(requestCacheable(r(over))).toBe(false));
+});
+
+describe('headCacheable (the framed transport: raw headers) agrees with requestCacheable', () => {
+  const cases: Record<string, unknown>[] = [
+    {},
+    { method: 'HEAD' },
+    { url: '/a?x=1' },
+    { httpVersionMajor: 2 },
+    { headers: { authorization: 'Basic x' } },
+    { headers: { Range: 'bytes=0-1' } },
+    { headers: { 'If-Range': 'x' } },
+    { headers: { 'if-none-match': '"x"' } },
+    { headers: { 'If-Modified-Since': 'x' } },
+    { headers: { Translate: 'f' } },
+    { headers: { Expect: '100-continue' } },
+    { headers: { 'content-length': '3' } },
+    { headers: { 'Content-Length': '0' } },
+    { headers: { 'transfer-encoding': 'chunked' } },
+    { headers: { Accept: '*/*', 'X-Other': '1' } },
+  ];
+  it.each(cases)('%j', (over) => {
+    const headers = (over['headers'] ?? {}) as Record<string, string>;
+    const base = { method: 'GET', url: '/a', httpVersionMajor: 1, ...over };
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const msg = { ...base, headers: lower } as unknown as IncomingMessage;
+    const scanned = { ...(base) };
+    expect(headCacheable({ ...scanned, rawHeaders: Object.entries(headers).flat() })).toBe(requestCacheable(msg));
+  });
 });

@@ -33,6 +33,36 @@ export function requestCacheable(req: IncomingMessage): boolean {
   );
 }
 
+/** Request headers whose presence makes a request uncacheable (requestCacheable's list, lower-case). */
+const UNCACHEABLE_IF_PRESENT = new Set([
+  'authorization',
+  'range',
+  'if-range',
+  'if-none-match',
+  'if-modified-since',
+  'translate',
+  'expect',
+  'transfer-encoding',
+]);
+
+/** requestCacheable for a head known by its raw headers (the framed transport's scanned head): the same rules. */
+export function headCacheable(h: {
+  method: string;
+  url: string;
+  httpVersionMajor: number;
+  rawHeaders: readonly string[];
+}): boolean {
+  if (h.method !== 'GET' || h.httpVersionMajor !== 1) return false;
+  if (!h.url || h.url.indexOf('?') !== -1) return false;
+  const raw = h.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (UNCACHEABLE_IF_PRESENT.has(name)) return false;
+    if (name === 'content-length' && raw[i + 1] !== '0') return false;
+  }
+  return true;
+}
+
 export interface Storable {
   lifetimeMs: number;
   /** Seconds of Age the worker's response already carried. */

@@ -21,14 +21,13 @@ import type { Route } from './routing';
 import { HeadScanner, HeadScanError, type ScannedHead } from '../transport/head-scanner';
 import { BodyScanner } from '../transport/body-scanner';
 import { RespEndFlags } from '../transport/frame-codec';
+import { headCacheable } from './cache-policy';
+import { FramedCacheCapture, cacheKey, hitBytes } from './framed-cache-capture';
+import { decideFailure, emitFailure, isReplayable, badGatewayBytes } from './worker-failure';
 import type { HostLink, StreamHandler } from '../transport/host-link';
 import type { FramedContext } from './framed-listener';
 import type { SendRateTracked } from './send-rate';
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-/** A request is replayed at most once: one that kills every worker it runs on is the poison, not the workers. */
-const MAX_ATTEMPTS = 2;
-const BAD_GATEWAY_BODY = 'Bad Gateway: the worker process did not deliver a response to this request.\n';
 /** Client bytes held while a request waits for a worker or a response (beyond it, the client is paused). */
 const HOLD_LIMIT = 256 * 1024;
 
@@ -78,6 +77,10 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
   private status = 0;
   /** This request already wrote its HTTPERR line. */
   private recorded = false;
+  /** The response being read for the response cache (the worker announced Cache-Control). */
+  private capture: FramedCacheCapture | null = null;
+  /** Pipelined heads wait until the client took the cache hits written before them ('drain'). */
+  private waitingForDrain = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -92,6 +95,11 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     socket.on('close', () => this.onClientClose());
     socket.on('drain', () => {
       if (this.watchingSend && !this.active) this.stopSendWatch();
+      if (this.waitingForDrain) {
+        this.waitingForDrain = false;
+        if (!this.pausedByWorker) this.socket.resume();
+        this.readHead();
+      }
       if (!this.pausedWorker) return;
       this.pausedWorker = false;
       if (this.link && this.stream) this.link.resume(this.stream);
@@ -124,31 +132,52 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     if (this.buf.length > HOLD_LIMIT && this.state !== 'head') this.socket.pause();
   }
 
+  /** Reads the requests in the buffer: one that goes to a worker, or any number answered from the cache. */
   private readHead(): void {
-    const buf = this.buf;
-    if (buf === null || buf.length === 0) return;
+    while (this.state === 'head' && this.buf !== null && this.buf.length > 0) {
+      if (!this.readOneHead()) return;
+      if (this.socket.writableNeedDrain) {
+        // Cache hits the client has not read yet: no more of them until it does.
+        this.waitingForDrain = true;
+        this.socket.pause();
+        return;
+      }
+    }
+  }
+
+  /** True when the request was answered here (a cache hit) and the next one may be read at once. */
+  private readOneHead(): boolean {
+    const buf = this.buf!;
     if (this.headSince === 0) this.headSince = this.ctx.clock;
     const h = this.scanner.scan(buf, 0, buf.length);
-    if (h === null) return;
-    if (h instanceof HeadScanError) return this.parseError(h);
+    if (h === null) return false;
+    if (h instanceof HeadScanError) {
+      this.parseError(h);
+      return false;
+    }
     this.headSince = 0;
     this.scanner.reset();
     this.ctx.requestsTotal++;
     this.head = h;
     this.recorded = false;
     this.status = 0;
-    if (this.overLimit) return this.reject('serviceUnavailable', 'ConnLimit');
-    if (h.method === 'CONNECT') return this.reject(BAD_REQUEST.page, BAD_REQUEST.reason);
+    if (this.overLimit) return this.rejected('serviceUnavailable', 'ConnLimit');
+    if (h.method === 'CONNECT') return this.rejected(BAD_REQUEST.page, BAD_REQUEST.reason);
     const checked = checkRequest(h, this.ctx.limits());
-    if (isViolation(checked)) return this.reject(checked.page, checked.reason);
+    if (isViolation(checked)) return this.rejected(checked.page, checked.reason);
+    // An empty cache costs one property read; a full one a key and a Map get for eligible requests.
+    if (this.ctx.cache.size > 0 && this.serveFromCache(h, buf)) return this.state === 'head';
     const admitted = this.ctx.admit(checked);
-    if (admitted === 'notFound') return this.reject('notFound', 'NotFound');
-    if (admitted === 'limit') return this.reject('concurrentRequestLimit', 'AppConcurrentRequestLimit');
+    if (admitted === 'notFound') return this.rejected('notFound', 'NotFound');
+    if (admitted === 'limit') return this.rejected('concurrentRequestLimit', 'AppConcurrentRequestLimit');
     [this.route, this.pool] = admitted;
     // The head and whatever of the body already arrived; the rest of the buffer is the next request.
     this.body.start(h.contentLength, h.chunked);
     const n = this.body.consume(buf, h.length, buf.length);
-    if (n instanceof HeadScanError) return this.parseErrorAfterHead(n);
+    if (n instanceof HeadScanError) {
+      this.parseErrorAfterHead(n);
+      return false;
+    }
     this.bodyDone = this.body.done;
     this.held = [buf.subarray(0, n)];
     this.buf = n < buf.length ? buf.subarray(n) : null;
@@ -160,6 +189,28 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     this.cancelled = false;
     this.avoid = null;
     this.pool.submit(this);
+    return false;
+  }
+
+  private rejected(page: PageName, reason: HttpErrReason): false {
+    this.reject(page, reason);
+    return false;
+  }
+
+  /** A hit of the response cache, answered as the HTTP transport's listener answers it. */
+  private serveFromCache(h: ScannedHead, buf: Buffer): boolean {
+    if (!headCacheable(h)) return false;
+    const cache = this.ctx.cache;
+    const e = cache.lookup(cacheKey(h));
+    if (!e) return false;
+    this.ctx.requestDone(h.method, h.url, 200, e.pool.name, undefined);
+    this.head = null;
+    // A cacheable request has no body: the next request starts right after the head.
+    this.buf = h.length < buf.length ? buf.subarray(h.length) : null;
+    const bytes = hitBytes(e, cache.age(e), h.keepAlive);
+    if (h.keepAlive) this.socket.write(bytes);
+    else this.closeWith(bytes);
+    return true;
   }
 
   /** Client bytes of the current request: to the worker when it runs, else kept for dispatch. */
@@ -183,9 +234,7 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     if (this.state === 'tunnel') return this.finishJob(true);
     if (this.worker === null) {
       this.record('Client_Reset');
-      this.pool?.cancel(this);
-      this.leave();
-      return;
+      return this.dequeue();
     }
     this.record('Connection_Dropped');
     this.finishJob(false);
@@ -251,15 +300,33 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     this.responseStarted = true;
     this.held = null;
     this.lastActive = this.ctx.clock;
+    if (this.capture) this.feedCapture(chunk);
     if (!this.socket.write(chunk) && !this.pausedWorker && this.link && this.stream) {
       this.pausedWorker = true;
       this.link.pause(this.stream);
     }
   }
 
+  private feedCapture(chunk: Buffer): void {
+    const c = this.capture!;
+    c.push(chunk);
+    if (!c.complete) return;
+    c.finish(cacheKey(this.head!), this.pool!);
+    this.capture = null;
+  }
+
+  onCacheHint(): void {
+    if (!this.active || this.capture || this.state === 'tunnel' || !this.ctx.cache.config.enabled) return;
+    if (headCacheable(this.head!)) this.capture = new FramedCacheCapture(this.ctx.cache);
+  }
+
   onResponseEnd(flags: number): void {
     if (this.state === 'tunnel') return;
     if (flags & RespEndFlags.CLOSE) this.workerFin = true; // its FIN follows: nothing more goes to this stream
+    if (this.capture && this.active) {
+      this.capture.finish(cacheKey(this.head!), this.pool!);
+      this.capture = null;
+    }
     this.finishJob(true);
     // Watched until its last byte is in the kernel (then it is the idle timer's business).
     if (this.watchingSend && this.socket.writableLength === 0) this.stopSendWatch();
@@ -321,30 +388,35 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
 
   private replayable(): boolean {
     const h = this.head!;
-    return (
-      this.pool!.config.retryIdempotent && h.contentLength <= 0 && !h.chunked && !h.upgrade && IDEMPOTENT.has(h.method)
-    );
+    const body = h.contentLength > 0 || h.chunked || h.upgrade;
+    return isReplayable(this.pool!.config.retryIdempotent, h.method, body);
   }
 
   private workerFailed(error: string): void {
     const w = this.worker!;
     const pool = this.pool!;
-    const h = this.head!;
-    const base = { pool: pool.name, workerId: w.id, pid: w.pid, method: h.method, url: h.url, error };
-    if (!this.responseStarted && this.state !== 'tunnel') {
-      const again = this.held !== null && this.replayable() && this.attempts < MAX_ATTEMPTS;
-      if (again && pool.state === 'Started') {
-        pool.ctx.events.emit({ type: 'RequestRetried', ...base });
-        this.worker = null;
-        pool.requeue(this, w);
-        return;
-      }
-      pool.ctx.events.emit({ type: 'RequestAbandoned', ...base, responseStarted: false });
+    const tunnel = this.state === 'tunnel';
+    const outcome = decideFailure(
+      {
+        responseStarted: this.responseStarted || tunnel,
+        replayable: this.held !== null && this.replayable(),
+        attempts: this.attempts,
+      },
+      pool,
+    );
+    emitFailure(pool, w, this.head!, outcome, error);
+    this.dropCapture();
+    if (outcome === 'replay') {
+      this.worker = null;
+      pool.requeue(this, w);
+      return;
+    }
+    if (outcome === 'badGateway') {
       this.record('Connection_Abandoned_By_ReqQueue', 502);
+      this.status = 502;
       this.finishJob(false);
       return this.badGateway(w);
     }
-    pool.ctx.events.emit({ type: 'RequestAbandoned', ...base, responseStarted: true });
     this.record('Connection_Abandoned_By_ReqQueue', this.status || undefined);
     this.finishJob(false);
     this.state = 'closing';
@@ -354,11 +426,9 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
   /** 502; the connection stays usable only when the whole request was read (otherwise its framing is lost). */
   private badGateway(w: WorkerProcess): void {
     const keep = this.bodyDone && this.head!.keepAlive;
-    const head =
-      `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${BAD_GATEWAY_BODY.length}\r\n` +
-      `X-W3-Worker-Pid: ${w.pid}\r\n${keep ? '' : 'Connection: close\r\n'}\r\n`;
-    if (!keep) return this.closeWith(Buffer.from(head + BAD_GATEWAY_BODY));
-    this.socket.write(head + BAD_GATEWAY_BODY);
+    const bytes = badGatewayBytes(w.pid, keep);
+    if (!keep) return this.closeWith(bytes);
+    this.socket.write(bytes);
     this.state = 'head';
     this.head = null;
     this.readHead();
@@ -380,10 +450,10 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
   /** A malformed body of a request already at (or queued for) a worker: the listener ends it. */
   private bodyError(e: HeadScanError): void {
     const v = parserErrorPage(e.code, e.rawPacket);
+    if (!this.responseStarted) this.status = PAGES[v.page].status;
     if (!this.responseStarted && this.worker === null) {
       this.record(v.reason, PAGES[v.page].status);
-      this.pool?.cancel(this);
-      this.leave();
+      this.dequeue();
       return this.closeWith(rawPage(v.page));
     }
     this.record(v.reason, this.responseStarted ? undefined : PAGES[v.page].status);
@@ -398,8 +468,7 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     if (this.state === 'closing') return void this.socket.destroy();
     this.record(reason);
     if (this.active) {
-      if (this.worker === null) this.pool?.cancel(this);
-      if (this.worker === null) this.leave();
+      if (this.worker === null) this.dequeue();
       else this.finishJob(false);
     }
     this.state = 'closing';
@@ -519,13 +588,35 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     this.active = false;
     this.route!.active--;
     this.ctx.inFlight--;
+    this.dropCapture();
+  }
+
+  /** A queued request that will never run (the client left, a timer, a bad body): out of the queue, logged. */
+  private dequeue(): void {
+    if (!this.active) return;
+    this.pool!.cancel(this);
+    this.logAccess(undefined);
+    this.leave();
   }
 
   private finishJob(completed: boolean): void {
     if (!this.active) return;
     const w = this.worker;
     this.worker = null;
+    // Tunnels are not requests of the access log (the HTTP transport's TunnelJob writes none either).
+    if (this.state !== 'tunnel') this.logAccess(w?.pid);
     this.leave();
     if (w) this.pool!.jobDone(w, this, completed);
+  }
+
+  /** The access-log line of the request in progress (status: what the client was sent, if anything). */
+  private logAccess(pid: number | undefined): void {
+    const h = this.head;
+    if (h) this.ctx.requestDone(h.method, h.url, this.status || undefined, this.pool!.name, pid);
+  }
+
+  private dropCapture(): void {
+    this.capture?.release();
+    this.capture = null;
   }
 }

@@ -1,17 +1,17 @@
 // The listener under the framed transport (listener.transport: frames; docs/transport.md, option B): a net.Server
 // whose connections are read by FramedConnection (its own head scanner, no HTTP parse in this process) and carried
 // to module-mode workers as streams of one framed Unix-socket link per worker (HostLink). This file owns what is
-// shared by all connections: maxConnections, routing and the per-application limit, the links, the HTTPERR log,
-// and the connection timers, which run as one sweep over all connections on a coarse clock instead of a Node timer
-// per socket (idle: Timer_ConnectionIdle, head: Timer_HeaderWait, request body: Timer_EntityBody; precision is the
-// sweep period, at most a quarter of the shortest timer and never above one second).
-//
-// Not on this transport yet (the HTTP transport keeps them): the response cache (responses are not parsed here;
-// hits are not served), the minimum send rate (Timer_MinBytesPerSecond), the access log, and command-mode pools
-// (config validation refuses frames with them).
+// shared by all connections: maxConnections, routing and the per-application limit, the links, the HTTPERR and
+// access logs, the response cache (hits served by FramedConnection, responses read by framed-cache-capture.ts), the
+// minimum send rate, and the connection timers, which run as one sweep over all connections on a coarse clock
+// instead of a Node timer per socket (idle: Timer_ConnectionIdle, head: Timer_HeaderWait, request body:
+// Timer_EntityBody; precision is the sweep period, at most a quarter of the shortest timer and never above one
+// second). Command-mode pools never get here: a configuration with one runs the HTTP listener (host.ts).
 import net from 'node:net';
 import { RoutingTable, type Route } from './routing';
 import { HttpErrorLog } from './http-error-log';
+import { ResponseCache } from './response-cache';
+import type { EventLog } from '../events/event-log';
 import { SendRateWatch } from './send-rate';
 import { effectiveMaxConnections } from './connection-limit';
 import { LINGER_MS } from './connection-state';
@@ -30,6 +30,9 @@ import type { ListenerStats } from './listener';
 /** What every FramedConnection shares (the listener implements it). */
 export interface FramedContext {
   readonly httpErr: HttpErrorLog;
+  readonly cache: ResponseCache;
+  /** One access-log line (logging.accessLog): a request answered by a worker, the cache, or given up on. */
+  requestDone(method: string, url: string, status: number | undefined, pool: string, workerPid?: number): void;
   readonly connections: Set<FramedConnection>;
   readonly sendRate: SendRateWatch;
   /** The sweep clock (ms, advanced once per sweep). */
@@ -50,6 +53,7 @@ export class FramedListener implements FramedContext {
   readonly httpErr: HttpErrorLog;
   readonly connections = new Set<FramedConnection>();
   readonly sendRate: SendRateWatch;
+  cache: ResponseCache;
   clock = Date.now();
   requestsTotal = 0;
   inFlight = 0;
@@ -61,6 +65,9 @@ export class FramedListener implements FramedContext {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweepPeriod = 1000;
   private stopping = false;
+  private readonly accessLog: Logger | null;
+  /** Event logs of the pools (the host's one, in practice) → unsubscribe. */
+  private readonly eventLogs = new Map<EventLog, () => void>();
 
   constructor(
     private config: W3Config,
@@ -69,11 +76,36 @@ export class FramedListener implements FramedContext {
   ) {
     this.routes = new RoutingTable(config.applications);
     this.forwarding = new ForwardingPolicy(config.forwarding);
-    this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), config.logging.httpErrLog);
+    const l = config.logging;
+    this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), l.httpErrLog, {
+      truncateSize: l.httpErrLogTruncateSize,
+      keep: l.maxLogFiles,
+    });
+    this.accessLog = l.accessLog ? log.child({ log: 'access' }) : null;
+    this.cache = new ResponseCache(config.cache);
     this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
     this.sendRate = new SendRateWatch(config.timers.minBytesPerSecond);
     this.server = net.createServer({ noDelay: true }, (s) => this.onConnection(s));
     this.armSweep();
+    this.watchPoolStops();
+  }
+
+  /** A stopped pool's cached responses must not survive a restart: drop them at PoolStopped (response-cache.ts). */
+  private watchPoolStops(): void {
+    for (const pool of this.pools.values()) {
+      const events = pool.ctx.events;
+      if (this.eventLogs.has(events)) continue;
+      this.eventLogs.set(
+        events,
+        events.subscribe((e) => {
+          if (e.type === 'PoolStopped' && e.pool) this.cache.dropPool(e.pool);
+        }),
+      );
+    }
+  }
+
+  requestDone(method: string, url: string, status: number | undefined, pool: string, workerPid?: number): void {
+    this.accessLog?.info({ method, url, status, pool, workerPid });
   }
 
   reconfigure(config: W3Config): void {
@@ -82,6 +114,10 @@ export class FramedListener implements FramedContext {
     this.forwarding = new ForwardingPolicy(config.forwarding);
     this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
     this.sendRate.bytesPerSecond = config.timers.minBytesPerSecond;
+    // Routes and pools may have changed under the cached URLs.
+    this.cache.close();
+    this.cache = new ResponseCache(config.cache);
+    this.watchPoolStops();
     this.armSweep();
   }
 
@@ -102,7 +138,7 @@ export class FramedListener implements FramedContext {
       maxConnections: this.maxConnections,
       inFlight: this.inFlight,
       requestsTotal: this.requestsTotal,
-      cache: { slots: 0, bytes: 0, captureBytes: 0 },
+      cache: { slots: this.cache.size, bytes: this.cache.usedBytes, captureBytes: this.cache.captureBytes },
     };
   }
 
@@ -113,6 +149,10 @@ export class FramedListener implements FramedContext {
    */
   close(): Promise<void> {
     this.stopping = true;
+    this.cache.close();
+    this.sendRate.close();
+    for (const unsubscribe of this.eventLogs.values()) unsubscribe();
+    this.eventLogs.clear();
     return new Promise((resolve) => {
       this.server.close(() => {
         if (this.sweepTimer) clearInterval(this.sweepTimer);

@@ -113,7 +113,9 @@ export class Listener {
       httpErr: this.httpErr,
       describe,
       onRequestDone: (req, res, pool, workerPid) => {
-        accessLog?.info({ method: req.method, url: req.url, status: res.statusCode, pool, workerPid });
+        // status: what the client was sent (none when it left, or was cut off, before any response).
+        const status = res.headersSent ? res.statusCode : undefined;
+        accessLog?.info({ method: req.method, url: req.url, status, pool, workerPid });
       },
       timers: config.timers,
       cache: this.cache,

@@ -1,15 +1,11 @@
 // One client request on its way through a pool to a worker, and back. The response is streamed from the worker
 // (undici dispatch over the worker's Unix socket) to the client connection, which the listener owns: a worker
-// that dies never closes it. What happens when the worker's transport fails depends on how far the request got:
-//  - no response byte yet, idempotent, no body → replayed on another (or the replacement) worker;
-//  - no response byte yet, otherwise → 502 on a connection that stays open (when the request was fully read);
-//  - response partly sent → the response can only be aborted: the connection is destroyed and recorded.
+// that dies never closes it. What a failure of the worker's transport means for the request (replay, 502, or the
+// connection closed when part of the response was sent) is decided by worker-failure.ts, the same rule as frames.
 // The job also runs the request's own HTTP.SYS timers: the entity-body inactivity timer (entity-body-timer.ts) and
 // the minimum send rate (send-rate.ts); the queue timer (requestQueueTimeout → 503 Timer_AppPool) belongs to the
 // pool's queue, which answers through reject(). It fills the response cache (cache-capture.ts). Every outcome the
 // listener imposes writes exactly one HTTPERR line (`record`).
-// Poison requests: a request is replayed at most once (MAX_ATTEMPTS), so a request that kills every worker it runs
-// on costs at most one extra worker — never a rapid-fail stop on its own.
 //
 // Nothing is left "in flight": a job ends (`done`/`dequeue`) on every path — the client leaving or the listener
 // cutting it off before the worker connection exists (the abort is applied as soon as it does, in onConnect), a
@@ -27,16 +23,15 @@ import { sendPage, type PageName } from './httpsys-responses';
 import { markClosing, markIdle, type Abandonable } from './connection-state';
 import type { SendRateTracked } from './send-rate';
 import { CacheCapture } from './cache-capture';
+import { requestCacheable } from './cache-policy';
+import { ResponseCache } from './response-cache';
 import { armEntityBodyTimer, clampTimer } from './entity-body-timer';
 import { HOP_BY_HOP, connectionNamed, upstreamHeaders } from './hop-headers';
 import type { AcceptedHead } from './request-limits';
 import type { Route } from './routing';
+import { decideFailure, emitFailure, isReplayable, badGatewayHeaders, BAD_GATEWAY_BODY } from './worker-failure';
 
-/** Methods replayed after a worker death (RFC 9110's idempotent methods); README and the settings list them. */
-export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-const MAX_ATTEMPTS = 2;
-
-const BAD_GATEWAY = Buffer.from('Bad Gateway: the worker process did not deliver a response to this request.\n');
+export { IDEMPOTENT_METHODS } from './worker-failure';
 
 export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonable, SendRateTracked {
   dispatchedAt = 0;
@@ -162,8 +157,8 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     const named = connectionNamed(connection);
     const headers = named === null ? out : out.filter((_, i) => !named.has(out[i - (i % 2)]!.toLowerCase()));
     // Only a response that asks to be cached costs anything here.
-    if (cacheControl && this.ctx.cache.config.enabled) {
-      this.capture = CacheCapture.begin(this.req, statusCode, headers, this.ctx.cache);
+    if (cacheControl && this.ctx.cache.config.enabled && requestCacheable(this.req)) {
+      this.capture = CacheCapture.begin(statusCode, headers, this.ctx.cache);
     }
     headers.push('X-W3-Worker-Pid', String(this.worker!.pid));
     try {
@@ -203,7 +198,7 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
     this.lastChunk = null;
     if (last) this.res.end(last);
     else this.res.end();
-    if (this.capture) this.capture.finish(this.req, this.pool);
+    if (this.capture) this.capture.finish(ResponseCache.key(this.req.headers.host, this.req.url ?? '/'), this.pool);
     this.capture = null;
     this.done(true);
   }
@@ -218,51 +213,26 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
       this.record('Connection_Dropped');
       return this.done(false);
     }
-    if (!this.responseStarted) {
-      const replayable =
-        this.pool.config.retryIdempotent &&
-        !this.hasBody &&
-        IDEMPOTENT_METHODS.has(this.req.method ?? '') &&
-        this.attempts < MAX_ATTEMPTS;
-      if (replayable && this.pool.state === 'Started') {
-        this.pool.ctx.events.emit({
-          type: 'RequestRetried',
-          pool: this.pool.name,
-          workerId: w.id,
-          pid: w.pid,
-          method: this.req.method,
-          url: this.req.url,
-          error: err.message,
-        });
-        // The pool takes the job off `w` and back into its queue (or answers 503 QueueFull when it is full).
-        this.abortUpstream = null;
-        this.worker = null;
-        this.pool.requeue(this, w);
-        return;
-      }
-      this.pool.ctx.events.emit({
-        type: 'RequestAbandoned',
-        pool: this.pool.name,
-        workerId: w.id,
-        pid: w.pid,
-        method: this.req.method,
-        url: this.req.url,
-        responseStarted: false,
-        error: err.message,
-      });
+    const outcome = decideFailure(
+      {
+        responseStarted: this.responseStarted,
+        replayable: isReplayable(this.pool.config.retryIdempotent, this.req.method ?? '', this.hasBody),
+        attempts: this.attempts,
+      },
+      this.pool,
+    );
+    emitFailure(this.pool, w, this.req, outcome, err.message);
+    if (outcome === 'replay') {
+      // The pool takes the job off `w` and back into its queue (or answers 503 QueueFull when it is full).
+      this.abortUpstream = null;
+      this.worker = null;
+      this.pool.requeue(this, w);
+      return;
+    }
+    if (outcome === 'badGateway') {
       this.badGateway();
       return this.done(false);
     }
-    this.pool.ctx.events.emit({
-      type: 'RequestAbandoned',
-      pool: this.pool.name,
-      workerId: w.id,
-      pid: w.pid,
-      method: this.req.method,
-      url: this.req.url,
-      responseStarted: true,
-      error: err.message,
-    });
     this.record('Connection_Abandoned_By_ReqQueue', res.statusCode);
     res.destroy();
     this.done(false);
@@ -277,28 +247,12 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
       res.shouldKeepAlive = false;
       markClosing(this.req.socket);
     }
-    const pid = String(this.worker?.pid ?? '');
-    res.writeHead(502, {
-      'Content-Type': 'text/plain',
-      'Content-Length': BAD_GATEWAY.length,
-      'X-W3-Worker-Pid': pid,
-      ...(keep ? {} : { Connection: 'close' }),
-    });
-    res.end(BAD_GATEWAY);
+    res.writeHead(502, badGatewayHeaders(this.worker?.pid, keep));
+    res.end(BAD_GATEWAY_BODY);
   }
 
   private invalidResponse(err: Error): void {
-    const w = this.worker!;
-    this.pool.ctx.events.emit({
-      type: 'RequestAbandoned',
-      pool: this.pool.name,
-      workerId: w.id,
-      pid: w.pid,
-      method: this.req.method,
-      url: this.req.url,
-      responseStarted: false,
-      error: `invalid response: ${err.message}`,
-    });
+    emitFailure(this.pool, this.worker!, this.req, 'badGateway', `invalid response: ${err.message}`);
     this.dropCapture();
     this.badGateway();
     this.done(false);

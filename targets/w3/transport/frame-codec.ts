@@ -22,10 +22,13 @@ export const FrameType = {
   RESUME: 7,
   /** host → worker: the application (its path) the next request on this stream was routed to. */
   ROUTE: 8,
+  /** worker → host: the response starting next on this stream has a Cache-Control header (sent before its first
+   *  DATA): the listener may read that response for its response cache (listener/framed-cache-capture.ts). */
+  RESP_CACHE: 9,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-const MAX_TYPE = 8;
+const MAX_TYPE = 9;
 
 /** Flags carried by RESP_END. */
 export const RespEndFlags = {
@@ -140,14 +143,15 @@ export class FrameDecoder {
 
 /** What FrameWriter needs of a socket (a net.Socket, or a test double). */
 export interface FrameSink {
-  write(chunk: Buffer): boolean;
+  /** `done`: called once the chunk was handed to the kernel (net.Socket's write callback). */
+  write(chunk: Buffer, done?: () => void): boolean;
   cork(): void;
   uncork(): void;
   readonly destroyed: boolean;
 }
 
 /** Payloads at least this long are written by reference (never copied into the batch). */
-const COPY_LIMIT = 16 * 1024;
+export const COPY_LIMIT = 16 * 1024;
 const SLAB_BYTES = 64 * 1024;
 
 /**
@@ -197,20 +201,26 @@ export class FrameWriter {
     }
   }
 
-  flush(): void {
+  /**
+   * Writes everything queued. `done` (optional): called once those bytes are in the kernel — never when the sink is
+   * already destroyed (its owner hears of that on its own).
+   */
+  flush(done?: () => void): void {
     this.scheduled = false;
-    if (this.queued === 0) return;
+    if (this.queued === 0) return done?.();
     this.cutSlab();
     const pieces = this.pieces;
     this.pieces = [];
     this.queued = 0;
     if (this.sink.destroyed) return;
     if (pieces.length === 1) {
-      this.sink.write(pieces[0]!);
+      this.sink.write(pieces[0]!, done);
       return;
     }
     this.sink.cork();
-    for (const p of pieces) this.sink.write(p);
+    const last = pieces.length - 1;
+    for (let i = 0; i < last; i++) this.sink.write(pieces[i]!);
+    this.sink.write(pieces[last]!, done);
     this.sink.uncork();
   }
 

@@ -157,6 +157,8 @@ function nodeParse(server: http.Server, bytes: Buffer): Promise<Walked> {
       pause: () => undefined,
       resume: () => undefined,
       responseEnd: () => undefined,
+      cacheHint: () => undefined,
+      flush: (done) => done(),
       congested: () => false,
       whenDrained: () => undefined,
     };

@@ -12,6 +12,8 @@ import { MAX_FRAME_PAYLOAD } from './worker-transport';
 export interface StreamHandler {
   onData(chunk: Buffer): void;
   onResponseEnd(flags: number): void;
+  /** The response about to start has a Cache-Control header (RESP_CACHE). */
+  onCacheHint(): void;
   /** The worker closed its side: the client connection closes once the bytes before are written. */
   onFin(): void;
   /** The worker dropped the stream (its virtual socket was destroyed); the id is free again. */
@@ -108,6 +110,8 @@ export class HostLink {
         return h.onData(payload);
       case FrameType.RESP_END:
         return h.onResponseEnd(payload.length > 0 ? payload[0]! : 0);
+      case FrameType.RESP_CACHE:
+        return h.onCacheHint();
       case FrameType.FIN:
         return h.onFin();
       case FrameType.RST:

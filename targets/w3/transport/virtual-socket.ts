@@ -5,12 +5,21 @@
 // (from the OPEN frame: `remoteAddress`, `remotePort`, `remoteFamily`, what Express's `req.ip` reads), the local
 // address, `setTimeout`, `setNoDelay`, `setKeepAlive`, `address()`, `ref`/`unref`, `bytesWritten`.
 //
+// Write callbacks: a write of FLUSH_AT bytes or more is flushed at once and its callback waits until the bytes are in
+// the kernel (net.Socket's meaning); smaller writes are batched per event-loop turn and called back at once, and a
+// worker that exits flushes what is still batched (worker-transport.ts flushAll).
+//
 // Flow control: when the server stops reading (an application not consuming a request body), push() says so and
 // the socket asks the listener to PAUSE the stream; reading again sends RESUME. The other way, a PAUSE from the
 // listener (its client reads slowly) holds the write callbacks, which is the backpressure Node's ServerResponse
 // already obeys.
 import { Duplex } from 'node:stream';
 import net from 'node:net';
+import { COPY_LIMIT } from './frame-codec';
+
+/** Writes at least this large are flushed at once, their callback fired once they are in the kernel (below it,
+ *  frames wait for the end of the event-loop turn: the batch is what makes small responses cheap). */
+const FLUSH_AT = COPY_LIMIT;
 
 /** What the socket needs from the connection that carries its frames (worker-transport.ts). */
 export interface StreamLink {
@@ -20,8 +29,12 @@ export interface StreamLink {
   reset(stream: number): void;
   pause(stream: number): void;
   resume(stream: number): void;
+  /** The next response on the stream has a Cache-Control header (before its first byte). */
+  cacheHint(stream: number): void;
   /** One response ended (after its last byte); `flags`: RespEndFlags. */
   responseEnd(stream: number, flags: number): void;
+  /** Writes the link's queued frames now; `done` once they are in the kernel. */
+  flush(done: () => void): void;
   /** The link has more unsent bytes than it should hold: writers wait for `whenDrained`. */
   congested(): boolean;
   whenDrained(release: () => void): void;
@@ -115,6 +128,11 @@ export class VirtualSocket extends Duplex {
     }
   }
 
+  /** Called by the worker's ServerResponse (worker-response.ts) before a response with Cache-Control starts. */
+  cacheHint(): void {
+    if (!this.remoteGone) this.link.cacheHint(this.stream);
+  }
+
   /** Called by the worker's ServerResponse (worker-response.ts) when a response finished. */
   responseEnded(flags: number): void {
     if (!this.remoteGone) this.link.responseEnd(this.stream, flags);
@@ -144,6 +162,11 @@ export class VirtualSocket extends Duplex {
     this.link.data(this.stream, chunk);
     if (this.writesPaused) {
       this.heldCallback = cb;
+    } else if (chunk.length >= FLUSH_AT) {
+      // A large write's callback means what it means on a net.Socket: its bytes are in the kernel. An application
+      // that exits from that callback (or a crash after it) has delivered them, as on the HTTP transport.
+      this.heldCallback = cb;
+      this.link.flush(() => this.releaseHeld());
     } else if (this.link.congested()) {
       // Bytes the listener has not read yet are bounded per worker: a PAUSE that arrives late finds little in flight.
       this.heldCallback = cb;

@@ -4,6 +4,8 @@
 //  - X-W3-Worker-Pid is set in the constructor (no per-request closure; the listener never splices the head);
 //  - headers a response's `Connection` field names are removed with that name (hop-by-hop, RFC 9110 §7.6.1); the
 //    close/keep-alive tokens stay, they describe the client connection this response is on;
+//  - a response with a Cache-Control header is announced by a RESP_CACHE frame before its first byte (only those
+//    are read by the listener for its response cache);
 //  - when the response was handed to the virtual socket in full ('finish'), a RESP_END frame follows its last DATA
 //    frame, flagged when it carries Cache-Control and when the connection closes after it; a response that ended
 //    short of its own Content-Length is not complete (the client waits for bytes that never come): it gets no
@@ -20,9 +22,12 @@ const ResponseBase = http.ServerResponse as unknown as new (
 ) => http.ServerResponse;
 
 const kStart = Symbol('w3.socketBytesAtStart');
+const kCacheHint = Symbol('w3.cacheHintPending');
 
 interface Tracked extends http.ServerResponse {
   [kStart]?: number;
+  /** Has Cache-Control, and no socket yet to announce it on (a pipelined response waiting for its turn). */
+  [kCacheHint]?: boolean;
   _header?: string | null;
   _hasBody?: boolean;
   /** Node closes the connection after this response. */
@@ -77,6 +82,9 @@ export function framedResponseClass(pid: number): typeof http.ServerResponse {
     override assignSocket(socket: import('node:net').Socket): void {
       // Bytes this response writes are counted from here (a pipelined response gets the socket after the one before).
       (this as Tracked)[kStart] = socket.bytesWritten;
+      // Announced before the head this response already holds goes out (assignSocket flushes it).
+      if ((this as Tracked)[kCacheHint] && socket instanceof VirtualSocket) socket.cacheHint();
+      (this as Tracked)[kCacheHint] = false;
       super.assignSocket(socket);
     }
 
@@ -93,7 +101,14 @@ export function framedResponseClass(pid: number): typeof http.ServerResponse {
         }
       }
       if (!this.headersSent) stripConnectionNamed(this);
-      return reason === undefined ? super.writeHead(statusCode) : super.writeHead(statusCode, reason);
+      const sent = !!(this as Tracked)._header;
+      const r = reason === undefined ? super.writeHead(statusCode) : super.writeHead(statusCode, reason);
+      // The head is only stored now; its bytes leave with the first write, after this frame.
+      if (!sent && this.hasHeader('cache-control')) {
+        if (this.socket instanceof VirtualSocket) this.socket.cacheHint();
+        else (this as Tracked)[kCacheHint] = true;
+      }
+      return r;
     }
   };
   return cls as unknown as typeof http.ServerResponse;

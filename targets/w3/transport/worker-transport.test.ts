@@ -59,6 +59,25 @@ describe('worker transport: a real http.Server behind frames', () => {
     expect(peer.types(1).at(-1)).toBe(FrameType.RESP_END);
   });
 
+  it('announces a response with Cache-Control by RESP_CACHE before its first byte, also when pipelined', async () => {
+    handler = (req, res) => {
+      if (req.url!.startsWith('/cached')) res.setHeader('Cache-Control', 'public, max-age=60');
+      res.end(`body of ${req.url}`);
+    };
+    peer.open(1);
+    peer.send(FrameType.DATA, 1, GET('/plain') + GET('/cached') + GET('/cached-again') + GET('/plain2'));
+    await peer.until(() => peer.types(1).filter((t) => t === FrameType.RESP_END).length === 4);
+    // Per response: its frames from the first DATA (or RESP_CACHE) to its RESP_END.
+    const responses: number[][] = [[]];
+    for (const t of peer.types(1)) {
+      responses.at(-1)!.push(t);
+      if (t === FrameType.RESP_END) responses.push([]);
+    }
+    const announced = responses.slice(0, 4).map((r) => r.includes(FrameType.RESP_CACHE));
+    expect(announced).toEqual([false, true, true, false]);
+    for (const r of responses.slice(1, 3)) expect(r.indexOf(FrameType.RESP_CACHE)).toBe(0);
+  });
+
   it('answers pipelined requests in order, one RESP_END each, and a request split at every byte', async () => {
     peer.open(1);
     peer.send(FrameType.DATA, 1, GET('/one') + GET('/two') + GET('/three'));

@@ -37,6 +37,15 @@ export class WorkerTransport {
     conn.once('close', () => this.connections.delete(c));
   }
 
+  /**
+   * Writes every frame still batched, now (the worker is exiting: process 'exit'). A write to a socket whose kernel
+   * buffer has room completes synchronously, so what the application wrote before exiting reaches the listener, as
+   * the HTTP transport's direct socket writes do.
+   */
+  flushAll(): void {
+    for (const c of this.connections) c.flushNow();
+  }
+
   /** Streams open now (for shutdown and tests). */
   get streams(): number {
     let n = 0;
@@ -163,6 +172,14 @@ class FrameConnection implements StreamLink {
     this.writer.send(FrameType.RESUME, stream);
   }
 
+  flush(done: () => void): void {
+    this.writer.flush(done);
+  }
+
+  flushNow(): void {
+    this.writer.flush();
+  }
+
   congested(): boolean {
     return this.writer.queued + this.conn.writableLength > LINK_HIGH_WATER;
   }
@@ -184,6 +201,10 @@ class FrameConnection implements StreamLink {
     this.drainWaiters = [];
     for (const release of w) release();
   };
+
+  cacheHint(stream: number): void {
+    this.writer.send(FrameType.RESP_CACHE, stream);
+  }
 
   responseEnd(stream: number, flags: number): void {
     this.writer.send(FrameType.RESP_END, stream, flags === 0 ? undefined : Buffer.of(flags));

@@ -153,7 +153,10 @@ async function main(): Promise<void> {
 function listenOn(server: http.Server, socketPath: string, framed: boolean): void {
   const ready = (): void => send({ type: 'ready', socket: socketPath });
   if (!framed) return void server.listen(socketPath, ready);
-  const frames = new WorkerTransport(server).createServer();
+  const transport = new WorkerTransport(server);
+  // Whatever the application wrote before it exits (process.exit, an uncaught exception) still goes out.
+  process.on('exit', () => transport.flushAll());
+  const frames = transport.createServer();
   server.once('close', () => frames.close());
   frames.listen(socketPath, ready);
 }

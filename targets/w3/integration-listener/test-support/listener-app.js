@@ -2,7 +2,13 @@
 //   GET  /big?bytes=N   N bytes with Content-Length, streamed in 64 KB chunks with backpressure (send-rate tests)
 //   POST /echo          answers with the body's byte count once the whole body arrived (entity-body tests)
 //   POST /crash         the worker kills itself mid-request (Connection_Abandoned_By_ReqQueue)
+//   GET  /crash-once/T  the first request for token T kills its worker (a marker file in CRASH_DIR), later ones
+//                       answer "survived T"
+//   GET  /exit-small    writes the head and 3 of 100 bytes, then exits in the same tick (nothing leaves)
 //   GET  /cache/...     Cache-Control: public, max-age=60 and a body naming the worker pid
+//   GET  /cache-chunked/...  the same, chunked (no Content-Length), written in two pieces
+//   GET  /cache-size/N/...   N bytes, Cache-Control: public, max-age=60 (maxCacheSize tests)
+//   GET  /cache-exit/...     Cache-Control: public, max-age=60, then the worker exits after half of the body
 //   GET  /private/...   Cache-Control: private, max-age=60 (never cached)
 //   anything else       "hello" with X-App-Pid
 // START_MS (env) delays the module load, so a replacement worker takes that long to become ready.
@@ -39,8 +45,42 @@ module.exports = (req, res) => {
     });
     return;
   }
+  if (url.startsWith('/crash-once/')) {
+    const marker = require('node:path').join(process.env.CRASH_DIR || require('node:os').tmpdir(), url.slice(12));
+    if (!require('node:fs').existsSync(marker)) {
+      require('node:fs').writeFileSync(marker, '');
+      process.kill(process.pid, 'SIGKILL');
+      return;
+    }
+    const body = `survived ${url.slice(12)}\n`;
+    res.writeHead(200, { 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  if (url.startsWith('/exit-small')) {
+    res.writeHead(200, { 'Content-Length': 100 });
+    res.write('abc');
+    process.exit(3);
+  }
   if (url.startsWith('/crash')) {
     process.kill(process.pid, 'SIGKILL');
+    return;
+  }
+  if (url.startsWith('/cache-chunked')) {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'public, max-age=60' });
+    res.write(`${url} `);
+    setImmediate(() => res.end(`from ${process.pid}\n`));
+    return;
+  }
+  if (url.startsWith('/cache-size/')) {
+    const body = Buffer.alloc(Number(url.split('/')[2]), 'c');
+    res.writeHead(200, { 'Cache-Control': 'public, max-age=60', 'Content-Length': body.length });
+    res.end(body);
+    return;
+  }
+  if (url.startsWith('/cache-exit')) {
+    res.writeHead(200, { 'Cache-Control': 'public, max-age=60', 'Content-Length': 64 * 1024 });
+    res.write(CHUNK.subarray(0, 32 * 1024), () => process.exit(3));
     return;
   }
   if (url.startsWith('/cache') || url.startsWith('/private')) {
