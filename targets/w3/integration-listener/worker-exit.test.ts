@@ -41,7 +41,7 @@ describe.each(['http', 'frames'] as const)('a worker exiting mid-request, listen
     return { received: c.received(), localPort: c.localPort };
   }
 
-  it('a large write the worker waited for reaches the client, then the connection closes (one HTTPERR line)', async () => {
+  it('a large write the worker waited for reaches the client, then the connection closes (one HTTPERR)', async () => {
     const r = await exitingRequest(req('GET', '/cache-exit/a'));
     const text = r.received.toString('latin1');
     expect(text.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);

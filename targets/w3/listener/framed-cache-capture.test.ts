@@ -20,7 +20,8 @@ const KEY = 't\n/a';
 
 const CL_RESPONSE =
   'HTTP/1.1 200 OK\r\nCache-Control: public, max-age=60\r\nX-Secret: s\r\nConnection: keep-alive, X-Secret\r\n' +
-  'Keep-Alive: timeout=5\r\nX-W3-Worker-Pid: 42\r\nContent-Length: 5\r\nDate: Mon, 30 Nov 2026 14:00:00 GMT\r\n\r\nhello';
+  'Keep-Alive: timeout=5\r\nX-W3-Worker-Pid: 42\r\nContent-Length: 5\r\n' +
+  'Date: Mon, 30 Nov 2026 14:00:00 GMT\r\n\r\nhello';
 const CHUNKED_RESPONSE =
   'HTTP/1.1 200 OK\r\nCache-Control: public, max-age=60\r\nTransfer-Encoding: chunked\r\n\r\n' +
   '3;ext=1\r\nhel\r\n2\r\nlo\r\n0\r\nX-Trailer: t\r\n\r\n';
