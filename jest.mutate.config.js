@@ -8,7 +8,9 @@ module.exports = {
   ...base,
   testMatch: [
     '<rootDir>/harness/checkers/**/*.test.ts',
-    '<rootDir>/harness/runner/{fault-schedule,container-fault-steps,not-supported,preflight,recorders}.test.ts',
+    '<rootDir>/harness/runner/{fault-schedule,fault-schedule-steps,container-fault-steps,not-supported}.test.ts',
+    '<rootDir>/harness/runner/{preflight,preflight-rules,recorders}.test.ts',
+    '<rootDir>/harness/runner/{unperformed-faults,run-check-specs,run-outcome}.test.ts',
     '<rootDir>/targets/w3/manager/*.test.ts',
   ],
   // Stryker decides how many Jest processes run; each runs its tests in band.
