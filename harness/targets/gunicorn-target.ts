@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues } from '../../faults/spec';
 import type { Capability } from './capabilities';
 import { TargetError } from './errors';
+import { parseSettingsWith } from './settings-check';
 import { launchPeer } from './peer-driver';
 import { findBinary } from './peer-binaries';
 import { poolIntent } from './pool-intent';
@@ -88,9 +88,7 @@ export function gunicornCapabilities(raw: unknown): readonly Capability[] {
 }
 
 export function parseGunicornSettings(raw: unknown): GunicornSettings {
-  const r = gunicornSettingsSchema.safeParse(raw ?? {});
-  if (r.success) return r.data;
-  throw new TargetError('LAB_ERR_TARGET_SETTINGS', `gunicorn target settings: ${describeIssues(r.error, 'settings')}`);
+  return parseSettingsWith('gunicorn', gunicornSettingsSchema, raw);
 }
 
 const wholeSeconds = (ms: number | undefined): number | undefined =>

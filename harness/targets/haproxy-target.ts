@@ -6,12 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues } from '../../faults/spec';
 import type { Capability } from './capabilities';
 import { TargetError } from './errors';
 import { backendSettings, backendSettingsShape } from './front-proxy-settings';
 import { launchPeer } from './peer-driver';
-import { checkSettingsWith } from './settings-check';
+import { checkSettingsWith, parseSettingsWith } from './settings-check';
 import { requireBinary } from './peer-binaries';
 import { poolIntent } from './pool-intent';
 import { labPaths } from './repo-paths';
@@ -60,10 +59,7 @@ export const HAPROXY_CAPABILITIES: readonly Capability[] = [
 ];
 
 export function parseHaproxySettings(raw: unknown): HaproxySettings {
-  const r = haproxySettingsSchema.safeParse(raw ?? {});
-  if (!r.success)
-    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `haproxy target settings: ${describeIssues(r.error, 'settings')}`);
-  return r.data;
+  return parseSettingsWith('haproxy', haproxySettingsSchema, raw);
 }
 
 /** The driver's settings; the health check follows w3's ping settings when the scenario sets them. */

@@ -5,12 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues } from '../../faults/spec';
 import type { Capability } from './capabilities';
 import { TargetError } from './errors';
 import { backendSettings, backendSettingsShape } from './front-proxy-settings';
 import { launchPeer } from './peer-driver';
-import { checkSettingsWith } from './settings-check';
+import { checkSettingsWith, parseSettingsWith } from './settings-check';
 import { requireBinary } from './peer-binaries';
 import { poolIntent } from './pool-intent';
 import { labPaths } from './repo-paths';
@@ -43,10 +42,7 @@ export const NGINX_CAPABILITIES: readonly Capability[] = [
 ];
 
 export function parseNginxSettings(raw: unknown): NginxSettings {
-  const r = nginxSettingsSchema.safeParse(raw ?? {});
-  if (!r.success)
-    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `nginx target settings: ${describeIssues(r.error, 'settings')}`);
-  return r.data;
+  return parseSettingsWith('nginx', nginxSettingsSchema, raw);
 }
 
 /** The driver's settings (what targets/peers/nginx/front.js reads). */

@@ -9,6 +9,7 @@ import { NODE_CLUSTER_IMAGE, startNodeClusterContainer } from '../runtimes';
 import { startInContainer } from './container-host';
 import { appModuleForContainer } from './container-paths';
 import { ControlClient, type ControlReply } from './control-client';
+import type { ControlTransport } from './controlled-target';
 import { endpointOf } from './endpoint';
 import { EventProcess } from './event-process';
 import { TargetError } from './errors';
@@ -19,10 +20,7 @@ import type { Endpoint, TargetContext } from './types';
 
 export const CLUSTER_START_TIMEOUT_MS = 20_000;
 
-/** The control endpoint, whichever way it is reached; answers every status, throws only when unreachable. */
-export interface ControlTransport {
-  request<T = unknown>(method: string, route: string, body?: unknown): Promise<ControlReply<T>>;
-}
+export type { ControlTransport } from './controlled-target';
 
 export interface LaunchedCluster {
   host: TargetHost;

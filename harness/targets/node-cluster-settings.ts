@@ -2,9 +2,8 @@
 // defaults and descriptions, and which app module the cluster serves.
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues } from '../../faults/spec';
 import { isPlainObject } from './deep-merge';
-import { TargetError } from './errors';
+import { parseSettingsWith } from './settings-check';
 import { memoryLimitGiB } from './w3-config';
 
 export const nodeClusterSettingsSchema = z.strictObject({
@@ -22,13 +21,7 @@ export const nodeClusterSettingsSchema = z.strictObject({
 export type NodeClusterSettings = z.output<typeof nodeClusterSettingsSchema>;
 
 export function parseNodeClusterSettings(settings: unknown): NodeClusterSettings {
-  const r = nodeClusterSettingsSchema.safeParse(settings ?? {});
-  if (!r.success)
-    throw new TargetError(
-      'LAB_ERR_TARGET_SETTINGS',
-      `node-cluster target settings: ${describeIssues(r.error, 'settings')}`,
-    );
-  return r.data;
+  return parseSettingsWith('node-cluster', nodeClusterSettingsSchema, settings);
 }
 
 /** settings.app, else the scenario's "/" application module (else its first module), else lab-app.js. */

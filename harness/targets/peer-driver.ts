@@ -6,18 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { StartupFaultSpec, WorkerFaultSpec } from '../../faults/spec';
-import { ControlClient, errorText } from './control-client';
+import { ControlClient } from './control-client';
+import { ControlledTarget } from './controlled-target';
 import { endpointOf } from './endpoint';
 import { TargetError } from './errors';
 import { EventProcess } from './event-process';
 import type { LabEvent } from '../events';
 import type { TargetLogEvent } from './event-log';
-import { HostedTarget } from './hosted-target';
 import { labEventFromPeerLine } from './peer-events';
 import { labPaths } from './repo-paths';
 import { ProcessHost } from './target-host';
-import type { TargetContext, WorkerInfo } from './types';
+import type { TargetContext } from './types';
 
 export const PEER_STOP_GRACE_MS = 20_000;
 
@@ -90,98 +89,23 @@ export async function launchPeer(ctx: TargetContext, o: PeerLaunch, log: Logger)
   }
 }
 
-export class StartedPeer extends HostedTarget {
+export class StartedPeer extends ControlledTarget {
   constructor(
     readonly name: string,
     host: ProcessHost,
     endpoint: ReturnType<typeof endpointOf>,
-    private readonly control: ControlClient,
-    private readonly pool: string,
-    private readonly faultsEnabled: boolean,
+    control: ControlClient,
+    pool: string,
+    faultsEnabled: boolean,
   ) {
-    super(host, endpoint, PEER_STOP_GRACE_MS);
+    super(host, endpoint, { control, pool, faultsEnabled, stopGraceMs: PEER_STOP_GRACE_MS, recycleName: 'recycle' });
   }
 
   protected mapEvent(raw: TargetLogEvent): LabEvent | null {
     return labEventFromPeerLine(raw, this.name);
   }
 
-  private checkPool(pool: string | undefined): void {
-    if (pool !== undefined && pool !== this.pool) {
-      throw new TargetError(
-        'LAB_ERR_TARGET_CONTROL',
-        `${this.name} has a single pool "${this.pool}" (asked for "${pool}")`,
-      );
-    }
-  }
-
-  private async call<T>(
-    method: string,
-    route: string,
-    body: unknown,
-    code: 'LAB_ERR_TARGET_CONTROL' | 'LAB_ERR_FAULT',
-    what: string,
-  ): Promise<T> {
-    const reply = await this.control.request<T>(method, route, body);
-    if (reply.status < 200 || reply.status > 299) {
-      throw new TargetError(code, `${this.name}: ${what} failed (HTTP ${reply.status}): ${errorText(reply.body)}`);
-    }
-    return reply.body;
-  }
-
-  private needFaults(what: string): void {
-    if (!this.faultsEnabled)
-      throw new TargetError('LAB_ERR_FAULT', `cannot ${what}: fault injection is not enabled for this run`);
-  }
-
-  async recycle(pool?: string): Promise<void> {
-    this.checkPool(pool);
-    await this.call('POST', '/recycle', undefined, 'LAB_ERR_TARGET_CONTROL', 'recycle');
-  }
-
   async frontReload(): Promise<void> {
     await this.call('POST', '/front-reload', undefined, 'LAB_ERR_TARGET_CONTROL', 'front reload');
-  }
-
-  async workers(pool?: string): Promise<WorkerInfo[]> {
-    this.checkPool(pool);
-    return this.call<WorkerInfo[]>('GET', '/workers', undefined, 'LAB_ERR_TARGET_CONTROL', 'listing workers');
-  }
-
-  override async injectFault(worker: WorkerInfo, spec: WorkerFaultSpec): Promise<void> {
-    this.needFaults(`inject ${spec.kind} into worker ${worker.pid}`);
-    await this.call(
-      'POST',
-      `/workers/${worker.pid}/faults`,
-      spec,
-      'LAB_ERR_FAULT',
-      `injecting ${spec.kind} into worker ${worker.pid}`,
-    );
-  }
-
-  async healFaults(worker: WorkerInfo): Promise<void> {
-    this.needFaults(`heal worker ${worker.pid}`);
-    await this.call(
-      'DELETE',
-      `/workers/${worker.pid}/faults`,
-      undefined,
-      'LAB_ERR_FAULT',
-      `healing worker ${worker.pid}`,
-    );
-  }
-
-  async setStartupFault(pool: string, spec: StartupFaultSpec | null): Promise<void> {
-    this.checkPool(pool);
-    this.needFaults('set a startup fault');
-    if (spec === null)
-      await this.call('DELETE', '/startup-fault', undefined, 'LAB_ERR_FAULT', 'clearing the startup fault');
-    else
-      await this.call(
-        'POST',
-        '/startup-fault',
-        { mode: spec.mode, count: spec.count },
-        'LAB_ERR_FAULT',
-        'setting a startup fault',
-      );
   }
 }

@@ -8,12 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues } from '../../faults/spec';
 import type { Capability } from './capabilities';
 import { TargetError } from './errors';
 import { appModule, type NodeClusterSettings } from './node-cluster-settings';
 import { launchPeer } from './peer-driver';
-import { checkSettingsWith } from './settings-check';
+import { checkSettingsWith, parseSettingsWith } from './settings-check';
 import { poolIntent } from './pool-intent';
 import { labPaths } from './repo-paths';
 import type { StartedTarget, Target, TargetContext } from './types';
@@ -70,10 +69,7 @@ export const PM2_CAPABILITIES: readonly Capability[] = [
 ];
 
 export function parsePm2Settings(raw: unknown): Pm2Settings {
-  const r = pm2SettingsSchema.safeParse(raw ?? {});
-  if (!r.success)
-    throw new TargetError('LAB_ERR_TARGET_SETTINGS', `pm2 target settings: ${describeIssues(r.error, 'settings')}`);
-  return r.data;
+  return parseSettingsWith('pm2', pm2SettingsSchema, raw);
 }
 
 export function pm2DriverSettings(s: Pm2Settings, labApp: string): Record<string, unknown> {

@@ -1,7 +1,17 @@
-// Preflight of a target whose settings are one zod schema with a `pool` (node-cluster and the peers): the problems
-// with dotted paths, and the single pool it reports its workers under.
+// Settings of a target that are one zod schema (node-cluster and the peers): parsing them for setup (every problem in
+// one error), and preflight with a `pool`: the problems with dotted paths, and the single pool it reports its
+// workers under.
 import type { z } from 'zod';
+import { describeIssues } from '../../faults/spec';
+import { TargetError } from './errors';
 import type { SettingsCheck } from './types';
+
+/** The settings parsed with the target's schema, or a LAB_ERR_TARGET_SETTINGS error listing every problem. */
+export function parseSettingsWith<S extends z.ZodType>(target: string, schema: S, raw: unknown): z.output<S> {
+  const r = schema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  throw new TargetError('LAB_ERR_TARGET_SETTINGS', `${target} target settings: ${describeIssues(r.error, 'settings')}`);
+}
 
 export function checkSettingsWith(
   schema: z.ZodType<{ pool: string }>,
