@@ -75,7 +75,7 @@ describe('headCacheable (the framed transport: raw headers) agrees with requestC
     const base = { method: 'GET', url: '/a', httpVersionMajor: 1, ...over };
     const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
     const msg = { ...base, headers: lower } as unknown as IncomingMessage;
-    const scanned = { ...(base) };
+    const scanned = { ...base };
     expect(headCacheable({ ...scanned, rawHeaders: Object.entries(headers).flat() })).toBe(requestCacheable(msg));
   });
 });
