@@ -18,13 +18,16 @@ export interface BenchParams {
   /** Samples of the hang-detection and crash-recovery sections, and bare cold starts (BENCH_REPEATS, default 10). */
   repeats: number;
   /**
-   * Rounds of the A/B comparisons (tracked-client, cache), the order alternating per round (BENCH_ROUNDS, default 2).
+   * Rounds of the A/B comparisons (tracked-client, cache), the order alternating per round, and the attack runs of
+   * slowloris (each between two runs without the attack) (BENCH_ROUNDS, default 2).
    */
   rounds: number;
   /** The `w3lab` launcher used to start w3 (BENCH_W3_BIN, default <repo>/bin/w3lab.js) — e.g. another checkout's. */
   w3Bin: string;
-  /** w3's listen.transport in the throughput and instructions sections (BENCH_W3_TRANSPORT: http or frames;
-   *  default: the host's default). */
+  /**
+   * w3's listen.transport in the throughput, instructions and slowloris sections (BENCH_W3_TRANSPORT: http or
+   * frames; default: the host's default).
+   */
   w3Transport: 'http' | 'frames' | undefined;
   /** Targets of the throughput section (BENCH_TARGETS, comma-separated; default all). */
   throughputTargets: string[];

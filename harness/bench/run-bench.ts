@@ -11,6 +11,7 @@ import { crashRecoverySection } from './crash-recovery';
 import { hangDetectionSection } from './hang-detection';
 import { instructionsSection } from './instructions';
 import { recycleCostSection } from './recycle-cost';
+import { slowlorisSection } from './slowloris';
 import { throughputSection } from './throughput';
 import { trackedClientSection } from './tracked-client-rate';
 import type { BenchSection, SectionReport } from './section';
@@ -23,6 +24,7 @@ export const SECTIONS: readonly BenchSection[] = [
   hangDetectionSection,
   crashRecoverySection,
   cacheSection,
+  slowlorisSection,
   containerSection,
   instructionsSection,
 ];
@@ -37,7 +39,8 @@ function usage(): string {
     'environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2; 1 when the duration is under 5 s),',
     '             BENCH_CONNECTIONS (100: throughput, cache), BENCH_RECYCLES (20),',
     '             BENCH_REPEATS (10: hangs, crashes and bare cold starts), BENCH_ROUNDS (2: alternating',
-    '             rounds of the tracked-client and cache comparisons), BENCH_OUT (w3lab-results/bench),',
+    '             rounds of the tracked-client and cache comparisons; attack runs of slowloris),',
+    '             BENCH_OUT (w3lab-results/bench),',
     '             BENCH_W3_BIN (bin/w3lab.js: the launcher that starts w3),',
     '             BENCH_TARGETS (bare,haproxy,nginx,w3-1,w3-2) and BENCH_CLIENTS (wrk,autocannon): what the',
     '             throughput section measures (instructions: the same, bare/haproxy/w3-1/w3-2 only),',

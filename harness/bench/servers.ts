@@ -41,7 +41,8 @@ export function launch(
   return startProcess(name, first!, [...rest, command, ...args], registry, options);
 }
 
-function childScript(name: string): string {
+/** A child script of the bench (children/NAME.ts, compiled beside this module). */
+export function childScript(name: string): string {
   // This module runs from dist/harness/bench; the children are compiled beside it.
   const file = path.join(__dirname, 'children', `${name}.js`);
   if (!fs.existsSync(file)) throw new Error(`bench: ${file} is missing; run \`npm run build\` first`);
