@@ -1,7 +1,7 @@
 // Test support: Debian's headless Chromium for the report test. Finds the binary, installs the `chromium` package
 // with apt-get when it is missing and we are root (CI machines start with Node only), and runs it headless with
-// the flags a machine without network needs. Returns the reason when Chromium cannot be had, so the test can skip
-// visibly instead of passing silently.
+// the flags a machine without network needs. Returns the reason when Chromium cannot be had, so the test can fail
+// with it instead of passing silently.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
