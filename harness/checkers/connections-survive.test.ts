@@ -81,4 +81,84 @@ describe('connectionsSurvive', () => {
     expect(v.valid).toBe('unknown');
     expect(connectionsSurvive.check(run.input(), { from: 'no-such-mark' }).valid).toBe('unknown');
   });
+
+  it('lists offending sockets by close time, each with why, and at most maxExamples of them', () => {
+    const run = new RunBuilder();
+    run
+      .socket(1, { closeKind: 'reset', closed: run.at(3_000), localPort: 40_001, requests: 7 })
+      .socket(2, { closeKind: 'server-fin', closed: run.at(1_000), errorMessage: 'other side closed' })
+      .socket(3, { closeKind: 'reset', closed: run.at(2_000) });
+    const v = connectionsSurvive.check(run.input(), { maxExamples: 2 });
+    expect(v.valid).toBe(false);
+    expect(v.details['examples']).toStrictEqual([
+      {
+        conn: 2,
+        opened: 0,
+        closed: 1_000,
+        closeKind: 'server-fin',
+        requests: 10,
+        why: 'closed by the server (FIN) without Connection: close',
+        errorMessage: 'other side closed',
+      },
+      { conn: 3, opened: 0, closed: 2_000, closeKind: 'reset', requests: 10, why: 'reset' },
+    ]);
+    const all = connectionsSurvive.check(run.input(), {}).details['examples'] as { conn: number }[];
+    expect(all.map((e) => e.conn)).toEqual([2, 3, 1]);
+    expect(all[2]).toStrictEqual({
+      conn: 1,
+      localPort: 40_001,
+      opened: 0,
+      closed: 3_000,
+      closeKind: 'reset',
+      requests: 7,
+      why: 'reset',
+    });
+    expect(v.summary).toBe('3 of 3 client connections were closed by the server (0 with a request in flight).');
+  });
+
+  it('names an open socket cut with a request in flight after every closed one', () => {
+    const run = new RunBuilder();
+    run
+      .socket(1, { closed: undefined, closeKind: undefined, closedWithRequestInFlight: true })
+      .socket(2, { closeKind: 'reset', closed: run.at(1_000) });
+    const v = connectionsSurvive.check(run.input(), {});
+    expect(v.details['examples']).toStrictEqual([
+      { conn: 2, opened: 0, closed: 1_000, closeKind: 'reset', requests: 10, why: 'reset' },
+      { conn: 1, opened: 0, closeKind: 'open', requests: 10, why: 'closed with a request in flight' },
+    ]);
+    expect(v.details['byCloseKind']).toEqual({ open: 1, reset: 1 });
+  });
+
+  it('names each kind of allowed close with its own count, and none that did not happen', () => {
+    const run = new RunBuilder().socket(1).socket(2).socket(3, { closeKind: 'error' });
+    run.socket(4, { closeKind: 'server-close-announced' }).socket(5, { closeKind: 'server-close-announced' });
+    const both = { allowAnnouncedClose: true, allowErrorClose: true };
+    expect(connectionsSurvive.check(run.input(), both).summary).toBe(
+      'No client connection was dropped (5 sockets; 2 closed after Connection: close, allowed by allowAnnouncedClose;' +
+        ' 1 ended after a protocol error, allowed by allowErrorClose).',
+    );
+    const clean = new RunBuilder().socket(1).socket(2);
+    expect(connectionsSurvive.check(clean.input(), both).summary).toBe('All 2 client connections survived.');
+  });
+
+  it('keeps sockets still open at the end in a window, and drops those closed after its end', () => {
+    const run = new RunBuilder();
+    run
+      .socket(1, { closed: undefined, closeKind: undefined })
+      .socket(2, { closeKind: 'reset', closed: run.at(8_000) })
+      .socket(3, { closed: run.at(1_000) });
+    const v = connectionsSurvive.check(run.input(), { to: 5_000 });
+    expect(v.valid).toBe(true);
+    expect(v.details).toStrictEqual({
+      sockets: 2,
+      byCloseKind: { open: 1, client: 1 },
+      closedWithRequestInFlight: 0,
+      offending: 0,
+      examples: [],
+      window: { from: null, to: 5_000 },
+    });
+    const whole = connectionsSurvive.check(run.input(), {});
+    expect(whole.details).not.toHaveProperty('window');
+    expect(whole.details['sockets']).toBe(3);
+  });
 });

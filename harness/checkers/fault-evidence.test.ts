@@ -1,4 +1,4 @@
-import { describeEvidence, faultEvidence, missingFaults } from './fault-evidence';
+import { describeEvidence, faultEvidence, missingFaults, type StepEvidence, type StepStatus } from './fault-evidence';
 import { faultsTookEffect } from './faults-took-effect';
 import { RunBuilder } from './test-support/run-builder';
 
@@ -178,6 +178,229 @@ describe('faultEvidence', () => {
   });
 });
 
+describe('faultEvidence: what confirms each action', () => {
+  it('takes a confirming event from SLACK (50 ms) before the attempt on, the earliest one first', () => {
+    const run = planned([{ action: 'signal', signal: 'SIGTERM', pool }]);
+    performed(run, 2_000, 0, { action: 'signal', signal: 'SIGTERM', pool }, [101]); // attempted at 1 998
+    run.event(2_100, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'shutdown-timeout' });
+    run.event(1_948, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'recycle' });
+    expect(faultEvidence(run.input())[0]).toMatchObject({ status: 'confirmed', detail: 'WorkerExited of pid 101' });
+    const tooEarly = planned([{ action: 'signal', signal: 'SIGTERM', pool }]);
+    performed(tooEarly, 2_000, 0, { action: 'signal', signal: 'SIGTERM', pool }, [101]);
+    tooEarly.event(1_947, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'recycle' });
+    expect(statusOf(tooEarly)).toEqual(['unconfirmed']);
+  });
+
+  it('needs the death of every worker a signal hit, and a kernel OOM kill counts as one', () => {
+    const run = planned([{ action: 'signal', signal: 'SIGKILL', pool }]);
+    performed(run, 2_000, 0, { action: 'signal', signal: 'SIGKILL', pool }, [101, 102]);
+    run.event(2_010, 'WorkerOomKilled', { pool, pid: 102 }, 'lab');
+    expect(faultEvidence(run.input())[0]).toMatchObject({
+      status: 'unconfirmed',
+      detail: 'the target never reported the death of pid 101',
+      confirmedBy: [{ type: 'WorkerOomKilled', pid: 102, at: 2_010 }],
+    });
+    run.crash(2_020, pool, 1, 101);
+    expect(faultEvidence(run.input())[0]).toMatchObject({
+      status: 'confirmed',
+      detail: 'WorkerCrashed of pid 101, WorkerOomKilled of pid 102',
+    });
+  });
+
+  it('says a step that hit no worker is unconfirmed, and names the fault a worker never confirmed', () => {
+    const run = planned([
+      { action: 'signal', signal: 'SIGKILL', pool },
+      { action: 'fault', fault: 'leak', pool },
+    ]);
+    performed(run, 1_000, 0, { action: 'signal', signal: 'SIGKILL', pool });
+    performed(run, 2_000, 1, { action: 'fault', fault: 'leak', pool }, [101]);
+    expect(faultEvidence(run.input()).map((e) => e.detail)).toEqual([
+      'it hit no worker',
+      'the target never reported the leak fault of pid 101',
+    ]);
+    const stop = planned([{ action: 'signal', signal: 'SIGSTOP', pool }]);
+    performed(stop, 1_000, 0, { action: 'signal', signal: 'SIGSTOP', pool }, [101]);
+    expect(faultEvidence(stop.input())[0]?.detail).toBe('SIGSTOP delivered (no event can show it)');
+  });
+
+  it("confirms a recycle only by its pool's recycle and that recycle's own completion", () => {
+    const run = planned([{ action: 'recycle', pool }]);
+    performed(run, 2_000, 0, { action: 'recycle', pool });
+    run.event(2_010, 'RecycleStarted', { pool: 'other', pid: 201, recycleId: 2, reason: 'admin' });
+    run.event(2_020, 'RecycleCompleted', { pool: 'other', recycleId: 2, reason: 'admin' });
+    expect(faultEvidence(run.input())[0]?.detail).toBe('no recycle of pool app started after the request');
+    run.event(2_030, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'admin' });
+    run.event(2_040, 'RecycleCompleted', { pool, recycleId: 2, reason: 'admin' });
+    run.event(2_025, 'RecycleCompleted', { pool, recycleId: 3, reason: 'admin' }); // before it started
+    expect(faultEvidence(run.input())[0]?.detail).toBe('recycle 3 never completed');
+    run.event(2_030, 'RecycleCompleted', { pool, recycleId: 3, reason: 'admin', cancelled: false });
+    expect(faultEvidence(run.input())[0]).toMatchObject({
+      status: 'confirmed',
+      confirmedBy: [
+        { type: 'RecycleStarted', recycleId: 3 },
+        { type: 'RecycleCompleted', recycleId: 3 },
+      ],
+    });
+    const anyPool = planned([{ action: 'recycle' }]);
+    performed(anyPool, 2_000, 0, { action: 'recycle' });
+    anyPool.event(2_010, 'RecycleStarted', { pool: 'other', pid: 201, recycleId: 2, reason: 'admin' });
+    anyPool.event(2_020, 'RecycleCompleted', { pool: 'other', recycleId: 2, reason: 'admin', cancelled: true });
+    expect(faultEvidence(anyPool.input())[0]).toMatchObject({
+      status: 'unconfirmed',
+      detail: 'the recycle was cancelled',
+      confirmedBy: [{ type: 'RecycleStarted' }, { type: 'RecycleCompleted', cancelled: true }],
+    });
+  });
+
+  it("confirms pool steps by that pool's events, and a startup fault only by one not aimed at a worker", () => {
+    const run = planned([
+      { action: 'startup-fault', fault: 'startup', pool },
+      { action: 'stop-pool', pool },
+    ]);
+    performed(run, 1_000, 0, { action: 'startup-fault', fault: 'startup', pool });
+    performed(run, 2_000, 1, { action: 'stop-pool', pool });
+    run.event(1_001, 'FaultInjected', { pool, pid: 101, faultKind: 'hang' });
+    run.event(2_001, 'PoolStopped', { pool: 'other', reason: 'admin' });
+    expect(faultEvidence(run.input()).map((e) => e.detail)).toEqual([
+      'no FaultInjected of pool app followed',
+      'no PoolStopped of pool app followed',
+    ]);
+    run.event(2_002, 'PoolStopped', { pool, reason: 'admin' });
+    expect(faultEvidence(run.input())[1]?.detail).toBe('PoolStopped of pool app');
+    const anyPool = planned([{ action: 'stop-pool' }]);
+    performed(anyPool, 2_000, 0, { action: 'stop-pool' });
+    anyPool.event(2_001, 'PoolStopped', { pool: 'other', reason: 'admin' });
+    expect(faultEvidence(anyPool.input())[0]?.detail).toBe('PoolStopped of pool other');
+  });
+
+  it('confirms a front reload by ConfigReloaded', () => {
+    const run = planned([{ action: 'front-reload' }]);
+    performed(run, 2_000, 0, { action: 'front-reload' });
+    expect(faultEvidence(run.input())[0]).toMatchObject({
+      status: 'unconfirmed',
+      detail: 'no ConfigReloaded followed',
+    });
+    run.event(2_100, 'ConfigReloaded', {});
+    expect(faultEvidence(run.input())[0]).toMatchObject({
+      status: 'confirmed',
+      detail: 'ConfigReloaded',
+      confirmedBy: [{ type: 'ConfigReloaded', at: 2_100 }],
+    });
+  });
+
+  it("confirms an OOM step by the lab's proof of a kernel kill of every worker it hit", () => {
+    const oom = (marks: Record<string, unknown>[], pids = [101]) => {
+      const run = planned([{ action: 'oom', pool }]);
+      performed(run, 2_000, 0, { action: 'oom', pool }, pids);
+      for (const m of marks) run.mark(Number(m['ms']), 'oom-killed', m);
+      return faultEvidence(run.input())[0];
+    };
+    expect(oom([{ ms: 3_000, targetPid: 101, kernelOomKill: true }])).toMatchObject({
+      status: 'confirmed',
+      detail: 'the kernel OOM-killed pid 101',
+    });
+    expect(oom([{ ms: 1_948, targetPid: 101 }])?.status).toBe('confirmed');
+    expect(oom([{ ms: 1_947, targetPid: 101 }])).toMatchObject({
+      status: 'unconfirmed',
+      detail: 'no proof that the kernel OOM-killed the worker',
+    });
+    expect(oom([{ ms: 3_000, targetPid: 101, kernelOomKill: false }])?.status).toBe('unconfirmed');
+    expect(oom([{ ms: 3_000, targetPid: 102 }])?.status).toBe('unconfirmed');
+    expect(oom([{ ms: 3_000, targetPid: 101 }], [101, 102])?.status).toBe('unconfirmed');
+    expect(oom([], [])?.status).toBe('unconfirmed');
+  });
+});
+
+describe('faultEvidence: reading the marks', () => {
+  it('reads a firing: its step label, firing number, time, optional flag and error', () => {
+    const run = new RunBuilder(10_000);
+    run.mark(1_000, 'fault-step', { step: 'api-kill', action: 'signal', signal: 'SIGKILL', status: 'failed' });
+    run.mark(2_000, 'fault-step', {
+      step: 3,
+      firing: 2,
+      attemptedAt: run.at(1_500),
+      action: 'signal',
+      status: 'failed',
+      error: { code: 'E', n: 1 },
+      optional: true,
+    });
+    expect(faultEvidence(run.input())).toStrictEqual([
+      {
+        step: 'api-kill',
+        action: 'signal',
+        firing: 1,
+        optional: false,
+        status: 'failed',
+        at: 1_000,
+        detail: 'failed',
+      },
+      {
+        step: 3,
+        action: 'signal',
+        firing: 2,
+        optional: true,
+        status: 'failed',
+        at: 1_500,
+        detail: '{"code":"E","n":1}',
+      },
+    ]);
+    expect(describeEvidence(faultEvidence(run.input())[0]!)).toBe('api-kill (signal, firing 1): failed — failed');
+  });
+
+  it('uses the mark time when the attempt time is missing, and the pool only when it is a name', () => {
+    const run = new RunBuilder(10_000);
+    run.mark(2_000, 'fault-step', { step: 0, action: 'stop-pool', status: 'performed', pool: 7, workers: 'x' });
+    run.event(1_960, 'PoolStopped', { pool: 'other', reason: 'admin' });
+    expect(faultEvidence(run.input())[0]).toMatchObject({ status: 'confirmed', at: 2_000 });
+    const late = new RunBuilder(10_000);
+    late.mark(2_000, 'fault-step', { step: 0, action: 'stop-pool', status: 'performed' });
+    late.event(1_949, 'PoolStopped', { pool: 'other', reason: 'admin' });
+    expect(faultEvidence(late.input())[0]).toMatchObject({ status: 'unconfirmed' });
+    expect(faultEvidence(late.input())[0]).not.toHaveProperty('confirmedBy');
+  });
+
+  it('counts the planned firings per step, a step that fired enough is complete, a plan without steps is empty', () => {
+    const run = new RunBuilder(10_000).mark(0, 'fault-plan', {
+      steps: [
+        { step: 0, action: 'signal', firings: 2, optional: true },
+        { step: 1, action: 'container-pause', firings: 1 },
+      ],
+    });
+    performed(run, 1_000, 1, { action: 'container-pause' });
+    performed(run, 2_000, 1, { action: 'container-pause', firing: 2 });
+    const evidence = faultEvidence(run.input());
+    expect(evidence.map((e) => [e.step, e.status, e.firing, e.optional])).toEqual([
+      [1, 'performed', 1, false],
+      [1, 'performed', 2, false],
+      [0, 'not-performed', null, true],
+      [0, 'not-performed', null, true],
+    ]);
+    expect(evidence[2]?.detail).toBe('it fired 0 of 2 times');
+    expect(missingFaults(evidence)).toEqual([]);
+    expect(faultEvidence(new RunBuilder().mark(0, 'fault-plan', { steps: 'none' }).input())).toEqual([]);
+    expect(faultEvidence(new RunBuilder().mark(0, 'fault-plan', {}).input())).toEqual([]);
+  });
+
+  it('misses only required firings that failed, never came or were never shown', () => {
+    const e = (status: StepStatus, optional = false): StepEvidence => ({
+      step: 0,
+      action: 'signal',
+      firing: 1,
+      optional,
+      status,
+      at: 0,
+      detail: '',
+    });
+    const all: StepStatus[] = ['confirmed', 'performed', 'unconfirmed', 'failed', 'not-performed'];
+    expect(missingFaults(all.map((s) => e(s))).map((x) => x.status)).toEqual([
+      'unconfirmed',
+      'failed',
+      'not-performed',
+    ]);
+    expect(missingFaults(all.map((s) => e(s, true)))).toEqual([]);
+  });
+});
+
 describe('faultsTookEffect', () => {
   it('is valid when every firing took effect, and says how', () => {
     const run = planned([
@@ -205,5 +428,24 @@ describe('faultsTookEffect', () => {
         'unconfirmed — the target never reported the death of pid 101.',
     );
     expect(faultsTookEffect.check(new RunBuilder().input(), {}).valid).toBe('unknown');
+  });
+
+  it('names at most five missing firings, and says how many of the required ones took effect', () => {
+    const run = planned([{ action: 'recycle', pool, firings: 7 }]);
+    const v = faultsTookEffect.check(run.input(), {});
+    expect(v.summary).toBe(
+      '7 of 7 fault firing(s) did not take effect: ' +
+        Array.from({ length: 5 }, () => 'faults[0] (recycle): not-performed — it fired 0 of 7 times').join('; ') +
+        '.',
+    );
+    expect(v.details).toMatchObject({ firings: 7, byStatus: { 'not-performed': 7 } });
+    const one = planned([{ action: 'signal', signal: 'SIGKILL', pool }]);
+    performed(one, 2_000, 0, { action: 'signal', signal: 'SIGKILL', pool }, [101]).crash(2_003, pool, 1, 101);
+    expect(faultsTookEffect.check(one.input(), {}).summary).toBe(
+      'All 1 required fault firing(s) took effect: 1 confirmed by the target.',
+    );
+    expect(faultsTookEffect.check(new RunBuilder().input(), {}).summary).toBe(
+      'No fault step was planned or performed in this run.',
+    );
   });
 });

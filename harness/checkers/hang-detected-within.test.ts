@@ -86,4 +86,90 @@ describe('hangDetectedWithin', () => {
     expect(short.valid).toBe('unknown');
     expect(short.summary).toMatch(/ended 5000 ms after the fault/);
   });
+
+  it('accepts a detection exactly at the budget, and a kill for a failed ping alone', () => {
+    const run = hungRun().event(7_000, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'ping' });
+    const v = hangDetectedWithin.check(run.input(), { withinMs: 2_000 });
+    expect(v.summary).toBe('The hung worker was detected (WorkerKilled) 2000 ms after the fault.');
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 1_999 }).summary).toBe(
+      'The hung worker was detected only after 2000 ms (budget 1999 ms).',
+    );
+  });
+
+  it('judges "never detected" once the run lasted the budget, and names how the worker ended instead', () => {
+    const exact = hangDetectedWithin.check(hungRun(7_000).input(), { withinMs: 2_000 });
+    expect(exact.summary).toBe('The hung worker was never detected within the run.');
+    expect(hangDetectedWithin.check(hungRun(6_999).input(), { withinMs: 2_000 }).summary).toBe(
+      'The run ended 1999 ms after the fault, before the 2000 ms budget.',
+    );
+    const crashed = hungRun().crash(9_000, pool, 1, 101).workerUp(9_000, pool, 3, 103);
+    const v = hangDetectedWithin.check(crashed.input(), { withinMs: 2_000 });
+    expect(v.summary).toBe('The hung worker was never detected within the run; it ended with WorkerCrashed instead.');
+    expect(v.details).toMatchObject({
+      markAt: 5_000,
+      targetPid: 101,
+      workerId: 1,
+      withinMs: 2_000,
+      detection: null,
+      detectionMs: null,
+      workerGone: { at: 9_000, type: 'WorkerCrashed', pid: 101 },
+      replacementReadyMs: 4_300,
+    });
+  });
+
+  it('only counts events about the target from the mark on', () => {
+    const run = hungRun().event(4_999, 'PingFailed', { pool, workerId: 1, pid: 101 });
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000 }).valid).toBe(false);
+    // Same worker id in another pool: not the hung worker.
+    const byId = new RunBuilder()
+      .mark(1_000, 'fault-injected', { fault: 'hang', workerId: 1, pool })
+      .event(1_001, 'FaultInjected', { pool, workerId: 1, pid: 555, faultKind: 'hang' })
+      .event(2_000, 'PingFailed', { pool: 'other', workerId: 1, pid: 777 });
+    expect(hangDetectedWithin.check(byId.input(), { withinMs: 2_000 }).valid).toBe(false);
+    const noPool = new RunBuilder()
+      .mark(1_000, 'hang-start', { workerId: 1 })
+      .event(2_000, 'PingFailed', { pool: 'other', workerId: 1, pid: 777 });
+    expect(hangDetectedWithin.check(noPool.input(), { withinMs: 2_000, after: 'hang-start' }).valid).toBe(true);
+  });
+
+  it("finds the worker by the mark's pid field too, and needs no confirmation for a signal", () => {
+    const run = new RunBuilder()
+      .mark(1_000, 'fault-injected', { fault: 'signal:SIGSTOP', pid: 101 })
+      .event(2_000, 'PingFailed', { pool, pid: 101 });
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000 })).toMatchObject({
+      valid: true,
+      details: { targetPid: null, workerId: null },
+    });
+  });
+
+  it('prefers the mark the target confirmed over an earlier one whose worker died first', () => {
+    const run = hungRun();
+    run.history.unshift({ kind: 'mark', t: run.at(4_000), name: 'fault-injected', ...hang, targetPid: 100 });
+    run.event(6_000, 'PingFailed', { pool, workerId: 1, pid: 101 });
+    const v = hangDetectedWithin.check(run.input(), { withinMs: 2_000 });
+    expect(v).toMatchObject({ valid: true, details: { targetPid: 101, markAt: 5_000 } });
+    // A confirmation from before the mark does not confirm it.
+    const stale = new RunBuilder()
+      .event(3_000, 'FaultInjected', { pool, pid: 100, faultKind: 'hang' })
+      .mark(4_000, 'fault-injected', { ...hang, targetPid: 100 })
+      .mark(5_000, 'fault-injected', hang)
+      .event(5_002, 'FaultInjected', { pool, pid: 101, faultKind: 'hang' })
+      .event(6_000, 'PingFailed', { pool, pid: 101 });
+    expect(hangDetectedWithin.check(stale.input(), { withinMs: 2_000 }).details['targetPid']).toBe(101);
+  });
+
+  it('says which mark it looked for and why it cannot judge', () => {
+    expect(hangDetectedWithin.check(new RunBuilder().input(), { withinMs: 1_000, faultKind: 'hang' }).summary).toBe(
+      'No "fault-injected" mark with fault hang: no hang was injected.',
+    );
+    expect(hangDetectedWithin.check(new RunBuilder().input(), { withinMs: 1_000 }).summary).toBe(
+      'No "fault-injected" mark: no hang was injected.',
+    );
+    const noTarget = new RunBuilder().mark(1_000, 'fault-injected', { fault: 'hang' });
+    expect(hangDetectedWithin.check(noTarget.input(), { withinMs: 1_000 })).toStrictEqual({
+      valid: 'unknown',
+      summary: 'The "fault-injected" mark names no worker (targetPid/workerId).',
+      details: { markAt: 1_000, targetPid: null, workerId: null, withinMs: 1_000 },
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { labEventFromW3 } from '../targets/w3-events';
-import { memoryRecycleBeforeLimit } from './memory-recycle-before-limit';
+import { memoryRecycleBeforeLimit, oomLike } from './memory-recycle-before-limit';
 import { RunBuilder } from './test-support/run-builder';
 
 const pool = 'app';
@@ -136,5 +136,97 @@ describe('memoryRecycleBeforeLimit', () => {
   it('filters by pool', () => {
     const run = memoryRecycle(leakRun(), 12_000);
     expect(check(run, { pool: 'other' }).valid).toBe('unknown');
+  });
+
+  it('calls a death out of memory when the kernel killed it, V8 aborted, or a SIGKILL came that the lab did not send', () => {
+    const died = (signal: string | null, exitCode: number | null) =>
+      ({ type: 'WorkerCrashed', t: 0, source: 'w3', pool, pid: 7, signal, exitCode, duringStartup: false }) as const;
+    const none = new Set<number>();
+    expect(oomLike({ type: 'WorkerOomKilled', t: 0, source: 'lab', pool, pid: 7 }, new Set([7]))).toBe(true);
+    expect(
+      [died('SIGABRT', null), died(null, 134), died('SIGKILL', null), died(null, 137)].map((e) => oomLike(e, none)),
+    ).toEqual([true, true, true, true]);
+    expect([died('SIGSEGV', null), died(null, 1), died(null, 135)].map((e) => oomLike(e, none))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect([died('SIGKILL', null), died(null, 137)].map((e) => oomLike(e, new Set([7])))).toEqual([false, false]);
+  });
+
+  it('blames any worker the kernel OOM-killed or that aborted before the first memory recycle, not after it', () => {
+    const run = new RunBuilder().workerUp(0, pool, 1, 101).workerUp(0, pool, 2, 102).workerUp(0, pool, 3, 103);
+    run.event(4_000, 'WorkerOomKilled', { pool, pid: 102 }, 'lab');
+    run.crash(8_000, pool, 3, 103, { signal: 'SIGABRT' });
+    memoryRecycle(run, 8_000);
+    run.crash(9_000, pool, 3, 104, { signal: 'SIGABRT' });
+    const v = check(run);
+    expect(v.summary).toBe(
+      'Memory recycle too late: worker 102 OOM-killed by the kernel (out of memory) before any memory recycle.',
+    );
+    expect(v.details['deaths']).toEqual([expect.objectContaining({ at: 4_000, type: 'WorkerOomKilled', pid: 102 })]);
+  });
+
+  it('blames a recycled worker that dies the moment it is recycled', () => {
+    const run = memoryRecycle(leakRun(), 12_000).crash(12_000, pool, 1, 101, { exitCode: 1 });
+    expect(check(run).summary).toBe(
+      'Memory recycle too late: the recycled worker 101 died with exit code 1 while it drained.',
+    );
+  });
+
+  it('needs the measured memory strictly below the hard limit, measured as private or virtual memory', () => {
+    expect(check(memoryRecycle(leakRun(), 12_000, 600_000), { limitKB: 600_000 }).valid).toBe(false);
+    const virtual = leakRun().event(6_000, 'RecycleStarted', {
+      pool,
+      pid: 101,
+      recycleId: 2,
+      reason: 'memory',
+      memoryKB: 900_000,
+      limitKB: 800_000,
+    });
+    const v = check(virtual, { limitKB: 900_000 });
+    expect(v.summary).toBe('Memory recycle too late: the recycle saw 900000 KB, not below the 900000 KB limit.');
+    expect(v.details).toMatchObject({
+      memoryRecycles: [expect.objectContaining({ overLimitKB: 100_000 })],
+      measuredKB: 900_000,
+      thresholdKB: 800_000,
+      limitKB: 900_000,
+    });
+  });
+
+  it('says what it saw when the recycle reports no measurement, and when no leak was injected', () => {
+    const run = new RunBuilder().workerUp(0, pool, 1, 101);
+    run.event(6_000, 'RecycleStarted', { pool, pid: 101, recycleId: 2, reason: 'private-memory' });
+    const v = check(run, { limitKB: 1 });
+    expect(v).toMatchObject({
+      valid: true,
+      summary: 'Worker recycled for private-memory, before any out-of-memory exit.',
+      details: { leakMarks: 0, leakAt: null, leakToRecycleMs: null, recycledLeakingWorker: null, measuredKB: null },
+    });
+    expect(v.details['memoryRecycles']).toEqual([
+      { at: 6_000, type: 'RecycleStarted', pool, pid: 101, recycleId: 2, reason: 'private-memory' },
+    ]);
+    run.event(7_000, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'memory', memoryKB: 5 });
+    expect(check(run).summary).toBe('Worker recycled for private-memory, before any out-of-memory exit.');
+    expect(check(new RunBuilder()).summary).toBe('No leak was injected and no memory recycle happened.');
+    const measuredOnly = new RunBuilder();
+    measuredOnly.event(6_000, 'RecycleStarted', { pool, pid: 101, recycleId: 2, reason: 'memory', memoryKB: 5 });
+    expect(check(measuredOnly).summary).toBe(
+      'Worker recycled for memory at 5 KB (threshold ? KB), before any out-of-memory exit.',
+    );
+  });
+
+  it('says whether the recycled worker was the leaking one', () => {
+    const run = leakRun().workerUp(0, pool, 2, 102);
+    run.event(6_000, 'RecycleStarted', { pool, pid: 102, recycleId: 2, reason: 'private-memory' });
+    expect(check(run).details).toMatchObject({ recycledLeakingWorker: false, leakMarks: 1, leakAt: 2_000 });
+  });
+
+  it('takes a leak mark without a pool as one of every pool', () => {
+    const run = new RunBuilder().mark(2_000, 'fault-injected', { fault: 'leak', targetPid: 101 });
+    expect(check(run, { pool }).summary).toBe('A memory leak was injected but no memory recycle happened.');
+    const other = new RunBuilder().mark(2_000, 'fault-injected', { fault: 'leak', targetPid: 101, pool: 'x' });
+    expect(check(other, { pool }).valid).toBe('unknown');
+    expect(check(other).valid).toBe(false);
   });
 });

@@ -100,4 +100,87 @@ describe('noFailedRequests', () => {
     expect(v.valid).toBe('unknown');
     expect(v.summary).toMatch(/no mark "fault-healed"/);
   });
+
+  it('says which limit was passed, lists failures and unknowns in time order, and at most maxExamples', () => {
+    const run = new RunBuilder().load(0, 2_000, 10, (ms) =>
+      ms % 200 === 0 ? { outcome: 'fail', status: 500, error: 'status-5xx' } : {},
+    );
+    run.request(5, { outcome: 'info', error: 'reset', status: undefined });
+    const v = noFailedRequests.check(run.input(), {});
+    expect(v.summary).toBe('Of 201 requests in the window, 10 failed (max 0) and 1 with unknown outcome (max 0).');
+    const examples = v.details['examples'] as { id: number; at: number; outcome: string }[];
+    expect(examples.map((e) => [e.at, e.outcome])).toEqual([
+      [0, 'fail'],
+      [5, 'info'],
+      [200, 'fail'],
+      [400, 'fail'],
+      [600, 'fail'],
+    ]);
+    expect(noFailedRequests.check(run.input(), { maxExamples: 2 }).details['examples']).toHaveLength(2);
+    expect(noFailedRequests.check(run.input(), { maxInfo: 1 }).summary).toBe(
+      'Of 201 requests in the window, 10 failed (max 0).',
+    );
+    expect(noFailedRequests.check(run.input(), { maxFailed: 10 }).summary).toBe(
+      'Of 201 requests in the window, 1 with unknown outcome (max 0).',
+    );
+  });
+
+  it('groups failures by error, else by status, else as other', () => {
+    const run = new RunBuilder()
+      .load(0, 1_000, 10)
+      .request(100, { outcome: 'fail', status: 502, error: undefined })
+      .request(200, { outcome: 'fail', status: undefined, error: undefined })
+      .request(300, { outcome: 'fail', status: 500, error: 'status-5xx' });
+    const v = noFailedRequests.check(run.input(), {});
+    expect(v.details).toMatchObject({
+      byError: { 'status-502': 1, other: 1, 'status-5xx': 1 },
+      byStatus: { '502': 1, '500': 1 },
+    });
+  });
+
+  it('picks requests by path prefix, not by any part of the path', () => {
+    const run = new RunBuilder()
+      .load(0, 1_000, 10, () => ({ path: '/api/items' }))
+      .load(5, 1_000, 10, () => ({ path: '/static/api', outcome: 'fail', status: 500 }));
+    const v = noFailedRequests.check(run.input(), { pathPrefix: '/api' });
+    expect(v).toMatchObject({ valid: true, details: { requests: 100, failed: 0 } });
+  });
+
+  it('counts as allowed only failures with an allowed status, and names only the statuses that failed', () => {
+    // 404 counted ok by the workload (okStatuses), 503 failed and allowed, one 500 not allowed.
+    const run = new RunBuilder()
+      .load(0, 1_000, 10, (ms) => (ms % 50 === 0 ? { outcome: 'fail', status: 503, error: 'status-5xx' } : {}))
+      .request(3, { status: 404 })
+      .request(4, { outcome: 'fail', status: 500, error: 'status-5xx' });
+    const allow = { allowStatuses: [404, 503], maxFailed: 1 };
+    const v = noFailedRequests.check(run.input(), allow);
+    expect(v.details).toMatchObject({ requests: 102, ok: 81, failed: 1, allowedByStatus: 20 });
+    expect(v.summary).toBe(
+      '102 requests in the window: 1 failed, 0 unknown (allowed: 1 failed, 0 unknown); ' +
+        '20 answered 503, allowed by allowStatuses.',
+    );
+    run.request(6, { outcome: 'fail', status: 404, error: 'status-4xx' });
+    expect(noFailedRequests.check(run.input(), allow).summary).toMatch(/; 21 answered 404\/503, allowed/);
+    expect(noFailedRequests.check(run.input(), { allowStatuses: [404, 500, 503], maxInfo: 1 }).summary).toMatch(
+      /: 0 failed, 0 unknown \(allowed: 0 failed, 1 unknown\); 22 answered 404\/500\/503, allowed/,
+    );
+  });
+
+  it('says the window and phase it judged, and that an existing phase had no requests in the window', () => {
+    const run = new RunBuilder()
+      .mark(1_000, 'phase-start', { phase: 'load' })
+      .load(1_000, 2_000, 10)
+      .mark(2_000, 'phase-end', { phase: 'load' });
+    const v = noFailedRequests.check(run.input(), { phase: 'load', from: 5_000 });
+    expect(v).toStrictEqual({
+      valid: 'unknown',
+      summary: 'No requests in the window.',
+      details: { window: { from: 5_000, to: null }, phase: 'load' },
+    });
+    expect(noFailedRequests.check(run.input(), { phase: 'load' }).details).toMatchObject({
+      phase: 'load',
+      requests: 100,
+    });
+    expect(noFailedRequests.check(run.input(), {}).details).not.toHaveProperty('phase');
+  });
 });

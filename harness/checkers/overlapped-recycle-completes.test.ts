@@ -111,4 +111,134 @@ describe('overlappedRecycleCompletes', () => {
     expect(overlappedRecycleCompletes.check(one.input(), { minRecycles: 2 }).valid).toBe('unknown');
     expect(overlappedRecycleCompletes.check(one.input(), { pool: 'other' }).valid).toBe('unknown');
   });
+
+  it('says what went wrong with which recycle, of which pool', () => {
+    const run = recycle({ start: 10_000, ready: 10_900, oldExit: 10_200 }, (ms) => (ms < 10_200 ? 101 : 102));
+    expect(overlappedRecycleCompletes.check(run.input(), { pool }).summary).toBe(
+      '1 of 1 recycles of pool app went wrong; recycle 7: not overlapped: the old worker exited 700 ms before the new' +
+        ' one was ready; the new worker served 13 request(s) before it was ready.',
+    );
+    const failed = recycle(good, switchAtReady).event(10_600, 'RecycleOverlapFailed', {
+      pool,
+      pid: 101,
+      recycleId: 7,
+      reason: 'admin',
+    });
+    expect(overlappedRecycleCompletes.check(failed.input(), {}).summary).toBe(
+      '1 of 1 recycles went wrong; recycle 7: overlap failed (event 5093).',
+    );
+    expect(overlappedRecycleCompletes.check(recycle(good, switchAtReady).input(), { pool }).summary).toBe(
+      'All 1 recycles of pool app overlapped and completed.',
+    );
+    expect(overlappedRecycleCompletes.check(run.input(), { pool: 'other' }).summary).toBe(
+      'No recycle of pool other happened.',
+    );
+    expect(overlappedRecycleCompletes.check(recycle(good, switchAtReady).input(), { minRecycles: 2 }).summary).toBe(
+      'Only 1 of 2 expected recycles happened.',
+    );
+  });
+
+  it('accepts exact boundaries: old exit at the ready time, a duration of exactly maxDurationMs', () => {
+    const run = recycle({ start: 10_000, ready: 10_500, oldExit: 10_500 }, switchAtReady);
+    expect(overlappedRecycleCompletes.check(run.input(), { maxDurationMs: 500 }).valid).toBe(true);
+    expect(overlappedRecycleCompletes.check(run.input(), { maxDurationMs: 499 }).summary).toMatch(
+      /took 500 ms \(max 499\)/,
+    );
+  });
+
+  it('measures the duration to the old exit when no RecycleCompleted came', () => {
+    const run = recycle({ ...good, completed: null }, switchAtReady);
+    const v = overlappedRecycleCompletes.check(run.input(), { maxDurationMs: 700 });
+    expect(v.details['perRecycle']).toEqual([
+      expect.objectContaining({ problems: ['no RecycleCompleted', 'took 800 ms (max 700)'], startToCompleteMs: null }),
+    ]);
+  });
+
+  it('finds the replacement by the pid RecycleCompleted names when its WorkerReady carries no recycleId', () => {
+    const run = new RunBuilder(20_000).workerUp(0, pool, 1, 101);
+    run.event(10_000, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'time', overlapped: true });
+    run.workerUp(10_005, pool, 2, 102, 495);
+    run.event(10_800, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'recycle', exitCode: 0 });
+    run.event(10_800, 'RecycleCompleted', { pool, recycleId: 3, reason: 'time', oldPid: 101, newPid: 102 });
+    run.load(500, 20_000, 50, (ms) => ({ workerPid: ms < 10_500 ? 101 : 102 }));
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.valid).toBe(true);
+    expect(v.details['perRecycle']).toEqual([
+      expect.objectContaining({ newPid: 102, startToReadyMs: 500, readyToOldExitMs: 300, oldExit: 'WorkerExited' }),
+    ]);
+  });
+
+  it('takes the pids from the recycle events when RecycleCompleted does not name them', () => {
+    const run = new RunBuilder(20_000).workerUp(0, pool, 1, 101);
+    run.event(10_000, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'time', overlapped: true });
+    run.workerUp(10_005, pool, 2, 102, 495, { recycleId: 3 });
+    run.event(10_800, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'recycle', exitCode: 0 });
+    run.event(10_800, 'RecycleCompleted', { pool, recycleId: 3, reason: 'time' });
+    run.load(500, 20_000, 50, (ms) => ({ workerPid: ms < 10_700 ? 101 : 102 }));
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.summary).toMatch(/old worker took 2 new request/);
+    expect(v.details['perRecycle']).toEqual([
+      expect.objectContaining({
+        oldPid: 101,
+        newPid: 102,
+        startToOldExitMs: 800,
+        requestsOldAfterReady: [expect.objectContaining({ at: 10_600 }), expect.objectContaining({ at: 10_650 })],
+      }),
+    ]);
+  });
+
+  it('says when the new worker never became ready, and has no pids to attribute then', () => {
+    const run = new RunBuilder(20_000).workerUp(0, pool, 1, 101);
+    run.event(10_000, 'RecycleStarted', { recycleId: 3, pool, reason: 'time', overlapped: true });
+    run.load(500, 20_000, 50, () => ({ workerPid: 101 }));
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.details['perRecycle']).toEqual([
+      expect.objectContaining({
+        oldPid: null,
+        newPid: null,
+        startToReadyMs: null,
+        startToOldExitMs: null,
+        readyToOldExitMs: null,
+        oldExit: null,
+        problems: ['no RecycleCompleted', 'the new worker never became ready'],
+      }),
+    ]);
+  });
+
+  it('matches completions and replacements by pool and recycle id, and skips recycles a pool stop cancelled', () => {
+    const run = recycle(good, switchAtReady);
+    // Another pool's recycle with the same id, and a later recycle of this pool that a stop cancelled.
+    run.event(10_000, 'RecycleStarted', { pool: 'other', pid: 201, recycleId: 7, reason: 'admin' });
+    run.event(15_000, 'RecycleStarted', { pool, pid: 102, recycleId: 8, reason: 'admin', overlapped: true });
+    run.event(15_100, 'RecycleCompleted', { pool, recycleId: 8, reason: 'admin', cancelled: true });
+    const v = overlappedRecycleCompletes.check(run.input(), { pool });
+    expect(v.valid).toBe(true);
+    expect(v.details['recycles']).toBe(1);
+    const all = overlappedRecycleCompletes.check(run.input(), {});
+    expect(all.details).toMatchObject({ recycles: 2, failed: 1 });
+    expect(all.summary).toMatch(/recycle 7: no RecycleCompleted; the new worker never became ready/);
+  });
+
+  it('attributes requests at the edges of the grace around the ready time', () => {
+    // New worker ready at 10 500 (grace 50): sent at 10 450 is not "before ready"; sent at 10 449 and answered
+    // at 10 449 is; sent at 10 440 and answered at 10 450 waited.
+    const at = (sentMs: number, latencyMs: number) => {
+      const run = recycle(good, switchAtReady);
+      run.request(sentMs, { workerPid: 102, latencyMs });
+      return overlappedRecycleCompletes.check(run.input(), {}).details['perRecycle'] as Record<string, unknown[]>[];
+    };
+    expect(at(10_450, 100)[0]?.['problems']).toEqual([]);
+    expect(at(10_449, 0)[0]?.['requestsNewBeforeReady']).toHaveLength(1);
+    expect(at(10_440, 9)[0]?.['requestsNewBeforeReady']).toHaveLength(1);
+    expect(at(10_440, 10)[0]?.['requestsSentBeforeReadyServedAfter']).toHaveLength(1);
+    expect(at(10_440, 10)[0]?.['requestsNewBeforeReady']).toHaveLength(0);
+  });
+
+  it('lists at most maxExamples requests per kind', () => {
+    const v = overlappedRecycleCompletes.check(recycle(good, (ms) => (ms < 12_000 ? 101 : 102)).input(), {
+      maxExamples: 2,
+    });
+    expect(v.summary).toMatch(/old worker took 28 new request/);
+    expect((v.details['perRecycle'] as Record<string, unknown[]>[])[0]?.['requestsOldAfterReady']).toHaveLength(2);
+  });
 });

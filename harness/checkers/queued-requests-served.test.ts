@@ -140,4 +140,105 @@ describe('queuedRequestsServed', () => {
     expect(queuedRequestsServed.check(two.input(), {}).summary).toMatch(/set option pool/);
     expect(queuedRequestsServed.check(two.input(), { pool }).valid).toBe(true);
   });
+
+  it('matches a 503 to a QueueFull reported within clockSlackMs of the request, not further', () => {
+    // The 503 at 5 300 was written at 5 300 and answered at 5 302.
+    const at = (eventMs: number, slack?: number) => {
+      const run = crashGap((ms) =>
+        ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {},
+      );
+      run.event(eventMs, 'QueueFull', { pool });
+      const opts = slack === undefined ? { allowQueueFull: true } : { allowQueueFull: true, clockSlackMs: slack };
+      return queuedRequestsServed.check(run.input(), opts).valid;
+    };
+    expect([at(5_250), at(5_249), at(5_352), at(5_353)]).toEqual([true, false, true, false]);
+    expect([at(5_290, 10), at(5_289, 10), at(5_312, 10), at(5_313, 10)]).toEqual([true, false, true, false]);
+  });
+
+  it('counts as waiting only other requests written by the 503 and still outstanding then', () => {
+    // 6 requests (5 000–5 250) are outstanding at 5 300; the 503 itself and later ones do not count.
+    const run = crashGap((ms) =>
+      ms === 5_300 ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 } : {},
+    );
+    run.event(5_301, 'QueueFull', { pool, queueLength: 7 });
+    run.request(4_900, { workerPid: 101, latencyMs: 400 }); // ended exactly at 5 300: no longer waiting
+    expect(queuedRequestsServed.check(run.input(), { allowQueueFull: true }).valid).toBe(false);
+    run.request(5_300, { workerPid: 102, latencyMs: 200 }); // written the same millisecond, still waiting
+    expect(queuedRequestsServed.check(run.input(), { allowQueueFull: true }).valid).toBe(true);
+  });
+
+  it('judges only the requests under pathPrefix', () => {
+    const run = crashGap().request(5_120, { path: '/other', outcome: 'fail', status: 503, error: 'status-5xx' });
+    expect(queuedRequestsServed.check(run.input(), {}).valid).toBe(false);
+    // Only the requests in the gap are under /app.
+    const only = crashGap((ms) => ({ path: `/app${ms}` })).request(5_120, { path: '/other', outcome: 'fail' });
+    expect(queuedRequestsServed.check(only.input(), { pathPrefix: '/app' })).toMatchObject({
+      valid: true,
+      details: { queuedRequests: 8 },
+    });
+  });
+
+  it('details each gap that had requests: its window, answers and what was not served', () => {
+    const run = new RunBuilder(10_000)
+      .workerUp(0, pool, 1, 101)
+      .crash(2_000, pool, 1, 101) // a gap with no request in it
+      .workerUp(2_000, pool, 2, 102)
+      .crash(5_000, pool, 2, 102)
+      .workerUp(5_000, pool, 3, 103, 400)
+      .crash(8_000, pool, 3, 103) // never replaced: the gap lasts to the end
+      .request(5_100, { latencyMs: 400 })
+      .request(5_150, { outcome: 'info', error: 'reset', status: undefined })
+      .request(5_200, { outcome: 'info', error: undefined, status: undefined })
+      .request(8_500, { outcome: 'fail', error: 'refused', status: undefined });
+    const v = queuedRequestsServed.check(run.input(), { maxExamples: 2 });
+    expect(v.valid).toBe(false);
+    expect(v.summary).toBe(
+      '4 requests arrived while pool app had no ready worker: 1 served (1 with 200); 3 were not served.',
+    );
+    expect(v.details).toMatchObject({
+      gaps: 4,
+      gapsWithRequests: [
+        { from: 5_000, to: 5_400, durationMs: 400, requests: 3, ok: 1, notServed: 2 },
+        { from: 8_000, to: null, durationMs: null, requests: 1, ok: 0, notServed: 1 },
+      ],
+      byAnswer: { '200': 1, reset: 1, info: 1, refused: 1 },
+      queueFull503: 0,
+    });
+    expect((v.details['examples'] as { at: number }[]).map((e) => e.at)).toEqual([5_150, 5_200]);
+  });
+
+  it('does not count a zero-length gap, and keys workers by pid when they have no worker id', () => {
+    const run = new RunBuilder()
+      .event(0, 'PoolStarted', { pool, reason: 'boot' })
+      .event(0, 'WorkerReady', { pool, pid: 101 })
+      .event(100, 'WorkerReady', { pool, pid: 102 })
+      .event(1_000, 'WorkerExited', { pool, pid: 101, reason: 'recycle' })
+      .event(2_000, 'WorkerCrashed', { pool, pid: 102, exitCode: 1, signal: null, duringStartup: false })
+      .event(2_300, 'WorkerReady', { pool, pid: 103 });
+    expect(noReadyWorkerGaps(run.input(), pool).map((w) => [w.from - run.start, w.to - run.start])).toEqual([
+      [2_000, 2_300],
+    ]);
+  });
+
+  it('says why the answer is unknown', () => {
+    const none = queuedRequestsServed.check(new RunBuilder().load(0, 1_000, 10).input(), {});
+    expect(none).toMatchObject({
+      summary: 'No pool events: cannot tell when workers were ready.',
+      details: { pools: [] },
+    });
+    const run = crashGap(() => ({ outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 }));
+    for (let ms = 5_000; ms < 5_400; ms += 50) run.event(ms + 1, 'QueueFull', { pool });
+    expect(queuedRequestsServed.check(run.input(), { allowQueueFull: true }).summary).toBe(
+      '8 requests arrived while pool app had no ready worker, and every one was refused as the queue was full:' +
+        ' none shows a queued request served.',
+    );
+  });
+
+  it('names 503s the queue state does not excuse only when some are unexcused', () => {
+    const run = crashGap((ms) => (ms === 5_100 ? { outcome: 'info', error: 'reset', status: undefined } : {}));
+    expect(queuedRequestsServed.check(run.input(), { allowQueueFull: true }).summary).toBe(
+      '8 requests arrived while pool app had no ready worker: 7 served (7 with 200), 0 refused with 503 while the' +
+        ' queue was full (allowQueueFull); 1 were not served.',
+    );
+  });
 });

@@ -139,4 +139,110 @@ describe('rapidFailProtectionTriggers', () => {
       expect(rapidFailProtectionTriggers.check(crashLoop([1_000]).input(), opts).valid).toBe('unknown');
     });
   });
+
+  describe('exact summaries and boundaries', () => {
+    const five = [1_000, 2_000, 3_000, 4_000, 5_000];
+
+    it('says how long the stop took and how the stopped pool answered', () => {
+      const run = stopAt(crashLoop(five), 5_005);
+      run.load(5_100, 6_000, 100, () => ({ path: '/app', outcome: 'info', error: 'closed', status: undefined }));
+      expect(rapidFailProtectionTriggers.check(run.input(), { ...rfp, tcpLevel: true }).summary).toBe(
+        'Pool app stopped 5 ms after failure 5 and stayed stopped (9 requests answered with a reset).',
+      );
+      const v = rapidFailProtectionTriggers.check(stopAt(crashLoop(five), 5_000).input(), rfp);
+      expect(v.summary).toBe('Pool app stopped 0 ms after failure 5 and stayed stopped (0 requests answered 503).');
+    });
+
+    it('with TcpLevel, a request the server answered (even with an error status) is not a reset', () => {
+      const run = stopAt(crashLoop(five), 5_001);
+      run.request(6_000, { path: '/app', outcome: 'fail', error: 'status-5xx', status: 503 });
+      expect(rapidFailProtectionTriggers.check(run.input(), { ...rfp, tcpLevel: true }).details['problems']).toEqual([
+        '1 of 1 requests to the stopped pool were not reset',
+      ]);
+      const ok = stopAt(crashLoop(five), 5_001).request(6_000, { path: '/app', error: 'closed' });
+      expect(rapidFailProtectionTriggers.check(ok.input(), { ...rfp, tcpLevel: true }).valid).toBe(false);
+    });
+
+    it('allows toleranceMs from the tripping failure to the stop, not more', () => {
+      const run = stopAt(crashLoop(five), 6_000);
+      expect(rapidFailProtectionTriggers.check(run.input(), rfp).valid).toBe(true);
+      expect(rapidFailProtectionTriggers.check(run.input(), { ...rfp, toleranceMs: 999 }).summary).toBe(
+        'Rapid-fail protection of app: stopped 1000 ms after the tripping failure (max 999).',
+      );
+    });
+
+    it('judges requests from graceMs after the stop until the restart, and worker starts in between', () => {
+      const run = stopAt(crashLoop(five), 5_000);
+      run.request(5_049, { path: '/app', workerPid: 104 }); // within the grace: not judged
+      run.request(5_050, { path: '/app', outcome: 'fail', status: 503, error: 'status-5xx' });
+      run.request(9_950, { path: '/app', latencyMs: 50 }); // answered when the pool was started again
+      run.event(10_000, 'PoolStarted', { pool, reason: 'admin' }).workerUp(10_000, pool, 9, 199);
+      const v = rapidFailProtectionTriggers.check(run.input(), rfp);
+      expect(v.valid).toBe(true);
+      expect(v.details).toMatchObject({ requestsWhileStopped: 1, requestsByAnswer: { '503': 1 }, restartedAt: 10_000 });
+      run.request(9_940, { path: '/app', latencyMs: 59, outcome: 'info', error: 'timeout', status: undefined });
+      const late = rapidFailProtectionTriggers.check(run.input(), rfp);
+      expect(late.details).toMatchObject({ requestsByAnswer: { '503': 1, timeout: 1 }, wrongAnswers: [{ at: 9_940 }] });
+    });
+
+    it('lists at most maxExamples wrong answers and worker starts, and the failures up to the trip and after', () => {
+      const run = stopAt(crashLoop([1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000]), 5_001);
+      run.load(6_000, 7_000, 100, () => ({ path: '/app', workerPid: 150 }));
+      const v = rapidFailProtectionTriggers.check(run.input(), { ...rfp, maxExamples: 2 });
+      expect(v.details['wrongAnswers']).toHaveLength(2);
+      expect(v.details['workerStartsWhileStopped']).toHaveLength(2);
+      expect(v.details['failureTimes']).toHaveLength(7);
+      expect(v.details['problems']).toEqual([
+        '3 worker(s) started while the pool was stopped',
+        '10 of 10 requests to the stopped pool were not 503',
+      ]);
+    });
+
+    it('does not count an admin stop as protection, nor failures before a pool start at the same moment', () => {
+      const admin = crashLoop([1_000, 2_000]).event(2_500, 'PoolStopped', { pool, reason: 'admin' });
+      expect(rapidFailProtectionTriggers.check(admin.input(), rfp).summary).toBe(
+        'Rapid-fail protection was not exercised: only 2 of 5 failures were observed.',
+      );
+      const run = crashLoop([1_000, 2_000, 3_000, 4_000, 5_000]).event(1_000, 'PoolStarted', { pool, reason: 'admin' });
+      // The admin start at 1 000 came after the crash at 1 000 in the log, but at the same time: that crash counts.
+      expect(rapidFailProtectionTriggers.check(stopAt(run, 5_001).input(), rfp).valid).toBe(true);
+      const after = crashLoop([1_000, 2_000, 3_000, 4_000, 5_000]).event(1_001, 'PoolStarted', { pool, reason: 'x' });
+      expect(rapidFailProtectionTriggers.check(stopAt(after, 5_001).input(), rfp).valid).toBe(false);
+    });
+
+    it('names the stop too early, the spread failures, and the pool that was never stopped', () => {
+      const early = rapidFailProtectionTriggers.check(stopAt(crashLoop(five), 4_999).input(), rfp);
+      expect(early.summary).toBe('Pool app was stopped too early: after 4 failures, before 5 fell within 10000 ms.');
+      const spread = crashLoop([1_000, 4_000, 7_000, 10_000, 13_000, 16_000]).input();
+      expect(rapidFailProtectionTriggers.check(spread, rfp).summary).toBe(
+        'Rapid-fail protection was not exercised: the 6 failures never had 5 within 10000 ms.',
+      );
+      expect(rapidFailProtectionTriggers.check(crashLoop(five).input(), rfp).summary).toBe(
+        '5 failures fell within 10000 ms but pool app was never stopped.',
+      );
+      expect(rapidFailProtectionTriggers.check(crashLoop(five).input(), rfp).details).toMatchObject({
+        failures: 5,
+        failuresByType: { WorkerCrashed: 5 },
+        trippingFailure: 5,
+        stoppedAt: null,
+      });
+    });
+
+    it('expectStopped false: counts the failures before the stop, and needs maxCrashes of them', () => {
+      const opts = { ...rfp, expectStopped: false };
+      const stopped = stopAt(crashLoop([1_000, 4_000, 7_000, 10_000, 13_000, 16_000]), 13_000);
+      expect(rapidFailProtectionTriggers.check(stopped.input(), opts).summary).toBe(
+        'Pool app was stopped by rapid-fail protection after 5 failures.',
+      );
+      expect(
+        rapidFailProtectionTriggers.check(crashLoop([1_000, 12_000, 23_000, 34_000, 45_000]).input(), opts),
+      ).toMatchObject({
+        valid: true,
+        summary: '5 failures did not stop pool app.',
+      });
+      expect(rapidFailProtectionTriggers.check(crashLoop([1_000, 12_000, 23_000, 34_000]).input(), opts).summary).toBe(
+        'Only 4 of 5 failures observed.',
+      );
+    });
+  });
 });
