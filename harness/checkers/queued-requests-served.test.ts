@@ -241,4 +241,17 @@ describe('queuedRequestsServed', () => {
         ' queue was full (allowQueueFull); 1 were not served.',
     );
   });
+
+  it('pairs QueueFull reports with 503s so that each 503 that can have one gets one', () => {
+    // A (written 5 100, answered 5 400) could take either report; B (5 200 → 5 210) only the one at 5 210. Taking
+    // A first in write order gave it 5 210 and left B unexcused.
+    const run = crashGap((ms) =>
+      ms === 5_100 || ms === 5_200
+        ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: ms === 5_100 ? 300 : 10 }
+        : {},
+    );
+    run.event(5_210, 'QueueFull', { pool }).event(5_400, 'QueueFull', { pool });
+    const v = queuedRequestsServed.check(run.input(), { allowQueueFull: true, clockSlackMs: 0 });
+    expect(v).toMatchObject({ valid: true, details: { queueFull503: 2, notServed: 0 } });
+  });
 });

@@ -76,7 +76,9 @@ function queueFullExcused(
 ): Set<RequestRecord> {
   const used = new Set<LabEventOf<'QueueFull'>>();
   const ok = new Set<RequestRecord>();
-  for (const r of [...rejected].sort((a, b) => a.t - b.t)) {
+  // 503s in the order they were answered, each taking the earliest report it can: this pairs as many as can be
+  // paired. In write order, a 503 answered late could take the only report a quicker one had (judged unexcused).
+  for (const r of [...rejected].sort((a, b) => endOf(a) - endOf(b))) {
     const report = queueFull.find((e) => !used.has(e) && e.t >= r.t - slackMs && e.t <= endOf(r) + slackMs);
     if (!report) continue;
     const limit = report.queueLength;
