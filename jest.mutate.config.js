@@ -6,13 +6,18 @@ const base = require('./jest.config');
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
-  testMatch: [
-    '<rootDir>/harness/checkers/**/*.test.ts',
-    '<rootDir>/harness/runner/{fault-schedule,fault-schedule-steps,container-fault-steps,not-supported}.test.ts',
-    '<rootDir>/harness/runner/{preflight,preflight-rules,recorders}.test.ts',
-    '<rootDir>/harness/runner/{unperformed-faults,run-check-specs,run-outcome}.test.ts',
-    '<rootDir>/targets/w3/manager/*.test.ts',
-  ],
+  // W3LAB_MUTATE_TESTS=checkers keeps only the checker tests: a run over a harness/checkers/ file then loads half the
+  // test files per mutant (the runner's tests import the checkers). Its score can only be lower than a full run's.
+  testMatch:
+    process.env['W3LAB_MUTATE_TESTS'] === 'checkers'
+      ? ['<rootDir>/harness/checkers/**/*.test.ts']
+      : [
+          '<rootDir>/harness/checkers/**/*.test.ts',
+          '<rootDir>/harness/runner/{fault-schedule,fault-schedule-steps,container-fault-steps,not-supported}.test.ts',
+          '<rootDir>/harness/runner/{preflight,preflight-rules,recorders}.test.ts',
+          '<rootDir>/harness/runner/{unperformed-faults,run-check-specs,run-outcome}.test.ts',
+          '<rootDir>/targets/w3/manager/*.test.ts',
+        ],
   // Stryker decides how many Jest processes run; each runs its tests in band.
   maxWorkers: 1,
 };
