@@ -77,9 +77,15 @@ describe('connectionsSurvive', () => {
 
   it('is unknown when the workload did not track sockets', () => {
     const run = new RunBuilder().load(0, 1_000, 10);
-    const v = connectionsSurvive.check(run.input(), {});
-    expect(v.valid).toBe('unknown');
-    expect(connectionsSurvive.check(run.input(), { from: 'no-such-mark' }).valid).toBe('unknown');
+    expect(connectionsSurvive.check(run.input(), { to: 5_000 })).toStrictEqual({
+      valid: 'unknown',
+      summary: 'No socket records: the workload did not track connections.',
+      details: { window: { from: null, to: 5_000 } },
+    });
+    expect(connectionsSurvive.check(run.input(), { from: 'no-such-mark' })).toMatchObject({
+      valid: 'unknown',
+      summary: 'Cannot place the window: no mark "no-such-mark" in the history.',
+    });
   });
 
   it('lists offending sockets by close time, each with why, and at most maxExamples of them', () => {
