@@ -95,7 +95,10 @@ describe('noFailedRequests', () => {
 
   it('is unknown when no request falls in the window or the window cannot be placed', () => {
     const run = new RunBuilder().load(0, 1_000, 10);
-    expect(noFailedRequests.check(run.input(), { from: 5_000 }).valid).toBe('unknown');
+    expect(noFailedRequests.check(run.input(), { from: 5_000 })).toMatchObject({
+      valid: 'unknown',
+      summary: 'No requests in the window.',
+    });
     const v = noFailedRequests.check(run.input(), { from: 'fault-healed' });
     expect(v.valid).toBe('unknown');
     expect(v.summary).toMatch(/no mark "fault-healed"/);
@@ -132,10 +135,8 @@ describe('noFailedRequests', () => {
       .request(200, { outcome: 'fail', status: undefined, error: undefined })
       .request(300, { outcome: 'fail', status: 500, error: 'status-5xx' });
     const v = noFailedRequests.check(run.input(), {});
-    expect(v.details).toMatchObject({
-      byError: { 'status-502': 1, other: 1, 'status-5xx': 1 },
-      byStatus: { '502': 1, '500': 1 },
-    });
+    expect(v.details['byError']).toEqual({ 'status-502': 1, other: 1, 'status-5xx': 1 });
+    expect(v.details['byStatus']).toEqual({ '502': 1, '500': 1 });
   });
 
   it('picks requests by path prefix, not by any part of the path', () => {
@@ -168,6 +169,7 @@ describe('noFailedRequests', () => {
 
   it('says the window and phase it judged, and that an existing phase had no requests in the window', () => {
     const run = new RunBuilder()
+      .mark(500, 'phase-start', { phase: 'warmup' })
       .mark(1_000, 'phase-start', { phase: 'load' })
       .load(1_000, 2_000, 10)
       .mark(2_000, 'phase-end', { phase: 'load' });
