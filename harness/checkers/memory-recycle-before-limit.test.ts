@@ -138,7 +138,7 @@ describe('memoryRecycleBeforeLimit', () => {
     expect(check(run, { pool: 'other' }).valid).toBe('unknown');
   });
 
-  it('calls a death out of memory when the kernel killed it, V8 aborted, or a SIGKILL came that the lab did not send', () => {
+  it('calls a death out of memory: a kernel OOM kill, a V8 abort, a SIGKILL the lab did not send', () => {
     const died = (signal: string | null, exitCode: number | null) =>
       ({ type: 'WorkerCrashed', t: 0, source: 'w3', pool, pid: 7, signal, exitCode, duringStartup: false }) as const;
     const none = new Set<number>();

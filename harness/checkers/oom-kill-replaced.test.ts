@@ -144,8 +144,8 @@ describe('oomKillReplaced', () => {
     );
     const v = oomKillReplaced.check(exited.input(), {});
     expect(v.summary).toBe(
-      '1 leaking worker(s) were not shown to be OOM-killed (no crash, or no proof of the kernel kill: is there a memory' +
-        ' quota below the leak?).',
+      '1 leaking worker(s) were not shown to be OOM-killed (no crash, or no proof of the kernel kill:' +
+        ' is there a memory quota below the leak?).',
     );
     expect(v.details['faults']).toEqual([
       expect.objectContaining({ managerReport: expect.objectContaining({ type: 'WorkerExited' }), crash: null }),
