@@ -28,6 +28,26 @@ import type { HostLink, StreamHandler } from '../transport/host-link';
 import type { FramedContext } from './framed-listener';
 import type { SendRateTracked } from './send-rate';
 
+const HEAD_END = Buffer.from('\r\n\r\n');
+const CONTENT_LENGTH = [Buffer.from('\r\nContent-Length:'), Buffer.from('\r\ncontent-length:')];
+
+/**
+ * The Content-Length of a response head that ends at `end` in `chunk` (null: none, or an unusual spelling). Node
+ * writes `Content-Length` when it computes it and the application's spelling otherwise: the two common ones are
+ * searched as bytes, anything else by a lower-cased copy.
+ */
+function contentLengthIn(chunk: Buffer, end: number): number | null {
+  const head = chunk.subarray(0, end);
+  let at = head.indexOf(CONTENT_LENGTH[0]!);
+  if (at === -1) at = head.indexOf(CONTENT_LENGTH[1]!);
+  if (at === -1) at = head.toString('latin1').toLowerCase().indexOf('\r\ncontent-length:');
+  if (at === -1) return null;
+  const from = at + CONTENT_LENGTH[0]!.length;
+  const eol = head.indexOf(13, from);
+  const n = Number(head.toString('latin1', from, eol === -1 ? end : eol).trim());
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
 /** Client bytes held while a request waits for a worker or a response (beyond it, the client is paused). */
 const HOLD_LIMIT = 256 * 1024;
 
@@ -102,6 +122,8 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
       }
       if (!this.pausedWorker) return;
       this.pausedWorker = false;
+      // The stall watch starts over from here (the worker was held back, not silent).
+      this.lastActive = this.ctx.clock;
       if (this.link && this.stream) this.link.resume(this.stream);
     });
   }
@@ -292,7 +314,14 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
       if (!this.watchingSend) {
         this.watchingSend = true;
         this.sendHead = this.head;
-        rate.start(this, chunk.length, null);
+        // The allowance covers the announced body, as on the HTTP transport (where undici reads Content-Length).
+        const head = chunk.indexOf(HEAD_END);
+        const length = head === -1 ? null : contentLengthIn(chunk, head);
+        if (length === null) rate.start(this, chunk.length, null);
+        else {
+          rate.start(this, head + 4, length);
+          if (chunk.length > head + 4) rate.sent(this, chunk.length - head - 4);
+        }
       } else {
         rate.sent(this, chunk.length);
       }
@@ -489,9 +518,13 @@ export class FramedConnection implements StreamHandler, PoolJob, SendRateTracked
     return this.state === 'tunnel';
   }
 
-  /** A response started and is still owed bytes (the sweep abandons it after connectionTimeout of silence). */
+  /**
+   * A response started and is still owed bytes (the sweep abandons it after connectionTimeout of silence) — not
+   * while the listener itself holds the worker back because the client reads slowly: that silence is the client's
+   * (minBytesPerSecond judges it), as undici's body timer does not run while backpressure pauses it.
+   */
   get responding(): boolean {
-    return this.active && this.responseStarted && this.state !== 'tunnel';
+    return this.active && this.responseStarted && this.state !== 'tunnel' && !this.pausedWorker;
   }
 
   /** How long the response in progress may stop arriving: the pool's requestProgressTimeout when shorter. */
