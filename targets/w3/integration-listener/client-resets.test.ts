@@ -115,3 +115,41 @@ describe('a remote client cannot take the server down', () => {
     expect(lines.filter((l) => l.uri === '/dup').every((l) => l.reason === 'Hostname')).toBe(true);
   });
 });
+
+describe('resets before the worker connection, then recycles', () => {
+  // The reviewers' repro: five such resets and then five recycles with a 3 s shutdownTimeLimit stopped the pool.
+  // Each leaked request kept its old worker draining until the limit killed it, and each kill counted toward
+  // rapid-fail protection (5 by default).
+  let server: EchoServer;
+  afterAll(async () => server?.stop());
+
+  it('the recycles complete without a kill at shutdownTimeLimit; the pool stays Started', async () => {
+    const processModel = { shutdownTimeLimit: '3s' };
+    server = await startEchoServer({
+      pools: [
+        { name: 'main', startMode: 'AlwaysRunning', processModel },
+        { name: 'adm', startMode: 'AlwaysRunning', processModel },
+      ],
+    });
+    for (let i = 0; i < 5; i++) {
+      await send(server.port, 'POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\npartial', {
+        resetAfterMs: 5,
+      });
+      await send(server.port, 'GET /reset HTTP/1.1\r\nHost: t\r\n\r\n', { resetAfterMs: 0 });
+      await send(server.port, 'POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+    }
+    const from = server.events.length;
+    for (let i = 0; i < 5; i++) {
+      const { recycleIds } = await server.admin.request<{ recycleIds: number[] }>('POST', '/pools/main/recycle');
+      // Generous for a loaded machine: the replacement must start before the old worker drains.
+      await server.waitForEvent((e) => e.type === 'RecycleCompleted' && e.recycleId === recycleIds[0], 60_000, from);
+    }
+    const after = server.events.slice(from);
+    expect(after.filter((e) => ['ShutdownTimeout', 'RapidFailCount', 'PoolStopped'].includes(e.type))).toEqual([]);
+    const pools = await server.admin.request<{ name: string; state: string }[]>('GET', '/pools');
+    expect(pools.find((p) => p.name === 'main')?.state).toBe('Started');
+    expect((await exchange(server.port, 'GET /after HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')).status).toBe(
+      200,
+    );
+  });
+});

@@ -1,8 +1,9 @@
 // Nothing runs behind a rejected request. HTTP.SYS closes the connection after any error response and runs
 // nothing the client sent behind it; w3 also holds a pipelined request until the response before it is finished,
 // so a request behind a response that closes the connection (HTTP/1.0 without a length) never reaches a worker.
+// Afterwards nothing is left in flight (a held-back request that was never released would be).
 import { connect, readHttpErr } from './test-support/raw-client';
-import { startEchoServer, type EchoServer } from './test-support/echo-server';
+import { startEchoServer, resources, expectSettled, type EchoServer, type Resources } from './test-support/echo-server';
 
 jest.setTimeout(60_000);
 
@@ -10,8 +11,10 @@ const marker = (id: string) => `POST /side-effect HTTP/1.1\r\nHost: t\r\nX-Marke
 
 describe('pipelining behind a rejected or closing request', () => {
   let server: EchoServer;
+  let baseline: Resources;
   beforeAll(async () => {
     server = await startEchoServer();
+    baseline = await resources(server);
   });
   afterAll(async () => server?.stop());
 
@@ -75,5 +78,9 @@ describe('pipelining behind a rejected or closing request', () => {
   it('one HTTPERR line per rejection (the two 400s and the garbage: Verb)', () => {
     const lines = readHttpErr(server).lines;
     expect(lines.map((l) => l.reason).sort()).toEqual(['URL', 'URL', 'Verb']);
+  });
+
+  it('leaves nothing in flight: descriptors and in-flight counts back at their baseline', async () => {
+    await expectSettled(server, baseline);
   });
 });

@@ -1,15 +1,17 @@
 // Pool isolation that cannot be bypassed: with `/admin` → pool `adm` and `/` → pool `main`, every spelling of an
 // /admin path reaches `adm` (or is rejected with 400), never `main`; the worker receives the target as the client
-// sent it; absolute-form targets are routed by their path and authority.
+// sent it; absolute-form targets are routed by their path and authority. Afterwards nothing is left in flight.
 import { exchange, readHttpErr } from './test-support/raw-client';
-import { startEchoServer, type EchoServer } from './test-support/echo-server';
+import { startEchoServer, resources, expectSettled, type EchoServer, type Resources } from './test-support/echo-server';
 
 jest.setTimeout(60_000);
 
 describe('pool isolation', () => {
   let server: EchoServer;
+  let baseline: Resources;
   beforeAll(async () => {
     server = await startEchoServer();
+    baseline = await resources(server);
   });
   afterAll(async () => server?.stop());
 
@@ -65,5 +67,9 @@ describe('pool isolation', () => {
     const lines = readHttpErr(server).lines;
     expect(lines.filter((l) => l.reason === 'URL')).toHaveLength(5);
     expect(lines).toHaveLength(5);
+  });
+
+  it('leaves nothing in flight: descriptors and in-flight counts back at their baseline', async () => {
+    await expectSettled(server, baseline);
   });
 });
