@@ -4,6 +4,8 @@
 // that the pause cap sets) and keeps answering pings and requests.
 // The limits are low (5 % of a core: 150 ms of CPU per 3 s window) so that a spinning worker exceeds them even when
 // it gets a tenth of a core on a loaded 2-core machine; at 20 % it often never did, and no event came.
+// Pings get 5 s (PROCESS): at FAST's 500 ms, workers on a machine at load average 20 were killed as hung (PingFailed)
+// before or while they spun, which is not what these tests are about.
 import fs from 'node:fs';
 import { request, type RunningServer } from '../test-support/server';
 import {
@@ -18,6 +20,8 @@ import {
 } from './test-support/manager-helpers';
 
 jest.setTimeout(90_000);
+
+const PROCESS = { ...FAST, pingResponseTime: '5s' };
 
 // Spins for longer than any test waits; the server's stop ends it.
 const SPIN = { kind: 'cpu-spin', dutyPercent: 100, durationMs: 60_000 };
@@ -37,7 +41,7 @@ describe('cpu limit', () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',
-        processModel: FAST,
+        processModel: PROCESS,
         cpu: { limit: LOW, action: 'NoAction', resetInterval: '3s' },
       }),
     );
@@ -58,7 +62,7 @@ describe('cpu limit', () => {
   it('KillW3wp: the worker is killed, not counted toward rapid-fail; the next request starts another', async () => {
     server = await startFaultServer(
       onePool({
-        processModel: FAST,
+        processModel: PROCESS,
         cpu: { limit: LOW, action: 'KillW3wp', resetInterval: '3s' },
         failure: { rapidFailProtectionMaxCrashes: 1 },
       }),
@@ -83,7 +87,7 @@ describe('cpu limit', () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',
-        processModel: FAST,
+        processModel: PROCESS,
         cpu: { limit: LOW, action: 'Throttle', resetInterval: '5s' },
       }),
     );
@@ -105,8 +109,8 @@ describe('cpu limit', () => {
     }
     const share = (cpuMs(hot.pid!) - c0) / (Date.now() - t0);
     expect(states).toContain('T'); // seen stopped by the throttle
-    // A pause is capped at half of pingResponseTime (250 ms here) so pings are answered, which puts a floor under
-    // the duty cycle: about 100 ms running per 250 ms stopped, ~30 % — far below the whole core a spinner takes.
+    // A pause is capped (500 ms, or half of pingResponseTime when that is shorter) so pings are answered, which
+    // puts a floor under the duty cycle: about 100 ms running per 500 ms stopped — far below the core a spinner takes.
     expect(share).toBeLessThan(0.45);
     expect(share).toBeGreaterThan(0.01); // throttled, not frozen
     expect(replies.every((r) => r.status === 200 && r.workerPid === hot.pid)).toBe(true);
