@@ -34,11 +34,15 @@ describe('runAutocannon', () => {
   });
 
   it('does not see a server FIN mid-request (why the tracked client exists)', async () => {
-    server = await startTestServer((n) => (n % 20 === 0 ? 'fin' : 'ok'));
-    const { summary } = await runAutocannon({ url: server.url, connections: 2, durationMs: 300 });
+    // Every third request from the second on gets the FIN: a loaded machine may complete only a handful of
+    // requests in the window (with one FIN per 20 requests, 300 ms sometimes held none).
+    server = await startTestServer((n) => (n % 3 === 2 ? 'fin' : 'ok'));
+    const { summary } = await runAutocannon({ url: server.url, connections: 2, durationMs: 1000 });
     expect(server.did.fin ?? 0).toBeGreaterThan(0);
     expect(summary.errors).toBe(0);
-    expect(summary.sent).toBeGreaterThan(summary.requests);
+    // Each request that met a FIN was sent and never answered, yet counts as no error: sent exceeds responses by at
+    // least that many (the requests still in flight when the window closed add to it).
+    expect(summary.sent - summary.requests).toBeGreaterThanOrEqual(server.did.fin!);
   });
 
   it('stops early on abort', async () => {
