@@ -24,11 +24,12 @@ export const listenSchema = z
     port: port.prefault(8080).describe('TCP port of the public listener; 0 picks a free port (printed at start).'),
     transport: z
       .enum(['http', 'frames'])
-      .prefault('http')
+      .prefault('frames')
       .describe(
-        'How the listener reaches module-mode workers: http (it parses each request and proxies it over HTTP) or ' +
-          'frames (it scans request heads only and forwards the bytes in frames over one socket per worker; ' +
-          'faster, module-mode pools only, no response cache yet; read at start, a reload does not switch it).',
+        'How the listener reaches workers: frames (it scans request heads only and forwards the bytes unchanged ' +
+          'in frames over one socket per module-mode worker) or http (it parses each request and proxies it over ' +
+          'HTTP). A configuration with a command-mode application runs on http (such a worker speaks plain HTTP on ' +
+          'its port). Read at start; a reload does not switch it.',
       ),
   })
   .prefault({})

@@ -16,7 +16,7 @@ describe('parseConfig defaults', () => {
     const cfg = parseConfig(minimal(), { baseDir: dir });
     expect(cfg.file).toBeNull();
     expect(cfg.baseDir).toBe(dir);
-    expect(cfg.listen).toEqual({ host: '127.0.0.1', port: 8080, transport: 'http' });
+    expect(cfg.listen).toEqual({ host: '127.0.0.1', port: 8080, transport: 'frames' });
     expect(cfg.admin).toEqual({ socket: path.join(dir, 'w3-admin.sock'), tcp: null });
     expect(cfg.logging).toEqual({
       level: 'info',

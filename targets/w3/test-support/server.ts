@@ -43,7 +43,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const dir = tempDir();
   const file = path.join(dir, 'w3.json');
-  // W3_TEST_TRANSPORT=frames runs a test against the framed transport without changing it (listen.transport).
+  // W3_TEST_TRANSPORT=http (or frames, the default) runs a test against that transport without changing it
+  // (listen.transport; a test that names its own transport keeps it).
   const transport = process.env['W3_TEST_TRANSPORT'];
   const listen = { host: '127.0.0.1', port: 0, ...(transport ? { transport } : {}) };
   const full = { listen, admin: { socket: path.join(dir, 'admin.sock') }, ...config };
