@@ -80,6 +80,7 @@ describe('queuedRequestsServed', () => {
     const v = queuedRequestsServed.check(run.input(), { allowQueueFull: true });
     expect(v.valid).toBe(false);
     expect(v.details).toMatchObject({ queueFull503: 1, notServed: 3 });
+    expect(v.summary).toMatch(/; 3 were not served \(3 of them 503 while the queue was not full\)\.$/);
   });
 
   it('does not excuse a 503 that arrived while fewer requests waited than the queue holds', () => {
@@ -253,5 +254,34 @@ describe('queuedRequestsServed', () => {
     run.event(5_210, 'QueueFull', { pool }).event(5_400, 'QueueFull', { pool });
     const v = queuedRequestsServed.check(run.input(), { allowQueueFull: true, clockSlackMs: 0 });
     expect(v).toMatchObject({ valid: true, details: { queueFull503: 2, notServed: 0 } });
+  });
+
+  it('keeps a stopped pool out of the gaps until it is started, whatever the pool reports meanwhile', () => {
+    // Rapid-fail: the pool stops, the lab heals the startup fault, an operator starts the pool.
+    const run = new RunBuilder()
+      .workerUp(0, pool, 1, 101)
+      .event(1_000, 'PoolStopped', { pool, reason: 'rapid-fail' })
+      .event(1_000, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'pool-stop' })
+      .event(2_000, 'FaultHealed', { pool })
+      .event(3_000, 'PoolStarted', { pool, reason: 'admin' })
+      .workerUp(3_000, pool, 2, 102);
+    expect(noReadyWorkerGaps(run.input(), pool).map((w) => [w.from - run.start, w.to - run.start])).toEqual([
+      [0, 300],
+      [3_000, 3_300],
+    ]);
+  });
+
+  it('does not let a 503 the workload counted as ok take the QueueFull report of a refused one', () => {
+    // okStatuses: [503] made the first 503 "ok"; the second failed, and the only report is its.
+    const run = crashGap((ms) =>
+      ms === 5_100
+        ? { status: 503, latencyMs: 2 }
+        : ms === 5_150
+          ? { outcome: 'fail', status: 503, error: 'status-5xx', latencyMs: 2 }
+          : {},
+    );
+    run.event(5_140, 'QueueFull', { pool });
+    const v = queuedRequestsServed.check(run.input(), { allowQueueFull: true, clockSlackMs: 40 });
+    expect(v).toMatchObject({ valid: true, details: { queueFull503: 1, served: 7 } });
   });
 });

@@ -43,13 +43,13 @@ export const queuedRequestsServedOptions = z.strictObject({
 /** Intervals during which the pool had no worker ready to take a request. */
 export function noReadyWorkerGaps(input: CheckInput, pool: string): Window[] {
   const gaps: Window[] = [];
-  const ready = new Set<string>();
+  // Workers by pid: every worker event carries one (the vocabulary requires it); worker ids are reused.
+  const ready = new Set<number | undefined>();
   let stopped = false;
   let openedAt: number | undefined;
   for (const e of eventsOf(input, pool)) {
-    const key = e.pid !== undefined ? `pid:${e.pid}` : `worker:${String(e.workerId)}`;
-    if (e.type === 'WorkerReady') ready.add(key);
-    else if (e.type === 'WorkerDraining' || WORKER_GONE.includes(e.type)) ready.delete(key);
+    if (e.type === 'WorkerReady') ready.add(e.pid);
+    else if (e.type === 'WorkerDraining' || WORKER_GONE.includes(e.type)) ready.delete(e.pid);
     else if (e.type === 'PoolStopped') stopped = true;
     else if (e.type === 'PoolStarted') stopped = false;
     const inGap = !stopped && ready.size === 0;
