@@ -58,6 +58,40 @@ describe('the pool tick across a reload and a host stop', () => {
   });
 });
 
+describe('the tick period and the monitor across a reload', () => {
+  it('a reload re-derives the tick period from the new timings', () => {
+    const h = new PoolHarness({ processModel: { idleTimeout: 0 } }); // tick every 1 s
+    h.pool.boot();
+    const j = h.submit();
+    h.worker(0).ready();
+    h.done(j);
+    const c = h.pool.config;
+    h.pool.reconfigure({ ...c, processModel: { ...c.processModel, idleTimeout: 400 } }, h.pool.apps); // every 100 ms
+    jest.advanceTimersByTime(500);
+    expect(h.of('IdleShutdown')).toHaveLength(1);
+  });
+
+  it('a stopped monitor stays stopped across a reload', () => {
+    const h = new PoolHarness({ processModel: { idleTimeout: 400 } });
+    h.pool.boot();
+    const j = h.submit();
+    h.worker(0).ready();
+    h.done(j);
+    h.pool.health.stop();
+    h.pool.reconfigure(h.pool.config, h.pool.apps);
+    jest.advanceTimersByTime(5000);
+    expect(h.of('IdleShutdown')).toHaveLength(0);
+  });
+
+  it('a host stop clears the startup timer of a worker still starting', () => {
+    const h = new PoolHarness(always({ processModel: { pingingEnabled: false } }));
+    h.pool.boot(); // the tick, and the startup timer of the starting worker
+    const before = jest.getTimerCount();
+    void h.pool.shutdown(); // the tick and the startup timer go; the drain's kill timer comes
+    expect(jest.getTimerCount()).toBe(before - 1);
+  });
+});
+
 describe('startup and ping reports', () => {
   it('a worker stopped while it was starting is not reported for its startup time', () => {
     const h = new PoolHarness(always({ processModel: { startupTimeLimit: 3000 } }));
@@ -145,6 +179,28 @@ describe('checks on the tick: which workers they skip', () => {
     expect(h.of('RequestStalled')).toEqual([expect.objectContaining({ workerId: 1 })]);
   });
 
+  it('the kill of a zombie says how long its request made no progress', () => {
+    const h = new PoolHarness(always({ processModel: { requestProgressTimeout: 4000 } })).bootReady();
+    h.submit();
+    jest.advanceTimersByTime(4000);
+    expect(h.of('WorkerKilled')).toEqual([
+      expect.objectContaining({
+        kind: 'stalled',
+        reason: 'a request made no progress for 4000 ms while pings were answered',
+      }),
+    ]);
+  });
+
+  it('with the request-progress watchdog on, an idle worker still idles out', () => {
+    const h = new PoolHarness({ processModel: { idleTimeout: 8000, requestProgressTimeout: 4000 } });
+    h.pool.boot();
+    const j = h.submit();
+    h.worker(0).ready();
+    h.done(j);
+    jest.advanceTimersByTime(9000);
+    expect(h.of('IdleShutdown')).toHaveLength(1);
+  });
+
   it('a time of day given as HH:MM recycles at that minute', () => {
     const h = new PoolHarness(always({ recycling: { periodicRestart: { schedule: ['10:01'] } } })).bootReady();
     jest.advanceTimersByTime(59_000);
@@ -181,6 +237,15 @@ describe('memory limits', () => {
     memory.mockImplementation(async (pid) => (pid === a.pid ? null : { privateKB: 2000, virtualKB: 1, rssKB: 1 }));
     await jest.advanceTimersByTimeAsync(1000);
     expect(h.of('RecycleStarted')).toEqual([expect.objectContaining({ workerId: b.id, reason: 'PrivateMemory' })]);
+  });
+
+  it('reads the memory of ready workers only, not of one starting or being ended', async () => {
+    const h = new PoolHarness(always({ processModel: { maxProcesses: 3 } }));
+    h.pool.boot();
+    const [ready, ending] = [h.worker(0).ready(), h.worker(1).ready()];
+    h.pool.recycler.drain(ending as never, 'idle'); // worker 3 is still starting
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(memory.mock.calls.map(([pid]) => pid)).toEqual([ready.pid]);
   });
 
   it('memory is sampled again exactly 500 ms after the last sample', async () => {
