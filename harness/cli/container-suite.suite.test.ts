@@ -1,7 +1,7 @@
 // `--runtime container` end to end, through the real CLI: the whole core suite passes with w3 in containers and leaves
 // no container behind; Ctrl-C keeps the evidence and removes the run's container; a harness killed outright leaves one
 // that `w3lab clean` of its results folder removes and reports. scripts/ensure-docker.sh runs first (while Jest
-// collects this file); where no Docker engine can be started the tests are skipped with the reason in their name. Runs
+// collects this file); where no Docker engine can be started a test fails with the reason (docker-tests.ts). Runs
 // in the second Jest pass (jest.suite.config.js), alone, so the scenarios' timings are not squeezed.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

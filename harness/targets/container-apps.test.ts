@@ -1,7 +1,7 @@
 // Apps from anywhere in containers (runtime "container"): an app in a temp folder outside the repository — an ES
 // module on Hono from its own node_modules, plus a local package only its node_modules has — and an app inside the
 // repository but outside what the lab image holds, served by w3 in its container; the same outside app under the
-// node-cluster target; the application layer reused while nothing changed. Skips with the reason where no Docker
+// node-cluster target; the application layer reused while nothing changed. Fails with the reason where no Docker
 // engine can be started.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
