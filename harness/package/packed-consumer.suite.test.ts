@@ -186,13 +186,21 @@ test("the example's Jest tests pass in the consumer folder (one passing, one sab
     numPassedTests: number;
     numFailedTests: number;
     numTotalTests: number;
+    testResults: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
   };
+  // A failing consumer test shows its own message here (the first lines of each), not only the counts.
+  const failures = report.testResults
+    .flatMap((f) => f.assertionResults)
+    .filter((a) => a.status !== 'passed')
+    .map((a) => `${a.fullName}: ${a.failureMessages.join('\n').split('\n').slice(0, 12).join('\n')}`);
   expect({
     report: { passed: report.numPassedTests, failed: report.numFailedTests, total: report.numTotalTests },
+    failures,
     status: r.status,
     stderr: r.stderr.slice(-4000),
   }).toMatchObject({
     report: { passed: 2, failed: 0, total: 2 },
+    failures: [],
     status: 0,
   });
   // Results went to the consumer's folder: one suite per test file, each with its index.
