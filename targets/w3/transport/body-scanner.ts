@@ -108,72 +108,60 @@ export class BodyScanner {
     const from = off;
     let i = off;
     while (i < end && this.state !== S.Done) {
-      if (this.state === S.Data) {
-        const take = Math.min(this.remaining, end - i);
-        i += take;
-        this.remaining -= take;
-        if (this.remaining === 0) this.state = this.size === -1 ? S.Done : S.DataCr;
-        continue;
-      }
       const c = buf[i]!;
-      const fault =
-        this.state < S.Data
-          ? this.sizeLineByte(c)
-          : this.state < S.TrailerStart
-            ? this.dataEndByte(c)
-            : this.trailerByte(c);
-      if (fault !== F.None) return failure(fault, buf, from, end);
+      switch (this.state) {
+        case S.Data: {
+          const take = Math.min(this.remaining, end - i);
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = this.size === -1 ? S.Done : S.DataCr;
+          continue;
+        }
+        case S.Size: {
+          const d = HEX[c]!;
+          if (d >= 0) {
+            this.size = this.size * 16 + d;
+            this.sizeDigits++;
+            if (this.size > MAX_CHUNK) return failure(F.SizeOverflow, buf, from, end);
+          } else if (this.sizeDigits === 0) return failure(F.SizeChar, buf, from, end);
+          else if (c === 0x3b) this.state = S.Ext;
+          else if (c === 13) this.state = S.SizeLf;
+          else return failure(c === 10 ? F.SizeNoCr : F.SizeChar, buf, from, end);
+          break;
+        }
+        case S.Ext:
+          if (c === 13) this.state = S.SizeLf;
+          else if (!TEXT[c]) return failure(F.ExtChar, buf, from, end);
+          break;
+        case S.SizeLf:
+          if (c !== 10) return failure(F.SizeNoLf, buf, from, end);
+          if (this.size === 0) {
+            this.state = S.TrailerStart;
+          } else {
+            this.remaining = this.size;
+            this.state = S.Data;
+          }
+          break;
+        case S.DataCr:
+          if (c !== 13) return failure(F.DataNoCr, buf, from, end);
+          this.state = S.DataLf;
+          break;
+        case S.DataLf:
+          if (c !== 10) return failure(F.DataNoLf, buf, from, end);
+          this.state = S.Size;
+          this.size = this.sizeDigits = 0;
+          break;
+        default: {
+          // After the last chunk (trailers, final CRLF): once per body, so a method call costs nothing here.
+          const fault = this.trailerByte(c);
+          if (fault !== F.None) return failure(fault, buf, from, end);
+          break;
+        }
+      }
       i++;
     }
     this.seen += i - from;
     return i;
-  }
-
-  /** The chunk-size line: hex digits, optional `;extensions`, CRLF. */
-  private sizeLineByte(c: number): F {
-    switch (this.state) {
-      case S.Size: {
-        const d = HEX[c]!;
-        if (d >= 0) {
-          this.size = this.size * 16 + d;
-          this.sizeDigits++;
-          return this.size > MAX_CHUNK ? F.SizeOverflow : F.None;
-        }
-        if (this.sizeDigits === 0) return F.SizeChar;
-        if (c === 0x3b) this.state = S.Ext;
-        else if (c === 13) this.state = S.SizeLf;
-        else return c === 10 ? F.SizeNoCr : F.SizeChar;
-        return F.None;
-      }
-      case S.Ext:
-        if (c === 13) this.state = S.SizeLf;
-        else if (!TEXT[c]) return F.ExtChar;
-        return F.None;
-      case S.SizeLf:
-        if (c !== 10) return F.SizeNoLf;
-        if (this.size === 0) {
-          this.state = S.TrailerStart;
-        } else {
-          this.remaining = this.size;
-          this.state = S.Data;
-        }
-        return F.None;
-      default:
-        return F.None;
-    }
-  }
-
-  /** The CRLF after a chunk's data, then the next chunk's size line. */
-  private dataEndByte(c: number): F {
-    if (this.state === S.DataCr) {
-      if (c !== 13) return F.DataNoCr;
-      this.state = S.DataLf;
-      return F.None;
-    }
-    if (c !== 10) return F.DataNoLf;
-    this.state = S.Size;
-    this.size = this.sizeDigits = 0;
-    return F.None;
   }
 
   /** After the last chunk: trailer fields (`name:value` CRLF), then the final CRLF. */
