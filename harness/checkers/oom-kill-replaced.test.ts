@@ -156,4 +156,53 @@ describe('oomKillReplaced', () => {
     const otherPool = proven(leakingRun().workerUp(3_010, 'other', 2, 102));
     expect(oomKillReplaced.check(otherPool.input(), {}).summary).toMatch(/not replaced within 30000 ms \(pids 101\)/);
   });
+
+  it('judges only OOM fault steps, and says when there was none', () => {
+    const run = new RunBuilder(20_000)
+      .workerUp(0, pool, 1, 101)
+      .mark(1_000, 'fault-injected', { fault: { kind: 'leak' }, targetPid: 101 })
+      .mark(1_500, 'fault-injected', { fault: 'signal:SIGKILL', signal: 'SIGKILL', targetPid: 101 })
+      .crash(1_501, pool, 1, 101);
+    expect(oomKillReplaced.check(run.input(), {})).toStrictEqual({
+      valid: 'unknown',
+      summary: 'No OOM fault was injected (scenario step `oom`).',
+      details: {},
+    });
+    run.mark(2_000, 'fault-injected', { fault: 'oom', targetPid: 102 }).workerUp(1_600, pool, 2, 102);
+    run.crash(3_000, pool, 2, 102).workerUp(3_010, pool, 3, 103).mark(3_400, 'oom-killed', { targetPid: 102 });
+    const v = oomKillReplaced.check(run.input(), {});
+    expect(v).toMatchObject({ valid: true, details: { faults: [{ targetPid: 102 }] } });
+  });
+
+  it('names every worker the manager did not report, and takes a report at the moment of the fault', () => {
+    const run = new RunBuilder(20_000)
+      .mark(2_000, 'fault-injected', { fault: 'oom', targetPid: 101 })
+      .mark(2_000, 'fault-injected', { fault: 'oom', targetPid: 102 })
+      .event(2_500, 'WorkerOomKilled', { pool, pid: 101 }, 'lab')
+      .event(2_500, 'WorkerOomKilled', { pool, pid: 102 }, 'lab');
+    expect(oomKillReplaced.check(run.input(), {}).summary).toBe(
+      'The kernel OOM-killed 2 worker(s) and the manager never reported it (pids 101, 102).',
+    );
+    const sameMs = leakingRun().crash(2_000, pool, 1, 101).workerUp(2_010, pool, 2, 102);
+    sameMs.mark(2_400, 'oom-killed', { targetPid: 101 });
+    expect(oomKillReplaced.check(sameMs.input(), {}).details).toMatchObject({
+      faults: [{ crash: expect.objectContaining({ at: 2_000 }), replacedAfterMs: 310 }],
+    });
+  });
+
+  it('takes as the replacement a worker ready from the crash on, not an earlier worker that had the same pid', () => {
+    // pid 102 served and exited before the kill; the kernel gave the pid to the replacement later.
+    const run = new RunBuilder(20_000)
+      .workerUp(0, pool, 2, 102, 500)
+      .event(1_000, 'WorkerExited', { pool, workerId: 2, pid: 102, reason: 'recycle' })
+      .workerUp(1_000, pool, 1, 101)
+      .mark(2_000, 'fault-injected', { fault: 'oom', targetPid: 101 })
+      .crash(3_000, pool, 1, 101)
+      .event(3_000, 'WorkerStarting', { pool, workerId: 3, pid: 102 })
+      .event(3_000, 'WorkerReady', { pool, workerId: 3, pid: 102 })
+      .mark(3_400, 'oom-killed', { targetPid: 101 });
+    expect(oomKillReplaced.check(run.input(), {}).details).toMatchObject({
+      faults: [{ replacement: expect.objectContaining({ at: 3_000 }), replacedAfterMs: 0 }],
+    });
+  });
 });
