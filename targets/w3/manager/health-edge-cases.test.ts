@@ -171,9 +171,9 @@ describe('checks on the tick: which workers they skip', () => {
         recycling: { periodicRestart: { time: 10_000 } },
       }),
     ).bootReady();
-    jest.advanceTimersByTime(6000);
-    h.submit(); // never answered
-    jest.advanceTimersByTime(4000); // the time recycle starts; its replacement stays starting
+    jest.advanceTimersByTime(7000);
+    h.submit(); // never answered: stalled from 11 s on
+    jest.advanceTimersByTime(3000); // the time recycle starts; its replacement stays starting
     expect(h.of('RecycleStarted')).toHaveLength(1);
     jest.advanceTimersByTime(2000);
     expect(h.of('RequestStalled')).toEqual([expect.objectContaining({ workerId: 1 })]);
