@@ -32,6 +32,8 @@ describe('runCheckSpecs', () => {
     expect(runCheckSpecs(expectations, true, 'w3').at(-1)).toEqual({ name: 'faultsTookEffect', options: {} });
     const own = [{ check: 'faultsTookEffect', options: { allow: 1 } }];
     expect(runCheckSpecs(own, true, 'w3')).toEqual([{ name: 'faultsTookEffect', options: { allow: 1 } }]);
+    const mixed = [{ check: 'noFailedRequests' }, ...own];
+    expect(runCheckSpecs(mixed, true, 'w3').map((s) => s.name)).toEqual(['noFailedRequests', 'faultsTookEffect']);
     expect(runCheckSpecs([], false, 'w3')).toEqual([]);
   });
 });
@@ -45,12 +47,35 @@ describe('unperformedVerdict', () => {
       ],
     });
     const v = unperformedVerdict(run.input());
-    expect(v?.summary).toMatch(/^The run did not test what its scenario says: 2 fault firing\(s\)/);
+    expect(v?.summary).toMatch(
+      /^The run did not test what its scenario says: 2 fault firing\(s\).*\(start-pool.*; .*\(recycle/,
+    );
     expect(v?.details).toEqual({
       unperformed: [
         expect.stringMatching(/^faults\[0\] \(start-pool/),
         expect.stringMatching(/^faults\[1\] \(recycle/),
       ],
     });
+  });
+
+  it('stays unknown when one step failed, even if the others only never fired and a check failed', () => {
+    const run = new RunBuilder(10_000).mark(0, 'fault-plan', {
+      steps: [
+        { step: 0, action: 'recycle', pool: 'app', firings: 1, optional: false },
+        { step: 1, action: 'start-pool', pool: 'app', firings: 1, optional: false },
+      ],
+    });
+    run.mark(1000, 'fault-step', {
+      step: 0,
+      firing: 1,
+      action: 'recycle',
+      pool: 'app',
+      attemptedAt: run.at(998),
+      status: 'failed',
+      error: 'refused',
+      workers: [],
+    });
+    const failedCheck = { name: 'noFailedRequests', verdict: { valid: false as const, summary: 'x', details: {} } };
+    expect(unperformedVerdict(run.input(), [failedCheck])?.valid).toBe('unknown');
   });
 });
