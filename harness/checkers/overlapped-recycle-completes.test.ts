@@ -241,4 +241,67 @@ describe('overlappedRecycleCompletes', () => {
     expect(v.summary).toMatch(/old worker took 28 new request/);
     expect((v.details['perRecycle'] as Record<string, unknown[]>[])[0]?.['requestsOldAfterReady']).toHaveLength(2);
   });
+
+  it('pairs each recycle of a web garden with its own completion, replacement and overlap failure', () => {
+    // recycleAll: workers 101 and 111 recycled at once; 8 completes first and its overlap failed once.
+    const run = new RunBuilder(20_000).workerUp(0, pool, 1, 101).workerUp(0, pool, 2, 111);
+    run.event(10_000, 'RecycleStarted', { pool, pid: 101, recycleId: 7, reason: 'admin', overlapped: true });
+    run.event(10_000, 'RecycleStarted', { pool, pid: 111, recycleId: 8, reason: 'admin', overlapped: true });
+    run.event(10_100, 'RecycleOverlapFailed', { pool, pid: 111, recycleId: 8, reason: 'admin' });
+    run.workerUp(10_100, pool, 4, 112, 300, { recycleId: 8 }).workerUp(10_100, pool, 3, 102, 400, { recycleId: 7 });
+    run.event(10_600, 'WorkerExited', { pool, pid: 111, reason: 'recycle' });
+    run.event(10_600, 'RecycleCompleted', { pool, recycleId: 8, reason: 'admin', oldPid: 111, newPid: 112 });
+    run.event(10_800, 'WorkerExited', { pool, pid: 101, reason: 'recycle' });
+    run.event(10_800, 'RecycleCompleted', { pool, recycleId: 7, reason: 'admin', oldPid: 101, newPid: 102 });
+    run.event(10_900, 'RecycleCompleted', { pool: 'other', recycleId: 7, reason: 'admin', cancelled: true });
+    run.load(500, 20_000, 50);
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.details['perRecycle']).toEqual([
+      expect.objectContaining({ recycleId: 7, at: 10_000, newPid: 102, startToReadyMs: 500, startToCompleteMs: 800 }),
+      expect.objectContaining({ recycleId: 8, newPid: 112, startToReadyMs: 400, startToCompleteMs: 600 }),
+    ]);
+    expect((v.details['perRecycle'] as { problems: string[] }[]).map((r) => r.problems)).toEqual([
+      [],
+      ['overlap failed (event 5093)'],
+    ]);
+  });
+
+  it('takes a worker of the pool that became ready during the recycle for no replacement', () => {
+    const run = recycle(good, switchAtReady).workerUp(10_100, pool, 5, 150, 100); // a demand start, ready at 10 200
+    run.events.splice(
+      run.events.findIndex((e) => e.type === 'RecycleCompleted'),
+      1,
+    );
+    expect(overlappedRecycleCompletes.check(run.input(), {}).details['perRecycle']).toEqual([
+      expect.objectContaining({ newPid: 102, startToReadyMs: 500 }),
+    ]);
+  });
+
+  it('judges a replacement that never became ready though the old worker exited, and no unattributed request', () => {
+    const run = new RunBuilder(20_000).workerUp(0, pool, 1, 101);
+    run.event(10_000, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'time', overlapped: true });
+    run.event(10_800, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'recycle', exitCode: 0 });
+    run.load(500, 20_000, 50);
+    const v = overlappedRecycleCompletes.check(run.input(), {});
+    expect(v.details['perRecycle']).toEqual([
+      expect.objectContaining({
+        readyToOldExitMs: null,
+        startToOldExitMs: 800,
+        problems: ['no RecycleCompleted', 'the new worker never became ready'],
+      }),
+    ]);
+  });
+
+  it('lists the requests the new worker served early, and those that waited for it', () => {
+    const run = recycle(good, switchAtReady);
+    run.request(10_300, { workerPid: 102, latencyMs: 10 }).request(10_350, { workerPid: 102, latencyMs: 200 });
+    const [r] = overlappedRecycleCompletes.check(run.input(), {}).details['perRecycle'] as Record<string, unknown>[];
+    expect(r?.['requestsNewBeforeReady']).toEqual([expect.objectContaining({ at: 10_300, workerPid: 102 })]);
+    expect(r?.['requestsSentBeforeReadyServedAfter']).toEqual([expect.objectContaining({ at: 10_350 })]);
+    const [none] = overlappedRecycleCompletes.check(run.input(), { maxExamples: 0 }).details['perRecycle'] as Record<
+      string,
+      unknown
+    >[];
+    expect([none?.['requestsNewBeforeReady'], none?.['requestsSentBeforeReadyServedAfter']]).toEqual([[], []]);
+  });
 });
