@@ -3,8 +3,16 @@
 import type { HistoryRecord, RequestRecord, SocketCloseKind, SocketRecord } from '../history/types';
 import type { LabEvent, LabEventOf } from '../events';
 
-/** Socket ends the server caused (a FIN, a reset or an error), as opposed to the client closing. */
-const SERVER_CLOSES: ReadonlySet<SocketCloseKind | undefined> = new Set(['server-fin', 'reset', 'error']);
+/**
+ * Socket ends the server caused (a FIN, announced by `Connection: close` or not, a reset or an error), as opposed to
+ * the client closing: the same closes connectionsSurvive counts by default, so the figure and the verdict agree.
+ */
+const SERVER_CLOSES: ReadonlySet<SocketCloseKind | undefined> = new Set([
+  'server-fin',
+  'server-close-announced',
+  'reset',
+  'error',
+]);
 
 export interface RunStats {
   requests: number;
