@@ -10,9 +10,16 @@ import type { StartedTarget, TargetContext } from './types';
 import { alive, get, removeRunDir, reportedPids, stillAlive, testContext, waitForEvent } from './test-support/context';
 
 const preloadBuilt = fs.existsSync(labPaths().faultPreload);
-if (!preloadBuilt)
-  console.warn(`skipping node-cluster fault tests: ${labPaths().faultPreload} is not built (npm run build)`);
-const withAgent = preloadBuilt ? it : it.skip;
+/** A fault test: it needs the compiled agent, and without it fails saying so (`npm test` builds it first). */
+const withAgent = (name: string, fn: () => Promise<void>, timeoutMs?: number): void =>
+  it(
+    name,
+    async () => {
+      if (!preloadBuilt) throw new Error(`${labPaths().faultPreload} is not built: run npm run build`);
+      await fn();
+    },
+    timeoutMs,
+  );
 
 describe('node-cluster target', () => {
   let ctx: TargetContext;
