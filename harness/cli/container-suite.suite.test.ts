@@ -9,22 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeWithDocker } from '../runtimes/test-support/docker-tests';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
+import { CORE_SCENARIOS } from '../scenarios/test-support/core-scenarios';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
-const CORE = [
-  'front-reload',
-  'idle-demand-start',
-  'memory-leak',
-  'overlapped-recycle',
-  'queue-overflow',
-  'rapid-fail',
-  'shutdown-hang',
-  'steady-state',
-  'web-garden-crash',
-  'worker-crash',
-  'worker-hang',
-  'zombie-worker',
-];
 
 function run(args: string[], timeoutMs: number) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
@@ -91,7 +78,7 @@ describeWithDocker('the core suite with --runtime container', () => {
     const scenarios = fs
       .readdirSync(path.join(dir, 'latest'))
       .filter((d) => fs.existsSync(path.join(dir, 'latest', d, 'run.json')));
-    expect(scenarios.sort()).toEqual(CORE);
+    expect(scenarios.sort()).toEqual(CORE_SCENARIOS);
     for (const s of scenarios) {
       const latest = path.join(dir, 'latest', s);
       const results = JSON.parse(fs.readFileSync(path.join(latest, 'results.json'), 'utf8')) as {

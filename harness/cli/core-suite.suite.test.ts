@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
+import { CORE_SCENARIOS } from '../scenarios/test-support/core-scenarios';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-suite-'));
@@ -29,20 +30,7 @@ test('`w3lab run` with no argument runs the core suite against w3 and every scen
   const scenarios = fs
     .readdirSync(path.join(out, 'latest'))
     .filter((d) => fs.existsSync(path.join(out, 'latest', d, 'run.json')));
-  expect(scenarios.sort()).toEqual([
-    'front-reload',
-    'idle-demand-start',
-    'memory-leak',
-    'overlapped-recycle',
-    'queue-overflow',
-    'rapid-fail',
-    'shutdown-hang',
-    'steady-state',
-    'web-garden-crash',
-    'worker-crash',
-    'worker-hang',
-    'zombie-worker',
-  ]);
+  expect(scenarios.sort()).toEqual(CORE_SCENARIOS);
   for (const s of scenarios) {
     expect([s, results(s).valid]).toEqual([s, true]);
     // Every fault step was carried out and shown by w3 (no PASS of a crash scenario without its crash).

@@ -2,21 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadScenario, listScenarioFiles, parseScenario, resolveScenarioFiles, ScenarioError } from './load-scenario';
-
-const CORE = [
-  'front-reload',
-  'idle-demand-start',
-  'memory-leak',
-  'overlapped-recycle',
-  'queue-overflow',
-  'rapid-fail',
-  'shutdown-hang',
-  'steady-state',
-  'web-garden-crash',
-  'worker-crash',
-  'worker-hang',
-  'zombie-worker',
-];
+import { CORE_SCENARIOS } from './test-support/core-scenarios';
 
 function errorOf(raw: unknown): string {
   try {
@@ -38,7 +24,7 @@ const minimal = () => ({
 describe('scenario files', () => {
   it('the core suite has every required scenario and each file is valid', () => {
     const names = listScenarioFiles().map((f) => loadScenario(f).name);
-    expect(names).toEqual(CORE);
+    expect(names).toEqual(CORE_SCENARIOS);
   });
 
   it('applies defaults and parses durations', () => {

@@ -120,4 +120,23 @@ function waitForPort(port, host, timeoutMs) {
   });
 }
 
-module.exports = { makeKit, freePort, eachLine, tailFile, waitForPort };
+/**
+ * The RecycleCompleted fields of a peer's recycle record once both ends are known (replacement ready, old worker
+ * gone): overlapped when the replacement was ready before the old worker exited.
+ */
+function recycleCompletedFields(r) {
+  return {
+    recycleId: r.id,
+    reason: r.reason,
+    workerId: r.workerId,
+    oldPid: r.oldPid,
+    newWorkerId: r.newWorkerId,
+    newPid: r.newPid,
+    overlapped: r.newReadyAt < r.oldExitAt,
+    durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
+    readyMs: r.newReadyAt - r.startedAt,
+    oldExitMs: r.oldExitAt - r.startedAt,
+  };
+}
+
+module.exports = { makeKit, freePort, eachLine, tailFile, waitForPort, recycleCompletedFields };

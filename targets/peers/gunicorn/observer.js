@@ -12,6 +12,7 @@
 // replacement is ready and the old worker gone. Its `overlapped` says whether the replacement was ready first.
 'use strict';
 const os = require('node:os');
+const { recycleCompletedFields } = require('../common/driver-kit');
 
 const SIGNAL_NAMES = Object.fromEntries(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
 
@@ -174,18 +175,7 @@ class GunicornObserver {
   complete(r) {
     if (r.done || r.newReadyAt === undefined || r.oldExitAt === undefined) return;
     r.done = true;
-    this.emit('RecycleCompleted', {
-      recycleId: r.id,
-      reason: r.reason,
-      workerId: r.workerId,
-      oldPid: r.oldPid,
-      newWorkerId: r.newWorkerId,
-      newPid: r.newPid,
-      overlapped: r.newReadyAt < r.oldExitAt,
-      durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
-      readyMs: r.newReadyAt - r.startedAt,
-      oldExitMs: r.oldExitAt - r.startedAt,
-    });
+    this.emit('RecycleCompleted', recycleCompletedFields(r));
   }
 
   get(pid) {

@@ -16,6 +16,7 @@
 //   once the replacement is ready and the old gone → RecycleCompleted (overlapped: ready before the old exit)
 // Any other exit is a crash (WorkerCrashed), unless the lab is stopping everything.
 'use strict';
+const { recycleCompletedFields } = require('../common/driver-kit');
 
 const MEMORY_RESTART =
   /Process (\d+) restarted because it exceeds --max-memory-restart value \(current_memory=(\d+) max_memory_limit=(\d+)/;
@@ -148,18 +149,7 @@ class Pm2Observer {
   complete(r) {
     if (r.done || r.newReadyAt === undefined || r.oldExitAt === undefined) return;
     r.done = true;
-    this.emit('RecycleCompleted', {
-      recycleId: r.id,
-      reason: r.reason,
-      workerId: r.workerId,
-      oldPid: r.oldPid,
-      newWorkerId: r.newWorkerId,
-      newPid: r.newPid,
-      overlapped: r.newReadyAt < r.oldExitAt,
-      durationMs: Math.max(r.newReadyAt, r.oldExitAt) - r.startedAt,
-      readyMs: r.newReadyAt - r.startedAt,
-      oldExitMs: r.oldExitAt - r.startedAt,
-    });
+    this.emit('RecycleCompleted', recycleCompletedFields(r));
   }
 
   workers(pool) {
