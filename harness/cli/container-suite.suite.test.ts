@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describeWithDocker } from '../runtimes/test-support/docker-tests';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 import { CORE_SCENARIOS } from '../scenarios/test-support/core-scenarios';
+import { explainFailedSuite } from '../scenarios/test-support/failed-suite';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 
@@ -74,7 +75,7 @@ describeWithDocker('the core suite with --runtime container', () => {
   test('`w3lab run --runtime container` passes every core scenario and leaves no container behind', () => {
     const dir = path.join(out, 'suite');
     const r = run(['run', '--runtime', 'container', '--out', dir], 900_000);
-    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
+    if (r.status !== 0) throw new Error(explainFailedSuite('w3lab run --runtime container', dir, r));
     const scenarios = fs
       .readdirSync(path.join(dir, 'latest'))
       .filter((d) => fs.existsSync(path.join(dir, 'latest', d, 'run.json')));

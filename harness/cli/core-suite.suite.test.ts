@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 import { CORE_SCENARIOS } from '../scenarios/test-support/core-scenarios';
+import { explainFailedSuite } from '../scenarios/test-support/failed-suite';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-suite-'));
@@ -26,7 +27,7 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 test('`w3lab run` with no argument runs the core suite against w3 and every scenario passes', () => {
   const r = run(['run', '--out', out]);
-  expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) }).toMatchObject({ status: 0 });
+  if (r.status !== 0) throw new Error(explainFailedSuite('w3lab run', out, r));
   const scenarios = fs
     .readdirSync(path.join(out, 'latest'))
     .filter((d) => fs.existsSync(path.join(out, 'latest', d, 'run.json')));
