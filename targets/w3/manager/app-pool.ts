@@ -89,9 +89,7 @@ export class AppPool {
   private shrinkGarden(): void {
     let excess = this.liveCount() - this.config.processModel.maxProcesses;
     if (excess <= 0) return;
-    const live = this.workers.filter(
-      (w) => (w.state === 'Starting' || w.state === 'Ready') && !w.overlapReplacement && w.endReason === null,
-    );
+    const live = this.workers.filter((w) => this.isLive(w));
     live.sort((a, b) => (a.state === b.state ? a.inFlight - b.inFlight : a.state === 'Starting' ? -1 : 1));
     for (const w of live) {
       if (excess-- <= 0) break;
@@ -235,11 +233,18 @@ export class AppPool {
   private liveCount(): number {
     // A worker draining for a non-overlapped recycle has its replacement coming: count it as live.
     let n = this.recycler.pendingReplacements();
-    for (const w of this.workers) {
-      // A worker being killed is not live: its replacement may start before its exit is seen.
-      if ((w.state === 'Starting' || w.state === 'Ready') && !w.overlapReplacement && w.endReason === null) n++;
-    }
+    for (const w of this.workers) if (this.isLive(w)) n++;
     return n;
+  }
+
+  /**
+   * Serves or will serve, in a place of its own. A worker being killed is not live (its replacement may start before
+   * its exit is seen); an overlapped recycle's replacement is not either while the worker it replaces still serves,
+   * but it is once that worker failed (a crash, kill or orphaning before the replacement was ready).
+   */
+  private isLive(w: WorkerProcess): boolean {
+    if (w.state !== 'Starting' && w.state !== 'Ready') return false;
+    return w.endReason === null && !this.recycler.startingBesideOld(w);
   }
 
   ensureWorkers(): void {
@@ -253,7 +258,7 @@ export class AppPool {
   private growGarden(): void {
     const max = this.config.processModel.maxProcesses;
     if (max <= 1 || this.liveCount() >= max) return;
-    if (this.workers.some((w) => w.state === 'Starting' && !w.overlapReplacement)) return;
+    if (this.workers.some((w) => w.state === 'Starting' && !this.recycler.startingBesideOld(w))) return;
     if (this.workers.every((w) => w.state !== 'Ready' || w.inFlight > 0)) this.startWorker(null);
   }
 

@@ -48,6 +48,16 @@ export class Recycler {
     return n;
   }
 
+  /**
+   * True while `w` is an overlapped recycle's replacement, not ready yet, and the worker it replaces still serves: the
+   * two hold one worker's place. Once the old one is ending or gone (crashed, killed, orphaned, drained) the
+   * replacement stands in for it, and the pool must not start another worker for that place.
+   */
+  startingBesideOld(w: WorkerProcess): boolean {
+    if (!w.overlapReplacement || w.recycleId === null) return false;
+    return this.active.get(w.recycleId)?.old.endReason === null;
+  }
+
   recycleAll(reason: RecycleReason): number[] {
     const ids: number[] = [];
     for (const w of [...this.pool.workers]) {
