@@ -45,7 +45,7 @@ export const eventsSeen = defineChecker('eventsSeen', eventsSeenOptions, (input,
   };
   if (seen.length < o.min)
     return verdict(false, `The target reported ${what} ${seen.length} time(s), expected at least ${o.min}.`, details);
-  if (o.max !== undefined && seen.length > o.max)
+  if (seen.length > (o.max ?? Infinity))
     return verdict(false, `The target reported ${what} ${seen.length} time(s), expected at most ${o.max}.`, details);
   return verdict(true, `The target reported ${what} ${seen.length} time(s).`, details);
 });

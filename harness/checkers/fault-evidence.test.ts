@@ -173,7 +173,7 @@ describe('faultEvidence', () => {
     expect(missingFaults(faultEvidence(run.input()))).toEqual([]);
     expect(faultsTookEffect.check(run.input(), {})).toMatchObject({
       valid: true,
-      summary: expect.stringMatching(/1 optional not taken/),
+      summary: 'All 0 required fault firing(s) took effect: 0 confirmed by the target, 1 optional not taken.',
     });
   });
 });
@@ -308,6 +308,52 @@ describe('faultEvidence: what confirms each action', () => {
     expect(oom([{ ms: 3_000, targetPid: 102 }])?.status).toBe('unconfirmed');
     expect(oom([{ ms: 3_000, targetPid: 101 }], [101, 102])?.status).toBe('unconfirmed');
     expect(oom([], [])?.status).toBe('unconfirmed');
+  });
+});
+
+describe('faultEvidence: what a firing says', () => {
+  it("does not take another pool's completion with the same recycle id", () => {
+    const run = planned([{ action: 'recycle', pool }]);
+    performed(run, 2_000, 0, { action: 'recycle', pool });
+    run.event(2_010, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'admin' });
+    run.event(2_020, 'RecycleCompleted', { pool: 'other', recycleId: 3, reason: 'admin' });
+    expect(faultEvidence(run.input())[0]).toMatchObject({
+      status: 'unconfirmed',
+      detail: 'recycle 3 never completed',
+      confirmedBy: [{ type: 'RecycleStarted', recycleId: 3 }],
+    });
+  });
+
+  it('names every pid whose death was never reported, and lists nothing as confirming when nothing did', () => {
+    const run = planned([{ action: 'signal', signal: 'SIGKILL', pool }]);
+    performed(run, 2_000, 0, { action: 'signal', signal: 'SIGKILL', pool }, [101, 102]);
+    expect(faultEvidence(run.input())).toStrictEqual([
+      {
+        step: 0,
+        action: 'signal',
+        firing: 1,
+        optional: false,
+        status: 'unconfirmed',
+        at: 1_998,
+        detail: 'the target never reported the death of pid 101, 102',
+      },
+    ]);
+  });
+
+  it('names every worker the kernel OOM-killed', () => {
+    const run = planned([{ action: 'oom', pool }]);
+    performed(run, 2_000, 0, { action: 'oom', pool }, [101, 102]);
+    run.mark(2_500, 'oom-killed', { targetPid: 102, kernelOomKill: true });
+    run.mark(2_600, 'oom-killed', { targetPid: 101, kernelOomKill: true });
+    expect(faultEvidence(run.input())[0]).toStrictEqual({
+      step: 0,
+      action: 'oom',
+      firing: 1,
+      optional: false,
+      status: 'confirmed',
+      at: 1_998,
+      detail: 'the kernel OOM-killed pid 101, 102',
+    });
   });
 });
 

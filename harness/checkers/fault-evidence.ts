@@ -10,7 +10,7 @@
 //   container steps → performed (the container engine answered).
 // A firing is confirmed, performed (nothing could confirm it), unconfirmed (the target never showed it), failed,
 // or not performed at all (fewer firings than planned, an `after:` trigger that never came).
-import type { LabEvent, LabEventType } from '../events';
+import type { LabEvent, LabEventOf, LabEventType } from '../events';
 import type { MarkRecord } from '../history/types';
 import type { CheckInput } from './types';
 import { eventBrief, marksOf, numberField } from './shared';
@@ -46,11 +46,19 @@ interface Firing {
   workers: number[];
 }
 
+/** A recycle the lab asked for, as the target reported it. */
+interface RecycleSeen {
+  started?: LabEventOf<'RecycleStarted'>;
+  completed?: LabEventOf<'RecycleCompleted'> | undefined;
+}
+
 /** Finds target events for firings, never using one event for two firings. */
 class Confirmer {
   private readonly used = new Set<LabEvent>();
   constructor(private readonly input: CheckInput) {}
 
+  take<E extends LabEvent>(after: number, pred: (e: LabEvent) => e is E): E | undefined;
+  take(after: number, pred: (e: LabEvent) => boolean): LabEvent | undefined;
   take(after: number, pred: (e: LabEvent) => boolean): LabEvent | undefined {
     const e = this.input.events
       .filter((x) => x.t >= after - SLACK_MS && !this.used.has(x) && pred(x))
@@ -72,20 +80,21 @@ class Confirmer {
   }
 
   /** The first RecycleStarted of the pool after the request, and its completion. */
-  recycle(f: Firing): { started?: LabEvent; completed?: LabEvent } {
+  recycle(f: Firing): RecycleSeen {
     const started = this.take(
       f.since,
-      (x) => x.type === 'RecycleStarted' && (f.pool === undefined || x.pool === f.pool),
+      (x): x is LabEventOf<'RecycleStarted'> =>
+        x.type === 'RecycleStarted' && (f.pool === undefined || x.pool === f.pool),
     );
-    if (!started || started.type !== 'RecycleStarted') return {};
+    if (!started) return {};
     const completed = this.input.events.find(
-      (x) =>
+      (x): x is LabEventOf<'RecycleCompleted'> =>
         x.type === 'RecycleCompleted' &&
         x.pool === started.pool &&
         x.recycleId === started.recycleId &&
         x.t >= started.t,
     );
-    return { started, ...(completed ? { completed } : {}) };
+    return { started, completed };
   }
 }
 
@@ -131,9 +140,10 @@ function confirm(input: CheckInput, c: Confirmer, f: Firing): Outcome {
       const r = c.recycle(f);
       if (!r.started)
         return { status: 'unconfirmed', detail: `no recycle of pool ${String(f.pool)} started after the request` };
-      const id = r.started.type === 'RecycleStarted' ? r.started.recycleId : '?';
-      if (!r.completed) return { status: 'unconfirmed', detail: `recycle ${id} never completed`, by: [r.started] };
-      if (r.completed.type === 'RecycleCompleted' && r.completed.cancelled)
+      if (!r.completed) {
+        return { status: 'unconfirmed', detail: `recycle ${r.started.recycleId} never completed`, by: [r.started] };
+      }
+      if (r.completed.cancelled)
         return { status: 'unconfirmed', detail: 'the recycle was cancelled', by: [r.started, r.completed] };
       return { status: 'confirmed', detail: 'RecycleStarted and RecycleCompleted', by: [r.started, r.completed] };
     }

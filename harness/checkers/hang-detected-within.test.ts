@@ -29,6 +29,17 @@ describe('hangDetectedWithin', () => {
     });
   });
 
+  it('reports a replacement ready at the very moment the hung worker went, and not one of another pool', () => {
+    const run = hungRun()
+      .event(6_000, 'WorkerReady', { pool: 'other', workerId: 1, pid: 201 })
+      .event(6_000, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'ping' })
+      .event(6_000, 'WorkerReady', { pool, workerId: 3, pid: 103 });
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000 }).details).toMatchObject({
+      detectionMs: 1_000,
+      replacementReadyMs: 1_000,
+    });
+  });
+
   it('accepts the progress watchdog (RequestStalled) or a kill for a stall as detection', () => {
     const stalled = hungRun().event(6_000, 'RequestStalled', { pool, workerId: 1, pid: 101 });
     expect(hangDetectedWithin.check(stalled.input(), { withinMs: 2_000 }).valid).toBe(true);
@@ -130,6 +141,11 @@ describe('hangDetectedWithin', () => {
       .mark(1_000, 'hang-start', { workerId: 1 })
       .event(2_000, 'PingFailed', { pool: 'other', workerId: 1, pid: 777 });
     expect(hangDetectedWithin.check(noPool.input(), { withinMs: 2_000, after: 'hang-start' }).valid).toBe(true);
+    // A pool that is not a name does not narrow the worker id.
+    const oddPool = new RunBuilder()
+      .mark(1_000, 'hang-start', { workerId: 1, pool: 7 })
+      .event(2_000, 'PingFailed', { pool: 'other', workerId: 1, pid: 777 });
+    expect(hangDetectedWithin.check(oddPool.input(), { withinMs: 2_000, after: 'hang-start' }).valid).toBe(true);
   });
 
   it("finds the worker by the mark's pid field too, and needs no confirmation for a signal", () => {

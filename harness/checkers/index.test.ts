@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import {
   CheckerConfigError,
@@ -116,6 +117,8 @@ describe('checker registry', () => {
       err = e as CheckerConfigError;
     }
     expect(err?.message).toMatch(/^expect\[0\]\.options\.maxFailed: invalid options for noFailedRequests: /);
+    // Its class name leads the line a stack trace or a log prints.
+    expect(String(err)).toMatch(/^CheckerConfigError: expect\[0\]\.options\.maxFailed: /);
     expect(err?.cause).toBeInstanceOf(z.ZodError);
     expect(() => validateCheckSpecs([{ name: 'noFailedRequests', options: { maxFaild: 1 } }])).toThrow(
       expect.objectContaining({ path: 'expect[0].options' }),
@@ -140,6 +143,35 @@ describe('checker registry', () => {
     expect(runChecks(new RunBuilder().input(), [{ name: 'crashesWithError' }])[0]?.verdict.summary).toBe(
       'The checker crashed: boom',
     );
+  });
+
+  it('times each check: durationMs is how long its checker ran, whether it answered or crashed', () => {
+    const spin = (ms: number): void => {
+      const t0 = performance.now();
+      while (performance.now() - t0 < ms) {
+        // busy: a checker that takes 5 ms of CPU
+      }
+    };
+    registerChecker(
+      defineChecker('takesFiveMs', z.object({}), () => {
+        spin(5);
+        return verdict(true, 'done');
+      }),
+    );
+    registerChecker(
+      defineChecker('crashesAfterFiveMs', z.object({}), () => {
+        spin(5);
+        throw new Error('late');
+      }),
+    );
+    const t0 = performance.now();
+    const results = runChecks(new RunBuilder().input(), [{ name: 'takesFiveMs' }, { name: 'crashesAfterFiveMs' }]);
+    const elapsed = performance.now() - t0;
+    expect(results.map((r) => r.verdict.summary)).toEqual(['done', 'The checker crashed: late']);
+    for (const r of results) {
+      expect(r.durationMs).toBeGreaterThanOrEqual(5);
+      expect(r.durationMs).toBeLessThanOrEqual(elapsed);
+    }
   });
 
   it('registers camelCase names once, never over a built-in or another checker', () => {

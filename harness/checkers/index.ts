@@ -99,6 +99,14 @@ export interface CheckResult {
  * after it. Returns the parsed options (defaults applied). `at` prefixes the error path.
  */
 export function validateCheckSpecs(specs: readonly CheckSpec[], at = 'expect'): Record<string, unknown>[] {
+  return resolveSpecs(specs, at).map((r) => r.parsed);
+}
+
+/** The checker each spec names and its parsed options; throws CheckerConfigError for the first bad spec. */
+function resolveSpecs(
+  specs: readonly CheckSpec[],
+  at: string,
+): { checker: SchemaChecker<z.ZodType>; parsed: Record<string, unknown> }[] {
   return specs.map((spec, i) => {
     const checker = checkers[spec.name];
     if (!checker) {
@@ -119,7 +127,7 @@ export function validateCheckSpecs(specs: readonly CheckSpec[], at = 'expect'): 
         { cause: parsed.error },
       );
     }
-    return parsed.data as Record<string, unknown>;
+    return { checker, parsed: parsed.data as Record<string, unknown> };
   });
 }
 
@@ -128,16 +136,15 @@ export function validateCheckSpecs(specs: readonly CheckSpec[], at = 'expect'): 
  * yields an unknown verdict carrying the error (like Jepsen's check-safe), so one bug cannot hide other verdicts.
  */
 export function runChecks(input: CheckInput, specs: readonly CheckSpec[]): CheckResult[] {
-  validateCheckSpecs(specs);
+  const resolved = resolveSpecs(specs, 'expect');
   const labels = checkLabels(specs);
   return specs.map((spec, i) => {
-    const checker = checkers[spec.name];
-    if (!checker) throw new Error(`unreachable: ${spec.name} was validated`);
+    const { checker } = resolved[i]!;
     const named = { name: spec.name, label: labels[i]!, options: spec.options ?? {} };
     const t0 = performance.now();
     const took = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
     try {
-      const verdict = checker.check(input, spec.options ?? {});
+      const verdict = checker.check(input, named.options);
       return { ...named, verdict, durationMs: took() };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -208,6 +208,11 @@ describe('memoryRecycleBeforeLimit', () => {
     ]);
     run.event(7_000, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'memory', memoryKB: 5 });
     expect(check(run).summary).toBe('Worker recycled for private-memory, before any out-of-memory exit.');
+    // A measurement without the limit it passed has no "over the limit" figure.
+    expect(check(run).details['memoryRecycles']).toStrictEqual([
+      { at: 6_000, type: 'RecycleStarted', pool, pid: 101, recycleId: 2, reason: 'private-memory' },
+      { at: 7_000, type: 'RecycleStarted', pool, pid: 101, recycleId: 3, reason: 'memory', memoryKB: 5 },
+    ]);
     expect(check(new RunBuilder()).summary).toBe('No leak was injected and no memory recycle happened.');
     const measuredOnly = new RunBuilder();
     measuredOnly.event(6_000, 'RecycleStarted', { pool, pid: 101, recycleId: 2, reason: 'memory', memoryKB: 5 });
