@@ -11,7 +11,7 @@ jest.mock('./pool-commands', () => ({
 }));
 
 import { runPoolCommand } from './pool-commands';
-import { PoolHarness } from './test-support/pool-harness';
+import { PoolHarness, settles } from './test-support/pool-harness';
 import type { PoolConfig } from '../config/types';
 
 const commands = runPoolCommand as jest.MockedFunction<typeof runPoolCommand>;
@@ -111,6 +111,7 @@ describe('stopping', () => {
     expect(h.of('WorkerDraining').map((e) => e.workerId)).toEqual([h.worker(1).id]);
     w.exit();
     h.worker(1).exit(0, null);
+    expect(await settles(done)).toBe(true);
     await done;
   });
 
@@ -124,6 +125,7 @@ describe('stopping', () => {
     expect(a.rejected).toEqual({ reason: 'Disabled', tcpReset: false });
     expect(b.rejected).toBeNull();
     h.worker(0).exit();
+    expect(await settles(done)).toBe(true);
     await done;
   });
 

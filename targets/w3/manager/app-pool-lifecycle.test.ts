@@ -5,18 +5,13 @@
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
 jest.mock('./memory-sampler', () => ({ sampleMemory: async () => null, sampleCpuMs: async () => null }));
 
-import { PoolHarness } from './test-support/pool-harness';
+import { PoolHarness, settles } from './test-support/pool-harness';
 import type { ApplicationConfig, PoolConfig } from '../config/types';
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
 
 const always = (extra: Record<string, unknown> = {}) => ({ startMode: 'AlwaysRunning', ...extra });
-
-/** Lets pending promise callbacks run (the shutdown waits on exits through promises). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
 
 describe('a reload', () => {
   it('gives new workers the new applications', () => {
@@ -77,8 +72,7 @@ describe('shutdown (host stop, pool removed)', () => {
     const [hung, w2] = [h.worker(0), h.worker(1)];
     h.pool.failure(hung as never, 'ping', 'no ping response'); // orphaned, replaced
     const w3 = h.worker(2).ready();
-    let resolved = false;
-    const done = h.pool.shutdown().then(() => (resolved = true));
+    const done = h.pool.shutdown();
     expect(h.pool.state).toBe('Stopped');
     expect(h.pool.stopReason).toBe('Admin');
     expect(h.of('WorkerDraining').map((e) => [e.workerId, e.reason])).toEqual([
@@ -92,11 +86,9 @@ describe('shutdown (host stop, pool removed)', () => {
     expect(h.submit().rejected).toEqual({ reason: 'Disabled', tcpReset: false });
     w2.exit(0, null);
     w3.exit(0, null);
-    await settle();
-    expect(resolved).toBe(false); // the orphan is still alive
+    expect(await settles(done)).toBe(false); // the orphan is still alive
     hung.exit();
-    await settle();
-    expect(resolved).toBe(true);
+    expect(await settles(done)).toBe(true);
     await done;
     expect(h.of('WorkerCrashed')).toHaveLength(0);
   });

@@ -4,7 +4,7 @@
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
 jest.mock('./memory-sampler', () => ({ sampleMemory: async () => null, sampleCpuMs: async () => null }));
 
-import { PoolHarness, job } from './test-support/pool-harness';
+import { PoolHarness, job, settles } from './test-support/pool-harness';
 import { pingOverdueMs } from './app-pool';
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
@@ -371,6 +371,7 @@ describe('stopped pools and workers', () => {
     expect(done).toBe(false);
     expect(h.worker(0).calls).toContain('kill pool-removed'); // it was still starting
     h.worker(0).exit();
+    expect(await settles(p)).toBe(true);
     await p;
     expect(done).toBe(true);
     expect(h.of('WorkerCrashed')).toHaveLength(0);

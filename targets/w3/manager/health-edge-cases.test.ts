@@ -5,7 +5,7 @@ jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-work
 jest.mock('./memory-sampler', () => ({ sampleMemory: jest.fn(async () => null), sampleCpuMs: async () => null }));
 
 import { sampleMemory } from './memory-sampler';
-import { PoolHarness } from './test-support/pool-harness';
+import { PoolHarness, settles } from './test-support/pool-harness';
 import type { PoolConfig } from '../config/types';
 
 const memory = sampleMemory as jest.MockedFunction<typeof sampleMemory>;
@@ -46,6 +46,7 @@ describe('the pool tick across a reload and a host stop', () => {
     jest.advanceTimersByTime(5000);
     expect(w.calls).not.toContain('ping');
     w.exit(0, null);
+    expect(await settles(done)).toBe(true);
     await done;
   });
 

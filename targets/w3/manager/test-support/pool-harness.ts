@@ -50,6 +50,21 @@ export function job(): FakeJob {
   return j;
 }
 
+/**
+ * Whether `p` has settled once the promise callbacks already due have run (no timer involved). A test asserts on it
+ * before awaiting `p`: a bug that leaves `p` pending then fails the test at once instead of hanging it until Jest's
+ * timeout (which also turns each such mutant of a mutation run into a slow timeout).
+ */
+export async function settles(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  return settled;
+}
+
 export class PoolHarness {
   readonly events = new EventLog(silentLogger());
   readonly pool: AppPool;
