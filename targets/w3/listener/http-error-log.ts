@@ -2,6 +2,7 @@
 // reason phrase (QueueFull, AppOffline, Disabled, Connection_Abandoned_By_ReqQueue, Timer_HeaderWait, ...).
 // Written to a file when configured (with the #Fields header; asynchronously, rolled over at
 // logging.httpErrLogTruncateSize) and always to the pino log.
+import type net from 'node:net';
 import { LogDestination } from '../util/log-destination';
 import type { Logger } from '../util/logger';
 
@@ -43,6 +44,11 @@ export interface HttpErrEntry {
   status?: number;
   reason: HttpErrReason;
   queue?: string;
+}
+
+/** The connection's part of a line (both transports' listeners: the client and server addresses and ports). */
+export function describeSocket(s: net.Socket): Omit<HttpErrEntry, 'reason'> {
+  return { clientIp: s.remoteAddress, clientPort: s.remotePort, serverIp: s.localAddress, serverPort: s.localPort };
 }
 
 const FIELDS =

@@ -26,7 +26,7 @@ import { RoutingTable, type Route } from './routing';
 import { ProxyJob } from './proxy-job';
 import { TunnelJob } from './tunnel-job';
 import { clampTimer } from './entity-body-timer';
-import { HttpErrorLog, type HttpErrEntry, type HttpErrReason } from './http-error-log';
+import { HttpErrorLog, describeSocket, type HttpErrEntry, type HttpErrReason } from './http-error-log';
 import { sendPage, rawPage, PAGES, type PageName } from './httpsys-responses';
 import {
   checkRequest,
@@ -419,10 +419,6 @@ const IDLE_SWEEP_MS = 100;
 
 function checkingInterval(headerWaitTimeout: number): number {
   return headerWaitTimeout > 0 ? Math.max(50, Math.min(1000, Math.floor(headerWaitTimeout / 4))) : 1000;
-}
-
-function describeSocket(s: net.Socket): Omit<HttpErrEntry, 'reason'> {
-  return { clientIp: s.remoteAddress, clientPort: s.remotePort, serverIp: s.localAddress, serverPort: s.localPort };
 }
 
 function describe(req: http.IncomingMessage): Omit<HttpErrEntry, 'reason'> {
