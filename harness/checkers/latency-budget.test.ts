@@ -75,8 +75,8 @@ describe('latencyBudget', () => {
     const ok = latencyBudget.check(steady().input(), { p50: 50 });
     expect(ok.summary).toBe('Latency within budget over 100 requests: p50 50 ms, p99 99 ms, max 100 ms.');
     // Only the budgets that were given are shown (and judged).
-    expect(ok.details['budgets']).toEqual({ p50: 50 });
-    expect(both.details['budgets']).toEqual({ p50: 10, p90: 95, p99: 20 });
+    expect(ok.details['budgets']).toStrictEqual({ p50: 50 });
+    expect(both.details['budgets']).toStrictEqual({ p50: 10, p90: 95, p99: 20 });
   });
 
   it('pathPrefix: only requests whose path starts with it count', () => {
