@@ -29,6 +29,18 @@ describe('hangDetectedWithin', () => {
     });
   });
 
+  it('takes a confirmation and a detection at the very millisecond of the mark', () => {
+    const run = new RunBuilder()
+      .mark(4_000, 'fault-injected', { ...hang, targetPid: 100 }) // its worker died first: never confirmed
+      .mark(5_000, 'fault-injected', hang)
+      .event(5_000, 'FaultInjected', { pool, pid: 101, faultKind: 'hang' })
+      .event(5_000, 'RequestStalled', { pool, workerId: 1, pid: 101 });
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 1 })).toMatchObject({
+      valid: true,
+      details: { markAt: 5_000, targetPid: 101, detectionMs: 0 },
+    });
+  });
+
   it('reports a replacement ready at the very moment the hung worker went, and not one of another pool', () => {
     const run = hungRun()
       .event(6_000, 'WorkerReady', { pool: 'other', workerId: 1, pid: 201 })
@@ -137,6 +149,12 @@ describe('hangDetectedWithin', () => {
       .event(1_001, 'FaultInjected', { pool, workerId: 1, pid: 555, faultKind: 'hang' })
       .event(2_000, 'PingFailed', { pool: 'other', workerId: 1, pid: 777 });
     expect(hangDetectedWithin.check(byId.input(), { withinMs: 2_000 }).valid).toBe(false);
+    // Another worker id of the same pool: not the hung worker either.
+    const sibling = new RunBuilder()
+      .mark(1_000, 'fault-injected', { fault: 'hang', workerId: 1, pool })
+      .event(1_001, 'FaultInjected', { pool, workerId: 1, pid: 555, faultKind: 'hang' })
+      .event(2_000, 'PingFailed', { pool, workerId: 2, pid: 556 });
+    expect(hangDetectedWithin.check(sibling.input(), { withinMs: 2_000 }).valid).toBe(false);
     const noPool = new RunBuilder()
       .mark(1_000, 'hang-start', { workerId: 1 })
       .event(2_000, 'PingFailed', { pool: 'other', workerId: 1, pid: 777 });
