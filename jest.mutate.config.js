@@ -13,9 +13,12 @@ module.exports = {
       ? ['<rootDir>/harness/checkers/**/*.test.ts']
       : [
           '<rootDir>/harness/checkers/**/*.test.ts',
-          '<rootDir>/harness/runner/{fault-schedule,fault-schedule-steps,container-fault-steps,not-supported}.test.ts',
+          '<rootDir>/harness/runner/{fault-schedule,fault-schedule-steps,fault-schedule-marks}.test.ts',
+          '<rootDir>/harness/runner/{container-fault-steps,not-supported}.test.ts',
           '<rootDir>/harness/runner/{preflight,preflight-rules,recorders}.test.ts',
           '<rootDir>/harness/runner/{unperformed-faults,run-check-specs,run-outcome}.test.ts',
+          // run-scenario on a fake target with fake load clients (no server or process); sensitivity on fake runs.
+          '<rootDir>/harness/runner/{run-scenario,sensitivity,target-settings}.test.ts',
           '<rootDir>/targets/w3/manager/*.test.ts',
         ],
   // Stryker decides how many Jest processes run; each runs its tests in band.

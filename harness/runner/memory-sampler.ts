@@ -10,11 +10,16 @@ import { runtimeOf } from '../targets/runtime-of';
 /** Private memory of a local process: resident anonymous pages (RssAnon), in KB; undefined when unreadable. */
 export function procPrivateKB(pid: number): number | undefined {
   try {
-    const m = /^RssAnon:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
+    return rssAnonKB(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The RssAnon line of a /proc/<pid>/status text, in KB; undefined without one. */
+export function rssAnonKB(status: string): number | undefined {
+  const m = /^RssAnon:\s+(\d+) kB/m.exec(status);
+  return m ? Number(m[1]) : undefined;
 }
 
 export class MemorySampler {
@@ -29,7 +34,9 @@ export class MemorySampler {
   ) {}
 
   start(): void {
-    if (!this.target.workers || this.timer) return;
+    if (this.timer) return;
+    // Stryker disable next-line ConditionalExpression: without workers() each round would return at once (idle timer)
+    if (!this.target.workers) return;
     this.timer = setInterval(() => void this.sample(), this.intervalMs);
     this.timer.unref();
   }
@@ -41,7 +48,9 @@ export class MemorySampler {
 
   /** One round of samples (skipped while the previous one is still waiting for the target). */
   async sample(): Promise<void> {
-    if (this.busy || !this.target.workers) return;
+    if (this.busy) return;
+    // Stryker disable next-line ConditionalExpression: without workers() the call below throws and the catch drops it
+    if (!this.target.workers) return;
     this.busy = true;
     try {
       const local = runtimeOf(this.target) === 'process';

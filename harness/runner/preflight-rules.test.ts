@@ -5,8 +5,10 @@
 // for, and the error preflight throws. In process only: no run starts.
 import os from 'node:os';
 import path from 'node:path';
+import { LAB_EVENT_TYPES } from '../events';
 import { parseScenario } from '../scenarios/load-scenario';
-import { firingTimes, PreflightError, preflight, preflightProblems, workloadEndMs } from './preflight';
+import { registerTarget, targetNames } from '../targets/registry';
+import { firingTimes, MARK_NAMES, PreflightError, preflight, preflightProblems, workloadEndMs } from './preflight';
 
 const FILE = path.join(os.tmpdir(), 'preflight-rules.yaml');
 
@@ -79,6 +81,97 @@ describe('time references in check options', () => {
       },
       { path: 'expect.1.options.after', message: expect.stringMatching(/^no mark "fault-injectd" is ever written/) },
       { path: 'expect.2.options.from', message: expect.stringMatching(/^no mark "phase-strat" is ever written/) },
+    ]);
+  });
+});
+
+describe('a time reference ends in its offset, and only there', () => {
+  const bad = (ref: string) =>
+    problems({ expect: [{ check: 'noFailedRequests', options: { from: ref } }] }).map((p) => p.message);
+  it.each([
+    ['phase-start+10x', 'phase-start+10x'], // not an offset: it does not end the reference
+    ['workload-start+1.', 'workload-start+1.'],
+    ['+5', '+5'], // an offset needs a name before it
+    ['junk\nworkload-start', 'junk\nworkload-start'],
+    ['nope+5', 'nope'],
+    ['nope-2.5', 'nope'],
+  ])('%j names the mark %j', (ref, name) => {
+    expect(bad(ref)).toEqual([`no mark "${name}" is ever written (marks: ${MARK_NAMES.join(', ')})`]);
+  });
+});
+
+describe('problems list the names that would have been right', () => {
+  const twoPools = { pools: [{ name: 'app' }, { name: 'api' }] };
+
+  it('event types, targets, phases and marks', () => {
+    const found = problems({
+      workload: [
+        { name: 'warm', duration: '1s' },
+        { name: 'load', duration: '1s' },
+      ],
+      faults: [{ after: { event: 'Nope' }, action: 'start-pool' }],
+      expect: [{ check: 'noFailedRequests', targets: ['nginy'], options: { phase: 'lod', from: 'nope' } }],
+    });
+    expect(found).toEqual([
+      { path: 'faults.0.after.event', message: `no event type "Nope" (known: ${LAB_EVENT_TYPES.join(', ')})` },
+      { path: 'expect.0.targets', message: `unknown target "nginy" (known: ${targetNames().join(', ')})` },
+    ]);
+    expect(targetNames().slice(0, 2).join(', ')).toBe('w3, node-cluster');
+    const onTarget = problems({
+      workload: [
+        { name: 'warm', duration: '1s' },
+        { name: 'load', duration: '1s' },
+      ],
+      expect: [{ check: 'noFailedRequests', options: { phase: 'lod', from: 'nope' } }],
+    });
+    expect(onTarget).toEqual([
+      { path: 'expect.0.options.phase', message: 'no workload phase "lod" (phases: warm, load)' },
+      { path: 'expect.0.options.from', message: `no mark "nope" is ever written (marks: ${MARK_NAMES.join(', ')})` },
+    ]);
+  });
+
+  it("the target's pools, for a check, a fault step and the pool an `after:` waits on", () => {
+    expect(
+      problems({
+        config: twoPools,
+        faults: [
+          { at: '100ms', action: 'recycle', pool: 'nope' },
+          { after: { event: 'PoolStopped', pool: 'gone' }, action: 'start-pool', pool: 'app' },
+        ],
+        expect: [{ check: 'queuedRequestsServed', options: { pool: 'nop' } }],
+      }),
+    ).toEqual([
+      { path: 'expect.0.options.pool', message: 'no pool "nop" on w3 (pools: app, api)' },
+      { path: 'faults.0.pool', message: 'no pool "nope" on w3 (pools: app, api)' },
+      { path: 'faults.1.after.pool', message: 'no pool "gone" on w3 (pools: app, api)' },
+    ]);
+  });
+
+  it("a target's own problems keep their place in the scenario file; with any, pools are not judged", () => {
+    let problemsOfTarget: { path: string; message: string }[] = [];
+    registerTarget('lab-fake-settings', () => ({
+      name: 'lab-fake-settings',
+      checkSettings: () => ({ problems: problemsOfTarget, pools: ['app', 'api'] }),
+      setup: () => Promise.reject(new Error('never started')),
+    }));
+    const sc = { faults: [{ at: '100ms', action: 'recycle', pool: 'nope' }] };
+    problemsOfTarget = [
+      { path: 'config', message: 'a' },
+      { path: 'config.pools.0', message: 'b' },
+      { path: 'workers', message: 'c' },
+      { path: '', message: 'd' },
+      { path: 'configs', message: 'e' },
+    ];
+    expect(problems(sc, 'lab-fake-settings')).toEqual([
+      { path: 'config', message: 'a' },
+      { path: 'config.pools.0', message: 'b' },
+      { path: 'targets.lab-fake-settings.workers', message: 'c' },
+      { path: 'targets.lab-fake-settings', message: 'd' },
+      { path: 'targets.lab-fake-settings.configs', message: 'e' },
+    ]);
+    problemsOfTarget = [];
+    expect(problems(sc, 'lab-fake-settings')).toEqual([
+      { path: 'faults.0.pool', message: 'no pool "nope" on lab-fake-settings (pools: app, api)' },
     ]);
   });
 });

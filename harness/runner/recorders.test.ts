@@ -7,7 +7,7 @@ import { labEvent, type LabEvent } from '../events';
 import type { HistoryRecord } from '../history/types';
 import type { StartedTarget, WorkerInfo } from '../targets/types';
 import { EventRecorder } from './event-recorder';
-import { MemorySampler, procPrivateKB } from './memory-sampler';
+import { MemorySampler, procPrivateKB, rssAnonKB } from './memory-sampler';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-recorders-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +41,37 @@ describe('EventRecorder', () => {
     expect(lines(file)).toHaveLength(4);
     expect(r.close()).toHaveLength(4); // idempotent, writes nothing twice
     expect(lines(file)).toHaveLength(4);
+  });
+});
+
+const refTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('EventRecorder: its timer', () => {
+  it('never keeps the process alive, runs once however often started, and stops at close', async () => {
+    let asked = 0;
+    const events: LabEvent[] = [];
+    const r = new EventRecorder(path.join(dir, 'timer.jsonl'), () => (asked++, events), 10);
+    const timers = refTimers();
+    r.start();
+    r.start();
+    expect(refTimers()).toBe(timers);
+    await sleep(100);
+    expect(asked).toBeGreaterThan(0);
+    r.close(); // a second timer from the second start() would go on asking
+    const closedAt = asked;
+    await sleep(60);
+    expect(asked).toBe(closedAt);
+  });
+
+  it('after close, a flush writes nothing and fails nothing; it still returns every event', () => {
+    const file = path.join(dir, 'closed.jsonl');
+    const events: LabEvent[] = [ready(1, 10)];
+    const r = new EventRecorder(file, () => events);
+    r.close();
+    events.push(ready(2, 11));
+    expect(r.flushSync()).toEqual(events);
+    expect(lines(file)).toEqual([events[0]]);
   });
 });
 
@@ -95,8 +126,87 @@ describe('MemorySampler', () => {
     expect(inContainer.map((r) => (r as { pid: number }).pid)).toEqual([101]);
   });
 
+  it('samples every interval without keeping the process alive; started twice it still stops at stop()', async () => {
+    let asked = 0;
+    const t = { ...target([]), workers: async () => (asked++, []) };
+    const s = new MemorySampler(t, () => undefined, 10);
+    const timers = refTimers();
+    s.start();
+    s.start();
+    expect(refTimers()).toBe(timers);
+    await sleep(100);
+    expect(asked).toBeGreaterThan(0);
+    s.stop();
+    const stoppedAt = asked;
+    await sleep(60);
+    expect(asked).toBe(stoppedAt);
+  });
+
+  it('a target without a worker list is not sampled', async () => {
+    const { workers: _none, ...bare } = target([]);
+    const out: HistoryRecord[] = [];
+    const s = new MemorySampler(bare, (r) => out.push(r), 10);
+    s.start();
+    await s.sample();
+    s.stop();
+    expect(out).toEqual([]);
+  });
+
+  it('one round at a time; a failed round is dropped, and the next one samples again', async () => {
+    let release: (w: WorkerInfo[]) => void = () => undefined;
+    let calls = 0;
+    let fail = false;
+    const w: WorkerInfo = { pool: 'app', id: 3, pid: 103, state: 'Ready', privateMemoryKB: 10 };
+    const t = {
+      ...target([]),
+      workers: () => {
+        calls++;
+        if (fail) return Promise.reject(new Error('target going away'));
+        return new Promise<WorkerInfo[]>((res) => (release = res));
+      },
+    };
+    const out: HistoryRecord[] = [];
+    const s = new MemorySampler(
+      t,
+      (r) => out.push(r),
+      500,
+      () => undefined,
+    );
+    const first = s.sample();
+    await s.sample(); // skipped: the first is still waiting
+    expect(calls).toBe(1);
+    release([w]);
+    await first;
+    fail = true;
+    await expect(s.sample()).resolves.toBeUndefined();
+    fail = false;
+    const third = s.sample();
+    release([{ pool: 'app', pid: 104, state: 'Ready', privateMemoryKB: 20 } as WorkerInfo]);
+    await third;
+    expect(calls).toBe(3);
+    expect(out).toEqual([
+      {
+        kind: 'sample',
+        t: expect.any(Number),
+        pool: 'app',
+        pid: 103,
+        workerId: 3,
+        privateMemoryKB: 10,
+        from: 'target',
+      },
+      { kind: 'sample', t: expect.any(Number), pool: 'app', pid: 104, privateMemoryKB: 20, from: 'target' },
+    ]);
+  });
+
   it('reads private memory of a live local process from /proc', () => {
     expect(procPrivateKB(process.pid)).toBeGreaterThan(1_000);
     expect(procPrivateKB(2 ** 22 + 12_345)).toBeUndefined();
+  });
+
+  it('takes the RssAnon line of the status text, whatever the spacing, and nothing else', () => {
+    expect(rssAnonKB('Name:\tnode\nXRssAnon:\t 1 kB\nRssAnon:\t   51200 kB\nRssFile: 9 kB\n')).toBe(51_200);
+    expect(rssAnonKB('RssAnon: 7 kB')).toBe(7);
+    expect(rssAnonKB('Name:\tnode\nRssFile:\t 9 kB\n')).toBeUndefined();
+    expect(rssAnonKB('RssAnon:\t12 MB\n')).toBeUndefined();
   });
 });

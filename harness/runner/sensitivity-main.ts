@@ -8,9 +8,17 @@ import pino from 'pino';
 import { DEFAULT_RESULTS_DIR } from '../results/store';
 import { renderSensitivityMarkdown, runSensitivity } from './sensitivity';
 
-async function main(): Promise<number> {
-  const only = process.argv.slice(2);
-  const outDir = path.join(DEFAULT_RESULTS_DIR(), 'sensitivity', new Date().toISOString().replace(/[:.]/g, '-'));
+/**
+ * Runs the table for `only` (every bundled scenario when empty) into a new folder under `<resultsDir>/sensitivity`,
+ * writes its markdown there as sensitivity.md and through `write`; resolves to the exit code (0: every row as
+ * expected, else 1).
+ */
+export async function sensitivityMain(
+  only: readonly string[],
+  resultsDir: string,
+  write: (text: string) => void,
+): Promise<number> {
+  const outDir = path.join(resultsDir, 'sensitivity', new Date().toISOString().replace(/[:.]/g, '-'));
   fs.mkdirSync(outDir, { recursive: true });
   const log = pino({ level: 'info' }, pino.destination({ dest: path.join(outDir, 'lab.log'), sync: true }));
   const began = Date.now();
@@ -31,16 +39,19 @@ async function main(): Promise<number> {
     '',
   ].join('\n');
   fs.writeFileSync(path.join(outDir, 'sensitivity.md'), md);
-  process.stdout.write(md + `\nruns: ${outDir}\n`);
+  write(md + `\nruns: ${outDir}\n`);
   return rows.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`sensitivity: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 255;
-  },
-);
+// The script entry (`node dist/harness/runner/sensitivity-main.js`); a test imports the module without running it.
+if (require.main === module) {
+  sensitivityMain(process.argv.slice(2), DEFAULT_RESULTS_DIR(), (text) => process.stdout.write(text)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`sensitivity: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 255;
+    },
+  );
+}
