@@ -41,6 +41,17 @@ describe('hangDetectedWithin', () => {
     });
   });
 
+  it('does not take the exit of a worker killed before the fault for a detection of the hang', () => {
+    // w3 killed it for a ping failure just before the hang went in; it exits (reason ping) after the mark.
+    const run = hungRun()
+      .event(4_990, 'WorkerKilled', { pool, workerId: 1, pid: 101, reason: 'ping' })
+      .event(5_010, 'WorkerExited', { pool, workerId: 1, pid: 101, reason: 'ping', exitCode: null, signal: 'SIGKILL' });
+    expect(hangDetectedWithin.check(run.input(), { withinMs: 2_000 })).toMatchObject({
+      valid: false,
+      summary: 'The hung worker was never detected within the run; it ended with WorkerExited instead.',
+    });
+  });
+
   it('reports a replacement ready at the very moment the hung worker went, and not one of another pool', () => {
     const run = hungRun()
       .event(6_000, 'WorkerReady', { pool: 'other', workerId: 1, pid: 201 })

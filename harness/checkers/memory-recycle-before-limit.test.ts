@@ -225,6 +225,9 @@ describe('memoryRecycleBeforeLimit', () => {
     const run = leakRun().workerUp(0, pool, 2, 102);
     run.event(6_000, 'RecycleStarted', { pool, pid: 102, recycleId: 2, reason: 'private-memory' });
     expect(check(run).details).toMatchObject({ recycledLeakingWorker: false, leakMarks: 1, leakAt: 2_000 });
+    // Recycled later, after another worker's memory recycle: it was.
+    run.event(7_000, 'RecycleStarted', { pool, pid: 101, recycleId: 3, reason: 'private-memory' });
+    expect(check(run).details).toMatchObject({ recycledLeakingWorker: true, leakToRecycleMs: 4_000 });
   });
 
   it('takes a leak mark without a pool as one of every pool', () => {
@@ -233,5 +236,47 @@ describe('memoryRecycleBeforeLimit', () => {
     const other = new RunBuilder().mark(2_000, 'fault-injected', { fault: 'leak', targetPid: 101, pool: 'x' });
     expect(check(other, { pool }).valid).toBe('unknown');
     expect(check(other).valid).toBe(false);
+  });
+
+  it('takes only leak faults as leaks, of the pool asked for', () => {
+    const hang = new RunBuilder().mark(2_000, 'fault-injected', { fault: { kind: 'hang' }, targetPid: 101, pool });
+    expect(check(hang)).toMatchObject({ valid: 'unknown', details: { leakMarks: 0 } });
+    const mine = new RunBuilder().mark(2_000, 'fault-injected', { fault: 'leak', targetPid: 101, pool });
+    expect(check(mine, { pool }).summary).toBe('A memory leak was injected but no memory recycle happened.');
+  });
+
+  it('shows how far over its threshold a recycle was only when it reports both the measure and the threshold', () => {
+    const run = new RunBuilder();
+    run.event(6_000, 'RecycleStarted', { pool, pid: 101, recycleId: 2, reason: 'private-memory', limitKB: 200_000 });
+    expect(check(run).details['memoryRecycles']).toStrictEqual([
+      { at: 6_000, type: 'RecycleStarted', pool, pid: 101, recycleId: 2, reason: 'private-memory', limitKB: 200_000 },
+    ]);
+  });
+
+  it('does not call a crash a death while draining when its pid came back in a worker recycled later', () => {
+    const run = new RunBuilder()
+      .workerUp(0, pool, 1, 101)
+      .crash(3_000, pool, 1, 101, { exitCode: 1 })
+      .workerUp(3_100, pool, 2, 101);
+    run.event(8_000, 'RecycleStarted', {
+      pool,
+      workerId: 2,
+      pid: 101,
+      recycleId: 1,
+      reason: 'private-memory',
+      privateMemoryKB: 204_900,
+      limitKB: 200_000,
+    });
+    expect(check(run)).toMatchObject({ valid: true, details: { deaths: [] } });
+  });
+
+  it('lists every problem it found', () => {
+    const run = leakRun().workerUp(0, pool, 2, 102);
+    run.event(4_000, 'WorkerOomKilled', { pool, pid: 102 }, 'lab');
+    run.crash(9_000, pool, 1, 101, { signal: 'SIGABRT' });
+    expect(check(run).summary).toBe(
+      'Memory recycle too late: worker 102 OOM-killed by the kernel (out of memory) before any memory recycle; ' +
+        'the leaking worker 101 died of SIGABRT before a memory recycle.',
+    );
   });
 });

@@ -25,17 +25,17 @@ type Death = LabEventOf<'WorkerCrashed'> | LabEventOf<'WorkerOomKilled'>;
 const isMemoryRecycle = (e: LabEventOf<'RecycleStarted'>): boolean =>
   e.reason === 'private-memory' || e.reason === 'memory';
 
-/** PIDs the lab itself sent a SIGKILL to (a fault step): their death is not the kernel's. */
-function labKilledPids(input: CheckInput): Set<number> {
-  const pids = marksOf(input, 'fault-injected')
-    .filter((m) => m['signal'] === 'SIGKILL')
-    .map((m) => numberField(m, 'targetPid'))
-    .filter((p): p is number => p !== undefined);
-  return new Set(pids);
+/**
+ * PIDs the lab itself sent a SIGKILL to (a fault step): their death is not the kernel's. A mark without a pid adds
+ * undefined, which no worker has.
+ */
+function labKilledPids(input: CheckInput): Set<number | undefined> {
+  const marks = marksOf(input, 'fault-injected').filter((m) => m['signal'] === 'SIGKILL');
+  return new Set(marks.map((m) => numberField(m, 'targetPid')));
 }
 
 /** A death that looks like running out of memory, from the target's structured exit fields. */
-export function oomLike(e: Death, labKilled: ReadonlySet<number>): boolean {
+export function oomLike(e: Death, labKilled: ReadonlySet<number | undefined>): boolean {
   if (e.type === 'WorkerOomKilled') return true;
   if (e.signal === 'SIGABRT' || e.exitCode === 134) return true; // V8: "Reached heap limit", then abort()
   return (e.signal === 'SIGKILL' || e.exitCode === 137) && !labKilled.has(e.pid);
@@ -64,7 +64,7 @@ export const memoryRecycleBeforeLimit = defineChecker(
     const leaks = marksOf(input, 'fault-injected').filter(
       (m) => faultKindOf(m) === 'leak' && (o.pool === undefined || m['pool'] === undefined || m['pool'] === o.pool),
     );
-    const leakPids = new Set(leaks.map((m) => numberField(m, 'targetPid')).filter((p): p is number => p !== undefined));
+    const leakPids = new Set(leaks.map((m) => numberField(m, 'targetPid'))); // undefined: a mark without a pid
     const first = recycles[0];
     const recycleOf = (pid: number): LabEventOf<'RecycleStarted'> | undefined => recycles.find((r) => r.pid === pid);
 
@@ -83,9 +83,10 @@ export const memoryRecycleBeforeLimit = defineChecker(
       offending.push(d);
     }
     const measured = first ? (first.privateMemoryKB ?? first.memoryKB) : undefined;
-    if (o.limitKB !== undefined && measured !== undefined && measured >= o.limitKB) {
-      problems.push(`the recycle saw ${measured} KB, not below the ${o.limitKB} KB limit`);
-    }
+    // No hard limit: nothing is over it; no measurement: nothing to compare (0 is below any limit, which is > 0).
+    const seen = measured ?? 0;
+    const hardLimit = o.limitKB ?? Infinity;
+    if (seen >= hardLimit) problems.push(`the recycle saw ${seen} KB, not below the ${hardLimit} KB limit`);
     const leakPid = leaks[0] ? numberField(leaks[0], 'targetPid') : undefined;
     const details = {
       memoryRecycles: recycles.map((e) => memoryBrief(input, e)),
