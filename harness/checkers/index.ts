@@ -119,6 +119,7 @@ function resolveSpecs(
     const parsed = checker.optionsSchema.safeParse(spec.options ?? {});
     if (!parsed.success) {
       const first = parsed.error.issues[0];
+      // Stryker disable next-line OptionalChaining,ArrayDeclaration: a failed parse has at least one issue
       const path = [`${at}[${i}].options`, ...(first?.path ?? []).map(String)].join('.');
       throw new CheckerConfigError(
         'LAB_ERR_CHECKER_OPTIONS',
