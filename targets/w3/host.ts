@@ -4,6 +4,7 @@
 // in-process; `stop()` drains every pool gracefully and always ends within stopDeadlineMs().
 import { Listener } from './listener/listener';
 import { FramedListener } from './listener/framed-listener';
+import type { ListenerCore, ListenerStats } from './listener/listener-core';
 import { AppPool } from './manager/app-pool';
 import { EventLog } from './events/event-log';
 import { AdminServer } from './admin/admin-server';
@@ -35,7 +36,7 @@ export class W3Host {
   readonly faultPlugin: HostFaultPlugin | null;
   address = { host: '', port: 0 };
   adminTcpPort: number | null = null;
-  private listener!: Listener | FramedListener;
+  private listener!: ListenerCore;
   /** The transport the host started with (effectiveTransport; a reload cannot switch it under running workers). */
   private transport: 'http' | 'frames' = 'http';
   private admin!: AdminServer;
@@ -131,7 +132,7 @@ export class W3Host {
   }
 
   /** Connections, requests in flight and cache occupancy of the listener (GET /listener). */
-  listenerStats(): ReturnType<Listener['stats']> {
+  listenerStats(): ListenerStats {
     return this.listener.stats();
   }
 

@@ -1,31 +1,29 @@
 // The listener under the framed transport (listener.transport: frames; docs/transport.md, option B): a net.Server
 // whose connections are read by FramedConnection (its own head scanner, no HTTP parse in this process) and carried
-// to module-mode workers as streams of one framed Unix-socket link per worker (HostLink). This file owns what is
-// shared by all connections: maxConnections, routing and the per-application limit, the links, the HTTPERR and
-// access logs, the response cache (hits served by FramedConnection, responses read by framed-cache-capture.ts), the
-// minimum send rate, and the connection timers, which run as one sweep over all connections on a coarse clock
-// instead of a Node timer per socket (idle: Timer_ConnectionIdle, head: Timer_HeaderWait, request body:
-// Timer_EntityBody; precision is the sweep period, at most a quarter of the shortest timer and never above one
-// second). Command-mode pools never get here: a configuration with one runs the HTTP listener (host.ts).
+// to module-mode workers as streams of one framed Unix-socket link per worker (HostLink). What both transports'
+// listeners share (routing and the per-application limit, maxConnections, the HTTPERR and access logs, the response
+// cache, the minimum send rate, forwarding) is listener-core.ts; this file owns what all framed connections share
+// beyond it: the links, the admission of connections, and the connection timers, which run as one sweep over all
+// connections on a coarse clock instead of a Node timer per socket (idle: Timer_ConnectionIdle, head:
+// Timer_HeaderWait, request body: Timer_EntityBody; precision is the sweep period, at most a quarter of the shortest
+// timer and never above one second). Command-mode pools never get here: a configuration with one runs the HTTP
+// listener (host.ts).
 import net from 'node:net';
-import { RoutingTable, type Route } from './routing';
-import { HttpErrorLog } from './http-error-log';
-import { ResponseCache } from './response-cache';
-import type { EventLog } from '../events/event-log';
-import { SendRateWatch } from './send-rate';
-import { effectiveMaxConnections } from './connection-limit';
+import type { Route } from './routing';
+import type { HttpErrorLog } from './http-error-log';
+import type { ResponseCache } from './response-cache';
+import type { SendRateWatch } from './send-rate';
 import { LINGER_MS } from './connection-state';
-import { hostName } from './host-header';
-import { ForwardingPolicy, plainAddress } from './forwarding';
+import { plainAddress } from './forwarding';
 import type { AcceptedHead } from './request-limits';
 import { FramedConnection } from './framed-connection';
+import { ListenerCore } from './listener-core';
 import { HostLink } from '../transport/host-link';
 import type { StreamOpen } from '../transport/virtual-socket';
 import type { AppPool } from '../manager/app-pool';
 import type { WorkerProcess } from '../manager/worker-process';
 import type { W3Config, ListenerLimits } from '../config/types';
 import type { Logger } from '../util/logger';
-import type { ListenerStats } from './listener';
 
 /** What every FramedConnection shares (the listener implements it). */
 export interface FramedContext {
@@ -48,98 +46,33 @@ export interface FramedContext {
   linger(socket: net.Socket): void;
 }
 
-export class FramedListener implements FramedContext {
+export class FramedListener extends ListenerCore implements FramedContext {
   readonly server: net.Server;
-  readonly httpErr: HttpErrorLog;
   readonly connections = new Set<FramedConnection>();
-  readonly sendRate: SendRateWatch;
-  cache: ResponseCache;
   clock = Date.now();
-  requestsTotal = 0;
   inFlight = 0;
-  private routes: RoutingTable;
-  private forwarding: ForwardingPolicy;
-  private maxConnections: number;
-  private admitted = 0;
   private readonly links = new WeakMap<WorkerProcess, HostLink>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweepPeriod = 1000;
   private stopping = false;
-  private readonly accessLog: Logger | null;
-  /** Event logs of the pools (the host's one, in practice) → unsubscribe. */
-  private readonly eventLogs = new Map<EventLog, () => void>();
 
-  constructor(
-    private config: W3Config,
-    private readonly pools: Map<string, AppPool>,
-    log: Logger,
-  ) {
-    this.routes = new RoutingTable(config.applications);
-    this.forwarding = new ForwardingPolicy(config.forwarding);
-    const l = config.logging;
-    this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), l.httpErrLog, {
-      truncateSize: l.httpErrLogTruncateSize,
-      keep: l.maxLogFiles,
-    });
-    this.accessLog = l.accessLog ? log.child({ log: 'access' }) : null;
-    this.cache = new ResponseCache(config.cache);
-    this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
-    this.sendRate = new SendRateWatch(config.timers.minBytesPerSecond);
+  constructor(config: W3Config, pools: Map<string, AppPool>, log: Logger) {
+    super(config, pools, log);
     this.server = net.createServer({ noDelay: true }, (s) => this.onConnection(s));
     this.armSweep();
-    this.watchPoolStops();
-  }
-
-  /** A stopped pool's cached responses must not survive a restart: drop them at PoolStopped (response-cache.ts). */
-  private watchPoolStops(): void {
-    for (const pool of this.pools.values()) {
-      const events = pool.ctx.events;
-      if (this.eventLogs.has(events)) continue;
-      this.eventLogs.set(
-        events,
-        events.subscribe((e) => {
-          if (e.type === 'PoolStopped' && e.pool) this.cache.dropPool(e.pool);
-        }),
-      );
-    }
   }
 
   requestDone(method: string, url: string, status: number | undefined, pool: string, workerPid?: number): void {
     this.accessLog?.info({ method, url, status, pool, workerPid });
   }
 
-  reconfigure(config: W3Config): void {
-    this.config = config;
-    this.routes = new RoutingTable(config.applications);
-    this.forwarding = new ForwardingPolicy(config.forwarding);
-    this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
-    this.sendRate.bytesPerSecond = config.timers.minBytesPerSecond;
-    // Routes and pools may have changed under the cached URLs.
-    this.cache.close();
-    this.cache = new ResponseCache(config.cache);
-    this.watchPoolStops();
+  override reconfigure(config: W3Config): void {
+    super.reconfigure(config);
     this.armSweep();
   }
 
-  listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const a = this.server.address() as net.AddressInfo;
-        resolve({ host: a.address, port: a.port });
-      });
-    });
-  }
-
-  stats(): ListenerStats {
-    return {
-      connections: this.connections.size,
-      maxConnections: this.maxConnections,
-      inFlight: this.inFlight,
-      requestsTotal: this.requestsTotal,
-      cache: { slots: this.cache.size, bytes: this.cache.usedBytes, captureBytes: this.cache.captureBytes },
-    };
+  protected override connectionCount(): number {
+    return this.connections.size;
   }
 
   /**
@@ -147,12 +80,9 @@ export class FramedListener implements FramedContext {
    * sweep closes idle ones while stopping); resolves when the last is gone (the host's grace then calls
    * destroyConnections).
    */
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.stopping = true;
-    this.cache.close();
-    this.sendRate.close();
-    for (const unsubscribe of this.eventLogs.values()) unsubscribe();
-    this.eventLogs.clear();
+    this.stopShared();
     return new Promise((resolve) => {
       this.server.close(() => {
         if (this.sweepTimer) clearInterval(this.sweepTimer);
@@ -163,7 +93,7 @@ export class FramedListener implements FramedContext {
     });
   }
 
-  destroyConnections(): void {
+  override destroyConnections(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
     for (const c of this.connections) c.destroy();
@@ -183,14 +113,6 @@ export class FramedListener implements FramedContext {
   maxHeadBytes(): number {
     const l = this.config.limits;
     return l.maxRequestBytes + l.maxUrlLength + 1;
-  }
-
-  admit(head: AcceptedHead): [Route, AppPool] | 'notFound' | 'limit' {
-    const route = this.routes.match(head.host === undefined ? '' : hostName(head.host), head.target.path);
-    const pool = route ? this.pools.get(route.pool) : undefined;
-    if (!route || !pool) return 'notFound';
-    if (route.active >= this.config.limits.appConcurrentRequestLimit) return 'limit';
-    return [route, pool];
   }
 
   linkFor(worker: WorkerProcess): HostLink {

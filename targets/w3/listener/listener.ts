@@ -2,7 +2,8 @@
 // validates requests (HTTP.SYS limits → 400/414/501/505 pages that never reach a worker), answers hot cacheable
 // GETs from its response cache, routes the rest on the canonical path (host + path → application → pool), admits
 // them per application (appConcurrentRequestLimit → 503), hands them to the pool's queue, passes upgraded
-// connections through (tunnel-job.ts), runs the connection timers and writes the HTTPERR log.
+// connections through (tunnel-job.ts), runs the connection timers and writes the HTTPERR log. This is the listener
+// of the HTTP transport; what it shares with the framed transport's (routing, limits, logs, cache) is listener-core.ts.
 //
 // Nothing runs behind a rejected request. After any error page the connection closes (as HTTP.SYS does), and a
 // request pipelined behind another waits until the response before it is finished: when that response closed the
@@ -22,26 +23,17 @@
 // Every rejection or abandonment by the listener writes exactly one HTTPERR line.
 import http from 'node:http';
 import type net from 'node:net';
-import { RoutingTable, type Route } from './routing';
 import { ProxyJob } from './proxy-job';
 import { TunnelJob } from './tunnel-job';
 import { clampTimer } from './entity-body-timer';
-import { HttpErrorLog, describeSocket, type HttpErrEntry, type HttpErrReason } from './http-error-log';
+import { describeSocket, type HttpErrorLog, type HttpErrEntry, type HttpErrReason } from './http-error-log';
 import { sendPage, rawPage, PAGES, type PageName } from './httpsys-responses';
-import {
-  checkRequest,
-  isViolation,
-  nodeHeaderLimit,
-  parserErrorPage,
-  BAD_REQUEST,
-  type AcceptedHead,
-} from './request-limits';
-import { hostName } from './host-header';
+import { checkRequest, isViolation, nodeHeaderLimit, parserErrorPage, BAD_REQUEST } from './request-limits';
 import { ResponseCache } from './response-cache';
 import { requestCacheable } from './cache-policy';
-import { SendRateWatch } from './send-rate';
-import { ForwardingPolicy } from './forwarding';
-import { effectiveMaxConnections } from './connection-limit';
+import type { SendRateWatch } from './send-rate';
+import type { ForwardingPolicy } from './forwarding';
+import { ListenerCore } from './listener-core';
 import {
   phase,
   markIdle,
@@ -56,7 +48,6 @@ import {
   LINGER_MS,
 } from './connection-state';
 import type { AppPool } from '../manager/app-pool';
-import type { EventLog } from '../events/event-log';
 import type { W3Config, ListenerTimers } from '../config/types';
 import type { Logger } from '../util/logger';
 
@@ -73,42 +64,14 @@ export interface ListenerContext {
   inFlight: number;
 }
 
-export interface ListenerStats {
-  connections: number;
-  maxConnections: number;
-  inFlight: number;
-  requestsTotal: number;
-  cache: { slots: number; bytes: number; captureBytes: number };
-}
-
-export class Listener {
+export class Listener extends ListenerCore {
   readonly server: http.Server;
-  readonly httpErr: HttpErrorLog;
-  private routes: RoutingTable;
-  private cache: ResponseCache;
   private readonly ctx: ListenerContext;
   private readonly sockets = new Set<net.Socket>();
-  /** Connections within maxConnections (the ones beyond are only being answered 503). */
-  private admitted = 0;
-  private maxConnections: number;
-  /** Event logs of the pools (the host's one, in practice) → unsubscribe. */
-  private readonly eventLogs = new Map<EventLog, () => void>();
-  requestsTotal = 0;
 
-  constructor(
-    private config: W3Config,
-    private readonly pools: Map<string, AppPool>,
-    private readonly log: Logger,
-  ) {
-    this.routes = new RoutingTable(config.applications);
-    const l = config.logging;
-    this.httpErr = new HttpErrorLog(log.child({ log: 'httperr' }), l.httpErrLog, {
-      truncateSize: l.httpErrLogTruncateSize,
-      keep: l.maxLogFiles,
-    });
-    this.cache = new ResponseCache(config.cache);
-    this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
-    const accessLog = config.logging.accessLog ? log.child({ log: 'access' }) : null;
+  constructor(config: W3Config, pools: Map<string, AppPool>, log: Logger) {
+    super(config, pools, log);
+    const accessLog = this.accessLog;
     this.ctx = {
       httpErr: this.httpErr,
       describe,
@@ -119,8 +82,8 @@ export class Listener {
       },
       timers: config.timers,
       cache: this.cache,
-      sendRate: new SendRateWatch(config.timers.minBytesPerSecond),
-      forwarding: new ForwardingPolicy(config.forwarding),
+      sendRate: this.sendRate,
+      forwarding: this.forwarding,
       inFlight: 0,
     };
     const t = config.timers;
@@ -145,60 +108,25 @@ export class Listener {
     this.server.on('connect', (req: http.IncomingMessage, s: net.Socket) =>
       this.rejectRaw(req, s, BAD_REQUEST.page, 'BadRequest'),
     );
-    this.watchPoolStops();
-  }
-
-  /** A stopped pool's cached responses must not survive a restart: drop them at PoolStopped (response-cache.ts). */
-  private watchPoolStops(): void {
-    for (const pool of this.pools.values()) {
-      const events = pool.ctx.events;
-      if (this.eventLogs.has(events)) continue;
-      this.eventLogs.set(
-        events,
-        events.subscribe((e) => {
-          if (e.type === 'PoolStopped' && e.pool) this.cache.dropPool(e.pool);
-        }),
-      );
-    }
   }
 
   /** Swaps routing, limits, timers and the cache after a configuration reload (pools are updated by the host). */
-  reconfigure(config: W3Config): void {
-    this.config = config;
-    this.routes = new RoutingTable(config.applications);
-    this.maxConnections = effectiveMaxConnections(config.limits.maxConnections);
+  override reconfigure(config: W3Config): void {
+    super.reconfigure(config);
     // Read by Node for every new connection's parser.
     (this.server as http.Server & { maxHeaderSize: number }).maxHeaderSize = nodeHeaderLimit(config.limits);
     this.server.headersTimeout = config.timers.headerWaitTimeout;
     this.ctx.timers = config.timers;
-    this.ctx.sendRate.bytesPerSecond = config.timers.minBytesPerSecond;
-    this.ctx.forwarding = new ForwardingPolicy(config.forwarding);
-    // Routes and pools may have changed under the cached URLs.
-    this.cache.close();
-    this.cache = this.ctx.cache = new ResponseCache(config.cache);
-    this.watchPoolStops();
+    this.ctx.forwarding = this.forwarding;
+    this.ctx.cache = this.cache;
   }
 
-  listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const a = this.server.address() as net.AddressInfo;
-        resolve({ host: a.address, port: a.port });
-      });
-    });
+  get inFlight(): number {
+    return this.ctx.inFlight;
   }
 
-  stats(): ListenerStats {
-    const c = this.cache;
-    return {
-      connections: this.sockets.size,
-      maxConnections: this.maxConnections,
-      inFlight: this.ctx.inFlight,
-      requestsTotal: this.requestsTotal,
-      cache: { slots: c.size, bytes: c.usedBytes, captureBytes: c.captureBytes },
-    };
+  protected override connectionCount(): number {
+    return this.sockets.size;
   }
 
   /**
@@ -206,11 +134,8 @@ export class Listener {
    * run to their end (the pools bound that by shutdownTimeLimit). Resolves when the last connection is gone; the host
    * calls destroyConnections() for what is left after its grace.
    */
-  close(): Promise<void> {
-    this.cache.close();
-    this.ctx.sendRate.close();
-    for (const unsubscribe of this.eventLogs.values()) unsubscribe();
-    this.eventLogs.clear();
+  override close(): Promise<void> {
+    this.stopShared();
     return new Promise((resolve) => {
       this.server.close(() => {
         if (this.idleSweep) clearInterval(this.idleSweep);
@@ -225,8 +150,7 @@ export class Listener {
 
   private idleSweep: NodeJS.Timeout | null = null;
 
-  /** The end of a stop (or a failed start): every client connection still open is closed now. */
-  destroyConnections(): void {
+  override destroyConnections(): void {
     if (this.idleSweep) clearInterval(this.idleSweep);
     this.idleSweep = null;
     for (const s of this.sockets) s.destroy();
@@ -267,7 +191,7 @@ export class Listener {
     if (isViolation(head)) return this.rejectPage(req, res, head.page, head.reason);
     // An empty cache costs one property read; a full one a key and a Map get for eligible requests.
     if (this.cache.size > 0 && this.serveFromCache(req, res)) return;
-    const admitted = this.admit(req, head);
+    const admitted = this.admit(head);
     if (typeof admitted === 'string') {
       return this.rejectPage(
         req,
@@ -282,15 +206,6 @@ export class Listener {
     pool.submit(job);
   }
 
-  /** Routing and the per-application limit. */
-  private admit(req: http.IncomingMessage, head: AcceptedHead): [Route, AppPool] | 'notFound' | 'limit' {
-    const route = this.routes.match(head.host === undefined ? '' : hostName(head.host), head.target.path);
-    const pool = route ? this.pools.get(route.pool) : undefined;
-    if (!route || !pool) return 'notFound';
-    if (route.active >= this.config.limits.appConcurrentRequestLimit) return 'limit';
-    return [route, pool];
-  }
-
   /** A request with `Connection: upgrade` (WebSocket): the same checks, then a tunnel to a worker. */
   private onUpgrade(req: http.IncomingMessage, s: net.Socket, bodyHead: Buffer): void {
     this.requestsTotal++;
@@ -299,7 +214,7 @@ export class Listener {
     if (isOverLimit(s)) return this.rejectRaw(req, s, 'serviceUnavailable', 'ConnLimit');
     const head = checkRequest(req, this.config.limits);
     if (isViolation(head)) return this.rejectRaw(req, s, head.page, head.reason);
-    const admitted = this.admit(req, head);
+    const admitted = this.admit(head);
     if (typeof admitted === 'string') {
       return this.rejectRaw(req, s, admitted === 'notFound' ? 'notFound' : 'concurrentRequestLimit', REASON[admitted]);
     }
