@@ -340,6 +340,56 @@ describe('faultEvidence: what a firing says', () => {
     ]);
   });
 
+  it('does not let one event confirm two firings close in time', () => {
+    const run = planned([{ action: 'recycle', pool, firings: 2 }]);
+    performed(run, 2_000, 0, { action: 'recycle', pool });
+    performed(run, 2_020, 0, { action: 'recycle', pool, firing: 2 });
+    run.event(2_030, 'RecycleStarted', { pool, pid: 101, recycleId: 5, reason: 'admin' });
+    run.event(2_500, 'RecycleCompleted', { pool, recycleId: 5, reason: 'admin' });
+    expect(faultEvidence(run.input()).map((e) => [e.status, e.detail])).toEqual([
+      ['confirmed', 'RecycleStarted and RecycleCompleted'],
+      ['unconfirmed', 'no recycle of pool app started after the request'],
+    ]);
+  });
+
+  it('confirms a pool step by a pool-level event only, names it, and a reload only by ConfigReloaded', () => {
+    const run = planned([{ action: 'heal-startup-fault', pool }, { action: 'front-reload' }, { action: 'start-pool' }]);
+    performed(run, 1_000, 0, { action: 'heal-startup-fault', pool });
+    performed(run, 2_000, 1, { action: 'front-reload' });
+    run.event(1_001, 'FaultHealed', { pool, pid: 101 }); // a worker's fault healed: not the startup fault
+    run.event(2_001, 'WorkerReady', { pool, workerId: 3, pid: 103 });
+    expect(faultEvidence(run.input()).map((e) => [e.status, e.detail])).toEqual([
+      ['unconfirmed', 'no FaultHealed of pool app followed'],
+      ['unconfirmed', 'no ConfigReloaded followed'],
+      ['not-performed', 'it fired 0 of 1 times'],
+    ]);
+    run.event(1_002, 'FaultHealed', { pool });
+    performed(run, 3_000, 2, { action: 'start-pool' });
+    run.event(3_001, 'PoolStarted', { pool, reason: 'admin' });
+    const [healed, , started] = faultEvidence(run.input());
+    expect(healed).toMatchObject({ status: 'confirmed', confirmedBy: [{ type: 'FaultHealed', at: 1_002 }] });
+    expect(started).toStrictEqual({
+      step: 2,
+      action: 'start-pool',
+      firing: 1,
+      optional: false,
+      status: 'confirmed',
+      at: 2_998,
+      detail: 'PoolStarted of pool app',
+      confirmedBy: [{ at: 3_001, type: 'PoolStarted', pool, reason: 'admin' }],
+    });
+  });
+
+  it('says what a container step and a step without a worker list did', () => {
+    const run = planned([{ action: 'container-pause' }, { action: 'signal', signal: 'SIGKILL', pool }]);
+    performed(run, 1_000, 0, { action: 'container-pause' });
+    performed(run, 2_000, 1, { action: 'signal', signal: 'SIGKILL', pool, workers: 'none' });
+    expect(faultEvidence(run.input()).map((e) => [e.status, e.detail])).toEqual([
+      ['performed', 'the container engine carried it out'],
+      ['unconfirmed', 'it hit no worker'],
+    ]);
+  });
+
   it('names every worker the kernel OOM-killed', () => {
     const run = planned([{ action: 'oom', pool }]);
     performed(run, 2_000, 0, { action: 'oom', pool }, [101, 102]);

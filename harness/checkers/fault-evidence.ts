@@ -54,7 +54,8 @@ interface RecycleSeen {
 
 /** Finds target events for firings, never using one event for two firings. */
 class Confirmer {
-  private readonly used = new Set<LabEvent>();
+  /** Events already taken (undefined, added when none was found, is never an event). */
+  private readonly used = new Set<LabEvent | undefined>();
   constructor(private readonly input: CheckInput) {}
 
   take<E extends LabEvent>(after: number, pred: (e: LabEvent) => e is E): E | undefined;
@@ -63,7 +64,7 @@ class Confirmer {
     const e = this.input.events
       .filter((x) => x.t >= after - SLACK_MS && !this.used.has(x) && pred(x))
       .sort((a, b) => a.t - b.t)[0];
-    if (e) this.used.add(e);
+    this.used.add(e);
     return e;
   }
 
@@ -116,10 +117,11 @@ function confirmWorkers(c: Confirmer, f: Firing, types: readonly LabEventType[],
   };
 }
 
-function poolEvent(c: Confirmer, f: Firing, type: LabEventType, pidless = false): Outcome {
+/** A pool-level event (none about one worker: a startup fault, not a worker's FaultInjected) of the firing's pool. */
+function poolEvent(c: Confirmer, f: Firing, type: LabEventType): Outcome {
   const e = c.take(
     f.since,
-    (x) => x.type === type && (f.pool === undefined || x.pool === f.pool) && (!pidless || x.pid === undefined),
+    (x) => x.type === type && (f.pool === undefined || x.pool === f.pool) && x.pid === undefined,
   );
   return e
     ? { status: 'confirmed', detail: `${type} of pool ${String(e.pool)}`, by: [e] }
@@ -152,9 +154,9 @@ function confirm(input: CheckInput, c: Confirmer, f: Firing): Outcome {
     case 'stop-pool':
       return poolEvent(c, f, 'PoolStopped');
     case 'startup-fault':
-      return poolEvent(c, f, 'FaultInjected', true);
+      return poolEvent(c, f, 'FaultInjected');
     case 'heal-startup-fault':
-      return poolEvent(c, f, 'FaultHealed', true);
+      return poolEvent(c, f, 'FaultHealed');
     case 'front-reload': {
       const e = c.take(f.since, (x) => x.type === 'ConfigReloaded');
       return e
