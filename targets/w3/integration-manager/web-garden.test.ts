@@ -1,6 +1,7 @@
-// Web gardens (maxProcesses > 1; staggered recycles as in IIS): requests are balanced over the workers; the crash of
-// one worker fails only requests that were on it (GETs not even those: they are replayed); time-based recycles of
-// workers started together are staggered instead of all happening at once.
+// Web gardens (maxProcesses > 1; staggered recycles as in IIS): requests are balanced over the workers, also when
+// keep-alive connections keep their worker (connection affinity), and never beyond a worker's concurrency limit; the
+// crash of one worker fails only requests that were on it (GETs not even those: they are replayed); time-based
+// recycles of workers started together are staggered instead of all happening at once.
 import http from 'node:http';
 import { loadLoop, request, trackedAgent, type Reply, type RunningServer } from '../test-support/server';
 import { FAST, eventsOf, injectFault, onePool, startFaultServer, waitUntil } from './test-support/manager-helpers';
@@ -44,11 +45,46 @@ describe('web garden', () => {
     for (const n of perPid.values()) expect(n / replies.length).toBeGreaterThan(0.2);
   });
 
+  it('maxProcesses 2, sustained keep-alive load: both workers serve, none beyond its concurrency limit', async () => {
+    // Connections keep their worker while it is not much busier (connection affinity): this checks that the
+    // affinity neither leaves a worker idle nor lets a preferred worker run more than maxConcurrentRequestsPerWorker
+    // (16 connections, 2 × 3 slots: the other 10 requests wait in the pool queue).
+    server = await startFaultServer(
+      onePool({
+        startMode: 'AlwaysRunning',
+        processModel: { ...FAST, pingResponseTime: '5s', maxProcesses: 2, maxConcurrentRequestsPerWorker: 3 },
+      }),
+    );
+    await waitUntil(() => eventsOf(server, 'WorkerReady').length >= 2, 60_000, 'two ready workers');
+    const tracked = trackedAgent(16);
+    const load = loadLoop(server.url, tracked.agent, 16, '/concurrent?ms=30');
+    await waitUntil(() => load.results.length >= 400, 60_000, '400 replies');
+    await load.stop();
+    tracked.done();
+    const replies = load.results.filter((r): r is Reply => !(r instanceof Error));
+    expect(replies.length).toBe(load.results.length);
+    expect(replies.filter((r) => r.status !== 200)).toEqual([]);
+    const perPid = new Map<number, { n: number; max: number }>();
+    for (const r of replies) {
+      const p = perPid.get(r.workerPid) ?? { n: 0, max: 0 };
+      p.n++;
+      p.max = Math.max(p.max, Number(r.headers['x-max-concurrent']));
+      perPid.set(r.workerPid, p);
+    }
+    expect(perPid.size).toBe(2);
+    for (const p of perPid.values()) {
+      expect(p.n / replies.length).toBeGreaterThan(0.25);
+      // 16 clients on 6 slots keep both workers full: each reached its limit, and never went beyond it.
+      expect(p.max).toBe(3);
+    }
+  });
+
   it('a crash of one garden worker fails only the POSTs that were on it; every GET succeeds', async () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',
-        processModel: { ...FAST, maxProcesses: 2 },
+        // 5 s pings, as above: a sibling killed for a late pong on a loaded machine would fail POSTs of its own.
+        processModel: { ...FAST, pingResponseTime: '5s', maxProcesses: 2 },
         failure: { rapidFailProtectionMaxCrashes: 100 },
       }),
     );

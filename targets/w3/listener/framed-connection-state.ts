@@ -35,8 +35,10 @@ export abstract class FramedConnectionState implements PoolJob {
   responseStarted = false;
   cancelled = false;
   avoid: WorkerProcess | null = null;
-  /** The worker this connection has a stream on: the next request goes there when it is not busier. */
+  /** The worker this connection has a stream on: its next request goes there unless the pool moves it (app-pool.ts
+   *  keepsAffinity), and since when (set by the pool). */
   prefer: WorkerProcess | null = null;
+  preferSince = 0;
 
   /** Sweep clock values (framed-listener.ts): last activity, start of the current head (0: none). */
   lastActive: number;

@@ -156,9 +156,18 @@ export class AppPool {
     return 'Disabled';
   }
 
-  /** Least in-flight among dispatchable workers with room; round-robin on ties (a balanced web garden). */
+  /**
+   * Which worker runs `job`: the least loaded (fewest requests in flight) among the dispatchable workers with room
+   * under maxConcurrentRequestsPerWorker, round-robin among equals (a balanced web garden) — except that a job whose
+   * client connection already has a stream on a worker (job.prefer, framed transport) stays there when keepsAffinity
+   * says so. Moving a connection is not free: a stream is opened on the new worker (its http.Server sets up a
+   * connection) and the old one is reset; a connection that keeps its worker is answered in that worker's batches.
+   * The per-worker limit binds the preferred worker like any other.
+   */
   pickWorker(job: PoolJob | null): WorkerProcess | null {
     let best: WorkerProcess | null = null;
+    const prefer = job?.prefer ?? null;
+    let preferOpen = false;
     const n = this.workers.length;
     const now = Date.now();
     const overdue = pingOverdueMs(this.config);
@@ -167,17 +176,22 @@ export class AppPool {
       const w = this.workers[(this.rr + i) % n]!;
       if (!w.dispatchable(now, overdue) || (job && job.avoid === w)) continue;
       if (limit > 0 && w.inFlight >= limit) continue;
-      // Ties go round-robin, except to the worker the job prefers (framed transport: its connection's stream).
-      if (!best || w.inFlight < best.inFlight || (w.inFlight === best.inFlight && job?.prefer === w)) best = w;
+      if (w === prefer) preferOpen = true;
+      if (!best || w.inFlight < best.inFlight) best = w;
     }
+    if (preferOpen && keepsAffinity(prefer!, best!, job!.preferSince ?? 0, now)) return prefer;
     if (best) this.rr = (this.rr + 1) % Math.max(1, n);
     return best;
   }
 
   private dispatch(job: PoolJob, w: WorkerProcess): void {
+    const now = Date.now();
+    if (w.inFlight === 0) w.progressAt = now;
     w.inFlight++;
-    w.lastActivity = Date.now();
-    job.dispatchedAt = w.lastActivity;
+    w.lastActivity = now;
+    job.dispatchedAt = now;
+    // Connection affinity (framed transport): the connection comes to `w` now (run() makes it its preference).
+    if (job.prefer !== undefined && job.prefer !== w) job.preferSince = now;
     this.health.trackDispatch(w, job);
     job.run(w);
   }
@@ -198,7 +212,7 @@ export class AppPool {
   /** The listener reports a job finished on `w` (completed: a full response was delivered). */
   jobDone(w: WorkerProcess, job: PoolJob, completed: boolean): void {
     w.inFlight--;
-    w.lastActivity = Date.now();
+    w.lastActivity = w.progressAt = Date.now();
     this.health.trackDone(w, job);
     if (completed) {
       w.requests++;
@@ -430,6 +444,32 @@ export class AppPool {
   recycle(reason: RecycleReason): number[] {
     return this.recycler.recycleAll(reason);
   }
+}
+
+/** A worker with requests in flight that finished none for this long is not kept for a connection (blocked or slow). */
+export const AFFINITY_STALL_MS = 50;
+/** A connection stays at least this long on a worker it came to before it is moved for balance. */
+export const AFFINITY_MIN_MS = 1000;
+
+/**
+ * Connection affinity: does a connection's next request stay on `w`, its worker, when `least` is the least loaded
+ * worker with room? Request counts in flight swing with every batch (a worker that just answered fifty requests has
+ * none in flight for a moment), so they are a poor reason to move a connection at once. It stays unless `w` has made
+ * no progress for AFFINITY_STALL_MS while `least` has (a blocked event loop, long requests: the request should not
+ * wait behind them; when every worker looks stalled, the listener itself was slow to hear them), or it has been on
+ * `w` for AFFINITY_MIN_MS and `w` is busier than `least` by more than a quarter of `least`'s count (a slower worker
+ * sheds connections this way, and a new worker in the garden gets its share within a second).
+ */
+export function keepsAffinity(w: WorkerProcess, least: WorkerProcess, since: number, now: number): boolean {
+  if (w === least) return true;
+  if (stalled(w, now) && !stalled(least, now)) return false;
+  if (now - since < AFFINITY_MIN_MS) return true;
+  return w.inFlight <= least.inFlight + (least.inFlight >> 2);
+}
+
+/** Requests in flight and none finished for AFFINITY_STALL_MS. */
+function stalled(w: WorkerProcess, now: number): boolean {
+  return w.inFlight > 0 && now - w.progressAt > AFFINITY_STALL_MS;
 }
 
 /** A ping unanswered for this long takes a worker out of dispatch (it keeps running until pingResponseTime). */

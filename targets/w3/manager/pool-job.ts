@@ -14,8 +14,10 @@ export interface PoolJob {
   cancelled: boolean;
   /** A worker to skip (its transport just failed) until it proves alive or exits. */
   avoid: WorkerProcess | null;
-  /** A worker this job would rather run on (its client connection is already open there), if it is not busier. */
+  /** A worker this job would rather run on (its client connection is already open there): connection affinity. */
   prefer?: WorkerProcess | null;
+  /** When the job's connection came to `prefer` (set by the pool when it dispatches elsewhere than `prefer`). */
+  preferSince?: number;
   run(worker: WorkerProcess): void;
   reject(reason: RejectReason, tcpReset: boolean): void;
 }

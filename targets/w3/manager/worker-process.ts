@@ -50,6 +50,8 @@ export class WorkerProcess extends EventEmitter {
   /** Requests dispatched to it that have not finished. */
   inFlight = 0;
   lastActivity = Date.now();
+  /** Last time it finished a request, or became busy after being idle (AppPool: a worker making no progress). */
+  progressAt = 0;
   /** Recycle this worker belongs to as the replacement, if any. */
   recycleId: number | null = null;
   /** True while it is an overlapped recycle's replacement that is not ready yet. */

@@ -21,6 +21,7 @@ export class WorkerProcess extends EventEmitter {
   requests = 0;
   inFlight = 0;
   lastActivity = Date.now();
+  progressAt = 0;
   recycleId: number | null = null;
   overlapReplacement = false;
   endReason: string | null = null;
