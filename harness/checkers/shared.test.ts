@@ -5,6 +5,7 @@ import {
   defineChecker,
   describeWindow,
   endOf,
+  eventBrief,
   eventsOf,
   faultKindOf,
   inWindow,
@@ -143,6 +144,13 @@ describe('checker helpers', () => {
     expect(sel('load', 3_000)).toEqual([3_000, 4_000]);
     expect(sel('warm')).toEqual([1_000, 2_000, 3_000, 3_500]);
     expect(sel('none')).toEqual([]);
+    // A phase that ended the moment it started holds no untagged request.
+    const empty = new RunBuilder(10_000)
+      .mark(2_000, 'phase-start', { phase: 'load' })
+      .mark(2_000, 'phase-end', { phase: 'load' })
+      .load(0, 4_000, 1_000);
+    const none = selectRequests(empty.input(), { phase: 'load' });
+    expect(none.ok && none.value.requests).toEqual([]);
     const open = new RunBuilder(10_000).mark(2_000, 'phase-start', { phase: 'load' }).load(0, 4_000, 1_000);
     const r = selectRequests(open.input(), { phase: 'load' });
     expect(r.ok && r.value.requests.map((q) => q.t - open.start)).toEqual([2_000, 3_000]);
@@ -176,7 +184,14 @@ describe('checker helpers', () => {
       '2000 PoolStopped',
     ]);
     expect(brief(eventsOf(input, 'a', ['PoolStarted']))).toEqual(['500 PoolStarted']);
-    expect(poolsOf(input)).toEqual(['a', 'b']);
+    expect(poolsOf(input)).toStrictEqual(['a', 'b']);
+    expect(eventBrief(input, eventsOf(input)[1]!)).toStrictEqual({
+      at: 1_000,
+      type: 'IdleShutdown',
+      pool: 'a',
+      pid: 1,
+      idleMs: 5,
+    });
   });
 
   it('describes a request briefly, with the optional fields it has', () => {

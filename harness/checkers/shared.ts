@@ -54,7 +54,7 @@ export function faultKindOf(mark: MarkRecord): string | undefined {
 
 export function numberField(rec: object, key: string): number | undefined {
   const v = (rec as Record<string, unknown>)[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return Number.isFinite(v) ? (v as number) : undefined; // false for anything but a finite number
 }
 
 /** When the client saw the end of a request (response complete, error or timeout). */
@@ -102,10 +102,10 @@ export function resolveTimeRef(input: CheckInput, ref: TimeRef): Resolved<number
   // A mark whose own name ends in "-<digits>" wins over the offset reading.
   const exact = at(ref);
   if (exact !== undefined) return { ok: true, value: exact };
-  const m = OFFSET_SUFFIX.exec(ref);
-  const base = m?.[1] !== undefined ? at(m[1]) : undefined;
-  if (m?.[2] !== undefined && base !== undefined) return { ok: true, value: base + Number(m[2]) };
-  return { ok: false, reason: `no mark "${m?.[1] ?? ref}" in the history` };
+  const [, name, offset] = OFFSET_SUFFIX.exec(ref) ?? [];
+  const base = name === undefined ? undefined : at(name);
+  if (base !== undefined) return { ok: true, value: base + Number(offset) };
+  return { ok: false, reason: `no mark "${name ?? ref}" in the history` };
 }
 
 /** A half-open interval [from, to) in epoch ms; open ends are ±Infinity. */
@@ -154,12 +154,10 @@ export function selectRequests(
   if (sel.phase !== undefined) {
     const phase = sel.phase;
     const isPhase = (m: MarkRecord): boolean => m['phase'] === phase;
-    const start = marksOf(input, 'phase-start').find(isPhase)?.t;
-    const endMark = marksOf(input, 'phase-end').find((m) => isPhase(m) && (start === undefined || m.t >= start));
-    const marked: Window | undefined = start === undefined ? undefined : { from: start, to: endMark?.t ?? Infinity };
-    requests = requests.filter((r) =>
-      r.phase !== undefined ? r.phase === phase : marked !== undefined && inWindow(marked, r.t),
-    );
+    // No start mark: the window is empty (it starts at Infinity), so only tagged requests count.
+    const from = marksOf(input, 'phase-start').find(isPhase)?.t ?? Infinity;
+    const to = marksOf(input, 'phase-end').find((m) => isPhase(m) && m.t >= from)?.t ?? Infinity;
+    requests = requests.filter((r) => (r.phase !== undefined ? r.phase === phase : inWindow({ from, to }, r.t)));
   }
   return { ok: true, value: { requests, window: w.value } };
 }
@@ -178,11 +176,10 @@ export function eventsOf<K extends LabEventType>(
 ): LabEventOf<K>[];
 export function eventsOf(input: CheckInput, pool?: string): LabEvent[];
 export function eventsOf(input: CheckInput, pool?: string, types?: readonly LabEventType[]): LabEvent[] {
+  // Array.prototype.sort is stable: events of the same millisecond keep their order.
   return input.events
-    .map((e, i) => ({ e, i }))
-    .filter(({ e }) => (pool === undefined || e.pool === pool) && (types === undefined || types.includes(e.type)))
-    .sort((a, b) => a.e.t - b.e.t || a.i - b.i)
-    .map(({ e }) => e);
+    .filter((e) => (pool === undefined || e.pool === pool) && (types === undefined || types.includes(e.type)))
+    .sort((a, b) => a.t - b.t);
 }
 
 export function poolsOf(input: CheckInput): string[] {
