@@ -33,6 +33,7 @@ export class ContainerHandle implements StartedContainerHandle {
   readonly host: string;
   private readonly ports: number[];
   private removed: Promise<void> | null = null;
+  private readonly onRemoved: (() => void) | undefined;
 
   constructor(
     private readonly docker: Dockerode,
@@ -46,6 +47,7 @@ export class ContainerHandle implements StartedContainerHandle {
     this.runId = opts.runId;
     this.host = tc.getHost();
     this.ports = opts.ports ?? [];
+    this.onRemoved = opts.onRemoved;
   }
 
   port(containerPort?: number): number {
@@ -167,5 +169,10 @@ export class ContainerHandle implements StartedContainerHandle {
 
   private closeLogs(): void {
     this.logs.close();
+    try {
+      this.onRemoved?.();
+    } catch {
+      /* host-side cleanup is best effort */
+    }
   }
 }

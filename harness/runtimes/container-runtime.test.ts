@@ -8,6 +8,19 @@ import path from 'node:path';
 import { ensureImage, W3_IMAGE } from './image-build';
 import { removeLabContainers, LABEL_LAB, LABEL_RUN, LABEL_ROLE } from './container-runtime';
 import { startW3Container, toContainerPath, W3_CONTAINER_PORT, type StartedW3Container } from './w3-container';
+import { connectAdmin, W3_CONTAINER_ADMIN_DIR, type AdminRequester } from './admin-access';
+
+/** Median of 5 sequential GET /pools (each must answer the pool list). */
+async function timeCalls(admin: AdminRequester): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = Date.now();
+    const pools = await admin.request<Array<{ name: string }>>('GET', '/pools');
+    ms.push(Date.now() - t0);
+    expect(pools.map((p) => p.name)).toEqual(['app']);
+  }
+  return ms.sort((a, b) => a - b)[2]!;
+}
 import { localBaseImage } from './docker-env';
 import { describeWithDocker, testRunId } from './test-support/docker-tests';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
@@ -72,7 +85,7 @@ describeWithDocker('container runtime (w3 image)', () => {
     for (const b of info.NetworkSettings.Ports[`${W3_CONTAINER_PORT}/tcp`]) expect(b.HostIp).toBe('127.0.0.1');
   });
 
-  test('every process in the container (init, host, workers) is uid 1000; the admin API works over exec', async () => {
+  test('every process in the container (init, host, workers) is uid 1000; the admin API answers', async () => {
     const pools = await w3!.admin.request<Array<{ name: string; workers: Array<{ pid: number }> }>>('GET', '/pools');
     const workerPids = pools[0]!.workers.map((w) => w.pid);
     expect(workerPids.length).toBe(2);
@@ -90,13 +103,31 @@ describeWithDocker('container runtime (w3 image)', () => {
     expect(procs['1']!.name).toMatch(/docker-init|tini/);
     for (const pid of workerPids) expect(procs[String(pid)]?.uid).toBe('1000');
     for (const [pid, p] of Object.entries(procs)) expect({ pid, uid: p.uid }).toEqual({ pid, uid: '1000' });
-    // The admin socket exists inside only.
+    // The admin socket is in the bind-mounted folder, never published as a port.
     const sock = await w3!.container.exec([
       'node',
       '-e',
-      "console.log(require('fs').statSync('/run/w3/admin.sock').isSocket())",
+      `console.log(require('fs').statSync('${W3_CONTAINER_ADMIN_DIR}/admin.sock').isSocket())`,
     ]);
     expect(sock.stdout.trim()).toBe('true');
+  });
+
+  test('local engine: the admin API is reached on the bind-mounted socket; exec is the fallback', async () => {
+    expect(w3!.adminMode).toBe('socket');
+    expect(w3!.adminReason).toBeUndefined();
+    const direct = await timeCalls(w3!.admin);
+    // The same request over exec, through the fallback connectAdmin takes when the host socket does not answer.
+    const plan = {
+      mode: 'socket' as const,
+      containerSocket: `${W3_CONTAINER_ADMIN_DIR}/admin.sock`,
+      hostSocket: path.join(logDir, 'no-such.sock'),
+      cleanup: () => undefined,
+    };
+    const fallback = await connectAdmin(plan, w3!.container, { probeMs: 200 });
+    expect(fallback.mode).toBe('exec');
+    expect(fallback.reason).toMatch(/did not answer/);
+    const exec = await timeCalls(fallback.client);
+    console.log(`GET /pools median: direct ${direct} ms, exec ${exec} ms`);
   });
 
   test('restart() comes back ready, serves again, and logs of the new start are captured', async () => {
@@ -132,5 +163,8 @@ describeWithDocker('container runtime (w3 image)', () => {
     expect(lines.join('\n')).toMatch(/removed container/);
     expect(docker('ps', '-a', '-q', '--filter', `label=${LABEL_RUN}=${run}`)).toBe('');
     await extra.container.remove(); // idempotent after an external removal
+    // The admin socket's temp folder went with the container.
+    expect(extra.adminHostSocket).toBeDefined();
+    expect(fs.existsSync(path.dirname(path.dirname(extra.adminHostSocket!)))).toBe(false);
   }, 120_000);
 });

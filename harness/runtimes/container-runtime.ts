@@ -100,6 +100,7 @@ async function startOnce(opts: StartContainerOptions): Promise<StartedContainerH
   if (opts.env) c.withEnvironment(opts.env);
   if (opts.command) c.withCommand(opts.command);
   if (opts.tmpfs) c.withTmpFs(opts.tmpfs);
+  if (opts.binds?.length) c.withBindMounts(opts.binds.map((b) => ({ ...b, mode: 'rw' as const })));
   if (opts.files?.length) {
     c.withCopyContentToContainer(
       opts.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode ?? 0o644 })),

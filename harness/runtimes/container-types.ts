@@ -52,6 +52,10 @@ export interface StartContainerOptions {
   logFile?: string;
   onLogLine?: (line: string) => void;
   tmpfs?: Record<string, string>;
+  /** Host folders mounted read-write (the w3 admin socket's folder: admin-access.ts). Local engines only. */
+  binds?: { source: string; target: string }[];
+  /** Called once the container is removed (stop() or remove()): cleans up what was made for it on the host. */
+  onRemoved?: () => void;
   /** Extra labels (the lab's labels always win). */
   labels?: Record<string, string>;
 }

@@ -1,7 +1,8 @@
 // The container runtime on another Docker engine, chosen by DOCKER_HOST the way testcontainers reads it: a second
 // dockerd started by this test on a TCP socket on 127.0.0.1 (test-support/second-engine.ts). ensure-docker.sh
 // builds the base image on that engine, the w3 target builds its images there, serves an app from a temp folder,
-// recycles and replaces a SIGKILLed worker over the exec admin channel, and stops; nothing of it appears on the
+// recycles and replaces a SIGKILLed worker over the admin API (that engine is on this machine, so directly on the
+// bind-mounted socket: the exec fallback is for engines elsewhere), and stops; nothing of it appears on the
 // machine's main engine, which keeps answering. Fails with the reason where no second engine can start.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -96,6 +97,7 @@ if (unavailable) {
         `w3 target up on the second engine in ${Date.now() - t0} ms ` +
           `(images built there: ${JSON.stringify(t.runtimeDetails)})`,
       );
+      expect(t.runtimeDetails).toMatchObject({ adminAccess: 'socket' });
       const first = await get(`${t.endpoint.url}/`);
       expect([first.status, first.body]).toEqual([200, 'served by the second engine']);
 

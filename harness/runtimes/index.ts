@@ -35,6 +35,15 @@ export {
 } from './container-runtime';
 export { ContainerAdminClient, ContainerAdminError, type ContainerAdminOptions } from './container-admin';
 export {
+  planAdminAccess,
+  connectAdmin,
+  W3_CONTAINER_ADMIN_DIR,
+  type AdminAccess,
+  type AdminAccessMode,
+  type AdminAccessPlan,
+  type AdminRequester,
+} from './admin-access';
+export {
   startW3Container,
   containerizeW3Config,
   toContainerPath,

@@ -1,9 +1,16 @@
 // The w3 image's runtime contract, for whoever runs w3 with `--runtime container` (the w3 target, tests, bench):
 // where the config, apps and admin socket live inside the container, how a host-side config is adapted to it, and
-// a one-call start that returns the container, its endpoint and an admin client (over exec, nothing published).
+// a one-call start that returns the container, its endpoint and an admin client (nothing published: the admin
+// socket is reached through a bind-mounted host folder, or over exec where that cannot work — admin-access.ts).
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
-import { ContainerAdminClient } from './container-admin';
+import {
+  connectAdmin,
+  planAdminAccess,
+  type AdminAccessMode,
+  type AdminAccessPlan,
+  type AdminRequester,
+} from './admin-access';
 import {
   startContainer,
   type ContainerRuntime,
@@ -32,15 +39,18 @@ export function toContainerPath(hostPath: string, root = repoRoot()): string {
 
 /**
  * Adapts a w3 config for the container: listens on 0.0.0.0:8080 inside (published on 127.0.0.1 outside), admin
- * socket in /run/w3, no TCP admin. Application `module` paths must already be container paths (toContainerPath)
- * or paths relative to /config.
+ * socket at `adminSocket` (default /run/w3; the admin-access plan's path when the socket is bind-mounted), no TCP
+ * admin. Application `module` paths must already be container paths (toContainerPath) or relative to /config.
  */
-export function containerizeW3Config(config: Record<string, unknown>): Record<string, unknown> {
+export function containerizeW3Config(
+  config: Record<string, unknown>,
+  adminSocket = W3_CONTAINER_ADMIN_SOCKET,
+): Record<string, unknown> {
   const admin = (config.admin ?? {}) as Record<string, unknown>;
   return {
     ...config,
     listen: { host: '0.0.0.0', port: W3_CONTAINER_PORT },
-    admin: { ...admin, socket: W3_CONTAINER_ADMIN_SOCKET, tcp: null },
+    admin: { ...admin, socket: adminSocket, tcp: null },
   };
 }
 
@@ -54,17 +64,33 @@ export interface StartW3ContainerOptions extends Omit<
   logLevel?: string;
   /** Start through this run's runtime (its stopAll() removes the container); default: a bare startContainer. */
   runtime?: ContainerRuntime;
+  /**
+   * How to reach the admin API: a plan made by the caller (planAdminAccess, so it can write the same config into
+   * its run folder), "exec" to force the slow path, or "auto" (default: the direct socket on a local engine).
+   * The host folder of the plan is removed with the container.
+   */
+  adminAccess?: AdminAccessPlan | 'auto' | 'exec';
 }
 
 export interface StartedW3Container {
   container: StartedContainerHandle;
-  admin: ContainerAdminClient;
+  admin: AdminRequester;
+  /** Which way `admin` goes: "socket" (bind-mounted, direct) or "exec" (one docker exec per call). */
+  adminMode: AdminAccessMode;
+  /** Why `adminMode` is "exec", when it is. */
+  adminReason?: string;
+  /** The admin socket on this machine (mode "socket"); its temp folder goes with the container. */
+  adminHostSocket?: string;
   /** Current base URL (re-read after restart()). */
   url(): string;
 }
 
 export async function startW3Container(opts: StartW3ContainerOptions): Promise<StartedW3Container> {
-  const { config, faultInjection, logLevel, runtime, ...rest } = opts;
+  const { config, faultInjection, logLevel, runtime, adminAccess, ...rest } = opts;
+  const plan =
+    typeof adminAccess === 'object'
+      ? adminAccess
+      : planAdminAccess(W3_CONTAINER_ADMIN_SOCKET, { prefer: adminAccess ?? 'auto' });
   const command: string[] = [];
   // The token goes through the environment: a command line is visible to every user (ps).
   if (faultInjection?.enabled) command.push('--enable-faults');
@@ -75,13 +101,35 @@ export async function startW3Container(opts: StartW3ContainerOptions): Promise<S
     role: 'w3',
     ports: [W3_CONTAINER_PORT],
     command,
-    files: [{ path: W3_CONTAINER_CONFIG, content: JSON.stringify(containerizeW3Config(config), null, 2) }],
+    files: [
+      {
+        path: W3_CONTAINER_CONFIG,
+        content: JSON.stringify(containerizeW3Config(config, plan.containerSocket), null, 2),
+      },
+    ],
+    ...(plan.bind ? { binds: [...(rest.binds ?? []), plan.bind] } : {}),
+    onRemoved: () => {
+      rest.onRemoved?.();
+      plan.cleanup();
+    },
     waitForLog: W3_READY_LOG,
   };
-  const container = await (runtime ? runtime.start(spec) : startContainer(spec));
-  const admin = new ContainerAdminClient(container, {
-    socketPath: W3_CONTAINER_ADMIN_SOCKET,
-    faultToken: faultInjection?.enabled ? faultInjection.token : undefined,
+  let container: StartedContainerHandle;
+  try {
+    container = await (runtime ? runtime.start(spec) : startContainer(spec));
+  } catch (err) {
+    plan.cleanup();
+    throw err;
+  }
+  const access = await connectAdmin(plan, container, {
+    ...(faultInjection?.enabled ? { faultToken: faultInjection.token } : {}),
   });
-  return { container, admin, url: () => container.url() };
+  return {
+    container,
+    admin: access.client,
+    adminMode: access.mode,
+    ...(access.reason ? { adminReason: access.reason } : {}),
+    ...(access.mode === 'socket' && plan.hostSocket ? { adminHostSocket: plan.hostSocket } : {}),
+    url: () => container.url(),
+  };
 }

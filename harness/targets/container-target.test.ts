@@ -11,7 +11,7 @@ import { seededRandom } from '../../faults';
 import { workerFaultSpec } from '../../faults/spec';
 import { FaultSchedule } from '../runner/fault-schedule';
 import { faultStep } from '../scenarios/schema';
-import { LABEL_RUN } from '../runtimes';
+import { LABEL_RUN, W3_CONTAINER_ADMIN_DIR } from '../runtimes';
 import { describeWithDocker } from '../runtimes/test-support/docker-tests';
 import { createNodeClusterTarget } from './node-cluster-target';
 import { createW3Target } from './w3-target';
@@ -102,6 +102,30 @@ describeWithDocker('w3 target in a container', () => {
     await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }));
     await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
     await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);
+  }, 60_000);
+
+  it('reaches the admin API over the bind-mounted socket (direct path); a fault lands near its `at`', async () => {
+    // A local engine: the run records the direct path, and the config w3 got puts its socket in the mounted folder.
+    expect(t.runtimeDetails).toMatchObject({ adminAccess: 'socket' });
+    expect(t.runtimeDetails?.['adminAccessReason']).toBeUndefined();
+    const config = JSON.parse(fs.readFileSync(path.join(ctx.runDir, 'w3.json'), 'utf8')) as {
+      admin: { socket: string };
+    };
+    expect(config.admin.socket).toBe(`${W3_CONTAINER_ADMIN_DIR}/admin.sock`);
+    // No socket in the run folder (it is zipped and reported): the mounted folder is a temp one.
+    expect(fs.readdirSync(ctx.runDir).filter((f) => f.endsWith('.sock'))).toEqual([]);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker');
+    const from = t.events!().length;
+    const at = 500;
+    const started = Date.now();
+    await withSchedule(t, [{ at: `${at}ms`, action: 'fault', fault: { kind: 'crash' } }], async () => {
+      await waitForEvent(t, (e) => e.type === 'FaultInjected', 'FaultInjected', 30_000, from);
+    });
+    const landedMs = Date.now() - started;
+    console.log(`fault at ${at} ms: FaultInjected seen after ${landedMs} ms (direct admin socket)`);
+    // Generous for a loaded machine; over exec two admin calls alone took 0.7-2 s under a scenario's load.
+    expect(landedMs).toBeLessThan(at + 3000);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a replacement', 15_000, from);
   }, 60_000);
 
   it('signals a worker by its in-container PID; refuses PIDs it did not report', async () => {

@@ -92,6 +92,7 @@ class StartedW3 extends HostedTarget {
     super(up.host, up.endpoint, W3_STOP_GRACE_MS);
     this.admin = up.admin;
     this.cleanup = () => up.cleanup();
+    Object.assign(this.runtimeDetails, up.details);
   }
 
   protected mapEvent(raw: TargetLogEvent): LabEvent | null {
