@@ -141,6 +141,22 @@ describe('the old worker of an overlapped recycle fails before its replacement i
   });
 });
 
+describe('an orphan', () => {
+  it('that exits leaves the orphan list: the pool no longer shows it or kills it', () => {
+    const h = new PoolHarness(always({ failure: { orphanWorkerProcess: true } })).bootReady();
+    const w = h.worker(0);
+    h.pool.failure(w as never, 'stalled', 'no progress');
+    expect(h.pool.snapshot().workers.map((x) => [x.id, x.state])).toEqual([
+      [2, 'Starting'],
+      [1, 'Orphaned'],
+    ]);
+    w.exit();
+    expect(h.pool.orphans.list).toHaveLength(0);
+    expect(h.pool.snapshot().workers.map((x) => x.id)).toEqual([2]);
+    expect(h.of('WorkerExited')).toEqual([expect.objectContaining({ workerId: 1, reason: 'orphaned' })]);
+  });
+});
+
 describe('a new worker', () => {
   it('is started once, with a logger that names its worker id', () => {
     const h = new PoolHarness(always()).bootReady();

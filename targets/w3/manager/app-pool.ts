@@ -330,6 +330,8 @@ export class AppPool {
 
   private onWorkerExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     const base = { pool: this.name, workerId: w.id, pid: w.pid, exitCode: code, signal };
+    // Stryker disable next-line BlockStatement: the general path below reports an orphan's exit the same way (its
+    // endReason is 'orphaned'; it already left the list, the recycler and the health monitor when it was orphaned).
     if (this.orphans.onExit(w)) {
       this.ctx.events.emit({ type: 'WorkerExited', ...base, reason: 'orphaned' });
       for (const f of this.exitWaiters.splice(0)) f();
@@ -338,19 +340,17 @@ export class AppPool {
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
     this.health.forget(w);
-    let stopped = false;
     if (w.endReason) {
       this.ctx.events.emit({ type: 'WorkerExited', ...base, reason: w.endReason });
     } else {
       this.ctx.events.emit({ type: 'WorkerCrashed', ...base, reason: w.readyAt ? 'crash' : 'startup-crash' });
-      stopped = this.countFailure('crash');
+      this.countFailure('crash');
     }
     this.recycler.onWorkerExit(w);
     for (const f of this.exitWaiters.splice(0)) f();
-    if (!stopped) {
-      this.ensureWorkers();
-      this.drainQueue();
-    }
+    // A replacement, unless rapid-fail protection just stopped the pool (a stopped pool starts none and has no queue).
+    this.ensureWorkers();
+    this.drainQueue();
   }
 
   /** A counted failure of a live worker: kill it (or orphan it) and apply rapid-fail protection. */
@@ -364,7 +364,8 @@ export class AppPool {
       this.ctx.events.emit({ type: 'WorkerKilled', pool: this.name, workerId: w.id, pid: w.pid, reason, kind });
       w.kill(kind);
     }
-    if (!this.countFailure(kind)) this.ensureWorkers();
+    this.countFailure(kind);
+    this.ensureWorkers();
   }
 
   private orphan(w: WorkerProcess, reason: string): void {
@@ -378,8 +379,8 @@ export class AppPool {
     this.drainQueue();
   }
 
-  /** Returns true when this failure stopped the pool. */
-  countFailure(kind: FailureKind): boolean {
+  /** Records a failure; rapid-fail protection stops the pool when it is one too many. */
+  countFailure(kind: FailureKind): void {
     const trip = this.rapidFail.record(kind);
     this.ctx.events.emit({
       type: 'RapidFailCount',
@@ -388,11 +389,7 @@ export class AppPool {
       count: this.rapidFail.count(),
       windowMs: this.rapidFail.windowMs,
     });
-    if (trip && this.state === 'Started') {
-      this.stop('RapidFail');
-      return true;
-    }
-    return false;
+    if (trip) this.stop('RapidFail');
   }
 
   // ---- pool state -----------------------------------------------------------------------------------------
