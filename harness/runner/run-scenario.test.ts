@@ -122,13 +122,16 @@ const history = (runDir: string): HistoryRecord[] =>
 const marks = (runDir: string): MarkRecord[] => history(runDir).filter((r): r is MarkRecord => r.kind === 'mark');
 const markNames = (runDir: string): string[] =>
   marks(runDir).map((m) => (typeof m['phase'] === 'string' ? `${m.name}:${m['phase']}` : m.name));
-/** The rate is over the workload: from its start to its end (marks written right after each was taken). */
+/**
+ * The rate is over the workload: from its start to its end (marks written right after each was taken). 20 ms of
+ * slack for a loaded machine; the settle time and a slow setup (150 and 100 ms in the settle test) are outside.
+ */
 function expectRateOverWorkload(runDir: string, rps: number): void {
   const t = (name: string): number => marks(runDir).find((m) => m.name === name)!.t;
   const span = t('workload-end') - t('workload-start');
   const requests = history(runDir).filter((h) => h.kind === 'request').length;
-  expect(rps).toBeGreaterThanOrEqual(Math.round((requests / (span + 1)) * 1000));
-  expect(rps).toBeLessThanOrEqual(Math.round((requests / Math.max(1, span - 1)) * 1000));
+  expect(rps).toBeGreaterThanOrEqual(Math.floor((requests / (span + 20)) * 1000));
+  expect(rps).toBeLessThanOrEqual(Math.ceil((requests / Math.max(1, span - 20)) * 1000));
 }
 const exitListeners = (): ((...a: unknown[]) => void)[] => process.listeners('exit') as never;
 
@@ -462,7 +465,7 @@ test('the settle time passes before the target stops; a stop that fails becomes 
     }),
     kill,
   });
-  setup = async () => started;
+  setup = async () => (await sleep(100), started);
   const r = await run({ scenario: scenario({ settle: 150 }) });
   const end = marks(r.dir).find((m) => m.name === 'workload-end')!.t;
   expect(stopAt - end).toBeGreaterThanOrEqual(140);
