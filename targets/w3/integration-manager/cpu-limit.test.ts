@@ -4,8 +4,8 @@
 // that the pause cap sets) and keeps answering pings and requests.
 // The limits are low (5 % of a core: 150 ms of CPU per 3 s window) so that a spinning worker exceeds them even when
 // it gets a tenth of a core on a loaded 2-core machine; at 20 % it often never did, and no event came.
-// Pings get 5 s (PROCESS): at FAST's 500 ms, workers on a machine at load average 20 were killed as hung (PingFailed)
-// before or while they spun, which is not what these tests are about.
+// Pings get FAST's 5 s: at 500 ms, workers on a machine at load average 20 were killed as hung (PingFailed) before
+// or while they spun, which is not what these tests are about.
 import fs from 'node:fs';
 import { request, type RunningServer } from '../test-support/server';
 import {
@@ -20,8 +20,6 @@ import {
 } from './test-support/manager-helpers';
 
 jest.setTimeout(90_000);
-
-const PROCESS = { ...FAST, pingResponseTime: '5s' };
 
 // Spins for longer than any test waits; the server's stop ends it.
 const SPIN = { kind: 'cpu-spin', dutyPercent: 100, durationMs: 60_000 };
@@ -41,7 +39,7 @@ describe('cpu limit', () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',
-        processModel: PROCESS,
+        processModel: FAST,
         cpu: { limit: LOW, action: 'NoAction', resetInterval: '3s' },
       }),
     );
@@ -62,7 +60,7 @@ describe('cpu limit', () => {
   it('KillW3wp: the worker is killed, not counted toward rapid-fail; the next request starts another', async () => {
     server = await startFaultServer(
       onePool({
-        processModel: PROCESS,
+        processModel: FAST,
         cpu: { limit: LOW, action: 'KillW3wp', resetInterval: '3s' },
         failure: { rapidFailProtectionMaxCrashes: 1 },
       }),
@@ -87,7 +85,7 @@ describe('cpu limit', () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',
-        processModel: PROCESS,
+        processModel: FAST,
         cpu: { limit: LOW, action: 'Throttle', resetInterval: '5s' },
       }),
     );

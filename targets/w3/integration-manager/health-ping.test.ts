@@ -4,6 +4,8 @@
 import { request, type RunningServer } from '../test-support/server';
 import {
   FAST,
+  PINGS,
+  PING_DETECT_MS,
   SLACK_MS,
   delay,
   eventsOf,
@@ -16,14 +18,12 @@ import {
 
 jest.setTimeout(90_000);
 
-const DETECT_MS = 200 + 500; // pingInterval + pingResponseTime of FAST
-
 describe('health pings', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
   it('blocked event loop: PingFailed 5010 in time, killed; requests meanwhile succeed on the replacement', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
+    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: PINGS }));
     const hung = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
     await injectFault(server, hung.workerId, { kind: 'hang', mode: 'block-loop', durationMs: 20_000 });
@@ -32,7 +32,7 @@ describe('health pings', () => {
 
     const failed = await server.waitForEvent((e) => e.type === 'PingFailed' && e.pid === hung.pid, 15_000, from);
     expect(failed.eventId).toBe(5010);
-    expect(failed.t - injected.t).toBeLessThanOrEqual(DETECT_MS + SLACK_MS);
+    expect(failed.t - injected.t).toBeLessThanOrEqual(PING_DETECT_MS + SLACK_MS);
     await server.waitForEvent((e) => e.type === 'WorkerKilled' && e.pid === hung.pid, 5000, from);
     const replacement = await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pid !== hung.pid, 15_000, from);
 
@@ -69,14 +69,14 @@ describe('health pings', () => {
   });
 
   it('a worker that serves but ignores pings is killed (5010) and replaced', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
+    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: PINGS }));
     const deaf = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
     await injectFault(server, deaf.workerId, { kind: 'hang', mode: 'ignore-pings' });
     const injected = await server.waitForEvent((e) => e.type === 'FaultInjected' && e.pid === deaf.pid, 5000, from);
     const failed = await server.waitForEvent((e) => e.type === 'PingFailed' && e.pid === deaf.pid, 15_000, from);
     expect(failed.eventId).toBe(5010);
-    expect(failed.t - injected.t).toBeLessThanOrEqual(DETECT_MS + SLACK_MS);
+    expect(failed.t - injected.t).toBeLessThanOrEqual(PING_DETECT_MS + SLACK_MS);
     await server.waitForEvent(
       (e) => e.type === 'WorkerExited' && e.pid === deaf.pid && e.reason === 'ping',
       5000,
@@ -88,12 +88,15 @@ describe('health pings', () => {
   });
 
   it('a CPU-busy worker that still answers pings (cpu-spin 50 %) is not killed', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
+    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: PINGS }));
     const busy = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
-    await injectFault(server, busy.workerId, { kind: 'cpu-spin', dutyPercent: 50, durationMs: 4000 });
-    // Twenty ping rounds under load; requests keep being served by the same worker.
-    const deadline = Date.now() + 4000;
+    // Watched for longer than a ping deadline: a worker that stopped answering would be killed within the watch.
+    const watchMs = PING_DETECT_MS + 2000;
+    await injectFault(server, busy.workerId, { kind: 'cpu-spin', dutyPercent: 50, durationMs: watchMs });
+    // Twenty ping rounds under load; requests keep being served by the same worker (a request can take half a
+    // second on a machine at load 25: several, not a rate).
+    const deadline = Date.now() + watchMs;
     let served = 0;
     while (Date.now() < deadline) {
       const r = await request(server.url, { path: '/pid' });
@@ -102,7 +105,7 @@ describe('health pings', () => {
       served++;
       await delay(100);
     }
-    expect(served).toBeGreaterThan(10);
+    expect(served).toBeGreaterThanOrEqual(3);
     expect(eventsOf(server, 'PingFailed', from)).toEqual([]);
     expect(eventsOf(server, 'WorkerKilled', from)).toEqual([]);
     const p = await pool(server);

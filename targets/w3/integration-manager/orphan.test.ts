@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { request, type RunningServer } from '../test-support/server';
 import {
-  FAST,
+  PINGS,
   delay,
   eventsOf,
   injectFault,
@@ -29,10 +29,10 @@ describe('orphaned workers', () => {
     server = await startFaultServer(
       onePool({
         startMode: 'AlwaysRunning',
-        // 3 s, not FAST's 500 ms: on a loaded machine a healthy worker misses 500 ms now and then (seen in the
-        // web-garden and cpu-limit tests); here that orphans it before the fault is injected, and an orphan's fault
-        // acknowledgement is never read (409), or it orphans the replacement too.
-        processModel: { ...FAST, pingResponseTime: '3s' },
+        // PINGS' deadline, not a shorter one: on a loaded machine a healthy worker misses 500 ms now and then; here
+        // that orphans it before the fault is injected, and an orphan's fault acknowledgement is never read (409),
+        // or it orphans the replacement too.
+        processModel: PINGS,
         failure: { orphanWorkerProcess: true, orphanActionCommand: ['touch', path.join(markerDir, 'orphan-%1%')] },
       }),
     );

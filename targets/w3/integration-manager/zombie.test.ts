@@ -3,7 +3,8 @@
 // RequestStalled, killed, replaced; the stalled GETs are replayed on the replacement, a stalled POST gets 502.
 import { request, type RunningServer } from '../test-support/server';
 import {
-  FAST,
+  PINGS,
+  PING_DETECT_MS,
   SLACK_MS,
   delay,
   eventsOf,
@@ -16,13 +17,18 @@ import {
 
 jest.setTimeout(90_000);
 
+/** requestProgressTimeout: longer than PING_DETECT_MS (see the first test). */
+const PROGRESS_MS = PING_DETECT_MS + 1800;
+
 describe('zombie worker (answers pings, serves nothing)', () => {
   let server: RunningServer;
   afterEach(async () => server?.stop());
 
   it('requestProgressTimeout: RequestStalled, killed, replaced; stalled GETs succeed, stalled POST 502', async () => {
+    // The stall is declared after a ping deadline and more: a zombie that stopped answering pings too would have
+    // been killed for that first (PingFailed), which this test would see.
     server = await startFaultServer(
-      onePool({ startMode: 'AlwaysRunning', processModel: { ...FAST, requestProgressTimeout: '1s' } }),
+      onePool({ startMode: 'AlwaysRunning', processModel: { ...PINGS, requestProgressTimeout: PROGRESS_MS } }),
     );
     const zombie = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
@@ -32,8 +38,8 @@ describe('zombie worker (answers pings, serves nothing)', () => {
     const post = request(server.url, { method: 'POST', path: '/echo', body: 'not replayable' });
 
     const stalled = await server.waitForEvent((e) => e.type === 'RequestStalled' && e.pid === zombie.pid, 15_000, from);
-    expect(stalled.t - sentAt).toBeGreaterThanOrEqual(1000);
-    expect(stalled.t - sentAt).toBeLessThanOrEqual(1000 + SLACK_MS);
+    expect(stalled.t - sentAt).toBeGreaterThanOrEqual(PROGRESS_MS);
+    expect(stalled.t - sentAt).toBeLessThanOrEqual(PROGRESS_MS + SLACK_MS);
     expect(eventsOf(server, 'PingFailed', from)).toEqual([]); // the pings kept being answered
     await server.waitForEvent((e) => e.type === 'WorkerKilled' && e.pid === zombie.pid, 5000, from);
     const replacement = await server.waitForEvent(
@@ -51,7 +57,7 @@ describe('zombie worker (answers pings, serves nothing)', () => {
   });
 
   it('default (requestProgressTimeout 0): zombie undetected; healing it releases the held requests', async () => {
-    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: FAST }));
+    server = await startFaultServer(onePool({ startMode: 'AlwaysRunning', processModel: PINGS }));
     const zombie = await server.waitForEvent((e) => e.type === 'WorkerReady');
     const from = server.events.length;
     await injectFault(server, zombie.workerId, { kind: 'hang', mode: 'stall-requests' });
@@ -61,7 +67,7 @@ describe('zombie worker (answers pings, serves nothing)', () => {
       5000,
       'the request to reach the worker',
     );
-    await delay(2000); // ten ping rounds: nothing may happen
+    await delay(PING_DETECT_MS + 1000); // longer than a ping deadline, many ping rounds: nothing may happen
     expect(eventsOf(server, 'RequestStalled', from)).toEqual([]);
     expect(eventsOf(server, 'PingFailed', from)).toEqual([]);
     expect(eventsOf(server, 'WorkerKilled', from)).toEqual([]);

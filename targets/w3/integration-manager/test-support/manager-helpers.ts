@@ -11,13 +11,28 @@ import type { PoolSnapshot } from '../../manager/pool-snapshot';
 export const PROBE_APP = path.join(__dirname, '..', 'fixtures', 'probe-app.js');
 export const FAULT_TOKEN = 'manager-tests';
 
-/** Lab timings: hang detection within 700 ms, limits short enough for tests, long enough for 2 busy cores. */
+/**
+ * Lab timings: limits short enough for tests, long enough for 2 busy cores. Pings every 200 ms with a 5 s deadline:
+ * at 500 ms, healthy workers on a machine at load average 15 or more missed it now and then and were killed as hung
+ * (PingFailed), in tests about something else. Tests about ping failure use PINGS.
+ */
 export const FAST = {
   pingInterval: '200ms',
-  pingResponseTime: '500ms',
+  pingResponseTime: '5s',
   startupTimeLimit: '10s',
   shutdownTimeLimit: '3s',
 };
+
+/**
+ * For the tests about pings: a deadline short enough that a hung worker is detected within PING_DETECT_MS, and four
+ * times the 500 ms that healthy workers missed on a loaded machine. A test asserting that a worker kept answering
+ * (no PingFailed) must watch it for longer than PING_DETECT_MS: otherwise a worker that stopped answering would not
+ * be killed within the test, and the test could not fail.
+ */
+export const PINGS = { ...FAST, pingResponseTime: '2s' };
+
+/** pingInterval + pingResponseTime of PINGS: a worker that stops answering is killed within this (plus load). */
+export const PING_DETECT_MS = 200 + 2000;
 
 /** Slack for timing assertions on a shared 2-core machine (Jest workers, other engineers' builds). */
 export const SLACK_MS = 1500;
