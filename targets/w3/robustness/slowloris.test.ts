@@ -52,7 +52,9 @@ describe('slowloris', () => {
         }),
       );
     }
-    await Promise.race([Promise.all(all), new Promise((r) => setTimeout(r, HEADER_WAIT_MS * 30))]);
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(all), new Promise((r) => (bound = setTimeout(r, HEADER_WAIT_MS * 30)))]);
+    clearTimeout(bound); // a 60 s timer left running kept the Jest worker alive after its last test
     for (const s of sockets) s.destroy();
     await healthy.stop();
     agent.destroy();
