@@ -24,7 +24,10 @@ export interface HostOptions {
   faultInjection?: { enabled: boolean; token?: string | null; plugin?: string };
 }
 
-/** After the pools have drained, responses still flushing to clients get this long before their connections close. */
+/**
+ * After the pools have drained, a response still going out to a slow reader gets at most this long before its
+ * connection is closed; every other connection closes at once.
+ */
 const FLUSH_GRACE_MS = 2000;
 /** Beyond shutdownTimeLimit: time for killed workers to be reaped, and the flush grace. */
 const STOP_SLACK_MS = 5000;
@@ -238,14 +241,19 @@ export class W3Host {
   /**
    * Stops accepting connections and drains: requests in flight finish (each worker is killed at its pool's
    * shutdownTimeLimit), queued and new requests get 503, idle keep-alive connections close at once. Once every
-   * worker has exited, responses still flushing get FLUSH_GRACE_MS, then every remaining connection is closed.
+   * worker has exited, each connection closes as soon as its last bytes are in the kernel: the stop ends then, not
+   * after a fixed grace. Responses still going out to slow readers get up to FLUSH_GRACE_MS; then every remaining
+   * connection is closed and the HTTPERR file is flushed and closed.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.events.emit({ type: 'HostStopping' });
       const closing = this.listener.close();
       await Promise.all([...[...this.pools.values()].map((p) => p.shutdown('host-stop')), ...this.retiring]);
-      await Promise.race([closing, new Promise((r) => setTimeout(r, FLUSH_GRACE_MS).unref())]);
+      this.listener.closeOnceSent();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, FLUSH_GRACE_MS)))]);
+      clearTimeout(grace);
       this.listener.destroyConnections();
       await this.listener.httpErr.close();
       this.admin.close();

@@ -41,6 +41,11 @@ interface ServeOptions {
 const LAB_FAULT_PLUGIN = 'faults/w3-plugin/host';
 /** Beyond the host's own stop bound (longest shutdownTimeLimit + reaping + flush grace). */
 const STOP_DEADLINE_SLACK_MS = 5000;
+/**
+ * After a graceful stop, how long the exit waits for the host log to be written without blocking. Only a reader of
+ * stdout that reads nothing can make it wait that long; the exit hook's bounded synchronous flush then takes over.
+ */
+const LOG_FLUSH_LIMIT_MS = 2000;
 
 /** Token from --fault-token-file, else $W3_FAULT_TOKEN (removed from the environment once read), else the config's. */
 function faultToken(opts: ServeOptions, fromConfig: string | null | undefined): string | null {
@@ -138,6 +143,7 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
     if (stopping) return;
     stopping = true;
     log.info({ signal: sig }, 'shutting down');
+    const since = Date.now();
     // Whatever state requests or timers are in, one signal ends the process: at the deadline the workers are
     // killed and the host exits 1 (a graceful stop exits 0 well before it).
     const deadline = running.stopDeadlineMs() + STOP_DEADLINE_SLACK_MS;
@@ -147,7 +153,13 @@ export async function serve(opts: ServeOptions): Promise<W3Host> {
       process.exit(1);
     }, deadline);
     void running.stop().then(
-      () => process.exit(0),
+      async () => {
+        // The exit comes as soon as the last line is written: every line reaches the file (or the reader) whole
+        // and in order, none is left to the exit hook.
+        log.info({ stopMs: Date.now() - since }, 'stopped');
+        await Promise.race([hostLog.destination.flush(), new Promise((r) => setTimeout(r, LOG_FLUSH_LIMIT_MS))]);
+        process.exit(0);
+      },
       (err: unknown) => {
         log.error({ err: String(err) }, 'stop failed');
         running.killWorkers();

@@ -3,6 +3,7 @@
 // host within shutdownTimeLimit plus a bounded slack; lowering maxProcesses by reload shrinks the garden.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { startServer, request, type RunningServer } from '../test-support/server';
 import { isAlive, waitUntil } from '../integration-manager/test-support/manager-helpers';
@@ -95,6 +96,54 @@ describe('SIGTERM', () => {
     await waitUntil(() => !isAlive(ready.pid!), 5000, 'the stopped worker to be gone');
     await stuck;
     server = null;
+  });
+
+  it('ends once drained: a client keeping its side open does not hold the exit; last lines are on disk', async () => {
+    server = await startServer({
+      ...config({ shutdownTimeLimit: '30s', maxConcurrentRequestsPerWorker: 1 }),
+      logging: { hostLog: './host.log', httpErrLog: './httperr.log' },
+    });
+    const s = server;
+    const read = (file: string): string[] =>
+      fs.existsSync(path.join(s.dir, file)) ? fs.readFileSync(path.join(s.dir, file), 'utf8').split('\n') : [];
+    await waitUntil(async () => (await pools(s))[0]!.workers.some((w) => w.state === 'Ready'), 30_000, 'a worker');
+    // A client that asks the server to close after the reply and never closes its own side (allowHalfOpen): the
+    // host has nothing more to send it once the reply is out, and must not wait for it.
+    const client = net.connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+    let received = '';
+    let repliedAt = 0;
+    client.on('data', (c: Buffer) => {
+      received += c.toString();
+      if (!repliedAt && received.includes('slept 2000')) repliedAt = Date.now();
+    });
+    const finByServer = new Promise<void>((resolve) => client.once('end', resolve));
+    client.write('GET /slow?ms=2000 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+    await waitUntil(async () => (await inFlight(s)) === 1, 20_000, 'the request in flight');
+    // One request waits in the queue (one request per worker): the stop answers it 503, an HTTPERR line.
+    const queued = request(s.url, { path: '/queued' });
+    await waitUntil(async () => (await pools(s))[0]!.queue.length === 1, 20_000, 'the queued request');
+    const done = exited(s);
+    s.proc.kill('SIGTERM');
+    expect((await queued).status).toBe(503);
+    const end = await done;
+    await finByServer;
+    client.destroy();
+    expect(end.code).toBe(0);
+    expect(received).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\nslept 2000\n\r\n0\r\n\r\n$/); // the whole reply
+    expect(end.at - repliedAt).toBeLessThan(STOP_SLACK_MS);
+    // From the host's own clock: once its last worker had exited it had only to close connections with nothing
+    // left to send and to flush its logs, not to wait for that client (a fixed 2 s grace did).
+    const lines = read('host.log')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { time: number; msg?: string; event?: { type: string }; httperr?: unknown });
+    const workerExited = lines.find((l) => l.event?.type === 'WorkerExited')!.time;
+    const stopped = lines[lines.length - 1]!;
+    expect(stopped.msg).toBe('stopped');
+    expect(stopped.time - workerExited).toBeLessThan(1000);
+    // The last lines are on disk: the stop's own last line above, and every HTTPERR line the host logged.
+    const httpErr = read('httperr.log').filter((l) => l && !l.startsWith('#'));
+    expect(httpErr.filter((l) => l.includes(' /queued 503 '))).toHaveLength(1);
+    expect(httpErr).toHaveLength(lines.filter((l) => l.httperr !== undefined).length);
   });
 
   it('a second signal during the drain does not cut it short', async () => {

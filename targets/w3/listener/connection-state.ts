@@ -93,3 +93,16 @@ export function endWith(socket: net.Socket, bytes: string | Buffer): void {
   socket.end(bytes);
   socket.setTimeout(LINGER_MS, () => socket.destroy());
 }
+
+/**
+ * The end of a host stop (every worker has exited, nothing more will be written): closes `socket` as soon as all
+ * that was written to it is in the kernel — at once when nothing is left to send (an idle connection, one waiting
+ * for the client's FIN after a page, one holding half a request head). Waiting for the client there would only make
+ * the host's exit wait on it.
+ */
+export function closeOnceSent(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableLength === 0) return void socket.destroy();
+  socket.once('finish', () => socket.destroy());
+  if (!socket.writableEnded) socket.end();
+}

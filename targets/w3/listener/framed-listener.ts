@@ -93,6 +93,10 @@ export class FramedListener extends ListenerCore implements FramedContext {
     });
   }
 
+  override closeOnceSent(): void {
+    for (const c of this.connections) c.closeOnceSent();
+  }
+
   override destroyConnections(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;

@@ -13,6 +13,7 @@ import type { HeadScanError } from '../transport/head-scanner';
 import { decideFailure, emitFailure, badGatewayBytes } from './worker-failure';
 import type { SendRateTracked } from './send-rate';
 import { FramedConnectionState } from './framed-connection-state';
+import { closeOnceSent } from './connection-state';
 
 export abstract class FramedOutcomes extends FramedConnectionState implements SendRateTracked {
   /** Reads the requests in the buffer (framed-request-reader.ts). */
@@ -113,6 +114,12 @@ export abstract class FramedOutcomes extends FramedConnectionState implements Se
   destroy(): void {
     if (this.active) this.expire('Connection_Dropped');
     else this.socket.destroy();
+  }
+
+  /** Host stop, every worker gone: a request still in progress is dropped; otherwise closed once its bytes are out. */
+  closeOnceSent(): void {
+    if (this.active) this.expire('Connection_Dropped');
+    else closeOnceSent(this.socket);
   }
 
   get idle(): boolean {

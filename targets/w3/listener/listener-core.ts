@@ -67,6 +67,11 @@ export abstract class ListenerCore {
   protected abstract connectionCount(): number;
   /** Host stop: stops accepting, closes connections as they become idle; resolves when the last is gone. */
   abstract close(): Promise<void>;
+  /**
+   * Host stop, once every worker has exited: each connection closes as soon as its last bytes are in the kernel
+   * (closeOnceSent in connection-state.ts), at once when it has nothing left to send.
+   */
+  abstract closeOnceSent(): void;
   /** The end of a stop (or a failed start): every client connection still open is closed now. */
   abstract destroyConnections(): void;
 

@@ -45,6 +45,7 @@ import {
   markOverLimit,
   isOverLimit,
   endWith,
+  closeOnceSent,
   LINGER_MS,
 } from './connection-state';
 import type { AppPool } from '../manager/app-pool';
@@ -149,6 +150,10 @@ export class Listener extends ListenerCore {
   }
 
   private idleSweep: NodeJS.Timeout | null = null;
+
+  override closeOnceSent(): void {
+    for (const s of this.sockets) closeOnceSent(s);
+  }
 
   override destroyConnections(): void {
     if (this.idleSweep) clearInterval(this.idleSweep);

@@ -1,5 +1,6 @@
 // Asynchronous log files: lines are written off the event loop, a file rolls over at its size with the header
-// repeated, at most `keep` old files stay, nothing is lost, and flushSync() writes what is still buffered.
+// repeated, at most `keep` old files stay, nothing is lost, flushSync() writes what is still buffered, and flush()
+// waits for it without blocking.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,27 @@ test('flushSync writes what is buffered, synchronously (the exit hook)', () => {
   expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   const rest = numbers.filter((n) => n !== 0);
   expect(rest).toEqual(Array.from({ length: 999 }, (_, i) => i + 1));
+});
+
+test('flush() resolves once every line written so far is in the file, in order; the file stays open', async () => {
+  const file = path.join(dir, 'host.log');
+  const d = new LogDestination({ file, truncateSize: 1 << 30, keep: 1 });
+  await d.flush(); // nothing written: at once
+  const pad = 'x'.repeat(200);
+  for (let i = 0; i < 5000; i++) d.write(`line ${i} ${pad}\n`); // ~1 MB: many asynchronous writes
+  await d.flush();
+  const numbers = (): number[] =>
+    fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[1]));
+  expect(numbers()).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  d.write(`line 5000 ${pad}\n`);
+  await d.flush();
+  expect(numbers()).toHaveLength(5001);
+  await d.close();
+  expect(d.dropped).toBe(0);
 });
 
 test('a write never blocks: 50 MB handed over returns at once; beyond the buffer limit is dropped and counted', () => {

@@ -6,6 +6,8 @@
 //    FILE is opened; `header` (the W3C #Fields lines of HTTPERR) starts every file.
 //  - flushSync() writes what is buffered synchronously: for the process's exit and crash hooks (the CLI calls it),
 //    so the last lines before an exit survive. Workers — processes that may die on purpose — keep synchronous logs.
+//  - flush() waits, without blocking, until every line written so far is in the kernel: a graceful stop awaits it
+//    before it exits, so no line is left to the exit hook (nor to a write the exit would cut short).
 //  - stdout that is a pipe or a socket (a supervisor, the lab, a test reading the host's events) is written without
 //    blocking and in order (pipe-writer.ts): a line goes out at once when there is room and waits in memory when
 //    the reader is slow.
@@ -32,6 +34,9 @@ export class LogDestination {
   private bytes = 0;
   private rolling = false;
   private closed = false;
+  /** Bytes handed to the file writers (the current one, and one rolled over) and not yet written. */
+  private unwritten = 0;
+  private flushWaiters: (() => void)[] = [];
 
   constructor(private readonly target: { fd: number } | FileTarget) {
     if ('fd' in target) {
@@ -53,18 +58,43 @@ export class LogDestination {
   }
 
   private count<T extends Sonic | PipeWriter>(d: T): T {
-    d.on('drop', () => this.dropped++);
+    d.on('drop', (data?: string) => {
+      this.dropped++;
+      this.written(data === undefined ? 0 : Buffer.byteLength(data));
+    });
     // A write error (disk full, stdout closed) must not end the host: the line is lost, the server goes on.
-    d.on('error', () => this.dropped++);
+    d.on('error', () => {
+      this.dropped++;
+      this.written(Infinity);
+    });
+    if (!(d instanceof PipeWriter)) d.on('write', (n: number) => this.written(n));
     return d;
+  }
+
+  /** `n` bytes left the file writers' buffers (written, dropped, or lost to an error). */
+  private written(n: number): void {
+    this.unwritten = Math.max(0, this.unwritten - n);
+    if (this.unwritten === 0) for (const fn of this.flushWaiters.splice(0)) fn();
   }
 
   /** pino calls this for every line. */
   write(chunk: string): boolean {
     if (this.closed) return false;
     if (!('fd' in this.target) && this.bytes >= this.target.truncateSize && !this.rolling) this.rollOver(this.target);
-    this.bytes += Buffer.byteLength(chunk);
+    const n = Buffer.byteLength(chunk);
+    this.bytes += n;
+    // Counted before the write: a writer that drops the line says so from inside write().
+    if (!(this.sonic instanceof PipeWriter)) this.unwritten += n;
     return this.sonic.write(chunk);
+  }
+
+  /** Resolves once every line written so far is in the kernel (the file, or the pipe's reader); stays open. */
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const sonic = this.sonic;
+    if (sonic instanceof PipeWriter) return new Promise((resolve) => sonic.once('close', resolve).end());
+    if (this.unwritten === 0) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
   /** Synchronous: for exit and crash hooks. Never throws. */
