@@ -19,7 +19,7 @@ const scenario = (config: Record<string, unknown>, targets: Record<string, Recor
 test('relative module paths resolve against the scenario folder; bare names, absolute paths and the rest stay', () => {
   const apps = [
     { name: 'a', module: './apps/a.js', pool: 'app' },
-    { name: 'b', module: '../shared/b.js' },
+    { name: 'b', module: '../common/b.js' },
     { name: 'c', module: 'some-package' },
     { name: 'd', module: '/abs/d.js' },
     { name: 'e', module: 'pkg-ending-like-a-path/./' },
@@ -32,7 +32,7 @@ test('relative module paths resolve against the scenario folder; bare names, abs
       host: { port: 0 },
       applications: [
         { name: 'a', module: '/labs/scenarios/apps/a.js', pool: 'app' },
-        { name: 'b', module: '/labs/shared/b.js' },
+        { name: 'b', module: '/labs/common/b.js' },
         { name: 'c', module: 'some-package' },
         { name: 'd', module: '/abs/d.js' },
         { name: 'e', module: 'pkg-ending-like-a-path/./' },
