@@ -92,6 +92,17 @@ describe('shutdown (host stop, pool removed)', () => {
     await done;
     expect(h.of('WorkerCrashed')).toHaveLength(0);
   });
+  it('without orphans, resolves only once every draining worker has exited', async () => {
+    const h = new PoolHarness(always({ processModel: { maxProcesses: 2 } })).bootReady();
+    const [w1, w2] = [h.worker(0), h.worker(1)];
+    const done = h.pool.shutdown('pool-removed');
+    expect(h.of('WorkerDraining').map((e) => e.reason)).toEqual(['pool-removed', 'pool-removed']);
+    expect(await settles(done)).toBe(false);
+    w1.exit(0, null);
+    expect(await settles(done)).toBe(false); // w2 still drains
+    w2.exit(0, null);
+    expect(await settles(done)).toBe(true);
+  });
 });
 
 describe('failures', () => {
