@@ -3,12 +3,9 @@
 // failed step or a re-picked worker leaves in the lab log, the 50 ms before an attempt in which a FaultInjected
 // still counts as delivered, a target without an event list, the OOM step's leak and deadline, a heal that both its
 // timer and the stop would run, the ready-worker deadline, and the polling that ends at stop.
-import pino from 'pino';
-import { seededRandom } from '../../faults';
 import { labEvent, type LabEvent } from '../events';
-import { parseScenario } from '../scenarios/load-scenario';
 import type { OomKill, StartedTarget, WorkerInfo } from '../targets/types';
-import { FaultSchedule } from './fault-schedule';
+import { scheduleUnderTest } from './test-support/schedule-under-test';
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
@@ -34,29 +31,7 @@ function fakeTarget() {
   return { t, calls, events, setWorkers: (w: WorkerInfo[]) => (workers = w) };
 }
 
-function schedule(t: StartedTarget, faults: unknown[], readyWaitMs?: number) {
-  const steps = parseScenario(
-    { name: 'x', workload: [{ name: 'l', duration: '10s' }], faults, expect: [{ check: 'noFailedRequests' }] },
-    't',
-  ).faults;
-  const marks: Record<string, unknown>[] = [];
-  const logged: Record<string, unknown>[] = [];
-  const log = pino(
-    { level: 'warn', base: undefined },
-    { write: (s: string) => void logged.push(JSON.parse(s) as Record<string, unknown>) },
-  );
-  const s = new FaultSchedule(
-    t,
-    steps,
-    seededRandom(1),
-    (name, extra) => marks.push({ name, ...extra }),
-    log,
-    readyWaitMs,
-  );
-  const named = (n: string) => marks.filter((m) => m['name'] === n);
-  const warnings = () => logged.map(({ msg, pid, err, step }) => ({ msg, pid, err, step }));
-  return { s, marks, named, warnings };
-}
+const schedule = scheduleUnderTest;
 
 describe('marks carry the fields of their action, and only those', () => {
   it('plan and step marks of a signal, a container kill and a recycle', async () => {

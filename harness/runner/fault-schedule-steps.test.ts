@@ -3,14 +3,10 @@
 // its SIGCONT, startup faults and their heal), which target events an `after:` trigger counts, when an injection
 // the worker did not answer still counts as delivered, heals after a re-pick, heal failures, capability messages,
 // perform() outside the schedule, and a stop while a step waits for a ready worker.
-import pino from 'pino';
-import { FaultSchedule } from './fault-schedule';
+import { scheduleUnderTest } from './test-support/schedule-under-test';
 import { parseScenario } from '../scenarios/load-scenario';
-import { seededRandom } from '../../faults';
 import type { StartedTarget, WorkerInfo } from '../targets/types';
 import { labEvent, type LabEvent } from '../events';
-
-const log = pino({ level: 'silent' });
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
@@ -39,23 +35,7 @@ function fakeTarget(container = false) {
   return { t, calls, events, setWorkers: (w: WorkerInfo[]) => (workers = w) };
 }
 
-function schedule(t: StartedTarget, faults: unknown[], readyWaitMs?: number) {
-  const steps = parseScenario(
-    { name: 'x', workload: [{ name: 'l', duration: '10s' }], faults, expect: [{ check: 'noFailedRequests' }] },
-    't',
-  ).faults;
-  const marks: Record<string, unknown>[] = [];
-  const s = new FaultSchedule(
-    t,
-    steps,
-    seededRandom(1),
-    (name, extra) => marks.push({ name, ...extra }),
-    log,
-    readyWaitMs,
-  );
-  const named = (n: string) => marks.filter((m) => m['name'] === n);
-  return { s, marks, named };
-}
+const schedule = scheduleUnderTest;
 
 const tick = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
 
