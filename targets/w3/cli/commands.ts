@@ -47,8 +47,8 @@ const STOP_DEADLINE_SLACK_MS = 5000;
  */
 const LOG_FLUSH_LIMIT_MS = 2000;
 
-/** Token from --fault-token-file, else $W3_FAULT_TOKEN (removed from the environment once read), else the config's. */
-function faultToken(opts: ServeOptions, fromConfig: string | null | undefined): string | null {
+/** --fault-token is refused before anything else is read: the user learns the alternatives whatever else is wrong. */
+function refuseTokenOnCommandLine(opts: ServeOptions): void {
   if (opts.faultToken !== undefined) {
     throw new CliError(
       '--fault-token is not accepted: a token on the command line is visible to every user (ps); set W3_FAULT_TOKEN ' +
@@ -56,6 +56,10 @@ function faultToken(opts: ServeOptions, fromConfig: string | null | undefined): 
       254,
     );
   }
+}
+
+/** Token from --fault-token-file, else $W3_FAULT_TOKEN (removed from the environment once read), else the config's. */
+function faultToken(opts: ServeOptions, fromConfig: string | null | undefined): string | null {
   const env = process.env['W3_FAULT_TOKEN'];
   delete process.env['W3_FAULT_TOKEN'];
   if (opts.faultTokenFile !== undefined) {
@@ -94,6 +98,7 @@ function faultPlugin(): string {
 }
 
 export async function serve(opts: ServeOptions): Promise<W3Host> {
+  refuseTokenOnCommandLine(opts);
   const file = path.resolve(opts.config);
   let config;
   try {

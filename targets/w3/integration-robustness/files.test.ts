@@ -150,6 +150,17 @@ describe('the fault token', () => {
     }
   });
 
+  it('--fault-token is refused before the config is read (the refusal, not a missing file, is what is said)', () => {
+    const missing = path.join(os.tmpdir(), `w3-no-such-config-${process.pid}.json`);
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--config', missing, '--fault-token', 'x'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(254);
+    expect(r.stderr).toMatch(/--fault-token is not accepted.*W3_FAULT_TOKEN.*--fault-token-file/);
+    expect(r.stderr).not.toContain('file not found');
+  });
+
   it('--fault-token-file gives the token; with no token, admin access alone allows faults (documented)', async () => {
     const dir = tempDir();
     try {
