@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_SCHEMA=1 npx jest targets/w3/config/readme-settings
 import fs from 'node:fs';
 import path from 'node:path';
-import { settingsMarkdownTable } from './settings-table';
+import { readmeSettingsSection } from './settings-table';
 import { repoRoot } from '../util/compiled-path';
 
 const README = path.join(repoRoot(), 'README.md');
@@ -15,7 +15,7 @@ test('README settings table matches the config schema', () => {
   const b = text.indexOf(END);
   expect(a).toBeGreaterThanOrEqual(0);
   expect(b).toBeGreaterThan(a);
-  const want = `\n## Configuration settings\n\n${settingsMarkdownTable().trim()}\n`;
+  const want = readmeSettingsSection();
   if (process.env['UPDATE_SCHEMA'] === '1') {
     fs.writeFileSync(README, text.slice(0, a + BEGIN.length) + want + text.slice(b));
     return;

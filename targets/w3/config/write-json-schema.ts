@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configJsonSchema } from './json-schema';
-import { settingsMarkdownTable } from './settings-table';
+import { SETTINGS_INTRO, settingsMarkdownTable } from './settings-table';
 
 export interface GeneratedFile {
   file: string;
@@ -14,10 +14,7 @@ const SETTINGS_HEADER = `# w3 configuration settings
 
 <!-- Generated from targets/w3/config/schema.ts by write-json-schema.ts; do not edit by hand. -->
 
-Durations take a number of milliseconds or a string: \`"500ms"\`, \`"90s"\`, \`"20m"\`, \`"29h"\`, \`"1d"\`,
-\`"1h30m"\`, or an IIS timespan \`"00:01:30"\` / \`"1.02:00:00"\`. Memory sizes are KB, as in IIS. Relative paths
-resolve against the config file's folder. Unknown keys are rejected. \`[]\` marks a list entry.
-
+${SETTINGS_INTRO}
 `;
 
 /** The generated files and their expected contents; `dir` defaults to this folder. */
