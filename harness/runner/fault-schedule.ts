@@ -80,7 +80,6 @@ export class FaultSchedule {
   }
 
   private fire(step: FaultStep, i: number): void {
-    // Stryker disable next-line ConditionalExpression: fire runs only from timers, and stop() clears them all first
     if (this.stopped) return;
     const firing = (this.firings.get(i) ?? 0) + 1;
     this.firings.set(i, firing);
@@ -182,7 +181,6 @@ export class FaultSchedule {
       }
       await new Promise((r) => setTimeout(r, 200)); // let the worker list catch up with the death
       const [again] = await this.pick(step.pool, 'one' as never);
-      // Stryker disable next-line ConditionalExpression: picking one of a non-empty list always gives one
       if (!again) throw err;
       if (again.pid === w.pid) throw err;
       this.log.warn(

@@ -63,10 +63,7 @@ export function firingTimes(step: FaultStep): number[] {
   if (step.every === undefined) return [];
   const out: number[] = [];
   for (let at = step.from ?? step.every; out.length < 10_000; at += step.every) {
-    // Stryker disable next-line ConditionalExpression: `at > undefined` is false too (the test is there for the types)
-    if (step.until !== undefined && at > step.until) break;
-    // Stryker disable next-line ConditionalExpression: `n >= undefined` is false too (the test is there for the types)
-    if (step.times !== undefined && out.length >= step.times) break;
+    if (at > (step.until ?? Infinity) || out.length >= (step.times ?? Infinity)) break;
     out.push(at);
   }
   return out;

@@ -73,6 +73,41 @@ describe('EventRecorder: its timer', () => {
     expect(r.flushSync()).toEqual(events);
     expect(lines(file)).toEqual([events[0]]);
   });
+
+  it('a flush with nothing new makes no write (the timer flushes every 100 ms all run long)', () => {
+    const events: LabEvent[] = [ready(1, 10)];
+    const r = new EventRecorder(path.join(dir, 'quiet.jsonl'), () => events);
+    const writes = jest.spyOn(fs, 'writeSync');
+    try {
+      r.flushSync();
+      expect(writes).toHaveBeenCalledTimes(1);
+      r.flushSync();
+      expect(writes).toHaveBeenCalledTimes(1);
+      events.push(ready(2, 11));
+      r.flushSync();
+      expect(writes).toHaveBeenCalledTimes(2);
+    } finally {
+      writes.mockRestore();
+      r.close();
+    }
+  });
+
+  it('close releases the file: no descriptor of this process is left open on it', () => {
+    const file = path.join(dir, 'released.jsonl');
+    const r = new EventRecorder(file, () => []);
+    const real = fs.realpathSync(file);
+    const openOnIt = (): number =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === real;
+        } catch {
+          return false; // the descriptor readdir itself used, closed by now
+        }
+      }).length;
+    expect(openOnIt()).toBe(1);
+    r.close();
+    expect(openOnIt()).toBe(0);
+  });
 });
 
 describe('MemorySampler', () => {
@@ -142,11 +177,17 @@ describe('MemorySampler', () => {
     expect(asked).toBe(stoppedAt);
   });
 
-  it('a target without a worker list is not sampled', async () => {
+  it('a target without a worker list is not sampled, and gets no timer', async () => {
     const { workers: _none, ...bare } = target([]);
     const out: HistoryRecord[] = [];
     const s = new MemorySampler(bare, (r) => out.push(r), 10);
-    s.start();
+    const every = jest.spyOn(global, 'setInterval');
+    try {
+      s.start();
+      expect(every).not.toHaveBeenCalled();
+    } finally {
+      every.mockRestore();
+    }
     await s.sample();
     s.stop();
     expect(out).toEqual([]);
@@ -184,7 +225,8 @@ describe('MemorySampler', () => {
     release([{ pool: 'app', pid: 104, state: 'Ready', privateMemoryKB: 20 } as WorkerInfo]);
     await third;
     expect(calls).toBe(3);
-    expect(out).toEqual([
+    // Strict: a worker the target gives no id has no workerId key (not one set to undefined).
+    expect(out).toStrictEqual([
       {
         kind: 'sample',
         t: expect.any(Number),

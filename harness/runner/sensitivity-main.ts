@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { DEFAULT_RESULTS_DIR } from '../results/store';
-import { renderSensitivityMarkdown, runSensitivity } from './sensitivity';
+import { ScenarioError } from '../scenarios/load-scenario';
+import { assertBundled, renderSensitivityMarkdown, runSensitivity } from './sensitivity';
 
 /**
  * Runs the table for `only` (every bundled scenario when empty) into a new folder under `<resultsDir>/sensitivity`,
@@ -18,6 +19,7 @@ export async function sensitivityMain(
   resultsDir: string,
   write: (text: string) => void,
 ): Promise<number> {
+  assertBundled(only); // before the results folder is made
   const outDir = path.join(resultsDir, 'sensitivity', new Date().toISOString().replace(/[:.]/g, '-'));
   fs.mkdirSync(outDir, { recursive: true });
   const log = pino({ level: 'info' }, pino.destination({ dest: path.join(outDir, 'lab.log'), sync: true }));
@@ -43,15 +45,28 @@ export async function sensitivityMain(
   return rows.every((r) => r.ok) ? 0 : 1;
 }
 
-// The script entry (`node dist/harness/runner/sensitivity-main.js`); a test imports the module without running it.
-if (require.main === module) {
-  sensitivityMain(process.argv.slice(2), DEFAULT_RESULTS_DIR(), (text) => process.stdout.write(text)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`sensitivity: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 255;
-    },
-  );
+/** Where the script writes: a stand-in for `process` (its arguments, output streams and exit code). */
+export interface ScriptProcess {
+  readonly argv: readonly string[];
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  exitCode?: number | string | undefined;
 }
+
+/**
+ * The script: the scenarios named after the script's path in `proc.argv`, the table on `proc.stdout`, the exit code
+ * in `proc.exitCode`: that of sensitivityMain; 254 with the message on `proc.stderr` for a name that is no bundled
+ * scenario; 255 with the stack for any other error. Never exits.
+ */
+export async function sensitivityScript(proc: ScriptProcess, resultsDir: string): Promise<void> {
+  try {
+    proc.exitCode = await sensitivityMain(proc.argv.slice(2), resultsDir, (text) => proc.stdout.write(text));
+  } catch (err) {
+    const bad = err instanceof ScenarioError;
+    proc.stderr.write(`sensitivity: ${bad ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    proc.exitCode = bad ? err.exitCode : 255;
+  }
+}
+
+// Started as a script (`node dist/harness/runner/sensitivity-main.js`), not imported by a test.
+if (require.main === module) void sensitivityScript(process, DEFAULT_RESULTS_DIR());

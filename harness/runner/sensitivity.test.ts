@@ -7,7 +7,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type { CheckResult, Verdict } from '../checkers';
 import { computeStats } from '../results/stats';
-import { listScenarioFiles, loadScenario } from '../scenarios/load-scenario';
+import { listScenarioFiles, loadScenario, ScenarioError } from '../scenarios/load-scenario';
 import { SABOTAGES, sabotaged } from '../scenarios/sabotage';
 import { runScenario, type RunOptions, type RunResult } from './run-scenario';
 import {
@@ -17,7 +17,7 @@ import {
   runSensitivity,
   type SensitivityRow,
 } from './sensitivity';
-import { sensitivityMain } from './sensitivity-main';
+import { sensitivityMain, sensitivityScript, type ScriptProcess } from './sensitivity-main';
 
 jest.mock('./run-scenario', () => ({ runScenario: jest.fn() }));
 const run = runScenario as jest.MockedFunction<typeof runScenario>;
@@ -194,6 +194,16 @@ describe('runSensitivity', () => {
     ]);
   });
 
+  it('a name that is no bundled scenario: a scenario error naming each such name, before anything runs', async () => {
+    const names = listScenarioFiles().map((f) => path.basename(f, '.yaml'));
+    const asked = runSensitivity({ outDir: out, log, only: ['steady-stat', 'steady-state', 'nope'] });
+    await expect(asked).rejects.toThrow(ScenarioError);
+    await expect(asked).rejects.toThrow(
+      new ScenarioError(`no bundled scenario steady-stat, nope (scenarios: ${names.join(', ')})`),
+    );
+    expect(run).not.toHaveBeenCalled();
+  });
+
   it('withBaseline: false runs only the sabotages; without `only`, every bundled scenario', async () => {
     await runSensitivity({ outDir: out, log, only: ['steady-state'], withBaseline: false });
     expect(targets()).toEqual(['steady-state-sabotaged on w3']);
@@ -304,5 +314,103 @@ describe('sensitivityMain (`npm run sensitivity`)', () => {
     expect(printed).toMatch(
       new RegExp(`\\(0 × unknown CPU, .*\\), \`npm run sensitivity\`, \\d+ s; ${right} of ${all} rows as expected:\n`),
     );
+  });
+
+  it('names every scenario in the command, trims the CPU model, gives the time the runs took in seconds', async () => {
+    // Each run takes 45 s on a clock moved forward by the fake runs; the rest is the real (short) time of the test.
+    const realNow = Date.now.bind(Date);
+    let ahead = 0;
+    const now = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ahead);
+    const cpu = { ...os.cpus()[0]!, model: '  Lab CPU 9 \n' };
+    const cpus = jest.spyOn(os, 'cpus').mockReturnValue([cpu, cpu]);
+    run.mockImplementation(async () => ((ahead += 45_000), result(true, [])));
+    let printed = '';
+    const wall = realNow();
+    try {
+      const dir = fs.mkdtempSync(path.join(results, 'named-'));
+      await sensitivityMain(['steady-state', 'worker-crash'], dir, (t) => (printed += t));
+    } finally {
+      now.mockRestore();
+      cpus.mockRestore();
+    }
+    const runs = run.mock.calls.length;
+    expect(runs).toBeGreaterThan(2);
+    const m = /\(2 × Lab CPU 9, .*\), `npm run sensitivity steady-state worker-crash`, (\d+) s;/.exec(printed);
+    expect(m).not.toBeNull();
+    const extra = Math.ceil((realNow() - wall) / 1000);
+    expect(Number(m![1])).toBeGreaterThanOrEqual(runs * 45);
+    expect(Number(m![1])).toBeLessThanOrEqual(runs * 45 + extra);
+  });
+
+  it('the lab log is written as the runs go: every line is in lab.log when the table is done', async () => {
+    run.mockImplementation(async (o) => (o.log.info({ scenario: o.scenario.name }, 'a run'), result(true, [])));
+    const dir = fs.mkdtempSync(path.join(results, 'log-'));
+    await sensitivityMain(['steady-state'], dir, () => undefined);
+    const outDir = path.join(dir, 'sensitivity', fs.readdirSync(path.join(dir, 'sensitivity'))[0]!);
+    const logged = fs
+      .readFileSync(path.join(outDir, 'lab.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { scenario: string }).scenario);
+    expect(logged).toEqual(['steady-state', 'steady-state-sabotaged']);
+  });
+});
+
+describe('sensitivityScript (the script entry of `npm run sensitivity`)', () => {
+  const results = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-sensitivity-script-'));
+  afterAll(() => fs.rmSync(results, { recursive: true, force: true }));
+  const proc = (...args: string[]): ScriptProcess & { out: string; err: string } => {
+    const p = {
+      argv: ['/usr/bin/node', '/lab/dist/harness/runner/sensitivity-main.js', ...args],
+      out: '',
+      err: '',
+      stdout: { write: (t: string) => (p.out += t) },
+      stderr: { write: (t: string) => (p.err += t) },
+      exitCode: undefined as ScriptProcess['exitCode'],
+    };
+    return p;
+  };
+
+  it("the scenarios come after the script path; the table goes to stdout; the exit code is the table's", async () => {
+    run.mockImplementation(async (o) =>
+      o.scenario.name.endsWith('-sabotaged') ? result(false, [check('noFailedRequests', false)]) : result(true, []),
+    );
+    const p = proc('steady-state');
+    await sensitivityScript(p, results);
+    expect(p.exitCode).toBe(0);
+    expect(p.err).toBe('');
+    expect(p.out).toMatch(/^Measured .*`npm run sensitivity steady-state`, \d+ s; 2 of 2 rows as expected:\n/);
+    expect(p.out).toMatch(/\nruns: .*\n$/);
+    run.mockResolvedValue(result(false, [check('noFailedRequests', false)]));
+    const wrong = proc('steady-state');
+    await sensitivityScript(wrong, results);
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.out).toMatch(/; 1 of 2 rows as expected:\n/);
+  });
+
+  it('a name that is no bundled scenario: exit 254 with the message alone, and no results folder', async () => {
+    const dir = fs.mkdtempSync(path.join(results, 'typo-'));
+    const p = proc('steady-state', 'worker-crahs');
+    await sensitivityScript(p, dir);
+    expect(p.exitCode).toBe(254);
+    expect(p.out).toBe('');
+    expect(p.err).toMatch(/^sensitivity: no bundled scenario worker-crahs \(scenarios: [^\n]*\)\n$/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(run).not.toHaveBeenCalled();
+  });
+
+  it('a crash: its stack on stderr and exit 255, nothing on stdout; a thrown non-error printed as text', async () => {
+    const file = path.join(results, 'a-file');
+    fs.writeFileSync(file, '');
+    const p = proc('steady-state');
+    await sensitivityScript(p, file); // the results folder cannot be made under a file
+    expect(p.exitCode).toBe(255);
+    expect(p.out).toBe('');
+    expect(p.err).toMatch(/^sensitivity: Error: ENOTDIR[^\n]*\n( +at .*\n)+$/);
+    run.mockRejectedValue('the lab went away');
+    const q = proc('steady-state');
+    await sensitivityScript(q, results);
+    expect(q.exitCode).toBe(255);
+    expect(q.err).toBe('sensitivity: the lab went away\n');
   });
 });

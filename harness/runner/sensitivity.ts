@@ -3,7 +3,7 @@
 // this module's markdown from a real run (`npm run sensitivity`).
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { listScenarioFiles, loadScenario } from '../scenarios/load-scenario';
+import { listScenarioFiles, loadScenario, ScenarioError } from '../scenarios/load-scenario';
 import { isOneOf, SABOTAGES, sabotaged, type Sabotage } from '../scenarios/sabotage';
 import { runScenario, type RunResult } from './run-scenario';
 
@@ -97,8 +97,17 @@ export async function runSabotage(s: Sabotage, o: SensitivityOptions): Promise<S
   };
 }
 
-/** Every bundled scenario (or `only`), in order: against w3, then against each of its sabotages. */
+/** Throws a ScenarioError naming every name in `only` that is no bundled scenario (a typo is not an empty table). */
+export function assertBundled(only: readonly string[]): void {
+  const names = listScenarioFiles().map((f) => path.basename(f, '.yaml'));
+  const unknown = only.filter((n) => !names.includes(n));
+  if (unknown.length > 0)
+    throw new ScenarioError(`no bundled scenario ${unknown.join(', ')} (scenarios: ${names.join(', ')})`);
+}
+
+/** Every bundled scenario (or `only`, checked by assertBundled first), in order: against w3, then its sabotages. */
 export async function runSensitivity(o: SensitivityOptions): Promise<SensitivityRow[]> {
+  assertBundled(o.only ?? []);
   const rows: SensitivityRow[] = [];
   for (const file of listScenarioFiles()) {
     const name = path.basename(file, '.yaml');
