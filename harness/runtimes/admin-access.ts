@@ -1,26 +1,26 @@
-// How the harness reaches w3's admin API when w3 runs in a container. Two ways:
-//   - "socket" (direct): w3's admin socket is created in a host folder bind-mounted into the container, and the
-//     harness speaks to it with the ordinary admin client — one local connection per call, milliseconds;
+// How the harness reaches a control API inside a container (w3's admin API, node-cluster's control endpoint)
+// without publishing it. Two ways:
+//   - "socket" (direct): the server creates its Unix socket in a host folder bind-mounted into the container, and
+//     the harness speaks to it like to a local process — one local connection per call, milliseconds;
 //   - "exec" (fallback): one `docker exec` + `node -e` per call (container-admin.ts) — hundreds of ms under load;
 //     forced with W3LAB_CONTAINER_ADMIN=exec.
 // The direct way needs the bind-mounted folder to be on this machine: an engine reached through DOCKER_HOST on
 // another machine mounts *its* folder, so there the plan is "exec" from the start. On a local engine the socket is
-// probed once w3 is up; when it does not answer (a host user that may not open the container user's 0600 socket,
-// an engine in a VM that cannot share sockets) the run falls back to exec and says why.
-// Folder layout: a private temp folder (0700, the harness's user) holding one world-writable folder `s` that is
-// mounted at W3_CONTAINER_ADMIN_DIR, so the container's user (uid 1000) can create its socket there while no
-// other host user can reach it. Never in the run folder: that one is zipped and reported.
-import fs from 'node:fs';
+// probed once the server is up; when it does not answer (a host user that may not open the container user's
+// socket, an engine in a VM that cannot share sockets) the run falls back to exec and says why.
+// The folder is a private temp one with an owner record (socket-folder.ts), never the run folder: that one is
+// zipped and reported.
 import os from 'node:os';
 import path from 'node:path';
 import { AdminClient } from '../../targets/w3/admin/admin-client';
 import { ContainerAdminClient } from './container-admin';
 import { engineIsLocal } from './docker-env';
+import { makeSocketFolder, type SocketFolderOwner } from './socket-folder';
 import type { StartedContainerHandle } from './container-types';
 
-/** Mount point of the host folder inside the container (w3's admin.socket is placed in it). */
+/** Mount point of the host folder inside a w3 container (w3's admin.socket is placed in it). */
 export const W3_CONTAINER_ADMIN_DIR = '/run/w3-admin';
-const SOCKET_NAME = 'admin.sock';
+const W3_SOCKET_NAME = 'admin.sock';
 
 export type AdminAccessMode = 'socket' | 'exec';
 
@@ -29,12 +29,12 @@ export interface AdminRequester {
   request<T = unknown>(method: string, route: string, body?: unknown): Promise<T>;
 }
 
-/** Decided before the container starts (it needs the mount), confirmed or downgraded once w3 is up. */
-export interface AdminAccessPlan {
+/** Decided before the container starts (it needs the mount), confirmed or downgraded once the server is up. */
+export interface SocketAccessPlan {
   mode: AdminAccessMode;
-  /** The admin socket as w3 sees it inside the container. */
-  containerSocket: string;
-  /** Host folder to bind-mount at W3_CONTAINER_ADMIN_DIR (mode "socket" only). */
+  /** The socket as the server sees it inside the container (mode "socket"; for w3 always, see AdminAccessPlan). */
+  containerSocket?: string;
+  /** Host folder to bind-mount (mode "socket" only). */
   bind?: { source: string; target: string };
   /** The same socket on the host (mode "socket" only). */
   hostSocket?: string;
@@ -44,6 +44,11 @@ export interface AdminAccessPlan {
   cleanup(): void;
 }
 
+/** w3's plan: in mode "exec" the socket is the image's own (w3's config always names one). */
+export interface AdminAccessPlan extends SocketAccessPlan {
+  containerSocket: string;
+}
+
 export interface AdminAccess {
   mode: AdminAccessMode;
   client: AdminRequester;
@@ -51,7 +56,7 @@ export interface AdminAccess {
   reason?: string;
 }
 
-/** Forces the exec path for every w3 container of this process ("exec"), e.g. to compare the two, or "auto". */
+/** Forces the exec path for every container of this process ("exec"), e.g. to compare the two, or "auto". */
 export const ENV_PREFER = 'W3LAB_CONTAINER_ADMIN';
 
 export class AdminAccessError extends Error {
@@ -65,76 +70,104 @@ function preferenceFromEnv(env: NodeJS.ProcessEnv = process.env): 'auto' | 'exec
   throw new AdminAccessError(`${ENV_PREFER}=${v}: expected "auto" or "exec"`);
 }
 
+export interface PlanOptions {
+  prefer?: 'auto' | 'exec';
+  dockerHost?: string | undefined;
+  tmpDir?: string;
+  /** Written into the folder so `w3lab clean` can tell a leftover from a live run's folder (socket-folder.ts). */
+  owner?: SocketFolderOwner;
+}
+
 /**
- * Plans the admin path for a w3 container: the direct socket on a local engine unless `prefer` is "exec"; exec
- * otherwise. `fallbackSocket` is where the socket goes when there is no mount (the image's own /run/w3).
+ * Plans the path to a socket `socketName` the server will create in `mountDir` inside the container: the direct
+ * socket on a local engine unless `prefer` is "exec"; exec otherwise (the caller then keeps its in-image path).
  */
-export function planAdminAccess(
-  fallbackSocket: string,
-  opts: { prefer?: 'auto' | 'exec'; dockerHost?: string | undefined; tmpDir?: string } = {},
-): AdminAccessPlan {
-  const exec = (reason: string): AdminAccessPlan => ({
+export function planSocketAccess(
+  o: PlanOptions & { socketName: string; mountDir: string },
+): SocketAccessPlan & ({ mode: 'exec' } | { mode: 'socket'; containerSocket: string }) {
+  const exec = (reason: string): SocketAccessPlan & { mode: 'exec' } => ({
     mode: 'exec',
-    containerSocket: fallbackSocket,
     reason,
     cleanup: () => undefined,
   });
-  const prefer = opts.prefer ?? preferenceFromEnv();
+  const prefer = o.prefer ?? preferenceFromEnv();
   if (prefer === 'exec') return exec(`exec requested (${ENV_PREFER}=exec)`);
-  const dockerHost = 'dockerHost' in opts ? opts.dockerHost : process.env.DOCKER_HOST;
+  const dockerHost = 'dockerHost' in o ? o.dockerHost : process.env.DOCKER_HOST;
   if (!engineIsLocal(dockerHost)) {
     return exec(`the Docker engine (${dockerHost}) is on another machine: a bind-mounted socket would be there`);
   }
-  let root: string;
+  let folder: ReturnType<typeof makeSocketFolder>;
   try {
-    root = fs.mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), 'w3lab-admin-'));
+    folder = makeSocketFolder(o.tmpDir ?? os.tmpdir(), o.owner);
   } catch (err) {
-    return exec(`no temp folder for the admin socket: ${(err as Error).message}`);
+    return exec(`no temp folder for the socket: ${(err as Error).message}`);
   }
-  const shared = path.join(root, 's');
-  fs.mkdirSync(shared);
-  // chmod after mkdir: the umask must not narrow it. The 0700 parent keeps other host users out.
-  fs.chmodSync(shared, 0o777);
-  const hostSocket = path.join(shared, SOCKET_NAME);
+  const hostSocket = path.join(folder.shared, o.socketName);
   if (Buffer.byteLength(hostSocket) > 100) {
-    fs.rmSync(root, { recursive: true, force: true });
+    folder.cleanup();
     return exec(`the temp folder's path is too long for a Unix socket (${hostSocket})`);
   }
   return {
     mode: 'socket',
-    containerSocket: path.posix.join(W3_CONTAINER_ADMIN_DIR, SOCKET_NAME),
-    bind: { source: shared, target: W3_CONTAINER_ADMIN_DIR },
+    containerSocket: path.posix.join(o.mountDir, o.socketName),
+    bind: { source: folder.shared, target: o.mountDir },
     hostSocket,
-    cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
+    cleanup: () => folder.cleanup(),
   };
 }
 
+/** The admin path for a w3 container; `fallbackSocket` is where the socket goes without a mount (/run/w3). */
+export function planAdminAccess(fallbackSocket: string, opts: PlanOptions = {}): AdminAccessPlan {
+  const plan = planSocketAccess({ ...opts, socketName: W3_SOCKET_NAME, mountDir: W3_CONTAINER_ADMIN_DIR });
+  return plan.mode === 'socket' ? plan : { ...plan, containerSocket: fallbackSocket };
+}
+
+/** The errno code of an error or of any error in its cause chain (a client may wrap the socket's error twice). */
+function errnoCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /**
- * The admin client for a started w3 container following the plan: the direct socket when it answers GET /health
- * (tried for up to `probeMs`: w3 may bind it just after its ready line), else exec with the reason.
+ * Whichever client the plan allows: the direct one when `probe` succeeds on it (tried for up to `probeMs`: the
+ * server may bind its socket just after its ready line), else the exec one with the reason.
  */
+export async function connectOverPlan<C>(
+  plan: SocketAccessPlan,
+  o: { direct: (hostSocket: string) => C; exec: () => C; probe: (client: C) => Promise<void>; probeMs?: number },
+): Promise<{ mode: AdminAccessMode; client: C; reason?: string }> {
+  if (plan.mode === 'exec' || !plan.hostSocket) return { mode: 'exec', client: o.exec(), reason: plan.reason };
+  const direct = o.direct(plan.hostSocket);
+  const deadline = Date.now() + (o.probeMs ?? 5_000);
+  let lastError: string;
+  for (;;) {
+    try {
+      await o.probe(direct);
+      return { mode: 'socket', client: direct };
+    } catch (err) {
+      lastError = (err as Error).message;
+      // Only a socket not there yet is worth waiting for; a refused permission will not change.
+      if (errnoCode(err) !== 'ENOENT' || Date.now() > deadline) break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { mode: 'exec', client: o.exec(), reason: `the bind-mounted socket did not answer: ${lastError}` };
+}
+
+/** The admin client for a started w3 container following the plan (probe: GET /health). */
 export async function connectAdmin(
   plan: AdminAccessPlan,
   container: Pick<StartedContainerHandle, 'exec' | 'name'>,
   opts: { faultToken?: string; probeMs?: number } = {},
 ): Promise<AdminAccess> {
-  const execClient = (): ContainerAdminClient =>
-    new ContainerAdminClient(container, { socketPath: plan.containerSocket, faultToken: opts.faultToken });
-  if (plan.mode === 'exec' || !plan.hostSocket) return { mode: 'exec', client: execClient(), reason: plan.reason };
-  const direct = new AdminClient({ socketPath: plan.hostSocket, faultToken: opts.faultToken, timeoutMs: 10_000 });
-  const deadline = Date.now() + (opts.probeMs ?? 5_000);
-  let lastError: string;
-  for (;;) {
-    try {
-      await direct.request('GET', '/health');
-      return { mode: 'socket', client: direct };
-    } catch (err) {
-      lastError = (err as Error).message;
-      // Only a socket not there yet is worth waiting for; a refused permission will not change.
-      const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? {}).code;
-      if (code !== 'ENOENT' || Date.now() > deadline) break;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { mode: 'exec', client: execClient(), reason: `the bind-mounted admin socket did not answer: ${lastError}` };
+  return connectOverPlan<AdminRequester>(plan, {
+    direct: (socketPath) => new AdminClient({ socketPath, faultToken: opts.faultToken, timeoutMs: 10_000 }),
+    exec: () => new ContainerAdminClient(container, { socketPath: plan.containerSocket, faultToken: opts.faultToken }),
+    probe: async (c) => void (await c.request('GET', '/health')),
+    ...(opts.probeMs !== undefined ? { probeMs: opts.probeMs } : {}),
+  });
 }

@@ -36,13 +36,24 @@ export {
 export { ContainerAdminClient, ContainerAdminError, type ContainerAdminOptions } from './container-admin';
 export {
   planAdminAccess,
+  planSocketAccess,
   connectAdmin,
+  connectOverPlan,
   W3_CONTAINER_ADMIN_DIR,
   type AdminAccess,
   type AdminAccessMode,
   type AdminAccessPlan,
   type AdminRequester,
+  type SocketAccessPlan,
 } from './admin-access';
+export {
+  makeSocketFolder,
+  readOwnerRecord,
+  SOCKET_FOLDER_PREFIX,
+  OWNER_RECORD,
+  type SocketFolder,
+  type SocketFolderOwner,
+} from './socket-folder';
 export {
   startW3Container,
   containerizeW3Config,
@@ -58,8 +69,11 @@ export {
 } from './w3-container';
 export {
   startNodeClusterContainer,
+  planNodeClusterControl,
   NODE_CLUSTER_CONTAINER_PORT,
   NODE_CLUSTER_CONTROL_PORT,
+  NODE_CLUSTER_CONTROL_DIR,
+  type ControlRequester,
   type StartNodeClusterContainerOptions,
   type StartedNodeClusterContainer,
 } from './node-cluster-container';

@@ -1,11 +1,17 @@
 // Bringing the node-cluster peer up in either runtime, up to its HostStarted event, through its documented
 // interface only (environment variables, JSON event lines, the control endpoint): as a local process (control
-// endpoint on a loopback port it reports) or in its image (control endpoint on the container's own loopback,
-// reached over exec). Both hand back the same thing, so the node-cluster target above them is written once.
+// endpoint on a loopback port it reports) or in its image (control endpoint on a bind-mounted socket called
+// directly, or over exec where that cannot work: runtimes/admin-access.ts). Both hand back the same thing, so the
+// node-cluster target above them is written once.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { NODE_CLUSTER_IMAGE, startNodeClusterContainer } from '../runtimes';
+import {
+  NODE_CLUSTER_IMAGE,
+  planNodeClusterControl,
+  startNodeClusterContainer,
+  type SocketAccessPlan,
+} from '../runtimes';
 import { startInContainer } from './container-host';
 import { appModuleForContainer } from './container-paths';
 import { ControlClient, type ControlReply } from './control-client';
@@ -14,6 +20,7 @@ import { endpointOf } from './endpoint';
 import { EventProcess } from './event-process';
 import { TargetError } from './errors';
 import { appModule, type NodeClusterSettings } from './node-cluster-settings';
+import { ownershipRecord } from './ownership';
 import { labPaths } from './repo-paths';
 import { ProcessHost, type TargetHost } from './target-host';
 import type { Endpoint, TargetContext } from './types';
@@ -27,6 +34,10 @@ export interface LaunchedCluster {
   control: ControlTransport;
   endpoint: Endpoint;
   app: string;
+  /** Removes what the launch left outside the run folder (the control socket's temp folder); idempotent. */
+  cleanup: () => void;
+  /** Added to the run's targetRuntime (run.json): which way the control endpoint is reached, and why. */
+  details?: Record<string, unknown>;
 }
 
 /** The primary's settings both runtimes share (the container adds its own HOST/PORT/CONTROL_PORT). */
@@ -65,6 +76,7 @@ export async function launchClusterProcess(
     HOST: '127.0.0.1',
     PORT: '0',
     CONTROL_PORT: '0',
+    CONTROL_SOCKET: '', // the lab reads the port from HostStarted; never a socket inherited from this environment
     W3LAB_FAULTS: faults ? '1' : '0',
     W3LAB_PRELOAD: paths.faultPreload,
     CONTROL_TOKEN: faults ? ctx.faultInjection.token : '',
@@ -97,7 +109,7 @@ export async function launchClusterProcess(
       port: c.port,
       ...(faults ? { token: ctx.faultInjection.token } : {}),
     });
-    return { host, control, endpoint: endpointOf(started['listen']), app };
+    return { host, control, endpoint: endpointOf(started['listen']), app, cleanup: () => undefined };
   } catch (err) {
     await host.kill();
     throw err;
@@ -115,6 +127,13 @@ export async function launchClusterContainer(ctx: TargetContext, s: NodeClusterS
     paths.root,
     NODE_CLUSTER_IMAGE.include,
   );
+  // Decided before the start: the direct way needs its folder mounted.
+  let plan: SocketAccessPlan;
+  try {
+    plan = planNodeClusterControl({ owner: ownershipRecord(ctx.runId, ctx.runDir) });
+  } catch (err) {
+    throw new TargetError('LAB_ERR_TARGET_START', `node-cluster: ${(err as Error).message}`, { cause: err });
+  }
   const { host, started } = await startInContainer(ctx, {
     name: 'node-cluster',
     image: NODE_CLUSTER_IMAGE,
@@ -128,12 +147,17 @@ export async function launchClusterContainer(ctx: TargetContext, s: NodeClusterS
         workers: s.workers,
         app,
         faultInjection: ctx.faultInjection,
+        controlAccess: plan,
       }),
+  }).catch((err: unknown) => {
+    plan.cleanup();
+    throw err;
   });
   try {
     await host.waitForEvent((e) => e.type === 'HostStarted', CLUSTER_START_TIMEOUT_MS, 'HostStarted event');
   } catch (err) {
     await host.kill();
+    plan.cleanup();
     throw err;
   }
   const control: ControlTransport = {
@@ -149,6 +173,16 @@ export async function launchClusterContainer(ctx: TargetContext, s: NodeClusterS
       }
     },
   };
+  // The same keys as w3's admin API, so a run's record reads the same whichever target it drove.
+  const details = {
+    adminAccess: started.controlMode,
+    ...(started.controlReason ? { adminAccessReason: started.controlReason } : {}),
+  };
+  ctx.log.info(
+    { target: 'node-cluster', ...details },
+    `node-cluster control endpoint reached over ${started.controlMode}`,
+  );
   const c = started.container;
-  return { host, control, endpoint: { host: c.host, port: c.port(), url: c.url() }, app };
+  const endpoint = { host: c.host, port: c.port(), url: c.url() };
+  return { host, control, endpoint, app, cleanup: () => plan.cleanup(), details };
 }

@@ -4,7 +4,8 @@
 //   W3LAB_RUN_DIR  the run folder (absolute), so a results folder or a run folder scopes a clean
 //   W3LAB_OWNER    host:pid:start-time of the harness that started it — while that process lives, the run is
 //                  not a leftover but someone's running job (a PID alone could have been reused since)
-// and every container the same as labels (w3lab.dir, w3lab.owner, beside w3lab=1 and w3lab.run).
+// and every container the same as labels (w3lab.dir, w3lab.owner, beside w3lab=1 and w3lab.run), and every temp
+// folder a run makes outside its run folder (a container's control socket) the same in a record inside it.
 import os from 'node:os';
 import path from 'node:path';
 import { isSameAlive, refOf } from './process-tree';
@@ -29,6 +30,11 @@ export function ownershipEnv(runId: string, runDir: string): Record<string, stri
 
 export function ownershipLabels(runDir: string): Record<string, string> {
   return { [LABEL_DIR]: path.resolve(runDir), [LABEL_OWNER]: ownerToken() };
+}
+
+/** The same marks for a temp folder the run makes outside its run folder (runtimes/socket-folder.ts). */
+export function ownershipRecord(runId: string, runDir: string): { token: string; runId: string; runDir: string } {
+  return { token: ownerToken(), runId, runDir: path.resolve(runDir) };
 }
 
 export type OwnerState = 'running' | 'gone' | 'elsewhere';

@@ -21,6 +21,7 @@ import { endpointOf } from './endpoint';
 import { EventProcess } from './event-process';
 import { TargetError } from './errors';
 import { w3ConfigForContainer } from './container-paths';
+import { ownershipRecord } from './ownership';
 import { labPaths } from './repo-paths';
 import { ProcessHost, type TargetHost } from './target-host';
 import { buildW3Config, type W3Settings } from './w3-config';
@@ -94,7 +95,7 @@ export async function launchW3Container(ctx: TargetContext, settings: W3Settings
   // folder (that one is zipped and reported).
   let plan: AdminAccessPlan;
   try {
-    plan = planAdminAccess(W3_CONTAINER_ADMIN_SOCKET);
+    plan = planAdminAccess(W3_CONTAINER_ADMIN_SOCKET, { owner: ownershipRecord(ctx.runId, ctx.runDir) });
   } catch (err) {
     throw new TargetError('LAB_ERR_TARGET_START', `target w3: ${(err as Error).message}`, { cause: err });
   }

@@ -199,4 +199,12 @@ class StartedW3 extends HostedTarget {
       this.cleanup();
     }
   }
+
+  override killSync(): void {
+    try {
+      super.killSync();
+    } finally {
+      this.cleanup();
+    }
+  }
 }

@@ -1,7 +1,7 @@
-// node-cluster peer: the lab's control endpoint on the primary (HTTP/JSON on 127.0.0.1). A real cluster setup has
-// no such thing; it exists so the lab can ask the primary what it would otherwise learn from its own state (which
-// workers exist) and hand it what a production setup would trigger by signal or deployment (a rolling restart, a
-// broken next release = startup fault). Routes:
+// node-cluster peer: the lab's control endpoint on the primary (HTTP/JSON on 127.0.0.1, or on a Unix socket). A
+// real cluster setup has no such thing; it exists so the lab can ask the primary what it would otherwise learn from
+// its own state (which workers exist) and hand it what a production setup would trigger by signal or deployment (a
+// rolling restart, a broken next release = startup fault). Routes:
 //   GET    /health                  → { status, pid }
 //   GET    /workers                 → [{ pool, id, pid, state, startedAt }]
 //   POST   /workers/:pid/faults     body = fault spec → the worker agent's ack (200 ok, 409 rejected, 504 no answer)
@@ -12,7 +12,9 @@
 //   POST   /front-reload            reload of the process that owns client connections (nginx, HAProxy) → 200
 // Fault routes need the X-W3-Fault-Token header when CONTROL_TOKEN is set.
 'use strict';
+const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const crypto = require('node:crypto');
 
 const MAX_BODY = 64 * 1024;
@@ -20,7 +22,8 @@ const MAX_BODY = 64 * 1024;
 /**
  * @param {object} primary  { workers(), injectFault(pid, spec), healFaults(pid), recycle(), setStartupFault(spec|null),
  *                           frontReload?() } — the other peer drivers (targets/peers/*) implement the same shape
- * @param {{ host: string, port: number, token?: string }} opts
+ * @param {{ host: string, port: number, socket?: string, token?: string }} opts  socket: a Unix socket path to listen
+ *   on instead of host:port
  * @returns {Promise<http.Server>}
  */
 function startControlServer(primary, opts) {
@@ -59,9 +62,51 @@ function startControlServer(primary, opts) {
       .then((out) => send(res, out.status, out.body))
       .catch((err) => send(res, err.status || 500, { error: err.message }));
   });
+  if (opts.socket) return listenOnSocket(server, opts.socket);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve(server));
+  });
+}
+
+/**
+ * Listens on a Unix socket. A socket already there is taken over only when nothing answers on it (left by a primary
+ * that was killed, e.g. before a container restart); a live one, or a file that is no socket, is an error.
+ */
+async function listenOnSocket(server, socketPath) {
+  const listen = () =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.removeListener('error', reject);
+        resolve(server);
+      });
+    });
+  try {
+    return await listen();
+  } catch (err) {
+    if (err.code !== 'EADDRINUSE' || !isSocket(socketPath) || (await socketAnswers(socketPath))) throw err;
+    fs.rmSync(socketPath, { force: true });
+    return listen();
+  }
+}
+
+function isSocket(p) {
+  try {
+    return fs.lstatSync(p).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+function socketAnswers(socketPath) {
+  return new Promise((resolve) => {
+    const c = net.connect(socketPath);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
   });
 }
 

@@ -293,7 +293,7 @@ function announce() {
   const c = control.address();
   emit('HostStarted', {
     listen: { host: HOST, port },
-    control: { host: c.address, port: c.port },
+    control: typeof c === 'string' ? { socket: c } : { host: c.address, port: c.port },
     workers: WORKERS,
     faultInjection: FAULTS,
   });
@@ -341,6 +341,7 @@ async function main() {
   control = await startControlServer(primary, {
     host: '127.0.0.1',
     port: intEnv('CONTROL_PORT', 0, 0),
+    ...(env.CONTROL_SOCKET ? { socket: env.CONTROL_SOCKET } : {}),
     token: env.CONTROL_TOKEN || undefined,
   });
   cluster.setupPrimary({ exec: path.join(__dirname, 'worker.js'), execArgv: FAULTS ? ['--require', PRELOAD] : [] });

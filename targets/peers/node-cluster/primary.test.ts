@@ -1,8 +1,11 @@
 // Tests of the node-cluster primary on its own (no lab adapter): SIGUSR2 rolling restart, the control endpoint's
-// token and validation, and SIGTERM. The adapter's tests (harness/targets/node-cluster-target.test.ts) cover the rest.
+// token and validation, the control endpoint on a Unix socket (CONTROL_SOCKET), and SIGTERM. The adapter's tests
+// (harness/targets/node-cluster-target.test.ts) cover the rest.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 
 const PRIMARY = path.join(__dirname, 'primary.js');
@@ -48,8 +51,9 @@ function startPrimary(env: Record<string, string>) {
   return { child, events, exited, waitFor };
 }
 
+/** A control request to a port on 127.0.0.1, or to a Unix socket (a path). */
 function call(
-  port: number,
+  port: number | string,
   method: string,
   route: string,
   body?: unknown,
@@ -59,8 +63,7 @@ function call(
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
       {
-        host: '127.0.0.1',
-        port,
+        ...(typeof port === 'string' ? { socketPath: port } : { host: '127.0.0.1', port }),
         method,
         path: route,
         agent: false,
@@ -118,5 +121,41 @@ describe('node-cluster primary', () => {
     expect((await call(port, 'GET', '/nothing')).status).toBe(404);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+
+  it('serves control on CONTROL_SOCKET; takes over a stale socket, never a live one or a file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nc-control-'));
+    const sock = path.join(dir, 'control.sock');
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => console.log('up'))`],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    try {
+      await once(holder.stdout, 'data');
+      // Someone answers on it: the primary refuses to start rather than steal it.
+      p = startPrimary({ CONTROL_SOCKET: sock });
+      expect(await p.exited).toBe(78);
+      // Killed outright, the holder leaves its socket file behind: a stale one, taken over.
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+      expect(fs.lstatSync(sock).isSocket()).toBe(true);
+      p = startPrimary({ CONTROL_SOCKET: sock });
+      const started = await p.waitFor((e) => e.type === 'HostStarted', 'HostStarted');
+      expect(started['control']).toEqual({ socket: sock });
+      const health = await call(sock, 'GET', '/health');
+      expect(health).toEqual({ status: 200, body: { status: 'ok', pid: p.child.pid } });
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      // A file that is no socket is never removed.
+      const file = path.join(dir, 'notes.txt');
+      fs.writeFileSync(file, 'mine');
+      p = startPrimary({ CONTROL_SOCKET: file });
+      expect(await p.exited).toBe(78);
+      expect(fs.readFileSync(file, 'utf8')).toBe('mine');
+    } finally {
+      if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
