@@ -1,17 +1,25 @@
 // `w3lab clean` on a shared machine, for real: while a healthy run writes into a results folder, a leftover of a
 // crashed run in the same folder (a marked process whose harness is gone, with an unmarked child) is killed —
 // and nothing else: the healthy run goes on and passes, a process that only has W3LAB_RUN_ID in its environment
-// survives, and another job's leftover in another results folder survives. --dry-run first kills nothing.
+// survives, and another job's leftover in another results folder survives. --dry-run first kills nothing. The same
+// for the temp socket folders of container runs (made by the real maker, in a temp folder of this test's own that
+// the clean is pointed at with TMPDIR): the crashed run's goes; a live harness's folder in the same results folder
+// (this test process's own) and another job's stay.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
+import { makeSocketFolder } from '../runtimes/socket-folder';
+import { ownershipRecord } from '../targets/ownership';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-real-'));
 const OUT = path.join(dir, 'w3lab-results');
 const OTHER = path.join(dir, 'other-job', 'w3lab-results');
+const TMP = path.join(dir, 'tmp');
+/** A harness that no longer runs (no process has pid 2^31-2). */
+const DEAD_OWNER = `${os.hostname()}:2147483646:1`;
 const started: ChildProcess[] = [];
 const grandchildren: number[] = [];
 
@@ -39,7 +47,7 @@ function leftover(runDir: string, runId: string): { parent: ChildProcess; childP
     ...process.env,
     W3LAB_RUN_ID: runId,
     W3LAB_RUN_DIR: runDir,
-    W3LAB_OWNER: `${os.hostname()}:2147483646:1`,
+    W3LAB_OWNER: DEAD_OWNER,
   };
   const parent = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   started.push(parent);
@@ -98,9 +106,20 @@ test("clean kills a crashed run's leftovers, and nothing of a healthy concurrent
     targetPid: number;
   };
 
+  fs.mkdirSync(TMP);
+  const crashedRun = path.join(OUT, '2026-01-01T000000Z', 'worker-crash');
+  const oursFolder = makeSocketFolder(TMP, { token: DEAD_OWNER, runId: 'worker-crash-crashed', runDir: crashedRun });
+  const liveFolder = makeSocketFolder(TMP, ownershipRecord('live-run', path.join(OUT, '2026-01-01T000001Z', 'x')));
+  const theirFolder = makeSocketFolder(TMP, {
+    token: DEAD_OWNER,
+    runId: 'worker-crash-other-job',
+    runDir: path.join(OTHER, '2026-01-01T000000Z', 'worker-crash'),
+  });
+  const cleanEnv = { ...process.env, TMPDIR: TMP };
   const dry = spawnSync(process.execPath, [BIN, 'clean', '--out', OUT, '--dry-run'], {
     encoding: 'utf8',
     timeout: 60_000,
+    env: cleanEnv,
   });
   expect(dry.status).toBe(0);
   expect(dry.stdout).toContain(`would kill process ${ours.parent.pid} of run worker-crash-crashed`);
@@ -108,9 +127,16 @@ test("clean kills a crashed run's leftovers, and nothing of a healthy concurrent
     `would kill process ${ours.childPid()} of run worker-crash-crashed (child of ${ours.parent.pid})`,
   );
   expect(dry.stdout).toMatch(/left alone: \d+ process\(es\) of run steady-.* \(its run is still going\)/);
+  expect(dry.stdout).toContain(`would remove socket folder ${oursFolder.root} of run worker-crash-crashed`);
+  expect(dry.stdout).toContain(`left alone: socket folder ${liveFolder.root} of run live-run: its run is still going`);
   expect(alive(ours.parent.pid!)).toBe(true);
+  expect(fs.existsSync(oursFolder.root)).toBe(true);
 
-  const real = spawnSync(process.execPath, [BIN, 'clean', '--out', OUT], { encoding: 'utf8', timeout: 60_000 });
+  const real = spawnSync(process.execPath, [BIN, 'clean', '--out', OUT], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: cleanEnv,
+  });
   expect({ status: real.status, out: real.stdout }).toMatchObject({ status: 0 });
   await waitFor(
     'the leftover and its child to die',
@@ -121,6 +147,8 @@ test("clean kills a crashed run's leftovers, and nothing of a healthy concurrent
   expect(real.stdout).toMatch(/left alone: \d+ process\(es\) of run steady-.* \(its run is still going\)/);
   expect(real.stdout).not.toContain(`process ${run.targetPid} `);
   expect([alive(theirs.parent.pid!), alive(theirs.childPid()!), alive(bystander.pid!)]).toEqual([true, true, true]);
+  expect(real.stdout).toContain(`removed socket folder ${oursFolder.root} of run worker-crash-crashed`);
+  expect([oursFolder, liveFolder, theirFolder].map((f) => fs.existsSync(f.root))).toEqual([false, true, true]);
 
   const code = await new Promise<number | null>((r) =>
     healthy.exitCode !== null ? r(healthy.exitCode) : healthy.once('exit', r),

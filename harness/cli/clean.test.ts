@@ -1,7 +1,8 @@
 // `w3lab clean` decides from the run marks alone, on a fake /proc and a fake container list (nothing real is
 // killed here; clean-concurrent.test.ts does it for real): only processes and containers of runs inside the scope
 // whose harness is gone; never a running run's, another folder's, another user's, or a process that merely has
-// W3LAB_RUN_ID in its environment; descendants and dry runs; a missing Docker engine does not stop the sweep.
+// W3LAB_RUN_ID in its environment; descendants and dry runs; a missing Docker engine does not stop the sweep; the
+// temp socket folders by their owner records (real folders in a private temp folder).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,12 @@ import type { OwnerState } from '../targets/ownership';
 import type { LabContainerInfo } from '../runtimes/container-runtime';
 
 const procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-proc-'));
-afterAll(() => fs.rmSync(procRoot, { recursive: true, force: true }));
+// Where the sweep looks for socket folders: never the machine's own temp folder (other runs' folders are there).
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-clean-tmp-'));
+afterAll(() => {
+  fs.rmSync(procRoot, { recursive: true, force: true });
+  fs.rmSync(tmpRoot, { recursive: true, force: true });
+});
 
 const SCOPE = '/jobs/a/w3lab-results';
 const owners: Record<string, OwnerState> = { dead: 'gone', live: 'running', far: 'elsewhere' };
@@ -40,6 +46,7 @@ function deps(extra: Partial<CleanDeps> = {}): CleanDeps & { killed: number[]; r
   const removedIds: string[] = [];
   return {
     procRoot,
+    tmpDir: fs.mkdtempSync(path.join(tmpRoot, 'empty-')),
     uid: fs.statSync(procRoot).uid,
     ownerState: (t) => owners[t ?? ''] ?? 'gone',
     listContainers: async () => [],
@@ -116,4 +123,89 @@ test('no Docker engine: said once, and the process sweep still runs', async () =
     'containers: no Docker engine answering (connect ENOENT /var/run/docker.sock); none removed',
   );
   expect(d.killed.sort()).toEqual([101, 102]);
+});
+
+describe('socket folders (the temp folders of container control sockets)', () => {
+  /** A folder as runtimes/socket-folder.ts makes it, with `record` as its owner.json (null: none). */
+  function folder(tmpDir: string, name: string, record: unknown): string {
+    const root = path.join(tmpDir, `w3lab-admin-${name}`);
+    fs.mkdirSync(path.join(root, 's'), { recursive: true });
+    if (record !== null)
+      fs.writeFileSync(path.join(root, 'owner.json'), typeof record === 'string' ? record : JSON.stringify(record));
+    return root;
+  }
+  const rec = (owner: string, run: string, dir: string): unknown => ({ token: owner, runId: run, runDir: dir });
+
+  function fixture() {
+    const tmpDir = fs.mkdtempSync(path.join(tmpRoot, 'sweep-'));
+    const f = {
+      crashed: folder(tmpDir, 'crashed', rec('dead', 'crashed-run', `${SCOPE}/s1/worker-crash`)),
+      live: folder(tmpDir, 'live', rec('live', 'healthy-run', `${SCOPE}/s2/steady-state`)),
+      far: folder(tmpDir, 'far', rec('far', 'remote-run', `${SCOPE}/s3/x`)),
+      other: folder(tmpDir, 'other', rec('dead', 'other-job', '/jobs/b/w3lab-results/s1/x')),
+      noRun: folder(tmpDir, 'norun', { token: 'dead' }),
+      legacy: folder(tmpDir, 'legacy', null),
+      garbled: folder(tmpDir, 'garbled', '{"token": 42'),
+      array: folder(tmpDir, 'array', '["dead"]'),
+      elsewhere: folder(fs.mkdtempSync(path.join(tmpRoot, 'elsewhere-')), 'target', rec('dead', 'crashed-run', SCOPE)),
+    };
+    // A link and a file that merely have the name: never followed, never removed.
+    fs.symlinkSync(f.elsewhere, path.join(tmpDir, 'w3lab-admin-link'));
+    fs.writeFileSync(path.join(tmpDir, 'w3lab-admin-file'), 'x');
+    return { tmpDir, f };
+  }
+
+  test("removes only the scope's folders whose harness is gone; says what it left alone", async () => {
+    const { tmpDir, f } = fixture();
+    const d = deps({ tmpDir });
+    const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
+    expect(r.removedFolders).toEqual([f.crashed]);
+    const left = Object.entries(f).filter(([, p]) => fs.existsSync(p));
+    expect(left.map(([k]) => k).sort()).toEqual([
+      'array',
+      'elsewhere',
+      'far',
+      'garbled',
+      'legacy',
+      'live',
+      'noRun',
+      'other',
+    ]);
+    expect(fs.lstatSync(path.join(tmpDir, 'w3lab-admin-link')).isSymbolicLink()).toBe(true);
+    expect(fs.existsSync(path.join(tmpDir, 'w3lab-admin-file'))).toBe(true);
+    const folderLines = r.lines.filter((l) => /socket folder/.test(l));
+    expect(folderLines).toEqual([
+      `left alone: socket folder ${f.array}: its owner record is unreadable`,
+      `removed socket folder ${f.crashed} of run crashed-run`,
+      `left alone: socket folder ${f.far} of run remote-run: made from another machine`,
+      `left alone: socket folder ${f.garbled}: its owner record is unreadable`,
+      `left alone: socket folder ${f.live} of run healthy-run: its run is still going`,
+      `left alone: 1 socket folder(s) ${path.join(tmpDir, 'w3lab-admin-')}* without an owner record ` +
+        '(made by an older w3lab, or being made right now; remove them by hand if no run of yours is going)',
+    ]);
+  });
+
+  test('--dry-run lists without touching; --run narrows to one run; another user is never touched', async () => {
+    const { tmpDir, f } = fixture();
+    const dry = await cleanLeftovers({ scope: { dir: SCOPE }, dryRun: true }, deps({ tmpDir }));
+    expect(dry.lines).toContain(`would remove socket folder ${f.crashed} of run crashed-run`);
+    expect(dry.removedFolders).toEqual([]);
+    expect(Object.values(f).every((p) => fs.existsSync(p))).toBe(true);
+    const one = await cleanLeftovers({ scope: { runId: 'other-job' } }, deps({ tmpDir }));
+    expect(one.removedFolders).toEqual([f.other]);
+    expect(fs.existsSync(f.crashed)).toBe(true);
+    const stranger = await cleanLeftovers({ scope: { dir: '/' } }, deps({ tmpDir, uid: 4242 }));
+    expect(stranger.removedFolders).toEqual([]);
+    expect(stranger.lines).toEqual(['nothing to clean in /']);
+    expect(fs.existsSync(f.crashed)).toBe(true);
+  });
+
+  test('a temp folder that cannot be listed is said, and the rest of the sweep still runs', async () => {
+    const d = deps({ tmpDir: path.join(tmpRoot, 'no-such-folder') });
+    const r = await cleanLeftovers({ scope: { dir: SCOPE } }, d);
+    expect(r.lines.some((l) => /^socket folders: cannot list .*no-such-folder .*ENOENT.*; none removed$/.test(l))).toBe(
+      true,
+    );
+    expect(d.killed.sort()).toEqual([101, 102]);
+  });
 });

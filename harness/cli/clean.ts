@@ -4,7 +4,9 @@
 // into the scope: a results folder (default ./w3lab-results), or one run (`--run` a folder or a run id). It is a
 // leftover only when the harness that started it is gone; a running run's processes and containers are left
 // alone, as are other users' processes, anything without the marks, and containers another machine started.
-// Descendants of a leftover process go with it. `--dry-run` says what would go and touches nothing.
+// Descendants of a leftover process go with it. The temp folders a container run keeps its control socket in are
+// judged the same way, by the owner record inside each (clean-socket-folders.ts). `--dry-run` says what would go and
+// touches nothing.
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -19,6 +21,7 @@ import {
 } from '../targets/ownership';
 import { descendants, refOf, type ProcessRef } from '../targets/process-tree';
 import type { LabContainerInfo } from '../runtimes/container-runtime';
+import { cleanSocketFolders } from './clean-socket-folders';
 
 const LABEL_RUN = 'w3lab.run';
 
@@ -45,12 +48,17 @@ export interface CleanDeps {
   kill?: (pid: number) => void;
   /** Owner liveness (default ownership.ts ownerState). */
   ownerState?: (token: string | undefined) => OwnerState;
+  /** Where the socket folders are (default os.tmpdir(); tests pass their own). */
+  tmpDir?: string;
 }
 
 export interface CleanReport {
   lines: string[];
   killed: number[];
+  /** Containers removed (names). */
   removed: string[];
+  /** Socket folders removed (paths). */
+  removedFolders: string[];
 }
 
 function inScope(scope: CleanScope, runId: string | undefined, dir: string | undefined): boolean {
@@ -200,12 +208,22 @@ function cleanProcesses(
 }
 
 export async function cleanLeftovers(o: CleanOptions, deps: CleanDeps = {}): Promise<CleanReport> {
-  const report: CleanReport = { lines: [], killed: [], removed: [] };
+  const report: CleanReport = { lines: [], killed: [], removed: [], removedFolders: [] };
   const state = deps.ownerState ?? ownerState;
   // Processes first: they are read from /proc at once, while reaching a Docker engine can take seconds. (A
   // container's processes carry no marks in their environment, so the sweep never reaches into containers.)
   cleanProcesses(o, deps, state, report);
   await cleanContainers(o, deps, state, report);
+  // After the containers: a removed container no longer has the folder mounted.
+  const folders = cleanSocketFolders({
+    dryRun: o.dryRun === true,
+    inScope: (runId, dir) => inScope(o.scope, runId, dir),
+    ownerState: state,
+    ...(deps.tmpDir !== undefined ? { tmpDir: deps.tmpDir } : {}),
+    ...(deps.uid !== undefined ? { uid: deps.uid } : {}),
+  });
+  report.lines.push(...folders.lines);
+  report.removedFolders.push(...folders.removed);
   const acted = report.lines.some((l) => /^(killed|removed|would )/.test(l));
   if (!acted) report.lines.push(`nothing to clean in ${describeScope(o.scope)}`);
   return report;

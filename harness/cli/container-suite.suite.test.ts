@@ -1,8 +1,10 @@
 // `--runtime container` end to end, through the real CLI: the whole core suite passes with w3 in containers and leaves
-// no container behind; Ctrl-C keeps the evidence and removes the run's container; a harness killed outright leaves one
-// that `w3lab clean` of its results folder removes and reports. scripts/ensure-docker.sh runs first (while Jest
-// collects this file); where no Docker engine can be started a test fails with the reason (docker-tests.ts). Runs
-// in the second Jest pass (jest.suite.config.js), alone, so the scenarios' timings are not squeezed.
+// no container behind; Ctrl-C keeps the evidence and removes the run's container and its temp socket folder; a
+// harness killed outright leaves both, and `w3lab clean` of its results folder removes them and reports it (the runs
+// and the clean get a temp folder of this test's own through TMPDIR, so the machine's is never swept).
+// scripts/ensure-docker.sh runs first (while Jest collects this file); where no Docker engine can be started a test
+// fails with the reason (docker-tests.ts). Runs in the second Jest pass (jest.suite.config.js), alone, so the
+// scenarios' timings are not squeezed.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,8 +16,18 @@ import { explainFailedSuite } from '../scenarios/test-support/failed-suite';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 
-function run(args: string[], timeoutMs: number) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
+function run(args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, ...(env ? { env } : {}) });
+}
+
+/** A private temp folder for a run and its clean (TMPDIR), and the socket folders in it. */
+function privateTmp(dir: string): { env: NodeJS.ProcessEnv; folders: () => string[] } {
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp, { recursive: true });
+  return {
+    env: { ...process.env, TMPDIR: tmp },
+    folders: () => fs.readdirSync(tmp).filter((n) => n.startsWith('w3lab-admin-')),
+  };
 }
 
 /** Lab containers of one run, or of every run whose folder is inside `folder` (other jobs' are not ours), any state. */
@@ -43,9 +55,11 @@ function labContainers(run: { runId?: string; folder?: string }): string {
 /** Starts `w3lab run steady-state --runtime container` and resolves once the target's container serves requests. */
 async function startRunUntilLoaded(
   dir: string,
+  env: NodeJS.ProcessEnv,
 ): Promise<{ child: ReturnType<typeof spawn>; runDir: string; runId: string }> {
   const child = spawn(process.execPath, [BIN, 'run', 'steady-state', '--runtime', 'container', '--out', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   const runDir = path.join(dir, 'latest', 'steady-state');
   const history = path.join(runDir, 'history.jsonl');
@@ -104,28 +118,37 @@ describeWithDocker('the core suite with --runtime container', () => {
   }, 900_000);
 
   test('Ctrl-C keeps run.json and the partial history, answers unknown (exit 2), removes the container', async () => {
-    const { child, runDir, runId } = await startRunUntilLoaded(path.join(out, 'interrupted'));
+    const tmp = privateTmp(path.join(out, 'interrupted-tmp'));
+    const { child, runDir, runId } = await startRunUntilLoaded(path.join(out, 'interrupted'), tmp.env);
     expect(labContainers({ runId })).not.toBe('');
+    expect(tmp.folders()).toHaveLength(1);
     child.kill('SIGINT');
     expect(await exitOf(child)).toBe(2);
     const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { status: string };
     expect(info.status).toBe('interrupted');
     expect(fs.readFileSync(path.join(runDir, 'history.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(10);
     expect(labContainers({ runId })).toBe('');
+    expect(tmp.folders()).toEqual([]);
   }, 180_000);
 
-  test('a killed harness leaves its container; `w3lab clean` of its results folder removes it, says so', async () => {
+  test('a killed harness leaves its container and socket folder; `w3lab clean` removes both, says so', async () => {
     const killed = path.join(out, 'killed');
-    const { child, runId } = await startRunUntilLoaded(killed);
+    const tmp = privateTmp(path.join(out, 'killed-tmp'));
+    const { child, runId } = await startRunUntilLoaded(killed, tmp.env);
     child.kill('SIGKILL');
     await exitOf(child);
     expect(labContainers({ runId })).not.toBe('');
-    const dry = run(['clean', '--out', killed, '--dry-run'], 120_000);
+    expect(tmp.folders()).toHaveLength(1);
+    const dry = run(['clean', '--out', killed, '--dry-run'], 120_000, tmp.env);
     expect(dry.stdout).toMatch(new RegExp(`would remove container w3lab-w3-\\S+ .* of run ${runId}`));
+    expect(dry.stdout).toMatch(new RegExp(`would remove socket folder \\S+/w3lab-admin-\\S+ of run ${runId}`));
     expect(labContainers({ runId })).not.toBe('');
-    const r = run(['clean', '--out', killed], 120_000);
+    expect(tmp.folders()).toHaveLength(1);
+    const r = run(['clean', '--out', killed], 120_000, tmp.env);
     expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 0 });
     expect(r.stdout).toMatch(new RegExp(`removed container w3lab-w3-\\S+ .* of run ${runId}`));
+    expect(r.stdout).toMatch(new RegExp(`removed socket folder \\S+/w3lab-admin-\\S+ of run ${runId}`));
     expect(labContainers({ runId })).toBe('');
+    expect(tmp.folders()).toEqual([]);
   }, 180_000);
 });

@@ -175,7 +175,7 @@ export function registerLabCommands(program: Command): void {
     .command('clean')
     .description(
       'remove what interrupted runs in a results folder left behind ' +
-        '(target processes and containers whose harness is gone); ' +
+        '(target processes, containers and temp socket folders whose harness is gone); ' +
         'running runs, other users and anything without the run marks are left alone',
     )
     .option('-o, --out <dir>', 'the results folder to clean (default ./w3lab-results)')
