@@ -22,7 +22,7 @@ export async function sensitivityMain(
   assertBundled(only); // before the results folder is made
   const outDir = path.join(resultsDir, 'sensitivity', new Date().toISOString().replace(/[:.]/g, '-'));
   fs.mkdirSync(outDir, { recursive: true });
-  const log = pino({ level: 'info' }, pino.destination({ dest: path.join(outDir, 'lab.log'), sync: true }));
+  const log = pino(pino.destination({ dest: path.join(outDir, 'lab.log'), sync: true }));
   const began = Date.now();
   const loadBefore = os.loadavg()[0]!.toFixed(1);
   const rows = await runSensitivity({ outDir, log, ...(only.length ? { only } : {}) });

@@ -87,6 +87,12 @@ describe('runBaseline: the scenario against w3 as configured', () => {
       ok: false,
       why: 'faultsTookEffect: not shown',
     });
+    // faultsTookEffect is found by name among the other checks, wherever it is.
+    run.mockResolvedValue(result(true, [check('noFailedRequests', true), check('faultsTookEffect', false)]));
+    expect(await runBaseline('worker-crash', { outDir: out, log })).toMatchObject({
+      ok: false,
+      why: 'faultsTookEffect: faultsTookEffect said so',
+    });
   });
 
   it('a FAIL lists the failed checks by label; an UNKNOWN lists the undecided ones; neither is ok', async () => {
@@ -147,6 +153,16 @@ describe('runSabotage: the scenario against its sabotaged target', () => {
       why: '',
       dir: '/runs/x',
       durationMs: 4321,
+    });
+  });
+
+  it('a FAIL through a listed check beside other failed checks is ok (a sabotage may break more)', async () => {
+    run.mockResolvedValue(result(false, [check('eventsSeen', false), check('connectionsSurvive', false)]));
+    expect(await runSabotage(s, { outDir: out, log })).toMatchObject({
+      seen: 'FAIL',
+      checks: ['eventsSeen', 'connectionsSurvive'],
+      ok: true,
+      why: '',
     });
   });
 
