@@ -26,6 +26,8 @@ export abstract class HostedTarget implements StartedTarget {
   ) => Promise<OomKill>;
   private readonly mapped: LabEvent[] = [];
   private rawSeen = 0;
+  /** What goes with the target however it ends (stop, kill, the exit-time last resort): e.g. a temp socket folder. */
+  private readonly releases: Array<() => void> = [];
 
   constructor(
     protected readonly host: TargetHost,
@@ -91,15 +93,36 @@ export abstract class HostedTarget implements StartedTarget {
     );
   }
 
-  stop(): Promise<void> {
-    return this.host.stop(this.stopGraceMs);
+  /** Run `release` once the target has ended, however it ends (after a failed stop or kill too). */
+  protected releaseWhenEnded(release: () => void): void {
+    this.releases.push(release);
   }
 
-  kill(): Promise<void> {
-    return this.host.kill();
+  private released(): void {
+    for (const release of this.releases.splice(0)) release();
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.host.stop(this.stopGraceMs);
+    } finally {
+      this.released();
+    }
+  }
+
+  async kill(): Promise<void> {
+    try {
+      await this.host.kill();
+    } finally {
+      this.released();
+    }
   }
 
   killSync(): void {
-    this.host.killSync();
+    try {
+      this.host.killSync();
+    } finally {
+      this.released();
+    }
   }
 }

@@ -57,8 +57,6 @@ async function setupNodeCluster(ctx: TargetContext): Promise<StartedTarget> {
 
 class StartedNodeCluster extends ControlledTarget {
   readonly name = 'node-cluster';
-  private readonly cleanup: () => void;
-
   constructor(up: LaunchedCluster, pool: string, faultsEnabled: boolean) {
     super(up.host, up.endpoint, {
       control: up.control,
@@ -67,37 +65,13 @@ class StartedNodeCluster extends ControlledTarget {
       stopGraceMs: CLUSTER_STOP_GRACE_MS,
       recycleName: 'rolling restart',
     });
-    this.cleanup = up.cleanup;
+    // The control socket's temp folder goes with the container however the target ends (the container's removal
+    // removes it too; this covers a removal that failed, and the exit-time last resort).
+    this.releaseWhenEnded(up.cleanup);
     Object.assign(this.runtimeDetails, up.details);
   }
 
   protected mapEvent(raw: TargetLogEvent): LabEvent | null {
     return labEventFromPeerLine(raw, 'node-cluster');
-  }
-
-  // The control socket's temp folder goes with the container however the target ends (the container's removal
-  // removes it too; this covers a removal that failed, and the exit-time last resort).
-  override async stop(): Promise<void> {
-    try {
-      await super.stop();
-    } finally {
-      this.cleanup();
-    }
-  }
-
-  override async kill(): Promise<void> {
-    try {
-      await super.kill();
-    } finally {
-      this.cleanup();
-    }
-  }
-
-  override killSync(): void {
-    try {
-      super.killSync();
-    } finally {
-      this.cleanup();
-    }
   }
 }

@@ -83,15 +83,13 @@ function workerInfo(pool: string, w: PoolSnapshot['workers'][number]): WorkerInf
 class StartedW3 extends HostedTarget {
   readonly name = 'w3';
   private readonly admin: AdminTransport;
-  private readonly cleanup: () => void;
-
   constructor(
     up: LaunchedW3,
     private readonly faultsEnabled: boolean,
   ) {
     super(up.host, up.endpoint, W3_STOP_GRACE_MS);
     this.admin = up.admin;
-    this.cleanup = () => up.cleanup();
+    this.releaseWhenEnded(() => up.cleanup());
     Object.assign(this.runtimeDetails, up.details);
   }
 
@@ -182,29 +180,5 @@ class StartedW3 extends HostedTarget {
     const route = `/pools/${encodeURIComponent(pool)}/faults`;
     if (spec === null) await this.call('DELETE', route, undefined, 'LAB_ERR_FAULT');
     else await this.call('POST', route, spec, 'LAB_ERR_FAULT');
-  }
-
-  override async stop(): Promise<void> {
-    try {
-      await super.stop();
-    } finally {
-      this.cleanup();
-    }
-  }
-
-  override async kill(): Promise<void> {
-    try {
-      await super.kill();
-    } finally {
-      this.cleanup();
-    }
-  }
-
-  override killSync(): void {
-    try {
-      super.killSync();
-    } finally {
-      this.cleanup();
-    }
   }
 }
