@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario, resolveScenarioFiles, listScenarioFiles } from '../scenarios/load-scenario';
-import { DEFAULT_RESULTS_DIR, listRuns } from '../results/store';
+import { DEFAULT_RESULTS_DIR } from '../results/store';
+import { listRuns } from '../results/run-list';
+import { matricesOf, readMatrix } from '../results/matrix-folder';
 import { CliError } from '../../targets/w3/cli/commands';
 import { renderRunTable, renderSuiteFooter, renderSuiteRunsTable } from './run-table';
 import { mergeSuites } from '../suite/merge';
@@ -151,26 +153,7 @@ export function registerLabCommands(program: Command): void {
     .command('list')
     .description('list the bundled scenarios and recent runs')
     .option('-o, --out <dir>', 'results folder')
-    .action((o: { out?: string }) => {
-      const lines = ['Bundled scenarios:'];
-      for (const f of listScenarioFiles()) {
-        const sc = loadScenario(f);
-        lines.push(`  ${sc.name.padEnd(22)} ${sc.description.split('\n')[0]}`);
-      }
-      const runs = listRuns(path.resolve(o.out ?? DEFAULT_RESULTS_DIR())).slice(0, 20);
-      lines.push('', runs.length ? 'Recent runs:' : 'No runs yet.');
-      for (const r of runs) {
-        const cols = [
-          String(r.info.startedAt ?? '?').padEnd(26),
-          String(r.info.scenario ?? '?').padEnd(22),
-          String(r.info.target ?? '').padEnd(13),
-          verdictWord(r.verdict).padEnd(8),
-          r.dir,
-        ];
-        lines.push(`  ${cols.join(' ')}`);
-      }
-      process.stdout.write(lines.join('\n') + '\n');
-    });
+    .action(listCommand);
   program
     .command('clean')
     .description(
@@ -188,6 +171,48 @@ export function registerLabCommands(program: Command): void {
       const report = await cleanLeftovers({ scope, dryRun: o.dryRun === true });
       process.stdout.write(report.lines.join('\n') + '\n');
     });
+}
+
+/** `w3lab list`: the bundled scenarios, the newest runs outside matrices, and one line per matrix. */
+function listCommand(o: { out?: string }): void {
+  const lines = ['Bundled scenarios:'];
+  for (const f of listScenarioFiles()) {
+    const sc = loadScenario(f);
+    lines.push(`  ${sc.name.padEnd(22)} ${sc.description.split('\n')[0]}`);
+  }
+  const results = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
+  // A matrix's runs are the peers' runs: one line per matrix, so they do not crowd out the suites' runs.
+  const runs = listRuns(results)
+    .filter((r) => !r.matrix)
+    .slice(0, 20);
+  lines.push('', runs.length ? 'Recent runs:' : 'No runs yet.');
+  for (const r of runs) {
+    const cols = [
+      String(r.info.startedAt ?? '?').padEnd(26),
+      String(r.info.scenario ?? '?').padEnd(22),
+      String(r.info.target ?? '').padEnd(13),
+      verdictWord(r.verdict).padEnd(8),
+      r.dir,
+    ];
+    lines.push(`  ${cols.join(' ')}`);
+  }
+  const matrices = matricesOf(results).reverse().slice(0, 10);
+  if (matrices.length) lines.push('', 'Recent matrices (w3lab matrix: each folder holds matrix.html and its runs):');
+  for (const dir of matrices) lines.push(`  ${matrixLine(dir)}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** "<startedAt> <status> <scenarios> × <targets> <n> runs: 3 pass, 5 fail <dir>" */
+function matrixLine(dir: string): string {
+  const m = readMatrix(dir);
+  if (!m) return `?${' '.repeat(26)}${dir} (matrix.json unreadable)`;
+  const runs = (m.cells ?? []).flatMap((c) => c.runs ?? []);
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  const tally = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+  const shape = `${m.scenarios?.length ?? '?'} scenario(s) × ${m.targets?.join(',') ?? '?'}`;
+  const cols = [String(m.startedAt ?? '?').padEnd(26), (m.status ?? 'finished').padEnd(11), shape];
+  return `${cols.join(' ')}: ${runs.length} run(s)${tally ? ` (${tally})` : ''} ${dir}`;
 }
 
 function verdictWord(v: unknown): string {

@@ -1,6 +1,7 @@
 // `w3lab matrix [SCENARIO...] --targets a,b,c [--repeat N]`: every scenario against every target (process runtime),
-// one after the other, then matrix.json / matrix.md / matrix.html (harness/results/matrix.ts) in
-// <out>/matrix/<UTC time>/, and the table on the console. Exit code as for `run`, over every run (run-outcome.ts).
+// one after the other, into one matrix folder (harness/results/matrix-folder.ts): <out>/matrix/<UTC time>/ with
+// matrix.json / matrix.md / matrix.html (harness/results/matrix.ts), lab.log and the runs in <target>/<scenario>/;
+// then the table on the console. Exit code as for `run`, over every run (run-outcome.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,8 @@ import type { Command } from 'commander';
 import { CliError } from '../../targets/w3/cli/commands';
 import { createLogger } from '../../targets/w3/util/logger';
 import { DEFAULT_RESULTS_DIR } from '../results/store';
-import { matrixRun, renderMatrixMarkdown, writeMatrix, type Matrix, type MatrixCell } from '../results/matrix';
+import { matrixRun, renderMatrixMarkdown, type Matrix, type MatrixCell } from '../results/matrix';
+import { MatrixFolder } from '../results/matrix-folder';
 import { exitCodeOfOutcomes } from '../runner/run-outcome';
 import { runScenario } from '../runner/run-scenario';
 import { loadScenario, resolveScenarioFiles } from '../scenarios/load-scenario';
@@ -31,25 +33,7 @@ interface MatrixPlan {
 
 export async function matrixCommand(args: string[], o: MatrixOptions): Promise<number> {
   const plan = planMatrix(args, o);
-  const outDir = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
-  fs.mkdirSync(outDir, { recursive: true });
-  const log = createLogger({ level: 'info', name: 'w3lab', fd: fs.openSync(path.join(outDir, 'lab.log'), 'a') });
-  const abort = new AbortController();
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nw3lab matrix: interrupted — finishing the current run and writing what was measured\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
   const began = Date.now();
-  let cells: MatrixCell[];
-  try {
-    cells = await runCells(plan, { outDir, log, signal: abort.signal });
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
   const matrix: Matrix = {
     command: [
       'w3lab matrix',
@@ -58,22 +42,37 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
       plan.targets.join(','),
       ...(plan.repeat > 1 ? ['--repeat', String(plan.repeat)] : []),
     ].join(' '),
+    status: 'running',
     startedAt: new Date(began).toISOString(),
-    durationMs: Date.now() - began,
+    durationMs: 0,
     machine: machineLine(),
     scenarios: plan.scenarios.map((s) => s.scenario.name),
     targets: plan.targets,
-    cells,
+    cells: [],
   };
-  const stamp = new Date(began)
-    .toISOString()
-    .replace(/[:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  const dir = path.join(outDir, 'matrix', stamp);
-  writeMatrix(matrix, dir);
-  process.stdout.write(renderMatrixMarkdown(matrix) + `\nmatrix: ${dir}/matrix.{json,md,html}\n`);
+  const folder = new MatrixFolder(path.resolve(o.out ?? DEFAULT_RESULTS_DIR()), matrix);
+  const log = createLogger({ level: 'info', name: 'w3lab', fd: fs.openSync(path.join(folder.dir, 'lab.log'), 'a') });
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\nw3lab matrix: interrupted — finishing the current run and writing what was measured\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const saved = (): void => folder.save({ ...matrix, durationMs: Date.now() - began });
+  try {
+    await runCells(plan, { folder, log, signal: abort.signal, cells: matrix.cells, saved });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    matrix.status = abort.signal.aborted ? 'interrupted' : 'finished';
+    saved();
+  }
+  const done = { ...matrix, durationMs: Date.now() - began };
+  process.stdout.write(renderMatrixMarkdown(done) + `\nmatrix: ${folder.dir}/matrix.{json,md,html}\n`);
   if (abort.signal.aborted) return 2;
-  return exitCodeOfOutcomes(cells.flatMap((c) => c.runs.map((r) => r.outcome)));
+  return exitCodeOfOutcomes(matrix.cells.flatMap((c) => c.runs.map((r) => r.outcome)));
 }
 
 /** The options checked and the scenarios loaded and preflighted against every target, before anything runs. */
@@ -97,27 +96,45 @@ function planMatrix(args: string[], o: MatrixOptions): MatrixPlan {
   return { scenarios, targets, repeat, seed };
 }
 
-/** Every scenario × target × repeat, one after the other; an abort finishes the current run and starts no other. */
+/** Every scenario × target × repeat, one after the other, each run into its target's folder of the matrix; the
+ *  matrix files are saved after every run. An abort finishes the current run and starts no other. */
 async function runCells(
   plan: MatrixPlan,
-  ctx: { outDir: string; log: ReturnType<typeof createLogger>; signal: AbortSignal },
-): Promise<MatrixCell[]> {
+  ctx: {
+    folder: MatrixFolder;
+    log: ReturnType<typeof createLogger>;
+    signal: AbortSignal;
+    cells: MatrixCell[];
+    saved: () => void;
+  },
+): Promise<void> {
   const { scenarios, targets, repeat, seed } = plan;
-  const cells: MatrixCell[] = [];
   const total = scenarios.length * targets.length * repeat;
   let n = 0;
   for (const { file, scenario } of scenarios) {
     for (const target of targets) {
+      if (ctx.signal.aborted) return;
       const cell: MatrixCell = { scenario: scenario.name, target, runs: [] };
-      cells.push(cell);
+      ctx.cells.push(cell);
+      const outDir = ctx.folder.targetDir(target);
       for (let i = 0; i < repeat && !ctx.signal.aborted; i++) {
         process.stderr.write(`[${++n}/${total}] ${scenario.name} × ${target}${repeat > 1 ? ` (#${i + 1})` : ''}\n`);
-        const r = await runScenario({ scenario, scenarioFile: file, target, runtime: 'process', seed, ...ctx });
+        const { log, signal } = ctx;
+        const r = await runScenario({
+          scenario,
+          scenarioFile: file,
+          target,
+          runtime: 'process',
+          seed,
+          outDir,
+          log,
+          signal,
+        });
         cell.runs.push(matrixRun(r));
+        ctx.saved();
       }
     }
   }
-  return cells;
 }
 
 /** The machine the matrix ran on, for the reader comparing two matrices. */

@@ -1,7 +1,7 @@
 // The reduced peer matrix CI runs: worker-crash and overlapped-recycle on every process target (w3, node-cluster, PM2,
 // nginx, HAProxy, Gunicorn), through the real CLI. Every cell must really run (no "not supported", no start error), the
-// matrix files must exist and link to the run reports, and no peer process (nginx, HAProxy, PM2's God, backends) may
-// outlive the command.
+// matrix files must exist and link (relatively) to the run reports inside the matrix folder, and no peer process
+// (nginx, HAProxy, PM2's God, backends) may outlive the command.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +35,10 @@ test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, ngi
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000 });
   expect([0, 1, 2]).toContain(r.status);
   const dir = path.join(out, 'matrix');
-  const stamp = fs.readdirSync(dir)[0]!;
+  const stamp = fs.readdirSync(dir).find((d) => d !== 'latest')!;
+  const matrixDir = path.join(dir, stamp);
+  // The runs are the matrix's: nothing beside it in the results folder, no <out>/latest moved to a peer's run.
+  expect(fs.readdirSync(out).sort()).toEqual(['matrix']);
   const m = JSON.parse(fs.readFileSync(path.join(dir, stamp, 'matrix.json'), 'utf8')) as {
     cells: { scenario: string; target: string; runs: MatrixRun[] }[];
   };
@@ -44,7 +47,8 @@ test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, ngi
   );
   for (const c of m.cells) {
     const run = c.runs[0]!;
-    const info = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as { status: string };
+    expect(run.dir).toBe(path.join(c.target, c.scenario));
+    const info = JSON.parse(fs.readFileSync(path.join(matrixDir, run.dir, 'run.json'), 'utf8')) as { status: string };
     expect([c.target, c.scenario, run.outcome, info.status]).toEqual([
       c.target,
       c.scenario,
@@ -58,13 +62,15 @@ test('w3lab matrix worker-crash overlapped-recycle on w3, node-cluster, pm2, ngi
   }
   // A killed cluster worker takes its keep-alive connections with it: the reference the proxies are compared with.
   const cluster = m.cells.find((c) => c.scenario === 'worker-crash' && c.target === 'node-cluster')!.runs[0]!;
-  const checks = JSON.parse(fs.readFileSync(path.join(cluster.dir, 'results.json'), 'utf8')).checks as {
+  const checks = JSON.parse(fs.readFileSync(path.join(matrixDir, cluster.dir, 'results.json'), 'utf8')).checks as {
     name: string;
     verdict: { valid: unknown };
   }[];
   expect(checks.find((c) => c.name === 'connectionsSurvive')!.verdict.valid).toBe(false);
   const html = fs.readFileSync(path.join(dir, stamp, 'matrix.html'), 'utf8');
-  expect(html).toContain('report.html');
+  const links = [...html.matchAll(/href="([^"]+)"/g)].map((l) => l[1]!);
+  expect(links.sort()).toEqual(m.cells.map((c) => `${c.target}/${c.scenario}/report.html`).sort());
+  for (const l of links) expect(fs.existsSync(path.join(matrixDir, l))).toBe(true);
   const md = fs.readFileSync(path.join(dir, stamp, 'matrix.md'), 'utf8');
   expect(md).toMatch(/\| scenario \| w3 \| node-cluster \| pm2 \| nginx \| haproxy \| gunicorn \|/);
   expect(leftovers()).toEqual([]);

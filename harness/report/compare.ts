@@ -1,16 +1,17 @@
 // `w3lab compare BASELINE RUN`: a regression report on recycle behaviour. Each side is a run folder, a results
-// folder holding several scenario runs (the newest run of each scenario counts), or the name of a saved baseline
+// folder holding several scenario runs (the newest run of each scenario counts; `w3lab matrix` runs only when the
+// folder named is a matrix or one of its target folders), or the name of a saved baseline
 // (results/baselines/NAME). Runs are matched by scenario name; each matched pair's metrics (compare-metrics.ts) are
 // judged against thresholds (compare-thresholds.ts). Output: Markdown (compare.md) and JSON (compare.json).
 // Exit code: 1 when a threshold is crossed, else 0; bad input (missing folder, unknown scenario) is 254.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRunDir, loadRun, RunFolderError, type LoadedRun } from './run-files';
+import { loadRun, RunFolderError, type LoadedRun } from './run-files';
+import { defaultBaselinesDir, resolveSide } from './compare-sides';
 import { METRIC_KEYS, METRICS, recycleMetrics, type MetricKey, type RunMetrics } from './compare-metrics';
 import { describeThreshold, judge, parseThresholds, type Judgement, type Thresholds } from './compare-thresholds';
 
-/** Saved baselines live beside the results folder, not in it: results are thrown away, baselines are committed. */
-export const defaultBaselinesDir = (): string => path.resolve('w3lab-baselines');
+export { defaultBaselinesDir, resolveSide };
 
 export interface CompareOptions {
   thresholds?: string[];
@@ -61,56 +62,6 @@ export interface CompareReport {
   /** Comparisons that may not mean what they seem (different targets or runtimes on the two sides). */
   warnings: string[];
   exitCode: 0 | 1;
-}
-
-/** Run folders below `root` (not following into saved baselines unless asked for one), newest per scenario. */
-function runsUnder(root: string): Map<string, string> {
-  const found: { dir: string; scenario: string; startedAt: string }[] = [];
-  const seen = new Set<string>();
-  const walk = (dir: string, depth: number): void => {
-    const real = fs.realpathSync(dir);
-    if (seen.has(real)) return;
-    seen.add(real);
-    if (isRunDir(dir)) {
-      const info = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as {
-        scenario?: string;
-        startedAt?: string;
-      };
-      found.push({
-        dir: real,
-        scenario: String(info.scenario ?? path.basename(path.dirname(dir))),
-        startedAt: String(info.startedAt ?? ''),
-      });
-      return;
-    }
-    if (depth >= 3) return;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (e.name === 'baselines' || e.name.startsWith('.')) continue;
-      const sub = path.join(dir, e.name);
-      if (e.isDirectory() || (e.isSymbolicLink() && fs.existsSync(sub) && fs.statSync(sub).isDirectory()))
-        walk(sub, depth + 1);
-    }
-  };
-  walk(root, 0);
-  const newest = new Map<string, { dir: string; startedAt: string }>();
-  for (const f of found) {
-    const prev = newest.get(f.scenario);
-    if (!prev || f.startedAt > prev.startedAt) newest.set(f.scenario, f);
-  }
-  return new Map([...newest].map(([k, v]) => [k, v.dir]));
-}
-
-/** Scenario → run folder for one side of the comparison. */
-export function resolveSide(arg: string, baselinesDir = defaultBaselinesDir()): Map<string, string> {
-  const candidates = [path.resolve(arg), path.join(baselinesDir, arg)];
-  const dir = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isDirectory());
-  if (!dir)
-    throw new RunFolderError(
-      `${arg}: no such run folder, results folder or baseline (looked in ${candidates.join(', ')})`,
-    );
-  const runs = runsUnder(dir);
-  if (runs.size === 0) throw new RunFolderError(`${arg}: no runs (run.json) found in ${dir}`);
-  return runs;
 }
 
 const info = (run: LoadedRun, m: RunMetrics) => ({

@@ -11,6 +11,7 @@ import { readEvents as readEventsFile } from '../report/run-files';
 
 export interface MatrixRun {
   outcome: RunOutcome;
+  /** The run folder: relative to the matrix folder in matrix.json (absolute in matrices written before that). */
   dir: string;
   requests: number;
   failed: number;
@@ -33,6 +34,8 @@ export interface MatrixCell {
 
 export interface Matrix {
   command: string;
+  /** running until the last run ended (absent in matrices written before it was recorded). */
+  status?: 'running' | 'finished' | 'interrupted';
   startedAt: string;
   durationMs: number;
   machine: string;
@@ -158,7 +161,7 @@ export function renderMatrixHtml(m: Matrix, htmlDir: string): string {
     const links = c.runs
       .filter((r) => r.outcome !== 'not-supported')
       .map((r, i) => {
-        const rel = path.relative(htmlDir, path.join(r.dir, 'report.html'));
+        const rel = path.relative(htmlDir, path.resolve(htmlDir, r.dir, 'report.html'));
         return `<a href="${esc(rel)}" title="${esc(r.summary)}">run ${i + 1}</a>`;
       })
       .join(' ');
@@ -186,7 +189,12 @@ capability the scenario requires (hover nothing: it never ran). With repeats, ra
 
 export function writeMatrix(m: Matrix, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'matrix.json'), JSON.stringify(m, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'matrix.md'), renderMatrixMarkdown(m));
-  fs.writeFileSync(path.join(dir, 'matrix.html'), renderMatrixHtml(m, dir));
+  const write = (name: string, text: string): void => {
+    const tmp = path.join(dir, `.${name}.tmp`);
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, path.join(dir, name));
+  };
+  write('matrix.json', JSON.stringify(m, null, 2) + '\n');
+  write('matrix.md', renderMatrixMarkdown(m));
+  write('matrix.html', renderMatrixHtml(m, dir));
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadRun } from '../report/run-files';
 import { rerunReport } from '../report/report-command';
 import { ownerAlive, processStartedAt, runOwner, settleRunStatus } from './run-status';
-import { listRuns } from './store';
+import { listRuns } from './run-list';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-run-status-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,12 +1,13 @@
 // The results store. A results folder (default ./w3lab-results in the current directory, or --out) holds one folder
 // per suite run (harness/suite/): <results>/<suite id>/<scenario>/ with run.json written first, then history.jsonl
 // and events.jsonl as the run goes, results.json and summary.md at the end; <results>/latest links the newest suite.
-// A run started outside a suite (runScenario with a plain folder) gets <folder>/<scenario>/<UTC time>/ and
-// `latest` links beside it. A crash or Ctrl-C still leaves run.json and the partial history.
+// `w3lab matrix` groups its runs the same way under its own folder (harness/results/matrix-folder.ts):
+// <results>/matrix/<time>/<target>/<scenario>/, touching no `latest` of the results folder. A run started outside
+// either (runScenario with a plain folder) gets <folder>/<scenario>/<UTC time>/ and `latest` links beside it.
+// A crash or Ctrl-C still leaves run.json and the partial history. Which runs a results folder holds: run-list.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { settleRunStatus } from './run-status';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 
 /** Where results go by default: beside the user, never inside the installed package. */
@@ -14,6 +15,22 @@ export const DEFAULT_RESULTS_DIR = (): string => path.resolve('w3lab-results');
 
 /** A folder holding this file is a suite folder: runs are written straight into it, one folder per scenario. */
 export const SUITE_FILE = 'suite.json';
+
+/** A folder holding this file is a matrix folder; each of its target folders (<matrix>/<target>/) takes runs the way
+ *  a suite folder does. */
+export const MATRIX_FILE = 'matrix.json';
+
+/** The folder of a results folder that holds its matrices (<results>/matrix/<time>/). */
+export const MATRICES_DIR = 'matrix';
+
+/** The id a run folder directly inside `root` adds to its name to make a run id, when `root` groups runs: the suite
+ *  id, or `<target>-matrix-<time>` for a matrix's target folder. Null for a plain folder. */
+function groupIdOf(root: string): string | null {
+  if (fs.existsSync(path.join(root, SUITE_FILE))) return path.basename(root);
+  const matrix = path.dirname(root);
+  if (fs.existsSync(path.join(matrix, MATRIX_FILE))) return `${path.basename(root)}-matrix-${path.basename(matrix)}`;
+  return null;
+}
 
 export interface RunInfo {
   runId: string;
@@ -59,11 +76,12 @@ export class RunFolder {
     readonly scenario: string,
     started = new Date(),
   ) {
-    if (fs.existsSync(path.join(root, SUITE_FILE))) {
-      // Inside a suite: <suite>/<scenario>, or <scenario>-2 ... when a suite runs the same scenario again.
+    const group = groupIdOf(root);
+    if (group !== null) {
+      // Inside a suite or a matrix's target folder: <scenario>, or <scenario>-2 ... when the scenario runs again.
       const dir = freeFolder((i) => path.join(root, i === 1 ? scenario : `${scenario}-${i}`));
       this.dir = dir;
-      this.runId = `${path.basename(dir)}-${path.basename(root)}`;
+      this.runId = `${path.basename(dir)}-${group}`;
       return;
     }
     // Two runs in the same second (a scenario run twice quickly) get distinct folders.
@@ -100,7 +118,7 @@ export class RunFolder {
 
 /** Creates and returns the first candidate folder that does not exist yet (mkdir is the test: no race between two
  *  runs starting at once). */
-function freeFolder(candidate: (i: number) => string): string {
+export function freeFolder(candidate: (i: number) => string): string {
   for (let i = 1; ; i++) {
     const dir = candidate(i);
     fs.mkdirSync(path.dirname(dir), { recursive: true });
@@ -111,31 +129,4 @@ function freeFolder(candidate: (i: number) => string): string {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-}
-
-/** Folders of a results folder that hold no scenario's runs. */
-const NOT_SCENARIOS = new Set(['latest', 'bench', 'baselines']);
-const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
-
-/** Past runs: results/<scenario>/<time>/run.json, newest first. */
-export function listRuns(root: string): { dir: string; info: Partial<RunInfo>; verdict?: unknown }[] {
-  if (!fs.existsSync(root)) return [];
-  const out: { dir: string; info: Partial<RunInfo>; verdict?: unknown }[] = [];
-  for (const scenario of fs.readdirSync(root)) {
-    const sdir = path.join(root, scenario);
-    if (NOT_SCENARIOS.has(scenario) || !fs.statSync(sdir).isDirectory()) continue;
-    for (const run of fs.readdirSync(sdir)) {
-      const runJson = path.join(sdir, run, 'run.json');
-      if (run === 'latest' || !fs.existsSync(runJson)) continue;
-      try {
-        const info = settleRunStatus(path.join(sdir, run), readJson(runJson) as Partial<RunInfo>);
-        const resultsFile = path.join(sdir, run, 'results.json');
-        const verdict = fs.existsSync(resultsFile) ? (readJson(resultsFile) as { valid?: unknown }).valid : undefined;
-        out.push({ dir: path.join(sdir, run), info, verdict });
-      } catch {
-        out.push({ dir: path.join(sdir, run), info: {} });
-      }
-    }
-  }
-  return out.sort((a, b) => String(b.info.startedAt ?? '').localeCompare(String(a.info.startedAt ?? '')));
 }
