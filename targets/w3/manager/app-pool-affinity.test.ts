@@ -1,44 +1,25 @@
 // Web-garden dispatch with connection affinity (AppPool.pickWorker, keepsAffinity): a job whose client connection has
 // a stream on a worker (PoolJob.prefer, as the framed listener sets it) stays there — never beyond
-// maxConcurrentRequestsPerWorker, never on a worker it must avoid or that takes no requests — unless that worker made
-// no progress for AFFINITY_STALL_MS, or the connection has been there AFFINITY_MIN_MS and the worker is more than a
-// quarter busier than the least loaded one. Under sustained load both workers serve, a slower worker sheds
-// connections, and connections rarely move.
+// maxConcurrentRequestsPerWorker, never on a worker it must avoid or that takes no requests — while that worker keeps
+// up; it leaves a worker that made no progress for AFFINITY_STALL_MS, or one that does not keep up once the
+// connection has been there AFFINITY_MIN_MS and the worker is more than a quarter busier than the least loaded one.
+// Under sustained load that saturates the workers both serve, a slower worker sheds connections, and connections
+// rarely move. (Packing — one worker while it keeps up, fast moves off slow workers — is in dispatch-pack.test.ts.)
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
 jest.mock('./memory-sampler', () => ({ sampleMemory: async () => null, sampleCpuMs: async () => null }));
 
-import { PoolHarness, job, type FakeJob, type FakeWorker } from './test-support/pool-harness';
-import { AFFINITY_MIN_MS, AFFINITY_STALL_MS, keepsAffinity } from './app-pool';
+import { connection, garden, later, sustained } from './test-support/garden-load';
+import { job } from './test-support/pool-harness';
+import { AFFINITY_MIN_MS, AFFINITY_STALL_MS, keepsAffinity } from './dispatch-policy';
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
 
 /** A keep-alive client connection: like FramedConnection, the worker it last ran on is the one it prefers. */
-function connection(): FakeJob {
-  const j = job();
-  j.prefer = null;
-  const run = j.run.bind(j);
-  j.run = (w) => {
-    run(w);
-    j.prefer = w;
-  };
-  return j;
-}
-
-function garden(processModel: Record<string, unknown> = {}): PoolHarness {
-  return new PoolHarness({
-    startMode: 'AlwaysRunning',
-    processModel: { maxProcesses: 2, ...processModel },
-  }).bootReady();
-}
-
-/** Moves the clock without firing timers (the pool's ping timers would make the fakes overdue). */
-function later(ms: number): void {
-  jest.setSystemTime(Date.now() + ms);
-}
 
 describe('keepsAffinity', () => {
-  const w = (inFlight: number, progressAt: number) => ({ inFlight, progressAt }) as never;
+  const w = (inFlight: number, progressAt: number, cpuShare: number | null = null) =>
+    ({ inFlight, progressAt, service: { meanMs: 0 }, cpuShare }) as never;
   const now = 100_000;
 
   it('keeps the least loaded worker itself', () => {
@@ -60,17 +41,22 @@ describe('keepsAffinity', () => {
     expect(keepsAffinity(w(0, 0), w(0, now), now, now)).toBe(true);
   });
 
-  it('after AFFINITY_MIN_MS moves the connection when its worker is more than a quarter busier', () => {
+  it('after AFFINITY_MIN_MS moves the connection off a busy worker when it is more than a quarter busier', () => {
     const since = now - AFFINITY_MIN_MS;
-    expect(keepsAffinity(w(10, now), w(8, now), since, now)).toBe(true); // 8 + 2
-    expect(keepsAffinity(w(11, now), w(8, now), since, now)).toBe(false);
-    expect(keepsAffinity(w(1, now), w(0, now), since, now)).toBe(false); // an idle worker: no slack
-    expect(keepsAffinity(w(3, now), w(3, now), since, now)).toBe(true);
+    const busy = (inFlight: number) => w(inFlight, now, 0.9); // near a full CPU: it does not keep up
+    expect(keepsAffinity(busy(10), w(8, now), since, now)).toBe(true); // 8 + 2
+    expect(keepsAffinity(busy(11), w(8, now), since, now)).toBe(false);
+    expect(keepsAffinity(busy(1), w(0, now), since, now)).toBe(false); // an idle worker: no slack
+    expect(keepsAffinity(busy(3), w(3, now), since, now)).toBe(true);
+    expect(keepsAffinity(busy(11), w(8, now), since + 1, now)).toBe(true); // not yet AFFINITY_MIN_MS there
+    // A worker that keeps up keeps its connections, however much busier.
+    expect(keepsAffinity(w(11, now), w(0, now), since, now)).toBe(true);
+    expect(keepsAffinity(w(11, now, 0.5), w(0, now), since, now)).toBe(true);
   });
 });
 
 describe('dispatch with connection affinity', () => {
-  it('a connection stays on its worker while it is new there, then moves when the imbalance is real', () => {
+  it('a connection stays on a busy worker while it is new there, then moves when the imbalance is real', () => {
     const h = garden();
     const [w1, w2] = [h.worker(0), h.worker(1)];
     const c = connection();
@@ -78,7 +64,8 @@ describe('dispatch with connection affinity', () => {
     const first = c.ranOn[0]!;
     const other = first === w1 ? w2 : w1;
     h.done(c);
-    // Its worker gets busy (other connections): still kept, it is making progress.
+    // Its worker gets busy (other connections, near a full CPU): still kept, it is making progress.
+    first.cpuShare = 0.9;
     first.inFlight = 10;
     first.progressAt = Date.now();
     h.pool.submit(c);
@@ -158,58 +145,6 @@ describe('dispatch with connection affinity', () => {
     h.pool.recycler.drain(w2 as never, 'pool-stop');
     expect(h.pool.pickWorker(c)).toBe(w1);
   });
-
-  /**
-   * Sustained load as wrk makes it: `conns` connections each keep one request in the pool. Every step (stepMs of
-   * clock) each worker answers a batch of its oldest requests (up to 8 × its speed), and the connections answered,
-   * shuffled together, send their next requests at once — one event-loop turn of the listener. Returns what each worker
-   * served, how often a connection changed worker, and the most requests a worker ever had in flight.
-   */
-  function sustained(opts: { conns: number; steps: number; stepMs: number; speed: [number, number]; limit: number }) {
-    const h = garden({ maxConcurrentRequestsPerWorker: opts.limit });
-    const workers = [h.worker(0), h.worker(1)];
-    const running = new Map<FakeWorker, FakeJob[]>(workers.map((w) => [w, []]));
-    const conns = Array.from({ length: opts.conns }, () => connection());
-    const runs = new Map<FakeJob, number>(conns.map((c) => [c, 0]));
-    const served = [0, 0];
-    let moves = 0;
-    let maxInFlight = 0;
-    // Jobs dispatched since the last look (at submit, or from the queue by jobDone) join their worker's list.
-    const collect = (): void => {
-      for (const c of conns) {
-        if (c.ranOn.length === runs.get(c)) continue;
-        runs.set(c, c.ranOn.length);
-        const w = c.ranOn.at(-1)!;
-        if (c.ranOn.length > 1 && c.ranOn.at(-2) !== w) moves++;
-        running.get(w)!.push(c);
-      }
-      maxInFlight = Math.max(maxInFlight, workers[0]!.inFlight, workers[1]!.inFlight);
-    };
-    for (const c of conns) h.pool.submit(c);
-    collect();
-    // A deterministic sequence (linear congruential): the same interleaving on every run.
-    let seed = 12345;
-    const random = (n: number): number => Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n);
-    for (let step = 0; step < opts.steps; step++) {
-      later(opts.stepMs);
-      const answered: FakeJob[] = [];
-      workers.forEach((w, i) => {
-        const batch = running.get(w)!.splice(0, random(8 * opts.speed[i]!) + 1);
-        for (const c of batch) h.pool.jobDone(w as never, c, true);
-        served[i]! += batch.length;
-        answered.push(...batch);
-      });
-      collect(); // queued jobs the answers let in
-      for (let i = answered.length - 1; i > 0; i--) {
-        const k = random(i + 1);
-        [answered[i], answered[k]] = [answered[k]!, answered[i]!];
-      }
-      for (const c of answered) h.pool.submit(c);
-      collect();
-    }
-    const total = served[0]! + served[1]!;
-    return { share: served.map((n) => n / total), moves: moves / total, maxInFlight, queued: h.queued.length };
-  }
 
   it('under sustained load on equal workers both serve, within the limit, and connections rarely move', () => {
     const r = sustained({ conns: 100, steps: 5_000, stepMs: 1, speed: [1, 1], limit: 100 });

@@ -73,9 +73,11 @@ describe('dispatch', () => {
     expect(seen).toEqual([1, 2, 1, 2]);
   });
 
-  it('gives a tie to the worker the job prefers, but never a busier one', () => {
+  it('gives a tie to the worker the job prefers, but never a busier one (workers that do not keep up)', () => {
     const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } }).bootReady();
     const [w1, w2] = [h.worker(0), h.worker(1)];
+    // Near a full CPU each: neither keeps up, so the connection's age and the counts decide (dispatch-policy.ts).
+    w1.cpuShare = w2.cpuShare = 0.9;
     const j = job();
     j.prefer = w2 as never;
     for (let i = 0; i < 3; i++) expect(h.pool.pickWorker(j)).toBe(w2); // the rotation would alternate

@@ -14,6 +14,7 @@ import { expandArgs, runPoolCommand } from './pool-commands';
 import { poolSnapshot, type PoolSnapshot } from './pool-snapshot';
 import { RequestQueue } from './request-queue';
 import { upstreamLimits } from './upstream-limits';
+import { keepsAffinity, keepsUp, packsBack } from './dispatch-policy';
 import type { PoolJob, RejectReason } from './pool-job';
 import type { PoolConfig, ApplicationConfig } from '../config/types';
 import type { EventLog } from '../events/event-log';
@@ -157,29 +158,45 @@ export class AppPool {
   }
 
   /**
-   * Which worker runs `job`: the least loaded (fewest requests in flight) among the dispatchable workers with room
-   * under maxConcurrentRequestsPerWorker, round-robin among equals (a balanced web garden) — except that a job whose
-   * client connection already has a stream on a worker (job.prefer, framed transport) stays there when keepsAffinity
-   * says so. Moving a connection is not free: a stream is opened on the new worker (its http.Server sets up a
-   * connection) and the old one is reset; a connection that keeps its worker is answered in that worker's batches.
-   * The per-worker limit binds the preferred worker like any other.
+   * Which worker runs `job`, among the dispatchable workers with room under maxConcurrentRequestsPerWorker (the limit
+   * binds every rule). A client connection's request (framed transport: job.prefer is set, null before its first
+   * dispatch) stays on the worker it has a stream on when keepsAffinity says so, or packs back onto the first worker
+   * in start order that keeps up (packsBack); one that leaves it goes to the least loaded, and one without a usable
+   * worker of its own to that first worker (dispatch-policy.ts: one worker answers everything while it keeps up).
+   * When none keeps up, and for every other job, the least loaded (fewest requests in flight) wins, round-robin among
+   * equals.
    */
   pickWorker(job: PoolJob | null): WorkerProcess | null {
+    const prefer = job?.prefer;
+    const pack = prefer !== undefined;
     let best: WorkerProcess | null = null;
-    const prefer = job?.prefer ?? null;
+    let bestTurn = 0;
+    let firstUp: WorkerProcess | null = null;
     let preferOpen = false;
     const n = this.workers.length;
     const now = Date.now();
     const overdue = pingOverdueMs(this.config);
     const limit = this.config.processModel.maxConcurrentRequestsPerWorker;
     for (let i = 0; i < n; i++) {
-      const w = this.workers[(this.rr + i) % n]!;
+      const w = this.workers[i]!;
       if (!w.dispatchable(now, overdue) || (job && job.avoid === w)) continue;
       if (limit > 0 && w.inFlight >= limit) continue;
       if (w === prefer) preferOpen = true;
-      if (!best || w.inFlight < best.inFlight) best = w;
+      if (pack && !firstUp && keepsUp(w, now)) firstUp = w;
+      // Its place in the rotation, which starts at this.rr: the earliest of the least loaded wins.
+      const turn = (i - this.rr + n) % n;
+      if (!best || w.inFlight < best.inFlight || (w.inFlight === best.inFlight && turn < bestTurn)) {
+        best = w;
+        bestTurn = turn;
+      }
     }
-    if (preferOpen && keepsAffinity(prefer!, best!, job!.preferSince ?? 0, now)) return prefer;
+    if (preferOpen) {
+      const since = job!.preferSince ?? 0;
+      if (firstUp && packsBack(prefer!, firstUp, since, now)) return firstUp;
+      if (keepsAffinity(prefer!, best!, since, now)) return prefer!;
+    }
+    // A connection that leaves its worker goes to the least loaded (the worker keepsAffinity compared it with).
+    if (firstUp && !preferOpen) return firstUp;
     if (best) this.rr = (this.rr + 1) % Math.max(1, n);
     return best;
   }
@@ -211,8 +228,10 @@ export class AppPool {
 
   /** The listener reports a job finished on `w` (completed: a full response was delivered). */
   jobDone(w: WorkerProcess, job: PoolJob, completed: boolean): void {
+    const now = Date.now();
     w.inFlight--;
-    w.lastActivity = w.progressAt = Date.now();
+    w.lastActivity = w.progressAt = now;
+    w.service.record(now - job.dispatchedAt, now);
     this.health.trackDone(w, job);
     if (completed) {
       w.requests++;
@@ -441,32 +460,6 @@ export class AppPool {
   recycle(reason: RecycleReason): number[] {
     return this.recycler.recycleAll(reason);
   }
-}
-
-/** A worker with requests in flight that finished none for this long is not kept for a connection (blocked or slow). */
-export const AFFINITY_STALL_MS = 50;
-/** A connection stays at least this long on a worker it came to before it is moved for balance. */
-export const AFFINITY_MIN_MS = 1000;
-
-/**
- * Connection affinity: does a connection's next request stay on `w`, its worker, when `least` is the least loaded
- * worker with room? Request counts in flight swing with every batch (a worker that just answered fifty requests has
- * none in flight for a moment), so they are a poor reason to move a connection at once. It stays unless `w` has made
- * no progress for AFFINITY_STALL_MS while `least` has (a blocked event loop, long requests: the request should not
- * wait behind them; when every worker looks stalled, the listener itself was slow to hear them), or it has been on
- * `w` for AFFINITY_MIN_MS and `w` is busier than `least` by more than a quarter of `least`'s count (a slower worker
- * sheds connections this way, and a new worker in the garden gets its share within a second).
- */
-export function keepsAffinity(w: WorkerProcess, least: WorkerProcess, since: number, now: number): boolean {
-  if (w === least) return true;
-  if (stalled(w, now) && !stalled(least, now)) return false;
-  if (now - since < AFFINITY_MIN_MS) return true;
-  return w.inFlight <= least.inFlight + (least.inFlight >> 2);
-}
-
-/** Requests in flight and none finished for AFFINITY_STALL_MS. */
-function stalled(w: WorkerProcess, now: number): boolean {
-  return w.inFlight > 0 && now - w.progressAt > AFFINITY_STALL_MS;
 }
 
 /** A ping unanswered for this long takes a worker out of dispatch (it keeps running until pingResponseTime). */

@@ -3,7 +3,7 @@
 // limits (cpu-limit.ts). The queue timer belongs to the pool's queue (request-queue.ts). Pings run per worker every
 // pingInterval; everything else runs on one pool tick (at most 1 s apart, shorter when the configured timings are
 // shorter).
-import { sampleMemory } from './memory-sampler';
+import { sampleCpuMs, sampleMemory } from './memory-sampler';
 import { CpuLimit } from './cpu-limit';
 import { timerMs } from '../util/timer-limit';
 import type { WorkerProcess } from './worker-process';
@@ -27,6 +27,7 @@ export class HealthMonitor {
   private lastMemory = 0;
   private sampling = false;
   private lastScheduleCheck = Date.now();
+  private readonly cpuSamples = new WeakMap<WorkerProcess, { ms: number; at: number }>();
 
   constructor(private readonly pool: AppPool) {
     this.cpu = new CpuLimit(pool);
@@ -193,7 +194,14 @@ export class HealthMonitor {
     this.sampling = true;
     try {
       const workers = this.pool.workers.filter((w) => w.state === 'Ready' && !w.endReason);
-      const samples = await Promise.all(workers.map((w) => sampleMemory(w.pid)));
+      // A web garden's dispatch also reads how much of a CPU each worker uses (dispatch-policy.ts keepsUp).
+      const garden = this.pool.config.processModel.maxProcesses > 1;
+      const [samples, cpu] = await Promise.all([
+        Promise.all(workers.map((w) => sampleMemory(w.pid))),
+        Promise.all(workers.map((w) => (garden ? sampleCpuMs(w.pid) : Promise.resolve(null)))),
+      ]);
+      const at = Date.now();
+      workers.forEach((w, i) => this.noteCpu(w, cpu[i] ?? null, at));
       const pr = this.pool.config.recycling.periodicRestart;
       workers.forEach((w, i) => {
         const m = samples[i];
@@ -212,6 +220,14 @@ export class HealthMonitor {
     } finally {
       this.sampling = false;
     }
+  }
+
+  /** Sets w.cpuShare from two CPU time samples (the previous one kept per worker). */
+  private noteCpu(w: WorkerProcess, ms: number | null, at: number): void {
+    if (ms === null) return;
+    const prev = this.cpuSamples.get(w);
+    this.cpuSamples.set(w, { ms, at });
+    if (prev && at > prev.at) w.cpuShare = (ms - prev.ms) / (at - prev.at);
   }
 
   /** Zombie detection: the oldest in-flight request has had no response byte for requestProgressTimeout. */

@@ -10,6 +10,7 @@ import { freePort, probe } from './port-probe';
 import { checkFromWorker, MAX_WORKER_LINE_BYTES, type ToWorker } from '../control/control-protocol';
 import { LineChannel } from '../control/line-channel';
 import { timerMs } from '../util/timer-limit';
+import { ServiceTime } from './dispatch-policy';
 import type { ApplicationConfig } from '../config/types';
 import type { Logger } from '../util/logger';
 import type { Duplex } from 'node:stream';
@@ -52,6 +53,9 @@ export class WorkerProcess extends EventEmitter {
   lastActivity = Date.now();
   /** Last time it finished a request, or became busy after being idle (AppPool: a worker making no progress). */
   progressAt = 0;
+  /** How long its requests take lately, and the share of a CPU it used (health.ts samples it; dispatch-policy.ts). */
+  readonly service = new ServiceTime();
+  cpuShare: number | null = null;
   /** Recycle this worker belongs to as the replacement, if any. */
   recycleId: number | null = null;
   /** True while it is an overlapped recycle's replacement that is not ready yet. */

@@ -3,6 +3,7 @@
 // asked of it (calls). Its fields and dispatch rule are the real class's, so the pool's policy (which worker
 // serves, when to start, recycle or kill) runs unchanged on top of it.
 import { EventEmitter } from 'node:events';
+import { ServiceTime } from '../dispatch-policy';
 import type { WorkerSpec, WorkerState } from '../worker-process';
 
 let nextPid = 4_000_000;
@@ -22,6 +23,9 @@ export class WorkerProcess extends EventEmitter {
   inFlight = 0;
   lastActivity = Date.now();
   progressAt = 0;
+  /** How long its requests take lately, and the share of a CPU it used (health.ts samples it; dispatch-policy.ts). */
+  readonly service = new ServiceTime();
+  cpuShare: number | null = null;
   recycleId: number | null = null;
   overlapReplacement = false;
   endReason: string | null = null;
