@@ -18,7 +18,7 @@ export const processModelSchema = z
       .int()
       .min(1)
       .prefault(1)
-      .describe('Workers per pool; more than 1 is a web garden (requests balanced across workers).'),
+      .describe('Workers per pool; over 1 is a web garden (the first worker that keeps up takes connections first).'),
     pingingEnabled: z.boolean().prefault(true).describe('Health-ping workers over the control channel.'),
     pingInterval: positiveTimerDurationSchema.prefault('30s').describe('Time between health pings of a worker.'),
     pingResponseTime: positiveTimerDurationSchema
