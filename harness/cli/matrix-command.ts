@@ -11,6 +11,7 @@ import { createLogger } from '../../targets/w3/util/logger';
 import { DEFAULT_RESULTS_DIR } from '../results/store';
 import { matrixRun, renderMatrixMarkdown, type Matrix, type MatrixCell } from '../results/matrix';
 import { MatrixFolder } from '../results/matrix-folder';
+import { runOwner } from '../results/run-status';
 import { exitCodeOfOutcomes } from '../runner/run-outcome';
 import { runScenario } from '../runner/run-scenario';
 import { loadScenario, resolveScenarioFiles } from '../scenarios/load-scenario';
@@ -43,6 +44,7 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
       ...(plan.repeat > 1 ? ['--repeat', String(plan.repeat)] : []),
     ].join(' '),
     status: 'running',
+    owner: runOwner(),
     startedAt: new Date(began).toISOString(),
     durationMs: 0,
     machine: machineLine(),

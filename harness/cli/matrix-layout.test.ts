@@ -12,10 +12,12 @@ import { compare } from '../report/compare';
 import { rerunReport } from '../report/report-command';
 import { RunFolder } from '../results/store';
 import { listRuns } from '../results/run-list';
+import { runOwner } from '../results/run-status';
 import type { Matrix } from '../results/matrix';
 import { runScenario } from '../runner/run-scenario';
 import { loadScenario, resolveScenarioFiles } from '../scenarios/load-scenario';
 import { SuiteFolder } from '../suite/suite-folder';
+import { findSuites } from '../suite/merge';
 import { createLogger } from '../../targets/w3/util/logger';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 
@@ -83,6 +85,8 @@ test('a matrix keeps its runs, files and log in <out>/matrix/<time>/; <out>/late
     ['nginx', ['nginx/idle-demand-start', 'nginx/idle-demand-start-2']],
     ['pm2', ['pm2/idle-demand-start', 'pm2/idle-demand-start-2']],
   ]);
+  // `w3lab merge` joins suites: the matrices beside the suite are passed by.
+  expect(findSuites([out]).map((f) => f.dir)).toEqual([path.join(out, path.basename(suiteLatest))]);
   const info = readJson<{ runId: string; target: string }>(first!, 'pm2', 'idle-demand-start-2', 'run.json');
   expect(info).toMatchObject({ target: 'pm2', runId: `idle-demand-start-2-pm2-matrix-${path.basename(first!)}` });
 });
@@ -147,6 +151,14 @@ test("w3lab list shows the suites' runs and one line per matrix, older layout in
   const old = await olderResults(out);
   w3Suite(out);
   expect(await matrixCommand([SCENARIO], { targets: 'nginx,pm2', out })).toBe(3);
+  // Two matrices still "running": one whose process is this test, one whose process is gone (it was SIGKILLed).
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+  const owners = { '2026-11-30T170000Z': runOwner(), '2026-11-30T170100Z': { ...runOwner(), pid: gone } };
+  for (const [at, owner] of Object.entries(owners)) {
+    const m = { status: 'running', owner, startedAt: at, scenarios: [SCENARIO], targets: ['w3'], cells: [] };
+    fs.mkdirSync(path.join(out, 'matrix', at));
+    fs.writeFileSync(path.join(out, 'matrix', at, 'matrix.json'), JSON.stringify(m));
+  }
   const bin = path.join(repoRoot(), 'bin', 'w3lab.js');
   const r = spawnSync(process.execPath, [bin, 'list', '--out', out], { encoding: 'utf8', timeout: 60_000 });
   expect(r.status).toBe(0);
@@ -161,6 +173,8 @@ test("w3lab list shows the suites' runs and one line per matrix, older layout in
   const matrices = r.stdout.slice(r.stdout.indexOf('Recent matrices')).split('\n').slice(1).filter(Boolean);
   expect(matrices).toEqual([
     expect.stringMatching(/finished +1 scenario\(s\) × nginx,pm2: 2 run\(s\) \(2 not-supported\) .*matrix\//),
+    expect.stringMatching(/^ {2}2026-11-30T170100Z +killed +1 scenario\(s\) × w3: 0 run\(s\) /),
+    expect.stringMatching(/^ {2}2026-11-30T170000Z +running +1 scenario\(s\) × w3: 0 run\(s\) /),
     expect.stringMatching(/2026-11-30T16:04:40Z .*1 run\(s\) \(1 not-supported\) .*2026-11-30T160440Z$/),
   ]);
 });

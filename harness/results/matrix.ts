@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { RunResult } from '../runner/run-scenario';
 import { outcomeOf, outcomeWord, type RunOutcome } from '../runner/run-outcome';
 import type { LabEvent } from '../events';
+import type { RunOwner } from './run-status';
 import { readEvents as readEventsFile } from '../report/run-files';
 
 export interface MatrixRun {
@@ -36,6 +37,8 @@ export interface Matrix {
   command: string;
   /** running until the last run ended (absent in matrices written before it was recorded). */
   status?: 'running' | 'finished' | 'interrupted';
+  /** The process running the matrix: a "running" matrix whose owner is gone was killed (run-status.ts). */
+  owner?: RunOwner;
   startedAt: string;
   durationMs: number;
   machine: string;
