@@ -120,7 +120,8 @@ function resolveSpecs(
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       // Stryker disable next-line OptionalChaining,ArrayDeclaration: a failed parse has at least one issue
-      const path = [`${at}[${i}].options`, ...(first?.path ?? []).map(String)].join('.');
+      const issuePath = first?.path ?? [];
+      const path = [`${at}[${i}].options`, ...issuePath.map(String)].join('.');
       throw new CheckerConfigError(
         'LAB_ERR_CHECKER_OPTIONS',
         `${path}: invalid options for ${spec.name}: ${z.prettifyError(parsed.error)}`,

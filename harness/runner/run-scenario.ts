@@ -252,7 +252,6 @@ async function runPhase(
   mark: (name: string, extra?: Record<string, unknown>) => void,
   o: RunOptions,
 ): Promise<void> {
-  // Stryker disable next-line EqualityOperator,ConditionalExpression: a phase that starts at once would sleep 0 ms
   if (p.start > 0) await abortableSleep(p.start, o.signal);
   if (o.signal?.aborted) return;
   mark('phase-start', { phase: p.name });
