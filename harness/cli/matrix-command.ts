@@ -154,7 +154,7 @@ export function registerMatrixCommand(program: Command): void {
     .option('--targets <list>', `comma-separated targets (default: all: ${targetNames().join(',')})`)
     .option('--repeat <n>', 'runs per cell (the matrix shows the spread)', '1')
     .option('-s, --seed <n>', "random seed for every run (default: each scenario's, else random; recorded)")
-    .option('-o, --out <dir>', 'results folder')
+    .option('-o, --out <dir>', 'results folder (default ./w3lab-results); the matrix goes to <out>/matrix/<time>/')
     .action(async (args: string[], o: MatrixOptions) => {
       const code = await matrixCommand(args, o);
       if (code !== 0) throw Object.assign(new Error(`matrix exit ${code}`), { exitCode: code, quiet: true });

@@ -30,7 +30,8 @@ export function registerReportCommands(program: Command): void {
   program
     .command('compare <baseline> <run>')
     .description(
-      'regression report on recycle behaviour (run folders, results folders or a saved baseline name); ' +
+      'regression report on recycle behaviour (run folders, results folders — w3lab matrix runs left out — ' +
+        'matrix target folders, or a saved baseline name); ' +
         'exit 1 when a threshold is crossed',
     )
     .option(
@@ -68,8 +69,9 @@ export function registerReportCommands(program: Command): void {
   baseline
     .command('save <name> [source]')
     .description(
-      'copy a run folder, or the newest run of each scenario in a results folder (default: ./w3lab-results), ' +
-        'to ./w3lab-baselines/NAME; runs that did not pass are refused unless --force',
+      'copy a run folder, or the newest run of each scenario in a results folder (default: ./w3lab-results; ' +
+        'w3lab matrix runs are left out: name a matrix target folder, e.g. w3lab-results/matrix/latest/w3, ' +
+        'to save those), to ./w3lab-baselines/NAME; runs that did not pass are refused unless --force',
     )
     .option('--baselines <dir>', 'saved baselines folder (default: ./w3lab-baselines)')
     .option('-f, --force', 'save runs that failed or could not decide too')
