@@ -97,7 +97,9 @@ test('baseline save and compare take a matrix run only from the matrix named, on
   expect(await matrixCommand([SCENARIO], { targets: 'nginx,pm2', out })).toBe(3);
   const [matrix] = matrixDirs(out);
   // Only matrix runs in the results folder: refused, saying where a matrix's runs can be taken from.
-  expect(() => saveBaseline('b', out, baselines, { force: true })).toThrow(/only runs .* are w3lab matrix runs \(2\)/);
+  expect(() => saveBaseline('b', out, baselines, { force: true })).toThrow(
+    `are w3lab matrix runs (2), taken only when named: a matrix's target folder (e.g. ${matrix}/nginx)`,
+  );
   // The matrix itself: ambiguous, the error names a target folder to take.
   expect(() => saveBaseline('b', matrix, baselines, { force: true })).toThrow(
     /idle-demand-start ran on nginx, pm2 in this matrix: name one target's folder/,

@@ -32,10 +32,10 @@ interface FoundRun {
  * not be nginx's. They are taken only when `root` is a matrix (or its target folder, or a run of it); a scenario
  * that ran there on several targets is then ambiguous, and the error says which target folder to name.
  */
-function runsUnder(root: string): { runs: Map<string, string>; skipped: number } {
+function runsUnder(root: string): { runs: Map<string, string>; skipped: string[] } {
   const matrix = matrixContext(root);
   const skip = matrix ? new Map<string, string>() : matrixRunsOf(root);
-  let skipped = 0;
+  const skipped: string[] = [];
   const found: FoundRun[] = [];
   const seen = new Set<string>();
   const add = (dir: string, real: string): void => {
@@ -57,7 +57,7 @@ function runsUnder(root: string): { runs: Map<string, string>; skipped: number }
     seen.add(real);
     if (!matrix && depth > 0 && isMatrixDir(real)) return;
     if (isRunDir(dir)) {
-      if (skip.has(real)) skipped++;
+      if (skip.has(real)) skipped.push(real);
       else add(dir, real);
       return;
     }
@@ -73,7 +73,7 @@ function runsUnder(root: string): { runs: Map<string, string>; skipped: number }
   // A matrix written before matrices kept their runs inside names them in matrix.json instead.
   if (matrix && isMatrixDir(fs.realpathSync(root)))
     for (const d of matrixRunDirs(root)) if (isRunDir(d) && !seen.has(fs.realpathSync(d))) add(d, fs.realpathSync(d));
-  if (!matrix) skipped += [...skip.keys()].filter((d) => !seen.has(d) && isRunDir(d)).length;
+  if (!matrix) skipped.push(...[...skip.keys()].filter((d) => !seen.has(d) && isRunDir(d)));
   if (matrix) refuseSeveralTargets(root, found);
   const newest = new Map<string, FoundRun>();
   for (const f of found) {
@@ -105,11 +105,15 @@ export function resolveSide(arg: string, baselinesDir = defaultBaselinesDir()): 
       `${arg}: no such run folder, results folder or baseline (looked in ${candidates.join(', ')})`,
     );
   const { runs, skipped } = runsUnder(dir);
-  if (runs.size === 0 && skipped > 0)
+  if (runs.size === 0 && skipped.length > 0) {
+    // Where they can be taken from: a target folder of a matrix (or, in the older layout, the run folder itself).
+    const first = skipped.sort()[0]!;
+    const example = isMatrixDir(path.dirname(path.dirname(first))) ? path.dirname(first) : first;
     throw new RunFolderError(
-      `${arg}: the only runs in ${dir} are w3lab matrix runs (${skipped}), which are taken only from a matrix ` +
-        `folder named as such (e.g. ${path.join(dir, MATRICES_DIR, 'latest', 'w3')})`,
+      `${arg}: the only runs in ${dir} are w3lab matrix runs (${skipped.length}), taken only when named: ` +
+        `a matrix's target folder (e.g. ${example}) or a run folder`,
     );
+  }
   if (runs.size === 0) throw new RunFolderError(`${arg}: no runs (run.json) found in ${dir}`);
   return runs;
 }
