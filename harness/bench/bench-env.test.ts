@@ -11,7 +11,7 @@ describe('readBenchParams', () => {
       rounds: 2,
       w3Bin: '/repo/bin/w3lab.js',
       w3Transport: undefined,
-      throughputTargets: ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2'],
+      throughputTargets: ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2', 'w3-2p'],
       throughputClients: ['wrk', 'autocannon'],
       instrRequests: 10_000,
       instrPrime: 50_000,

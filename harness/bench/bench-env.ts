@@ -39,7 +39,7 @@ export interface BenchParams {
   instrPrime: number;
 }
 
-export const THROUGHPUT_TARGETS = ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2'] as const;
+export const THROUGHPUT_TARGETS = ['bare', 'haproxy', 'nginx', 'w3-1', 'w3-2', 'w3-2p'] as const;
 export const THROUGHPUT_CLIENTS = ['wrk', 'autocannon'] as const;
 
 export class BenchParamError extends Error {

@@ -42,7 +42,7 @@ function usage(): string {
     '             rounds of the tracked-client and cache comparisons; attack runs of slowloris),',
     '             BENCH_OUT (w3lab-results/bench),',
     '             BENCH_W3_BIN (bin/w3lab.js: the launcher that starts w3),',
-    '             BENCH_TARGETS (bare,haproxy,nginx,w3-1,w3-2) and BENCH_CLIENTS (wrk,autocannon): what the',
+    '             BENCH_TARGETS (bare,haproxy,nginx,w3-1,w3-2,w3-2p) and BENCH_CLIENTS (wrk,autocannon): what the',
     '             throughput section measures (instructions: the same, bare/haproxy/w3-1/w3-2 only),',
     '             BENCH_INSTR_REQUESTS (10000) and BENCH_INSTR_PRIME (50000): measured and priming requests of',
     '             the instructions section',

@@ -131,6 +131,7 @@ const RATIOS: [string, TargetKey, TargetKey][] = [
   ['w3-1/nginx', 'w3-1', 'nginx'],
   ['w3-1/bare', 'w3-1', 'bare'],
   ['w3-2/w3-1', 'w3-2', 'w3-1'],
+  ['w3-2p/w3-1', 'w3-2p', 'w3-1'],
   ['haproxy/bare', 'haproxy', 'bare'],
   ['nginx/bare', 'nginx', 'bare'],
 ];
@@ -177,6 +178,13 @@ export function goals(s: TargetSummary[]): Goal[] {
       client: c,
       met: both(w2, w1) ? w2.rps >= w1!.rps : null,
       detail: both(w2, w1) ? `${w2.rps} vs ${w1!.rps}` : 'not measured',
+    });
+    const w2p = get(c, 'w3-2p');
+    out.push({
+      goal: 'w3 (2 workers, pack) req/s >= w3 (1 worker)',
+      client: c,
+      met: both(w2p, w1) ? w2p.rps >= w1!.rps : null,
+      detail: both(w2p, w1) ? `${w2p.rps} vs ${w1!.rps}` : 'not measured',
     });
   }
   return out;

@@ -20,7 +20,10 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
   nginx: 'nginx (1 worker, keepalive 64) -> bare',
   'w3-1': 'w3, 1 worker',
   'w3-2': 'w3, 2 workers (web garden)',
+  'w3-2p': 'w3, 2 workers, webGardenDispatch pack',
 };
+
+type W3Key = 'w3-1' | 'w3-2' | 'w3-2p';
 
 export interface BenchTarget {
   key: TargetKey;
@@ -66,7 +69,7 @@ async function answers200(url: string, needPidHeader: boolean): Promise<void> {
   if (needPidHeader && !r.headers['x-w3-worker-pid']) throw new Error('w3 response lacks X-W3-Worker-Pid');
 }
 
-function w3Target(key: 'w3-1' | 'w3-2', w3: W3Server, workers: number, ctx: BenchContext): BenchTarget {
+function w3Target(key: W3Key, w3: W3Server, workers: number, ctx: BenchContext): BenchTarget {
   const host = w3.processes[0]!;
   return {
     key,
@@ -94,7 +97,7 @@ function w3Target(key: 'w3-1' | 'w3-2', w3: W3Server, workers: number, ctx: Benc
         total: w.requests ?? 0,
       }));
     },
-    details: { workers },
+    details: { workers, ...(key === 'w3-2p' ? { webGardenDispatch: 'pack' } : {}) },
   };
 }
 
@@ -153,7 +156,7 @@ async function nginxTarget(
 
 async function startW3Target(
   ctx: BenchContext,
-  key: 'w3-1' | 'w3-2',
+  key: W3Key,
   workers: number,
   app: string,
   started: StartedServer[],
@@ -164,6 +167,7 @@ async function startW3Target(
     app,
     maxProcesses: workers,
     transport: ctx.params.w3Transport,
+    ...(key === 'w3-2p' ? { processModel: { webGardenDispatch: 'pack' } } : {}),
   });
   started.push(w3);
   return w3Target(key, w3, workers, ctx);
@@ -217,6 +221,7 @@ export async function startTargets(
   for (const [key, workers] of [
     ['w3-1', 1],
     ['w3-2', 2],
+    ['w3-2p', 2],
   ] as const) {
     if (want(key)) await attempt(key, () => startW3Target(ctx, key, workers, app, started));
   }

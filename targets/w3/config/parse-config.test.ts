@@ -62,6 +62,7 @@ describe('parseConfig defaults', () => {
         retryIdempotent: true,
         processModel: {
           maxProcesses: 1,
+          webGardenDispatch: 'spread',
           pingingEnabled: true,
           pingInterval: 30_000,
           pingResponseTime: 90_000,

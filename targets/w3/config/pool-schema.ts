@@ -18,7 +18,15 @@ export const processModelSchema = z
       .int()
       .min(1)
       .prefault(1)
-      .describe('Workers per pool; over 1 is a web garden (the first worker that keeps up takes connections first).'),
+      .describe('Workers per pool; over 1 is a web garden (webGardenDispatch says how connections are spread).'),
+    webGardenDispatch: z
+      .enum(['spread', 'pack'])
+      .prefault('spread')
+      .describe(
+        'w3 extension, web gardens: spread = as IIS, each new client connection goes to the least loaded worker ' +
+          '(round-robin among equals); pack = to the first worker that keeps up, a second one takes connections ' +
+          'only when the first does not (fewer wake-ups when the machine has no core to spare).',
+      ),
     pingingEnabled: z.boolean().prefault(true).describe('Health-ping workers over the control channel.'),
     pingInterval: positiveTimerDurationSchema.prefault('30s').describe('Time between health pings of a worker.'),
     pingResponseTime: positiveTimerDurationSchema

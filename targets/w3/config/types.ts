@@ -8,6 +8,8 @@ export type CpuAction = 'NoAction' | 'KillW3wp' | 'Throttle' | 'ThrottleUnderLoa
 
 export interface ProcessModel {
   maxProcesses: number;
+  /** w3 extension: how a web garden places client connections (spread as IIS, or pack onto the first worker). */
+  webGardenDispatch: 'spread' | 'pack';
   pingingEnabled: boolean;
   pingInterval: number;
   pingResponseTime: number;

@@ -24,34 +24,37 @@ describe('keepsAffinity', () => {
 
   it('keeps the least loaded worker itself', () => {
     const least = w(5, 0);
-    expect(keepsAffinity(least, least, now, now)).toBe(true);
+    expect(keepsAffinity(least, least, now, now, true)).toBe(true);
   });
 
   it('keeps a busier worker that is making progress while the connection is new there', () => {
-    expect(keepsAffinity(w(50, now - AFFINITY_STALL_MS), w(0, now), now - AFFINITY_MIN_MS + 1, now)).toBe(true);
+    expect(keepsAffinity(w(50, now - AFFINITY_STALL_MS), w(0, now), now - AFFINITY_MIN_MS + 1, now, true)).toBe(true);
   });
 
   it('leaves a worker with requests in flight that finished none for AFFINITY_STALL_MS, if the other did', () => {
     const stuck = w(1, now - AFFINITY_STALL_MS - 1);
-    expect(keepsAffinity(stuck, w(0, now), now, now)).toBe(false);
-    expect(keepsAffinity(stuck, w(0, 0), now, now)).toBe(false); // an idle worker is never stalled
-    expect(keepsAffinity(stuck, w(1, now - AFFINITY_STALL_MS), now, now)).toBe(false);
+    expect(keepsAffinity(stuck, w(0, now), now, now, true)).toBe(false);
+    expect(keepsAffinity(stuck, w(0, 0), now, now, true)).toBe(false); // an idle worker is never stalled
+    expect(keepsAffinity(stuck, w(1, now - AFFINITY_STALL_MS), now, now, true)).toBe(false);
     // Every worker looks stalled (the listener was slow to hear them): no reason to move.
-    expect(keepsAffinity(stuck, w(1, now - AFFINITY_STALL_MS - 1), now, now)).toBe(true);
-    expect(keepsAffinity(w(0, 0), w(0, now), now, now)).toBe(true);
+    expect(keepsAffinity(stuck, w(1, now - AFFINITY_STALL_MS - 1), now, now, true)).toBe(true);
+    expect(keepsAffinity(w(0, 0), w(0, now), now, now, true)).toBe(true);
   });
 
   it('after AFFINITY_MIN_MS moves the connection off a busy worker when it is more than a quarter busier', () => {
     const since = now - AFFINITY_MIN_MS;
     const busy = (inFlight: number) => w(inFlight, now, 0.9); // near a full CPU: it does not keep up
-    expect(keepsAffinity(busy(10), w(8, now), since, now)).toBe(true); // 8 + 2
-    expect(keepsAffinity(busy(11), w(8, now), since, now)).toBe(false);
-    expect(keepsAffinity(busy(1), w(0, now), since, now)).toBe(false); // an idle worker: no slack
-    expect(keepsAffinity(busy(3), w(3, now), since, now)).toBe(true);
-    expect(keepsAffinity(busy(11), w(8, now), since + 1, now)).toBe(true); // not yet AFFINITY_MIN_MS there
+    expect(keepsAffinity(busy(10), w(8, now), since, now, true)).toBe(true); // 8 + 2
+    expect(keepsAffinity(busy(11), w(8, now), since, now, true)).toBe(false);
+    expect(keepsAffinity(busy(1), w(0, now), since, now, true)).toBe(false); // an idle worker: no slack
+    expect(keepsAffinity(busy(3), w(3, now), since, now, true)).toBe(true);
+    expect(keepsAffinity(busy(11), w(8, now), since + 1, now, true)).toBe(true); // not yet AFFINITY_MIN_MS there
     // A worker that keeps up keeps its connections, however much busier.
-    expect(keepsAffinity(w(11, now), w(0, now), since, now)).toBe(true);
-    expect(keepsAffinity(w(11, now, 0.5), w(0, now), since, now)).toBe(true);
+    expect(keepsAffinity(w(11, now), w(0, now), since, now, true)).toBe(true);
+    expect(keepsAffinity(w(11, now, 0.5), w(0, now), since, now, true)).toBe(true);
+    // spread (the default, IIS): no keeping up exception, the quarter rule alone.
+    expect(keepsAffinity(w(11, now), w(0, now), since, now, false)).toBe(false);
+    expect(keepsAffinity(w(10, now), w(8, now), since, now, false)).toBe(true);
   });
 });
 

@@ -160,15 +160,15 @@ export class AppPool {
   /**
    * Which worker runs `job`, among the dispatchable workers with room under maxConcurrentRequestsPerWorker (the limit
    * binds every rule). A client connection's request (framed transport: job.prefer is set, null before its first
-   * dispatch) stays on the worker it has a stream on when keepsAffinity says so, or packs back onto the first worker
-   * in start order that keeps up (packsBack); one that leaves it goes to the least loaded, and one without a usable
-   * worker of its own to that first worker (dispatch-policy.ts: one worker answers everything while it keeps up).
-   * When none keeps up, and for every other job, the least loaded (fewest requests in flight) wins, round-robin among
-   * equals.
+   * dispatch) stays on the worker it has a stream on when keepsAffinity says so. With webGardenDispatch "pack" it
+   * also packs back onto the first worker in start order that keeps up (packsBack), and one without a usable worker
+   * of its own goes to that first worker (dispatch-policy.ts: one worker answers everything while it keeps up).
+   * Otherwise — "spread" (IIS), a connection that leaves its worker, no worker keeping up, or a job without a
+   * connection — the least loaded (fewest requests in flight) wins, round-robin among equals.
    */
   pickWorker(job: PoolJob | null): WorkerProcess | null {
     const prefer = job?.prefer;
-    const pack = prefer !== undefined;
+    const pack = prefer !== undefined && this.config.processModel.webGardenDispatch === 'pack';
     let best: WorkerProcess | null = null;
     let bestTurn = 0;
     let firstUp: WorkerProcess | null = null;
@@ -193,7 +193,7 @@ export class AppPool {
     if (preferOpen) {
       const since = job!.preferSince ?? 0;
       if (firstUp && packsBack(prefer!, firstUp, since, now)) return firstUp;
-      if (keepsAffinity(prefer!, best!, since, now)) return prefer!;
+      if (keepsAffinity(prefer!, best!, since, now, pack)) return prefer!;
     }
     // A connection that leaves its worker goes to the least loaded (the worker keepsAffinity compared it with).
     if (firstUp && !preferOpen) return firstUp;

@@ -7,7 +7,7 @@
 jest.mock('./worker-process', () => jest.requireActual('./test-support/fake-worker'));
 jest.mock('./memory-sampler', () => ({ sampleMemory: async () => null, sampleCpuMs: async () => null }));
 
-import { connection, garden, later, sustained } from './test-support/garden-load';
+import { connection, garden as gardenOf, later, sustained } from './test-support/garden-load';
 import { job, type FakeJob, type FakeWorker } from './test-support/pool-harness';
 import {
   AFFINITY_MIN_MS,
@@ -20,6 +20,9 @@ import {
   keepsUp,
   packsBack,
 } from './dispatch-policy';
+
+/** Every garden here packs (processModel.webGardenDispatch: 'pack'); the default, spread, is app-pool-affinity's. */
+const garden = (processModel: Record<string, unknown> = {}) => gardenOf({ webGardenDispatch: 'pack', ...processModel });
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
@@ -70,18 +73,18 @@ describe('keepsUp', () => {
 describe('keepsAffinity: a worker whose requests take long', () => {
   const since = now; // the connection just came: only the fast rules apply
   it('loses the connection at once to one that keeps up with fewer in flight and answers in half the time', () => {
-    expect(keepsAffinity(load(6, 20), load(0), since, now)).toBe(false);
-    expect(keepsAffinity(load(6, 30), load(5, 9), since, now)).toBe(false);
-    expect(keepsAffinity(load(6, 12), load(5, 6), since, now)).toBe(false);
+    expect(keepsAffinity(load(6, 20), load(0), since, now, true)).toBe(false);
+    expect(keepsAffinity(load(6, 30), load(5, 9), since, now, true)).toBe(false);
+    expect(keepsAffinity(load(6, 12), load(5, 6), since, now, true)).toBe(false);
   });
 
   it('keeps it when the other is not that much faster, not less busy, or does not keep up either', () => {
-    expect(keepsAffinity(load(6, 12), load(5, 6.01), since, now)).toBe(true);
-    expect(keepsAffinity(load(6, 30), load(5, KEEP_UP_MS), since, now)).toBe(true);
-    expect(keepsAffinity(load(6, 20), load(6, 0), since, now)).toBe(true);
-    expect(keepsAffinity(load(6, 20), load(1, 0, KEEP_UP_CPU), since, now)).toBe(true);
+    expect(keepsAffinity(load(6, 12), load(5, 6.01), since, now, true)).toBe(true);
+    expect(keepsAffinity(load(6, 30), load(5, KEEP_UP_MS), since, now, true)).toBe(true);
+    expect(keepsAffinity(load(6, 20), load(6, 0), since, now, true)).toBe(true);
+    expect(keepsAffinity(load(6, 20), load(1, 0, KEEP_UP_CPU), since, now, true)).toBe(true);
     // A worker busy by CPU only (its requests still quick) waits for AFFINITY_MIN_MS and the quarter rule.
-    expect(keepsAffinity(load(6, 1, KEEP_UP_CPU), load(0), since, now)).toBe(true);
+    expect(keepsAffinity(load(6, 1, KEEP_UP_CPU), load(0), since, now, true)).toBe(true);
   });
 });
 
@@ -131,9 +134,19 @@ describe('packing connections on the first worker that keeps up', () => {
 
   it('under sustained load that the first worker keeps up with, the second gets nothing and nothing moves', () => {
     // Each step a worker answers all it has: 1 ms per request, far below KEEP_UP_MS.
-    const r = sustained({ conns: 100, steps: 2_000, stepMs: 1, speed: [100, 100], limit: 100 });
+    const r = sustained({ dispatch: 'pack', conns: 100, steps: 2_000, stepMs: 1, speed: [100, 100], limit: 100 });
     expect(r.share).toEqual([1, 0]);
     expect(r.moves).toBe(0);
+  });
+
+  it('spread, the default (IIS): both workers share the load, a new connection goes to the idler one', () => {
+    const r = sustained({ conns: 100, steps: 2_000, stepMs: 1, speed: [100, 100], limit: 100 });
+    expect(r.share[1]).toBeGreaterThan(0.4);
+    expect(r.moves).toBeLessThan(0.01);
+    const h = gardenOf();
+    h.worker(0).inFlight = 3;
+    h.worker(0).progressAt = Date.now();
+    expect(serve(h, connection())).toBe(h.worker(1));
   });
 
   it('a first worker near a full CPU gets no new connection, keeps its own, and sheds them after a second', () => {
@@ -155,10 +168,18 @@ describe('packing connections on the first worker that keeps up', () => {
   });
 
   it('with workers too slow to keep up, both serve as before (a slower one sheds connections)', () => {
-    const equal = sustained({ conns: 100, steps: 5_000, stepMs: 1, speed: [1, 1], limit: 100 });
+    const equal = sustained({ dispatch: 'pack', conns: 100, steps: 5_000, stepMs: 1, speed: [1, 1], limit: 100 });
     expect(equal.share[1]).toBeGreaterThan(0.4);
     expect(equal.moves).toBeLessThan(0.01);
-    const cpu = sustained({ conns: 100, steps: 5_000, stepMs: 1, speed: [100, 100], limit: 100, cpu: [0.9, 0.9] });
+    const cpu = sustained({
+      dispatch: 'pack',
+      conns: 100,
+      steps: 5_000,
+      stepMs: 1,
+      speed: [100, 100],
+      limit: 100,
+      cpu: [0.9, 0.9],
+    });
     expect(cpu.share[1]).toBeGreaterThan(0.3);
   });
 

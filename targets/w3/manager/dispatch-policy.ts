@@ -4,7 +4,10 @@
 // rules are pure functions; AppPool.pickWorker applies them among the workers that may take the request
 // (dispatchable, not avoided, under maxConcurrentRequestsPerWorker).
 //
-// The policy packs: a connection goes to the first worker, in start order, that keeps up, and stays on its worker
+// Two placements (processModel.webGardenDispatch). "spread", the default, is IIS's: each new connection goes to the
+// least loaded worker, round-robin among equals, so a web garden's workers share every load, light or heavy (and
+// per-process state — caches, in-process sessions — shows its web-garden symptoms as it would under IIS). "pack" is
+// a w3 extension: a connection goes to the first worker, in start order, that keeps up, and stays on its worker
 // while that worker keeps up. A second worker is woken only when the first does not keep up. Spreading has a price
 // even when a core is free: each worker wakes up for its share of every batch the listener forwards, so each wakes
 // as often as one worker would while answering half as much (measured with wrk, hello app, 100 connections on two
@@ -83,17 +86,17 @@ export function keepsUp(w: WorkerLoad, now: number): boolean {
  * none in flight for a moment), so they are a poor reason to move a connection at once. It leaves `w`
  *  - at once when `w` made no progress for AFFINITY_STALL_MS while `least` did (a blocked event loop; when every
  *    worker looks stalled, the listener itself was slow to hear them);
- *  - never while `w` keeps up (a worker that keeps up is no reason to spread);
- *  - at once when `w`'s requests take long and `least` keeps up with fewer in flight and answers in half the time
- *    (long requests or a saturated worker: the faster one takes connections until the counts are even);
+ *  - (pack) never while `w` keeps up (a worker that keeps up is no reason to spread);
+ *  - (pack) at once when `w`'s requests take long and `least` keeps up with fewer in flight and answers in half
+ *    the time (long requests or a saturated worker: the faster one takes connections until the counts are even);
  *  - else once it has been on `w` for AFFINITY_MIN_MS and `w` is busier than `least` by more than a quarter of
  *    `least`'s count (a busy worker sheds connections this way, and a new worker gets its share within a second).
  */
-export function keepsAffinity(w: WorkerLoad, least: WorkerLoad, since: number, now: number): boolean {
+export function keepsAffinity(w: WorkerLoad, least: WorkerLoad, since: number, now: number, pack: boolean): boolean {
   if (w === least) return true;
   if (stalled(w, now) && !stalled(least, now)) return false;
-  if (keepsUp(w, now)) return true;
-  if (slow(w, now) && keepsUp(least, now) && least.inFlight < w.inFlight) {
+  if (pack && keepsUp(w, now)) return true;
+  if (pack && slow(w, now) && keepsUp(least, now) && least.inFlight < w.inFlight) {
     if (least.service.meanMs * 2 <= w.service.meanMs) return false;
   }
   if (now - since < AFFINITY_MIN_MS) return true;

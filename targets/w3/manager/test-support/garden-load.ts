@@ -36,6 +36,8 @@ export interface SustainedLoad {
   limit: number;
   /** The workers' CPU share, as health.ts would sample it (default: not known). */
   cpu?: [number | null, number | null];
+  /** processModel.webGardenDispatch (default: the pool's default, spread). */
+  dispatch?: 'spread' | 'pack';
 }
 
 /**
@@ -46,7 +48,10 @@ export interface SustainedLoad {
  * requests were left in the queue.
  */
 export function sustained(opts: SustainedLoad) {
-  const h = garden({ maxConcurrentRequestsPerWorker: opts.limit });
+  const h = garden({
+    maxConcurrentRequestsPerWorker: opts.limit,
+    ...(opts.dispatch ? { webGardenDispatch: opts.dispatch } : {}),
+  });
   const workers = [h.worker(0), h.worker(1)];
   workers.forEach((w, i) => (w.cpuShare = opts.cpu?.[i] ?? null));
   const running = new Map<FakeWorker, FakeJob[]>(workers.map((w) => [w, []]));
