@@ -92,6 +92,23 @@ describe('dispatch with connection affinity', () => {
     expect(c.ranOn.at(-1)).toBe(other);
   });
 
+  it('a worker idle for long is not taken as stalled by the request that ends its idleness', () => {
+    const h = garden();
+    const [w1, w2] = [h.worker(0), h.worker(1)];
+    const a = connection();
+    const b = connection();
+    a.prefer = b.prefer = w1 as never;
+    a.preferSince = b.preferSince = Date.now();
+    w1.progressAt = w2.progressAt = Date.now();
+    later(10 * AFFINITY_STALL_MS); // both idle since
+    h.pool.submit(a);
+    expect(a.ranOn.at(-1)).toBe(w1);
+    // Its clock restarted when it got that request: the next connection's request stays with it, although w2 is
+    // the least loaded (idle) — a worker counted as stalled there would lose it.
+    h.pool.submit(b);
+    expect(b.ranOn.at(-1)).toBe(w1);
+  });
+
   it('a worker that stopped finishing requests loses the connection at once', () => {
     const h = garden();
     const [w1, w2] = [h.worker(0), h.worker(1)];
