@@ -171,3 +171,34 @@ export async function connectAdmin(
     ...(opts.probeMs !== undefined ? { probeMs: opts.probeMs } : {}),
   });
 }
+
+/** What a container needs to carry a socket plan: the folder mounted, and removed with the container. */
+interface PlannedSpec {
+  binds?: { source: string; target: string }[];
+  onRemoved?: () => void;
+}
+
+/**
+ * Starts a container for `plan`: its folder bind-mounted (mode "socket") and removed with the container, or at once
+ * when the container fails to start.
+ */
+export async function startWithPlan<S extends PlannedSpec, H>(
+  plan: SocketAccessPlan,
+  spec: S,
+  start: (spec: S) => Promise<H>,
+): Promise<H> {
+  const planned: S = {
+    ...spec,
+    ...(plan.bind ? { binds: [...(spec.binds ?? []), plan.bind] } : {}),
+    onRemoved: () => {
+      spec.onRemoved?.();
+      plan.cleanup();
+    },
+  };
+  try {
+    return await start(planned);
+  } catch (err) {
+    plan.cleanup();
+    throw err;
+  }
+}

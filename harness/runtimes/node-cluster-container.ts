@@ -5,7 +5,13 @@
 // a local process; otherwise (an engine elsewhere, a socket that does not answer, W3LAB_CONTAINER_ADMIN=exec) over
 // one `docker exec` per call — the same choice as w3's admin API (admin-access.ts).
 import { requestJson } from '../../targets/w3/admin/admin-client';
-import { connectOverPlan, planSocketAccess, type AdminAccessMode, type SocketAccessPlan } from './admin-access';
+import {
+  connectOverPlan,
+  planSocketAccess,
+  startWithPlan,
+  type AdminAccessMode,
+  type SocketAccessPlan,
+} from './admin-access';
 import { ContainerAdminClient } from './container-admin';
 import {
   startContainer,
@@ -97,20 +103,9 @@ export async function startNodeClusterContainer(
       ...(app ? { APP: app } : {}),
       ...(faultInjection?.enabled ? { W3LAB_FAULTS: '1', CONTROL_TOKEN: faultInjection.token } : {}),
     },
-    ...(plan.bind ? { binds: [...(rest.binds ?? []), plan.bind] } : {}),
-    onRemoved: () => {
-      rest.onRemoved?.();
-      plan.cleanup();
-    },
     waitForLog: W3_READY_LOG,
   };
-  let container: StartedContainerHandle;
-  try {
-    container = await (runtime ? runtime.start(spec) : startContainer(spec));
-  } catch (err) {
-    plan.cleanup();
-    throw err;
-  }
+  const container = await startWithPlan(plan, spec, (s) => (runtime ? runtime.start(s) : startContainer(s)));
   // The exec fallback goes where the primary listens: the mounted socket when the plan set one, else the port.
   const inside = plan.containerSocket ? { socketPath: plan.containerSocket } : { port: NODE_CLUSTER_CONTROL_PORT };
   const access = await connectOverPlan<ControlRequester>(plan, {

@@ -7,6 +7,7 @@ import { repoRoot } from '../../targets/w3/util/compiled-path';
 import {
   connectAdmin,
   planAdminAccess,
+  startWithPlan,
   type AdminAccessMode,
   type AdminAccessPlan,
   type AdminRequester,
@@ -107,20 +108,9 @@ export async function startW3Container(opts: StartW3ContainerOptions): Promise<S
         content: JSON.stringify(containerizeW3Config(config, plan.containerSocket), null, 2),
       },
     ],
-    ...(plan.bind ? { binds: [...(rest.binds ?? []), plan.bind] } : {}),
-    onRemoved: () => {
-      rest.onRemoved?.();
-      plan.cleanup();
-    },
     waitForLog: W3_READY_LOG,
   };
-  let container: StartedContainerHandle;
-  try {
-    container = await (runtime ? runtime.start(spec) : startContainer(spec));
-  } catch (err) {
-    plan.cleanup();
-    throw err;
-  }
+  const container = await startWithPlan(plan, spec, (s) => (runtime ? runtime.start(s) : startContainer(s)));
   const access = await connectAdmin(plan, container, {
     ...(faultInjection?.enabled ? { faultToken: faultInjection.token } : {}),
   });
