@@ -231,7 +231,8 @@ export class AppPool {
     const now = Date.now();
     w.inFlight--;
     w.lastActivity = w.progressAt = now;
-    w.service.record(now - job.dispatchedAt, now);
+    // Only packing reads how long a worker's requests take (dispatch-policy.ts keepsUp).
+    if (this.config.processModel.webGardenDispatch === 'pack') w.service.record(now - job.dispatchedAt, now);
     this.health.trackDone(w, job);
     if (completed) {
       w.requests++;

@@ -21,7 +21,10 @@ function cpuTimes(times: Map<number, number | null>): void {
 }
 
 it('a garden worker gets the share of a CPU it used between two samples', async () => {
-  const h = new PoolHarness({ startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } }).bootReady();
+  const h = new PoolHarness({
+    startMode: 'AlwaysRunning',
+    processModel: { maxProcesses: 2, webGardenDispatch: 'pack' },
+  }).bootReady();
   const [w1, w2] = [h.worker(0), h.worker(1)];
   const times = new Map<number, number | null>([
     [w1.pid, 100],

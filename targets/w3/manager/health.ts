@@ -194,8 +194,9 @@ export class HealthMonitor {
     this.sampling = true;
     try {
       const workers = this.pool.workers.filter((w) => w.state === 'Ready' && !w.endReason);
-      // A web garden's dispatch also reads how much of a CPU each worker uses (dispatch-policy.ts keepsUp).
-      const garden = this.pool.config.processModel.maxProcesses > 1;
+      // A packing web garden's dispatch also reads how much of a CPU each worker uses (dispatch-policy.ts keepsUp).
+      const pm = this.pool.config.processModel;
+      const garden = pm.maxProcesses > 1 && pm.webGardenDispatch === 'pack';
       const [samples, cpu] = await Promise.all([
         Promise.all(workers.map((w) => sampleMemory(w.pid))),
         Promise.all(workers.map((w) => (garden ? sampleCpuMs(w.pid) : Promise.resolve(null)))),
