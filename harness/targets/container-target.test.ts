@@ -19,7 +19,7 @@ import { createW3Target } from './w3-target';
 import { isTargetError } from './errors';
 import { ownerToken } from './ownership';
 import type { StartedTarget, TargetContext } from './types';
-import { get, removeRunDir, testContext, waitForEvent } from './test-support/context';
+import { get, removeRunDir, testContext, waitForEvent, waitForWorker } from './test-support/context';
 
 const containersOf = (runId: string): string =>
   spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${LABEL_RUN}=${runId}`], {
@@ -106,17 +106,26 @@ describeWithDocker('w3 target in a container', () => {
 
   it('lists workers, recycles, and delivers a fault into a worker', async () => {
     await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker');
-    const before = (await t.workers!('app')).filter((w) => w.state === 'Ready');
-    expect(before.length).toBeGreaterThanOrEqual(1);
+    const all = await t.workers!('app');
+    expect(all.filter((w) => w.state === 'Ready').length).toBeGreaterThanOrEqual(1);
+    const old = new Set(all.map((w) => w.pid));
     let from = t.events!().length;
     await t.recycle!('app');
     await waitForEvent(t, (e) => e.type === 'RecycleCompleted', 'RecycleCompleted', 30_000, from);
-    const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
+    // The pool has two workers, recycled one by one: the first RecycleCompleted can come while the other old worker
+    // is still listed Ready (about to drain). The fault goes to a new worker, which nothing else will stop.
+    const w = await waitForWorker(
+      t,
+      (x) => x.state === 'Ready' && !old.has(x.pid),
+      'a new ready worker',
+      30_000,
+      'app',
+    );
     from = t.events!().length;
-    await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }));
-    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);
-  }, 60_000);
+    await t.injectFault!(w, workerFaultSpec.parse({ kind: 'crash' }));
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w.pid, 'WorkerCrashed', 15_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w.pid, 'a replacement', 15_000, from);
+  }, 90_000);
 
   it('reaches the admin API over the bind-mounted socket (direct path); a fault lands near its `at`', async () => {
     // A local engine: the run records the direct path, and the config w3 got puts its socket in the mounted folder.

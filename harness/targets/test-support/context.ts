@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { LabEvent } from '../../events';
-import type { StartedTarget, TargetContext } from '../types';
+import type { StartedTarget, TargetContext, WorkerInfo } from '../types';
 
 export function testContext(settings: Record<string, unknown> = {}, faults = true): TargetContext {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-target-'));
@@ -41,6 +41,27 @@ export async function waitForEvent(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${seen}`);
     }
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Polls target.workers() until one matches (a worker listed in a given state, say). */
+export async function waitForWorker(
+  t: StartedTarget,
+  pred: (w: WorkerInfo) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+  pool?: string,
+): Promise<WorkerInfo> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await t.workers!(pool);
+    const hit = list.find(pred);
+    if (hit) return hit;
+    if (Date.now() > deadline) {
+      const seen = list.map((w) => `${w.pid}:${w.state}`).join(' ');
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; workers: ${seen || 'none'}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
