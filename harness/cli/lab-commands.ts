@@ -8,7 +8,6 @@ import { loadScenario, resolveScenarioFiles, listScenarioFiles } from '../scenar
 import { DEFAULT_RESULTS_DIR } from '../results/store';
 import { listRuns } from '../results/run-list';
 import { matricesOf, readMatrix } from '../results/matrix-folder';
-import { ownerAlive } from '../results/run-status';
 import { CliError } from '../../targets/w3/cli/commands';
 import { renderRunTable, renderSuiteFooter, renderSuiteRunsTable } from './run-table';
 import { mergeSuites } from '../suite/merge';
@@ -212,8 +211,8 @@ function matrixLine(dir: string): string {
   for (const r of runs) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const tally = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
   const shape = `${m.scenarios?.length ?? '?'} scenario(s) × ${m.targets?.join(',') ?? '?'}`;
-  // A matrix SIGKILLed mid-way never wrote its end: its owner being gone says so.
-  const status = m.status === 'running' && m.owner && !ownerAlive(m.owner) ? 'killed' : (m.status ?? 'finished');
+  // readMatrix settled it: a matrix SIGKILLed mid-way says killed.
+  const status = m.status ?? 'finished';
   const cols = [String(m.startedAt ?? '?').padEnd(26), status.padEnd(11), shape];
   return `${cols.join(' ')}: ${runs.length} run(s)${tally ? ` (${tally})` : ''} ${dir}`;
 }

@@ -11,6 +11,7 @@ import { createLogger } from '../../targets/w3/util/logger';
 import { DEFAULT_RESULTS_DIR } from '../results/store';
 import { matrixRun, renderMatrixMarkdown, type Matrix, type MatrixCell } from '../results/matrix';
 import { MatrixFolder } from '../results/matrix-folder';
+import { notRunOf } from '../results/matrix-status';
 import { runOwner } from '../results/run-status';
 import { exitCodeOfOutcomes } from '../runner/run-outcome';
 import { runScenario } from '../runner/run-scenario';
@@ -45,6 +46,7 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
     ].join(' '),
     status: 'running',
     owner: runOwner(),
+    repeat: plan.repeat,
     startedAt: new Date(began).toISOString(),
     durationMs: 0,
     machine: machineLine(),
@@ -63,12 +65,19 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   const saved = (): void => folder.save({ ...matrix, durationMs: Date.now() - began });
+  let ended = false;
   try {
     await runCells(plan, { folder, log, signal: abort.signal, cells: matrix.cells, saved });
+    ended = !abort.signal.aborted;
+  } catch (err) {
+    matrix.error = (err as Error).message;
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    matrix.status = abort.signal.aborted ? 'interrupted' : 'finished';
+    // Finished only when every run was made; otherwise the file says which cells never ran.
+    matrix.status = ended ? 'finished' : matrix.error !== undefined ? 'error' : 'interrupted';
+    if (!ended) matrix.notRun = notRunOf(matrix);
     saved();
   }
   const done = { ...matrix, durationMs: Date.now() - began };

@@ -13,6 +13,7 @@ import { writeHtmlReport } from './html-report';
 import { writeRunJunit } from './junit';
 import { loadRun, RunFolderError, type LoadedRun } from './run-files';
 import { asText } from '../history/as-text';
+import { matrixOfRun, readMatrix } from '../results/matrix-folder';
 
 export interface RerunResult {
   dir: string;
@@ -62,6 +63,9 @@ function faultErrorsOf(run: LoadedRun): string[] {
 
 export function rerunReport(runDir: string): RerunResult {
   const run = loadRun(runDir);
+  // A run of a matrix: reading its matrix.json settles a matrix whose process died (matrix-status.ts).
+  const matrix = matrixOfRun(run.dir);
+  if (matrix) readMatrix(matrix);
   const specs = specsFromRun(run);
   let checks: CheckResult[];
   const input = { history: run.history, events: run.events, start: run.start, end: run.end };

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freeFolder, MATRICES_DIR, MATRIX_FILE } from './store';
 import { writeMatrix, type Matrix } from './matrix';
+import { settleMatrixStatus } from './matrix-status';
 
 export const isMatrixDir = (dir: string): boolean => fs.existsSync(path.join(dir, MATRIX_FILE));
 
@@ -60,12 +61,22 @@ export class MatrixFolder {
   }
 }
 
+/** matrix.json of a matrix folder, settled (a running matrix whose process is gone is marked killed:
+ *  matrix-status.ts); null when it cannot be read. */
 export function readMatrix(dir: string): Matrix | null {
+  let m: Matrix;
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, MATRIX_FILE), 'utf8')) as Matrix;
+    m = JSON.parse(fs.readFileSync(path.join(dir, MATRIX_FILE), 'utf8')) as Matrix;
   } catch {
     return null;
   }
+  return m !== null && typeof m === 'object' ? settleMatrixStatus(dir, m) : null;
+}
+
+/** The matrix folder a run folder of the current layout sits in (<matrix>/<target>/<run>), or null. */
+export function matrixOfRun(runDir: string): string | null {
+  const matrix = path.dirname(path.dirname(path.resolve(runDir)));
+  return isMatrixDir(matrix) ? matrix : null;
 }
 
 /** The run folders a matrix's matrix.json names, absolute (relative ones are relative to the matrix folder). */

@@ -33,12 +33,38 @@ export interface MatrixCell {
   runs: MatrixRun[];
 }
 
+/** A run a killed matrix had started and never finished (its run.json says killed). */
+export interface MatrixCutRun {
+  scenario: string;
+  target: string;
+  /** Relative to the matrix folder. */
+  dir: string;
+}
+
+/** A cell short of runs when the matrix ended early: `runs` of its planned runs never started. */
+export interface MatrixNotRun {
+  scenario: string;
+  target: string;
+  runs: number;
+}
+
 export interface Matrix {
   command: string;
-  /** running until the last run ended (absent in matrices written before it was recorded). */
-  status?: 'running' | 'finished' | 'interrupted';
+  /** running until the last run ended (absent in matrices written before it was recorded); killed when a later
+   *  list or report found it running with its owner gone (matrix-status.ts). */
+  status?: 'running' | 'finished' | 'interrupted' | 'killed' | 'error';
+  /** Status error: what stopped the matrix (an internal error of the harness). */
+  error?: string;
   /** The process running the matrix: a "running" matrix whose owner is gone was killed (run-status.ts). */
   owner?: RunOwner;
+  /** Runs per cell (--repeat; absent in matrices written before it was recorded: 1). */
+  repeat?: number;
+  /** When a list or report noticed the matrix was killed. */
+  killedNoticedAt?: string;
+  /** Killed: the run the kill cut short. */
+  cut?: MatrixCutRun[];
+  /** Interrupted, killed or error: the cells that did not get all their runs. */
+  notRun?: MatrixNotRun[];
   startedAt: string;
   durationMs: number;
   machine: string;
@@ -124,6 +150,25 @@ export function cellText(c: MatrixCell): { outcome: string; detail: string } {
   return { outcome: words.join('/'), detail: parts.join(', ') };
 }
 
+const STATUS_WHY: Record<string, string> = {
+  running: 'running (the table so far)',
+  interrupted: 'interrupted (Ctrl-C or SIGTERM: the run under way stopped early, no other started)',
+  killed: 'killed (its lab process died)',
+};
+const statusWord = (m: Matrix): string =>
+  m.status === 'error' ? `error (${m.error ?? '?'})` : (STATUS_WHY[m.status ?? ''] ?? String(m.status));
+
+/** What a matrix that did not finish says above its table: its status, the run the kill cut, the cells never run. */
+export function statusLines(m: Matrix): string[] {
+  if (m.status === undefined || m.status === 'finished') return [];
+  const out = [`Status: ${statusWord(m)}`];
+  const cut = (m.cut ?? []).map((c) => `${c.scenario} × ${c.target} (${c.dir})`);
+  const notRun = (m.notRun ?? []).map((c) => `${c.scenario} × ${c.target}${c.runs > 1 ? ` (${c.runs} runs)` : ''}`);
+  if (cut.length) out.push(`cut by the kill: ${cut.join(', ')}`);
+  if (notRun.length) out.push(`never ran: ${notRun.join(', ')}`);
+  return out;
+}
+
 export function renderMatrixMarkdown(m: Matrix): string {
   const head = ['scenario', ...m.targets];
   const rows = m.scenarios.map((sc) => [
@@ -136,9 +181,11 @@ export function renderMatrixMarkdown(m: Matrix): string {
     }),
   ]);
   const line = (r: string[]): string => `| ${r.join(' | ')} |`;
+  const status = statusLines(m);
   return [
     `Peer matrix, ${m.startedAt} (${(m.durationMs / 60000).toFixed(1)} min), ${m.machine}`,
     `Command: \`${m.command}\``,
+    ...(status.length ? ['', ...status] : []),
     '',
     line(head),
     line(head.map(() => '---')),
@@ -180,6 +227,9 @@ td,th{border:1px solid #bbb;padding:.4em .6em;vertical-align:top}th{background:#
 <h1>Peer matrix</h1>
 <p>${esc(m.startedAt)} · ${(m.durationMs / 60000).toFixed(1)} min · ${esc(m.machine)}
 <br><code>${esc(m.command)}</code></p>
+${statusLines(m)
+  .map((l) => `<p><b>${esc(l)}</b></p>`)
+  .join('\n')}
 <table><tr><th>scenario</th>${m.targets.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>
 ${m.scenarios.map((sc) => `<tr><th>${esc(sc)}</th>${m.targets.map((t) => cell(sc, t)).join('')}</tr>`).join('\n')}
 </table>
@@ -193,7 +243,8 @@ capability the scenario requires (hover nothing: it never ran). With repeats, ra
 export function writeMatrix(m: Matrix, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const write = (name: string, text: string): void => {
-    const tmp = path.join(dir, `.${name}.tmp`);
+    // Per process: a matrix settled by two `list`s at once never has one rename the other's half-written file.
+    const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, path.join(dir, name));
   };
