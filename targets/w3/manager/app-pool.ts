@@ -15,6 +15,7 @@ import { poolSnapshot, type PoolSnapshot } from './pool-snapshot';
 import { RequestQueue } from './request-queue';
 import { upstreamLimits } from './upstream-limits';
 import { keepsAffinity, keepsUp, packsBack } from './dispatch-policy';
+import type { HostLag } from './host-lag';
 import type { PoolJob, RejectReason } from './pool-job';
 import type { PoolConfig, ApplicationConfig } from '../config/types';
 import type { EventLog } from '../events/event-log';
@@ -35,6 +36,8 @@ export interface PoolContext {
   transport?: () => 'http' | 'frames';
   /** timers.requestQueueTimeout of the current configuration (ms, 0 = off): the pool queue's timer. */
   requestQueueTimeout: () => number;
+  /** How late the host's own loop runs (one for the host); packing reads it. Absent: not known, nothing discounted. */
+  hostLag?: HostLag;
 }
 
 export class AppPool {

@@ -2,6 +2,7 @@
 // client connections as the framed listener makes them, a two-worker garden of fake workers, the fake clock, and a
 // model of sustained load as wrk makes it.
 import { PoolHarness, job, type FakeJob, type FakeWorker } from './pool-harness';
+import type { HostLag } from '../host-lag';
 
 /** A keep-alive client connection: like FramedConnection, the worker it last ran on is the one it prefers. */
 export function connection(): FakeJob {
@@ -15,11 +16,14 @@ export function connection(): FakeJob {
   return j;
 }
 
-export function garden(processModel: Record<string, unknown> = {}): PoolHarness {
-  return new PoolHarness({
-    startMode: 'AlwaysRunning',
-    processModel: { maxProcesses: 2, ...processModel },
-  }).bootReady();
+export function garden(processModel: Record<string, unknown> = {}, opts: { hostLag?: HostLag } = {}): PoolHarness {
+  return new PoolHarness(
+    {
+      startMode: 'AlwaysRunning',
+      processModel: { maxProcesses: 2, ...processModel },
+    },
+    opts,
+  ).bootReady();
 }
 
 /** Moves the clock without firing timers (the pool's ping timers would make the fakes overdue). */

@@ -8,6 +8,7 @@ import { silentLogger } from '../../util/logger';
 import type { W3Event, W3EventType } from '../../events/event-types';
 import type { ApplicationConfig } from '../../config/types';
 import type { PoolJob, RejectReason } from '../pool-job';
+import type { HostLag } from '../host-lag';
 import { WorkerProcess as FakeWorker } from './fake-worker';
 
 export { FakeWorker };
@@ -71,13 +72,15 @@ export class PoolHarness {
   queueTimeoutMs = 0;
   private ids = 0;
 
-  constructor(input: PoolInput = {}, opts: { faultPlugin?: string } = {}) {
+  /** opts.hostLag: the host's lateness as the pool reads it (default: none, the pool discounts nothing). */
+  constructor(input: PoolInput = {}, opts: { faultPlugin?: string; hostLag?: HostLag } = {}) {
     FakeWorker.reset();
     const config = poolSchema.parse({ name: 'app', ...input });
     this.pool = new AppPool(config, [APP], {
       events: this.events,
       log: silentLogger(),
       faultPlugin: opts.faultPlugin ?? null,
+      ...(opts.hostLag ? { hostLag: opts.hostLag } : {}),
       nextWorkerId: () => ++this.ids,
       workerSocket: (id) => `/nowhere/worker-${id}.sock`,
       requestQueueTimeout: () => this.queueTimeoutMs,
