@@ -6,6 +6,7 @@ import { Listener } from './listener/listener';
 import { FramedListener } from './listener/framed-listener';
 import type { ListenerCore, ListenerStats } from './listener/listener-core';
 import { AppPool } from './manager/app-pool';
+import { HostLag } from './manager/host-lag';
 import { EventLog } from './events/event-log';
 import { AdminServer } from './admin/admin-server';
 import { loadConfig } from './config';
@@ -49,6 +50,8 @@ export class W3Host {
   /** Pools removed by a reload that are still draining (host stop waits for them too). */
   private readonly retiring = new Set<Promise<void>>();
   private readonly onProcessExit = (): void => this.runtimeDir?.remove();
+  /** How late this process's loop runs, for every pool (a packing one starts its heartbeat). */
+  private readonly hostLag = new HostLag();
 
   private constructor(
     private config: W3Config,
@@ -79,6 +82,7 @@ export class W3Host {
       workerSocket: (id: number) => this.runtimeDir.workerSocket(id),
       transport: () => this.transport,
       requestQueueTimeout: () => this.config.timers.requestQueueTimeout,
+      hostLag: this.hostLag,
     };
   }
 
@@ -257,6 +261,7 @@ export class W3Host {
       this.listener.destroyConnections();
       await this.listener.httpErr.close();
       this.admin.close();
+      this.hostLag.stop();
       this.releaseRuntimeDir();
     })();
     return this.stopping;

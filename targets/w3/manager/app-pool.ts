@@ -180,12 +180,15 @@ export class AppPool {
     const now = Date.now();
     const overdue = pingOverdueMs(this.config);
     const limit = this.config.processModel.maxConcurrentRequestsPerWorker;
+    // Packing does not blame a worker for the host's own lateness; spread never starts the heartbeat.
+    const lag = pack ? this.ctx.hostLag : undefined;
+    lag?.watch(now);
     for (let i = 0; i < n; i++) {
       const w = this.workers[i]!;
       if (!w.dispatchable(now, overdue) || (job && job.avoid === w)) continue;
       if (limit > 0 && w.inFlight >= limit) continue;
       if (w === prefer) preferOpen = true;
-      if (pack && !firstUp && keepsUp(w, now)) firstUp = w;
+      if (pack && !firstUp && keepsUp(w, now, lag)) firstUp = w;
       // Its place in the rotation, which starts at this.rr: the earliest of the least loaded wins.
       const turn = (i - this.rr + n) % n;
       if (!best || w.inFlight < best.inFlight || (w.inFlight === best.inFlight && turn < bestTurn)) {
@@ -195,8 +198,8 @@ export class AppPool {
     }
     if (preferOpen) {
       const since = job!.preferSince ?? 0;
-      if (firstUp && packsBack(prefer!, firstUp, since, now)) return firstUp;
-      if (keepsAffinity(prefer!, best!, since, now, pack)) return prefer!;
+      if (firstUp && packsBack(prefer!, firstUp, since, now, lag)) return firstUp;
+      if (keepsAffinity(prefer!, best!, since, now, pack, lag)) return prefer!;
     }
     // A connection that leaves its worker goes to the least loaded (the worker keepsAffinity compared it with).
     if (firstUp && !preferOpen) return firstUp;
@@ -235,7 +238,9 @@ export class AppPool {
     w.inFlight--;
     w.lastActivity = w.progressAt = now;
     // Only packing reads how long a worker's requests take (dispatch-policy.ts keepsUp).
-    if (this.config.processModel.webGardenDispatch === 'pack') w.service.record(now - job.dispatchedAt, now);
+    if (this.config.processModel.webGardenDispatch === 'pack') {
+      w.service.record(now - job.dispatchedAt, now, this.ctx.hostLag);
+    }
     this.health.trackDone(w, job);
     if (completed) {
       w.requests++;

@@ -18,6 +18,9 @@
 // AFFINITY_MIN_MS when it is more than a quarter busier). Connections on a later worker come back to the first one
 // that keeps up after AFFINITY_MIN_MS when both workers' load fits on it (packsBack). Requests without a connection
 // of their own (HTTP transport) go to the least loaded worker, round-robin among equals.
+// The listener sees a worker's answers when it reads them: when the host's own loop ran late (a busy machine), a
+// worker that answered in time would look stalled or slow. Packing is given the host's lateness (host-lag.ts) and
+// does not count it against a worker; spread is not (it keeps its stall rule as it was, and pays nothing).
 
 /** A worker with requests in flight that finished none for this long is blocked or slow: it loses connections. */
 export const AFFINITY_STALL_MS = 50;
@@ -30,10 +33,18 @@ export const KEEP_UP_CPU = 0.75;
 /** The window ServiceTime averages over. */
 export const SERVICE_WINDOW_MS = 100;
 
+/** How late the host's own loop was (host-lag.ts); not given: not known, nothing is discounted. */
+export interface HostLateness {
+  /** How much of (since, now] the host's loop was late, ms. */
+  lateMs(since: number, now: number): number;
+}
+
 /**
  * How long a worker's requests take, dispatch to end as the listener sees it: the mean over the last closed window
  * of SERVICE_WINDOW_MS (closed by the first request that ends after it). One sample is capped at AFFINITY_MIN_MS, so
- * a long tunnel or upload that ends does not mark its worker as slow for long.
+ * a long tunnel or upload that ends does not mark its worker as slow for long. The time the host's own loop was late
+ * during a request is not the worker's: it is subtracted, and a request during which the host was late KEEP_UP_MS
+ * or more is left out (when its answer came within that time is not known: the sample says nothing of the worker).
  */
 export class ServiceTime {
   /** Mean of the last closed window, ms (0 until one closed). */
@@ -43,8 +54,10 @@ export class ServiceTime {
 
   constructor(private since = Date.now()) {}
 
-  record(ms: number, now: number): void {
-    this.sum += Math.min(ms, AFFINITY_MIN_MS);
+  record(ms: number, now: number, lag?: HostLateness): void {
+    const late = lag?.lateMs(now - ms, now) ?? 0;
+    if (late >= KEEP_UP_MS) return;
+    this.sum += Math.min(ms - late, AFFINITY_MIN_MS);
     this.count++;
     if (now - this.since < SERVICE_WINDOW_MS) return;
     this.meanMs = this.sum / this.count;
@@ -64,20 +77,23 @@ export interface WorkerLoad {
   cpuShare: number | null;
 }
 
-/** Requests in flight and none finished for AFFINITY_STALL_MS. */
-export function stalled(w: WorkerLoad, now: number): boolean {
-  return w.inFlight > 0 && now - w.progressAt > AFFINITY_STALL_MS;
+/**
+ * Requests in flight and none finished for AFFINITY_STALL_MS, not counting the time the host's own loop was late
+ * (`lag`): the worker's answers may have been waiting for the host to read them.
+ */
+export function stalled(w: WorkerLoad, now: number, lag?: HostLateness): boolean {
+  return w.inFlight > 0 && now - w.progressAt - (lag?.lateMs(w.progressAt, now) ?? 0) > AFFINITY_STALL_MS;
 }
 
 /** Its requests wait: stalled, or its requests took KEEP_UP_MS or more on average lately. */
-function slow(w: WorkerLoad, now: number): boolean {
-  return stalled(w, now) || (w.inFlight > 0 && w.service.meanMs >= KEEP_UP_MS);
+function slow(w: WorkerLoad, now: number, lag?: HostLateness): boolean {
+  return stalled(w, now, lag) || (w.inFlight > 0 && w.service.meanMs >= KEEP_UP_MS);
 }
 
 /** Can take more: idle, or answering quickly and not near a full CPU. */
-export function keepsUp(w: WorkerLoad, now: number): boolean {
+export function keepsUp(w: WorkerLoad, now: number, lag?: HostLateness): boolean {
   if (w.inFlight === 0) return true;
-  return !slow(w, now) && (w.cpuShare ?? 0) < KEEP_UP_CPU;
+  return !slow(w, now, lag) && (w.cpuShare ?? 0) < KEEP_UP_CPU;
 }
 
 /**
@@ -92,11 +108,18 @@ export function keepsUp(w: WorkerLoad, now: number): boolean {
  *  - else once it has been on `w` for AFFINITY_MIN_MS and `w` is busier than `least` by more than a quarter of
  *    `least`'s count (a busy worker sheds connections this way, and a new worker gets its share within a second).
  */
-export function keepsAffinity(w: WorkerLoad, least: WorkerLoad, since: number, now: number, pack: boolean): boolean {
+export function keepsAffinity(
+  w: WorkerLoad,
+  least: WorkerLoad,
+  since: number,
+  now: number,
+  pack: boolean,
+  lag?: HostLateness,
+): boolean {
   if (w === least) return true;
-  if (stalled(w, now) && !stalled(least, now)) return false;
-  if (pack && keepsUp(w, now)) return true;
-  if (pack && slow(w, now) && keepsUp(least, now) && least.inFlight < w.inFlight) {
+  if (stalled(w, now, lag) && !stalled(least, now, lag)) return false;
+  if (pack && keepsUp(w, now, lag)) return true;
+  if (pack && slow(w, now, lag) && keepsUp(least, now, lag) && least.inFlight < w.inFlight) {
     if (least.service.meanMs * 2 <= w.service.meanMs) return false;
   }
   if (now - since < AFFINITY_MIN_MS) return true;
@@ -110,7 +133,7 @@ export function keepsAffinity(w: WorkerLoad, least: WorkerLoad, since: number, n
  * moves once it has been on `w` for AFFINITY_MIN_MS, and only while what both workers use would fit under
  * KEEP_UP_CPU on `first` (a garden whose load needs both workers stays spread instead of swinging back and forth).
  */
-export function packsBack(w: WorkerLoad, first: WorkerLoad, since: number, now: number): boolean {
-  if (w === first || now - since < AFFINITY_MIN_MS || !keepsUp(w, now)) return false;
+export function packsBack(w: WorkerLoad, first: WorkerLoad, since: number, now: number, lag?: HostLateness): boolean {
+  if (w === first || now - since < AFFINITY_MIN_MS || !keepsUp(w, now, lag)) return false;
   return (first.cpuShare ?? 0) + (w.cpuShare ?? 0) < KEEP_UP_CPU;
 }

@@ -10,6 +10,8 @@
 // against a worker.
 
 /** The heartbeat's period: the most of the host's lateness the placement may miss. */
+import type { HostLateness } from './dispatch-policy';
+
 export const HOST_BEAT_MS = 10;
 /** A beat later than this is a stop of the host; below it, the timers' own granularity. */
 export const HOST_LATE_MIN_MS = 2;
@@ -17,12 +19,6 @@ export const HOST_LATE_MIN_MS = 2;
 export const HOST_LAG_IDLE_MS = 2_000;
 /** Late spans kept: when the host is late at every beat, over a second of them (older ones are forgotten). */
 export const HOST_LAG_SPANS = 128;
-
-/** What the placement reads (HostLag, and the tests' stand-ins). */
-export interface HostLateness {
-  /** How much of (since, now] the host's loop was late, ms. */
-  lateMs(since: number, now: number): number;
-}
 
 export class HostLag implements HostLateness {
   private timer: NodeJS.Timeout | null = null;
