@@ -21,6 +21,7 @@ module.exports = {
     'targets/w3/manager/health.ts',
     'targets/w3/manager/app-pool.ts',
     'targets/w3/manager/dispatch-policy.ts',
+    'targets/w3/manager/host-lag.ts',
     'targets/w3/manager/request-queue.ts',
     '!**/*.test.ts',
     '!**/test-support/**',
