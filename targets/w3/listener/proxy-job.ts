@@ -102,6 +102,10 @@ export class ProxyJob implements PoolJob, Dispatcher.DispatchHandler, Abandonabl
   /** undici destroys a failed request's body stream; a pipe keeps that from destroying the client socket. */
   private bodyStream(): PassThrough {
     const pt = new PassThrough();
+    // undici listens for the body's errors only once its request exists on a connection. A request waiting in
+    // undici's pool queue (a connection stays busy there a moment after w3 freed its slot) has no such listener:
+    // the destroy below would throw an unhandled 'error' and take the host down. Its abort comes in onConnect.
+    pt.on('error', () => undefined);
     this.req.pipe(pt);
     // A client that goes away mid-body must fail the upstream request too (the pipe alone would leave it waiting).
     this.req.once('close', () => {
