@@ -7,7 +7,7 @@
 // <results>/<scenario>/<time>/ and named them by absolute path: matrixRunDirs reads both.
 import fs from 'node:fs';
 import path from 'node:path';
-import { freeFolder, MATRICES_DIR, MATRIX_FILE } from './store';
+import { freeFolder, MATRICES_DIR, MATRIX_FILE, replaceLink } from './store';
 import { writeMatrix, type Matrix } from './matrix';
 import { settleMatrixStatus } from './matrix-status';
 
@@ -31,13 +31,7 @@ export class MatrixFolder {
     const at = stamp(new Date(first.startedAt));
     this.dir = freeFolder((i) => path.join(results, MATRICES_DIR, i === 1 ? at : `${at}-${i}`));
     this.save(first);
-    const latest = path.join(results, MATRICES_DIR, 'latest');
-    try {
-      fs.rmSync(latest, { force: true });
-      fs.symlinkSync(path.basename(this.dir), latest);
-    } catch {
-      /* a convenience; a filesystem without symlinks still has the matrix */
-    }
+    replaceLink(path.join(results, MATRICES_DIR, 'latest'), this.dir);
   }
 
   /** Where runScenario writes this target's runs: the folder exists before the first run, under a matrix.json. */

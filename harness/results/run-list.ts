@@ -65,7 +65,8 @@ export function listRuns(root: string): ListedRun[] {
   const out: ListedRun[] = [];
   for (const x of fs.readdirSync(root)) {
     const xdir = path.join(root, x);
-    if (NOT_SCENARIOS.has(x) || !fs.statSync(xdir).isDirectory()) continue;
+    // Hidden names: a link being replaced (store.ts replaceLink) is not a second copy of a suite.
+    if (NOT_SCENARIOS.has(x) || x.startsWith('.') || !fs.statSync(xdir).isDirectory()) continue;
     for (const y of fs.readdirSync(xdir)) {
       const dir = path.join(xdir, y);
       if (y === 'latest' || !fs.existsSync(path.join(dir, 'run.json'))) continue;

@@ -3,7 +3,9 @@
 // and events.jsonl as the run goes, results.json and summary.md at the end; <results>/latest links the newest suite.
 // `w3lab matrix` groups its runs the same way under its own folder (harness/results/matrix-folder.ts):
 // <results>/matrix/<time>/<target>/<scenario>/, touching no `latest` of the results folder. A run started outside
-// either (runScenario with a plain folder) gets <folder>/<scenario>/<UTC time>/ and `latest` links beside it.
+// either (the runner's runScenario with a plain folder: `npm run sensitivity`, tests) gets
+// <folder>/<scenario>/<UTC time>/ and <folder>/<scenario>/latest; it never moves <folder>/latest, which in a results
+// folder is the newest suite's (what CI takes junit.xml and index.html from).
 // A crash or Ctrl-C still leaves run.json and the partial history. Which runs a results folder holds: run-list.ts.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -88,8 +90,7 @@ export class RunFolder {
     const dir = freeFolder((i) => path.join(root, scenario, i === 1 ? stamp(started) : `${stamp(started)}-${i}`));
     this.dir = dir;
     this.runId = `${scenario}-${path.basename(dir)}`;
-    this.link(path.join(root, scenario, 'latest'), dir);
-    this.link(path.join(root, 'latest'), dir);
+    replaceLink(path.join(root, scenario, 'latest'), dir);
   }
 
   file(name: string): string {
@@ -105,14 +106,23 @@ export class RunFolder {
   writeText(name: string, text: string): void {
     fs.writeFileSync(this.file(name), text);
   }
+}
 
-  private link(at: string, to: string): void {
-    try {
-      fs.rmSync(at, { force: true });
-      fs.symlinkSync(path.relative(path.dirname(at), to), at);
-    } catch {
-      /* links are a convenience; a filesystem without symlinks still has the run */
-    }
+let links = 0;
+
+/**
+ * Points the link `at` at `to` (relatively, so a copied results folder keeps working), atomically: a new link is
+ * made beside it and renamed over it, so a reader never finds `at` missing and two runs linking at once both
+ * succeed, the last one winning (removing the old link first let a reader see none, and the slower of two writers
+ * fail with EEXIST and keep the older target). A filesystem without symlinks still has the runs: no error.
+ */
+export function replaceLink(at: string, to: string): void {
+  const tmp = path.join(path.dirname(at), `.${path.basename(at)}-${process.pid}-${++links}.tmp`);
+  try {
+    fs.symlinkSync(path.relative(path.dirname(at), to), tmp);
+    fs.renameSync(tmp, at);
+  } catch {
+    fs.rmSync(tmp, { force: true });
   }
 }
 

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SUITE_FILE } from '../results/store';
+import { replaceLink, SUITE_FILE } from '../results/store';
 import { exitCodeOfOutcomes, outcomeOf, type RunOutcome } from '../runner/run-outcome';
 import type { RunResult } from '../runner/run-scenario';
 import { isRunDir, loadRun } from '../report/run-files';
@@ -189,16 +189,8 @@ export function readSuite(dir: string): SuiteInfo | null {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteInfo;
 }
 
-/** <root>/latest → the suite (relative, so a copied or downloaded results folder keeps working). */
+/** <root>/latest → the suite (relative, so a copied or downloaded results folder keeps working; atomic: two suites
+ *  starting at once never leave `latest` missing). */
 export function linkLatest(root: string, dir: string): void {
-  const at = path.join(root, 'latest');
-  const tmp = path.join(root, `.latest-${process.pid}`);
-  try {
-    // A new link renamed over the old one: two suites finishing at once never leave `latest` missing.
-    fs.rmSync(tmp, { force: true });
-    fs.symlinkSync(path.relative(root, dir), tmp);
-    fs.renameSync(tmp, at);
-  } catch {
-    /* a convenience: a filesystem without symlinks still has the suite */
-  }
+  replaceLink(path.join(root, 'latest'), dir);
 }
