@@ -15,6 +15,7 @@ export {
   type SuiteRunResult,
 } from './api/run';
 export { loadScenario, parseScenario, ScenarioError } from './scenarios/load-scenario';
+export { PreflightError, type PreflightProblem } from './runner/preflight';
 export type { Scenario, WorkloadPhase, FaultStep } from './scenarios/schema';
 export { parseShard, type Shard } from './suite/shard';
 export { mergeSuites, type MergeResult } from './suite/merge';

@@ -56,6 +56,26 @@ test('runScenario refuses a bad object before anything starts, naming the path',
   ).rejects.toThrow(/unknown target "lighttpd"/);
 });
 
+test('runScenarios checks every scenario before its suite folder exists: a bad second one runs nothing', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'api-test-pre-'));
+  try {
+    const good = { name: 'good', workload: [LOAD], expect: [{ check: 'noFailedRequests' }] };
+    const bad = { ...good, name: 'bad', config: { pools: [{ name: 'app', startmode: 'AlwaysRunning' }] } };
+    const err: unknown = await lab.runScenarios([good, bad], { out: empty }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(lab.PreflightError);
+    expect((err as Error).message).toBe(
+      'scenario object "bad" (target w3): 1 problem(s) found before the run:\n' +
+        '  config.pools.0.startmode: unknown key (did you mean "startMode"?)',
+    );
+    await expect(lab.runScenarios([good, good], { out: empty })).rejects.toThrow(
+      'name: scenario name "good" must be unique in a suite (scenario object "good" is given twice)',
+    );
+    expect(fs.readdirSync(empty)).toEqual([]);
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});
+
 test('a session: drive load, SIGKILL the worker, check — then a second window with its own verdict', async () => {
   const session = await lab.startTarget({
     name: 'api-session',

@@ -76,7 +76,11 @@ export function toSuiteScenario(input: ScenarioInput | Scenario | string, baseDi
   }
   const scenario = parseScenario(input, 'scenario object');
   // Module paths are resolved against the folder of `file`; this name is never read.
-  return { scenario, file: path.join(path.resolve(baseDir), `${scenario.name}.scenario`) };
+  return {
+    scenario,
+    file: path.join(path.resolve(baseDir), `${scenario.name}.scenario`),
+    source: `scenario object "${scenario.name}"`,
+  };
 }
 
 function publicResult(r: RunResult, suiteDir: string): ScenarioResult {

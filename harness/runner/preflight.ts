@@ -25,9 +25,11 @@ export class PreflightError extends Error {
     readonly file: string,
     readonly target: string,
     readonly problems: PreflightProblem[],
+    /** How the message names the scenario: its file, or `scenario object "name"` for one given as a value. */
+    source = `scenario ${file}`,
   ) {
     super(
-      `scenario ${file} (target ${target}): ${problems.length} problem(s) found before the run:\n` +
+      `${source} (target ${target}): ${problems.length} problem(s) found before the run:\n` +
         problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'),
     );
   }
@@ -190,7 +192,7 @@ export function preflightProblems(sc: Scenario, file: string, target: string): P
 }
 
 /** Throws PreflightError (exit 254) listing every problem; returns quietly when there is none. */
-export function preflight(sc: Scenario, file: string, target: string): void {
+export function preflight(sc: Scenario, file: string, target: string, source?: string): void {
   const problems = preflightProblems(sc, file, target);
-  if (problems.length > 0) throw new PreflightError(file, target, problems);
+  if (problems.length > 0) throw new PreflightError(file, target, problems, source);
 }

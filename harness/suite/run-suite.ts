@@ -1,9 +1,12 @@
 // Running a list of scenarios as one suite: a new suite folder in the results folder, each scenario run into it in
 // order (or only this shard's slice), the suite's reports written at the end — also after an interruption. Used by
-// `w3lab run` and by the public API; neither prints anything here.
+// `w3lab run` and by the public API; neither prints anything here. Every scenario is checked before the suite folder
+// exists (names unique, preflight on its target), so a bad one leaves no half-written suite and `latest` untouched.
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { preflight } from '../runner/preflight';
 import { runScenario, type RunResult } from '../runner/run-scenario';
+import { ScenarioError } from '../scenarios/load-scenario';
 import type { Scenario } from '../scenarios/schema';
 import type { RuntimeKind } from '../targets/types';
 import { SuiteFolder, type SuiteFiles, type SuiteInfo } from './suite-folder';
@@ -14,6 +17,8 @@ export interface SuiteScenario {
   /** The file it came from (module paths in its config resolve against its folder); for an object, any path in
    *  the folder those paths are relative to. */
   file: string;
+  /** How messages name it when `file` is not a real file (a scenario object); default: `file`. */
+  source?: string;
 }
 
 export interface RunSuiteOptions {
@@ -43,7 +48,26 @@ export interface SuiteResult {
   exitCode: number;
 }
 
+/**
+ * Throws before anything is written: a ScenarioError when two scenarios share a name (it is their run folder's name,
+ * their JUnit test suite's and what `compare` and `merge` match runs by), a PreflightError for the first scenario
+ * its target would refuse. Every scenario counts, not only this shard's: each shard of a CI job sees the same list.
+ */
+export function validateSuite(scenarios: readonly SuiteScenario[], target?: string): void {
+  const byName = new Map<string, string>();
+  for (const { scenario, file, source = file } of scenarios) {
+    const first = byName.get(scenario.name);
+    if (first !== undefined) {
+      const where = first === source ? `${source} is given twice` : `${first} and ${source} both use it`;
+      throw new ScenarioError(`name: scenario name "${scenario.name}" must be unique in a suite (${where})`);
+    }
+    byName.set(scenario.name, source);
+  }
+  for (const { scenario, file, source } of scenarios) preflight(scenario, file, target ?? scenario.target, source);
+}
+
 export async function runSuite(scenarios: readonly SuiteScenario[], o: RunSuiteOptions): Promise<SuiteResult> {
+  validateSuite(scenarios, o.target);
   const selected = o.shard
     ? selectShard(scenarios, o.shard, (s) => `${s.scenario.name}\u0000${path.resolve(s.file)}`)
     : [...scenarios];

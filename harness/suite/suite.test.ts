@@ -1,6 +1,7 @@
 // Suites without running anything: the shard split (deterministic, complete, balanced), a suite folder's files
 // (suite.json, latest, index.html, junit.xml, summary.md) from stored run folders, and `merge` — shards put back
-// together, a suite found twice counted once, incomplete or mixed shards refused.
+// together, a suite found twice counted once, incomplete or mixed shards refused; a suite with a bad scenario
+// refused before its folder exists.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,9 @@ import { SuiteFolder, readSuite, type SuiteRun } from './suite-folder';
 import { findSuites, mergeSuites } from './merge';
 import { RunFolder } from '../results/store';
 import { writeSyntheticRun } from '../report/test-support/synthetic-run';
+import { runSuite, type SuiteScenario } from './run-suite';
+import { parseScenario } from '../scenarios/load-scenario';
+import pino from 'pino';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'suite-test-'));
 
@@ -145,5 +149,52 @@ describe('merge', () => {
     expect(() => mergeSuites([a.dir, plain.dir], tmp())).toThrow(/unsharded/);
     expect(() => mergeSuites([tmp()], tmp())).toThrow(/no suite/);
     expect(() => mergeSuites(['/no/such/folder'], tmp())).toThrow(/no such folder/);
+  });
+});
+
+describe('a suite is checked whole before its folder exists', () => {
+  const scenario = (name: string, config: Record<string, unknown> = {}): SuiteScenario['scenario'] =>
+    parseScenario(
+      { name, config, workload: [{ name: 'load', duration: '1s' }], expect: [{ check: 'noFailedRequests' }] },
+      'test',
+    );
+  const run = (out: string, scenarios: SuiteScenario[]): Promise<unknown> =>
+    runSuite(scenarios, { out, log: pino({ level: 'silent' }) });
+
+  test('two scenarios of one name (two files, or one file twice) are refused, naming both', async () => {
+    const out = path.join(tmp(), 'results');
+    await expect(
+      run(out, [
+        { scenario: scenario('dup'), file: '/x/a.yaml' },
+        { scenario: scenario('dup'), file: '/x/b.yaml' },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'LAB_ERR_SCENARIO',
+      exitCode: 254,
+      message: 'name: scenario name "dup" must be unique in a suite (/x/a.yaml and /x/b.yaml both use it)',
+    });
+    await expect(
+      run(out, [
+        { scenario: scenario('dup'), file: '/x/a.yaml', source: 'scenario object "dup"' },
+        { scenario: scenario('dup'), file: '/x/a.yaml', source: 'scenario object "dup"' },
+      ]),
+    ).rejects.toThrow('(scenario object "dup" is given twice)');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('a scenario its target refuses, after a good one: nothing runs, no suite folder, latest untouched', async () => {
+    const root = tmp();
+    const before = fakeSuite(root, [{ scenario: 'alpha' }]);
+    await expect(
+      run(root, [
+        { scenario: scenario('good'), file: path.join(root, 'good.yaml') },
+        { scenario: scenario('bad', { pools: [{ name: 'app', startmode: 'x' }] }), file: path.join(root, 'bad.yaml') },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'LAB_ERR_PREFLIGHT',
+      message: expect.stringContaining('config.pools.0.startmode'),
+    });
+    expect(fs.readdirSync(root).sort()).toEqual([path.basename(before.dir), 'latest'].sort());
+    expect(fs.realpathSync(path.join(root, 'latest'))).toBe(fs.realpathSync(before.dir));
   });
 });
