@@ -19,7 +19,7 @@ import { createW3Target } from './w3-target';
 import { isTargetError } from './errors';
 import { ownerToken } from './ownership';
 import type { StartedTarget, TargetContext } from './types';
-import { get, removeRunDir, testContext, waitForEvent, waitForWorker } from './test-support/context';
+import { get, removeRunDir, testContext, waitForEvent, waitForPoolAtRest } from './test-support/context';
 
 const containersOf = (runId: string): string =>
   spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${LABEL_RUN}=${runId}`], {
@@ -105,26 +105,17 @@ describeWithDocker('w3 target in a container', () => {
   });
 
   it('lists workers, recycles, and delivers a fault into a worker', async () => {
-    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker');
-    const all = await t.workers!('app');
-    expect(all.filter((w) => w.state === 'Ready').length).toBeGreaterThanOrEqual(1);
-    const old = new Set(all.map((w) => w.pid));
+    const old = (await waitForPoolAtRest(t, 2, [], 'app')).map((w) => w.pid);
     let from = t.events!().length;
     await t.recycle!('app');
     await waitForEvent(t, (e) => e.type === 'RecycleCompleted', 'RecycleCompleted', 30_000, from);
-    // The pool has two workers, recycled one by one: the first RecycleCompleted can come while the other old worker
-    // is still listed Ready (about to drain). The fault goes to a new worker, which nothing else will stop.
-    const w = await waitForWorker(
-      t,
-      (x) => x.state === 'Ready' && !old.has(x.pid),
-      'a new ready worker',
-      30_000,
-      'app',
-    );
+    // The two workers are recycled one by one: the first RecycleCompleted can come while the other old worker is
+    // still listed Ready, about to drain. The fault goes to a worker of a pool at rest, which nothing else stops.
+    const [w] = await waitForPoolAtRest(t, 2, old, 'app');
     from = t.events!().length;
-    await t.injectFault!(w, workerFaultSpec.parse({ kind: 'crash' }));
-    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w.pid, 'WorkerCrashed', 15_000, from);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w.pid, 'a replacement', 15_000, from);
+    await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }));
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
+    await waitForPoolAtRest(t, 2, [w!.pid], 'app');
   }, 90_000);
 
   it('reaches the admin API over the bind-mounted socket (direct path); a fault lands near its `at`', async () => {
@@ -138,7 +129,7 @@ describeWithDocker('w3 target in a container', () => {
     // No socket in the run folder (it is zipped and reported): the mounted folder is a temp one, saying whose it is.
     expect(fs.readdirSync(ctx.runDir).filter((f) => f.endsWith('.sock'))).toEqual([]);
     expect(socketFoldersOf(ctx.runId)).toHaveLength(1);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker');
+    await waitForPoolAtRest(t, 2, [], 'app');
     const from = t.events!().length;
     const at = 500;
     const started = Date.now();
@@ -149,11 +140,12 @@ describeWithDocker('w3 target in a container', () => {
     console.log(`fault at ${at} ms: FaultInjected seen after ${landedMs} ms (direct admin socket)`);
     // Generous for a loaded machine; over exec two admin calls alone took 0.7-2 s under a scenario's load.
     expect(landedMs).toBeLessThan(at + 3000);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a replacement', 15_000, from);
+    const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed', 'WorkerCrashed', 15_000, from);
+    await waitForPoolAtRest(t, 2, [crashed.pid!], 'app');
   }, 60_000);
 
   it('signals a worker by its in-container PID; refuses PIDs it did not report', async () => {
-    const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
+    const [w] = await waitForPoolAtRest(t, 2, [], 'app');
     const from = t.events!().length;
     await t.signal!(w!.pid, 'SIGKILL');
     const crashed = await waitForEvent(
@@ -166,7 +158,7 @@ describeWithDocker('w3 target in a container', () => {
     expect(crashed.type === 'WorkerCrashed' && crashed.signal).toBe('SIGKILL');
     const refused = await t.signal!(424_242, 'SIGKILL').catch((e: unknown) => e);
     expect(isTargetError(refused, 'LAB_ERR_TARGET_CONTROL')).toBe(true);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);
+    await waitForPoolAtRest(t, 2, [w!.pid], 'app');
   }, 60_000);
 
   it('container-pause freezes the whole target; the heal (unpause) runs at its time and again at stop', async () => {
@@ -226,8 +218,7 @@ describeWithDocker('node-cluster target in a container', () => {
   }, 60_000);
 
   it('serves through its workers; control lists them, a signal by container PID re-forks one', async () => {
-    const workers = await t.workers!();
-    expect(workers).toHaveLength(2);
+    const workers = await waitForPoolAtRest(t, 2);
     const r = await get(t.endpoint.url + '/');
     expect(r.status).toBe(200);
     expect(workers.map((w) => w.pid)).toContain(Number(r.headers['x-worker-pid']));
@@ -240,7 +231,7 @@ describeWithDocker('node-cluster target in a container', () => {
       15_000,
       from,
     );
-    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a re-forked worker', 15_000, from);
+    await waitForPoolAtRest(t, 2, [workers[0]!.pid]);
   }, 60_000);
 
   it('reaches the control endpoint on the bind-mounted socket; a crash fault lands near its `at`', async () => {
@@ -255,7 +246,7 @@ describeWithDocker('node-cluster target in a container', () => {
       runId: ctx.runId,
       runDir: path.resolve(ctx.runDir),
     });
-    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a ready worker');
+    await waitForPoolAtRest(t, 2);
     const from = t.events!().length;
     const at = 500;
     const started = Date.now();
@@ -267,13 +258,7 @@ describeWithDocker('node-cluster target in a container', () => {
     // Generous for a loaded machine; over exec the worker list and the injection alone took 0.7-2.6 s under load.
     expect(landedMs).toBeLessThan(at + 3000);
     const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed', 'WorkerCrashed', 15_000, from);
-    await waitForEvent(
-      t,
-      (e) => e.type === 'WorkerReady' && crashed.type === 'WorkerCrashed' && e.pid !== crashed.pid,
-      'a re-forked worker',
-      15_000,
-      from,
-    );
+    await waitForPoolAtRest(t, 2, [crashed.pid!]);
   }, 60_000);
 
   it('container-kill with SIGTERM stops the cluster gracefully; stop() then removes the container', async () => {

@@ -44,22 +44,30 @@ export async function waitForEvent(
   }
 }
 
-/** Polls target.workers() until one matches (a worker listed in a given state, say). */
-export async function waitForWorker(
+/**
+ * Polls target.workers() until the pool is at rest: exactly `count` workers, all Ready, none of `gone` (pids that
+ * were crashed, recycled or signalled and must have been replaced). A test that starts from a pool at rest cannot
+ * pick a worker that an earlier step is still replacing.
+ */
+export async function waitForPoolAtRest(
   t: StartedTarget,
-  pred: (w: WorkerInfo) => boolean,
-  what: string,
-  timeoutMs = 15_000,
+  count: number,
+  gone: Iterable<number> = [],
   pool?: string,
-): Promise<WorkerInfo> {
+  timeoutMs = 30_000,
+): Promise<WorkerInfo[]> {
+  const excluded = new Set(gone);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const list = await t.workers!(pool);
-    const hit = list.find(pred);
-    if (hit) return hit;
+    const ready = list.filter((w) => w.state === 'Ready' && !excluded.has(w.pid));
+    if (list.length === count && ready.length === count) return list;
     if (Date.now() > deadline) {
       const seen = list.map((w) => `${w.pid}:${w.state}`).join(' ');
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; workers: ${seen || 'none'}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${count} ready workers without ${[...excluded].join(',') || '-'}` +
+          `; workers: ${seen || 'none'}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
