@@ -8,6 +8,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
+// A cluster's start (primary, two forks, the fault agent) took over 10 s at load 28: waits are 30 s, tests 2 min.
+jest.setTimeout(120_000);
+
 const PRIMARY = path.join(__dirname, 'primary.js');
 const PRELOAD = path.resolve(__dirname, '..', '..', '..', 'dist', 'faults', 'agent', 'preload.js');
 
@@ -39,7 +42,7 @@ function startPrimary(env: Record<string, string>) {
   });
   child.stderr.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitFor = async (pred: (e: Ev) => boolean, what: string, timeoutMs = 10_000): Promise<Ev> => {
+  const waitFor = async (pred: (e: Ev) => boolean, what: string, timeoutMs = 30_000): Promise<Ev> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const e = events.find(pred);

@@ -52,7 +52,9 @@ async function moreReplies(results: (Reply | Error)[], from: number, n: number, 
  */
 export async function recycleAndKillUnderLoad(server: RunningServer, path: string): Promise<FaultRound> {
   const tracked = trackedAgent(8);
-  const load = loadLoop(server.url, tracked.agent, 8, path);
+  // A request that arrives while the only worker is replaced waits for the new one, and a framework app can take
+  // 20 s and more to start on a loaded machine: the client waits a minute (the property here is "none lost").
+  const load = loadLoop(server.url, tracked.agent, 8, path, 60_000);
   let killedPid = 0;
   try {
     await moreReplies(load.results, 0, 50, 'before the recycle');

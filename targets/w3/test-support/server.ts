@@ -234,14 +234,15 @@ export function loadLoop(
   agent: http.Agent,
   concurrency: number,
   path = '/',
+  timeoutMs?: number,
 ): { results: (Reply | Error)[]; stop: () => Promise<void> } {
   const results: (Reply | Error)[] = [];
   let running = true;
-  const deadline = Date.now() + 120_000; // bounded even if a test forgets to stop it
+  const deadline = Date.now() + 300_000; // bounded even if a test forgets to stop it
   const loops = Array.from({ length: concurrency }, async () => {
     while (running && Date.now() < deadline) {
       try {
-        results.push(await request(url, { agent, path }));
+        results.push(await request(url, { agent, path, timeoutMs }));
       } catch (err) {
         results.push(err as Error);
       }
