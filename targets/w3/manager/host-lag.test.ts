@@ -108,6 +108,17 @@ describe('HostLag', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('does not keep the process alive (its timer is unref-ed)', () => {
+    jest.useRealTimers();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const lag = new HostLag();
+    lag.watch(Date.now());
+    expect(lag.running).toBe(true);
+    expect(timers()).toBe(before);
+    lag.stop();
+  });
+
   it('stopped, it counts no overdue beat; started again, it measures from then', () => {
     const lag = new HostLag();
     lag.watch(T0);

@@ -65,7 +65,7 @@ export class HostLag implements HostLateness {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer ?? undefined);
     this.timer = null;
   }
 }
