@@ -68,6 +68,12 @@ describe('checker registry', () => {
     expect(err).toMatchObject({ code: 'LAB_ERR_CHECKER_OPTIONS', path: 'expect[1].options.maxCrashes' });
     expect(() => validateCheckSpecs([{ name: 'latencyBudget', options: { p99: 1, p999: 2 } }])).toThrow(/p999/);
     expect(validateCheckSpecs([{ name: 'noFailedRequests' }])[0]).toMatchObject({ maxFailed: 0, maxInfo: 0 });
+    // A name every object has as a property is unknown too (it used to crash on `optionsSchema` of a function).
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      expect(() => runChecks(input, [{ name }])).toThrow(
+        expect.objectContaining({ code: 'LAB_ERR_UNKNOWN_CHECKER', path: 'expect[0].name' }),
+      );
+    }
   });
 
   it('turns a crashing checker into an unknown verdict', () => {

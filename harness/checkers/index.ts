@@ -59,6 +59,11 @@ const BUILT_IN = new Set(checkerNames);
  * validated by its optionsSchema like a built-in's (use defineChecker to make one). Names are camelCase; a
  * built-in cannot be replaced; registering the same checker object again is a no-op.
  */
+/** The checker of that name, or undefined: never a property every object has (a check named "constructor"). */
+export function checkerNamed(name: string): SchemaChecker<z.ZodType> | undefined {
+  return Object.prototype.hasOwnProperty.call(checkers, name) ? checkers[name] : undefined;
+}
+
 export function registerChecker(checker: SchemaChecker<z.ZodType>): void {
   const name = checker.name;
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) {
@@ -68,7 +73,7 @@ export function registerChecker(checker: SchemaChecker<z.ZodType>): void {
       name,
     );
   }
-  const existing = checkers[name];
+  const existing = checkerNamed(name);
   if (existing === checker) return;
   if (existing) {
     const why = BUILT_IN.has(name) ? 'a built-in checker has that name' : 'another checker was registered under it';
@@ -108,7 +113,7 @@ function resolveSpecs(
   at: string,
 ): { checker: SchemaChecker<z.ZodType>; parsed: Record<string, unknown> }[] {
   return specs.map((spec, i) => {
-    const checker = checkers[spec.name];
+    const checker = checkerNamed(spec.name);
     if (!checker) {
       throw new CheckerConfigError(
         'LAB_ERR_UNKNOWN_CHECKER',

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadScenario, listScenarioFiles, parseScenario, resolveScenarioFiles, ScenarioError } from './load-scenario';
 import { CORE_SCENARIOS } from './test-support/core-scenarios';
+import { checkerNames } from '../checkers';
 
 function errorOf(raw: unknown): string {
   try {
@@ -66,9 +67,54 @@ describe('scenario files', () => {
     expect(errorOf({ ...minimal(), expect: [{ check: 'everythingFine' }] })).toMatch(
       /unknown checker "everythingFine"/,
     );
-    expect(errorOf({ ...minimal(), expect: [{ check: 'latencyBudget', options: { p99: 'fast' } }] })).toMatch(
-      /expect\[0\]\.options/,
+    // Every problem of every expectation, one line each, with the dotted paths the schema's own errors use.
+    expect(
+      errorOf({
+        ...minimal(),
+        expect: [
+          { check: 'noFailedRequests', options: { maxInfo: -1, minRequests: Infinity } },
+          { check: 'noFailedRequest' },
+          { check: 'latencyBudget', options: { p99: 'fast', typo: 1 } },
+        ],
+      }),
+    ).toBe(
+      [
+        'invalid scenario test.yaml:',
+        '  expect.0.options.maxInfo: Too small: expected number to be >=0',
+        '  expect.0.options.minRequests: Invalid input: expected number, received Infinity',
+        `  expect.1.check: unknown checker "noFailedRequest" (known: ${checkerNames.join(', ')})`,
+        '  expect.2.options.p99: Invalid input: expected number, received string',
+        '  expect.2.options: Unrecognized key: "typo"',
+      ].join('\n'),
     );
+  });
+
+  it('a check named like a property every object has is an unknown checker, not a crash', () => {
+    for (const check of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(errorOf({ ...minimal(), expect: [{ check }] })).toContain(`expect.0.check: unknown checker "${check}"`);
+    }
+  });
+
+  it('refuses two phases of one name and a phase name that is not a plain file name part', () => {
+    const twice = {
+      ...minimal(),
+      workload: [
+        { name: 'load', duration: '1s' },
+        { name: 'load', duration: '2s' },
+      ],
+    };
+    expect(errorOf(twice)).toBe(
+      'invalid scenario test.yaml:\n  workload.1.name: phase name "load" is already used by workload.0',
+    );
+    for (const name of ['../../escaped', 'a/b', '.hidden', '', 'x'.repeat(65)]) {
+      expect([name, errorOf({ ...minimal(), workload: [{ name, duration: '1s' }] })]).toEqual([
+        name,
+        'invalid scenario test.yaml:\n  workload.0.name: letters, digits, ".", "_" and "-" (at most 64; no "/")',
+      ]);
+    }
+    expect(parseScenario({ ...minimal(), workload: [{ name: 'Burst_2.a-b', duration: '1s' }] }, 't').workload).toEqual([
+      expect.objectContaining({ name: 'Burst_2.a-b' }),
+    ]);
   });
 
   it('reports YAML syntax errors and missing files with the file name', () => {

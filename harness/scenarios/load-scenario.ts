@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { scenarioSchema, type Scenario } from './schema';
-import { validateCheckSpecs } from '../checkers';
+import { checkerNamed, checkerNames } from '../checkers';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 
 export class ScenarioError extends Error {
@@ -23,12 +23,30 @@ export function parseScenario(raw: unknown, source: string): Scenario {
     const lines = r.error.issues.map((i) => `  ${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
     throw new ScenarioError(`invalid scenario ${source}:\n${lines.join('\n')}`);
   }
-  try {
-    validateCheckSpecs(r.data.expect.map((e) => ({ name: e.check, options: e.options })));
-  } catch (err) {
-    throw new ScenarioError(`invalid scenario ${source}: ${(err as Error).message}`, { cause: err });
-  }
+  const problems = [...phaseNameProblems(r.data.workload), ...checkProblems(r.data.expect)];
+  if (problems.length > 0) throw new ScenarioError(`invalid scenario ${source}:\n${problems.join('\n')}`);
   return r.data;
+}
+
+/** Phase names are what checks (`phase:`) and the workload files (workload-NAME.json) refer to: one each. */
+function phaseNameProblems(phases: Scenario['workload']): string[] {
+  return phases.flatMap((p, i) => {
+    const first = phases.findIndex((q) => q.name === p.name);
+    return first < i ? [`  workload.${i}.name: phase name "${p.name}" is already used by workload.${first}`] : [];
+  });
+}
+
+/** Each expectation names a known checker with valid options: every problem, one line each, as the schema's are. */
+function checkProblems(expectations: Scenario['expect']): string[] {
+  return expectations.flatMap((e, i) => {
+    const checker = checkerNamed(e.check);
+    if (!checker) return [`  expect.${i}.check: unknown checker "${e.check}" (known: ${checkerNames.join(', ')})`];
+    const parsed = checker.optionsSchema.safeParse(e.options ?? {});
+    if (parsed.success) return [];
+    return parsed.error.issues.map(
+      (issue) => `  ${['expect', i, 'options', ...issue.path].map(String).join('.')}: ${issue.message}`,
+    );
+  });
 }
 
 export function loadScenario(file: string): Scenario {

@@ -29,7 +29,11 @@ const requestSpec = z
 
 export const workloadPhase = z
   .object({
-    name: z.string().min(1).describe('phase name; tags the requests in history.jsonl'),
+    // It names a file of the run folder (workload-NAME.json): no path separator, no leading dot.
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-" (at most 64; no "/")')
+      .describe('phase name; tags the requests in history.jsonl'),
     client: z.enum(['tracked', 'autocannon']).default('tracked'),
     start: duration.default(0).describe('offset from the start of the workload'),
     duration: duration.describe('how long the phase runs (bounded: at most 10 minutes)'),
