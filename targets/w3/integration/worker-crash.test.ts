@@ -11,8 +11,9 @@ import {
   type RunningServer,
   type Reply,
 } from '../test-support/server';
+import { waitUntil } from '../integration-manager/test-support/manager-helpers';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('worker crash', () => {
   let server: RunningServer;
@@ -25,14 +26,32 @@ describe('worker crash', () => {
     });
     await server.waitForEvent((e) => e.type === 'WorkerReady');
     const tracked = trackedAgent(8);
-    const load = loadLoop(server.url, tracked.agent, 8, '/slow?ms=5');
     const postAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const results: (Reply | Error)[] = [];
+    const workerOf = async (pid?: number) => {
+      const pools = await server.admin.request<{ workers: { pid: number; state: string; inFlight: number }[] }[]>(
+        'GET',
+        '/pools',
+      );
+      return pools[0]!.workers.find((w) => (pid === undefined ? w.state === 'Ready' : w.pid === pid));
+    };
 
     for (let i = 0; i < 3; i++) {
-      const pools = await server.admin.request<{ workers: { pid: number; state: string }[] }[]>('GET', '/pools');
-      const pid = pools[0]!.workers.find((w) => w.state === 'Ready')!.pid;
-      const post = request(server.url, { method: 'POST', path: '/slow?ms=3000', agent: postAgent, body: 'x' });
-      await new Promise((r) => setTimeout(r, 300)); // let the POST reach the worker (it is slow on purpose)
+      const { pid } = (await workerOf())!;
+      // The POST must be on the worker when it is killed (a fixed 300 ms pause was not always enough on a loaded
+      // machine: the POST then went to the replacement and got 200). No GET runs yet, so the worker's only request
+      // in flight is the POST; it is long enough to be still running at the kill, however slow the steps below.
+      const post = request(server.url, {
+        method: 'POST',
+        path: '/slow?ms=60000',
+        agent: postAgent,
+        body: 'x',
+        timeoutMs: 90_000,
+      });
+      await waitUntil(async () => (await workerOf(pid))?.inFlight === 1, 30_000, 'the POST on the worker');
+      // GETs in flight on the worker when it dies, and during the replacement's start.
+      const load = loadLoop(server.url, tracked.agent, 8, '/slow?ms=5');
+      await waitUntil(() => load.results.length >= 16, 30_000, 'GET traffic');
       const from = server.events.length;
       process.kill(pid, 'SIGKILL');
       const reply = await post;
@@ -41,15 +60,16 @@ describe('worker crash', () => {
       const next = await request(server.url, { agent: postAgent, path: '/' });
       expect(next.status).toBe(200);
       expect(next.localPort).toBe(reply.localPort);
-      await server.waitForEvent((e) => e.type === 'WorkerReady', 15000, from);
+      await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000, from);
+      await load.stop();
+      results.push(...load.results);
     }
-    await load.stop();
     const closed = tracked.closedByServer();
     tracked.done();
     postAgent.destroy();
 
-    const replies = load.results.filter((r): r is Reply => !(r instanceof Error));
-    expect(load.results.filter((r) => r instanceof Error)).toEqual([]);
+    const replies = results.filter((r): r is Reply => !(r instanceof Error));
+    expect(results.filter((r) => r instanceof Error)).toEqual([]);
     expect(replies.filter((r) => r.status !== 200).map((r) => r.status)).toEqual([]);
     expect(closed).toBe(0);
     expect(server.events.filter((e) => e.type === 'WorkerCrashed' && e.eventId === 5009)).toHaveLength(3);
