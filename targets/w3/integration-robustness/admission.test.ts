@@ -101,8 +101,9 @@ describe('admission control', () => {
     await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
     const s = await start(null);
     const base = await baseline(s);
-    const slow = request(s.url, { path: '/slow?ms=4000' });
-    await waitUntil(async () => (await pools(s))[0]!.workers[0]!.inFlight === 1, 10_000, 'the slow request to run');
+    // Long enough to be still running when the queued request's 1 s is up, however slowly the poll below sees it.
+    const slow = request(s.url, { path: '/slow?ms=8000' });
+    await waitUntil(async () => (await pools(s))[0]!.workers[0]!.inFlight === 1, 30_000, 'the slow request to run');
     const t0 = Date.now();
     const queued = await request(s.url, { path: '/' });
     expect(queued.status).toBe(503);
@@ -120,11 +121,15 @@ describe('admission control', () => {
     const s = await start(onePool({ queueLength: 10, processModel: { maxConcurrentRequestsPerWorker: 1 } }));
     const base = await baseline(s);
     const from = s.events.length;
-    const poison = request(s.url, { path: '/die?ms=1500' });
-    await waitUntil(async () => (await pools(s))[0]!.workers[0]!.inFlight === 1, 10_000, 'the poison request to run');
+    // The worker dies once the queue is full, not after a fixed time: a poison request dying 1.5 s after it started
+    // sometimes went before the ten requests were queued on a loaded machine, and its replay then found room.
+    const doomed = request(s.url, { path: '/slow?ms=120000', timeoutMs: 60_000 });
+    await waitUntil(async () => (await pools(s))[0]!.workers[0]?.inFlight === 1, 30_000, 'the doomed request to run');
+    const { pid } = (await pools(s))[0]!.workers[0]!;
     const waiting = Array.from({ length: 10 }, () => request(s.url, { path: '/' }));
-    await waitUntil(async () => (await pools(s))[0]!.queue.length === 10, 10_000, 'a full queue');
-    expect((await poison).status).toBe(503);
+    await waitUntil(async () => (await pools(s))[0]!.queue.length === 10, 30_000, 'a full queue');
+    process.kill(pid, 'SIGKILL');
+    expect((await doomed).status).toBe(503);
     expect(statuses(await Promise.all(waiting))).toEqual({ '200': 10 });
     expect(s.events.slice(from).filter((e) => e.type === 'QueueFull')).toHaveLength(1);
     await expectSettled(s, base);
