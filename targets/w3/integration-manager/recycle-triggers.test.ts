@@ -18,6 +18,12 @@ import {
 jest.setTimeout(90_000);
 
 const LEAK = { kind: 'leak', rateKBps: 51_200, capKB: 400 * 1024, space: 'offheap' };
+/**
+ * How long a test waits for the leak to pass a 200 MB limit. Its rate is nominal: the leak allocates one step per
+ * 100 ms timer tick, and a worker starved of CPU gets fewer ticks (at load average 27 it had not reached the limit
+ * 20 s after the fault, against 4 s on a quiet machine).
+ */
+const LEAK_WAIT_MS = 60_000;
 
 function timeOfDay(d: Date): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
@@ -47,7 +53,7 @@ describe('recycle triggers', () => {
     const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 15_000);
     expect([started.eventId, started.reason, started.pid]).toEqual([5074, 'Time', ready.pid]);
     expect(started.t - ready.t).toBeGreaterThanOrEqual(1500);
-    await server.waitForEvent((e) => e.type === 'RecycleCompleted', 15_000);
+    await server.waitForEvent((e) => e.type === 'RecycleCompleted', 30_000);
   });
 
   it('periodicRestart.privateMemory: a leaking worker is recycled (5117) and its replacement serves', async () => {
@@ -60,12 +66,12 @@ describe('recycle triggers', () => {
     );
     const leaky = await server.waitForEvent((e) => e.type === 'WorkerReady');
     await injectFault(server, leaky.workerId, LEAK);
-    const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 20_000);
+    const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', LEAK_WAIT_MS);
     expect([started.eventId, started.reason, started.pid]).toEqual([5117, 'PrivateMemory', leaky.pid]);
     expect(String(started['detail'])).toMatch(/KB > 200000 KB/);
-    const done = await server.waitForEvent((e) => e.type === 'RecycleCompleted', 20_000);
+    const done = await server.waitForEvent((e) => e.type === 'RecycleCompleted', 30_000);
     expect((await request(server.url)).workerPid).toBe(done['newPid']);
-  });
+  }, 150_000);
 
   it('periodicRestart.memory (virtual) set by a reload without rotation; a leak recycles (5077)', async () => {
     // A Node process reserves a large, machine-dependent address space, so the limit is derived from the running
@@ -92,9 +98,9 @@ describe('recycle triggers', () => {
     const reloaded = await server.admin.request<{ recycled: string[] }>('POST', '/reload');
     expect(reloaded.recycled).toEqual([]);
     await injectFault(server, worker.workerId, LEAK);
-    const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 20_000);
+    const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', LEAK_WAIT_MS);
     expect([started.eventId, started.reason, started.pid]).toEqual([5077, 'Memory', worker.pid]);
-  });
+  }, 150_000);
 
   it('periodicRestart.schedule: a time of day "HH:MM:SS" seconds ahead recycles the worker then (5076)', async () => {
     // The schedule is set by a reload once the worker is up, so a slow host start cannot make the test miss it.
@@ -115,7 +121,8 @@ describe('recycle triggers', () => {
     const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 20_000);
     expect([started.eventId, started.reason, started.pid]).toEqual([5076, 'Schedule', ready.pid]);
     expect(started.t).toBeGreaterThanOrEqual(at.getTime());
-    expect(started.t - at.getTime()).toBeLessThan(1500); // the pool tick is at most 1 s (200 ms here)
+    // The pool ticks every 200 ms here; the bound leaves room for a tick delayed on a loaded machine.
+    expect(started.t - at.getTime()).toBeLessThan(5000);
   });
 
   it('an app calling process.send({ type: "unhealthy" }) is recycled (5078, IsapiUnhealthy)', async () => {
