@@ -50,7 +50,7 @@ describe('configuration reload', () => {
     expect(reloaded['recycled']).toEqual(['a']);
     const started = await server.waitForEvent((e) => e.type === 'RecycleStarted', 10_000, from);
     expect([started.eventId, started.reason, started.pool]).toEqual([5080, 'ConfigChange', 'a']);
-    await server.waitForEvent((e) => e.type === 'RecycleCompleted', 15_000, from);
+    await server.waitForEvent((e) => e.type === 'RecycleCompleted', 30_000, from);
     expect(eventsOf(server, 'RecycleStarted', from).map((e) => e.pool)).toEqual(['a']);
     expect((await pool(server, 'a')).queue.limit).toBe(50);
     expect((await request(server.url, { path: '/a' })).status).toBe(200);
@@ -97,11 +97,17 @@ describe('configuration reload', () => {
   });
 
   it('a removed pool leaves routing at once, finishes its in-flight request, drains; re-added it is new', async () => {
-    server = await startFaultServer(twoPools);
+    // Pool b's drain outlasts its 5 s request (FAST's 3 s limit would cut it).
+    const [a, b] = twoPools.pools;
+    server = await startFaultServer({
+      ...twoPools,
+      pools: [a, { ...b, processModel: { ...FAST, shutdownTimeLimit: '20s' } }],
+    });
     const bWorker = await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === 'b');
     await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pool === 'a');
-    const inFlight = request(server.url, { path: '/b/slow?ms=1500' });
-    await waitUntil(async () => (await pool(server, 'b')).workers[0]?.inFlight === 1, 5000, 'the request in pool b');
+    // Long enough to be seen in flight and still be there at the reload, however slowly the admin calls answer.
+    const inFlight = request(server.url, { path: '/b/slow?ms=5000' });
+    await waitUntil(async () => (await pool(server, 'b')).workers[0]?.inFlight === 1, 20_000, 'the request in pool b');
     const config = readConfig(server);
     writeConfig(server, { ...config, pools: [config.pools[0]], applications: [config.applications[0]] });
     const out = await server.admin.request<{ removed: string[] }>('POST', '/reload');
