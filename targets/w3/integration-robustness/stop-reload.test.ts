@@ -114,10 +114,11 @@ describe('SIGTERM', () => {
     let repliedAt = 0;
     client.on('data', (c: Buffer) => {
       received += c.toString();
-      if (!repliedAt && received.includes('slept 2000')) repliedAt = Date.now();
+      if (!repliedAt && received.includes('slept 5000')) repliedAt = Date.now();
     });
     const finByServer = new Promise<void>((resolve) => client.once('end', resolve));
-    client.write('GET /slow?ms=2000 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+    // 5 s: still running when the request below has been queued behind it, however slowly the admin polls answer.
+    client.write('GET /slow?ms=5000 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     await waitUntil(async () => (await inFlight(s)) === 1, 20_000, 'the request in flight');
     // One request waits in the queue (one request per worker): the stop answers it 503, an HTTPERR line.
     const queued = request(s.url, { path: '/queued' });
@@ -129,7 +130,7 @@ describe('SIGTERM', () => {
     await finByServer;
     client.destroy();
     expect(end.code).toBe(0);
-    expect(received).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\nslept 2000\n\r\n0\r\n\r\n$/); // the whole reply
+    expect(received).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\nslept 5000\n\r\n0\r\n\r\n$/); // the whole reply
     expect(end.at - repliedAt).toBeLessThan(STOP_SLACK_MS);
     // From the host's own clock: once its last worker had exited it had only to close connections with nothing
     // left to send and to flush its logs, not to wait for that client (a fixed 2 s grace did).
@@ -149,7 +150,8 @@ describe('SIGTERM', () => {
   it('a second signal during the drain does not cut it short', async () => {
     server = await startServer(config({ shutdownTimeLimit: '30s' }));
     await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000);
-    const reply = request(server.url, { path: '/slow?ms=3000' });
+    // 8 s: still in flight when the second signal comes, however slowly the poll and the first signal go.
+    const reply = request(server.url, { path: '/slow?ms=8000' });
     await waitUntil(async () => (await inFlight(server!)) === 1, 20_000, 'the request in flight');
     const done = exited(server);
     server.proc.kill('SIGTERM');
