@@ -57,7 +57,7 @@ describe('node-cluster target', () => {
       from,
     );
     expect(crashed).toMatchObject({ pool: 'app', signal: 'SIGKILL', duringStartup: false });
-    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'the replacement', 10_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'the replacement', 30_000, from);
     expect(await t.workers!()).toHaveLength(2);
   });
 
@@ -73,7 +73,7 @@ describe('node-cluster target', () => {
             .slice(from)
             .filter((e) => e.type === 'RecycleCompleted').length >= n,
         `${n} RecycleCompleted`,
-        15_000,
+        60_000,
         from,
       );
     await completed(2);
@@ -91,8 +91,8 @@ describe('node-cluster target', () => {
     const [w] = await t.workers!();
     const from = t.events!().length;
     await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }));
-    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 10_000, from);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'the replacement', 10_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 30_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'the replacement', 30_000, from);
     expect(await stillAlive([w!.pid])).toEqual([]);
   });
 
@@ -109,8 +109,8 @@ describe('node-cluster target', () => {
     await t.setStartupFault!('app', { kind: 'startup', mode: 'crash', count: 1 });
     const from = t.events!().length;
     await t.signal!(w!.pid, 'SIGKILL');
-    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.duringStartup, 'a startup crash', 10_000, from);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a healthy fork after it', 10_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.duringStartup, 'a startup crash', 30_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a healthy fork after it', 30_000, from);
     await t.setStartupFault!('app', null);
   });
 

@@ -45,7 +45,7 @@ describe('w3 target', () => {
     expect(before).toMatchObject({ pool: 'app', state: 'Ready' });
     const from = t.events!().length;
     await t.recycle!('app');
-    const done = await waitForEvent(t, (e) => e.type === 'RecycleCompleted', 'RecycleCompleted', 15_000, from);
+    const done = await waitForEvent(t, (e) => e.type === 'RecycleCompleted', 'RecycleCompleted', 30_000, from);
     expect(done.type === 'RecycleCompleted' && done.oldPid).toBe(before!.pid);
     const after = await t.workers!('app');
     expect(after.map((w) => w.pid)).not.toContain(before!.pid);
@@ -55,7 +55,7 @@ describe('w3 target', () => {
     const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
     const from = t.events!().length;
     await t.frontReload!();
-    await waitForEvent(t, (e) => e.type === 'ConfigReloaded', 'ConfigReloaded', 15_000, from);
+    await waitForEvent(t, (e) => e.type === 'ConfigReloaded', 'ConfigReloaded', 30_000, from);
     const r = await get(t.endpoint.url + '/');
     expect([r.status, Number(r.headers['x-w3-worker-pid'])]).toEqual([200, w!.pid]);
   });
@@ -64,8 +64,8 @@ describe('w3 target', () => {
     const [w] = (await t.workers!('app')).filter((x) => x.state === 'Ready');
     const from = t.events!().length;
     await t.injectFault!(w!, workerFaultSpec.parse({ kind: 'crash' }));
-    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 15_000, from);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 15_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === w!.pid, 'WorkerCrashed', 30_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady' && e.pid !== w!.pid, 'a replacement', 30_000, from);
     expect(alive(w!.pid)).toBe(false);
     expect((await get(t.endpoint.url + '/')).status).toBe(200);
   });

@@ -24,12 +24,15 @@ export function removeRunDir(ctx: TargetContext): void {
   fs.rmSync(ctx.runDir, { recursive: true, force: true });
 }
 
-/** Polls target.events() until pred matches an event at index >= from. */
+/**
+ * Polls target.events() until pred matches an event at index >= from. The default deadline covers a worker start on
+ * a loaded 2-core machine (several seconds each, two at once well over 10 s).
+ */
 export async function waitForEvent(
   t: StartedTarget,
   pred: (e: LabEvent) => boolean,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
   from = 0,
 ): Promise<LabEvent> {
   const deadline = Date.now() + timeoutMs;

@@ -90,7 +90,9 @@ export async function startServer(
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
 
-  const waitForEvent = (pred: (e: W3Event) => boolean, timeoutMs = 15000, from = 0): Promise<W3Event> =>
+  // The default deadline covers a worker start on a loaded 2-core machine (several seconds each, more when several
+  // start at once).
+  const waitForEvent = (pred: (e: W3Event) => boolean, timeoutMs = 30_000, from = 0): Promise<W3Event> =>
     new Promise((resolve, reject) => {
       const check = (): boolean => {
         const e = events.slice(from).find(pred);
