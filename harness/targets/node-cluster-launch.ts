@@ -25,7 +25,11 @@ import { labPaths } from './repo-paths';
 import { ProcessHost, type TargetHost } from './target-host';
 import type { Endpoint, TargetContext } from './types';
 
-export const CLUSTER_START_TIMEOUT_MS = 20_000;
+/**
+ * How long the primary has to report HostStarted, which it sends once every worker listens: at load average 25 two
+ * workers forked together were not both listening after 20 s. The same 30 s as the other peers' starts.
+ */
+export const CLUSTER_START_TIMEOUT_MS = 30_000;
 
 export type { ControlTransport } from './controlled-target';
 
