@@ -30,8 +30,9 @@ describe('response cache', () => {
           failure: { rapidFailProtectionMaxCrashes: 100 },
         },
       ],
-      // A replacement worker takes 1.5 s to become ready: long enough to see who answers meanwhile.
-      applications: [{ path: '/', pool: 'app', module: LISTENER_APP, env: { START_MS: '1500' } }],
+      // A replacement worker takes 5 s to become ready: long enough to see who answers meanwhile, also when each
+      // request takes a few hundred ms on a loaded machine (at 1.5 s a handful of them could outlast it).
+      applications: [{ path: '/', pool: 'app', module: LISTENER_APP, env: { START_MS: '5000' } }],
     });
     await server.waitForEvent((e) => e.type === 'WorkerReady');
   });
@@ -83,7 +84,7 @@ describe('response cache', () => {
     const uncached = get('/'); // waits in the queue for the replacement
     const hits: Reply[] = [];
     for (let i = 0; i < 5; i++) hits.push(await get('/cache/a'));
-    const ready = await server.waitForEvent((e) => e.type === 'WorkerReady', 15_000, from);
+    const ready = await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000, from);
     expect(hits.map((r) => [r.status, isHit(r)])).toEqual(Array(5).fill([200, true]));
     for (const r of hits) expect(r.endedAt).toBeLessThan(ready.t);
     const late = await uncached;
@@ -97,7 +98,7 @@ describe('response cache', () => {
     await server.waitForEvent((e) => e.type === 'WorkerExited', 15_000, from);
     const hits: Reply[] = [];
     for (let i = 0; i < 3; i++) hits.push(await get('/cache/a'));
-    const ready = await server.waitForEvent((e) => e.type === 'WorkerReady', 15_000, from);
+    const ready = await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000, from);
     expect(hits.map((r) => [r.status, isHit(r)])).toEqual(Array(3).fill([200, true]));
     for (const r of hits) expect(r.endedAt).toBeLessThan(ready.t);
   });
@@ -107,7 +108,7 @@ describe('response cache', () => {
     const restart = async () => {
       const from = server.events.length;
       await server.admin.request('POST', '/pools/app/start');
-      await server.waitForEvent((e) => e.type === 'WorkerReady', 15_000, from);
+      await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000, from);
     };
     // Stop and start with no request in between: the entry went at the stop, not at a lookup.
     await server.admin.request('POST', '/pools/app/stop');
