@@ -190,7 +190,7 @@ describeWithDocker('w3 target in a container', () => {
     expect(marks[2]).toMatchObject({ fault: 'container-restart' });
     expect(marks[3]).toMatchObject({ step: 0, action: 'container-restart', status: 'performed' });
     await waitForEvent(t, (e) => e.type === 'HostStarted', 'HostStarted after the restart', 15_000, from);
-    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a worker after the restart', 15_000, from);
+    await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a worker after the restart', 30_000, from);
     expect(t.endpoint.url).toBe(url);
     expect((await get(url + '/')).status).toBe(200);
   }, 90_000);

@@ -43,7 +43,7 @@ describe('orphaned workers', () => {
     expect(orphaned.pid).toBe(sick.pid);
     await server.waitForEvent((e) => e.type === 'PingFailed' && e.pid === sick.pid);
     await waitUntil(() => fs.existsSync(path.join(markerDir, `orphan-${sick.pid}`)), 10_000, 'the orphan action file');
-    const replacement = await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pid !== sick.pid, 15_000);
+    const replacement = await server.waitForEvent((e) => e.type === 'WorkerReady' && e.pid !== sick.pid, 30_000);
     const reply = await request(server.url, { path: '/pid' });
     expect(Number(reply.body)).toBe(replacement.pid);
 

@@ -116,7 +116,7 @@ describe('rapid-fail protection', () => {
       const from = server.events.length;
       await injectFault(server, worker.workerId, { kind: 'crash', mode: 'exit', exitCode: 1 });
       lastCrash = (await server.waitForEvent((e) => e.type === 'WorkerCrashed', 10_000, from)).t;
-      worker = await server.waitForEvent((e) => e.type === 'WorkerReady', 15_000, from);
+      worker = await server.waitForEvent((e) => e.type === 'WorkerReady', 30_000, from);
     }
     expect(eventsOf(server, 'RapidFailCount').map((e) => e.count)).toEqual([1, 1, 1]);
     expect(eventsOf(server, 'PoolStopped')).toEqual([]);
