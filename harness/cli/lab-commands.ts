@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario, resolveScenarioFiles, listScenarioFiles } from '../scenarios/load-scenario';
-import { DEFAULT_RESULTS_DIR } from '../results/store';
+import { resultsFolder } from './out-folder';
 import { listRuns } from '../results/run-list';
 import { matricesOf, readMatrix } from '../results/matrix-folder';
 import { CliError } from '../../targets/w3/cli/commands';
@@ -58,7 +58,7 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
     }
   }
   const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
-  const outDir = path.resolve(opts.out ?? DEFAULT_RESULTS_DIR());
+  const outDir = resultsFolder(opts.out);
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -138,7 +138,7 @@ export function registerLabCommands(program: Command): void {
     )
     .option('-o, --out <dir>', 'results folder for the merged suite (default ./w3lab-results)')
     .action((dirs: string[], o: { out?: string }) => {
-      const merged = mergeSuites(dirs, o.out ?? DEFAULT_RESULTS_DIR());
+      const merged = mergeSuites(dirs, resultsFolder(o.out));
       const from = merged.info.mergedFrom ?? [];
       const shards = from.some((f) => f.shard)
         ? ` (shards ${from.map((f) => (f.shard ? `${f.shard.index}/${f.shard.total}` : '?')).join(', ')})`
@@ -166,7 +166,7 @@ export function registerLabCommands(program: Command): void {
     .option('-n, --dry-run', 'say what would be killed or removed, touch nothing')
     .action(async (o: { out?: string; run?: string; dryRun?: boolean }) => {
       const { cleanLeftovers } = await import('./clean');
-      let scope: { dir?: string; runId?: string } = { dir: path.resolve(o.out ?? DEFAULT_RESULTS_DIR()) };
+      let scope: { dir?: string; runId?: string } = { dir: resultsFolder(o.out) };
       if (o.run !== undefined) scope = fs.existsSync(o.run) ? { dir: path.resolve(o.run) } : { runId: o.run };
       const report = await cleanLeftovers({ scope, dryRun: o.dryRun === true });
       process.stdout.write(report.lines.join('\n') + '\n');
@@ -180,7 +180,7 @@ function listCommand(o: { out?: string }): void {
     const sc = loadScenario(f);
     lines.push(`  ${sc.name.padEnd(22)} ${sc.description.split('\n')[0]}`);
   }
-  const results = path.resolve(o.out ?? DEFAULT_RESULTS_DIR());
+  const results = resultsFolder(o.out);
   // A matrix's runs are the peers' runs: one line per matrix, so they do not crowd out the suites' runs.
   const runs = listRuns(results)
     .filter((r) => !r.matrix)

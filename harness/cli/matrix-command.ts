@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../../targets/w3/cli/commands';
 import { createLogger } from '../../targets/w3/util/logger';
-import { DEFAULT_RESULTS_DIR } from '../results/store';
+import { resultsFolder } from './out-folder';
 import { matrixRun, renderMatrixMarkdown, type Matrix, type MatrixCell } from '../results/matrix';
 import { MatrixFolder } from '../results/matrix-folder';
 import { notRunOf } from '../results/matrix-status';
@@ -31,6 +31,8 @@ interface MatrixPlan {
   targets: string[];
   repeat: number;
   seed: number | undefined;
+  /** The results folder (checked: no file in the way). */
+  out: string;
 }
 
 export async function matrixCommand(args: string[], o: MatrixOptions): Promise<number> {
@@ -54,7 +56,7 @@ export async function matrixCommand(args: string[], o: MatrixOptions): Promise<n
     targets: plan.targets,
     cells: [],
   };
-  const folder = new MatrixFolder(path.resolve(o.out ?? DEFAULT_RESULTS_DIR()), matrix);
+  const folder = new MatrixFolder(plan.out, matrix);
   const log = createLogger({ level: 'info', name: 'w3lab', fd: fs.openSync(path.join(folder.dir, 'lab.log'), 'a') });
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -94,8 +96,12 @@ function planMatrix(args: string[], o: MatrixOptions): MatrixPlan {
     .map((t) => t.trim())
     .filter(Boolean);
   const unknown = targets.filter((t) => !known.includes(t));
-  if (targets.length === 0 || unknown.length)
+  if (targets.length === 0) throw new CliError(`--targets: no target given; known: ${known.join(', ')}`, 254);
+  if (unknown.length)
     throw new CliError(`--targets: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}`, 254);
+  // A column twice would be two cells of one name, the second never shown.
+  const twice = targets.find((t, i) => targets.indexOf(t) !== i);
+  if (twice !== undefined) throw new CliError(`--targets: ${twice} named twice`, 254);
   const repeat = o.repeat === undefined ? 1 : Number(o.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20)
     throw new CliError(`--repeat must be an integer 1..20, not "${o.repeat}"`, 254);
@@ -103,8 +109,18 @@ function planMatrix(args: string[], o: MatrixOptions): MatrixPlan {
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0))
     throw new CliError(`--seed must be a non-negative integer, not "${o.seed}"`, 254);
   const scenarios = resolveScenarioFiles(args).map((f) => ({ file: f, scenario: loadScenario(f) }));
+  const names = scenarios.map((s) => s.scenario.name);
+  const again = scenarios.find((s, i) => names.indexOf(s.scenario.name) !== i);
+  if (again) {
+    const files = scenarios.filter((s) => s.scenario.name === again.scenario.name).map((s) => s.file);
+    throw new CliError(
+      `scenario ${again.scenario.name} named twice (${[...new Set(files)].join(', ')}): ` +
+        'a matrix has one row per scenario; --repeat N runs each cell N times',
+      254,
+    );
+  }
   for (const { file, scenario } of scenarios) for (const target of targets) preflight(scenario, file, target);
-  return { scenarios, targets, repeat, seed };
+  return { scenarios, targets, repeat, seed, out: resultsFolder(o.out) };
 }
 
 /** Every scenario × target × repeat, one after the other, each run into its target's folder of the matrix; the

@@ -116,11 +116,46 @@ export function workloadWindow(history: HistoryRecord[], fallbackStart: number):
   return { start, end: Math.max(end, start) };
 }
 
+/** Why a folder without run.json is no run folder, and (when it holds runs) one to name instead: a user gives
+ *  `report` the results folder or a suite as often as a run. */
+function notARunFolder(abs: string): string {
+  const kind = fs.existsSync(path.join(abs, 'suite.json'))
+    ? 'a suite folder'
+    : fs.existsSync(path.join(abs, 'matrix.json'))
+      ? 'a matrix folder'
+      : fs.existsSync(path.join(path.dirname(abs), 'matrix.json'))
+        ? "a matrix's target folder"
+        : 'a results folder';
+  const run = newestRunUnder(abs, 3);
+  return run ? `${kind}, not a run folder: name one of its runs, e.g. ${run}` : 'not a run folder (no run.json)';
+}
+
+/** A run folder at most `depth` levels under `dir`, the newest-named first (folders are named by time); links and
+ *  hidden names are not followed. */
+function newestRunUnder(dir: string, depth: number): string | null {
+  if (depth === 0) return null;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return null;
+  }
+  const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  for (const name of subdirs.sort().reverse()) {
+    const sub = path.join(dir, name);
+    if (fs.existsSync(path.join(sub, 'run.json'))) return sub;
+    const deeper = newestRunUnder(sub, depth - 1);
+    if (deeper) return deeper;
+  }
+  return null;
+}
+
 export function loadRun(dir: string): LoadedRun {
   const abs = path.resolve(dir);
-  if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new RunFolderError(`${dir}: no such folder`);
+  if (!fs.existsSync(abs)) throw new RunFolderError(`${dir}: no such folder`);
+  if (!fs.statSync(abs).isDirectory()) throw new RunFolderError(`${dir}: not a folder`);
   const stored = readJson<StoredRunInfo>(path.join(abs, 'run.json'));
-  if (!stored) throw new RunFolderError(`${dir}: not a run folder (no run.json)`);
+  if (!stored) throw new RunFolderError(`${dir}: ${notARunFolder(abs)}`);
   const info = settleRunStatus(abs, stored);
   const historyFile = path.join(abs, 'history.jsonl');
   let history: HistoryRecord[];

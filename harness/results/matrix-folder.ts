@@ -58,13 +58,35 @@ export class MatrixFolder {
 /** matrix.json of a matrix folder, settled (a running matrix whose process is gone is marked killed:
  *  matrix-status.ts); null when it cannot be read. */
 export function readMatrix(dir: string): Matrix | null {
-  let m: Matrix;
+  let m: unknown;
   try {
-    m = JSON.parse(fs.readFileSync(path.join(dir, MATRIX_FILE), 'utf8')) as Matrix;
+    m = JSON.parse(fs.readFileSync(path.join(dir, MATRIX_FILE), 'utf8'));
   } catch {
     return null;
   }
-  return m !== null && typeof m === 'object' ? settleMatrixStatus(dir, m) : null;
+  const shaped = shapedMatrix(m);
+  return shaped ? settleMatrixStatus(dir, shaped) : null;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const strings = (x: unknown): string[] | undefined =>
+  Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : undefined;
+
+/** A matrix.json edited or damaged by hand: not an object is no matrix; lists that are not lists are read as
+ *  absent (scenarios, targets) or empty (cells, a cell's runs), so no reader trips over them. */
+function shapedMatrix(m: unknown): Matrix | null {
+  if (!isObject(m)) return null;
+  const cells = (Array.isArray(m['cells']) ? m['cells'] : []).filter(isObject).map((c) => ({
+    ...c,
+    runs: (Array.isArray(c['runs']) ? c['runs'] : []).filter(isObject),
+  }));
+  const { scenarios, targets, ...rest } = m;
+  return {
+    ...rest,
+    ...(strings(scenarios) ? { scenarios: strings(scenarios) } : {}),
+    ...(strings(targets) ? { targets: strings(targets) } : {}),
+    cells,
+  } as unknown as Matrix;
 }
 
 /** The matrix folder a run folder of the current layout sits in (<matrix>/<target>/<run>), or null. */
