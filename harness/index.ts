@@ -34,7 +34,7 @@ export {
   type FaultInput,
 } from './api/session';
 export type { TrackedClientSummary } from './workloads/tracked-client';
-export type { AutocannonCompactSummary } from './workloads/autocannon-load';
+export type { AutocannonCompactSummary } from './workloads/autocannon-summary';
 export type {
   HistoryRecord,
   RequestRecord,

@@ -26,7 +26,8 @@ import { SuiteFolder, writeSuiteReports } from '../suite/suite-folder';
 import { getTarget } from '../targets/registry';
 import type { RuntimeKind, StartedTarget, WorkerInfo } from '../targets/types';
 import { runTrackedClient, type TrackedClientSummary } from '../workloads/tracked-client';
-import { runAutocannon, type AutocannonCompactSummary } from '../workloads/autocannon-load';
+import { runAutocannon } from '../workloads/autocannon-load';
+import type { AutocannonCompactSummary } from '../workloads/autocannon-summary';
 import type { ScenarioResult } from './run';
 
 /** One judged window, as written into its run folder. */

@@ -7,8 +7,9 @@ import type autocannon from 'autocannon';
 import { importOptional } from '../optional-package';
 import { WorkloadOptionsError } from './errors';
 import { MAX_CONNECTIONS, MAX_DURATION_MS } from './tracked-client-options';
+import { AUTOCANNON_NOTE, type AutocannonCompactSummary } from './autocannon-summary';
 
-export const AUTOCANNON_NOTE = 'autocannon cannot see connection closes; see history.jsonl for per-connection evidence';
+export { AUTOCANNON_NOTE, type AutocannonCompactSummary };
 
 export interface AutocannonLoadOptions {
   url: string;
@@ -25,21 +26,6 @@ export interface AutocannonLoadOptions {
   timeoutSec?: number;
   /** Stops the load early. */
   signal?: AbortSignal;
-}
-
-export interface AutocannonCompactSummary {
-  /** Responses received. */
-  requests: number;
-  /** Requests written (includes phantom writes on closed sockets, see the note). */
-  sent: number;
-  rps: number;
-  durationSec: number;
-  /** Socket errors plus timeouts. */
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  latency: { p50: number; p99: number; max: number };
-  note: typeof AUTOCANNON_NOTE;
 }
 
 export interface AutocannonSummary {
