@@ -43,6 +43,7 @@ describe('HostLag', () => {
     expect(lag.lateMs(end - 40, now)).toBe(40);
     expect(lag.lateMs(end - 1, now)).toBe(1);
     expect(lag.lateMs(end, now)).toBe(0);
+    expect(lag.lateMs(end + 5, now)).toBe(0); // a span that ended before `since` takes nothing off either
     lag.stop();
   });
 
