@@ -9,9 +9,9 @@
 // interval before a late beat, the stop began — up to HOST_BEAT_MS of the host's own lateness may still count
 // against a worker.
 
-/** The heartbeat's period: the most of the host's lateness the placement may miss. */
 import type { HostLateness } from './dispatch-policy';
 
+/** The heartbeat's period: the most of the host's lateness the placement may miss. */
 export const HOST_BEAT_MS = 10;
 /** A beat later than this is a stop of the host; below it, the timers' own granularity. */
 export const HOST_LATE_MIN_MS = 2;
