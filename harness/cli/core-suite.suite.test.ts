@@ -63,7 +63,11 @@ test('against node-cluster, worker-crash and overlapped-recycle fail their conne
     const res = results(s, dir);
     expect(res.valid).toBe(false);
     expect(res.checks.find((c) => c.name === 'connectionsSurvive')!.verdict.valid).toBe(false);
+    // Not a terminal: each step and each verdict is a line on stderr (a CI log shows where a long run is).
+    expect(r.stderr).toMatch(new RegExp(`^w3lab \\d\\d:\\d\\d:\\d\\d ${s}: starting node-cluster$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^w3lab \\d\\d:\\d\\d:\\d\\d ${s}: FAIL \\(\\d+\\.\\d s\\)$`, 'm'));
   }
+  expect(r.stdout).not.toContain(': starting ');
 }, 300_000);
 
 test('a bad scenario file exits 254 naming the path, before anything starts', () => {

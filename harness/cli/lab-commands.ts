@@ -17,6 +17,8 @@ import { parseShard, shardLabel } from '../suite/shard';
 import { targetNames } from '../targets/registry';
 import { requirePackage } from '../optional-package';
 import { preflight } from '../runner/preflight';
+import { outcomeOf } from '../runner/run-outcome';
+import type { RunResult } from '../runner/run-scenario';
 
 interface RunCliOptions {
   target?: string;
@@ -72,13 +74,7 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const tty = process.stdout.isTTY === true;
-  const clearLine = (): void => {
-    if (tty) process.stdout.write('\r\x1b[2K');
-  };
-  const progress = (msg: string): void => {
-    if (tty) process.stdout.write(`\r\x1b[2K${msg.slice(0, (process.stdout.columns ?? 100) - 1)}`);
-  };
+  const { clearLine, progress, onRun } = consoleProgress();
   // The harness log goes to lab.log in the suite folder; the terminal shows progress, warnings and the table.
   let lab: LabLog | null = null;
   let suite;
@@ -92,6 +88,7 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
       log: (dir) => (lab = createLabLog(path.join(dir, 'lab.log'), opts.logLevel ?? 'info', clearLine)).log,
       signal: abort.signal,
       onProgress: progress,
+      onRun,
     });
   } finally {
     process.off('SIGINT', onSigint);
@@ -107,6 +104,28 @@ export async function runCommand(args: string[], opts: RunCliOptions): Promise<n
   }
   process.stdout.write(renderRunTable(suite.results) + '\n' + renderSuiteFooter(suite) + '\n');
   return suite.exitCode;
+}
+
+/**
+ * Progress of `w3lab run`: a terminal gets one line rewritten in place; a pipe or a CI log gets each step and each
+ * scenario's verdict as a line on stderr (stdout keeps only the table), so a job that runs for minutes shows where it
+ * is.
+ */
+function consoleProgress(): { clearLine: () => void; progress: (msg: string) => void; onRun: (r: RunResult) => void } {
+  const tty = process.stdout.isTTY === true;
+  const progress = (msg: string): void => {
+    if (tty) process.stdout.write(`\r\x1b[2K${msg.slice(0, (process.stdout.columns ?? 100) - 1)}`);
+    else process.stderr.write(`w3lab ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+  };
+  return {
+    clearLine: () => {
+      if (tty) process.stdout.write('\r\x1b[2K');
+    },
+    progress,
+    onRun: (r) => {
+      if (!tty) progress(`${r.scenario}: ${outcomeOf(r).toUpperCase()} (${(r.durationMs / 1000).toFixed(1)} s)`);
+    },
+  };
 }
 
 const RUN_EXIT_MESSAGES: Record<number, string> = {
