@@ -125,6 +125,21 @@ test('from the consumer folder: public entry points resolve, private paths do no
       'w3lab: --runtime container needs the "testcontainers" package, which is not installed: ' +
       'npm install --save-dev testcontainers@^11.14.0',
   });
+  // So does a `client: autocannon` phase: refused before the target starts (it ran, undecided, exit 2), no folder.
+  const scenario = path.join(consumer, 'ac.yaml');
+  fs.writeFileSync(
+    scenario,
+    'name: ac\nworkload: [{ name: load, client: autocannon, duration: 1s }]\nexpect: [{ check: noFailedRequests }]\n',
+  );
+  const bin = path.join(consumer, 'node_modules', 'w3lab', 'bin', 'w3lab.js');
+  const ac = sh(process.execPath, [bin, 'run', scenario, '--out', 'ac-results'], consumer, 60_000);
+  expect({ status: ac.status, stderr: ac.stderr.trim() }).toEqual({
+    status: 254,
+    stderr:
+      `w3lab: ${scenario}: workload.0.client autocannon needs the "autocannon" package, which is not installed: ` +
+      'npm install --save-dev autocannon@^8.0.0',
+  });
+  expect(fs.existsSync(path.join(consumer, 'ac-results'))).toBe(false);
 });
 
 test('the declaration files type-check a TypeScript consumer', () => {

@@ -1,9 +1,11 @@
 // Running a list of scenarios as one suite: a new suite folder in the results folder, each scenario run into it in
 // order (or only this shard's slice), the suite's reports written at the end — also after an interruption. Used by
 // `w3lab run` and by the public API; neither prints anything here. Every scenario is checked before the suite folder
-// exists (names unique, preflight on its target), so a bad one leaves no half-written suite and `latest` untouched.
+// exists (names unique, preflight on its target, the optional packages its phases need), so a bad one leaves no
+// half-written suite and `latest` untouched.
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { requirePackage } from '../optional-package';
 import { preflight } from '../runner/preflight';
 import { runScenario, type RunResult } from '../runner/run-scenario';
 import { ScenarioError } from '../scenarios/load-scenario';
@@ -51,7 +53,8 @@ export interface SuiteResult {
 /**
  * Throws before anything is written: a ScenarioError when two scenarios share a name (it is their run folder's name,
  * their JUnit test suite's and what `compare` and `merge` match runs by), a PreflightError for the first scenario
- * its target would refuse. Every scenario counts, not only this shard's: each shard of a CI job sees the same list.
+ * its target would refuse, a MissingPackageError for a `client: autocannon` phase without autocannon installed.
+ * Every scenario counts, not only this shard's: each shard of a CI job sees the same list.
  */
 export function validateSuite(scenarios: readonly SuiteScenario[], target?: string): void {
   const byName = new Map<string, string>();
@@ -63,7 +66,12 @@ export function validateSuite(scenarios: readonly SuiteScenario[], target?: stri
     }
     byName.set(scenario.name, source);
   }
-  for (const { scenario, file, source } of scenarios) preflight(scenario, file, target ?? scenario.target, source);
+  for (const { scenario, file, source = file } of scenarios) {
+    preflight(scenario, file, target ?? scenario.target, source);
+    // An optional package a phase needs: said now, not as an undecided run once the target is up.
+    const i = scenario.workload.findIndex((p) => p.client === 'autocannon');
+    if (i >= 0) requirePackage('autocannon', `${source}: workload.${i}.client autocannon`);
+  }
 }
 
 export async function runSuite(scenarios: readonly SuiteScenario[], o: RunSuiteOptions): Promise<SuiteResult> {

@@ -13,6 +13,7 @@ import { writeSyntheticRun } from '../report/test-support/synthetic-run';
 import { runSuite, type SuiteScenario } from './run-suite';
 import { parseScenario } from '../scenarios/load-scenario';
 import pino from 'pino';
+import * as optionalPackage from '../optional-package';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'suite-test-'));
 
@@ -180,6 +181,35 @@ describe('a suite is checked whole before its folder exists', () => {
       ]),
     ).rejects.toThrow('(scenario object "dup" is given twice)');
     expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('a client: autocannon phase without autocannon installed is refused up front, naming the phase', async () => {
+    const out = path.join(tmp(), 'results');
+    const missing = jest.spyOn(optionalPackage, 'requirePackage').mockImplementation((name, feature) => {
+      throw new optionalPackage.MissingPackageError(name, feature, '^8.0.0');
+    });
+    try {
+      const sc = parseScenario(
+        {
+          name: 'ac',
+          workload: [
+            { name: 'warm', duration: '1s' },
+            { name: 'load', client: 'autocannon', duration: '1s' },
+          ],
+          expect: [{ check: 'noFailedRequests' }],
+        },
+        'test',
+      );
+      await expect(run(out, [{ scenario: sc, file: '/x/ac.yaml' }])).rejects.toMatchObject({
+        code: 'LAB_ERR_MISSING_PACKAGE',
+        exitCode: 254,
+        message: expect.stringMatching(/^\/x\/ac\.yaml: workload\.1\.client autocannon needs the "autocannon" package/),
+      });
+      expect(missing).toHaveBeenCalledTimes(1);
+      expect(fs.existsSync(out)).toBe(false);
+    } finally {
+      missing.mockRestore();
+    }
   });
 
   test('a scenario its target refuses, after a good one: nothing runs, no suite folder, latest untouched', async () => {
