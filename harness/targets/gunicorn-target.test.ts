@@ -4,8 +4,8 @@
 import { workerFaultSpec } from '../../faults/spec';
 import { createGunicornTarget } from './gunicorn-target';
 import { get } from './test-support/context';
-import { describePeerLifecycle, since, waitFor } from './test-support/peer-lifecycle';
-import { waitForEvent } from './test-support/context';
+import { describePeerLifecycle, since } from './test-support/peer-lifecycle';
+import { waitForEvent, waitForPoolAtRest } from './test-support/context';
 
 describePeerLifecycle(
   'gunicorn',
@@ -41,8 +41,9 @@ describePeerLifecycle(
       // injection (its master checks once a second). Not before 1 s: earlier would not be the timeout.
       expect(ping.t - injected).toBeGreaterThanOrEqual(900);
       await waitForEvent(t, mine('WorkerKilled'), 'WorkerKilled', 30_000, from);
-      const ready = async () => (await t.workers!()).filter((x) => x.state === 'Ready').length === 2;
-      await waitFor(ready, 'two ready workers', 30_000);
+      // Two ready workers, neither of them the killed one (which the master may still be ending): the next test
+      // picks a worker from this list.
+      await waitForPoolAtRest(t, 2, [w!.pid]);
     }, 60_000);
 
     it('a startup crash breaks the next start only (count 1); the spec is validated in the worker', async () => {
@@ -55,7 +56,8 @@ describePeerLifecycle(
       await waitForEvent(t, (e) => e.type === 'WorkerReady', 'a healthy start after it', 30_000, from);
       await t.setStartupFault!('app', null);
       expect(since(t, from).filter((e) => e.type === 'WorkerCrashed' && e.duringStartup)).toHaveLength(1);
-      const [v] = await t.workers!();
+      // A worker of the pool at rest: one still starting would refuse the fault before its agent reads the spec.
+      const [v] = await waitForPoolAtRest(t, 2, [w!.pid]);
       await expect(t.injectFault!(v!, { kind: 'slow' } as never)).rejects.toThrow(/fault\.delayMs: required/);
     }, 60_000);
   },
