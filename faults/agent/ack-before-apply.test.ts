@@ -14,8 +14,8 @@ beforeAll(() => requireFreshBuild());
 let child: ChildProcess | undefined;
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'w3lab-ack-'))));
-afterEach(() => {
-  killIfRunning(child);
+afterEach(async () => {
+  await killIfRunning(child);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

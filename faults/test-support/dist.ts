@@ -75,7 +75,34 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 50
   }
 }
 
-/** Kills a child that is still running; for afterEach. */
-export function killIfRunning(child: ChildProcess | undefined): void {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+/** The child exited and every pipe to it is closed (its 'close' was emitted, or is about to be). */
+function gone(child: ChildProcess): boolean {
+  const exited = child.exitCode !== null || child.signalCode !== null;
+  return exited && !child.connected && child.stdio.every((s) => s == null || s.closed);
+}
+
+/**
+ * Kills a child that is still running and waits until it is gone with all it held; for afterEach. The child's
+ * 'close' comes once it exited and its pipes closed, which a grandchild that inherited them (the worker of a Node
+ * cluster app) delays until it exits too. Not waiting left those pipes (and that process) alive past the end of the
+ * test file: 0.5 s after preload.test.ts on a loaded machine, enough for Jest to force-exit the worker ("A worker
+ * process has failed to exit gracefully") when that file was its last.
+ */
+export async function killIfRunning(child: ChildProcess | undefined, timeoutMs = 20_000): Promise<void> {
+  if (!child) return;
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (gone(child)) return;
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      child.off('close', closed);
+      // Our ends of the pipes, at least, are not left behind; the test fails naming what held them.
+      for (const s of child.stdio) s?.destroy();
+      reject(new Error(`pid ${child.pid} was not gone ${timeoutMs} ms after SIGKILL: something still holds its pipes`));
+    }, timeoutMs);
+    const closed = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    child.once('close', closed);
+  });
 }
