@@ -14,6 +14,8 @@ import { writeRunJunit } from './junit';
 import { loadRun, RunFolderError, type LoadedRun } from './run-files';
 import { asText } from '../history/as-text';
 import { matrixOfRun, readMatrix } from '../results/matrix-folder';
+import { SUITE_FILE } from '../results/store';
+import { readSuite } from '../suite/suite-folder';
 
 export interface RerunResult {
   dir: string;
@@ -63,9 +65,10 @@ function faultErrorsOf(run: LoadedRun): string[] {
 
 export function rerunReport(runDir: string): RerunResult {
   const run = loadRun(runDir);
-  // A run of a matrix: reading its matrix.json settles a matrix whose process died (matrix-status.ts).
+  // A run of a matrix or a suite: reading its matrix.json or suite.json settles one whose process died.
   const matrix = matrixOfRun(run.dir);
   if (matrix) readMatrix(matrix);
+  else if (fs.existsSync(path.join(path.dirname(run.dir), SUITE_FILE))) readSuite(path.dirname(run.dir));
   const specs = specsFromRun(run);
   let checks: CheckResult[];
   const input = { history: run.history, events: run.events, start: run.start, end: run.end };

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { settleRunStatus } from './run-status';
 import { MATRICES_DIR, type RunInfo } from './store';
 import { matricesOf, matrixRunDirs } from './matrix-folder';
+import { readSuite } from '../suite/suite-folder';
 
 export interface ListedRun {
   dir: string;
@@ -57,6 +58,15 @@ function listed(dir: string, matrix: string | undefined): ListedRun {
   }
 }
 
+/** A suite folder's suite.json read once, which settles a suite whose `w3lab run` was killed (suite-folder.ts). */
+function settledSuite(dir: string): void {
+  try {
+    readSuite(dir);
+  } catch {
+    /* a suite.json that does not parse is merge's to report; its runs are still listed */
+  }
+}
+
 /** Past runs, newest first: <results>/<X>/<Y>/run.json (a suite's runs, or older per-scenario runs) and every
  *  matrix's runs, each marked with its matrix. */
 export function listRuns(root: string): ListedRun[] {
@@ -67,6 +77,7 @@ export function listRuns(root: string): ListedRun[] {
     const xdir = path.join(root, x);
     // Hidden names: a link being replaced (store.ts replaceLink) is not a second copy of a suite.
     if (NOT_SCENARIOS.has(x) || x.startsWith('.') || !fs.statSync(xdir).isDirectory()) continue;
+    settledSuite(xdir);
     for (const y of fs.readdirSync(xdir)) {
       const dir = path.join(xdir, y);
       if (y === 'latest' || !fs.existsSync(path.join(dir, 'run.json'))) continue;

@@ -79,7 +79,11 @@ export async function runSuite(scenarios: readonly SuiteScenario[], o: RunSuiteO
   const selected = o.shard
     ? selectShard(scenarios, o.shard, (s) => `${s.scenario.name}\u0000${path.resolve(s.file)}`)
     : [...scenarios];
-  const suite = new SuiteFolder(path.resolve(o.out), { shard: o.shard ?? null, runtime: o.runtime ?? 'process' });
+  const suite = new SuiteFolder(path.resolve(o.out), {
+    shard: o.shard ?? null,
+    runtime: o.runtime ?? 'process',
+    scenarios: selected.map((s) => s.scenario.name),
+  });
   const results: RunResult[] = [];
   const log = (typeof o.log === 'function' ? o.log(suite.dir) : o.log).child({ suite: suite.info.suiteId });
   for (const { scenario, file } of selected) {

@@ -3,11 +3,14 @@
 // suite.json (what ran, each run's outcome), junit.xml (every run's checks), index.html (a page linking each run's
 // report) and summary.md (for a CI job summary). <results>/latest points at the newest suite. suite.json is written
 // first (the store then puts runs inside the folder) and rewritten after every run, so an interrupted suite still
-// says what it did.
+// says what it did. A suite whose `w3lab run` was SIGKILLed never finishes its file: the next reader (list, report
+// of one of its runs, merge: readSuite) that finds it running with its owner gone marks it killed, once, with the
+// run the kill cut and the scenarios never run, and writes the reports the suite never wrote.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { replaceLink, SUITE_FILE } from '../results/store';
+import { replaceLink, SUITE_FILE, type RunInfo } from '../results/store';
+import { ownerAlive, runOwner, settleRunStatus, type RunOwner } from '../results/run-status';
 import { exitCodeOfOutcomes, outcomeOf, type RunOutcome } from '../runner/run-outcome';
 import type { RunResult } from '../runner/run-scenario';
 import { isRunDir, loadRun } from '../report/run-files';
@@ -37,7 +40,15 @@ export interface SuiteInfo {
   uid: string;
   startedAt: string;
   finishedAt?: string;
-  status: 'running' | 'finished' | 'interrupted';
+  status: 'running' | 'finished' | 'interrupted' | 'killed';
+  /** The process running the suite (absent in suites written before it was recorded). */
+  owner?: RunOwner;
+  /** The scenarios the suite (or shard) was to run, in order (absent in older suites and merges). */
+  scenarios?: string[];
+  /** Killed: when a later list, report or merge noticed; the run the kill cut short; the scenarios never run. */
+  killedNoticedAt?: string;
+  cut?: { scenario: string; dir: string }[];
+  notRun?: string[];
   /** This suite is shard `index` of `total` (w3lab run --shard), or null. */
   shard: Shard | null;
   /** For a merged suite: the suites it was made from. */
@@ -85,7 +96,7 @@ export class SuiteFolder {
   /** Creates <root>/<suite id>/ (the UTC start time; `-shard-2of4` for a shard; `-2` ... when taken). */
   constructor(
     readonly root: string,
-    o: { shard?: Shard | null; runtime?: string; label?: string; started?: Date } = {},
+    o: { shard?: Shard | null; runtime?: string; label?: string; started?: Date; scenarios?: string[] } = {},
   ) {
     const started = o.started ?? new Date();
     const base =
@@ -107,6 +118,8 @@ export class SuiteFolder {
       uid: crypto.randomUUID(),
       startedAt: started.toISOString(),
       status: 'running',
+      owner: runOwner(),
+      ...(o.scenarios ? { scenarios: o.scenarios } : {}),
       shard: o.shard ?? null,
       ...(o.runtime ? { runtime: o.runtime } : {}),
       runs: [],
@@ -141,10 +154,15 @@ export class SuiteFolder {
   }
 
   private save(): void {
-    const file = path.join(this.dir, SUITE_FILE);
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(this.info, null, 2) + '\n');
-    fs.renameSync(`${file}.tmp`, file);
+    saveSuite(this.dir, this.info);
   }
+}
+
+function saveSuite(dir: string, info: SuiteInfo): void {
+  const file = path.join(dir, SUITE_FILE);
+  const tmp = `${file}.${process.pid}.tmp`; // per process: two readers settling one suite never share it
+  fs.writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n');
+  fs.renameSync(tmp, file);
 }
 
 export interface SuiteFiles {
@@ -183,10 +201,43 @@ export function writeSuiteReports(
   return files;
 }
 
+/** suite.json of a suite folder, settled (settleSuiteStatus); null when there is none. */
 export function readSuite(dir: string): SuiteInfo | null {
   const file = path.join(dir, SUITE_FILE);
   if (!fs.existsSync(file)) return null;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteInfo;
+  return settleSuiteStatus(dir, JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteInfo);
+}
+
+/** The suite as it stands, marked killed (suite.json rewritten, its reports written) when it says running and its
+ *  owner is gone. A suite without an owner (written before owners were recorded) is left as it is. */
+export function settleSuiteStatus(dir: string, info: SuiteInfo): SuiteInfo {
+  if (info?.status !== 'running' || info.owner === undefined || ownerAlive(info.owner)) return info;
+  const runs = Array.isArray(info.runs) ? info.runs : [];
+  const named = new Set(runs.map((r) => path.resolve(dir, String(r.dir))));
+  const cut: { scenario: string; dir: string }[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const run = path.join(dir, e.name);
+    if (!e.isDirectory() || named.has(run) || !fs.existsSync(path.join(run, 'run.json'))) continue;
+    let scenario = e.name; // a run.json cut mid-write still names a run the kill cut
+    try {
+      const stored = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as RunInfo;
+      if (typeof settleRunStatus(run, stored).scenario === 'string') scenario = stored.scenario;
+    } catch {
+      /* unreadable: named by its folder */
+    }
+    cut.push({ scenario, dir: e.name });
+  }
+  const started = new Set([...runs.map((r) => r.scenario), ...cut.map((c) => c.scenario)]);
+  const notRun = (info.scenarios ?? []).filter((sc) => !started.has(sc));
+  const killed: SuiteInfo = { ...info, runs, status: 'killed', killedNoticedAt: new Date().toISOString(), cut, notRun };
+  killed.exitCode = 2; // as for an interrupted suite: what ran is no verdict on the whole
+  try {
+    saveSuite(dir, killed);
+    writeSuiteReports(dir, killed);
+  } catch {
+    /* a read-only folder still reports the right status */
+  }
+  return killed;
 }
 
 /** <root>/latest → the suite (relative, so a copied or downloaded results folder keeps working; atomic: two suites

@@ -4,6 +4,7 @@
 import { escapeHtml } from '../report/html-report';
 import type { RunOutcome } from '../runner/run-outcome';
 import type { SuiteInfo, SuiteRun } from './suite-folder';
+import { notRunText } from './suite-summary';
 
 const WORD: Record<RunOutcome, string> = {
   pass: 'PASS',
@@ -63,7 +64,8 @@ export function renderSuiteIndex(
   });
   const shard = info.shard ? `shard ${info.shard.index}/${info.shard.total} · ` : '';
   const merged = info.mergedFrom ? `merged from ${info.mergedFrom.length} suite(s) · ` : '';
-  const interrupted = info.status === 'interrupted' ? ' · <b>interrupted</b>' : '';
+  const interrupted =
+    info.status === 'interrupted' || info.status === 'killed' ? ` · <b>${info.status}</b>${notRunText(info)}` : '';
   const heads = ['scenario', 'target', 'outcome', 'checks not passed', 'requests', 'failed', 'time', 'files'];
   return (
     `<!doctype html>

@@ -11,6 +11,16 @@ const WORD: Record<RunOutcome, string> = {
 };
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
+/** ", cut by the kill: x; never ran: y, z" for a suite that did not finish (empty when there is nothing to say). */
+export function notRunText(info: SuiteInfo): string {
+  const cut = (info.cut ?? []).map((c) => c.scenario);
+  const parts = [
+    ...(cut.length ? [`cut by the kill: ${cut.join(', ')}`] : []),
+    ...(info.notRun?.length ? [`never ran: ${info.notRun.join(', ')}`] : []),
+  ];
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
 export function renderSuiteSummary(info: SuiteInfo): string {
   const c = info.counts;
   const head = c.fail
@@ -22,7 +32,8 @@ export function renderSuiteSummary(info: SuiteInfo): string {
         : 'nothing tested';
   const shard = info.shard ? `; shard ${info.shard.index}/${info.shard.total}` : '';
   const merged = info.mergedFrom ? `; merged from ${info.mergedFrom.length} suite(s)` : '';
-  const interrupted = info.status === 'interrupted' ? '; **interrupted**' : '';
+  const interrupted =
+    info.status === 'interrupted' || info.status === 'killed' ? `; **${info.status}**${notRunText(info)}` : '';
   const lines = [
     `# w3lab suite ${info.suiteId} — ${head}`,
     '',
