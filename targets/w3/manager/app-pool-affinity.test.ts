@@ -109,6 +109,32 @@ describe('dispatch with connection affinity', () => {
     expect(b.ranOn.at(-1)).toBe(w1);
   });
 
+  it('a stalled worker given one more request (the only one it may go to) still counts as stalled', () => {
+    const h = garden();
+    const [w1, w2] = [h.worker(0), h.worker(1)];
+    w1.inFlight = 3;
+    w1.progressAt = Date.now() - AFFINITY_STALL_MS - 1; // finished nothing for longer than the stall mark
+    const j = job();
+    j.avoid = w2 as never;
+    h.pool.submit(j);
+    expect(j.ranOn).toEqual([w1]);
+    // A new request is no progress: a connection on w1 still leaves it for the worker that is not stalled.
+    const c = connection();
+    c.prefer = w1 as never;
+    c.preferSince = Date.now();
+    h.pool.submit(c);
+    expect(c.ranOn).toEqual([w2]);
+  });
+
+  it('the least loaded worker wins over an earlier turn in the rotation (spread, plain jobs)', () => {
+    const h = garden();
+    const [w1, w2] = [h.worker(0), h.worker(1)];
+    h.done(h.submit()); // the rotation now starts at the second worker
+    w2.inFlight = 3;
+    w2.progressAt = Date.now();
+    expect(h.submit().ranOn).toEqual([w1]);
+  });
+
   it('a worker that stopped finishing requests loses the connection at once', () => {
     const h = garden();
     const [w1, w2] = [h.worker(0), h.worker(1)];

@@ -257,3 +257,13 @@ it('plain jobs keep the least-loaded rule even on a worker that does not keep up
   h.pool.submit(j);
   expect(j.ranOn).toEqual([w1]);
 });
+
+it('only a packing garden keeps its workers’ request times: spread never reads them', () => {
+  for (const dispatch of ['spread', 'pack'] as const) {
+    const h = gardenOf({ webGardenDispatch: dispatch });
+    const j = h.submit();
+    later(SERVICE_WINDOW_MS); // a request as long as the window: it closes the window when it ends
+    h.done(j);
+    expect(j.ranOn[0]!.service.meanMs).toBe(dispatch === 'pack' ? SERVICE_WINDOW_MS : 0);
+  }
+});
