@@ -66,8 +66,11 @@ export function runNode(args: string[], opts: SpawnOptions = {}, timeoutMs?: num
   return collect(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts }), timeoutMs);
 }
 
-/** Polls `check` until it returns true or the deadline passes (then throws naming what was awaited). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000, everyMs = 10): Promise<void> {
+/**
+ * Polls `check` until it returns true or the deadline passes (then throws naming what was awaited). 20 s by default:
+ * a node child took more than 5 s to print its first output at load 28.
+ */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000, everyMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -168,11 +168,12 @@ describe('connection timers', () => {
         httpErrRecords(server).find(
           (r) => r['reason'] === 'Timer_MinBytesPerSecond' && r['clientPort'] === stuck.port(),
         ),
-      allowance + 10_000,
+      allowance + 20_000,
       'the slow reader to be disconnected',
     );
     expect(cut.t - stuck.startedAt).toBeGreaterThanOrEqual(allowance);
-    expect(cut.t - stuck.startedAt).toBeLessThan(allowance + 5000);
+    // Cut on the listener's periodic check, not at the end of the run: 5 s of slack was 954 ms short at load 28.
+    expect(cut.t - stuck.startedAt).toBeLessThan(allowance + 12_000);
     stuck.res()!.resume();
     await stuck.done;
     expect(stuck.complete()).toBe(false);
