@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 import { cleanLeftovers } from './clean';
+import { readJson, until } from './test-support/poll';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-matrix-killed-'));
@@ -33,19 +34,6 @@ const SCENARIO = [
   '  - check: noFailedRequests',
   '',
 ].join('\n');
-
-const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8'));
-
-/** Resolves with what `probe` gives once it is not null, polling; rejects after `ms` with what was last seen. */
-async function until<T>(what: string, probe: () => T | null | Promise<T | null>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function historyHasRequests(runDir: string): boolean {
   try {

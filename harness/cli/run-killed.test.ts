@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../targets/w3/util/compiled-path';
 import { cleanLeftovers } from './clean';
+import { readJson, until } from './test-support/poll';
 
 const BIN = path.join(repoRoot(), 'bin', 'w3lab.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-run-killed-'));
@@ -34,18 +35,6 @@ const scenario = (name: string, target: string): string =>
     '  - check: noFailedRequests',
     '',
   ].join('\n');
-
-const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8'));
-
-async function until<T>(what: string, probe: () => T | null | Promise<T | null>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const hasRequests = (runDir: string): boolean => {
   try {
