@@ -133,15 +133,20 @@ describeWithDocker('w3 target in a container', () => {
     const from = t.events!().length;
     const at = 500;
     const started = Date.now();
+    let landedMs = 0;
+    // The crash is awaited before the schedule stops: stop() heals what its steps injected, and a heal that reaches
+    // the worker before its crash timer has run cancels the crash (seen: FaultInjected, then FaultHealed, no crash).
+    let crashedPid = 0;
     await withSchedule(t, [{ at: `${at}ms`, action: 'fault', fault: { kind: 'crash' } }], async () => {
-      await waitForEvent(t, (e) => e.type === 'FaultInjected', 'FaultInjected', 30_000, from);
+      const injected = await waitForEvent(t, (e) => e.type === 'FaultInjected', 'FaultInjected', 30_000, from);
+      landedMs = Date.now() - started;
+      crashedPid = injected.pid!;
+      await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === crashedPid, 'WorkerCrashed', 30_000, from);
     });
-    const landedMs = Date.now() - started;
     console.log(`fault at ${at} ms: FaultInjected seen after ${landedMs} ms (direct admin socket)`);
     // Generous for a loaded machine; over exec two admin calls alone took 0.7-2 s under a scenario's load.
     expect(landedMs).toBeLessThan(at + 3000);
-    const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed', 'WorkerCrashed', 15_000, from);
-    await waitForPoolAtRest(t, 2, [crashed.pid!], 'app');
+    await waitForPoolAtRest(t, 2, [crashedPid], 'app');
   }, 60_000);
 
   it('signals a worker by its in-container PID; refuses PIDs it did not report', async () => {
@@ -250,15 +255,20 @@ describeWithDocker('node-cluster target in a container', () => {
     const from = t.events!().length;
     const at = 500;
     const started = Date.now();
+    let landedMs = 0;
+    // The crash is awaited before the schedule stops: stop() heals what its steps injected, and a heal that reaches
+    // the worker before its crash timer has run cancels the crash (seen: FaultInjected, then FaultHealed, no crash).
+    let crashedPid = 0;
     await withSchedule(t, [{ at: `${at}ms`, action: 'fault', fault: { kind: 'crash' } }], async () => {
-      await waitForEvent(t, (e) => e.type === 'FaultInjected', 'FaultInjected', 30_000, from);
+      const injected = await waitForEvent(t, (e) => e.type === 'FaultInjected', 'FaultInjected', 30_000, from);
+      landedMs = Date.now() - started;
+      crashedPid = injected.pid!;
+      await waitForEvent(t, (e) => e.type === 'WorkerCrashed' && e.pid === crashedPid, 'WorkerCrashed', 30_000, from);
     });
-    const landedMs = Date.now() - started;
     console.log(`fault at ${at} ms: FaultInjected seen after ${landedMs} ms (direct control socket)`);
     // Generous for a loaded machine; over exec the worker list and the injection alone took 0.7-2.6 s under load.
     expect(landedMs).toBeLessThan(at + 3000);
-    const crashed = await waitForEvent(t, (e) => e.type === 'WorkerCrashed', 'WorkerCrashed', 15_000, from);
-    await waitForPoolAtRest(t, 2, [crashed.pid!]);
+    await waitForPoolAtRest(t, 2, [crashedPid]);
   }, 60_000);
 
   it('container-kill with SIGTERM stops the cluster gracefully; stop() then removes the container', async () => {
